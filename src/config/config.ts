@@ -1,0 +1,98 @@
+import { z } from 'zod';
+
+/**
+ * Cassa's configuration, read once from the environment and validated.
+ * Every variable is documented in docs/configuration.md.
+ */
+const boolish = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const ConfigSchema = z.object({
+  CASSA_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgres:// URL')
+    .optional(),
+  CASSA_DATA_DIR: z.string().default('./data'),
+  CASSA_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  CASSA_PUBLIC_URL: z.string().url().optional(),
+  CASSA_TLS_CERT_FILE: z.string().optional(),
+  CASSA_TLS_KEY_FILE: z.string().optional(),
+  CASSA_TRUST_PROXY: boolish.default(false),
+  /** base64 of 32 bytes; the first key encrypts, all decrypt. Comma-separated "kid:base64" entries. */
+  CASSA_SECRET_KEYS: z.string().optional(),
+  CASSA_ADMIN_TOKEN: z.string().min(24, 'CASSA_ADMIN_TOKEN must be at least 24 characters').optional(),
+  CASSA_ID_BROKER_PA: z.string().regex(/^\d{11}$/, 'idBrokerPA is 11 digits').optional(),
+  CASSA_ID_STATION: z.string().regex(/^\d{11}_\d{2}$/, 'idStation is <idBrokerPA>_NN').optional(),
+  CASSA_AUDIT_PAYLOADS: boolish.default(true),
+  CASSA_AUDIT_PAYLOAD_MAX_BYTES: z.coerce.number().int().min(0).default(65536),
+  CASSA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CASSA_BODY_LIMIT: z.coerce.number().int().min(1024).default(1_048_576),
+});
+
+export type RawConfig = z.infer<typeof ConfigSchema>;
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  production: boolean;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  dbPoolSize: number;
+  host: string;
+  port: number;
+  publicUrl: string | undefined;
+  tls: { certFile: string; keyFile: string } | undefined;
+  trustProxy: boolean;
+  secretKeys: string | undefined;
+  adminToken: string | undefined;
+  pagopa: { idBrokerPA: string | undefined; idStation: string | undefined };
+  audit: { keepPayloads: boolean; payloadMaxBytes: number };
+  logLevel: RawConfig['CASSA_LOG_LEVEL'];
+  bodyLimit: number;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+  if ((c.CASSA_TLS_CERT_FILE === undefined) !== (c.CASSA_TLS_KEY_FILE === undefined)) {
+    throw new ConfigError('Invalid configuration:\n  CASSA_TLS_CERT_FILE and CASSA_TLS_KEY_FILE go together');
+  }
+  const production = c.CASSA_ENV === 'production';
+  if (production) {
+    const missing = [
+      !c.DATABASE_URL && 'DATABASE_URL',
+      !c.CASSA_SECRET_KEYS && 'CASSA_SECRET_KEYS',
+      !c.CASSA_ADMIN_TOKEN && 'CASSA_ADMIN_TOKEN',
+    ].filter(Boolean);
+    if (missing.length > 0) {
+      throw new ConfigError(`Invalid configuration:\n  production mode requires ${missing.join(', ')}`);
+    }
+  }
+  return {
+    env: c.CASSA_ENV,
+    production,
+    databaseUrl: c.DATABASE_URL,
+    dataDir: c.CASSA_DATA_DIR,
+    dbPoolSize: c.CASSA_DB_POOL_SIZE,
+    host: c.HOST,
+    port: c.PORT,
+    publicUrl: c.CASSA_PUBLIC_URL,
+    tls: c.CASSA_TLS_CERT_FILE && c.CASSA_TLS_KEY_FILE ? { certFile: c.CASSA_TLS_CERT_FILE, keyFile: c.CASSA_TLS_KEY_FILE } : undefined,
+    trustProxy: c.CASSA_TRUST_PROXY,
+    secretKeys: c.CASSA_SECRET_KEYS,
+    adminToken: c.CASSA_ADMIN_TOKEN,
+    pagopa: { idBrokerPA: c.CASSA_ID_BROKER_PA, idStation: c.CASSA_ID_STATION },
+    audit: { keepPayloads: c.CASSA_AUDIT_PAYLOADS, payloadMaxBytes: c.CASSA_AUDIT_PAYLOAD_MAX_BYTES },
+    logLevel: c.CASSA_LOG_LEVEL,
+    bodyLimit: c.CASSA_BODY_LIMIT,
+  };
+}

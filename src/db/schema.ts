@@ -1,0 +1,175 @@
+import { bigint, boolean, char, customType, date, integer, jsonb, pgTable, primaryKey, text, timestamp, varchar } from 'drizzle-orm/pg-core';
+
+/** Drizzle's view of the tables created by src/db/migrations (the SQL files are the source of truth). */
+
+const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+  dataType: () => 'bytea',
+  fromDriver: (v) => Buffer.from(v),
+});
+
+const id = () => bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity();
+const stamps = {
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+};
+
+export const ente = pgTable('ente', {
+  id: id(),
+  codiceFiscale: varchar('codice_fiscale', { length: 11 }).notNull(),
+  denominazione: varchar('denominazione', { length: 140 }).notNull(),
+  unitaOrganizzativa: varchar('unita_organizzativa', { length: 140 }),
+  codiceSegregazione: char('codice_segregazione', { length: 2 }).notNull(),
+  applicationCode: char('application_code', { length: 2 }),
+  cbill: varchar('cbill', { length: 5 }),
+  ibanBancario: varchar('iban_bancario', { length: 27 }),
+  ibanPostale: varchar('iban_postale', { length: 27 }),
+  logoMime: varchar('logo_mime', { length: 40 }),
+  logo: bytea('logo'),
+  email: varchar('email', { length: 256 }),
+  pec: varchar('pec', { length: 256 }),
+  telefono: varchar('telefono', { length: 40 }),
+  sitoWeb: varchar('sito_web', { length: 256 }),
+  indirizzo: varchar('indirizzo', { length: 140 }),
+  civico: varchar('civico', { length: 16 }),
+  cap: varchar('cap', { length: 16 }),
+  localita: varchar('localita', { length: 70 }),
+  provincia: varchar('provincia', { length: 2 }),
+  idBrokerPA: varchar('id_broker_pa', { length: 11 }),
+  idStation: varchar('id_station', { length: 35 }),
+  active: boolean('active').notNull().default(true),
+  ...stamps,
+});
+
+export const paymentType = pgTable('payment_type', {
+  id: id(),
+  enteId: bigint('ente_id', { mode: 'number' }).notNull(),
+  codiceVersamento: varchar('codice_versamento', { length: 4 }).notNull(),
+  descrizione: varchar('descrizione', { length: 140 }).notNull(),
+  iban: varchar('iban', { length: 27 }),
+  ibanPostale: varchar('iban_postale', { length: 27 }),
+  ibanAppoggio: varchar('iban_appoggio', { length: 27 }),
+  transferCategory: varchar('transfer_category', { length: 140 }).notNull(),
+  spontaneousAllowed: boolean('spontaneous_allowed').notNull().default(false),
+  marcaDaBollo: boolean('marca_da_bollo').notNull().default(false),
+  multiBeneficiary: boolean('multi_beneficiary').notNull().default(false),
+  validFrom: date('valid_from'),
+  validTo: date('valid_to'),
+  active: boolean('active').notNull().default(true),
+  ...stamps,
+});
+
+export const application = pgTable('application', {
+  id: id(),
+  codiceChiamante: varchar('codice_chiamante', { length: 50 }).notNull(),
+  descrizione: varchar('descrizione', { length: 140 }).notNull(),
+  passphraseEnc: text('passphrase_enc').notNull(),
+  returnUrl: varchar('return_url', { length: 1000 }),
+  scopes: text('scopes').array().notNull().default([]),
+  pageEmail: boolean('page_email').notNull().default(true),
+  pagePrivacy: boolean('page_privacy').notNull().default(true),
+  pageCaptcha: boolean('page_captcha').notNull().default(true),
+  digestSeparator: varchar('digest_separator', { length: 8 }).notNull().default('any'),
+  returnDigestMode: varchar('return_digest_mode', { length: 8 }).notNull().default('echo'),
+  validFrom: date('valid_from'),
+  validTo: date('valid_to'),
+  active: boolean('active').notNull().default(true),
+  passphraseRotatedAt: timestamp('passphrase_rotated_at', { withTimezone: true }).notNull().defaultNow(),
+  ...stamps,
+});
+
+export const applicationPaymentType = pgTable(
+  'application_payment_type',
+  {
+    applicationId: bigint('application_id', { mode: 'number' }).notNull(),
+    paymentTypeId: bigint('payment_type_id', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.applicationId, t.paymentTypeId] })],
+);
+
+export const applicationEndpoint = pgTable('application_endpoint', {
+  id: id(),
+  applicationId: bigint('application_id', { mode: 'number' }).notNull(),
+  paymentTypeId: bigint('payment_type_id', { mode: 'number' }),
+  kind: varchar('kind', { length: 40 }).notNull(),
+  url: varchar('url', { length: 1000 }).notNull(),
+  username: varchar('username', { length: 140 }),
+  passwordEnc: text('password_enc'),
+  ...stamps,
+});
+
+export const debtPosition = pgTable('debt_position', {
+  id: id(),
+  enteId: bigint('ente_id', { mode: 'number' }).notNull(),
+  paymentTypeId: bigint('payment_type_id', { mode: 'number' }).notNull(),
+  idPosizioneDebitoria: varchar('id_posizione_debitoria', { length: 50 }),
+  iuv: varchar('iuv', { length: 35 }).notNull(),
+  noticeNumber: varchar('notice_number', { length: 18 }).notNull(),
+  amountCents: bigint('amount_cents', { mode: 'number' }).notNull(),
+  components: jsonb('components').notNull(),
+  causale: varchar('causale', { length: 140 }).notNull(),
+  descrizioneRata: varchar('descrizione_rata', { length: 16 }),
+  debtorType: char('debtor_type', { length: 1 }),
+  debtorFiscalCode: varchar('debtor_fiscal_code', { length: 35 }).notNull(),
+  debtorName: varchar('debtor_name', { length: 70 }),
+  debtorSurname: varchar('debtor_surname', { length: 70 }),
+  debtorCompany: varchar('debtor_company', { length: 140 }),
+  debtorAddress: varchar('debtor_address', { length: 70 }),
+  debtorCivic: varchar('debtor_civic', { length: 16 }),
+  debtorPostalCode: varchar('debtor_postal_code', { length: 16 }),
+  debtorLocality: varchar('debtor_locality', { length: 35 }),
+  debtorProvince: varchar('debtor_province', { length: 35 }),
+  debtorNation: char('debtor_nation', { length: 2 }),
+  debtorEmail: varchar('debtor_email', { length: 256 }),
+  dueDate: date('due_date'),
+  validFrom: date('valid_from'),
+  validTo: date('valid_to'),
+  paymentReferences: jsonb('payment_references').notNull(),
+  payerNote: varchar('payer_note', { length: 1000 }),
+  referenceYear: integer('reference_year'),
+  status: varchar('status', { length: 20 }).notNull(),
+  statusChangedAt: timestamp('status_changed_at', { withTimezone: true }).notNull().defaultNow(),
+  cancellationReason: varchar('cancellation_reason', { length: 400 }),
+  contentHash: varchar('content_hash', { length: 64 }),
+  version: integer('version').notNull().default(1),
+  createdByApplicationId: bigint('created_by_application_id', { mode: 'number' }),
+  ...stamps,
+});
+
+export const debtPositionStatusHistory = pgTable('debt_position_status_history', {
+  id: id(),
+  positionId: bigint('position_id', { mode: 'number' }).notNull(),
+  fromStatus: varchar('from_status', { length: 20 }),
+  toStatus: varchar('to_status', { length: 20 }).notNull(),
+  at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  actor: varchar('actor', { length: 80 }).notNull(),
+  reason: varchar('reason', { length: 400 }),
+});
+
+export const auditEvent = pgTable('audit_event', {
+  id: id(),
+  at: timestamp('at', { withTimezone: true }).notNull(),
+  interface: varchar('interface', { length: 40 }).notNull(),
+  direction: varchar('direction', { length: 3 }).notNull(),
+  operation: varchar('operation', { length: 80 }).notNull(),
+  caller: varchar('caller', { length: 80 }),
+  enteFiscalCode: varchar('ente_fiscal_code', { length: 16 }),
+  iuv: varchar('iuv', { length: 35 }),
+  outcome: varchar('outcome', { length: 40 }).notNull(),
+  httpStatus: integer('http_status'),
+  durationMs: integer('duration_ms').notNull(),
+  correlationId: varchar('correlation_id', { length: 80 }).notNull(),
+  detail: varchar('detail', { length: 1000 }),
+  requestPayload: text('request_payload'),
+  responsePayload: text('response_payload'),
+});
+
+export const schema = {
+  ente,
+  paymentType,
+  application,
+  applicationPaymentType,
+  applicationEndpoint,
+  debtPosition,
+  debtPositionStatusHistory,
+  auditEvent,
+};

@@ -1,0 +1,240 @@
+import { randomBytes } from 'node:crypto';
+import { and, asc, eq, inArray } from 'drizzle-orm';
+import type { Database, Executor } from '../../../db/database.js';
+import { application, applicationEndpoint, applicationPaymentType, ente, paymentType } from '../../../db/schema.js';
+import type { SecretBox } from '../../../shared/secret-box.js';
+import {
+  ApplicationError,
+  ApplicationInput,
+  ApplicationPatch,
+  endpointUrlProblem,
+  PASSPHRASE,
+  returnUrlProblem,
+  type EndpointInput,
+} from '../domain/applications.js';
+
+export interface ApplicationView {
+  codiceChiamante: string;
+  descrizione: string;
+  returnUrl: string | null;
+  scopes: string[];
+  paymentTypes: { ente: string; codiceVersamento: string }[];
+  pageEmail: boolean;
+  pagePrivacy: boolean;
+  pageCaptcha: boolean;
+  digestSeparator: string;
+  returnDigestMode: string;
+  validFrom: string | null;
+  validTo: string | null;
+  active: boolean;
+  passphraseRotatedAt: string;
+  endpoints: { kind: string; paymentType: { ente: string; codiceVersamento: string } | null; url: string; username: string | null; hasPassword: boolean }[];
+}
+
+type ApplicationRow = typeof application.$inferSelect;
+
+/** Applications (gestionali): registration, authorisations, passphrases and callback endpoints. */
+export class ApplicationsService {
+  constructor(
+    private readonly db: Database,
+    private readonly secrets: SecretBox,
+    private readonly production: boolean,
+  ) {}
+
+  /** Creates an application. Returns the passphrase in clear only when Cassa generated it. */
+  async create(raw: unknown): Promise<{ application: ApplicationView; generatedPassphrase?: string }> {
+    const input = ApplicationInput.parse(raw);
+    this.checkUrls(input.returnUrl, input.endpoints);
+    const passphrase = input.passphrase ?? generatePassphrase();
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx
+        .insert(application)
+        .values({
+          codiceChiamante: input.codiceChiamante,
+          descrizione: input.descrizione,
+          passphraseEnc: this.secrets.encrypt(passphrase),
+          returnUrl: input.returnUrl ?? null,
+          scopes: input.scopes ?? [],
+          pageEmail: input.pageEmail ?? true,
+          pagePrivacy: input.pagePrivacy ?? true,
+          pageCaptcha: input.pageCaptcha ?? true,
+          digestSeparator: input.digestSeparator ?? 'any',
+          returnDigestMode: input.returnDigestMode ?? 'echo',
+          validFrom: input.validFrom ?? null,
+          validTo: input.validTo ?? null,
+          active: input.active ?? true,
+        })
+        .onConflictDoNothing()
+        .returning();
+      if (!row) throw new ApplicationError('EXISTS', `l'applicazione ${input.codiceChiamante} esiste già`, 'codiceChiamante');
+      if (input.paymentTypes) await this.replacePaymentTypes(tx, row.id, input.paymentTypes);
+      if (input.endpoints) await this.replaceEndpoints(tx, row.id, input.endpoints);
+      const view = await this.view(tx, row);
+      return input.passphrase ? { application: view } : { application: view, generatedPassphrase: passphrase };
+    });
+  }
+
+  async update(codiceChiamante: string, raw: unknown): Promise<ApplicationView> {
+    const patch = ApplicationPatch.parse(raw);
+    this.checkUrls(patch.returnUrl, patch.endpoints);
+    return this.db.transaction(async (tx) => {
+      const current = await this.require(tx, codiceChiamante);
+      const { paymentTypes, endpoints, ...columns } = patch;
+      const [row] = await tx.update(application).set({ ...columns, updatedAt: new Date() }).where(eq(application.id, current.id)).returning();
+      if (paymentTypes) await this.replacePaymentTypes(tx, current.id, paymentTypes);
+      if (endpoints) await this.replaceEndpoints(tx, current.id, endpoints);
+      return this.view(tx, row!);
+    });
+  }
+
+  /** Replaces the passphrase (given, or generated and returned once). The old one stops working at once. */
+  async rotatePassphrase(codiceChiamante: string, newPassphrase?: string): Promise<{ passphrase: string; generated: boolean }> {
+    const passphrase = newPassphrase === undefined ? generatePassphrase() : PASSPHRASE.parse(newPassphrase);
+    const rows = await this.db.orm
+      .update(application)
+      .set({ passphraseEnc: this.secrets.encrypt(passphrase), passphraseRotatedAt: new Date(), updatedAt: new Date() })
+      .where(eq(application.codiceChiamante, codiceChiamante))
+      .returning({ id: application.id });
+    if (rows.length === 0) throw new ApplicationError('NOT_FOUND', `applicazione ${codiceChiamante} sconosciuta`, 'codiceChiamante');
+    return { passphrase, generated: newPassphrase === undefined };
+  }
+
+  async get(codiceChiamante: string): Promise<ApplicationView> {
+    return this.view(this.db.orm, await this.require(this.db.orm, codiceChiamante));
+  }
+
+  async list(): Promise<ApplicationView[]> {
+    const rows = await this.db.orm.select().from(application).orderBy(asc(application.codiceChiamante));
+    return Promise.all(rows.map((r) => this.view(this.db.orm, r)));
+  }
+
+  /** Re-encrypts every stored secret under the active key (after adding a new key first in CASSA_SECRET_KEYS). */
+  async reencryptSecrets(): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      let n = 0;
+      for (const a of await tx.select({ id: application.id, enc: application.passphraseEnc }).from(application)) {
+        if (this.secrets.isStale(a.enc)) {
+          await tx.update(application).set({ passphraseEnc: this.secrets.encrypt(this.secrets.decrypt(a.enc)) }).where(eq(application.id, a.id));
+          n++;
+        }
+      }
+      for (const e of await tx.select({ id: applicationEndpoint.id, enc: applicationEndpoint.passwordEnc }).from(applicationEndpoint)) {
+        if (e.enc && this.secrets.isStale(e.enc)) {
+          await tx.update(applicationEndpoint).set({ passwordEnc: this.secrets.encrypt(this.secrets.decrypt(e.enc)) }).where(eq(applicationEndpoint.id, e.id));
+          n++;
+        }
+      }
+      return n;
+    });
+  }
+
+  private checkUrls(returnUrl: string | null | undefined, endpoints: EndpointInput[] | undefined): void {
+    if (returnUrl) {
+      const problem = returnUrlProblem(returnUrl, this.production);
+      if (problem) throw new ApplicationError('INVALID', problem, 'returnUrl');
+    }
+    endpoints?.forEach((ep, i) => {
+      const problem = endpointUrlProblem(ep.url, this.production);
+      if (problem) throw new ApplicationError('INVALID', problem, `endpoints[${i}].url`);
+    });
+  }
+
+  private async resolvePaymentTypes(tx: Executor, refs: { ente: string; codiceVersamento: string }[]): Promise<Map<string, number>> {
+    const ids = new Map<string, number>();
+    if (refs.length === 0) return ids;
+    const rows = await tx
+      .select({ id: paymentType.id, ente: ente.codiceFiscale, code: paymentType.codiceVersamento })
+      .from(paymentType)
+      .innerJoin(ente, eq(ente.id, paymentType.enteId))
+      .where(inArray(ente.codiceFiscale, [...new Set(refs.map((r) => r.ente))]));
+    for (const r of rows) ids.set(`${r.ente}/${r.code}`, r.id);
+    refs.forEach((ref, i) => {
+      if (!ids.has(`${ref.ente}/${ref.codiceVersamento}`)) {
+        throw new ApplicationError('INVALID', `tipo di pagamento ${ref.codiceVersamento} dell'ente ${ref.ente} sconosciuto`, `paymentTypes[${i}]`);
+      }
+    });
+    return ids;
+  }
+
+  private async replacePaymentTypes(tx: Executor, applicationId: number, refs: { ente: string; codiceVersamento: string }[]): Promise<void> {
+    const ids = await this.resolvePaymentTypes(tx, refs);
+    await tx.delete(applicationPaymentType).where(eq(applicationPaymentType.applicationId, applicationId));
+    const unique = [...new Set(refs.map((r) => ids.get(`${r.ente}/${r.codiceVersamento}`)!))];
+    if (unique.length > 0) {
+      await tx.insert(applicationPaymentType).values(unique.map((paymentTypeId) => ({ applicationId, paymentTypeId })));
+    }
+  }
+
+  private async replaceEndpoints(tx: Executor, applicationId: number, endpoints: EndpointInput[]): Promise<void> {
+    const ids = await this.resolvePaymentTypes(tx, endpoints.flatMap((e) => (e.paymentType ? [e.paymentType] : [])));
+    const seen = new Set<string>();
+    endpoints.forEach((e, i) => {
+      const key = `${e.kind}/${e.paymentType ? `${e.paymentType.ente}/${e.paymentType.codiceVersamento}` : '*'}`;
+      if (seen.has(key)) throw new ApplicationError('INVALID', `endpoint ${e.kind} ripetuto per lo stesso tipo di pagamento`, `endpoints[${i}]`);
+      seen.add(key);
+    });
+    await tx.delete(applicationEndpoint).where(eq(applicationEndpoint.applicationId, applicationId));
+    if (endpoints.length > 0) {
+      await tx.insert(applicationEndpoint).values(
+        endpoints.map((e) => ({
+          applicationId,
+          paymentTypeId: e.paymentType ? ids.get(`${e.paymentType.ente}/${e.paymentType.codiceVersamento}`)! : null,
+          kind: e.kind,
+          url: e.url,
+          username: e.username ?? null,
+          passwordEnc: e.password ? this.secrets.encrypt(e.password) : null,
+        })),
+      );
+    }
+  }
+
+  private async require(tx: Executor, codiceChiamante: string): Promise<ApplicationRow> {
+    const [row] = await tx.select().from(application).where(eq(application.codiceChiamante, codiceChiamante)).limit(1);
+    if (!row) throw new ApplicationError('NOT_FOUND', `applicazione ${codiceChiamante} sconosciuta`, 'codiceChiamante');
+    return row;
+  }
+
+  private async view(tx: Executor, row: ApplicationRow): Promise<ApplicationView> {
+    const pts = await tx
+      .select({ ente: ente.codiceFiscale, codiceVersamento: paymentType.codiceVersamento })
+      .from(applicationPaymentType)
+      .innerJoin(paymentType, eq(paymentType.id, applicationPaymentType.paymentTypeId))
+      .innerJoin(ente, eq(ente.id, paymentType.enteId))
+      .where(eq(applicationPaymentType.applicationId, row.id))
+      .orderBy(asc(ente.codiceFiscale), asc(paymentType.codiceVersamento));
+    const eps = await tx
+      .select({ ep: applicationEndpoint, ente: ente.codiceFiscale, code: paymentType.codiceVersamento })
+      .from(applicationEndpoint)
+      .leftJoin(paymentType, eq(paymentType.id, applicationEndpoint.paymentTypeId))
+      .leftJoin(ente, eq(ente.id, paymentType.enteId))
+      .where(and(eq(applicationEndpoint.applicationId, row.id)))
+      .orderBy(asc(applicationEndpoint.kind), asc(applicationEndpoint.id));
+    return {
+      codiceChiamante: row.codiceChiamante,
+      descrizione: row.descrizione,
+      returnUrl: row.returnUrl,
+      scopes: row.scopes,
+      paymentTypes: pts,
+      pageEmail: row.pageEmail,
+      pagePrivacy: row.pagePrivacy,
+      pageCaptcha: row.pageCaptcha,
+      digestSeparator: row.digestSeparator,
+      returnDigestMode: row.returnDigestMode,
+      validFrom: row.validFrom,
+      validTo: row.validTo,
+      active: row.active,
+      passphraseRotatedAt: row.passphraseRotatedAt.toISOString(),
+      endpoints: eps.map(({ ep, ente: e, code }) => ({
+        kind: ep.kind,
+        paymentType: e && code ? { ente: e, codiceVersamento: code } : null,
+        url: ep.url,
+        username: ep.username,
+        hasPassword: ep.passwordEnc !== null,
+      })),
+    };
+  }
+}
+
+function generatePassphrase(): string {
+  return randomBytes(24).toString('base64url');
+}

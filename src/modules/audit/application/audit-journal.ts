@@ -1,0 +1,139 @@
+import { and, desc, eq, gte, lt, lte, type SQL } from 'drizzle-orm';
+import type { Database } from '../../../db/database.js';
+import { auditEvent } from '../../../db/schema.js';
+import { redactPayload } from '../domain/redaction.js';
+
+/** One inbound or outbound call, as the journal keeps it (like GovPay's Giornale degli Eventi). */
+export interface AuditRecord {
+  at: Date;
+  interface: string;
+  direction: 'IN' | 'OUT';
+  operation: string;
+  caller?: string | null | undefined;
+  enteFiscalCode?: string | null | undefined;
+  iuv?: string | null | undefined;
+  outcome: string;
+  httpStatus?: number | null | undefined;
+  durationMs: number;
+  correlationId: string;
+  detail?: string | null | undefined;
+  requestPayload?: string | null | undefined;
+  responsePayload?: string | null | undefined;
+}
+
+export interface AuditQuery {
+  interface?: string | undefined;
+  operation?: string | undefined;
+  caller?: string | undefined;
+  enteFiscalCode?: string | undefined;
+  iuv?: string | undefined;
+  outcome?: string | undefined;
+  correlationId?: string | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+  /** Keyset cursor: the id of the last event of the previous page. */
+  before?: number | undefined;
+  limit: number;
+}
+
+export interface AuditOptions {
+  keepPayloads: boolean;
+  payloadMaxBytes: number;
+  /** Flush when this many events wait, or after flushIntervalMs, whichever comes first. */
+  batchSize?: number;
+  flushIntervalMs?: number;
+}
+
+/**
+ * Writes the audit journal. Events are buffered for a few milliseconds and written in one
+ * multi-row insert, so that auditing does not add a round trip to every call; a clean shutdown
+ * flushes. What a crash can lose is at most the last flush interval of journal lines, never
+ * business data (documented in docs/decisions/0003-audit-journal.md).
+ */
+export class AuditJournal {
+  private buffer: (typeof auditEvent.$inferInsert)[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private inflight: Promise<void> = Promise.resolve();
+  private readonly batchSize: number;
+  private readonly flushIntervalMs: number;
+
+  constructor(
+    private readonly db: Database,
+    private readonly opts: AuditOptions,
+    private readonly onError: (err: unknown) => void = () => undefined,
+  ) {
+    this.batchSize = opts.batchSize ?? 500;
+    this.flushIntervalMs = opts.flushIntervalMs ?? 50;
+  }
+
+  record(r: AuditRecord): void {
+    this.buffer.push({
+      at: r.at,
+      interface: r.interface,
+      direction: r.direction,
+      operation: r.operation.slice(0, 80),
+      caller: r.caller?.slice(0, 80) ?? null,
+      enteFiscalCode: r.enteFiscalCode?.slice(0, 16) ?? null,
+      iuv: r.iuv?.slice(0, 35) ?? null,
+      outcome: r.outcome.slice(0, 40),
+      httpStatus: r.httpStatus ?? null,
+      durationMs: Math.max(0, Math.round(r.durationMs)),
+      correlationId: r.correlationId.slice(0, 80),
+      detail: r.detail?.slice(0, 1000) ?? null,
+      requestPayload: this.payload(r.requestPayload),
+      responsePayload: this.payload(r.responsePayload),
+    });
+    if (this.buffer.length >= this.batchSize) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), this.flushIntervalMs);
+  }
+
+  /** Writes whatever is buffered; resolves when every event recorded so far is in the database. */
+  async flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    const batch = this.buffer;
+    this.buffer = [];
+    const previous = this.inflight;
+    this.inflight = (async () => {
+      await previous;
+      if (batch.length === 0) return;
+      try {
+        await this.db.orm.insert(auditEvent).values(batch);
+      } catch (err) {
+        this.onError(err);
+      }
+    })();
+    return this.inflight;
+  }
+
+  async query(q: AuditQuery) {
+    await this.flush();
+    const where: SQL[] = [];
+    if (q.interface) where.push(eq(auditEvent.interface, q.interface));
+    if (q.operation) where.push(eq(auditEvent.operation, q.operation));
+    if (q.caller) where.push(eq(auditEvent.caller, q.caller));
+    if (q.enteFiscalCode) where.push(eq(auditEvent.enteFiscalCode, q.enteFiscalCode));
+    if (q.iuv) where.push(eq(auditEvent.iuv, q.iuv));
+    if (q.outcome) where.push(eq(auditEvent.outcome, q.outcome));
+    if (q.correlationId) where.push(eq(auditEvent.correlationId, q.correlationId));
+    if (q.from) where.push(gte(auditEvent.at, q.from));
+    if (q.to) where.push(lte(auditEvent.at, q.to));
+    if (q.before !== undefined) where.push(lt(auditEvent.id, q.before));
+    const rows = await this.db.orm
+      .select()
+      .from(auditEvent)
+      .where(where.length ? and(...where) : undefined)
+      .orderBy(desc(auditEvent.id))
+      .limit(q.limit + 1);
+    const page = rows.slice(0, q.limit);
+    return { items: page, nextBefore: rows.length > q.limit ? page[page.length - 1]!.id : null };
+  }
+
+  private payload(p: string | null | undefined): string | null {
+    if (!this.opts.keepPayloads || p === undefined || p === null) return null;
+    const redacted = redactPayload(p);
+    return Buffer.byteLength(redacted) > this.opts.payloadMaxBytes ? `${redacted.slice(0, this.opts.payloadMaxBytes)}…[troncato]` : redacted;
+  }
+}

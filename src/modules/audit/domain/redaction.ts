@@ -1,0 +1,11 @@
+/**
+ * Secrets never reach the journal: values of JSON keys and XML elements named like a password,
+ * passphrase, secret or token are masked before a payload is stored.
+ */
+const SECRET_NAME = '(?:[A-Za-z_]*(?:pass(?:word|phrase)|secret|api_?key|access_?token|subscription_?key|authorization)[A-Za-z_]*)';
+const JSON_SECRET = new RegExp(`("${SECRET_NAME}"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`, 'gi');
+const XML_SECRET = new RegExp(`(<(?:[\\w.-]+:)?(${SECRET_NAME})(?:\\s[^>]*)?>)[^<]*(</(?:[\\w.-]+:)?\\2>)`, 'gi');
+
+export function redactPayload(payload: string): string {
+  return payload.replace(JSON_SECRET, '$1"***"').replace(XML_SECRET, '$1***$3');
+}

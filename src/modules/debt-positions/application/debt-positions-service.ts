@@ -1,0 +1,261 @@
+import type { Database } from '../../../db/database.js';
+import { safeEqual, type SecretBox } from '../../../shared/secret-box.js';
+import { isApplicationUsable, type Scope } from '../../applications/domain/applications.js';
+import {
+  assertDebtorChangeAllowed,
+  assertModifiable,
+  contentHash,
+  DEFAULT_FIELD_NAMES,
+  effectiveStatus,
+  initialStatus,
+  piemontePayStatus,
+  romeToday,
+  sameDebtorIdentity,
+  validateDraft,
+  type DebtPosition,
+  type DebtPositionDraft,
+  type DebtPositionStatus,
+  type DraftFieldNames,
+} from '../domain/debt-position.js';
+import { positionError } from '../domain/errors.js';
+import { generateIuv, parseSuppliedIuv, type Iuv } from '../domain/notice-number.js';
+import * as repo from '../infra/debt-positions-repository.js';
+
+/** A gestionale's call, as its credentials and path name it. */
+export interface GestionaleCall {
+  codiceChiamante: string;
+  passphrase: string;
+  enteCodiceFiscale: string;
+  codiceVersamento: string;
+  scope: Scope;
+}
+
+/** The outcome of authorising a call: who calls, for which ente and payment type. */
+export interface CallContext {
+  applicationId: number;
+  codiceChiamante: string;
+  enteId: number;
+  enteCodiceFiscale: string;
+  enteDenominazione: string;
+  codiceSegregazione: string;
+  applicationCode: string | null;
+  paymentTypeId: number;
+  codiceVersamento: string;
+  paymentTypeDescrizione: string;
+}
+
+export interface CreateResult {
+  iuv: string;
+  noticeNumber: string;
+  idPosizioneDebitoria: string | undefined;
+  /** True when an identical create had already been done: nothing new was written. */
+  replayed: boolean;
+}
+
+/** Changes a gestionale may ask for on an existing position; absent fields keep their value. */
+export interface DraftPatch {
+  amountCents?: number | undefined;
+  components?: DebtPositionDraft['components'] | undefined;
+  causale?: string | undefined;
+  debtor?: Partial<DebtPositionDraft['debtor']> | undefined;
+  dueDate?: string | undefined;
+  validFrom?: string | undefined;
+  validTo?: string | undefined;
+  paymentReferences?: DebtPositionDraft['paymentReferences'] | undefined;
+  payerNote?: string | undefined;
+}
+
+const MAX_IUV_ATTEMPTS = 5;
+/** Compared against when the caller is unknown, so that response time does not reveal which callers exist. */
+const DUMMY_SECRET = 'cassa-dummy-passphrase-for-constant-time';
+
+export class DebtPositionsService {
+  constructor(
+    private readonly db: Database,
+    private readonly secrets: SecretBox,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  today(): string {
+    return romeToday(this.clock());
+  }
+
+  /** Authenticates the caller (constant time) and checks its scope and its right to the payment type. */
+  async authorize(call: GestionaleCall): Promise<CallContext> {
+    const row = await repo.loadCallContext(this.db, call.codiceChiamante, call.enteCodiceFiscale, call.codiceVersamento);
+    let stored = DUMMY_SECRET;
+    if (row) {
+      try {
+        stored = this.secrets.decrypt(row.passphraseEnc);
+      } catch {
+        stored = DUMMY_SECRET;
+      }
+    }
+    const passOk = safeEqual(stored, call.passphrase) && row !== undefined && stored !== DUMMY_SECRET;
+    if (!row || !passOk || !isApplicationUsable({ active: row.appActive, validFrom: row.appValidFrom, validTo: row.appValidTo }, this.today())) {
+      throw positionError('CALLER_NOT_AUTHENTICATED', 'Credenziali del chiamante non valide o chiamante non attivo');
+    }
+    if (!row.scopes.includes(call.scope)) {
+      throw positionError('SCOPE_MISSING', `Il chiamante non è autorizzato all'operazione (${call.scope})`);
+    }
+    if (row.enteId === null || !row.enteActive) {
+      throw positionError('ENTE_UNKNOWN', `Ente ${call.enteCodiceFiscale} sconosciuto o non attivo`, 'organization');
+    }
+    if (row.paymentTypeId === null) {
+      throw positionError('PAYMENT_TYPE_UNKNOWN', `Tipo di pagamento ${call.codiceVersamento} sconosciuto per l'ente ${call.enteCodiceFiscale}`, 'paymentType');
+    }
+    if (!row.authorised) {
+      throw positionError('PAYMENT_TYPE_NOT_ALLOWED', 'Chiamante non autorizzato al tipo pagamento indicato', 'paymentType');
+    }
+    const today = this.today();
+    if (!row.paymentTypeActive || (row.paymentTypeValidFrom && row.paymentTypeValidFrom > today) || (row.paymentTypeValidTo && row.paymentTypeValidTo < today)) {
+      throw positionError('PAYMENT_TYPE_NOT_ACTIVE', `Il tipo di pagamento ${call.codiceVersamento} non è attivo`, 'paymentType');
+    }
+    return {
+      applicationId: row.applicationId,
+      codiceChiamante: row.codiceChiamante,
+      enteId: row.enteId,
+      enteCodiceFiscale: row.enteCodiceFiscale!,
+      enteDenominazione: row.enteDenominazione!,
+      codiceSegregazione: row.codiceSegregazione!,
+      applicationCode: row.applicationCode,
+      paymentTypeId: row.paymentTypeId,
+      codiceVersamento: row.codiceVersamento!,
+      paymentTypeDescrizione: row.paymentTypeDescrizione!,
+    };
+  }
+
+  /**
+   * Creates a position with a new aux-3 IUV, or with the IUV the gestionale supplies.
+   * Idempotent on the gestionale's own id: the same id with the same content answers the same IUV;
+   * with different content it is a conflict.
+   */
+  async create(ctx: CallContext, draft: DebtPositionDraft, opts: { suppliedIuv?: string | undefined; names?: DraftFieldNames } = {}): Promise<CreateResult> {
+    const names = opts.names ?? DEFAULT_FIELD_NAMES;
+    validateDraft(draft, names);
+    const status = initialStatus(draft, this.today(), names);
+    const hash = contentHash(draft, { suppliedIuv: opts.suppliedIuv });
+    let supplied: Iuv | undefined;
+    if (opts.suppliedIuv !== undefined) {
+      const parsed = parseSuppliedIuv(opts.suppliedIuv, { segregationCode: ctx.codiceSegregazione, applicationCode: ctx.applicationCode });
+      if (!parsed.ok) throw positionError('IUV_INVALID', `Lo IUV indicato non è valido (${parsed.problem})`, 'iuv');
+      supplied = parsed.value;
+    }
+    for (let attempt = 0; attempt < MAX_IUV_ATTEMPTS; attempt++) {
+      const iuv = supplied ?? generateIuv(ctx.codiceSegregazione, await this.nextProgressive(ctx));
+      const id = await repo.insertPosition(
+        this.db,
+        { enteId: ctx.enteId, paymentTypeId: ctx.paymentTypeId, iuv: iuv.iuv, noticeNumber: iuv.noticeNumber, status, contentHash: hash, createdByApplicationId: ctx.applicationId, draft },
+        `application:${ctx.codiceChiamante}`,
+      );
+      if (id !== null) return { iuv: iuv.iuv, noticeNumber: iuv.noticeNumber, idPosizioneDebitoria: draft.idPosizioneDebitoria, replayed: false };
+      // A unique key was taken: the gestionale's id (a resend) or the IUV.
+      if (draft.idPosizioneDebitoria !== undefined) {
+        const existing = await repo.findByExternalId(this.db.orm, ctx.enteId, ctx.paymentTypeId, draft.idPosizioneDebitoria);
+        if (existing) {
+          if (existing.contentHash !== hash) {
+            throw positionError(
+              'DUPLICATE_ID_DIFFERENT_CONTENT',
+              `Esiste già una posizione debitoria con identificativo ${draft.idPosizioneDebitoria} e contenuto diverso (IUV ${existing.iuv}): per cambiarla usare l'aggiornamento`,
+              names.idPosizioneDebitoria,
+            );
+          }
+          return { iuv: existing.iuv, noticeNumber: existing.noticeNumber, idPosizioneDebitoria: draft.idPosizioneDebitoria, replayed: true };
+        }
+      }
+      if (supplied) throw positionError('IUV_ALREADY_USED', `Lo IUV ${supplied.iuv} è già assegnato a un'altra posizione debitoria dell'ente`, 'iuv');
+      // a generated IUV collided with one a gestionale supplied earlier: take the next number
+    }
+    throw positionError('IUV_SPACE_EXHAUSTED', 'Impossibile generare uno IUV libero');
+  }
+
+  async get(ctx: Pick<CallContext, 'enteId' | 'paymentTypeId'>, iuv: string): Promise<DebtPosition> {
+    const p = await repo.findByIuv(this.db.orm, ctx.enteId, iuv);
+    if (!p || p.paymentTypeId !== ctx.paymentTypeId) throw positionError('POSITION_NOT_FOUND', `Posizione debitoria con IUV ${iuv} non trovata`, 'iuv');
+    return { ...p, status: effectiveStatus(p, this.today()) };
+  }
+
+  async history(positionId: number) {
+    return repo.statusHistory(this.db.orm, positionId);
+  }
+
+  /** PiemontePAY's status code (0 paid, 1 not paid, 2 cancelled, 3 not yet active, 4 no longer active). */
+  async status(ctx: CallContext, iuv: string): Promise<{ code: string; description: string; status: DebtPositionStatus }> {
+    const p = await this.get(ctx, iuv);
+    return { ...piemontePayStatus(p.status), status: p.status };
+  }
+
+  /** Applies a gestionale's update; refused while paid, in payment, cancelled or expired. */
+  async update(ctx: CallContext, iuv: string, patch: DraftPatch, names: DraftFieldNames = DEFAULT_FIELD_NAMES): Promise<DebtPosition> {
+    return this.db.transaction(async (tx) => {
+      const p = await repo.findByIuv(tx, ctx.enteId, iuv, true);
+      if (!p || p.paymentTypeId !== ctx.paymentTypeId) throw positionError('POSITION_NOT_FOUND', `Posizione debitoria con IUV ${iuv} non trovata`, 'iuv');
+      const today = this.today();
+      const current = effectiveStatus(p, today);
+      assertModifiable(current);
+      const draft = mergePatch(p, patch);
+      if (!sameDebtorIdentity(p.debtor, draft.debtor)) assertDebtorChangeAllowed(p);
+      validateDraft(draft, names);
+      const next = initialStatus(draft, today, names);
+      const change = next !== p.status ? { from: p.status, to: next, actor: `application:${ctx.codiceChiamante}`, reason: 'aggiornamento' } : null;
+      await repo.savePosition(tx, p, draft, next, change);
+      return { ...p, ...draft, status: next, version: p.version + 1 };
+    });
+  }
+
+  /** Cancels a position, with the gestionale's reason; refused while paid or in payment. */
+  async cancel(ctx: CallContext, iuv: string, reason: string | undefined): Promise<DebtPosition> {
+    if (reason !== undefined && reason.length > 400) throw positionError('INVALID_FIELD', 'Il campo motivazione supera la lunghezza massima di 400 caratteri', 'motivazione');
+    return this.db.transaction(async (tx) => {
+      const p = await repo.findByIuv(tx, ctx.enteId, iuv, true);
+      if (!p || p.paymentTypeId !== ctx.paymentTypeId) throw positionError('POSITION_NOT_FOUND', `Posizione debitoria con IUV ${iuv} non trovata`, 'iuv');
+      const current = effectiveStatus(p, this.today());
+      if (current === 'PAID') throw positionError('ALREADY_PAID', 'La posizione debitoria risulta già pagata e non può essere annullata');
+      if (current === 'PAYMENT_IN_PROGRESS') throw positionError('PAYMENT_IN_PROGRESS', 'La posizione debitoria ha un pagamento in corso e non può essere annullata');
+      if (current === 'CANCELLED') throw positionError('ALREADY_CANCELLED', 'La posizione debitoria risulta già annullata');
+      await repo.savePosition(tx, p, p, 'CANCELLED', { from: p.status, to: 'CANCELLED', actor: `application:${ctx.codiceChiamante}`, reason: reason ?? 'annullamento' }, reason ?? '');
+      return { ...p, status: 'CANCELLED' as const, cancellationReason: reason, version: p.version + 1 };
+    });
+  }
+
+  /** Records the calendar-driven transitions; run by the worker. */
+  async sweepCalendarTransitions(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await repo.sweepCalendarTransitions(this.db, this.today());
+      total += n;
+      if (n === 0) return total;
+    }
+  }
+
+  private async nextProgressive(ctx: CallContext): Promise<bigint> {
+    return repo.nextIuvProgressive(this.db, ctx.enteId, ctx.codiceSegregazione);
+  }
+}
+
+function mergePatch(p: DebtPosition, patch: DraftPatch): DebtPositionDraft {
+  let components = patch.components ?? p.components;
+  const amountCents = patch.amountCents ?? p.amountCents;
+  // a new total on a single-component position moves that component with it
+  if (patch.amountCents !== undefined && patch.components === undefined && p.components.length === 1) {
+    components = [{ ...p.components[0]!, amountCents }];
+  }
+  return {
+    idPosizioneDebitoria: p.idPosizioneDebitoria,
+    amountCents,
+    components,
+    causale: patch.causale ?? p.causale,
+    descrizioneRata: p.descrizioneRata,
+    debtor: { ...p.debtor, ...stripUndefined(patch.debtor ?? {}) },
+    dueDate: patch.dueDate ?? p.dueDate,
+    validFrom: patch.validFrom ?? p.validFrom,
+    validTo: patch.validTo ?? p.validTo,
+    paymentReferences: patch.paymentReferences ?? p.paymentReferences,
+    payerNote: patch.payerNote ?? p.payerNote,
+    referenceYear: p.referenceYear,
+  };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,245 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { Database, Executor } from '../../../db/database.js';
+import { debtPosition, debtPositionStatusHistory } from '../../../db/schema.js';
+import { iuvSequenceName } from '../../organizations/domain/organizations.js';
+import type { Component, DebtPosition, DebtPositionDraft, DebtPositionStatus, PaymentReference } from '../domain/debt-position.js';
+
+type Row = typeof debtPosition.$inferSelect;
+
+/** Everything a gestionale's call needs, read in one round trip: its application, the ente and the payment type. */
+export interface CallContextRow {
+  applicationId: number;
+  codiceChiamante: string;
+  passphraseEnc: string;
+  scopes: string[];
+  appActive: boolean;
+  appValidFrom: string | null;
+  appValidTo: string | null;
+  enteId: number | null;
+  enteCodiceFiscale: string | null;
+  enteDenominazione: string | null;
+  enteActive: boolean | null;
+  codiceSegregazione: string | null;
+  applicationCode: string | null;
+  paymentTypeId: number | null;
+  codiceVersamento: string | null;
+  paymentTypeDescrizione: string | null;
+  paymentTypeActive: boolean | null;
+  paymentTypeValidFrom: string | null;
+  paymentTypeValidTo: string | null;
+  authorised: boolean;
+}
+
+export async function loadCallContext(db: Database, codiceChiamante: string, enteCf: string, codiceVersamento: string): Promise<CallContextRow | undefined> {
+  const [row] = await db.rows<CallContextRow>(sql`
+    select a.id::int as "applicationId", a.codice_chiamante as "codiceChiamante", a.passphrase_enc as "passphraseEnc",
+           a.scopes, a.active as "appActive", a.valid_from as "appValidFrom", a.valid_to as "appValidTo",
+           e.id::int as "enteId", e.codice_fiscale as "enteCodiceFiscale", e.denominazione as "enteDenominazione",
+           e.active as "enteActive", e.codice_segregazione as "codiceSegregazione", e.application_code as "applicationCode",
+           pt.id::int as "paymentTypeId", pt.codice_versamento as "codiceVersamento", pt.descrizione as "paymentTypeDescrizione",
+           pt.active as "paymentTypeActive", pt.valid_from as "paymentTypeValidFrom", pt.valid_to as "paymentTypeValidTo",
+           (apt.application_id is not null) as authorised
+      from application a
+      left join ente e on e.codice_fiscale = ${enteCf}
+      left join payment_type pt on pt.ente_id = e.id and pt.codice_versamento = ${codiceVersamento}
+      left join application_payment_type apt on apt.application_id = a.id and apt.payment_type_id = pt.id
+     where a.codice_chiamante = ${codiceChiamante}`);
+  return row;
+}
+
+export async function nextIuvProgressive(db: Database, enteId: number, codiceSegregazione: string): Promise<bigint> {
+  const [row] = await db.rows<{ v: string }>(sql`select nextval(${iuvSequenceName(enteId, codiceSegregazione)}::regclass)::text as v`);
+  return BigInt(row!.v);
+}
+
+export interface NewPosition {
+  enteId: number;
+  paymentTypeId: number;
+  iuv: string;
+  noticeNumber: string;
+  status: DebtPositionStatus;
+  contentHash: string;
+  createdByApplicationId: number | null;
+  draft: DebtPositionDraft;
+}
+
+function draftColumns(d: DebtPositionDraft) {
+  return {
+    idPosizioneDebitoria: d.idPosizioneDebitoria ?? null,
+    amountCents: d.amountCents,
+    components: d.components,
+    causale: d.causale,
+    descrizioneRata: d.descrizioneRata ?? null,
+    debtorType: d.debtor.type,
+    debtorFiscalCode: d.debtor.fiscalCode,
+    debtorName: d.debtor.name ?? null,
+    debtorSurname: d.debtor.surname ?? null,
+    debtorCompany: d.debtor.company ?? null,
+    debtorAddress: d.debtor.address ?? null,
+    debtorCivic: d.debtor.civic ?? null,
+    debtorPostalCode: d.debtor.postalCode ?? null,
+    debtorLocality: d.debtor.locality ?? null,
+    debtorProvince: d.debtor.province ?? null,
+    debtorNation: d.debtor.nation ?? null,
+    debtorEmail: d.debtor.email ?? null,
+    dueDate: d.dueDate ?? null,
+    validFrom: d.validFrom ?? null,
+    validTo: d.validTo ?? null,
+    paymentReferences: d.paymentReferences,
+    payerNote: d.payerNote ?? null,
+    referenceYear: d.referenceYear ?? null,
+  };
+}
+
+/**
+ * Inserts a position and its first status-history entry in one statement (atomic without a
+ * transaction of its own). Returns null when a unique key is taken: the gestionale's id or the IUV.
+ */
+export async function insertPosition(db: Database, p: NewPosition, actor: string): Promise<number | null> {
+  const c = draftColumns(p.draft);
+  const rows = await db.rows<{ id: number }>(sql`
+    with p as (
+      insert into debt_position (ente_id, payment_type_id, id_posizione_debitoria, iuv, notice_number, amount_cents, components,
+        causale, descrizione_rata, debtor_type, debtor_fiscal_code, debtor_name, debtor_surname, debtor_company, debtor_address,
+        debtor_civic, debtor_postal_code, debtor_locality, debtor_province, debtor_nation, debtor_email, due_date, valid_from,
+        valid_to, payment_references, payer_note, reference_year, status, content_hash, created_by_application_id)
+      values (${p.enteId}, ${p.paymentTypeId}, ${c.idPosizioneDebitoria}, ${p.iuv}, ${p.noticeNumber}, ${c.amountCents},
+        ${JSON.stringify(c.components)}::jsonb, ${c.causale}, ${c.descrizioneRata}, ${c.debtorType}, ${c.debtorFiscalCode},
+        ${c.debtorName}, ${c.debtorSurname}, ${c.debtorCompany}, ${c.debtorAddress}, ${c.debtorCivic}, ${c.debtorPostalCode},
+        ${c.debtorLocality}, ${c.debtorProvince}, ${c.debtorNation}, ${c.debtorEmail}, ${c.dueDate}, ${c.validFrom}, ${c.validTo},
+        ${JSON.stringify(c.paymentReferences)}::jsonb, ${c.payerNote}, ${c.referenceYear}, ${p.status}, ${p.contentHash},
+        ${p.createdByApplicationId})
+      on conflict do nothing
+      returning id, status
+    ), h as (
+      insert into debt_position_status_history (position_id, from_status, to_status, actor, reason)
+      select id, null, status, ${actor}, 'creazione' from p
+    )
+    select id::int as id from p`);
+  return rows[0]?.id ?? null;
+}
+
+export function toDomain(r: Row): DebtPosition {
+  return {
+    id: r.id,
+    enteId: r.enteId,
+    paymentTypeId: r.paymentTypeId,
+    idPosizioneDebitoria: r.idPosizioneDebitoria ?? undefined,
+    iuv: r.iuv,
+    noticeNumber: r.noticeNumber,
+    amountCents: r.amountCents,
+    components: r.components as Component[],
+    causale: r.causale,
+    descrizioneRata: r.descrizioneRata ?? undefined,
+    debtor: {
+      type: (r.debtorType as 'F' | 'G' | null) ?? null,
+      fiscalCode: r.debtorFiscalCode,
+      name: r.debtorName ?? undefined,
+      surname: r.debtorSurname ?? undefined,
+      company: r.debtorCompany ?? undefined,
+      address: r.debtorAddress ?? undefined,
+      civic: r.debtorCivic ?? undefined,
+      postalCode: r.debtorPostalCode ?? undefined,
+      locality: r.debtorLocality ?? undefined,
+      province: r.debtorProvince ?? undefined,
+      nation: r.debtorNation ?? undefined,
+      email: r.debtorEmail ?? undefined,
+    },
+    dueDate: r.dueDate ?? undefined,
+    validFrom: r.validFrom ?? undefined,
+    validTo: r.validTo ?? undefined,
+    paymentReferences: r.paymentReferences as PaymentReference[],
+    payerNote: r.payerNote ?? undefined,
+    referenceYear: r.referenceYear ?? undefined,
+    status: r.status as DebtPositionStatus,
+    statusChangedAt: r.statusChangedAt,
+    cancellationReason: r.cancellationReason ?? undefined,
+    contentHash: r.contentHash,
+    version: r.version,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+  };
+}
+
+export async function findByExternalId(db: Executor, enteId: number, paymentTypeId: number, idPosizioneDebitoria: string): Promise<DebtPosition | undefined> {
+  const [row] = await db
+    .select()
+    .from(debtPosition)
+    .where(and(eq(debtPosition.enteId, enteId), eq(debtPosition.paymentTypeId, paymentTypeId), eq(debtPosition.idPosizioneDebitoria, idPosizioneDebitoria)))
+    .limit(1);
+  return row && toDomain(row);
+}
+
+export async function findByIuv(db: Executor, enteId: number, iuv: string, forUpdate = false): Promise<DebtPosition | undefined> {
+  const q = db.select().from(debtPosition).where(and(eq(debtPosition.enteId, enteId), eq(debtPosition.iuv, iuv))).limit(1);
+  const [row] = forUpdate ? await q.for('update') : await q;
+  return row && toDomain(row);
+}
+
+export interface StatusChange {
+  from: DebtPositionStatus;
+  to: DebtPositionStatus;
+  actor: string;
+  reason?: string | undefined;
+}
+
+/** Writes a changed position (and its status change, if any) inside the caller's transaction. */
+export async function savePosition(
+  tx: Executor,
+  p: DebtPosition,
+  draft: DebtPositionDraft,
+  status: DebtPositionStatus,
+  change: StatusChange | null,
+  cancellationReason?: string,
+): Promise<void> {
+  const now = new Date();
+  await tx
+    .update(debtPosition)
+    .set({
+      ...draftColumns(draft),
+      status,
+      ...(change ? { statusChangedAt: now } : {}),
+      ...(cancellationReason !== undefined ? { cancellationReason } : {}),
+      version: p.version + 1,
+      updatedAt: now,
+    })
+    .where(eq(debtPosition.id, p.id));
+  if (change) {
+    await tx.insert(debtPositionStatusHistory).values({ positionId: p.id, fromStatus: change.from, toStatus: change.to, actor: change.actor, reason: change.reason ?? null, at: now });
+  }
+}
+
+export async function statusHistory(db: Executor, positionId: number) {
+  return db
+    .select({ from: debtPositionStatusHistory.fromStatus, to: debtPositionStatusHistory.toStatus, at: debtPositionStatusHistory.at, actor: debtPositionStatusHistory.actor, reason: debtPositionStatusHistory.reason })
+    .from(debtPositionStatusHistory)
+    .where(eq(debtPositionStatusHistory.positionId, positionId))
+    .orderBy(debtPositionStatusHistory.id);
+}
+
+/**
+ * Records the calendar-driven transitions (NOT_YET_ACTIVE → PAYABLE, → EXPIRED) that reads already
+ * apply on the fly, so that the history and the stored status catch up. Batched; returns the count.
+ */
+export async function sweepCalendarTransitions(db: Database, today: string, batch = 1000): Promise<number> {
+  const rows = await db.rows<{ n: number }>(sql`
+    with due as (
+      select id, status as from_status,
+             case when valid_to is not null and valid_to < ${today}::date then 'EXPIRED' else 'PAYABLE' end as to_status
+        from debt_position
+       where (status = 'NOT_YET_ACTIVE' and (valid_from <= ${today}::date or valid_to < ${today}::date))
+          or (status = 'PAYABLE' and valid_to < ${today}::date)
+       order by id
+       limit ${batch}
+       for update skip locked
+    ), upd as (
+      update debt_position d set status = due.to_status, status_changed_at = now(), version = d.version + 1, updated_at = now()
+        from due where d.id = due.id
+      returning d.id
+    ), h as (
+      insert into debt_position_status_history (position_id, from_status, to_status, actor, reason)
+      select id, from_status, to_status, 'system', 'transizione di calendario' from due
+    )
+    select count(*)::int as n from upd`);
+  return rows[0]?.n ?? 0;
+}

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import { DomainError, type ErrorKind } from '../../../shared/domain-error.js';
+import { isNumericFiscalCode } from '../../../shared/fiscal-code.js';
+import { isValidIban } from '../../../shared/iban.js';
+
+/** Enti creditori and their payment types (codici versamento): input rules and error catalog. */
+
+const catalog = {
+  INVALID: { code: 'ORG_INVALID', kind: 'invalid' },
+  ENTE_NOT_FOUND: { code: 'ENTE_NOT_FOUND', kind: 'not-found' },
+  ENTE_EXISTS: { code: 'ENTE_EXISTS', kind: 'conflict' },
+  PAYMENT_TYPE_NOT_FOUND: { code: 'PAYMENT_TYPE_NOT_FOUND', kind: 'not-found' },
+  PAYMENT_TYPE_EXISTS: { code: 'PAYMENT_TYPE_EXISTS', kind: 'conflict' },
+} as const satisfies Record<string, { code: string; kind: ErrorKind }>;
+
+export class OrganizationError extends DomainError {
+  readonly code: string;
+  readonly kind: ErrorKind;
+  constructor(name: keyof typeof catalog, message: string, field?: string) {
+    super(message, field);
+    this.name = 'OrganizationError';
+    this.code = catalog[name].code;
+    this.kind = catalog[name].kind;
+  }
+}
+
+const iban = z
+  .string()
+  .transform((s) => s.replace(/\s+/g, '').toUpperCase())
+  .refine(isValidIban, 'IBAN non valido');
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'data nel formato AAAA-MM-GG');
+const optionalText = (max: number) => z.string().trim().min(1).max(max).nullable().optional();
+
+export const EnteInput = z
+  .object({
+    codiceFiscale: z.string().refine(isNumericFiscalCode, 'codice fiscale dell\'ente: 11 cifre con cifra di controllo valida'),
+    denominazione: z.string().trim().min(1).max(140),
+    unitaOrganizzativa: optionalText(140),
+    codiceSegregazione: z.string().regex(/^\d{2}$/, 'codice di segregazione: 2 cifre'),
+    applicationCode: z.string().regex(/^\d{2}$/, 'codice applicativo: 2 cifre').nullable().optional(),
+    cbill: z.string().regex(/^[A-Z0-9]{5}$/, 'codice CBILL: 5 caratteri alfanumerici maiuscoli').nullable().optional(),
+    ibanBancario: iban.nullable().optional(),
+    ibanPostale: iban.nullable().optional(),
+    logo: z
+      .object({ mime: z.enum(['image/png', 'image/jpeg', 'image/svg+xml']), base64: z.string().max(700_000) })
+      .nullable()
+      .optional(),
+    email: z.string().email().max(256).nullable().optional(),
+    pec: z.string().email().max(256).nullable().optional(),
+    telefono: optionalText(40),
+    sitoWeb: z.string().url().max(256).nullable().optional(),
+    indirizzo: optionalText(140),
+    civico: optionalText(16),
+    cap: optionalText(16),
+    localita: optionalText(70),
+    provincia: z.string().regex(/^[A-Z]{2}$/, 'sigla provincia: 2 lettere maiuscole').nullable().optional(),
+    idBrokerPA: z.string().regex(/^\d{11}$/, 'idBrokerPA: 11 cifre').nullable().optional(),
+    idStation: z.string().regex(/^\d{11}_\d{2}$/, 'idStation: <idBrokerPA>_NN').nullable().optional(),
+    active: z.boolean().optional(),
+  })
+  .strict();
+export type EnteInput = z.infer<typeof EnteInput>;
+export const EntePatch = EnteInput.omit({ codiceFiscale: true }).partial().strict();
+export type EntePatch = z.infer<typeof EntePatch>;
+
+const paymentTypeShape = z
+  .object({
+    codiceVersamento: z.string().regex(/^[A-Za-z0-9]{4}$/, 'codice versamento: 4 lettere o cifre'),
+    descrizione: z.string().trim().min(1).max(140),
+    iban: iban.nullable().optional(),
+    ibanPostale: iban.nullable().optional(),
+    ibanAppoggio: iban.nullable().optional(),
+    transferCategory: z.string().regex(/^[0129]\/\S{3,138}$/, 'tassonomia pagoPA (es. 9/0101108TS/)'),
+    spontaneousAllowed: z.boolean().optional(),
+    marcaDaBollo: z.boolean().optional(),
+    multiBeneficiary: z.boolean().optional(),
+    validFrom: isoDate.nullable().optional(),
+    validTo: isoDate.nullable().optional(),
+    active: z.boolean().optional(),
+  })
+  .strict();
+
+export const PaymentTypeInput = paymentTypeShape;
+export type PaymentTypeInput = z.infer<typeof PaymentTypeInput>;
+export const PaymentTypePatch = paymentTypeShape.omit({ codiceVersamento: true }).partial().strict();
+export type PaymentTypePatch = z.infer<typeof PaymentTypePatch>;
+
+/** Rules across fields of a payment type, checked on the merged result of a create or a patch. */
+export function assertPaymentTypeConsistent(pt: {
+  iban?: string | null | undefined;
+  ibanPostale?: string | null | undefined;
+  marcaDaBollo?: boolean | undefined;
+  validFrom?: string | null | undefined;
+  validTo?: string | null | undefined;
+}): void {
+  if (!pt.marcaDaBollo && !pt.iban && !pt.ibanPostale) {
+    throw new OrganizationError('INVALID', 'un tipo di pagamento richiede almeno un IBAN (bancario o postale), salvo la marca da bollo', 'iban');
+  }
+  if (pt.validFrom && pt.validTo && pt.validFrom > pt.validTo) {
+    throw new OrganizationError('INVALID', 'validFrom è successivo a validTo', 'validFrom');
+  }
+}
+
+/** Name of the PostgreSQL sequence that numbers the IUVs of one ente and segregation code. */
+export function iuvSequenceName(enteId: number, codiceSegregazione: string): string {
+  return `iuv_seq_${enteId}_${codiceSegregazione}`;
+}
