@@ -18,7 +18,7 @@ import {
   type DraftFieldNames,
 } from '../domain/debt-position.js';
 import { positionError } from '../domain/errors.js';
-import { generateIuv, parseSuppliedIuv, type Iuv } from '../domain/notice-number.js';
+import { generateIuv, parseSuppliedIuv, type Iuv, type IuvProblem } from '../domain/notice-number.js';
 import * as repo from '../infra/debt-positions-repository.js';
 
 /** A gestionale's call, as its credentials and path name it. */
@@ -66,6 +66,13 @@ export interface DraftPatch {
 }
 
 const MAX_IUV_ATTEMPTS = 5;
+const IUV_PROBLEMS: Record<IuvProblem, string> = {
+  NOT_NUMERIC: 'solo cifre',
+  BAD_LENGTH: '15 cifre per aux 0, 17 per aux 3',
+  BAD_CHECK_DIGIT: 'cifre di controllo errate',
+  WRONG_SEGREGATION_CODE: "codice di segregazione diverso da quello dell'ente",
+  NO_APPLICATION_CODE: "l'ente non ha un codice applicativo per gli IUV aux 0",
+};
 /** Compared against when the caller is unknown, so that response time does not reveal which callers exist. */
 const DUMMY_SECRET = 'cassa-dummy-passphrase-for-constant-time';
 
@@ -138,7 +145,7 @@ export class DebtPositionsService {
     let supplied: Iuv | undefined;
     if (opts.suppliedIuv !== undefined) {
       const parsed = parseSuppliedIuv(opts.suppliedIuv, { segregationCode: ctx.codiceSegregazione, applicationCode: ctx.applicationCode });
-      if (!parsed.ok) throw positionError('IUV_INVALID', `Lo IUV indicato non è valido (${parsed.problem})`, 'iuv');
+      if (!parsed.ok) throw positionError('IUV_INVALID', `Il campo iuv non contiene uno IUV valido per l'ente (${IUV_PROBLEMS[parsed.problem]})`, 'iuv');
       supplied = parsed.value;
     }
     for (let attempt = 0; attempt < MAX_IUV_ATTEMPTS; attempt++) {

@@ -167,7 +167,7 @@ export function validateDraft(d: DebtPositionDraft, names: DraftFieldNames = DEF
     sum += c.amountCents;
   });
   if (sum !== d.amountCents) {
-    throw positionError('COMPONENTS_NOT_MATCHING_TOTAL', `La somma delle componenti (${formatCents(sum)}) non corrisponde all'importo totale (${formatCents(d.amountCents)})`, names.components);
+    throw positionError('COMPONENTS_NOT_MATCHING_TOTAL', `Il campo ${names.components}: la somma delle componenti (${formatCents(sum)}) non corrisponde all'importo totale (${formatCents(d.amountCents)})`, names.components);
   }
   if (!d.causale.trim()) throw positionError('INVALID_FIELD', `Il campo ${names.causale} è obbligatorio`, names.causale);
   checkLength(d.causale, 140, names.causale);

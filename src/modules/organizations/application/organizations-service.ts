@@ -134,10 +134,10 @@ export class OrganizationsService {
     return paymentTypeView(enteCf, await this.requirePaymentType(e, codiceVersamento));
   }
 
-  /** Internal ids for other modules (applications authorise payment types by ente and code). */
-  async resolvePaymentTypeId(enteCf: string, codiceVersamento: string): Promise<number> {
+  /** Internal ids of an ente and one of its payment types, for other modules. */
+  async resolveIds(enteCf: string, codiceVersamento: string): Promise<{ enteId: number; paymentTypeId: number }> {
     const e = await this.requireEnte(enteCf);
-    return (await this.requirePaymentType(e, codiceVersamento)).id;
+    return { enteId: e.id, paymentTypeId: (await this.requirePaymentType(e, codiceVersamento)).id };
   }
 
   private async requireEnte(codiceFiscale: string, tx = this.db.orm as Parameters<typeof repo.findEnteByFiscalCode>[0]): Promise<EnteRow> {

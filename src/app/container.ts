@@ -1,0 +1,79 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import { openDatabase, type Database } from '../db/database.js';
+import { migrate } from '../db/migrate.js';
+import { SecretBox } from '../shared/secret-box.js';
+import { AuditJournal } from '../modules/audit/application/audit-journal.js';
+import { OrganizationsService } from '../modules/organizations/application/organizations-service.js';
+import { ApplicationsService } from '../modules/applications/application/applications-service.js';
+import { DebtPositionsService } from '../modules/debt-positions/application/debt-positions-service.js';
+import { createLogger } from './logger.js';
+
+/** Everything a process (web, worker or CLI) works with, wired once. */
+export interface Container {
+  config: Config;
+  logger: Logger;
+  db: Database;
+  secrets: SecretBox;
+  adminToken: string;
+  audit: AuditJournal;
+  organizations: OrganizationsService;
+  applications: ApplicationsService;
+  debtPositions: DebtPositionsService;
+  close(): Promise<void>;
+}
+
+export interface ContainerOptions {
+  /** Use this database instead of opening the configured one (tests). */
+  db?: Database;
+  logger?: Logger;
+  migrate?: boolean;
+  clock?: () => Date;
+}
+
+export async function createContainer(config: Config, opts: ContainerOptions = {}): Promise<Container> {
+  const logger = opts.logger ?? createLogger(config);
+  const db = opts.db ?? (await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, 'pglite'), poolSize: config.dbPoolSize }));
+  if (opts.migrate ?? true) {
+    const result = await migrate(db);
+    if (result.applied.length > 0) logger.info({ applied: result.applied }, 'database migrations applied');
+  }
+  const secrets = new SecretBox(config.secretKeys ?? localDevSecret(config, 'secret.key', () => SecretBox.generateKeySpec('dev1'), logger));
+  const adminToken = config.adminToken ?? localDevSecret(config, 'admin.token', () => randomBytes(24).toString('base64url'), logger);
+  const audit = new AuditJournal(db, { keepPayloads: config.audit.keepPayloads, payloadMaxBytes: config.audit.payloadMaxBytes }, (err) =>
+    logger.error({ err }, 'audit journal write failed'),
+  );
+  return {
+    config,
+    logger,
+    db,
+    secrets,
+    adminToken,
+    audit,
+    organizations: new OrganizationsService(db),
+    applications: new ApplicationsService(db, secrets, config.production),
+    debtPositions: new DebtPositionsService(db, secrets, opts.clock),
+    async close() {
+      await audit.flush();
+      if (!opts.db) await db.close();
+    },
+  };
+}
+
+/**
+ * Outside production a missing secret is generated once and kept in the data directory (mode 600),
+ * so that `npm start` works on a fresh machine and survives restarts. Production refuses to start
+ * without it (see loadConfig).
+ */
+function localDevSecret(config: Config, file: string, generate: () => string, logger: Logger): string {
+  const path = join(config.dataDir, file);
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  mkdirSync(config.dataDir, { recursive: true });
+  const value = generate();
+  writeFileSync(path, `${value}\n`, { mode: 0o600 });
+  logger.warn({ path }, `generated a development ${file}; set it in the environment for production`);
+  return value;
+}

@@ -1,0 +1,77 @@
+import type { Container } from './container.js';
+import { OrganizationError } from '../modules/organizations/domain/organizations.js';
+import { markPaidForDemo } from '../modules/debt-positions/infra/debt-positions-repository.js';
+
+/**
+ * Demo data mirroring seed 000 (the Sportello manual's worked example): the Comune di Alessandria,
+ * its library payment type BIBL, the caller AP_01 with the manual's passphrase, and positions of
+ * the debtor TSTPNI70D01L219V (Pino Test) with the manual's IUVs and outcomes. Idempotent.
+ */
+export const DEMO = {
+  ente: '00429440068',
+  paymentType: 'BIBL',
+  codiceChiamante: 'AP_01',
+  passphrase: '1www%$se1ver£$APP',
+  returnUrl: 'https://applicativoChiamanteApp2.prova.it/biblioweb',
+  debtor: { codiceFiscalePartitaIVAPagatore: 'TSTPNI70D01L219V', nome: 'Pino', cognome: 'Test', email: 'pino.test@example.org' },
+  payable: { iuv: '190280072147087', identificativoPagamento: 'POSDEB1_1234596724100', causale: 'Biblioteca-Copie eseguite su prenotazione tramite operatore', importo: 100 },
+  cancelled: { iuv: '190300072310110', identificativoPagamento: 'POSDEB1_1234596724101', causale: 'Biblioteca-Rimborso tessera smarrita', importo: 15 },
+  paid: { iuv: '191890494852566', identificativoPagamento: 'POSDEB1_1234596724102', causale: 'Biblioteca-Prestito interbibliotecario', importo: 8.5 },
+} as const;
+
+export async function seedDemo(c: Container): Promise<{ created: boolean }> {
+  try {
+    await c.organizations.getEnte(DEMO.ente);
+    return { created: false };
+  } catch (e) {
+    if (!(e instanceof OrganizationError) || e.kind !== 'not-found') throw e;
+  }
+  await c.organizations.createEnte({
+    codiceFiscale: DEMO.ente,
+    denominazione: 'Comune di Alessandria',
+    unitaOrganizzativa: 'Servizi Bibliotecari',
+    codiceSegregazione: '01',
+    applicationCode: '01',
+    ibanBancario: 'IT60X0542811101000000123456',
+    email: 'protocollo@comune.alessandria.example',
+    indirizzo: 'Piazza della Libertà',
+    civico: '1',
+    cap: '15121',
+    localita: 'Alessandria',
+    provincia: 'AL',
+  });
+  await c.organizations.createPaymentType(DEMO.ente, {
+    codiceVersamento: DEMO.paymentType,
+    descrizione: 'Servizi bibliotecari',
+    iban: 'IT60X0542811101000000123456',
+    transferCategory: '9/0201133IM/',
+    spontaneousAllowed: true,
+  });
+  await c.applications.create({
+    codiceChiamante: DEMO.codiceChiamante,
+    descrizione: 'Pagamenti Vari del Comune di Alessandria',
+    passphrase: DEMO.passphrase,
+    returnUrl: DEMO.returnUrl,
+    scopes: ['CREAZIONE_IUV', 'RICHIESTA_STATO_POS_DEB', 'RICHIESTA_DATI_PAGAMENTO', 'STAMPA_AVVISO_PAGAMENTO', 'STAMPA_RT_GE'],
+    paymentTypes: [{ ente: DEMO.ente, codiceVersamento: DEMO.paymentType }],
+  });
+  const ctx = await c.debtPositions.authorize({
+    codiceChiamante: DEMO.codiceChiamante,
+    passphrase: DEMO.passphrase,
+    enteCodiceFiscale: DEMO.ente,
+    codiceVersamento: DEMO.paymentType,
+    scope: 'CREAZIONE_IUV',
+  });
+  const debtor = { type: 'F' as const, fiscalCode: DEMO.debtor.codiceFiscalePartitaIVAPagatore, name: DEMO.debtor.nome, surname: DEMO.debtor.cognome, email: DEMO.debtor.email };
+  for (const p of [DEMO.payable, DEMO.cancelled, DEMO.paid]) {
+    const cents = Math.round(p.importo * 100);
+    await c.debtPositions.create(
+      ctx,
+      { idPosizioneDebitoria: p.identificativoPagamento, amountCents: cents, components: [{ amountCents: cents, causale: p.causale.slice(0, 80) }], causale: p.causale, debtor, paymentReferences: [], payerNote: 'prova' },
+      { suppliedIuv: p.iuv },
+    );
+  }
+  await c.debtPositions.cancel(ctx, DEMO.cancelled.iuv, 'Posizione annullata dal gestionale (dati dimostrativi)');
+  await markPaidForDemo(c.db, ctx.enteId, DEMO.paid.iuv);
+  return { created: true };
+}

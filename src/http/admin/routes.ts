@@ -1,0 +1,201 @@
+import type { FastifyError } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, type FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z, ZodError } from 'zod';
+import type { Container } from '../../app/container.js';
+import { ApplicationInput, ApplicationPatch } from '../../modules/applications/domain/applications.js';
+import { EnteInput, EntePatch, PaymentTypeInput, PaymentTypePatch } from '../../modules/organizations/domain/organizations.js';
+import { DomainError, HTTP_STATUS_OF_KIND } from '../../shared/domain-error.js';
+import { safeEqual } from '../../shared/secret-box.js';
+import { validationMessage } from '../validation-message.js';
+import { positionView } from './views.js';
+
+const security = [{ adminToken: [] }];
+const audit = (operation: string) => ({ audit: { interface: 'admin', operation } });
+const EnteParams = z.object({ cf: z.string().regex(/^\d{11}$/, "codice fiscale dell'ente: 11 cifre") });
+const PaymentTypeParams = EnteParams.extend({ code: z.string().regex(/^[A-Za-z0-9]{4}$/) });
+const AppParams = z.object({ codiceChiamante: z.string().min(1).max(50) });
+
+const AuditQuery = z.object({
+  interface: z.string().max(40).optional(),
+  operation: z.string().max(80).optional(),
+  caller: z.string().max(80).optional(),
+  ente: z.string().max(16).optional(),
+  iuv: z.string().max(35).optional(),
+  outcome: z.string().max(40).optional(),
+  correlationId: z.string().max(80).optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  before: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+
+function problem(status: number, title: string, detail: string, extra: Record<string, unknown> = {}) {
+  return { type: 'about:blank', title, status, detail, ...extra };
+}
+
+/**
+ * The administration API, for the intermediary's operators and their tools: enti, payment types,
+ * applications and their passphrases, debt positions as operators see them, and the audit journal.
+ * Bearer token (CASSA_ADMIN_TOKEN); errors are application/problem+json.
+ */
+export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = async (app, { container }) => {
+  const { organizations, applications, audit: journal, debtPositions } = container;
+
+  app.addHook('onRequest', async (req, reply) => {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+    if (req.audit) req.audit.caller = 'admin';
+    if (!m || !safeEqual(m[1]!, container.adminToken)) {
+      if (req.audit) req.audit.outcome = 'UNAUTHORIZED';
+      reply.header('www-authenticate', 'Bearer realm="cassa-admin"');
+      return reply.code(401).type('application/problem+json').send(problem(401, 'Unauthorized', 'token di amministrazione mancante o non valido'));
+    }
+  });
+
+  app.setErrorHandler((err: FastifyError | DomainError | ZodError, req, reply) => {
+    let status: number;
+    let body: ReturnType<typeof problem>;
+    if (err instanceof DomainError) {
+      status = HTTP_STATUS_OF_KIND[err.kind];
+      body = problem(status, err.code, err.message, { code: err.code, field: err.field });
+    } else if (err instanceof ZodError) {
+      status = 400;
+      const issue = err.issues[0]!;
+      const field = issue.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
+      body = problem(400, 'VALIDATION', `Campo ${field || '(corpo)'}: ${issue.message}`, { code: 'VALIDATION', field: field || undefined });
+    } else if (hasZodFastifySchemaValidationErrors(err)) {
+      status = 400;
+      const { message, field } = validationMessage(err.validation, err.validationContext);
+      body = problem(400, 'VALIDATION', message, { code: 'VALIDATION', field });
+    } else if (typeof err.statusCode === 'number' && err.statusCode < 500) {
+      status = err.statusCode;
+      body = problem(status, 'BAD_REQUEST', err.message);
+    } else {
+      req.log.error({ err }, 'admin api internal error');
+      status = 500;
+      body = problem(500, 'INTERNAL', 'errore interno');
+    }
+    if (req.audit) req.audit.outcome = String(body.title);
+    return reply.code(status).type('application/problem+json').send(body);
+  });
+
+  // Enti creditori
+  app.get('/enti', { schema: { tags: ['Admin'], summary: 'List enti creditori', security } }, async () => organizations.listEnti());
+  app.post('/enti', { config: audit('createEnte'), schema: { tags: ['Admin'], summary: 'Create an ente creditore', security, body: EnteInput } }, async (req, reply) => {
+    req.audit!.enteFiscalCode = req.body.codiceFiscale;
+    return reply.code(201).send(await organizations.createEnte(req.body));
+  });
+  app.get('/enti/:cf', { schema: { tags: ['Admin'], summary: 'Get an ente creditore', security, params: EnteParams } }, async (req) => organizations.getEnte(req.params.cf));
+  app.patch('/enti/:cf', { config: audit('updateEnte'), schema: { tags: ['Admin'], summary: 'Change an ente creditore', security, params: EnteParams, body: EntePatch } }, async (req) => {
+    req.audit!.enteFiscalCode = req.params.cf;
+    return organizations.updateEnte(req.params.cf, req.body);
+  });
+  app.get('/enti/:cf/logo', { schema: { tags: ['Admin'], summary: "The ente's logo", security, params: EnteParams } }, async (req, reply) => {
+    const logo = await organizations.getEnteLogo(req.params.cf);
+    if (!logo) return reply.code(404).type('application/problem+json').send(problem(404, 'LOGO_NOT_FOUND', "l'ente non ha un logo"));
+    return reply.type(logo.mime).send(logo.data);
+  });
+
+  // Payment types
+  app.get('/enti/:cf/payment-types', { schema: { tags: ['Admin'], summary: 'List payment types of an ente', security, params: EnteParams } }, async (req) =>
+    organizations.listPaymentTypes(req.params.cf),
+  );
+  app.post(
+    '/enti/:cf/payment-types',
+    { config: audit('createPaymentType'), schema: { tags: ['Admin'], summary: 'Create a payment type (codice versamento)', security, params: EnteParams, body: PaymentTypeInput } },
+    async (req, reply) => {
+      req.audit!.enteFiscalCode = req.params.cf;
+      return reply.code(201).send(await organizations.createPaymentType(req.params.cf, req.body));
+    },
+  );
+  app.get('/enti/:cf/payment-types/:code', { schema: { tags: ['Admin'], summary: 'Get a payment type', security, params: PaymentTypeParams } }, async (req) =>
+    organizations.getPaymentType(req.params.cf, req.params.code),
+  );
+  app.patch(
+    '/enti/:cf/payment-types/:code',
+    { config: audit('updatePaymentType'), schema: { tags: ['Admin'], summary: 'Change a payment type', security, params: PaymentTypeParams, body: PaymentTypePatch } },
+    async (req) => {
+      req.audit!.enteFiscalCode = req.params.cf;
+      return organizations.updatePaymentType(req.params.cf, req.params.code, req.body);
+    },
+  );
+
+  // Debt positions, as operators see them (with the status history)
+  app.get(
+    '/enti/:cf/payment-types/:code/debt-positions/:iuv',
+    { schema: { tags: ['Admin'], summary: 'A debt position with its status history', security, params: PaymentTypeParams.extend({ iuv: z.string().regex(/^\d{15,35}$/) }) } },
+    async (req) => {
+      const { enteId, paymentTypeId } = await organizations.resolveIds(req.params.cf, req.params.code);
+      const p = await debtPositions.get({ enteId, paymentTypeId }, req.params.iuv);
+      return positionView(p, await debtPositions.history(p.id));
+    },
+  );
+
+  // Applications (gestionali)
+  app.get('/applications', { schema: { tags: ['Admin'], summary: 'List applications', security } }, async () => applications.list());
+  app.post('/applications', { config: audit('createApplication'), schema: { tags: ['Admin'], summary: 'Register an application (gestionale)', security, body: ApplicationInput } }, async (req, reply) => {
+    req.audit!.detail = req.body.codiceChiamante;
+    const r = await applications.create(req.body);
+    return reply.code(201).send({ ...r.application, ...(r.generatedPassphrase ? { passphrase: r.generatedPassphrase } : {}) });
+  });
+  app.get('/applications/:codiceChiamante', { schema: { tags: ['Admin'], summary: 'Get an application', security, params: AppParams } }, async (req) =>
+    applications.get(req.params.codiceChiamante),
+  );
+  app.patch(
+    '/applications/:codiceChiamante',
+    { config: audit('updateApplication'), schema: { tags: ['Admin'], summary: 'Change an application', security, params: AppParams, body: ApplicationPatch } },
+    async (req) => {
+      req.audit!.detail = req.params.codiceChiamante;
+      return applications.update(req.params.codiceChiamante, req.body);
+    },
+  );
+  app.post(
+    '/applications/:codiceChiamante/passphrase',
+    {
+      config: audit('rotatePassphrase'),
+      schema: {
+        tags: ['Admin'],
+        summary: "Rotate an application's passphrase",
+        description: 'Without a body Cassa generates the new passphrase and returns it once. The old passphrase stops working at once.',
+        security,
+        params: AppParams,
+        body: z.object({ passphrase: z.string().min(8).max(200).optional() }).strict().nullish(),
+      },
+    },
+    async (req) => {
+      req.audit!.detail = req.params.codiceChiamante;
+      const r = await applications.rotatePassphrase(req.params.codiceChiamante, req.body?.passphrase);
+      return r.generated ? { passphrase: r.passphrase } : { rotated: true };
+    },
+  );
+
+  // Audit journal
+  app.get(
+    '/audit-events',
+    {
+      schema: {
+        tags: ['Admin'],
+        summary: 'Query the audit journal',
+        description: 'Newest first. Filters combine; page with `before` = the `nextBefore` of the previous page.',
+        security,
+        querystring: AuditQuery,
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      const page = await journal.query({
+        interface: q.interface,
+        operation: q.operation,
+        caller: q.caller,
+        enteFiscalCode: q.ente,
+        iuv: q.iuv,
+        outcome: q.outcome,
+        correlationId: q.correlationId,
+        from: q.from ? new Date(q.from) : undefined,
+        to: q.to ? new Date(q.to) : undefined,
+        before: q.before,
+        limit: q.limit,
+      });
+      return { items: page.items.map((e) => ({ ...e, at: e.at.toISOString() })), nextBefore: page.nextBefore };
+    },
+  );
+};

@@ -1,0 +1,29 @@
+import type { DebtPosition } from '../../modules/debt-positions/domain/debt-position.js';
+
+/** A debt position as the admin API shows it: amounts in cents, dates ISO, the status history. */
+export function positionView(
+  p: DebtPosition,
+  history: { from: string | null; to: string; at: Date; actor: string; reason: string | null }[],
+) {
+  return {
+    iuv: p.iuv,
+    noticeNumber: p.noticeNumber,
+    idPosizioneDebitoria: p.idPosizioneDebitoria ?? null,
+    status: p.status,
+    amountCents: p.amountCents,
+    components: p.components,
+    causale: p.causale,
+    descrizioneRata: p.descrizioneRata ?? null,
+    debtor: p.debtor,
+    dueDate: p.dueDate ?? null,
+    validFrom: p.validFrom ?? null,
+    validTo: p.validTo ?? null,
+    paymentReferences: p.paymentReferences,
+    payerNote: p.payerNote ?? null,
+    referenceYear: p.referenceYear ?? null,
+    cancellationReason: p.cancellationReason ?? null,
+    createdAt: p.createdAt.toISOString(),
+    updatedAt: p.updatedAt.toISOString(),
+    statusHistory: history.map((h) => ({ ...h, at: h.at.toISOString() })),
+  };
+}

@@ -1,0 +1,68 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { AuditJournal } from '../modules/audit/application/audit-journal.js';
+
+/** What a route tells the journal about the call it served. */
+export interface AuditInfo {
+  interface: string;
+  operation: string;
+  caller?: string | undefined;
+  enteFiscalCode?: string | undefined;
+  iuv?: string | undefined;
+  /** The protocol's own outcome code; defaults to the HTTP status. */
+  outcome?: string | undefined;
+  detail?: string | undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    audit: AuditInfo | null;
+    auditResponsePayload: string | undefined;
+  }
+  interface FastifyContextConfig {
+    /** Routes with this config are journaled: interface and operation name. */
+    audit?: { interface: string; operation: string };
+  }
+}
+
+/**
+ * Journals every inbound call of the routes that declare `config.audit`: time, interface,
+ * operation, caller, ente, IUV, outcome, duration and correlation id (the request id, taken from
+ * X-Correlation-Id when the caller sends a well-formed one), plus the payloads if configured.
+ */
+export const auditHooks = fp<{ journal: AuditJournal }>(async (app: FastifyInstance, { journal }) => {
+  app.decorateRequest('audit', null);
+  app.decorateRequest('auditResponsePayload', undefined);
+
+  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    reply.header('x-correlation-id', req.id);
+    const declared = req.routeOptions.config.audit;
+    if (declared) req.audit = { ...declared };
+  });
+
+  app.addHook('onSend', async (req: FastifyRequest, _reply: FastifyReply, payload: unknown) => {
+    if (req.audit && typeof payload === 'string') req.auditResponsePayload = payload;
+    return payload;
+  });
+
+  app.addHook('onResponse', async (req: FastifyRequest, reply: FastifyReply) => {
+    const a = req.audit;
+    if (!a) return;
+    journal.record({
+      at: new Date(Date.now() - reply.elapsedTime),
+      interface: a.interface,
+      direction: 'IN',
+      operation: a.operation,
+      caller: a.caller,
+      enteFiscalCode: a.enteFiscalCode,
+      iuv: a.iuv,
+      outcome: a.outcome ?? String(reply.statusCode),
+      httpStatus: reply.statusCode,
+      durationMs: reply.elapsedTime,
+      correlationId: req.id,
+      detail: a.detail,
+      requestPayload: req.body === undefined ? null : typeof req.body === 'string' ? req.body : JSON.stringify(req.body),
+      responsePayload: req.auditResponsePayload,
+    });
+  });
+});

@@ -1,0 +1,15 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Container } from '../app/container.js';
+
+/** Liveness (the process answers) and readiness (the database answers), for load balancers and orchestrators. */
+export const healthRoutes: FastifyPluginAsync<{ container: Container }> = async (app, { container }) => {
+  app.get('/health/live', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/health/ready', { schema: { hide: true } }, async (_req, reply) => {
+    try {
+      await container.db.executeSql('select 1');
+      return { status: 'ok', database: container.db.kind };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable' });
+    }
+  });
+};

@@ -1,0 +1,146 @@
+import { z } from 'zod';
+
+/**
+ * PiemontePAY epayapi v1 shapes (../shared/specs/piemontepay/epayapi_v1.1.yaml), same names and
+ * types, so that a gestionale written for PiemontePAY calls Cassa unchanged. Unknown fields are
+ * ignored, as PiemontePAY's Jackson does. Fields marked "Cassa" are extensions, all optional.
+ */
+
+/** Euros: a JSON number, or a decimal string as some clients send. */
+const amount = z.union([z.number(), z.string().regex(/^\d{1,12}(\.\d{1,2})?$/, 'importo con al massimo due decimali')]);
+const dateTime = z.string().max(40).describe('date-time ISO 8601 (o data AAAA-MM-GG)');
+const text = (max: number) => z.string().max(max);
+
+export const PathOrg = z.object({
+  organization: z.string().regex(/^[a-zA-Z0-9]{11,16}$/, 'codice fiscale ente: 11-16 caratteri alfanumerici'),
+  paymentType: z.string().regex(/^[a-zA-Z0-9]{4}$/, 'codice versamento: 4 caratteri alfanumerici'),
+});
+export const PathIuv = PathOrg.extend({
+  iuv: z.string().regex(/^[0-9]{15,35}$/, 'IUV: da 15 a 35 cifre'),
+});
+
+export const PaymentComponent = z.object({
+  importo: amount,
+  causale: text(80).optional(),
+  datiSpecificiRiscossione: text(140).optional(),
+  annoAccertamento: z.number().int().min(1900).max(2999).optional(),
+  numeroAccertamento: text(35).optional(),
+  progressivo: z.number().int().optional(),
+});
+
+export const PaymentReference = z.object({ nome: text(70), valore: text(70) });
+
+export const DebtPositionData = z
+  .object({
+    causale: text(140).optional(),
+    codiceFiscalePartitaIVAPagatore: text(35).optional(),
+    cognome: text(70).optional(),
+    componentiPagamento: z.array(PaymentComponent).max(5, 'al massimo 5 componenti').optional(),
+    dataFineValidita: dateTime.optional(),
+    dataInizioValidita: dateTime.optional(),
+    dataScadenza: dateTime.optional(),
+    email: text(256).optional(),
+    identificativoPagamento: text(50).optional(),
+    importo: amount.optional(),
+    nome: text(70).optional(),
+    notePerIlPagatore: text(1000).optional(),
+    ragioneSociale: text(140).optional(),
+    requiresCostUpdate: z.boolean().optional(),
+    // Cassa extensions
+    iuv: z.string().regex(/^\d{15}$|^\d{17}$/, 'IUV di 15 (aux 0) o 17 cifre (aux 3)').optional().describe('Cassa: IUV scelto dal gestionale'),
+    descrizioneRata: text(16).optional().describe('Cassa: etichetta della rata'),
+    annoRiferimento: z.number().int().optional().describe('Cassa: anno di riferimento'),
+    riferimentiPagamento: z.array(PaymentReference).max(5).optional().describe('Cassa: riferimenti di pagamento (modello Multe)'),
+    indirizzo: text(70).optional(),
+    civico: text(16).optional(),
+    cap: text(16).optional(),
+    localita: text(35).optional(),
+    provincia: text(35).optional(),
+    nazione: text(2).optional(),
+  })
+  .describe('DebtPositionData');
+
+export const DebtPositionPaymentData = z
+  .object({
+    dataScadenza: dateTime.optional(),
+    dataInizioValidita: dateTime.optional(),
+    dataFineValidita: dateTime.optional(),
+    importo: amount.optional(),
+    componentiImporto: z
+      .array(
+        z.object({
+          importo: amount,
+          causaleDescrittiva: text(80),
+          annoAccertamento: z.number().int().min(1900).max(2999).optional(),
+          numeroAccertamento: text(35).optional(),
+        }),
+      )
+      .max(5, 'al massimo 5 componenti')
+      .optional(),
+    causale: text(140).optional(),
+    motivazione: text(400).optional(),
+    riferimentiPagamento: z.array(PaymentReference).max(5).optional(),
+    nome: text(70).optional(),
+    cognome: text(70).optional(),
+    ragioneSociale: text(140).optional(),
+    email: text(256).optional(),
+    codiceFiscalePartitaIVAPagatore: text(35).optional(),
+    identificativoPagamento: text(50).optional(),
+    requiresCostUpdate: z.boolean().optional(),
+    notePerIlPagatore: text(1000).optional(),
+  })
+  .describe('DebtPositionPaymentData');
+
+export const CancelQuery = z.object({ motivazione: text(400).optional() });
+export const CancelBody = CancelQuery.nullish();
+
+export const DebtPositionReference = z
+  .object({
+    codiceEsito: z.string(),
+    descrizioneEsito: z.string(),
+    identificativoPagamento: z.string().optional(),
+    iuv: z.string().optional(),
+    codiceAvviso: z.string().optional(),
+    campo: z.string().optional().describe('Cassa: il campo a cui si riferisce l\'errore'),
+  })
+  .describe('DebtPositionReference');
+
+export const Result = z
+  .object({
+    code: z.string(),
+    description: z.string(),
+    campo: z.string().optional().describe('Cassa: il campo a cui si riferisce l\'errore'),
+  })
+  .describe('Result');
+
+export const Status = z
+  .object({
+    code: z.enum(['0', '1', '2', '3', '4']),
+    description: z.string(),
+    result: Result,
+  })
+  .describe('Status');
+
+export const PaymentDataResult = z
+  .object({
+    importoPagatoTotale: z.number().optional(),
+    enteBeneficiario: z.string().optional(),
+    codiceFiscaleEnteBeneficiario: z.string().optional(),
+    tipologiaVersamento: z.string().optional(),
+    importoPagato: z.number().optional(),
+    nomeECognomeRagioneSociale: z.string().optional(),
+    codiceFiscalePIva: z.string().optional(),
+    codiceAvviso: z.string().optional(),
+    identificativoUnicoVersamento: z.string().optional(),
+    numeroTransazione: z.string().optional(),
+    prestatoreDiServiziDiPagamento: z.string().optional(),
+    dataEOraOperazione: z.string().optional(),
+    dataEsitoPagamento: z.string().optional(),
+    identificativoUnicoRiscossione: z.string().optional(),
+    infoAggiuntive: z.string().optional(),
+    result: Result,
+  })
+  .describe('PaymentDataResult');
+
+export type DebtPositionData = z.infer<typeof DebtPositionData>;
+export type DebtPositionPaymentData = z.infer<typeof DebtPositionPaymentData>;

@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Container } from '../app/container.js';
+import { auditHooks } from './audit-hooks.js';
+import { epayapiRoutes } from './rest/epayapi/routes.js';
+import { adminRoutes } from './admin/routes.js';
+import { healthRoutes } from './health.js';
+
+const CORRELATION_ID = /^[A-Za-z0-9._:-]{8,80}$/;
+
+/** Builds the web process: every HTTP edge, journaled, with the OpenAPI document at /docs. */
+export async function buildServer(container: Container): Promise<FastifyInstance> {
+  const { config } = container;
+  const app = Fastify({
+    loggerInstance: container.logger,
+    disableRequestLogging: config.env === 'test',
+    trustProxy: config.trustProxy,
+    bodyLimit: config.bodyLimit,
+    genReqId: (req) => {
+      const given = req.headers['x-correlation-id'];
+      return typeof given === 'string' && CORRELATION_ID.test(given) ? given : randomUUID();
+    },
+    ...(config.tls ? { https: { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } } : {}),
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Cassa API',
+        version: '1.0.0',
+        description:
+          'Cassa: REST API for gestionali (PiemontePAY epayapi v1 compatible, under /epayapi/api/v1) and the administration API (/admin/api/v1). See docs/api.md.',
+      },
+      components: {
+        securitySchemes: {
+          basicAuth: { type: 'http', scheme: 'basic', description: 'codiceChiamante / passphrase' },
+          adminToken: { type: 'http', scheme: 'bearer', description: 'CASSA_ADMIN_TOKEN' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.addHook('onSend', async (_req, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    return payload;
+  });
+
+  await app.register(auditHooks, { journal: container.audit });
+  await app.register(healthRoutes, { container });
+  await app.register(epayapiRoutes, { container, prefix: '/epayapi/api/v1' });
+  await app.register(adminRoutes, { container, prefix: '/admin/api/v1' });
+
+  app.addHook('onClose', async () => {
+    await container.audit.flush();
+  });
+  return app as unknown as FastifyInstance;
+}
