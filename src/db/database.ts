@@ -99,6 +99,12 @@ async function openPglite(dataDir: string): Promise<Database> {
     transaction: (fn) => orm.transaction((tx) => fn(tx as unknown as Executor)),
     rows: async <T>(query: SQL) => ((await orm.execute(query)) as unknown as { rows: T[] }).rows,
     executeSql: async (text, values) => {
+      // Without parameters, use the simple protocol (as node-postgres does): scripts of several
+      // statements, such as pg-boss's schema, run only that way.
+      if (!values || values.length === 0) {
+        const results = await client.exec(text);
+        return { rows: (results.at(-1)?.rows ?? []) as any[] };
+      }
       const r = await client.query(text, values as unknown[]);
       return { rows: r.rows as any[] };
     },

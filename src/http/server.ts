@@ -17,7 +17,6 @@ export async function buildServer(container: Container): Promise<FastifyInstance
   const { config } = container;
   const app = Fastify({
     loggerInstance: container.logger,
-    disableRequestLogging: config.env === 'test',
     trustProxy: config.trustProxy,
     bodyLimit: config.bodyLimit,
     genReqId: (req) => {

@@ -1,0 +1,232 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ZodError } from 'zod';
+import { createContainer, type Container } from '../app/container.js';
+import { DEMO, seedDemo } from '../app/demo-seed.js';
+import { ConfigError, loadConfig } from '../config/config.js';
+import { openDatabase } from '../db/database.js';
+import { migrate } from '../db/migrate.js';
+import { buildServer } from '../http/server.js';
+import { startWorker } from '../jobs/worker.js';
+import { DomainError } from '../shared/domain-error.js';
+import { SecretBox } from '../shared/secret-box.js';
+import { join } from 'node:path';
+
+const HELP = `cassa — pagoPA collection platform
+
+Usage:
+  cassa start [--role web|worker|all]     start Cassa (default role: all)
+  cassa demo                              migrate, load the demo data of seed 000 and start (role all)
+  cassa migrate                           apply the database migrations
+  cassa seed-demo                         load the demo data only
+
+  cassa ente list | get <cf>
+  cassa ente create (--json '<json>' | --file <path>)
+  cassa ente update <cf> (--json ... | --file ...)
+  cassa payment-type list <cf> | get <cf> <code>
+  cassa payment-type create <cf> (--json ... | --file ...)
+  cassa payment-type update <cf> <code> (--json ... | --file ...)
+  cassa application list | get <codiceChiamante>
+  cassa application create (--json ... | --file ...)
+  cassa application update <codiceChiamante> (--json ... | --file ...)
+  cassa application rotate-passphrase <codiceChiamante> [--passphrase <new>]
+  cassa secrets generate-key [--kid <id>]  print a new key entry for CASSA_SECRET_KEYS
+  cassa secrets rekey                     re-encrypt every stored secret with the first key
+
+Configuration comes from the environment (see docs/configuration.md): without DATABASE_URL
+Cassa uses the embedded database in ./data.`;
+
+type Args = { positionals: string[]; values: Record<string, string | boolean | undefined> };
+
+function parse(argv: string[]): Args {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      role: { type: 'string' },
+      json: { type: 'string' },
+      file: { type: 'string' },
+      passphrase: { type: 'string' },
+      kid: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  return { positionals, values };
+}
+
+function inputOf(a: Args): unknown {
+  if (typeof a.values.json === 'string') return JSON.parse(a.values.json);
+  if (typeof a.values.file === 'string') return JSON.parse(readFileSync(a.values.file, 'utf8'));
+  throw new UsageError('missing --json or --file with the data');
+}
+
+class UsageError extends Error {}
+
+function print(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+function arg(a: Args, i: number, name: string): string {
+  const v = a.positionals[i];
+  if (!v) throw new UsageError(`missing <${name}>`);
+  return v;
+}
+
+async function withContainer<T>(fn: (c: Container) => Promise<T>): Promise<T> {
+  const c = await createContainer(loadConfig());
+  try {
+    return await fn(c);
+  } finally {
+    await c.close();
+  }
+}
+
+/** Runs the web and/or worker roles until SIGINT/SIGTERM, then stops gracefully. */
+async function start(role: string, demo: boolean): Promise<void> {
+  if (!['web', 'worker', 'all'].includes(role)) throw new UsageError('--role must be web, worker or all');
+  const c = await createContainer(loadConfig());
+  if (demo) {
+    const { created } = await seedDemo(c);
+    c.logger.info({ created }, 'demo data ready');
+  }
+  const stops: (() => Promise<void>)[] = [];
+  if (role === 'worker' || role === 'all') {
+    const worker = await startWorker(c);
+    stops.push(worker.stop);
+  }
+  if (role === 'web' || role === 'all') {
+    const app = await buildServer(c);
+    const address = await app.listen({ host: c.config.host, port: c.config.port });
+    stops.unshift(() => app.close());
+    const base = c.config.publicUrl ?? address;
+    c.logger.info({ address, role, database: c.db.kind }, 'Cassa is listening');
+    if (demo) {
+      process.stdout.write(
+        [
+          '',
+          `Cassa is running on the ${c.db.kind === 'pglite' ? `embedded database (${join(c.config.dataDir, 'pglite')})` : 'PostgreSQL database'}.`,
+          `  OpenAPI and API explorer:   ${base}/docs`,
+          `  REST API for gestionali:    ${base}/epayapi/api/v1  (HTTP Basic ${DEMO.codiceChiamante} / ${DEMO.passphrase})`,
+          `  Admin API:                  ${base}/admin/api/v1   (Bearer token in ${join(c.config.dataDir, 'admin.token')} unless CASSA_ADMIN_TOKEN is set)`,
+          `  Try: curl -u '${DEMO.codiceChiamante}:${DEMO.passphrase}' ${base}/epayapi/api/v1/organizations/${DEMO.ente}/paymenttypes/${DEMO.paymentType}/debtpositions/${DEMO.payable.iuv}/status`,
+          '',
+        ].join('\n'),
+      );
+    }
+  }
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    c.logger.info({ signal }, 'stopping');
+    for (const stop of stops) await stop().catch((err) => c.logger.error({ err }, 'error while stopping'));
+    await c.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const a = parse(argv);
+  const [cmd, sub] = a.positionals;
+  if (!cmd || a.values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return cmd || a.values.help ? 0 : 1;
+  }
+  switch (cmd) {
+    case 'start':
+      await start(typeof a.values.role === 'string' ? a.values.role : 'all', false);
+      return -1;
+    case 'demo':
+      await start('all', true);
+      return -1;
+    case 'migrate': {
+      const config = loadConfig();
+      const db = await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, 'pglite') });
+      try {
+        print(await migrate(db));
+      } finally {
+        await db.close();
+      }
+      return 0;
+    }
+    case 'seed-demo':
+      print(await withContainer(seedDemo));
+      return 0;
+    case 'ente':
+      return withContainer(async (c) => {
+        if (sub === 'list') print(await c.organizations.listEnti());
+        else if (sub === 'get') print(await c.organizations.getEnte(arg(a, 2, 'cf')));
+        else if (sub === 'create') print(await c.organizations.createEnte(inputOf(a)));
+        else if (sub === 'update') print(await c.organizations.updateEnte(arg(a, 2, 'cf'), inputOf(a)));
+        else throw new UsageError('ente: list | get | create | update');
+        return 0;
+      });
+    case 'payment-type':
+      return withContainer(async (c) => {
+        if (sub === 'list') print(await c.organizations.listPaymentTypes(arg(a, 2, 'cf')));
+        else if (sub === 'get') print(await c.organizations.getPaymentType(arg(a, 2, 'cf'), arg(a, 3, 'code')));
+        else if (sub === 'create') print(await c.organizations.createPaymentType(arg(a, 2, 'cf'), inputOf(a)));
+        else if (sub === 'update') print(await c.organizations.updatePaymentType(arg(a, 2, 'cf'), arg(a, 3, 'code'), inputOf(a)));
+        else throw new UsageError('payment-type: list | get | create | update');
+        return 0;
+      });
+    case 'application':
+      return withContainer(async (c) => {
+        if (sub === 'list') print(await c.applications.list());
+        else if (sub === 'get') print(await c.applications.get(arg(a, 2, 'codiceChiamante')));
+        else if (sub === 'create') {
+          const r = await c.applications.create(inputOf(a));
+          print({ ...r.application, ...(r.generatedPassphrase ? { passphrase: r.generatedPassphrase } : {}) });
+        } else if (sub === 'update') print(await c.applications.update(arg(a, 2, 'codiceChiamante'), inputOf(a)));
+        else if (sub === 'rotate-passphrase') {
+          const given = typeof a.values.passphrase === 'string' ? a.values.passphrase : undefined;
+          const r = await c.applications.rotatePassphrase(arg(a, 2, 'codiceChiamante'), given);
+          print(r.generated ? { passphrase: r.passphrase } : { rotated: true });
+        } else throw new UsageError('application: list | get | create | update | rotate-passphrase');
+        return 0;
+      });
+    case 'secrets':
+      if (sub === 'generate-key') {
+        process.stdout.write(`${SecretBox.generateKeySpec(typeof a.values.kid === 'string' ? a.values.kid : `k${Date.now()}`)}\n`);
+        return 0;
+      }
+      if (sub === 'rekey') return withContainer(async (c) => (print({ reencrypted: await c.applications.reencryptSecrets() }), 0));
+      throw new UsageError('secrets: generate-key | rekey');
+    default:
+      throw new UsageError(`unknown command "${cmd}"`);
+  }
+}
+
+/** Entry point of bin/cassa.js: exit codes 0 ok, 1 usage or input error, 2 configuration error, 3 unexpected. */
+export async function run(argv: string[]): Promise<void> {
+  try {
+    const code = await main(argv);
+    if (code >= 0) process.exit(code);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`cassa: ${err.message}\n\n${HELP}\n`);
+      process.exit(1);
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`cassa: ${err.message}\n`);
+      process.exit(2);
+    }
+    if (err instanceof DomainError) {
+      process.stderr.write(`cassa: ${err.message}${err.field ? ` (${err.field})` : ''}\n`);
+      process.exit(1);
+    }
+    if (err instanceof ZodError) {
+      const issue = err.issues[0]!;
+      process.stderr.write(`cassa: campo ${issue.path.join('.') || '(dati)'}: ${issue.message}\n`);
+      process.exit(1);
+    }
+    if (err instanceof SyntaxError) {
+      process.stderr.write(`cassa: JSON non valido: ${err.message}\n`);
+      process.exit(1);
+    }
+    process.stderr.write(`cassa: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(3);
+  }
+}

@@ -1,0 +1,42 @@
+import PgBoss from 'pg-boss';
+import type { Container } from '../app/container.js';
+
+export const JOBS = {
+  sweepCalendar: 'debt-positions.sweep-calendar',
+} as const;
+
+export interface Worker {
+  boss: PgBoss;
+  stop(): Promise<void>;
+}
+
+/**
+ * The worker role: pg-boss queues and schedules on Cassa's own database (PGlite through pg-boss's
+ * `db` adapter, or PostgreSQL), so that any number of worker processes share the work through
+ * PostgreSQL alone. Jobs only call application services: no business logic lives here.
+ */
+export async function startWorker(c: Container, opts: { pollingIntervalSeconds?: number } = {}): Promise<Worker> {
+  const boss = new PgBoss({
+    db: { executeSql: (text: string, values?: unknown[]) => c.db.executeSql(text, values) },
+    schema: 'pgboss',
+    // pg-boss's own maintenance and monitoring (archiving, expiring) run in every worker
+    supervise: true,
+    schedule: true,
+  } as ConstructorParameters<typeof PgBoss>[0]);
+  boss.on('error', (err) => c.logger.error({ err }, 'job queue error'));
+  await boss.start();
+
+  await boss.createQueue(JOBS.sweepCalendar, { name: JOBS.sweepCalendar, policy: 'singleton', retryLimit: 3, retryDelay: 30, retryBackoff: true });
+  // Calendar-driven transitions (activation at validity start, expiry after validity end) are
+  // applied on read at once; this sweep records them in the stored status and its history.
+  await boss.schedule(JOBS.sweepCalendar, '* * * * *', {}, { tz: 'Europe/Rome' });
+  await boss.work(JOBS.sweepCalendar, { pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 5 }, async () => {
+    const n = await c.debtPositions.sweepCalendarTransitions();
+    if (n > 0) c.logger.info({ transitions: n }, 'calendar transitions recorded');
+  });
+
+  return {
+    boss,
+    stop: () => boss.stop({ graceful: true, wait: true, timeout: 10_000 }),
+  };
+}
