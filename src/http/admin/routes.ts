@@ -41,6 +41,12 @@ function problem(status: number, title: string, detail: string, extra: Record<st
 export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = async (app, { container }) => {
   const { organizations, applications, audit: journal, debtPositions } = container;
 
+  // Every admin call is journaled, reads included; routes that name an operation keep theirs.
+  app.addHook('onRoute', (route) => {
+    const config = (route.config ??= {}) as { audit?: { interface: string; operation: string } };
+    config.audit ??= { interface: 'admin', operation: `${route.method} ${route.url.replace('/admin/api/v1', '')}` };
+  });
+
   app.addHook('onRequest', async (req, reply) => {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
     if (req.audit) req.audit.caller = 'admin';
