@@ -19,8 +19,12 @@ export interface MigrationResult {
  */
 export async function migrate(db: Database): Promise<MigrationResult> {
   const files = readdirSync(MIGRATIONS_DIR).filter((f) => /^\d{4}_.+\.sql$/.test(f)).sort();
-  await db.executeSql(`create table if not exists cassa_migration (
-    name varchar(200) primary key, applied_at timestamptz not null default now())`);
+  // under the lock too: two instances' concurrent `create table if not exists` can collide
+  await db.scriptTransaction(async (tx) => {
+    await tx.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await tx.exec(`create table if not exists cassa_migration (
+      name varchar(200) primary key, applied_at timestamptz not null default now())`);
+  });
   const applied: string[] = [];
   let alreadyApplied = 0;
   for (const name of files) {
