@@ -195,26 +195,32 @@ function procCpuMs(pid) {
   }
 }
 
-/** CPU ms of every postgres process on this machine (backends come and go: kept per pid). */
-function postgresCpu() {
-  const byPid = new Map();
+/**
+ * CPU ms of the PostgreSQL processes that work for the bench: the backends connected to the bench
+ * database and the server's background processes (WAL writer, checkpointer...), kept per pid.
+ * Backends of other databases (say, a test suite running meanwhile) are left out. Local server only.
+ */
+async function postgresCpu(url) {
+  let pids;
   try {
-    for (const d of readdirSync('/proc')) {
-      if (!/^\d+$/.test(d)) continue;
-      let comm;
-      try {
-        comm = readFileSync(`/proc/${d}/comm`, 'utf8').trim();
-      } catch {
-        continue;
-      }
-      if (comm !== 'postgres' && !comm.startsWith('postgres:')) continue;
-      const ms = procCpuMs(d);
-      if (ms !== null) byPid.set(d, ms);
+    const c = await pgClient(url);
+    try {
+      const r = await c.query(
+        `select pid from pg_stat_activity where (datname = current_database() and pid <> pg_backend_pid()) or backend_type <> 'client backend'`,
+      );
+      pids = r.rows.map((x) => String(x.pid));
+    } finally {
+      await c.end();
     }
   } catch {
     return null;
   }
-  return byPid;
+  const byPid = new Map();
+  for (const pid of pids) {
+    const ms = procCpuMs(pid);
+    if (ms !== null) byPid.set(pid, ms);
+  }
+  return byPid.size ? byPid : null;
 }
 
 function postgresCpuDelta(before, after) {
@@ -222,6 +228,18 @@ function postgresCpuDelta(before, after) {
   let ms = 0;
   for (const [pid, v] of after) ms += v - (before.get(pid) ?? 0);
   return ms;
+}
+
+/** Share of the machine's CPU (percent of one core) that something else uses over `ms`. */
+async function backgroundLoad(ms = 1000) {
+  const a = machineCpu();
+  const self = process.cpuUsage();
+  await sleep(ms);
+  const b = machineCpu();
+  if (!a || !b) return null;
+  const selfMs = (process.cpuUsage(self).user + process.cpuUsage(self).system) / 1000;
+  const busyShare = (b.busy - a.busy) / (b.total - a.total); // of all cores
+  return Math.max(0, busyShare * cpus().length * 100 - (100 * selfMs) / ms);
 }
 
 /** Whole-machine busy and total jiffies from /proc/stat. */
@@ -634,6 +652,8 @@ async function verifySample(client, created, n) {
 async function runTarget(target) {
   const label = target === 'pg' ? 'PostgreSQL' : 'PGlite (embedded)';
   say(`\n=== ${label} ===`);
+  const idleLoad = await backgroundLoad();
+  if (idleLoad !== null && idleLoad > 15) say(`warning: something else uses ${idleLoad.toFixed(0)}% of a core before the server starts; figures will be noisy`);
   const dataDir = mkdtempSync(join(tmpdir(), `cassa-bench-${target}-`));
   const port = await freePort();
   let databaseUrl;
@@ -675,7 +695,7 @@ async function runTarget(target) {
     }
     const before = target === 'pg' ? await countPg(databaseUrl) : null;
 
-    const cpu0 = { server: procCpuMs(server.child.pid), pg: target === 'pg' ? postgresCpu() : null, self: process.cpuUsage(), machine: machineCpu() };
+    const cpu0 = { server: procCpuMs(server.child.pid), pg: target === 'pg' ? await postgresCpu(databaseUrl) : null, self: process.cpuUsage(), machine: machineCpu() };
     say(`measuring: ${CLIENTS} clients, ${REQUESTS === undefined ? `${SECONDS}s` : `${REQUESTS} requests`}...`);
     const m = await runPhase({
       client,
@@ -687,7 +707,7 @@ async function runTarget(target) {
       onTick: opt.json || !process.stderr.isTTY ? undefined : ({ ok, elapsed }) => process.stderr.write(`\r  ${ok} positions, ${elapsed.toFixed(0)}s, ${(ok / elapsed).toFixed(0)}/s   `),
     });
     if (!opt.json && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-    const cpu1 = { server: procCpuMs(server.child.pid), pg: target === 'pg' ? postgresCpu() : null, self: process.cpuUsage(cpu0.self), machine: machineCpu() };
+    const cpu1 = { server: procCpuMs(server.child.pid), pg: target === 'pg' ? await postgresCpu(databaseUrl) : null, self: process.cpuUsage(cpu0.self), machine: machineCpu() };
 
     // Checks: the database grew by exactly the successes, with distinct IUVs; a sample reads back.
     if (target === 'pg') {
@@ -726,6 +746,12 @@ async function runTarget(target) {
         postgresPct: pgCpuMs === null ? null : round((100 * pgCpuMs) / elapsedMs),
         benchClientPct: round((100 * clientCpuMs) / elapsedMs),
         machineBusyPct: machineBusy === null ? null : round(100 * machineBusy),
+        // whatever else ran meanwhile (percent of one core): high values mean noisy figures
+        otherPct:
+          machineBusy === null || serverCpuMs === null
+            ? null
+            : round(Math.max(0, machineBusy * cpus().length * 100 - (100 * (serverCpuMs + (pgCpuMs ?? 0) + clientCpuMs)) / elapsedMs)),
+        idleBeforePct: idleLoad === null ? null : round(idleLoad),
         serverUsPerPosition: serverCpuMs === null || m.ok === 0 ? null : round((1000 * serverCpuMs) / m.ok, 0),
         postgresUsPerPosition: pgCpuMs === null || m.ok === 0 ? null : round((1000 * pgCpuMs) / m.ok, 0),
       },
@@ -790,8 +816,9 @@ function report(r) {
   say(
     `cpu:           server ${c.serverPct ?? '?'}% of a core (${c.serverUsPerPosition ?? '?'} µs/position)` +
       (c.postgresPct !== null ? `, postgres ${c.postgresPct}% (${c.postgresUsPerPosition} µs/position)` : '') +
-      `, bench client ${c.benchClientPct}%, machine ${c.machineBusyPct ?? '?'}% busy of ${cpus().length} cores`,
+      `, bench client ${c.benchClientPct}%, other ${c.otherPct ?? '?'}%; machine ${c.machineBusyPct ?? '?'}% busy (${cpus().length} cores)`,
   );
+  if (c.otherPct > 20) say(`warning:       other processes used ${c.otherPct}% of a core during the measurement: figures are noisy`);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SecretBox } from '../shared/secret-box.js';
 
 /**
  * Cassa's configuration, read once from the environment and validated.
@@ -23,7 +24,16 @@ const ConfigSchema = z.object({
   CASSA_TLS_KEY_FILE: z.string().optional(),
   CASSA_TRUST_PROXY: boolish.default(false),
   /** base64 of 32 bytes; the first key encrypts, all decrypt. Comma-separated "kid:base64" entries. */
-  CASSA_SECRET_KEYS: z.string().optional(),
+  CASSA_SECRET_KEYS: z
+    .string()
+    .superRefine((spec, ctx) => {
+      try {
+        new SecretBox(spec);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message });
+      }
+    })
+    .optional(),
   CASSA_ADMIN_TOKEN: z.string().min(24, 'CASSA_ADMIN_TOKEN must be at least 24 characters').optional(),
   CASSA_ID_BROKER_PA: z.string().regex(/^\d{11}$/, 'idBrokerPA is 11 digits').optional(),
   CASSA_ID_STATION: z.string().regex(/^\d{11}_\d{2}$/, 'idStation is <idBrokerPA>_NN').optional(),
@@ -57,7 +67,8 @@ export interface Config {
 export class ConfigError extends Error {}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = ConfigSchema.safeParse(env);
+  // A variable set to the empty string (`PORT=` in a compose file) counts as unset, not as 0 or "".
+  const parsed = ConfigSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);

@@ -7,7 +7,8 @@
 export function eurosToCents(euros: number): number | null {
   if (!Number.isFinite(euros)) return null;
   const cents = Math.round(euros * 100);
-  if (Math.abs(euros * 100 - cents) > 1e-6) return null;
+  // Float noise grows with the amount (one ulp of 1e11 is ~1.5e-5): tolerate a few ulps, not a fixed 1e-6.
+  if (Math.abs(euros * 100 - cents) > Math.max(1e-6, Math.abs(cents) * Number.EPSILON * 8)) return null;
   return Number.isSafeInteger(cents) ? cents : null;
 }
 

@@ -3,8 +3,10 @@
  * passphrase, secret or token are masked before a payload is stored.
  */
 const SECRET_NAME = '(?:[A-Za-z_]*(?:pass(?:word|phrase)|secret|api_?key|access_?token|subscription_?key|authorization)[A-Za-z_]*)';
-const JSON_SECRET = new RegExp(`("${SECRET_NAME}"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`, 'gi');
-const XML_SECRET = new RegExp(`(<(?:[\\w.-]+:)?(${SECRET_NAME})(?:\\s[^>]*)?>)[^<]*(</(?:[\\w.-]+:)?\\2>)`, 'gi');
+// A string value, or a number / boolean (a numeric secret sent by mistake is still a secret).
+const JSON_SECRET = new RegExp(`("${SECRET_NAME}"\\s*:\\s*)(?:"(?:[^"\\\\]|\\\\.)*"|-?\\d[\\d.eE+-]*|true|false)`, 'gi');
+// Text content, possibly wrapped in CDATA sections.
+const XML_SECRET = new RegExp(`(<(?:[\\w.-]+:)?(${SECRET_NAME})(?:\\s[^>]*)?>)(?:<!\\[CDATA\\[[\\s\\S]*?\\]\\]>|[^<])*(</(?:[\\w.-]+:)?\\2>)`, 'gi');
 
 export function redactPayload(payload: string): string {
   return payload.replace(JSON_SECRET, '$1"***"').replace(XML_SECRET, '$1***$3');
