@@ -37,6 +37,8 @@ Targets and server
   --cpu-prof[=DIR]        write a V8 CPU profile of the server (measured phase and shutdown) to DIR
                           (default ./bench-profiles); open it in Chrome DevTools or speedscope
   --log-level=LEVEL       CASSA_LOG_LEVEL of the server (default warn)
+  --count-queries         count the statements the server sends to its database during the measured
+                          phase, by kind (preloads bench/count-queries-preload.mjs into the server)
   --keep                  keep the temporary data directory and the bench database
 
 Load
@@ -69,6 +71,7 @@ const { values: opt } = parseArgs({
     'node-arg': { type: 'string', multiple: true, default: [] },
     'cpu-prof': { type: 'string' },
     'log-level': { type: 'string', default: 'warn' },
+    'count-queries': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     clients: { type: 'string', default: '32' },
     seconds: { type: 'string', default: '20' },
@@ -523,6 +526,7 @@ function startServer({ target, port, dataDir, databaseUrl, profileDir }) {
   if (target === 'pg') env.DATABASE_URL = databaseUrl;
   Object.assign(env, EXTRA_ENV);
   const nodeArgs = [...opt['node-arg']];
+  if (opt['count-queries']) nodeArgs.push(`--import=${pathToFileURL(join(HERE, 'count-queries-preload.mjs')).href}`);
   if (profileDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=cassa-${target}-${Date.now()}.cpuprofile`);
   const child = spawn(process.execPath, [...nodeArgs, join(CASSA_DIR, 'bin', 'cassa.js'), 'demo'], {
     cwd: CASSA_DIR,
@@ -538,6 +542,42 @@ function startServer({ target, port, dataDir, databaseUrl, profileDir }) {
   child.stderr.on('data', keep);
   const exited = new Promise((res) => child.once('exit', (code, signal) => res({ code, signal })));
   return { child, exited, log: () => log };
+}
+
+/** With --count-queries: the server's statement counts so far (see count-queries-preload.mjs). */
+async function queryCounts(server) {
+  const marker = '@@cassa-bench-queries ';
+  const seen = server.log().lastIndexOf(marker);
+  server.child.kill('SIGUSR2');
+  for (let i = 0; i < 50; i++) {
+    await sleep(20);
+    const log = server.log();
+    const at = log.lastIndexOf(marker);
+    if (at > seen) {
+      const end = log.indexOf('\n', at);
+      if (end > 0) return JSON.parse(log.slice(at + marker.length, end));
+    }
+  }
+  return null;
+}
+
+function queryCountDelta(a, b, positions) {
+  if (!a || !b) return null;
+  const byKind = {};
+  for (const [k, v] of Object.entries(b.byKind)) {
+    const d = v - (a.byKind[k] ?? 0);
+    if (d > 0) byKind[k] = d;
+  }
+  const total = b.total - a.total;
+  return {
+    total,
+    perPosition: positions ? round(total / positions, 2) : null,
+    byKindPerPosition: Object.fromEntries(
+      Object.entries(byKind)
+        .sort((x, y) => y[1] - x[1])
+        .map(([k, v]) => [k, positions ? round(v / positions, 3) : v]),
+    ),
+  };
 }
 
 async function waitReady(port, server, timeoutMs = 120_000) {
@@ -695,6 +735,7 @@ async function runTarget(target) {
     }
     const before = target === 'pg' ? await countPg(databaseUrl) : null;
 
+    const q0 = opt['count-queries'] ? await queryCounts(server) : null;
     const cpu0 = { server: procCpuMs(server.child.pid), pg: target === 'pg' ? await postgresCpu(databaseUrl) : null, self: process.cpuUsage(), machine: machineCpu() };
     say(`measuring: ${CLIENTS} clients, ${REQUESTS === undefined ? `${SECONDS}s` : `${REQUESTS} requests`}...`);
     const m = await runPhase({
@@ -707,6 +748,7 @@ async function runTarget(target) {
       onTick: opt.json || !process.stderr.isTTY ? undefined : ({ ok, elapsed }) => process.stderr.write(`\r  ${ok} positions, ${elapsed.toFixed(0)}s, ${(ok / elapsed).toFixed(0)}/s   `),
     });
     if (!opt.json && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+    const q1 = opt['count-queries'] ? await queryCounts(server) : null;
     const cpu1 = { server: procCpuMs(server.child.pid), pg: target === 'pg' ? await postgresCpu(databaseUrl) : null, self: process.cpuUsage(cpu0.self), machine: machineCpu() };
 
     // Checks: the database grew by exactly the successes, with distinct IUVs; a sample reads back.
@@ -737,6 +779,7 @@ async function runTarget(target) {
       positions: m.ok,
       errors: m.errors,
       errorKinds: m.errorKinds,
+      queries: opt['count-queries'] ? queryCountDelta(q0, q1, m.ok) : undefined,
       seconds: round(m.elapsed, 2),
       positionsPerSecond: round(m.ok / m.elapsed, 1),
       latencyMs: Object.fromEntries(Object.entries(m.latencyMs).map(([k, v]) => [k, round(v, 2)])),
@@ -818,6 +861,10 @@ function report(r) {
       (c.postgresPct !== null ? `, postgres ${c.postgresPct}% (${c.postgresUsPerPosition} µs/position)` : '') +
       `, bench client ${c.benchClientPct}%, other ${c.otherPct ?? '?'}%; machine ${c.machineBusyPct ?? '?'}% busy (${cpus().length} cores)`,
   );
+  if (r.queries) {
+    say(`queries:       ${r.queries.perPosition} statements per position (${r.queries.total} in all), by kind per position:`);
+    for (const [k, v] of Object.entries(r.queries.byKindPerPosition)) say(`  ${String(v).padStart(7)}  ${k}`);
+  }
   if (c.otherPct > 20) say(`warning:       other processes used ${c.otherPct}% of a core during the measurement: figures are noisy`);
 }
 

@@ -174,9 +174,10 @@ create table audit_event (
   response_payload  text
 );
 -- Keyset paging newest first, with one equality filter served by its own index.
-create index audit_event_at on audit_event using brin (at);
+create index audit_event_at on audit_event (at);
 create index audit_event_ente on audit_event (ente_fiscal_code, id desc) where ente_fiscal_code is not null;
 create index audit_event_iuv on audit_event (iuv, id desc) where iuv is not null;
 create index audit_event_caller on audit_event (caller, id desc) where caller is not null;
 create index audit_event_correlation on audit_event (correlation_id);
 create index audit_event_operation on audit_event (interface, operation, id desc);
+create index audit_event_outcome on audit_event (outcome, id desc);
