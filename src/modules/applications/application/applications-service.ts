@@ -45,6 +45,7 @@ export class ApplicationsService {
   async create(raw: unknown): Promise<{ application: ApplicationView; generatedPassphrase?: string }> {
     const input = ApplicationInput.parse(raw);
     this.checkUrls(input.returnUrl, input.endpoints);
+    checkValidity(input.validFrom, input.validTo);
     const passphrase = input.passphrase ?? generatePassphrase();
     return this.db.transaction(async (tx) => {
       const [row] = await tx
@@ -79,6 +80,7 @@ export class ApplicationsService {
     this.checkUrls(patch.returnUrl, patch.endpoints);
     return this.db.transaction(async (tx) => {
       const current = await this.require(tx, codiceChiamante);
+      checkValidity(patch.validFrom === undefined ? current.validFrom : patch.validFrom, patch.validTo === undefined ? current.validTo : patch.validTo);
       const { paymentTypes, endpoints, ...columns } = patch;
       const [row] = await tx.update(application).set({ ...columns, updatedAt: new Date() }).where(eq(application.id, current.id)).returning();
       if (paymentTypes) await this.replacePaymentTypes(tx, current.id, paymentTypes);
@@ -233,6 +235,11 @@ export class ApplicationsService {
       })),
     };
   }
+}
+
+/** Like payment types: an application valid from after its end would never be usable. */
+function checkValidity(validFrom: string | null | undefined, validTo: string | null | undefined): void {
+  if (validFrom && validTo && validFrom > validTo) throw new ApplicationError('INVALID', 'validFrom è successivo a validTo', 'validFrom');
 }
 
 function generatePassphrase(): string {

@@ -69,7 +69,8 @@ export function endpointUrlProblem(url: string, production: boolean): string | n
   return null;
 }
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'data nel formato AAAA-MM-GG');
+// A real calendar date (not 2026-02-30, not year 0): the date columns would refuse it with a 500.
+const isoDate = z.iso.date('data nel formato AAAA-MM-GG').refine((s) => !s.startsWith('0000'), 'data nel formato AAAA-MM-GG');
 const paymentTypeRef = z.object({
   ente: z.string().regex(/^\d{11}$/, "codice fiscale dell'ente: 11 cifre"),
   codiceVersamento: z.string().regex(/^[A-Za-z0-9]{4}$/),

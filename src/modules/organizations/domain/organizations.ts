@@ -28,7 +28,8 @@ const iban = z
   .string()
   .transform((s) => s.replace(/\s+/g, '').toUpperCase())
   .refine(isValidIban, 'IBAN non valido');
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'data nel formato AAAA-MM-GG');
+// A real calendar date (not 2026-02-30, not year 0): the date columns would refuse it with a 500.
+const isoDate = z.iso.date('data nel formato AAAA-MM-GG').refine((s) => !s.startsWith('0000'), 'data nel formato AAAA-MM-GG');
 const optionalText = (max: number) => z.string().trim().min(1).max(max).nullable().optional();
 
 export const EnteInput = z
@@ -42,7 +43,7 @@ export const EnteInput = z
     ibanBancario: iban.nullable().optional(),
     ibanPostale: iban.nullable().optional(),
     logo: z
-      .object({ mime: z.enum(['image/png', 'image/jpeg', 'image/svg+xml']), base64: z.string().max(700_000) })
+      .object({ mime: z.enum(['image/png', 'image/jpeg', 'image/svg+xml']), base64: z.base64('logo: contenuto base64 non valido').min(1).max(700_000) })
       .nullable()
       .optional(),
     email: z.string().email().max(256).nullable().optional(),
