@@ -614,6 +614,11 @@ describe('applications', () => {
     // a patch that does not mention them keeps payment types and endpoints
     const kept = await admin('PATCH', '/applications/EP_01', { active: false });
     expect(kept.json()).toMatchObject({ active: false, paymentTypes: [{ ente: E, codiceVersamento: 'BIBL' }], endpoints: [{ kind: 'TRASMETTI_AVVISI_SCADUTI', hasPassword: true }] });
+    // endpoints resent without their password keep the stored one; null removes it
+    const resent = await admin('PATCH', '/applications/EP_01', { endpoints: [{ kind: 'TRASMETTI_AVVISI_SCADUTI', url: 'https://gestionale.example.org/scaduti2', username: 'u2' }] });
+    expect(resent.json().endpoints).toEqual([expect.objectContaining({ url: 'https://gestionale.example.org/scaduti2', hasPassword: true })]);
+    const cleared = await admin('PATCH', '/applications/EP_01', { endpoints: [{ kind: 'TRASMETTI_AVVISI_SCADUTI', url: 'https://gestionale.example.org/scaduti2', password: null }] });
+    expect(cleared.json().endpoints).toEqual([expect.objectContaining({ hasPassword: false })]);
   });
 
   it('refuses an invalid patch, leaving the application as it was', async () => {
@@ -898,5 +903,19 @@ describe('audit journal', () => {
     expectProblem(await admin('GET', '/audit-events?before=abc'), 400, { field: 'before' });
     expectProblem(await admin('GET', '/audit-events?from=yesterday'), 400, { field: 'from' });
     expectProblem(await admin('GET', '/audit-events?to=2026-01-01'), 400, { field: 'to' });
+  });
+});
+
+describe('journaling of the admin API itself', () => {
+  it('records failed authentications as unauthenticated, not as admin', async () => {
+    await t.app.inject({ method: 'GET', url: `${ADMIN}/enti`, headers: { authorization: 'Bearer wrong-token-wrong-token-wrong', 'x-correlation-id': 'unauth-probe-0001' } });
+    const [event] = (await admin('GET', '/audit-events?correlationId=unauth-probe-0001')).json().items;
+    expect(event).toMatchObject({ interface: 'admin', caller: 'unauthenticated', httpStatus: 401 });
+  });
+
+  it('does not copy the journal into itself when it is read', async () => {
+    await admin('GET', '/audit-events?limit=5', undefined, { 'x-correlation-id': 'journal-read-0001' });
+    const [event] = (await admin('GET', '/audit-events?correlationId=journal-read-0001')).json().items;
+    expect(event).toMatchObject({ operation: 'queryAuditEvents', caller: 'admin', httpStatus: 200, responsePayload: null });
   });
 });

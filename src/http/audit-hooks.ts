@@ -12,6 +12,7 @@ export interface AuditInfo {
   /** The protocol's own outcome code; defaults to the HTTP status. */
   outcome?: string | undefined;
   detail?: string | undefined;
+  keepResponse?: boolean;
 }
 
 declare module 'fastify' {
@@ -20,8 +21,8 @@ declare module 'fastify' {
     auditResponsePayload: string | undefined;
   }
   interface FastifyContextConfig {
-    /** Routes with this config are journaled: interface and operation name. */
-    audit?: { interface: string; operation: string };
+    /** Routes with this config are journaled: interface and operation name; keepResponse false omits the answer's body. */
+    audit?: { interface: string; operation: string; keepResponse?: boolean };
   }
 }
 
@@ -37,11 +38,11 @@ export const auditHooks = fp<{ journal: AuditJournal }>(async (app: FastifyInsta
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     reply.header('x-correlation-id', req.id);
     const declared = req.routeOptions.config.audit;
-    if (declared) req.audit = { ...declared };
+    if (declared) req.audit = { interface: declared.interface, operation: declared.operation, keepResponse: declared.keepResponse ?? true };
   });
 
   app.addHook('onSend', async (req: FastifyRequest, _reply: FastifyReply, payload: unknown) => {
-    if (req.audit && typeof payload === 'string') req.auditResponsePayload = payload;
+    if (req.audit?.keepResponse && typeof payload === 'string') req.auditResponsePayload = payload;
     return payload;
   });
 

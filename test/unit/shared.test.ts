@@ -254,6 +254,11 @@ describe('redactPayload', () => {
     expect(JSON.parse(out)).toEqual({ client_secret: '***', apiKey: '***', api_key: '***', accessToken: '***', Authorization: '***', newPassword: '***', SUBSCRIPTION_KEY: '***', Passphrase: '***' });
   });
 
+  it('masks keys with digits or hyphens in their names', () => {
+    const out = redactPayload('{"password2":"s1","x-api-key":"s2","Ocp-Apim-Subscription-Key":"s3"}<p><db-password>s4</db-password></p>');
+    for (let i = 1; i <= 4; i++) expect(out).not.toContain(`s${i}`);
+  });
+
   it('masks a JSON secret sent as a number or boolean too', () => {
     const out = redactPayload('{"passphrase":12345678,"password": 3.5e2,"secret":true,"codiceFiscale":"00429440068","importo":12.5}');
     expect(out).not.toContain('12345678');

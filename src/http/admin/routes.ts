@@ -49,12 +49,13 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
 
   app.addHook('onRequest', async (req, reply) => {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-    if (req.audit) req.audit.caller = 'admin';
     if (!m || !safeEqual(m[1]!, container.adminToken)) {
+      if (req.audit) req.audit.caller = 'unauthenticated';
       if (req.audit) req.audit.outcome = 'UNAUTHORIZED';
       reply.header('www-authenticate', 'Bearer realm="cassa-admin"');
       return reply.code(401).type('application/problem+json').send(problem(401, 'Unauthorized', 'token di amministrazione mancante o non valido'));
     }
+    if (req.audit) req.audit.caller = 'admin';
   });
 
   app.setErrorHandler((err: FastifyError | DomainError | ZodError, req, reply) => {
@@ -178,6 +179,8 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
   app.get(
     '/audit-events',
     {
+      // journaled like every call, but not its answer: reading the journal must not copy it into itself
+      config: { audit: { interface: 'admin', operation: 'queryAuditEvents', keepResponse: false } },
       schema: {
         tags: ['Admin'],
         summary: 'Query the audit journal',

@@ -175,17 +175,17 @@ export class ApplicationsService {
       if (seen.has(key)) throw new ApplicationError('INVALID', `endpoint ${e.kind} ripetuto per lo stesso tipo di pagamento`, `endpoints[${i}]`);
       seen.add(key);
     });
-    await tx.delete(applicationEndpoint).where(eq(applicationEndpoint.applicationId, applicationId));
+    const stored = new Map(
+      (await tx.delete(applicationEndpoint).where(eq(applicationEndpoint.applicationId, applicationId)).returning()).map((r) => [`${r.kind}/${r.paymentTypeId ?? 0}`, r.passwordEnc]),
+    );
     if (endpoints.length > 0) {
       await tx.insert(applicationEndpoint).values(
-        endpoints.map((e) => ({
-          applicationId,
-          paymentTypeId: e.paymentType ? ids.get(`${e.paymentType.ente}/${e.paymentType.codiceVersamento}`)! : null,
-          kind: e.kind,
-          url: e.url,
-          username: e.username ?? null,
-          passwordEnc: e.password ? this.secrets.encrypt(e.password) : null,
-        })),
+        endpoints.map((e) => {
+          const paymentTypeId = e.paymentType ? ids.get(`${e.paymentType.ente}/${e.paymentType.codiceVersamento}`)! : null;
+          const passwordEnc =
+            e.password === undefined ? (stored.get(`${e.kind}/${paymentTypeId ?? 0}`) ?? null) : e.password === null ? null : this.secrets.encrypt(e.password);
+          return { applicationId, paymentTypeId, kind: e.kind, url: e.url, username: e.username ?? null, passwordEnc };
+        }),
       );
     }
   }

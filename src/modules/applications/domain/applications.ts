@@ -83,7 +83,8 @@ export const EndpointInput = z
     paymentType: paymentTypeRef.optional(),
     url: z.string().max(1000),
     username: z.string().max(140).optional(),
-    password: z.string().max(500).optional(),
+    /** Omitted on a change: the stored password of the same endpoint (kind and payment type) is kept; null removes it. */
+    password: z.string().max(500).nullable().optional(),
   })
   .strict();
 export type EndpointInput = z.infer<typeof EndpointInput>;

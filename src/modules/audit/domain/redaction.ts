@@ -2,7 +2,7 @@
  * Secrets never reach the journal: values of JSON keys and XML elements named like a password,
  * passphrase, secret or token are masked before a payload is stored.
  */
-const SECRET_NAME = '(?:[A-Za-z_]*(?:pass(?:word|phrase)|secret|api_?key|access_?token|subscription_?key|authorization)[A-Za-z_]*)';
+const SECRET_NAME = '(?:[A-Za-z0-9_-]*(?:pass(?:word|phrase)|secret|api[_-]?key|access[_-]?token|subscription[_-]?key|authorization)[A-Za-z0-9_-]*)';
 // A string value, or a number / boolean (a numeric secret sent by mistake is still a secret).
 const JSON_SECRET = new RegExp(`("${SECRET_NAME}"\\s*:\\s*)(?:"(?:[^"\\\\]|\\\\.)*"|-?\\d[\\d.eE+-]*|true|false)`, 'gi');
 // Text content, possibly wrapped in CDATA sections.
