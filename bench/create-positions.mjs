@@ -27,15 +27,15 @@ const HELP = `Usage: node bench/create-positions.mjs [options]
 
 Targets and server
   --db=pglite|pg|both     database targets, in this order (default both)
-  --pg-url=URL            PostgreSQL server to create the bench database on
-                          (default postgres://postgres@127.0.0.1:5432/postgres)
+  --pg-url=URL            PostgreSQL server to create the bench database on (default $BENCH_PG_URL,
+                          else postgres://postgres@127.0.0.1:5432/postgres)
   --pg-db=NAME            name of the throwaway database (default cassa_bench; dropped before and after)
   --cassa-dir=DIR         Cassa checkout to run (default: the one this script is in); needs its build
   --build                 run \`npm run build\` in --cassa-dir first
   --env=KEY=VALUE         extra environment for the server (repeatable), e.g. --env=CASSA_DB_POOL_SIZE=32
   --node-arg=ARG          extra node flag for the server (repeatable), e.g. --node-arg=--max-semi-space-size=64
-  --cpu-prof[=DIR]        write a V8 CPU profile of the server (measured phase and shutdown) to DIR
-                          (default ./bench-profiles); open it in Chrome DevTools or speedscope
+  --cpu-prof[=DIR]        write a V8 CPU profile of the server's whole run (start-up, warm-up,
+                          measurement) to DIR (default ./bench-profiles); open it in Chrome DevTools
   --log-level=LEVEL       CASSA_LOG_LEVEL of the server (default warn)
   --count-queries         count the statements the server sends to its database during the measured
                           phase, by kind (preloads bench/count-queries-preload.mjs into the server)
@@ -126,7 +126,7 @@ if (opt.client !== 'http' && opt.client !== 'raw') fail('--client must be http o
 const VERIFY_SAMPLE = positiveInt('verify-sample', opt['verify-sample'], { min: 0 });
 const TARGET_RPS = Number(opt['target-rps']);
 const TARGET_P99 = Number(opt['target-p99']);
-if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(opt['pg-db'])) fail('--pg-db must be a plain identifier');
+if (!/^[a-z_][a-z0-9_]*$/.test(opt['pg-db'])) fail('--pg-db must be a plain lower-case identifier');
 const EXTRA_ENV = {};
 for (const kv of opt.env) {
   const i = kv.indexOf('=');
@@ -197,6 +197,20 @@ function procCpuMs(pid) {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK; // utime + stime
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The server's main thread (the event loop) from /proc/<pid>/schedstat: ms on a CPU and ms runnable
+ * but waiting for one. What is left of the wall time it was idle, waiting for work (clients or
+ * the database). Linux only; null elsewhere.
+ */
+function mainThreadSched(pid) {
+  try {
+    const [run, wait] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+    return { runMs: run / 1e6, waitMs: wait / 1e6 };
   } catch {
     return null;
   }
@@ -745,7 +759,7 @@ async function runTarget(target) {
     const before = target === 'pg' ? await countPg(databaseUrl) : null;
 
     const q0 = opt['count-queries'] ? await queryCounts(server) : null;
-    const cpu0 = { server: procCpuMs(server.child.pid), pg: target === 'pg' ? await postgresCpu(databaseUrl) : null, self: process.cpuUsage(), machine: machineCpu() };
+    const cpu0 = { sched: mainThreadSched(server.child.pid), server: procCpuMs(server.child.pid), pg: target === 'pg' ? await postgresCpu(databaseUrl) : null, self: process.cpuUsage(), machine: machineCpu() };
     say(`measuring: ${CLIENTS} clients, ${REQUESTS === undefined ? `${SECONDS}s` : `${REQUESTS} requests`}...`);
     const m = await runPhase({
       client,
@@ -758,7 +772,7 @@ async function runTarget(target) {
     });
     if (!opt.json && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     const q1 = opt['count-queries'] ? await queryCounts(server) : null;
-    const cpu1 = { server: procCpuMs(server.child.pid), pg: target === 'pg' ? await postgresCpu(databaseUrl) : null, self: process.cpuUsage(cpu0.self), machine: machineCpu() };
+    const cpu1 = { sched: mainThreadSched(server.child.pid), server: procCpuMs(server.child.pid), pg: target === 'pg' ? await postgresCpu(databaseUrl) : null, self: process.cpuUsage(cpu0.self), machine: machineCpu() };
 
     // Checks: the database grew by exactly the successes, with distinct IUVs; a sample reads back.
     if (target === 'pg') {
@@ -804,6 +818,15 @@ async function runTarget(target) {
             ? null
             : round(Math.max(0, machineBusy * cpus().length * 100 - (100 * (serverCpuMs + (pgCpuMs ?? 0) + clientCpuMs)) / elapsedMs)),
         idleBeforePct: idleLoad === null ? null : round(idleLoad),
+        // the event loop thread: share of the wall time running, waiting for a CPU, and idle
+        eventLoop:
+          cpu0.sched && cpu1.sched
+            ? {
+                runningPct: round((100 * (cpu1.sched.runMs - cpu0.sched.runMs)) / elapsedMs),
+                waitingForCpuPct: round((100 * (cpu1.sched.waitMs - cpu0.sched.waitMs)) / elapsedMs),
+                idlePct: round(Math.max(0, 100 - (100 * (cpu1.sched.runMs - cpu0.sched.runMs + cpu1.sched.waitMs - cpu0.sched.waitMs)) / elapsedMs)),
+              }
+            : null,
         serverUsPerPosition: serverCpuMs === null || m.ok === 0 ? null : round((1000 * serverCpuMs) / m.ok, 0),
         postgresUsPerPosition: pgCpuMs === null || m.ok === 0 ? null : round((1000 * pgCpuMs) / m.ok, 0),
       },
@@ -870,6 +893,7 @@ function report(r) {
       (c.postgresPct !== null ? `, postgres ${c.postgresPct}% (${c.postgresUsPerPosition} µs/position)` : '') +
       `, bench client ${c.benchClientPct}%, other ${c.otherPct ?? '?'}%; machine ${c.machineBusyPct ?? '?'}% busy (${cpus().length} cores)`,
   );
+  if (c.eventLoop) say(`event loop:    running ${c.eventLoop.runningPct}%, waiting for a CPU ${c.eventLoop.waitingForCpuPct}%, idle ${c.eventLoop.idlePct}% of the time`);
   if (r.queries) {
     say(`queries:       ${r.queries.perPosition} statements per position (${r.queries.total} in all), by kind per position:`);
     for (const [k, v] of Object.entries(r.queries.byKindPerPosition)) say(`  ${String(v).padStart(7)}  ${k}`);
