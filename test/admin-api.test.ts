@@ -769,6 +769,20 @@ describe('audit journal', () => {
     expect((await t.app.inject({ method: 'PATCH', url: `${ADMIN}/enti/${K}`, headers: { 'x-correlation-id': 'jrn-unauth-0001' }, payload: { denominazione: 'x' } })).statusCode).toBe(401);
   });
 
+  it('keeps every character of what it records, nulls as nulls, whatever the batch size', async () => {
+    const awkward = ['NULL', '', 'a,b', '{x}', '"quoted"', 'back\\slash', "it's", 'è € £ 🔑', 'line\nbreak', ' spaced '];
+    const at = new Date('2026-03-01T10:00:00.123Z');
+    awkward.forEach((v, i) =>
+      t.c.audit.record({ at, interface: 'test', direction: i % 2 ? 'OUT' : 'IN', operation: `op-${v}`, caller: v, iuv: null, outcome: v || 'x', httpStatus: i % 3 ? i : null, durationMs: i, correlationId: `awkward-${i}-0000`, detail: v, requestPayload: v, responsePayload: null }),
+    );
+    await t.c.audit.flush();
+    for (const [i, v] of awkward.entries()) {
+      const e = await byCorrelation(`awkward-${i}-0000`);
+      expect(e).toMatchObject({ interface: 'test', direction: i % 2 ? 'OUT' : 'IN', operation: `op-${v}`, caller: v, iuv: null, outcome: v || 'x', httpStatus: i % 3 ? i : null, durationMs: i, detail: v, requestPayload: v, responsePayload: null });
+      expect(e.at).toBe(at.toISOString());
+    }
+  });
+
   it('journals admin mutations with interface admin', async () => {
     const e = await byCorrelation('jrn-create-ente-J');
     expect(e).toMatchObject({ interface: 'admin', direction: 'IN', operation: 'createEnte', caller: 'admin', enteFiscalCode: J, outcome: '201', httpStatus: 201, correlationId: 'jrn-create-ente-J' });

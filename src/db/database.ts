@@ -22,9 +22,29 @@ export interface ScriptTransaction {
   exec(script: string): Promise<void>;
 }
 
+/**
+ * A statement of the hot paths, sent by name: PostgreSQL parses and plans it once per connection
+ * instead of at every call (drizzle's statements are unnamed). Positional parameters ($1, $2...).
+ */
+export interface NamedStatement {
+  readonly name: string;
+  readonly text: string;
+}
+
+const statementNames = new Set<string>();
+
+/** Declares a named statement; names are unique in the process (a clash would reuse the wrong plan). */
+export function namedStatement(name: string, text: string): NamedStatement {
+  if (statementNames.has(name)) throw new Error(`named statement ${name} declared twice`);
+  statementNames.add(name);
+  return { name, text };
+}
+
 export interface Database extends RawExecutor {
   readonly kind: 'pglite' | 'postgres';
   readonly orm: Orm;
+  /** Runs a named statement (prepared once per connection) and returns its rows. */
+  run<T = Record<string, unknown>>(stmt: NamedStatement, values: unknown[]): Promise<T[]>;
   /** Run `fn` in one transaction: all of it is written, or none of it. */
   transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T>;
   /** Run a statement and return its rows (one round trip, no transaction of its own). */
@@ -62,6 +82,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     orm,
     transaction: (fn) => orm.transaction((tx) => fn(tx as unknown as Executor)),
     rows: async <T>(query: SQL) => ((await orm.execute(query)) as unknown as { rows: T[] }).rows,
+    run: async <T>(stmt: NamedStatement, values: unknown[]) => (await pool.query({ name: stmt.name, text: stmt.text, values })).rows as T[],
     executeSql: async (text, values) => {
       const r = await pool.query(text, values as unknown[]);
       return { rows: r.rows };
@@ -98,6 +119,8 @@ async function openPglite(dataDir: string): Promise<Database> {
     orm,
     transaction: (fn) => orm.transaction((tx) => fn(tx as unknown as Executor)),
     rows: async <T>(query: SQL) => ((await orm.execute(query)) as unknown as { rows: T[] }).rows,
+    // PGlite runs in this process: no per-connection plan cache to gain, the text is enough
+    run: async <T>(stmt: NamedStatement, values: unknown[]) => (await client.query<T>(stmt.text, values)).rows,
     executeSql: async (text, values) => {
       // Without parameters, use the simple protocol (as node-postgres does): scripts of several
       // statements, such as pg-boss's schema, run only that way.

@@ -9,6 +9,10 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEq
 export class SecretBox {
   private readonly keys: Map<string, Buffer>;
   readonly activeKeyId: string;
+  /** SHA-256 of decrypted secrets by their stored (encrypted) form, for `matches`: never the clear text. */
+  private readonly digests = new Map<string, Buffer>();
+  private static readonly MAX_DIGESTS = 10_000;
+  private readonly unknownDigest = randomBytes(32);
 
   constructor(spec: string) {
     this.keys = new Map();
@@ -50,6 +54,31 @@ export class SecretBox {
     decipher.setAAD(Buffer.from(kid));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]).toString('utf8');
+  }
+
+  /**
+   * Whether `candidate` is the secret stored (encrypted) as `stored`, in constant time. The digest
+   * of a decrypted secret is remembered by its stored form, so a caller's passphrase is decrypted
+   * once, not at every call; a rotated passphrase has a new stored form, hence a new entry.
+   * With `stored` null (unknown caller) the same work is done and the answer is false.
+   */
+  matches(stored: string | null, candidate: string): boolean {
+    const given = createHash('sha256').update(candidate, 'utf8').digest();
+    let expected: Buffer = this.unknownDigest;
+    if (stored !== null) {
+      const cached = this.digests.get(stored);
+      if (cached) expected = cached;
+      else {
+        try {
+          expected = createHash('sha256').update(this.decrypt(stored), 'utf8').digest();
+          if (this.digests.size >= SecretBox.MAX_DIGESTS) this.digests.delete(this.digests.keys().next().value!);
+          this.digests.set(stored, expected);
+        } catch {
+          expected = this.unknownDigest;
+        }
+      }
+    }
+    return timingSafeEqual(given, expected) && expected !== this.unknownDigest;
   }
 
   /** True when the stored secret is not under the active key (needs re-encryption). */

@@ -213,6 +213,22 @@ describe('SecretBox', () => {
     expect(() => new SecretBox(`k1:${randomBytes(16).toString('base64')}`)).toThrow(/32 bytes/);
   });
 
+  it('tells whether a candidate is the stored secret, also after rotation, never for unknown or unreadable secrets', () => {
+    const box = new SecretBox(`k1:${key()}`);
+    const stored = box.encrypt('1www%$se1ver£$APP');
+    expect(box.matches(stored, '1www%$se1ver£$APP')).toBe(true);
+    expect(box.matches(stored, '1www%$se1ver£$APP')).toBe(true); // from the remembered digest
+    expect(box.matches(stored, '1www%$se1ver£$AP')).toBe(false);
+    expect(box.matches(stored, '')).toBe(false);
+    const rotated = box.encrypt('la-nuova-passphrase');
+    expect(box.matches(rotated, '1www%$se1ver£$APP')).toBe(false);
+    expect(box.matches(rotated, 'la-nuova-passphrase')).toBe(true);
+    expect(box.matches(null, '1www%$se1ver£$APP')).toBe(false);
+    expect(box.matches('garbage', 'garbage')).toBe(false);
+    expect(box.matches(new SecretBox(`k1:${key()}`).encrypt('x'), 'x')).toBe(false);
+    expect(box.matches(box.encrypt(''), '')).toBe(true);
+  });
+
   it('generates key specs it accepts', () => {
     const spec = SecretBox.generateKeySpec('k7');
     expect(spec).toMatch(/^k7:[A-Za-z0-9+/]{43}=$/);

@@ -1,7 +1,38 @@
 import { and, desc, eq, gte, lt, lte, type SQL } from 'drizzle-orm';
-import type { Database } from '../../../db/database.js';
+import { namedStatement, type Database } from '../../../db/database.js';
 import { auditEvent } from '../../../db/schema.js';
 import { redactPayload } from '../domain/redaction.js';
+
+type EventRow = typeof auditEvent.$inferInsert;
+
+/** One statement whatever the batch size (arrays, one per column), so that it is prepared once. */
+const INSERT_EVENTS = namedStatement(
+  'audit_insert_events',
+  `insert into audit_event (at, interface, direction, operation, caller, ente_fiscal_code, iuv, outcome, http_status,
+     duration_ms, correlation_id, detail, request_payload, response_payload)
+   select * from unnest($1::timestamptz[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[],
+     $7::varchar[], $8::varchar[], $9::int[], $10::int[], $11::varchar[], $12::varchar[], $13::text[], $14::text[])`,
+);
+
+async function insertEvents(db: Database, batch: EventRow[]): Promise<void> {
+  const col = <K extends keyof EventRow>(k: K) => batch.map((e) => e[k] ?? null);
+  await db.run(INSERT_EVENTS, [
+    batch.map((e) => (e.at as Date).toISOString()),
+    col('interface'),
+    col('direction'),
+    col('operation'),
+    col('caller'),
+    col('enteFiscalCode'),
+    col('iuv'),
+    col('outcome'),
+    col('httpStatus'),
+    col('durationMs'),
+    col('correlationId'),
+    col('detail'),
+    col('requestPayload'),
+    col('responsePayload'),
+  ]);
+}
 
 /** One inbound or outbound call, as the journal keeps it (like GovPay's Giornale degli Eventi). */
 export interface AuditRecord {
@@ -51,7 +82,7 @@ export interface AuditOptions {
  * business data (documented in docs/decisions/0003-audit-journal.md).
  */
 export class AuditJournal {
-  private buffer: (typeof auditEvent.$inferInsert)[] = [];
+  private buffer: EventRow[] = [];
   private timer: NodeJS.Timeout | undefined;
   private inflight: Promise<void> = Promise.resolve();
   private readonly batchSize: number;
@@ -100,7 +131,7 @@ export class AuditJournal {
       await previous;
       if (batch.length === 0) return;
       try {
-        await this.db.orm.insert(auditEvent).values(batch);
+        await insertEvents(this.db, batch);
       } catch (err) {
         this.onError(err);
       }

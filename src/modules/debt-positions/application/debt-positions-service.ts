@@ -1,5 +1,5 @@
 import type { Database } from '../../../db/database.js';
-import { safeEqual, type SecretBox } from '../../../shared/secret-box.js';
+import type { SecretBox } from '../../../shared/secret-box.js';
 import { isApplicationUsable, type Scope } from '../../applications/domain/applications.js';
 import {
   assertDebtorChangeAllowed,
@@ -20,6 +20,7 @@ import {
 import { positionError } from '../domain/errors.js';
 import { generateIuv, parseSuppliedIuv, type Iuv, type IuvProblem } from '../domain/notice-number.js';
 import * as repo from '../infra/debt-positions-repository.js';
+import { IuvProgressiveAllocator } from './iuv-progressive-allocator.js';
 
 /** A gestionale's call, as its credentials and path name it. */
 export interface GestionaleCall {
@@ -73,15 +74,18 @@ const IUV_PROBLEMS: Record<IuvProblem, string> = {
   WRONG_SEGREGATION_CODE: "codice di segregazione diverso da quello dell'ente",
   NO_APPLICATION_CODE: "l'ente non ha un codice applicativo per gli IUV aux 0",
 };
-/** Compared against when the caller is unknown, so that response time does not reveal which callers exist. */
-const DUMMY_SECRET = 'cassa-dummy-passphrase-for-constant-time';
 
 export class DebtPositionsService {
+  private readonly progressives: IuvProgressiveAllocator;
+
   constructor(
     private readonly db: Database,
     private readonly secrets: SecretBox,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+    opts: { iuvBlockSize?: number } = {},
+  ) {
+    this.progressives = new IuvProgressiveAllocator((enteId, seg, count) => repo.nextIuvProgressives(db, enteId, seg, count), opts.iuvBlockSize);
+  }
 
   today(): string {
     return romeToday(this.clock());
@@ -90,15 +94,7 @@ export class DebtPositionsService {
   /** Authenticates the caller (constant time) and checks its scope and its right to the payment type. */
   async authorize(call: GestionaleCall): Promise<CallContext> {
     const row = await repo.loadCallContext(this.db, call.codiceChiamante, call.enteCodiceFiscale, call.codiceVersamento);
-    let stored = DUMMY_SECRET;
-    if (row) {
-      try {
-        stored = this.secrets.decrypt(row.passphraseEnc);
-      } catch {
-        stored = DUMMY_SECRET;
-      }
-    }
-    const passOk = safeEqual(stored, call.passphrase) && row !== undefined && stored !== DUMMY_SECRET;
+    const passOk = this.secrets.matches(row?.passphraseEnc ?? null, call.passphrase);
     if (!row || !passOk || !isApplicationUsable({ active: row.appActive, validFrom: row.appValidFrom, validTo: row.appValidTo }, this.today())) {
       throw positionError('CALLER_NOT_AUTHENTICATED', 'Credenziali del chiamante non valide o chiamante non attivo');
     }
@@ -236,7 +232,7 @@ export class DebtPositionsService {
   }
 
   private async nextProgressive(ctx: CallContext): Promise<bigint> {
-    return repo.nextIuvProgressive(this.db, ctx.enteId, ctx.codiceSegregazione);
+    return this.progressives.next(ctx.enteId, ctx.codiceSegregazione);
   }
 }
 

@@ -79,8 +79,19 @@ export function romeToday(now: Date = new Date()): string {
   return romeDate(now);
 }
 
+const ROME_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Rome', year: 'numeric', month: '2-digit', day: '2-digit' });
+// Rome's offset from UTC is a whole number of hours, so the date can only change on a minute boundary.
+let memoMinute = Number.NaN;
+let memoDate = '';
+
+/** The Europe/Rome calendar date of an instant, as YYYY-MM-DD. */
 export function romeDate(instant: Date): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Rome', year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
+  const minute = Math.floor(instant.getTime() / 60_000);
+  if (minute !== memoMinute) {
+    memoDate = ROME_DATE.format(instant);
+    memoMinute = minute;
+  }
+  return memoDate;
 }
 
 function checkLength(value: string | undefined, max: number, field: string): void {

@@ -1,5 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
-import type { Database, Executor } from '../../../db/database.js';
+import { namedStatement, type Database, type Executor } from '../../../db/database.js';
 import { debtPosition, debtPositionStatusHistory } from '../../../db/schema.js';
 import { iuvSequenceName } from '../../organizations/domain/organizations.js';
 import type { Component, DebtPosition, DebtPositionDraft, DebtPositionStatus, PaymentReference } from '../domain/debt-position.js';
@@ -30,26 +30,36 @@ export interface CallContextRow {
   authorised: boolean;
 }
 
+const LOAD_CALL_CONTEXT = namedStatement(
+  'debt_positions_load_call_context',
+  `select a.id::int as "applicationId", a.codice_chiamante as "codiceChiamante", a.passphrase_enc as "passphraseEnc",
+          a.scopes, a.active as "appActive", a.valid_from as "appValidFrom", a.valid_to as "appValidTo",
+          e.id::int as "enteId", e.codice_fiscale as "enteCodiceFiscale", e.denominazione as "enteDenominazione",
+          e.active as "enteActive", e.codice_segregazione as "codiceSegregazione", e.application_code as "applicationCode",
+          pt.id::int as "paymentTypeId", pt.codice_versamento as "codiceVersamento", pt.descrizione as "paymentTypeDescrizione",
+          pt.active as "paymentTypeActive", pt.valid_from as "paymentTypeValidFrom", pt.valid_to as "paymentTypeValidTo",
+          (apt.application_id is not null) as authorised
+     from application a
+     left join ente e on e.codice_fiscale = $2
+     left join payment_type pt on pt.ente_id = e.id and pt.codice_versamento = $3
+     left join application_payment_type apt on apt.application_id = a.id and apt.payment_type_id = pt.id
+    where a.codice_chiamante = $1`,
+);
+
 export async function loadCallContext(db: Database, codiceChiamante: string, enteCf: string, codiceVersamento: string): Promise<CallContextRow | undefined> {
-  const [row] = await db.rows<CallContextRow>(sql`
-    select a.id::int as "applicationId", a.codice_chiamante as "codiceChiamante", a.passphrase_enc as "passphraseEnc",
-           a.scopes, a.active as "appActive", a.valid_from as "appValidFrom", a.valid_to as "appValidTo",
-           e.id::int as "enteId", e.codice_fiscale as "enteCodiceFiscale", e.denominazione as "enteDenominazione",
-           e.active as "enteActive", e.codice_segregazione as "codiceSegregazione", e.application_code as "applicationCode",
-           pt.id::int as "paymentTypeId", pt.codice_versamento as "codiceVersamento", pt.descrizione as "paymentTypeDescrizione",
-           pt.active as "paymentTypeActive", pt.valid_from as "paymentTypeValidFrom", pt.valid_to as "paymentTypeValidTo",
-           (apt.application_id is not null) as authorised
-      from application a
-      left join ente e on e.codice_fiscale = ${enteCf}
-      left join payment_type pt on pt.ente_id = e.id and pt.codice_versamento = ${codiceVersamento}
-      left join application_payment_type apt on apt.application_id = a.id and apt.payment_type_id = pt.id
-     where a.codice_chiamante = ${codiceChiamante}`);
+  const [row] = await db.run<CallContextRow>(LOAD_CALL_CONTEXT, [codiceChiamante, enteCf, codiceVersamento]);
   return row;
 }
 
-export async function nextIuvProgressive(db: Database, enteId: number, codiceSegregazione: string): Promise<bigint> {
-  const [row] = await db.rows<{ v: string }>(sql`select nextval(${iuvSequenceName(enteId, codiceSegregazione)}::regclass)::text as v`);
-  return BigInt(row!.v);
+const NEXT_IUV_PROGRESSIVES = namedStatement(
+  'debt_positions_next_iuv_progressives',
+  'select nextval($1::regclass)::text as v from generate_series(1, $2::int)',
+);
+
+/** The next `count` numbers of the ente's IUV sequence for a segregation code, in increasing order. */
+export async function nextIuvProgressives(db: Database, enteId: number, codiceSegregazione: string, count: number): Promise<bigint[]> {
+  const rows = await db.run<{ v: string }>(NEXT_IUV_PROGRESSIVES, [iuvSequenceName(enteId, codiceSegregazione), count]);
+  return rows.map((r) => BigInt(r.v)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 export interface NewPosition {
@@ -91,31 +101,37 @@ function draftColumns(d: DebtPositionDraft) {
   };
 }
 
+const INSERT_POSITION = namedStatement(
+  'debt_positions_insert',
+  `with p as (
+     insert into debt_position (ente_id, payment_type_id, id_posizione_debitoria, iuv, notice_number, amount_cents, components,
+       causale, descrizione_rata, debtor_type, debtor_fiscal_code, debtor_name, debtor_surname, debtor_company, debtor_address,
+       debtor_civic, debtor_postal_code, debtor_locality, debtor_province, debtor_nation, debtor_email, due_date, valid_from,
+       valid_to, payment_references, payer_note, reference_year, status, content_hash, created_by_application_id)
+     values ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22::date,
+       $23::date, $24::date, $25::jsonb, $26, $27::int, $28, $29, $30)
+     on conflict do nothing
+     returning id, status
+   ), h as (
+     insert into debt_position_status_history (position_id, from_status, to_status, actor, reason)
+     select id, null, status, $31, 'creazione' from p
+   )
+   select id::int as id from p`,
+);
+
 /**
  * Inserts a position and its first status-history entry in one statement (atomic without a
  * transaction of its own). Returns null when a unique key is taken: the gestionale's id or the IUV.
  */
 export async function insertPosition(db: Database, p: NewPosition, actor: string): Promise<number | null> {
   const c = draftColumns(p.draft);
-  const rows = await db.rows<{ id: number }>(sql`
-    with p as (
-      insert into debt_position (ente_id, payment_type_id, id_posizione_debitoria, iuv, notice_number, amount_cents, components,
-        causale, descrizione_rata, debtor_type, debtor_fiscal_code, debtor_name, debtor_surname, debtor_company, debtor_address,
-        debtor_civic, debtor_postal_code, debtor_locality, debtor_province, debtor_nation, debtor_email, due_date, valid_from,
-        valid_to, payment_references, payer_note, reference_year, status, content_hash, created_by_application_id)
-      values (${p.enteId}, ${p.paymentTypeId}, ${c.idPosizioneDebitoria}, ${p.iuv}, ${p.noticeNumber}, ${c.amountCents},
-        ${JSON.stringify(c.components)}::jsonb, ${c.causale}, ${c.descrizioneRata}, ${c.debtorType}, ${c.debtorFiscalCode},
-        ${c.debtorName}, ${c.debtorSurname}, ${c.debtorCompany}, ${c.debtorAddress}, ${c.debtorCivic}, ${c.debtorPostalCode},
-        ${c.debtorLocality}, ${c.debtorProvince}, ${c.debtorNation}, ${c.debtorEmail}, ${c.dueDate}, ${c.validFrom}, ${c.validTo},
-        ${JSON.stringify(c.paymentReferences)}::jsonb, ${c.payerNote}, ${c.referenceYear}, ${p.status}, ${p.contentHash},
-        ${p.createdByApplicationId})
-      on conflict do nothing
-      returning id, status
-    ), h as (
-      insert into debt_position_status_history (position_id, from_status, to_status, actor, reason)
-      select id, null, status, ${actor}, 'creazione' from p
-    )
-    select id::int as id from p`);
+  const rows = await db.run<{ id: number }>(INSERT_POSITION, [
+    p.enteId, p.paymentTypeId, c.idPosizioneDebitoria, p.iuv, p.noticeNumber, c.amountCents, JSON.stringify(c.components),
+    c.causale, c.descrizioneRata, c.debtorType, c.debtorFiscalCode, c.debtorName, c.debtorSurname, c.debtorCompany, c.debtorAddress,
+    c.debtorCivic, c.debtorPostalCode, c.debtorLocality, c.debtorProvince, c.debtorNation, c.debtorEmail, c.dueDate, c.validFrom,
+    c.validTo, JSON.stringify(c.paymentReferences), c.payerNote, c.referenceYear, p.status, p.contentHash, p.createdByApplicationId,
+    actor,
+  ]);
   return rows[0]?.id ?? null;
 }
 
