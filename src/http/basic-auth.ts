@@ -3,7 +3,11 @@ export function parseBasicAuth(header: string | undefined): { user: string; pass
   if (!header) return null;
   const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
   if (!m) return null;
-  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const bytes = Buffer.from(m[1]!, 'base64');
+  // RFC 7617 says UTF-8, but Java clients (Spring's setBasicAuth, commons-codec) send ISO-8859-1 by
+  // default: bytes that are not valid UTF-8 are read as Latin-1 ("£" is 0xA3 there).
+  const utf8 = bytes.toString('utf8');
+  const decoded = Buffer.from(utf8, 'utf8').equals(bytes) ? utf8 : bytes.toString('latin1');
   const i = decoded.indexOf(':');
   if (i <= 0) return null;
   return { user: decoded.slice(0, i), password: decoded.slice(i + 1) };

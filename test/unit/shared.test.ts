@@ -7,6 +7,7 @@ import { isNumericFiscalCode, isPersonFiscalCode } from '../../src/shared/fiscal
 import { isValidIban } from '../../src/shared/iban.js';
 import { centsToDecimal, centsToEuros, decimalToCents, eurosToCents } from '../../src/shared/money.js';
 import { safeEqual, SecretBox } from '../../src/shared/secret-box.js';
+import { parseBasicAuth } from '../../src/http/basic-auth.js';
 
 describe('money', () => {
   it('converts euros with up to two decimals to cents', () => {
@@ -249,7 +250,27 @@ describe('safeEqual', () => {
   });
 });
 
+describe('parseBasicAuth', () => {
+  const header = (s: string, enc: BufferEncoding) => `Basic ${Buffer.from(s, enc).toString('base64')}`;
+  it('reads UTF-8 credentials, and ISO-8859-1 ones (Java clients) when the bytes are not UTF-8', () => {
+    expect(parseBasicAuth(header('AP_01:1www%$se1ver£$APP', 'utf8'))).toEqual({ user: 'AP_01', password: '1www%$se1ver£$APP' });
+    expect(parseBasicAuth(header('AP_01:1www%$se1ver£$APP', 'latin1'))).toEqual({ user: 'AP_01', password: '1www%$se1ver£$APP' });
+    expect(parseBasicAuth(header('AP_01:pass:with:colons', 'utf8'))).toEqual({ user: 'AP_01', password: 'pass:with:colons' });
+  });
+  it('returns null for absent or malformed headers', () => {
+    expect(parseBasicAuth(undefined)).toBeNull();
+    expect(parseBasicAuth('Bearer abc')).toBeNull();
+    expect(parseBasicAuth(header('nocolon', 'utf8'))).toBeNull();
+    expect(parseBasicAuth(header(':password', 'utf8'))).toBeNull();
+  });
+});
+
 describe('redactPayload', () => {
+  it('keeps names of moments (passphraseRotatedAt) that merely contain a secret word', () => {
+    expect(redactPayload('{"passphraseRotatedAt":"2026-01-01T00:00:00Z","passphrase":"x"}')).toBe('{"passphraseRotatedAt":"2026-01-01T00:00:00Z","passphrase":"***"}');
+    expect(redactPayload('<passwordChangedAt>2026</passwordChangedAt><password>x</password>')).toBe('<passwordChangedAt>2026</passwordChangedAt><password>***</password>');
+  });
+
   it('masks JSON secrets, keeping fiscal codes and the paymentToken', () => {
     const out = redactPayload(
       JSON.stringify({ passphrase: '1www%$se1ver£$APP', codiceFiscale: 'TSTPNI70D01L219V', paymentToken: 'tok-123', nested: { password: 'p"w\\d', username: 'u' } }),

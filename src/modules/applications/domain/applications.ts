@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import '../../../shared/zod-italian.js';
 import { DomainError, type ErrorKind } from '../../../shared/domain-error.js';
 
 /** Applications (gestionali, external callers): what they may do and how they are reached back. */
@@ -73,7 +74,7 @@ export function endpointUrlProblem(url: string, production: boolean): string | n
 const isoDate = z.iso.date('data nel formato AAAA-MM-GG').refine((s) => !s.startsWith('0000'), 'data nel formato AAAA-MM-GG');
 const paymentTypeRef = z.object({
   ente: z.string().regex(/^\d{11}$/, "codice fiscale dell'ente: 11 cifre"),
-  codiceVersamento: z.string().regex(/^[A-Za-z0-9]{4}$/),
+  codiceVersamento: z.string().regex(/^[A-Za-z0-9]{4}$/).transform((s) => s.toUpperCase()),
 }).strict();
 
 export const EndpointInput = z

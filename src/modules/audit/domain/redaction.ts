@@ -8,6 +8,11 @@ const JSON_SECRET = new RegExp(`("${SECRET_NAME}"\\s*:\\s*)(?:"(?:[^"\\\\]|\\\\.
 // Text content, possibly wrapped in CDATA sections.
 const XML_SECRET = new RegExp(`(<(?:[\\w.-]+:)?(${SECRET_NAME})(?:\\s[^>]*)?>)(?:<!\\[CDATA\\[[\\s\\S]*?\\]\\]>|[^<])*(</(?:[\\w.-]+:)?\\2>)`, 'gi');
 
+// A name ending in At/_at/Date names a moment (passphraseRotatedAt), not a secret.
+const MOMENT_NAME = /(?:At|_at|Date|_date)$/;
+
 export function redactPayload(payload: string): string {
-  return payload.replace(JSON_SECRET, '$1"***"').replace(XML_SECRET, '$1***$3');
+  return payload
+    .replace(JSON_SECRET, (match: string, prefix: string) => (MOMENT_NAME.test(prefix.slice(1, prefix.indexOf('"', 1))) ? match : `${prefix}"***"`))
+    .replace(XML_SECRET, (match: string, open: string, name: string, close: string) => (MOMENT_NAME.test(name) ? match : `${open}***${close}`));
 }

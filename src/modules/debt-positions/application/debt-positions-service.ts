@@ -66,7 +66,12 @@ export interface DraftPatch {
   payerNote?: string | undefined;
 }
 
-const MAX_IUV_ATTEMPTS = 5;
+/**
+ * A generated IUV can meet one a gestionale supplied earlier with the ente's segregation code (it
+ * then lives in Cassa's own numbering): the next number is taken. Bounded so that a broken
+ * database cannot loop forever; each attempt is one insert.
+ */
+const MAX_IUV_ATTEMPTS = 1000;
 const IUV_PROBLEMS: Record<IuvProblem, string> = {
   NOT_NUMERIC: 'solo cifre',
   BAD_LENGTH: '15 cifre per aux 0, 17 per aux 3',

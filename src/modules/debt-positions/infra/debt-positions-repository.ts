@@ -41,7 +41,7 @@ const LOAD_CALL_CONTEXT = namedStatement(
           (apt.application_id is not null) as authorised
      from application a
      left join ente e on e.codice_fiscale = $2
-     left join payment_type pt on pt.ente_id = e.id and pt.codice_versamento = $3
+     left join payment_type pt on pt.ente_id = e.id and pt.codice_versamento = upper($3)
      left join application_payment_type apt on apt.application_id = a.id and apt.payment_type_id = pt.id
     where a.codice_chiamante = $1`,
 );

@@ -147,7 +147,7 @@ export class OrganizationsService {
   }
 
   private async requirePaymentType(e: EnteRow, codiceVersamento: string): Promise<PaymentTypeRow> {
-    const row = await repo.findPaymentType(this.db.orm, e.id, codiceVersamento);
+    const row = await repo.findPaymentType(this.db.orm, e.id, codiceVersamento.toUpperCase());
     if (!row) {
       throw new OrganizationError('PAYMENT_TYPE_NOT_FOUND', `codice versamento ${codiceVersamento} sconosciuto per l'ente ${e.codiceFiscale}`, 'codiceVersamento');
     }

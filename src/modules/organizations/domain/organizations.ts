@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import '../../../shared/zod-italian.js';
 import { DomainError, type ErrorKind } from '../../../shared/domain-error.js';
 import { isNumericFiscalCode } from '../../../shared/fiscal-code.js';
 import { isValidIban } from '../../../shared/iban.js';
@@ -66,7 +67,8 @@ export type EntePatch = z.infer<typeof EntePatch>;
 
 const paymentTypeShape = z
   .object({
-    codiceVersamento: z.string().regex(/^[A-Za-z0-9]{4}$/, 'codice versamento: 4 lettere o cifre'),
+    // case-insensitive, kept in upper case: 'bibl' and 'BIBL' are the same payment type
+    codiceVersamento: z.string().regex(/^[A-Za-z0-9]{4}$/, 'codice versamento: 4 lettere o cifre').transform((s) => s.toUpperCase()),
     descrizione: z.string().trim().min(1).max(140),
     iban: iban.nullable().optional(),
     ibanPostale: iban.nullable().optional(),
