@@ -1,0 +1,90 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { pino, type Logger } from 'pino';
+import { Checkout } from './checkout.js';
+import type { SimConfig } from './config.js';
+import { Journal } from './journal.js';
+import { PagoPaNode } from './node.js';
+import { registerCheckoutRoutes } from './checkout-routes.js';
+import { registerControlRoutes } from './control-routes.js';
+import { StationClient } from './station-client.js';
+import { PaForNodeSchema } from './xsd.js';
+
+export interface Simulator {
+  app: FastifyInstance;
+  config: SimConfig;
+  node: PagoPaNode;
+  checkout: Checkout;
+  journal: Journal;
+  schema: PaForNodeSchema;
+  logger: Logger;
+  /** Starts listening on config.host:config.port (0: any free port); resolves to the base URL. */
+  listen(): Promise<string>;
+  /** The base URL once listening (publicUrl follows it when the port was 0 and no public URL was given). */
+  url(): string;
+  /** Forgets carts, tokens, receipts, calls and violations; clears the faults. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the simulator of the pagoPA node, Checkout and a PSP. It talks to the EC (Cassa) only over
+ * HTTP/SOAP at config.stationUrl; tests start it in-process on port 0.
+ */
+export async function buildSimulator(config: SimConfig, opts: { logger?: Logger } = {}): Promise<Simulator> {
+  const logger = opts.logger ?? pino({ level: config.logLevel, name: 'simulator' });
+  const journal = new Journal(logger);
+  const schema = new PaForNodeSchema(config.specsDir);
+  const client = new StationClient(schema, journal);
+  const node = new PagoPaNode(config, client, journal);
+  const checkout = new Checkout(node, () => config.publicUrl, config.specsDir);
+  const app: FastifyInstance = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: 1_048_576 });
+
+  app.addHook('onResponse', async (req, reply) => {
+    // Reads of the control API and the reset (which empties the journal) are not journaled.
+    if ((req.method === 'GET' && req.url.startsWith('/sim/')) || req.url === '/sim/reset') return;
+    journal.record({
+      direction: 'inbound',
+      operation: `${req.method} ${req.routeOptions.url ?? req.url}`,
+      url: req.url,
+      httpStatus: reply.statusCode,
+      durationMs: Math.round(reply.elapsedTime),
+      request: req.url.startsWith('/checkout/ec/') && req.body !== undefined ? JSON.stringify(req.body) : undefined,
+    });
+  });
+
+  registerCheckoutRoutes(app, { config, checkout });
+  registerControlRoutes(app, { config, node, checkout, journal });
+
+  let base: string | undefined;
+  const sim: Simulator = {
+    app,
+    config,
+    node,
+    checkout,
+    journal,
+    schema,
+    logger,
+    async listen() {
+      const address = await app.listen({ host: config.host, port: config.port });
+      const u = new URL(address);
+      base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${u.port}`;
+      if (config.port === 0 && new URL(config.publicUrl).port === '0') config.publicUrl = base;
+      return base;
+    },
+    url() {
+      if (!base) throw new Error('the simulator is not listening');
+      return base;
+    },
+    reset() {
+      node.reset();
+      checkout.reset();
+      journal.reset();
+    },
+    async close() {
+      node.stopTimers();
+      await app.close();
+      schema.dispose();
+    },
+  };
+  return sim;
+}

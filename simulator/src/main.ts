@@ -1,0 +1,117 @@
+import { parseArgs } from 'node:util';
+import { buildSimulator } from './app.js';
+import { loadSimConfig, SimConfigError } from './config.js';
+
+const HELP = `Simulator of the pagoPA node, Checkout and a PSP, for developing against Cassa offline.
+
+Usage:
+  npm run simulator                       start it (environment: SIM_*, see docs/simulator.md)
+  npm run simulator -- serve              same
+  npm run simulator -- pay --fiscal-code 00429440068 --notice 001190280072147087 [--amount-cents 10000]
+                                          pay a notice "at a PSP" through a running simulator
+                                          (verify + activation + receipt)
+  npm run simulator -- probe --fiscal-code 00429440068
+                                          send the node's stand-in probe through a running simulator
+
+Options of pay / probe:
+  --url URL           the running simulator (default $SIM_PUBLIC_URL or http://127.0.0.1:8090)
+  --version 1|2       primitive version of this payment (pay only; default: the simulator's)
+`;
+
+async function control(url: string, path: string, body: unknown): Promise<number> {
+  let res: Response;
+  try {
+    res = await fetch(`${url.replace(/\/+$/, '')}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  } catch (e) {
+    process.stderr.write(`simulator: cannot reach ${url} (${(e as Error).message}); start it with \`npm run simulator\`\n`);
+    return 2;
+  }
+  const text = await res.text();
+  try {
+    process.stdout.write(`${JSON.stringify(JSON.parse(text), null, 2)}\n`);
+  } catch {
+    process.stdout.write(`${text}\n`);
+  }
+  return res.ok ? 0 : 1;
+}
+
+async function serve(): Promise<void> {
+  const config = loadSimConfig();
+  const sim = await buildSimulator(config);
+  const base = await sim.listen();
+  process.stdout.write(
+    [
+      '',
+      `pagoPA simulator listening on ${base}`,
+      `  Checkout EC API:  ${config.publicUrl}/checkout/ec/v2/carts (and /v1)${config.subscriptionKey ? ' — subscription key required' : ''}`,
+      `  Station (EC):     ${config.stationUrl}  idBrokerPA ${config.idBrokerPA}  idStation ${config.idStation}  primitives V${config.primitiveVersion}`,
+      `  Control API:      ${base}/sim/...   (see docs/simulator.md)`,
+      '',
+    ].join('\n'),
+  );
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    sim.logger.info({ signal }, 'stopping');
+    await sim.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+export async function run(argv: string[]): Promise<void> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        'fiscal-code': { type: 'string' },
+        notice: { type: 'string' },
+        'amount-cents': { type: 'string' },
+        url: { type: 'string' },
+        version: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    process.stderr.write(`simulator: ${(e as Error).message}\n\n${HELP}`);
+    process.exit(2);
+  }
+  const [cmd = 'serve'] = args.positionals;
+  const v = args.values;
+  if (v.help || cmd === 'help') {
+    process.stdout.write(HELP);
+    return;
+  }
+  const url = v.url ?? process.env.SIM_PUBLIC_URL ?? 'http://127.0.0.1:8090';
+  try {
+    switch (cmd) {
+      case 'serve':
+        await serve();
+        return;
+      case 'pay': {
+        if (!v['fiscal-code'] || !v.notice) throw new SimConfigError('pay needs --fiscal-code and --notice');
+        const body: Record<string, unknown> = { fiscalCode: v['fiscal-code'], noticeNumber: v.notice };
+        if (v['amount-cents']) body.amountCents = Number(v['amount-cents']);
+        if (v.version) body.version = Number(v.version);
+        process.exitCode = await control(url, '/sim/psp/payments', body);
+        return;
+      }
+      case 'probe':
+        if (!v['fiscal-code']) throw new SimConfigError('probe needs --fiscal-code');
+        process.exitCode = await control(url, '/sim/stand-in/probe', { fiscalCode: v['fiscal-code'] });
+        return;
+      default:
+        throw new SimConfigError(`unknown command "${cmd}"`);
+    }
+  } catch (e) {
+    if (e instanceof SimConfigError) {
+      process.stderr.write(`simulator: ${e.message}\n\n${HELP}`);
+      process.exit(2);
+    }
+    throw e;
+  }
+}

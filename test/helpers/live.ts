@@ -1,0 +1,43 @@
+import type { AddressInfo } from 'node:net';
+import { buildSimulator, type Simulator } from '../../simulator/src/app.js';
+import { simConfig, type SimConfig } from '../../simulator/src/config.js';
+import { buildTestApp, type TestApp } from './app.js';
+
+/** The demo intermediary's identifiers, as the simulator's station is configured by default. */
+export const DEMO_BROKER = { idBrokerPA: '80087670016', idStation: '80087670016_01' };
+
+export interface LiveCassa extends TestApp {
+  /** http://127.0.0.1:<port> */
+  url: string;
+  soapUrl: string;
+}
+
+/**
+ * Cassa (buildTestApp: fresh database, migrated) listening on a real port of 127.0.0.1, for peers
+ * that talk to it over HTTP — the pagoPA simulator.
+ */
+export async function startLiveCassa(opts: { env?: Record<string, string>; clock?: () => Date } = {}): Promise<LiveCassa> {
+  const t = await buildTestApp({ clock: opts.clock, env: { CASSA_ID_BROKER_PA: DEMO_BROKER.idBrokerPA, CASSA_ID_STATION: DEMO_BROKER.idStation, ...opts.env } });
+  await t.app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = t.app.server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  return { ...t, url, soapUrl: `${url}/soap/paForNode` };
+}
+
+/** The simulator in-process on a free port of 127.0.0.1, with fast receipt retries unless overridden. */
+export async function startSimulator(overrides: Partial<SimConfig> = {}): Promise<Simulator & { base: string }> {
+  const sim = await buildSimulator(simConfig({ host: '127.0.0.1', port: 0, publicUrl: 'http://127.0.0.1:0', rtRetryIntervalMs: 50, rtRetryMax: 5, ...DEMO_BROKER, ...overrides }));
+  const base = await sim.listen();
+  return Object.assign(sim, { base });
+}
+
+/** Polls `probe` until it returns a truthy value (bounded: fails after `timeoutMs`). */
+export async function until<T>(probe: () => Promise<T | undefined | null | false> | T | undefined | null | false, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
