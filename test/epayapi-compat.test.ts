@@ -66,4 +66,74 @@ describe('epayapi compatibility', () => {
     expect(res.statusCode, res.body).toBe(201);
     expect(taken.has(res.json().iuv)).toBe(false);
   });
+
+  it('checks credentials before the body: an anonymous caller gets 401, not the field rules', async () => {
+    const res = await t.app.inject({ method: 'POST', url: BASE, payload: { importo: 'x' } });
+    expect(res.statusCode).toBe(401);
+    expect(res.headers['x-client-attivo']).toBe('false');
+    const wrong = await t.app.inject({ method: 'POST', url: BASE, headers: { authorization: basic(DEMO.codiceChiamante, 'wrong-passphrase') }, payload: { importo: 'x' } });
+    expect(wrong.statusCode).toBe(401);
+  });
+
+  it('reads JSON nulls as absent fields, as Jackson and Newtonsoft write them', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: BASE,
+      headers: AUTH,
+      payload: body({ ragioneSociale: null, email: null, dataScadenza: null, notePerIlPagatore: null, identificativoPagamento: null, componentiPagamento: [{ importo: 12.5, causale: 'Prestito', annoAccertamento: null, numeroAccertamento: null }] }),
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const put = await t.app.inject({ method: 'PUT', url: `${BASE}/${res.json().iuv}`, headers: AUTH, payload: { importo: 13, componentiImporto: null, email: null, causale: null } });
+    expect(put.statusCode, put.body).toBe(200);
+  });
+
+  it('reads dates sent as epoch milliseconds (java.util.Date)', async () => {
+    const res = await t.app.inject({ method: 'POST', url: BASE, headers: AUTH, payload: body({ identificativoPagamento: 'EPOCH-1', dataScadenza: Date.UTC(2099, 5, 30, 22, 0, 0) }) });
+    expect(res.statusCode, res.body).toBe(201);
+    const p = await t.c.debtPositions.get({ enteId: (await t.c.organizations.resolveIds(DEMO.ente, DEMO.paymentType)).enteId, paymentTypeId: (await t.c.organizations.resolveIds(DEMO.ente, DEMO.paymentType)).paymentTypeId }, res.json().iuv);
+    expect(p.dueDate).toBe('2099-07-01'); // 22:00 UTC on 30 June is 1 July in Rome
+  });
+
+  it('cancels with DELETE carrying Content-Type: application/json and no body', async () => {
+    const res = await t.app.inject({ method: 'POST', url: BASE, headers: AUTH, payload: body() });
+    const del = await t.app.inject({ method: 'DELETE', url: `${BASE}/${res.json().iuv}`, headers: { ...AUTH, 'content-type': 'application/json' } });
+    expect(del.statusCode, del.body).toBe(200);
+  });
+
+  it('answers operations Cassa does not offer with a Result 404 and X-Client-Attivo, journaled', async () => {
+    const res = await t.app.inject({ method: 'GET', url: `${BASE}/${DEMO.payable.iuv}/paymentnotice`, headers: { ...AUTH, 'x-correlation-id': 'compat-notfound-0001' } });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({ code: '100' });
+    expect(res.headers['x-client-attivo']).toBe('false');
+    await t.c.audit.flush();
+    const { items } = await t.c.audit.query({ correlationId: 'compat-notfound-0001', limit: 5 });
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ interface: 'epayapi', operation: 'notFound', outcome: '404', caller: DEMO.codiceChiamante });
+  });
+
+  it('gives X-Client-Attivo on validation errors too, and journals the body as received', async () => {
+    const raw = '{"foo":"bar","causale":"raw","importo":"x"}';
+    const res = await t.app.inject({ method: 'POST', url: BASE, headers: { ...AUTH, 'content-type': 'application/json', 'x-correlation-id': 'compat-raw-body-0001' }, payload: raw });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['x-client-attivo']).toBe('true');
+    await t.c.audit.flush();
+    const { items } = await t.c.audit.query({ correlationId: 'compat-raw-body-0001', limit: 5 });
+    expect(items[0]!.requestPayload).toBe(raw);
+  });
+
+  it('keeps a company debtor when the update resends only its fiscal code', async () => {
+    const res = await t.app.inject({ method: 'POST', url: BASE, headers: AUTH, payload: { causale: 'Canone', importo: 5, codiceFiscalePartitaIVAPagatore: '00429440068', ragioneSociale: 'ACME Srl' } });
+    expect(res.statusCode, res.body).toBe(201);
+    const put = await t.app.inject({ method: 'PUT', url: `${BASE}/${res.json().iuv}`, headers: AUTH, payload: { codiceFiscalePartitaIVAPagatore: '00429440068', importo: 6 } });
+    expect(put.statusCode, put.body).toBe(200);
+    const data = await t.app.inject({ method: 'GET', url: `${BASE}/${res.json().iuv}/paymentdata`, headers: AUTH });
+    expect(data.json().nomeECognomeRagioneSociale).toBe('ACME Srl');
+  });
+
+  it('keeps datiSpecificiRiscossione of each component, and tells apart creates that differ only there', async () => {
+    const a = await t.app.inject({ method: 'POST', url: BASE, headers: AUTH, payload: body({ identificativoPagamento: 'DSR-1', componentiPagamento: [{ importo: 12.5, causale: 'Prestito', datiSpecificiRiscossione: '9/0201133IM/' }] }) });
+    expect(a.statusCode, a.body).toBe(201);
+    const b = await t.app.inject({ method: 'POST', url: BASE, headers: AUTH, payload: body({ identificativoPagamento: 'DSR-1', componentiPagamento: [{ importo: 12.5, causale: 'Prestito', datiSpecificiRiscossione: '9/0101108TS/' }] }) });
+    expect(b.statusCode).toBe(409);
+  });
 });

@@ -10,6 +10,9 @@ import { AuditJournal } from '../modules/audit/application/audit-journal.js';
 import { OrganizationsService } from '../modules/organizations/application/organizations-service.js';
 import { ApplicationsService } from '../modules/applications/application/applications-service.js';
 import { DebtPositionsService } from '../modules/debt-positions/application/debt-positions-service.js';
+import { PaForNodeService } from '../modules/pagopa/application/pa-for-node-service.js';
+import { CheckoutService } from '../modules/pagopa/application/checkout-service.js';
+import { ReceiptsQueries } from '../modules/pagopa/application/receipts-queries.js';
 import { createLogger } from './logger.js';
 
 /** Everything a process (web, worker or CLI) works with, wired once. */
@@ -23,6 +26,10 @@ export interface Container {
   organizations: OrganizationsService;
   applications: ApplicationsService;
   debtPositions: DebtPositionsService;
+  /** pagoPA's creditor-side SOAP interface (paForNode). */
+  paForNode: PaForNodeService;
+  checkout: CheckoutService;
+  receipts: ReceiptsQueries;
   close(): Promise<void>;
 }
 
@@ -46,6 +53,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const audit = new AuditJournal(db, { keepPayloads: config.audit.keepPayloads, payloadMaxBytes: config.audit.payloadMaxBytes }, (err) =>
     logger.error({ err }, 'audit journal write failed'),
   );
+  const debtPositions = new DebtPositionsService(db, secrets, opts.clock);
   return {
     config,
     logger,
@@ -55,7 +63,10 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     audit,
     organizations: new OrganizationsService(db),
     applications: new ApplicationsService(db, secrets, config.production),
-    debtPositions: new DebtPositionsService(db, secrets, opts.clock),
+    debtPositions,
+    paForNode: new PaForNodeService(db, config.pagopa, opts.clock),
+    checkout: new CheckoutService(db, audit, { ...config.checkout, env: config.pagopa.env }, opts.clock),
+    receipts: new ReceiptsQueries(db, debtPositions),
     async close() {
       await audit.flush();
       if (!opts.db) await db.close();

@@ -9,6 +9,10 @@ import { markPaidForDemo } from '../modules/debt-positions/infra/debt-positions-
  */
 export const DEMO = {
   ente: '00429440068',
+  /** The intermediary and station the pagoPA node (or Cassa's simulator) names when it calls for the demo ente. */
+  idBrokerPA: '80087670016',
+  idStation: '80087670016_01',
+  ibanPostale: 'IT48X0760110400000012345678',
   paymentType: 'BIBL',
   codiceChiamante: 'AP_01',
   passphrase: '1www%$se1ver£$APP',
@@ -21,7 +25,11 @@ export const DEMO = {
 
 export async function seedDemo(c: Container): Promise<{ created: boolean }> {
   try {
-    await c.organizations.getEnte(DEMO.ente);
+    const existing = await c.organizations.getEnte(DEMO.ente);
+    // Demo data seeded before the pagoPA integration: give the ente its intermediary and station.
+    if (existing.idBrokerPA === null && existing.idStation === null) {
+      await c.organizations.updateEnte(DEMO.ente, { idBrokerPA: DEMO.idBrokerPA, idStation: DEMO.idStation });
+    }
     return { created: false };
   } catch (e) {
     if (!(e instanceof OrganizationError) || e.kind !== 'not-found') throw e;
@@ -33,6 +41,9 @@ export async function seedDemo(c: Container): Promise<{ created: boolean }> {
     codiceSegregazione: '01',
     applicationCode: '01',
     ibanBancario: 'IT60X0542811101000000123456',
+    ibanPostale: DEMO.ibanPostale,
+    idBrokerPA: DEMO.idBrokerPA,
+    idStation: DEMO.idStation,
     email: 'protocollo@comune.alessandria.example',
     indirizzo: 'Piazza della Libertà',
     civico: '1',
@@ -44,6 +55,7 @@ export async function seedDemo(c: Container): Promise<{ created: boolean }> {
     codiceVersamento: DEMO.paymentType,
     descrizione: 'Servizi bibliotecari',
     iban: 'IT60X0542811101000000123456',
+    ibanPostale: DEMO.ibanPostale,
     transferCategory: '9/0201133IM/',
     spontaneousAllowed: true,
   });

@@ -41,7 +41,29 @@ const ConfigSchema = z.object({
   CASSA_AUDIT_PAYLOAD_MAX_BYTES: z.coerce.number().int().min(0).default(65536),
   CASSA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CASSA_BODY_LIMIT: z.coerce.number().int().min(1024).default(1_048_576),
+  CASSA_PAGOPA_ENV: z.enum(['simulator', 'uat', 'production']).optional(),
+  CASSA_CHECKOUT_URL: z.string().url().optional(),
+  CASSA_CHECKOUT_API_VERSION: z.enum(['v1', 'v2']).default('v2'),
+  CASSA_CHECKOUT_SUBSCRIPTION_KEY: z.string().min(1).optional(),
+  CASSA_CHECKOUT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
 });
+
+export type PagopaEnv = 'simulator' | 'uat' | 'production';
+
+/** pagoPA Checkout's "EC API" base (without the version segment) per environment. */
+export const CHECKOUT_BASE_URLS: Record<PagopaEnv, string> = {
+  simulator: 'http://127.0.0.1:8090/checkout/ec',
+  uat: 'https://api.uat.platform.pagopa.it/checkout/ec',
+  production: 'https://api.platform.pagopa.it/checkout/ec',
+};
+
+/** Where Cassa sends carts (POST {url}/carts), with which body version and key. */
+export interface CheckoutConfig {
+  url: string;
+  apiVersion: 'v1' | 'v2';
+  subscriptionKey: string | undefined;
+  timeoutMs: number;
+}
 
 export type RawConfig = z.infer<typeof ConfigSchema>;
 
@@ -58,7 +80,8 @@ export interface Config {
   trustProxy: boolean;
   secretKeys: string | undefined;
   adminToken: string | undefined;
-  pagopa: { idBrokerPA: string | undefined; idStation: string | undefined };
+  pagopa: { idBrokerPA: string | undefined; idStation: string | undefined; env: PagopaEnv };
+  checkout: CheckoutConfig;
   audit: { keepPayloads: boolean; payloadMaxBytes: number };
   logLevel: RawConfig['CASSA_LOG_LEVEL'];
   bodyLimit: number;
@@ -88,6 +111,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       throw new ConfigError(`Invalid configuration:\n  production mode requires ${missing.join(', ')}`);
     }
   }
+  const pagopaEnv: PagopaEnv = c.CASSA_PAGOPA_ENV ?? (production ? 'production' : 'simulator');
+  const checkout = checkoutConfig(c, pagopaEnv);
   return {
     env: c.CASSA_ENV,
     production,
@@ -101,9 +126,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: c.CASSA_TRUST_PROXY,
     secretKeys: c.CASSA_SECRET_KEYS,
     adminToken: c.CASSA_ADMIN_TOKEN,
-    pagopa: { idBrokerPA: c.CASSA_ID_BROKER_PA, idStation: c.CASSA_ID_STATION },
+    pagopa: { idBrokerPA: c.CASSA_ID_BROKER_PA, idStation: c.CASSA_ID_STATION, env: pagopaEnv },
+    checkout,
     audit: { keepPayloads: c.CASSA_AUDIT_PAYLOADS, payloadMaxBytes: c.CASSA_AUDIT_PAYLOAD_MAX_BYTES },
     logLevel: c.CASSA_LOG_LEVEL,
     bodyLimit: c.CASSA_BODY_LIMIT,
   };
+}
+
+function checkoutConfig(c: RawConfig, env: PagopaEnv): CheckoutConfig {
+  const version = c.CASSA_CHECKOUT_API_VERSION;
+  const url = (c.CASSA_CHECKOUT_URL ?? `${CHECKOUT_BASE_URLS[env]}/${version}`).replace(/\/+$/, '');
+  const problems: string[] = [];
+  const given = /\/checkout\/ec\/(v\d+)$/.exec(new URL(url).pathname)?.[1];
+  if (given !== undefined && given !== version) {
+    problems.push(`CASSA_CHECKOUT_URL ends in /${given} but CASSA_CHECKOUT_API_VERSION is ${version}`);
+  }
+  if (env !== 'simulator' && !c.CASSA_CHECKOUT_SUBSCRIPTION_KEY) {
+    problems.push(`CASSA_PAGOPA_ENV=${env} requires CASSA_CHECKOUT_SUBSCRIPTION_KEY`);
+  }
+  if (env !== 'simulator' && !url.startsWith('https://')) problems.push(`CASSA_PAGOPA_ENV=${env} requires an https CASSA_CHECKOUT_URL`);
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  return { url, apiVersion: version, subscriptionKey: c.CASSA_CHECKOUT_SUBSCRIPTION_KEY, timeoutMs: c.CASSA_CHECKOUT_TIMEOUT_MS };
 }

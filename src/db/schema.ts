@@ -163,6 +163,65 @@ export const auditEvent = pgTable('audit_event', {
   responsePayload: text('response_payload'),
 });
 
+/** Carts Cassa sent to pagoPA Checkout (migration 0002_pagopa.sql). */
+export const checkoutCart = pgTable('checkout_cart', {
+  id: id(),
+  idCart: varchar('id_cart', { length: 64 }).notNull(),
+  notices: jsonb('notices').notNull(),
+  email: varchar('email', { length: 256 }),
+  returnUrls: jsonb('return_urls').notNull(),
+  location: varchar('location', { length: 2000 }),
+  outcome: varchar('outcome', { length: 20 }),
+  ...stamps,
+});
+
+export const paymentAttempt = pgTable('payment_attempt', {
+  id: id(),
+  positionId: bigint('position_id', { mode: 'number' }).notNull(),
+  enteId: bigint('ente_id', { mode: 'number' }).notNull(),
+  noticeNumber: varchar('notice_number', { length: 18 }).notNull(),
+  iuv: varchar('iuv', { length: 35 }).notNull(),
+  primitive: varchar('primitive', { length: 20 }).notNull(),
+  amountCents: bigint('amount_cents', { mode: 'number' }).notNull(),
+  transferType: varchar('transfer_type', { length: 10 }),
+  paymentNote: varchar('payment_note', { length: 210 }),
+  idPspHint: varchar('id_psp_hint', { length: 35 }),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const receipt = pgTable('receipt', {
+  id: id(),
+  enteId: bigint('ente_id', { mode: 'number' }).notNull(),
+  positionId: bigint('position_id', { mode: 'number' }),
+  paymentAttemptId: bigint('payment_attempt_id', { mode: 'number' }),
+  receiptId: varchar('receipt_id', { length: 70 }).notNull(),
+  primitive: varchar('primitive', { length: 20 }).notNull(),
+  outcome: varchar('outcome', { length: 2 }).notNull(),
+  noticeNumber: varchar('notice_number', { length: 18 }).notNull(),
+  iuv: varchar('iuv', { length: 35 }).notNull(),
+  fiscalCode: varchar('fiscal_code', { length: 11 }).notNull(),
+  amountCents: bigint('amount_cents', { mode: 'number' }).notNull(),
+  feeCents: bigint('fee_cents', { mode: 'number' }),
+  paymentDateTime: timestamp('payment_date_time', { withTimezone: true }),
+  applicationDate: date('application_date'),
+  transferDate: date('transfer_date'),
+  idPsp: varchar('id_psp', { length: 35 }),
+  pspCompanyName: varchar('psp_company_name', { length: 70 }),
+  pspFiscalCode: varchar('psp_fiscal_code', { length: 70 }),
+  idChannel: varchar('id_channel', { length: 35 }),
+  channelDescription: varchar('channel_description', { length: 35 }),
+  paymentMethod: varchar('payment_method', { length: 35 }),
+  paymentNote: varchar('payment_note', { length: 210 }),
+  standIn: boolean('stand_in').notNull().default(false),
+  debtor: jsonb('debtor'),
+  payer: jsonb('payer'),
+  transfers: jsonb('transfers').notNull().default([]),
+  metadata: jsonb('metadata'),
+  anomaly: varchar('anomaly', { length: 40 }),
+  rawXml: text('raw_xml').notNull(),
+  receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
 export const schema = {
   ente,
   paymentType,
@@ -172,4 +231,7 @@ export const schema = {
   debtPosition,
   debtPositionStatusHistory,
   auditEvent,
+  checkoutCart,
+  paymentAttempt,
+  receipt,
 };

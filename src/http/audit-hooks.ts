@@ -19,6 +19,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     audit: AuditInfo | null;
     auditResponsePayload: string | undefined;
+    /** The request body as received, when a content-type parser kept it (journaled instead of the parsed body). */
+    auditRawBody: string | undefined;
   }
   interface FastifyContextConfig {
     /** Routes with this config are journaled: interface and operation name; keepResponse false omits the answer's body. */
@@ -34,6 +36,7 @@ declare module 'fastify' {
 export const auditHooks = fp<{ journal: AuditJournal }>(async (app: FastifyInstance, { journal }) => {
   app.decorateRequest('audit', null);
   app.decorateRequest('auditResponsePayload', undefined);
+  app.decorateRequest('auditRawBody', undefined);
 
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     reply.header('x-correlation-id', req.id);
@@ -62,7 +65,7 @@ export const auditHooks = fp<{ journal: AuditJournal }>(async (app: FastifyInsta
       durationMs: reply.elapsedTime,
       correlationId: req.id,
       detail: a.detail,
-      requestPayload: req.body === undefined ? null : typeof req.body === 'string' ? req.body : JSON.stringify(req.body),
+      requestPayload: req.auditRawBody ?? (req.body === undefined ? null : typeof req.body === 'string' ? req.body : JSON.stringify(req.body)),
       responsePayload: req.auditResponsePayload,
     });
   });

@@ -9,6 +9,7 @@ import { auditHooks } from './audit-hooks.js';
 import { epayapiRoutes } from './rest/epayapi/routes.js';
 import { adminRoutes } from './admin/routes.js';
 import { healthRoutes } from './health.js';
+import { soapRoutes } from './soap/routes.js';
 
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{8,80}$/;
 
@@ -60,6 +61,7 @@ export async function buildServer(container: Container): Promise<FastifyInstance
   await app.register(healthRoutes, { container });
   await app.register(epayapiRoutes, { container, prefix: '/epayapi/api/v1' });
   await app.register(adminRoutes, { container, prefix: '/admin/api/v1' });
+  await app.register(soapRoutes, { container, prefix: '/soap' });
 
   app.addHook('onClose', async () => {
     await container.audit.flush();

@@ -335,6 +335,7 @@ describe('loadConfig', () => {
     DATABASE_URL: 'postgres://cassa@db:5432/cassa',
     CASSA_SECRET_KEYS: SecretBox.generateKeySpec('k1'),
     CASSA_ADMIN_TOKEN: 'a-production-admin-token-0123456789',
+    CASSA_CHECKOUT_SUBSCRIPTION_KEY: 'a-checkout-subscription-key',
   };
 
   function configError(env: Record<string, string>): string {
@@ -361,7 +362,8 @@ describe('loadConfig', () => {
       trustProxy: false,
       secretKeys: undefined,
       adminToken: undefined,
-      pagopa: { idBrokerPA: undefined, idStation: undefined },
+      pagopa: { idBrokerPA: undefined, idStation: undefined, env: 'simulator' },
+      checkout: { url: 'http://127.0.0.1:8090/checkout/ec/v2', apiVersion: 'v2', subscriptionKey: undefined, timeoutMs: 10000 },
       audit: { keepPayloads: true, payloadMaxBytes: 65536 },
       logLevel: 'info',
       bodyLimit: 1_048_576,

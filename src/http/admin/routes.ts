@@ -7,7 +7,7 @@ import { EnteInput, EntePatch, PaymentTypeInput, PaymentTypePatch } from '../../
 import { DomainError, HTTP_STATUS_OF_KIND } from '../../shared/domain-error.js';
 import { safeEqual } from '../../shared/secret-box.js';
 import { validationMessage } from '../validation-message.js';
-import { positionView } from './views.js';
+import { positionView, receiptView } from './views.js';
 
 const security = [{ adminToken: [] }];
 const audit = (operation: string) => ({ audit: { interface: 'admin', operation } });
@@ -29,6 +29,15 @@ const AuditQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 
+const ReceiptQuery = z.object({
+  iuv: z.string().regex(/^\d{15,35}$/).optional(),
+  ente: z.string().regex(/^\d{11}$/, "codice fiscale dell'ente: 11 cifre").optional(),
+  anomaly: z.string().regex(/^(true|false|[A-Z_]{1,40})$/, 'true, false o un codice di anomalia').optional(),
+  before: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+const ReceiptParams = z.object({ id: z.coerce.number().int().positive() });
+
 function problem(status: number, title: string, detail: string, extra: Record<string, unknown> = {}) {
   return { type: 'about:blank', title, status, detail, ...extra };
 }
@@ -39,7 +48,7 @@ function problem(status: number, title: string, detail: string, extra: Record<st
  * Bearer token (CASSA_ADMIN_TOKEN); errors are application/problem+json.
  */
 export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = async (app, { container }) => {
-  const { organizations, applications, audit: journal, debtPositions } = container;
+  const { organizations, applications, audit: journal, debtPositions, receipts } = container;
 
   // Every admin call is journaled, reads included; routes that name an operation keep theirs.
   app.addHook('onRoute', (route) => {
@@ -206,5 +215,46 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
       });
       return { items: page.items.map((e) => ({ ...e, at: e.at.toISOString() })), nextBefore: page.nextBefore };
     },
+  );
+  // Receipts pagoPA sent (paSendRT / paSendRTV2), as operators see them
+  app.get(
+    '/receipts',
+    {
+      config: { audit: { interface: 'admin', operation: 'listReceipts', keepResponse: false } },
+      schema: {
+        tags: ['Admin'],
+        summary: 'List receipts',
+        description:
+          'Newest first. `anomaly=true` lists the receipts that need attention (double payment, cancelled or expired position, unknown IUV...), `anomaly=false` the others, `anomaly=<CODE>` one kind. Page with `before` = the `nextBefore` of the previous page.',
+        security,
+        querystring: ReceiptQuery,
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      const anomaly = q.anomaly === undefined ? undefined : q.anomaly === 'true' ? true : q.anomaly === 'false' ? false : q.anomaly;
+      const page = await receipts.list({ iuv: q.iuv, enteFiscalCode: q.ente, anomaly, before: q.before, limit: q.limit });
+      if (q.ente) req.audit!.enteFiscalCode = q.ente;
+      if (q.iuv) req.audit!.iuv = q.iuv;
+      return { items: page.items.map(receiptView), nextBefore: page.nextBefore };
+    },
+  );
+  app.get(
+    '/receipts/:id',
+    { config: { audit: { interface: 'admin', operation: 'getReceipt', keepResponse: false } }, schema: { tags: ['Admin'], summary: 'A receipt (JSON)', security, params: ReceiptParams } },
+    async (req) => {
+      const r = await receipts.get(req.params.id);
+      req.audit!.enteFiscalCode = r.enteFiscalCode;
+      req.audit!.iuv = r.iuv;
+      return { ...receiptView(r), paymentAttemptId: r.paymentAttemptId, debtor: r.debtor, payer: r.payer, transfers: r.transfers, metadata: r.metadata, xml: `/admin/api/v1/receipts/${r.id}/xml` };
+    },
+  );
+  app.get(
+    '/receipts/:id/xml',
+    {
+      config: { audit: { interface: 'admin', operation: 'getReceiptXml', keepResponse: false } },
+      schema: { tags: ['Admin'], summary: 'The original XML of a receipt, as pagoPA sent it', security, params: ReceiptParams },
+    },
+    async (req, reply) => reply.type('application/xml; charset=utf-8').send(await receipts.xml(req.params.id)),
   );
 };

@@ -1,4 +1,5 @@
 import type { DebtPosition } from '../../modules/debt-positions/domain/debt-position.js';
+import type { ReceiptSummary } from '../../modules/pagopa/application/receipts-queries.js';
 
 /** A debt position as the admin API shows it: amounts in cents, dates ISO, the status history. */
 export function positionView(
@@ -25,5 +26,34 @@ export function positionView(
     createdAt: p.createdAt.toISOString(),
     updatedAt: p.updatedAt.toISOString(),
     statusHistory: history.map((h) => ({ ...h, at: h.at.toISOString() })),
+  };
+}
+
+/** A receipt as the admin API lists it: amounts in cents, instants ISO, without its XML. */
+export function receiptView(r: ReceiptSummary) {
+  return {
+    id: r.id,
+    ente: r.enteFiscalCode,
+    iuv: r.iuv,
+    noticeNumber: r.noticeNumber,
+    positionId: r.positionId,
+    receiptId: r.receiptId,
+    primitive: r.primitive,
+    outcome: r.outcome,
+    amountCents: r.amountCents,
+    feeCents: r.feeCents,
+    paymentDateTime: r.paymentDateTime?.toISOString() ?? null,
+    applicationDate: r.applicationDate,
+    transferDate: r.transferDate,
+    idPsp: r.idPsp,
+    pspCompanyName: r.pspCompanyName,
+    pspFiscalCode: r.pspFiscalCode,
+    idChannel: r.idChannel,
+    channelDescription: r.channelDescription,
+    paymentMethod: r.paymentMethod,
+    paymentNote: r.paymentNote,
+    standIn: r.standIn,
+    anomaly: r.anomaly,
+    receivedAt: r.receivedAt.toISOString(),
   };
 }

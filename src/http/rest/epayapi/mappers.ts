@@ -1,7 +1,8 @@
 import { ANONIMO, romeDate, type Component, type DebtPosition, type DebtPositionDraft, type Debtor, type DraftFieldNames } from '../../../modules/debt-positions/domain/debt-position.js';
 import { positionError } from '../../../modules/debt-positions/domain/errors.js';
 import type { DraftPatch } from '../../../modules/debt-positions/application/debt-positions-service.js';
-import { centsToEuros, decimalToCents, eurosToCents } from '../../../shared/money.js';
+import type { ReceiptDetail } from '../../../modules/pagopa/application/receipts-queries.js';
+import { centsToDecimal, centsToEuros, decimalToCents, eurosToCents } from '../../../shared/money.js';
 import type { DebtPositionData, DebtPositionPaymentData } from './schemas.js';
 
 /** epayapi's field names, so that every error names the field the gestionale sent. */
@@ -40,8 +41,10 @@ function cents(value: number | string, field: string): number {
  * epayapi dates are date-time; Cassa keeps calendar dates (Europe/Rome). A value with an offset is
  * read as that instant in Rome; a bare date or a local date-time keeps its calendar date.
  */
-function calendarDate(value: string | undefined, field: string): string | undefined {
+function calendarDate(value: string | number | undefined, field: string): string | undefined {
   if (value === undefined || value === '') return undefined;
+  // epoch milliseconds: how Jackson writes a java.util.Date by default
+  if (typeof value === 'number') return romeDate(new Date(value));
   if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
   const m = /^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/.exec(value);
   if (!m) throw positionError('INVALID_FIELD', `Il campo ${field} non contiene una data valida (ISO 8601)`, field);
@@ -82,6 +85,7 @@ export function draftFromCreate(body: DebtPositionData): DebtPositionDraft {
     causale: blankToUndefined(c.causale) ?? causale.slice(0, 80),
     accountingYear: c.annoAccertamento,
     accountingNumber: blankToUndefined(c.numeroAccertamento),
+    datiSpecificiRiscossione: blankToUndefined(c.datiSpecificiRiscossione),
   }));
   let amountCents: number;
   if (body.importo !== undefined) amountCents = cents(body.importo, 'importo');
@@ -116,8 +120,12 @@ export function draftFromCreate(body: DebtPositionData): DebtPositionDraft {
 
 export function patchFromUpdate(body: DebtPositionPaymentData): DraftPatch {
   const identity = body.codiceFiscalePartitaIVAPagatore !== undefined || body.nome !== undefined || body.cognome !== undefined || body.ragioneSociale !== undefined;
+  const namesGiven = body.nome !== undefined || body.cognome !== undefined || body.ragioneSociale !== undefined;
   const debtor: Partial<Debtor> | undefined = identity
-    ? debtorFrom(body)
+    ? namesGiven
+      ? debtorFrom(body)
+      : // the fiscal code alone: the kind (F/G) and the names stay as stored
+        { fiscalCode: body.codiceFiscalePartitaIVAPagatore?.trim().toUpperCase(), ...(body.email !== undefined ? { email: blankToUndefined(body.email) } : {}) }
     : body.email !== undefined
       ? { email: blankToUndefined(body.email) }
       : undefined;
@@ -145,9 +153,9 @@ export function debtorDisplayName(d: Debtor): string {
   return ANONIMO;
 }
 
-/** PaymentDataResult of a position; the payment fields are filled once its receipt is kept. */
-export function paymentDataOf(p: DebtPosition, ente: { denominazione: string; codiceFiscale: string }, paymentTypeDescrizione: string) {
-  return {
+/** PaymentDataResult of a position; the payment fields come from its receipt once pagoPA sent it. */
+export function paymentDataOf(p: DebtPosition, ente: { denominazione: string; codiceFiscale: string }, paymentTypeDescrizione: string, receipt?: ReceiptDetail) {
+  const base = {
     enteBeneficiario: ente.denominazione,
     codiceFiscaleEnteBeneficiario: ente.codiceFiscale,
     tipologiaVersamento: paymentTypeDescrizione,
@@ -158,4 +166,52 @@ export function paymentDataOf(p: DebtPosition, ente: { denominazione: string; co
     codiceAvviso: p.noticeNumber,
     identificativoUnicoVersamento: p.iuv,
   };
+  if (!receipt || receipt.outcome !== 'OK') return base;
+  const paidAt = receipt.paymentDateTime ?? receipt.receivedAt;
+  return {
+    ...base,
+    // what the citizen paid for the notice; the PSP's fee is in infoAggiuntive
+    importoPagatoTotale: centsToEuros(receipt.amountCents),
+    importoPagato: centsToEuros(receipt.amountCents),
+    numeroTransazione: receipt.receiptId,
+    prestatoreDiServiziDiPagamento: receipt.pspCompanyName ?? receipt.idPsp ?? undefined,
+    dataEOraOperazione: romeDateTime(paidAt),
+    dataEsitoPagamento: receipt.applicationDate ? romeMidnight(receipt.applicationDate) : romeDateTime(paidAt),
+    identificativoUnicoRiscossione: receipt.receiptId,
+    infoAggiuntive: receiptInfo(receipt),
+  };
+}
+
+function receiptInfo(r: ReceiptDetail): string {
+  return [
+    r.idPsp && `idPSP ${r.idPsp}`,
+    r.idChannel && `canale ${r.idChannel}`,
+    r.paymentMethod && `metodo ${r.paymentMethod}`,
+    r.feeCents !== null && `commissione ${centsToDecimal(r.feeCents)}`,
+    r.standIn && 'stand-in',
+    r.anomaly && `anomalia ${r.anomaly}`,
+  ]
+    .filter(Boolean)
+    .join('; ');
+}
+
+const ROME_PARTS = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/Rome', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+});
+
+/** An instant as Rome's local date-time with its offset (2024-05-02T10:11:12+02:00), as PiemontePAY answers. */
+export function romeDateTime(instant: Date): string {
+  const parts = Object.fromEntries(ROME_PARTS.formatToParts(instant).map((x) => [x.type, x.value]));
+  const local = `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`;
+  const offsetMin = Math.round((Date.parse(`${local}Z`) - Math.floor(instant.getTime() / 1000) * 1000) / 60_000);
+  const sign = offsetMin < 0 ? '-' : '+';
+  const abs = Math.abs(offsetMin);
+  return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+}
+
+/** A calendar date as the start of that day in Rome. */
+function romeMidnight(day: string): string {
+  // 00:00 UTC is before Rome's DST switches (01:00 UTC): it has the offset of Rome's midnight
+  const offset = romeDateTime(new Date(`${day}T00:00:00Z`)).slice(19);
+  return `${day}T00:00:00${offset}`;
 }

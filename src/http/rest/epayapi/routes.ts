@@ -19,13 +19,34 @@ import {
   PathOrg,
   PaymentDataResult,
   Result,
+  RtRequest,
+  RtResponse,
   Status,
 } from './schemas.js';
 
 const OK = { code: '000', description: "L'invocazione del servizio si è conclusa correttamente." };
 const errorResponses = { 400: Result, 401: Result, 403: Result, 404: Result, 409: Result, 500: Result };
 const security = [{ basicAuth: [] }];
-const audit = (operation: string) => ({ audit: { interface: 'epayapi', operation } });
+const audit = (operation: string, epayapiScope?: Scope) => ({ audit: { interface: 'epayapi', operation }, epayapiScope });
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** epayapi routes scoped to an ente and payment type: the scope their caller needs. */
+    epayapiScope?: Scope | undefined;
+  }
+  interface FastifyRequest {
+    callContext?: CallContext;
+  }
+}
+
+/** JSON nulls dropped, at the top level and in arrays of objects (componentiPagamento...). */
+function withoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map((v) => (v && typeof v === 'object' ? withoutNulls(v) : v));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== null).map(([k, v]) => [k, v && typeof v === 'object' ? withoutNulls(v) : v]));
+  }
+  return value;
+}
 
 /**
  * PiemontePAY's REST API for gestionali (epayapi v1), under the same base path
@@ -48,8 +69,50 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
     return ctx;
   }
 
+  // Every answer says whether the caller was recognised, as PiemontePAY's do (false until it is).
+  app.addHook('onRequest', async (_req, reply) => {
+    reply.header('x-client-attivo', 'false');
+  });
+
+  // A body may be empty even with Content-Type: application/json (DELETE from many clients); the
+  // bytes as received are what the journal keeps.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const text = body as string;
+    req.auditRawBody = text;
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      const err = new Error('JSON non valido') as Error & { statusCode: number };
+      err.statusCode = 400;
+      done(err, undefined);
+    }
+  });
+
+  // Credentials are checked before the body: an unknown caller learns nothing of the field rules.
+  // JSON nulls (how Jackson and Newtonsoft write unset fields) mean "not given".
+  app.addHook('preValidation', async (req, reply) => {
+    const scope = req.routeOptions.config.epayapiScope;
+    if (!parseBasicAuth(req.headers.authorization)) {
+      reply.header('x-client-attivo', 'false');
+      throw positionError('CALLER_NOT_AUTHENTICATED', 'Autenticazione HTTP Basic richiesta (codiceChiamante e passphrase)');
+    }
+    if (req.body && typeof req.body === 'object') req.body = withoutNulls(req.body);
+    if (scope) req.callContext = await authorize(req, reply, req.params as { organization: string; paymentType: string; iuv?: string }, scope);
+  });
+
+  // Operations of the spec Cassa does not offer, and unknown paths: PiemontePAY's Result, journaled.
+  app.setNotFoundHandler(async (req, reply) => {
+    req.audit = { interface: 'epayapi', operation: 'notFound', keepResponse: true, outcome: '404', detail: `${req.method} ${req.url.split('?')[0]}` };
+    const creds = parseBasicAuth(req.headers.authorization);
+    if (creds) req.audit.caller = creds.user;
+    return reply.code(404).header('x-client-attivo', 'false').send({ code: '100', description: `Operazione non disponibile: ${req.method} ${req.url.split('?')[0]}` });
+  });
+
   app.setErrorHandler((err: FastifyError | DomainError, req, reply) => {
-    const isCreate = req.routeOptions.config.audit?.operation === 'createDebtPosition';
+    // createDebtPosition and getRT answer codiceEsito/descrizioneEsito, the others code/description
+    const isCreate = ['createDebtPosition', 'getRT'].includes(req.routeOptions.config.audit?.operation ?? '');
     let status: number;
     let code: string;
     let description: string;
@@ -63,6 +126,9 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
       status = 400;
       code = '100';
       ({ message: description, field: campo } = validationMessage(err.validation, err.validationContext));
+      // the codes PiemontePAY gives to these rules, whichever layer finds the problem
+      if (campo === 'componentiPagamento' || campo === 'componentiImporto') code = '183';
+      else if (campo?.startsWith('riferimentiPagamento')) code = '193';
     } else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
       status = err.statusCode;
       code = '100';
@@ -85,7 +151,7 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
   app.post(
     '/organizations/:organization/paymenttypes/:paymentType/debtpositions',
     {
-      config: audit('createDebtPosition'),
+      config: audit('createDebtPosition', 'CREAZIONE_IUV'),
       schema: {
         tags: ['Debt Position'],
         summary: 'Create debt position and return iuv and notice number',
@@ -97,7 +163,7 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
       },
     },
     async (req, reply) => {
-      const ctx = await authorize(req, reply, req.params, 'CREAZIONE_IUV');
+      const ctx = req.callContext!;
       const draft = draftFromCreate(req.body);
       const r = await svc.create(ctx, draft, { suppliedIuv: req.body.iuv, names: EPAYAPI_CREATE_FIELDS });
       req.audit!.iuv = r.iuv;
@@ -116,7 +182,7 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
   app.put(
     '/organizations/:organization/paymenttypes/:paymentType/debtpositions/:iuv',
     {
-      config: audit('updateDebtPositions'),
+      config: audit('updateDebtPositions', 'CREAZIONE_IUV'),
       schema: {
         tags: ['Debt Position'],
         summary: 'update Debt Position',
@@ -128,7 +194,7 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
       },
     },
     async (req, reply) => {
-      const ctx = await authorize(req, reply, req.params, 'CREAZIONE_IUV');
+      const ctx = req.callContext!;
       await svc.update(ctx, req.params.iuv, patchFromUpdate(req.body), EPAYAPI_UPDATE_FIELDS);
       req.audit!.outcome = OK.code;
       return OK;
@@ -138,7 +204,7 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
   app.delete(
     '/organizations/:organization/paymenttypes/:paymentType/debtpositions/:iuv',
     {
-      config: audit('deleteDebtPositions'),
+      config: audit('deleteDebtPositions', 'CREAZIONE_IUV'),
       schema: {
         tags: ['Debt Position'],
         summary: 'delete Debt Position',
@@ -152,7 +218,7 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
       },
     },
     async (req, reply) => {
-      const ctx = await authorize(req, reply, req.params, 'CREAZIONE_IUV');
+      const ctx = req.callContext!;
       await svc.cancel(ctx, req.params.iuv, req.body?.motivazione ?? req.query.motivazione);
       req.audit!.outcome = OK.code;
       return OK;
@@ -162,7 +228,7 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
   app.get(
     '/organizations/:organization/paymenttypes/:paymentType/debtpositions/:iuv/status',
     {
-      config: audit('getDebtPositionStatus'),
+      config: audit('getDebtPositionStatus', 'RICHIESTA_STATO_POS_DEB'),
       schema: {
         tags: ['Debt Position'],
         summary: 'get Debt Position status',
@@ -173,7 +239,7 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
       },
     },
     async (req, reply) => {
-      const ctx = await authorize(req, reply, req.params, 'RICHIESTA_STATO_POS_DEB');
+      const ctx = req.callContext!;
       const s = await svc.status(ctx, req.params.iuv);
       req.audit!.outcome = OK.code;
       return { code: s.code as '0' | '1' | '2' | '3' | '4', description: s.description, result: OK };
@@ -183,7 +249,7 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
   app.get(
     '/organizations/:organization/paymenttypes/:paymentType/debtpositions/:iuv/paymentdata',
     {
-      config: audit('getDebtPositionData'),
+      config: audit('getDebtPositionData', 'RICHIESTA_DATI_PAGAMENTO'),
       schema: {
         tags: ['Debt Position'],
         summary: 'get Debt Position data',
@@ -194,10 +260,60 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
       },
     },
     async (req, reply) => {
-      const ctx = await authorize(req, reply, req.params, 'RICHIESTA_DATI_PAGAMENTO');
+      const ctx = req.callContext!;
       const p = await svc.get(ctx, req.params.iuv);
+      const receipt = await container.receipts.ofPosition(ctx.enteId, p.iuv);
       req.audit!.outcome = OK.code;
-      return { ...paymentDataOf(p, { denominazione: ctx.enteDenominazione, codiceFiscale: ctx.enteCodiceFiscale }, ctx.paymentTypeDescrizione), result: OK };
+      return { ...paymentDataOf(p, { denominazione: ctx.enteDenominazione, codiceFiscale: ctx.enteCodiceFiscale }, ctx.paymentTypeDescrizione, receipt), result: OK };
+    },
+  );
+
+  app.post(
+    '/rt',
+    {
+      // the answer carries the whole receipt in base64: the journal keeps the request only
+      config: { audit: { interface: 'epayapi', operation: 'getRT', keepResponse: false } },
+      schema: {
+        tags: ['Receipt'],
+        summary: 'Copy of the receipt (RT) of a paid position',
+        description:
+          "PiemontePAY's RT copy (POST /rt). formatoRT XML: rtXml (and ricevuta) carry the base64 of the original receipt XML pagoPA sent (paSendRT / paSendRTV2). formatoRT PDF: codiceEsito 189 (formato non disponibile) for now. Scope STAMPA_RT_GE.",
+        operationId: 'getRT',
+        security,
+        body: RtRequest,
+        response: { 200: RtResponse, 400: RtResponse, 401: RtResponse, 403: RtResponse, 404: RtResponse, 409: RtResponse, 500: RtResponse },
+      },
+    },
+    async (req, reply) => {
+      const b = req.body;
+      const audit = req.audit!;
+      audit.enteFiscalCode = b.codiceFiscaleEnte;
+      audit.iuv = b.iuv;
+      const creds = parseBasicAuth(req.headers.authorization);
+      if (creds) audit.caller = creds.user;
+      reply.header('x-client-attivo', 'false');
+      if (!creds) throw positionError('CALLER_NOT_AUTHENTICATED', 'Autenticazione HTTP Basic richiesta (codiceChiamante e passphrase)');
+      const copy = await container.receipts.rtForGestionale({
+        codiceChiamante: creds.user,
+        passphrase: creds.password,
+        enteFiscalCode: b.codiceFiscaleEnte,
+        iuv: b.iuv,
+        codiceFiscale: b.codiceFiscale,
+        formato: b.formatoRT,
+        identificativoPagamento: b.identificativoPagamento,
+      });
+      reply.header('x-client-attivo', 'true');
+      audit.outcome = OK.code;
+      const xml = Buffer.from(copy.rawXml, 'utf8').toString('base64');
+      return {
+        codiceEsito: OK.code,
+        descrizioneEsito: OK.description,
+        descrizioneStatoPagamento: copy.statusDescription,
+        iuvOriginario: b.iuv,
+        iuvEffettivo: copy.receipt.iuv,
+        rtXml: xml,
+        ricevuta: xml,
+      };
     },
   );
 };

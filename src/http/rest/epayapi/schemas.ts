@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import '../../../shared/zod-italian.js';
 
 /**
  * PiemontePAY epayapi v1 shapes (../shared/specs/piemontepay/epayapi_v1.1.yaml), same names and
@@ -8,7 +9,9 @@ import { z } from 'zod';
 
 /** Euros: a JSON number, or a decimal string as some clients send. */
 const amount = z.union([z.number(), z.string().regex(/^\d{1,12}(\.\d{1,2})?$/, 'importo con al massimo due decimali')]);
-const dateTime = z.string().max(40).describe('date-time ISO 8601 (o data AAAA-MM-GG)');
+const dateTime = z
+  .union([z.string().max(40), z.number().int().min(0).max(32503680000000)])
+  .describe('date-time ISO 8601 (o data AAAA-MM-GG), o millisecondi dal 1970 (java.util.Date)');
 const text = (max: number) => z.string().max(max);
 
 export const PathOrg = z.object({
@@ -144,3 +147,29 @@ export const PaymentDataResult = z
 
 export type DebtPositionData = z.infer<typeof DebtPositionData>;
 export type DebtPositionPaymentData = z.infer<typeof DebtPositionPaymentData>;
+
+/** PiemontePAY's RT copy request (POST /rt; not in the yaml: ChiamataEsternaSincronaV1Api.java). */
+export const RtRequest = z
+  .object({
+    iuv: z.string().regex(/^[0-9]{15,35}$/, 'IUV: da 15 a 35 cifre'),
+    codiceFiscale: z.string().min(1).max(35).describe('codice fiscale del debitore (o del pagatore)'),
+    formatoRT: z.enum(['PDF', 'XML']),
+    identificativoPagamento: text(50).optional(),
+    codiceFiscaleEnte: z.string().regex(/^[a-zA-Z0-9]{11,16}$/, 'codice fiscale ente: 11-16 caratteri alfanumerici'),
+  })
+  .describe('RtRequest');
+
+export const RtResponse = z
+  .object({
+    codiceEsito: z.string(),
+    descrizioneEsito: z.string(),
+    descrizioneStatoPagamento: z.string().optional(),
+    iuvOriginario: z.string().optional(),
+    iuvEffettivo: z.string().optional(),
+    rtXml: z.string().optional().describe("base64 dell'XML originale della ricevuta (paSendRT / paSendRTV2)"),
+    ricevuta: z.string().optional().describe('base64 della ricevuta nel formato richiesto'),
+    campo: z.string().optional().describe("Cassa: il campo a cui si riferisce l'errore"),
+  })
+  .describe('RtResponse');
+
+export type RtRequest = z.infer<typeof RtRequest>;

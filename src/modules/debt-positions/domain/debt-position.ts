@@ -12,6 +12,8 @@ export interface Component {
   causale: string;
   accountingYear?: number | undefined;
   accountingNumber?: string | undefined;
+  /** PiemontePAY's datiSpecificiRiscossione of the component (pagoPA taxonomy, e.g. 9/0101108TS/). */
+  datiSpecificiRiscossione?: string | undefined;
 }
 
 export interface PaymentReference {
@@ -175,6 +177,7 @@ export function validateDraft(d: DebtPositionDraft, names: DraftFieldNames = DEF
     }
     if (!c.causale.trim()) throw positionError('INVALID_FIELD', `Il campo ${names.componentCausale(i)} è obbligatorio`, names.componentCausale(i));
     checkLength(c.causale, 80, names.componentCausale(i));
+    checkLength(c.datiSpecificiRiscossione, 140, `${names.components}[${i}].datiSpecificiRiscossione`);
     sum += c.amountCents;
   });
   if (sum !== d.amountCents) {

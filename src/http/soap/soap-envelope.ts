@@ -1,0 +1,145 @@
+/**
+ * SOAP 1.1 envelopes of the paForNode interface: reading a request (any namespace prefixes; only
+ * the body's root element is namespaced, its children are unqualified and read by local name)
+ * and writing responses and SOAP faults as strings.
+ */
+import { XMLParser } from 'fast-xml-parser';
+import { xmlEscape } from './xml-text.js';
+
+export const SOAP11_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
+export const SOAP12_NS = 'http://www.w3.org/2003/05/soap-envelope';
+export const PAFORNODE_NS = 'http://pagopa-api.pagopa.gov.it/pa/paForNode.xsd';
+
+/** A parsed element: text, or children by local name (repeated names become arrays). */
+export type XmlValue = string | XmlObject | XmlValue[];
+export interface XmlObject {
+  [name: string]: XmlValue;
+}
+
+/** A request that is not a usable SOAP 1.1 message: answered with a SOAP fault. */
+export class SoapEnvelopeError extends Error {
+  constructor(
+    readonly faultCode: 'Client' | 'Server' | 'VersionMismatch',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SoapEnvelopeError';
+  }
+}
+
+export interface SoapRequest {
+  /** Local name of the body's root element, e.g. paVerifyPaymentNoticeReq. */
+  element: string;
+  namespace: string | undefined;
+  body: XmlObject;
+}
+
+const parser = new XMLParser({
+  ignoreAttributes: (name: string) => !name.startsWith('xmlns'),
+  attributeNamePrefix: '@_',
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: true,
+  processEntities: true,
+  htmlEntities: true,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  removeNSPrefix: false,
+});
+
+function split(qname: string): [prefix: string, local: string] {
+  const i = qname.indexOf(':');
+  return i < 0 ? ['', qname] : [qname.slice(0, i), qname.slice(i + 1)];
+}
+
+type Scope = Record<string, string>;
+
+function withDeclarations(scope: Scope, node: unknown): Scope {
+  if (node === null || typeof node !== 'object' || Array.isArray(node)) return scope;
+  let out = scope;
+  for (const k in node as Record<string, unknown>) {
+    if (k === '@_xmlns' || k.startsWith('@_xmlns:')) {
+      if (out === scope) out = { ...scope };
+      out[k === '@_xmlns' ? '' : k.slice(8)] = String((node as Record<string, unknown>)[k]);
+    }
+  }
+  return out;
+}
+
+function elementKeys(node: Record<string, unknown>): string[] {
+  return Object.keys(node).filter((k) => !k.startsWith('@_') && k !== '#text');
+}
+
+/** Strips prefixes and attributes below the body's root: children are read by local name. */
+function localise(v: unknown): XmlValue {
+  if (Array.isArray(v)) return v.map(localise);
+  if (v === null || typeof v !== 'object') return v === undefined || v === null ? '' : String(v);
+  const o = v as Record<string, unknown>;
+  const keys = elementKeys(o);
+  if (keys.length === 0) return typeof o['#text'] === 'string' ? (o['#text'] as string) : '';
+  const out: XmlObject = {};
+  for (const k of keys) {
+    const name = split(k)[1];
+    const child = localise(o[k]);
+    const prev = out[name];
+    out[name] = prev === undefined ? child : [...(Array.isArray(prev) ? prev : [prev]), ...(Array.isArray(child) ? child : [child])];
+  }
+  return out;
+}
+
+/** Reads a SOAP 1.1 request; throws SoapEnvelopeError when it is not one. */
+export function parseSoapRequest(xml: string): SoapRequest {
+  if (xml.trim() === '') throw new SoapEnvelopeError('Client', 'Richiesta vuota');
+  if (/<!DOCTYPE/i.test(xml)) throw new SoapEnvelopeError('Client', 'I messaggi SOAP non possono contenere una DTD');
+  let doc: Record<string, unknown>;
+  try {
+    doc = parser.parse(xml, true) as Record<string, unknown>;
+  } catch {
+    throw new SoapEnvelopeError('Client', 'XML non ben formato');
+  }
+  const rootKeys = elementKeys(doc);
+  if (rootKeys.length !== 1) throw new SoapEnvelopeError('Client', "Manca l'elemento Envelope");
+  const rootName = rootKeys[0]!;
+  const [envPrefix, envLocal] = split(rootName);
+  const envelope = doc[rootName];
+  const scope0 = withDeclarations({}, envelope);
+  const envNs = scope0[envPrefix];
+  if (envLocal !== 'Envelope' || envNs === undefined) throw new SoapEnvelopeError('Client', "Manca l'elemento Envelope SOAP");
+  if (envNs === SOAP12_NS) throw new SoapEnvelopeError('VersionMismatch', 'Solo SOAP 1.1 è supportato');
+  if (envNs !== SOAP11_NS) throw new SoapEnvelopeError('VersionMismatch', `Namespace dell'Envelope non SOAP 1.1: ${envNs}`);
+  if (envelope === null || typeof envelope !== 'object' || Array.isArray(envelope)) throw new SoapEnvelopeError('Client', 'Envelope senza Body');
+  const env = envelope as Record<string, unknown>;
+  const bodyKeys = elementKeys(env).filter((k) => {
+    const [p, l] = split(k);
+    return l === 'Body' && scope0[p] === SOAP11_NS;
+  });
+  if (bodyKeys.length !== 1) throw new SoapEnvelopeError('Client', 'Envelope senza un Body SOAP 1.1');
+  const body = env[bodyKeys[0]!];
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new SoapEnvelopeError('Client', 'Body vuoto');
+  const scope1 = withDeclarations(scope0, body);
+  const opKeys = elementKeys(body as Record<string, unknown>);
+  const firstOp = opKeys[0];
+  const opNode = firstOp === undefined ? undefined : (body as Record<string, unknown>)[firstOp];
+  if (opKeys.length !== 1 || firstOp === undefined || Array.isArray(opNode)) throw new SoapEnvelopeError('Client', 'Il Body deve contenere un solo elemento');
+  const [opPrefix, opLocal] = split(firstOp);
+  const scope2 = withDeclarations(scope1, opNode);
+  const localised = localise(opNode);
+  return { element: opLocal, namespace: scope2[opPrefix], body: typeof localised === 'object' && !Array.isArray(localised) ? localised : {} };
+}
+
+const ENVELOPE_OPEN = `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="${SOAP11_NS}" xmlns:pafn="${PAFORNODE_NS}"><soapenv:Body>`;
+const ENVELOPE_CLOSE = '</soapenv:Body></soapenv:Envelope>';
+
+/** A paForNode response: `inner` is the already-escaped content of the pafn:`element`. */
+export function soapResponse(element: string, inner: string): string {
+  return `${ENVELOPE_OPEN}<pafn:${element}>${inner}</pafn:${element}>${ENVELOPE_CLOSE}`;
+}
+
+/** A SOAP 1.1 fault (HTTP 500): for messages that are not a paForNode request at all. */
+export function soapFault(code: 'Client' | 'Server' | 'VersionMismatch', message: string): string {
+  return (
+    `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="${SOAP11_NS}"><soapenv:Body><soapenv:Fault>` +
+    `<faultcode>soapenv:${code}</faultcode><faultstring>${xmlEscape(message)}</faultstring>` +
+    `</soapenv:Fault></soapenv:Body></soapenv:Envelope>`
+  );
+}

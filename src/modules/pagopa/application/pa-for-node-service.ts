@@ -1,0 +1,151 @@
+import type { Database } from '../../../db/database.js';
+import { effectiveStatus, romeDate } from '../../debt-positions/domain/debt-position.js';
+import { paaFault } from '../domain/faults.js';
+import {
+  assertCaller,
+  assertPayable,
+  paymentData,
+  paymentOption,
+  type CallerIds,
+  type Creditor,
+  type IntermediaryDefaults,
+  type PaymentData,
+  type PaymentOption,
+  type PrimitiveVersion,
+  type TransferType,
+} from '../domain/notice.js';
+import { paidReason, receiptEffect, type ReceiptAnomaly, type ReceiptInput } from '../domain/receipt.js';
+import * as repo from '../infra/pa-for-node-repository.js';
+
+export interface NoticeRequest extends CallerIds {
+  /** qrCode.fiscalCode: the ente the notice belongs to. */
+  fiscalCode: string;
+  noticeNumber: string;
+}
+
+export interface ActivationRequest extends NoticeRequest {
+  amountCents?: number | undefined;
+  /** Checkout's idCart when the payment started on the ente's front-end. */
+  paymentNote?: string | undefined;
+  transferType?: TransferType | undefined;
+  dueDate?: string | undefined;
+}
+
+export interface VerifyResult {
+  iuv: string;
+  option: PaymentOption;
+  paymentDescription: string;
+  fiscalCodePA: string;
+  companyName: string;
+  officeName: string | null;
+}
+
+export interface ActivationResult {
+  data: PaymentData;
+}
+
+export interface ReceiptResult {
+  iuv: string;
+  anomaly: ReceiptAnomaly | null;
+  paid: boolean;
+}
+
+/**
+ * The creditor side of pagoPA's synchronous model (paForNode): verification, activation and
+ * receipts for every ente Cassa intermediates. Faults are thrown as PaaFault; anything else is an
+ * internal failure the edge answers as PAA_SYSTEM_ERROR.
+ */
+export class PaForNodeService {
+  constructor(
+    private readonly db: Database,
+    private readonly intermediary: IntermediaryDefaults,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  private today(): string {
+    return romeDate(this.clock());
+  }
+
+  private async loadPayable(req: NoticeRequest): Promise<repo.NoticeContext & { creditor: Creditor }> {
+    const ctx = await repo.loadNotice(this.db, req.idPA, req.noticeNumber);
+    assertCaller(req, ctx?.creditor, this.intermediary);
+    if (req.fiscalCode !== req.idPA) {
+      throw paaFault('PAA_SEMANTICA', req.idPA, `qrCode.fiscalCode ${req.fiscalCode} diverso da idPA`);
+    }
+    assertPayable(ctx!.position, req.idPA, this.today());
+    return ctx!;
+  }
+
+  /** paVerifyPaymentNotice: the amount due now, as one option; the position does not change. */
+  async verifyPaymentNotice(req: NoticeRequest): Promise<VerifyResult> {
+    const { creditor, position, paymentType } = await this.loadPayable(req);
+    const p = position!;
+    // Building the transfers checks that the position can be activated (accounts, components).
+    paymentData(p, paymentType!, creditor, 2, undefined);
+    return {
+      iuv: p.iuv,
+      option: paymentOption(p, paymentType!),
+      paymentDescription: p.causale.slice(0, 140),
+      fiscalCodePA: creditor.fiscalCode,
+      companyName: creditor.companyName,
+      officeName: creditor.officeName,
+    };
+  }
+
+  /**
+   * paGetPayment (V1) / paGetPaymentV2: the payment data, freshly built at every call, and a
+   * payment_attempt row. The position stays open: the node blocks concurrent payments itself.
+   */
+  async getPayment(req: ActivationRequest, version: PrimitiveVersion): Promise<ActivationResult> {
+    const { creditor, position, paymentType } = await this.loadPayable(req);
+    const p = position!;
+    const data = paymentData(p, paymentType!, creditor, version, req.transferType);
+    await repo.insertAttempt(this.db, {
+      positionId: p.id,
+      enteId: creditor.enteId,
+      noticeNumber: p.noticeNumber,
+      iuv: p.iuv,
+      primitive: version === 2 ? 'paGetPaymentV2' : 'paGetPayment',
+      amountCents: data.amountCents,
+      transferType: req.transferType,
+      paymentNote: req.paymentNote,
+    });
+    return { data };
+  }
+
+  /**
+   * paSendRT / paSendRTV2: the receipt is kept (raw XML included) and applied to its position in
+   * one transaction, with or without a prior activation, whatever the position's state (see
+   * receiptEffect). A receipt already kept for the same ente and receiptId answers
+   * PAA_RECEIPT_DUPLICATA and changes nothing.
+   */
+  async sendReceipt(r: ReceiptInput): Promise<ReceiptResult> {
+    const ctx = await repo.loadNotice(this.db, r.idPA, r.noticeNumber);
+    // Money was collected: an ente since deactivated still gets its receipts.
+    assertCaller(r, ctx?.creditor, this.intermediary, { acceptInactive: true });
+    const creditor = ctx!.creditor;
+    // A receipt sent in broadcast for another ente's notice is kept without touching any position.
+    const positionEnteId = r.fiscalCode === creditor.fiscalCode ? creditor.enteId : null;
+    const today = this.today();
+    const stored = await repo.storeReceipt(this.db, creditor.enteId, positionEnteId, r, (position) => {
+      const current = position ? effectiveStatus({ status: position.status, validFrom: position.validFrom ?? undefined, validTo: position.validTo ?? undefined }, today) : undefined;
+      const effect = receiptEffect(position && current ? { status: current, amountCents: position.amountCents } : undefined, r);
+      const anomaly = positionEnteId === null && effect.anomaly === 'UNKNOWN_POSITION' ? null : effect.anomaly;
+      return { anomaly, markPaid: effect.markPaid, reason: paidReason(r.receiptId, r.primitive) };
+    });
+    if (stored.id === null) {
+      throw paaFault('PAA_RECEIPT_DUPLICATA', r.idPA, `Ricevuta ${r.receiptId} già acquisita`);
+    }
+    return { iuv: r.creditorReferenceId, anomaly: stored.anomaly, paid: stored.paid };
+  }
+
+  /**
+   * paDemandPaymentNotice (spontaneous payments at a PSP, "Catalogo servizi"): no service is
+   * configured in Cassa yet, so after the caller checks every request answers PAA_SEMANTICA.
+   */
+  async demandPaymentNotice(req: CallerIds & { idServizio: string }): Promise<never> {
+    const ctx = await repo.loadNotice(this.db, req.idPA, '');
+    assertCaller(req, ctx?.creditor, this.intermediary);
+    throw paaFault('PAA_SEMANTICA', req.idPA, `Servizio ${req.idServizio} non disponibile: l'ente non offre pagamenti spontanei presso i PSP`);
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * What a receipt (paSendRT / paSendRTV2) does to the position it pays. Money was collected
+ * whatever Cassa thinks of the position: a receipt is always kept; when the position was not
+ * simply waiting for it, the receipt carries an anomaly for an operator.
+ */
+import type { DebtPositionStatus } from '../../debt-positions/domain/debt-position.js';
+import type { MapEntry } from './notice.js';
+
+export type ReceiptPrimitive = 'paSendRT' | 'paSendRTV2';
+
+export type ReceiptAnomaly =
+  | 'DOUBLE_PAYMENT'
+  | 'POSITION_CANCELLED'
+  | 'POSITION_EXPIRED'
+  | 'POSITION_NOT_YET_ACTIVE'
+  | 'AMOUNT_MISMATCH'
+  | 'UNKNOWN_POSITION';
+
+export interface ReceiptParty {
+  type: string | undefined;
+  id: string | undefined;
+  fullName: string | undefined;
+  streetName?: string | undefined;
+  civicNumber?: string | undefined;
+  postalCode?: string | undefined;
+  city?: string | undefined;
+  stateProvinceRegion?: string | undefined;
+  country?: string | undefined;
+  email?: string | undefined;
+}
+
+export interface ReceiptTransfer {
+  idTransfer: string | undefined;
+  amountCents: number | null;
+  fiscalCodePA: string | undefined;
+  companyName?: string | undefined;
+  iban?: string | undefined;
+  /** base64 of the digital stamp (paSendRTV2 MBDAttachment). */
+  mbdAttachment?: string | undefined;
+  remittanceInformation: string | undefined;
+  transferCategory: string | undefined;
+  metadata?: MapEntry[] | undefined;
+}
+
+/** A receipt as the node sent it, read leniently: only the fields that identify it are required. */
+export interface ReceiptInput {
+  primitive: ReceiptPrimitive;
+  idPA: string;
+  idBrokerPA: string;
+  idStation: string;
+  receiptId: string;
+  noticeNumber: string;
+  fiscalCode: string;
+  outcome: 'OK' | 'KO';
+  creditorReferenceId: string;
+  amountCents: number;
+  description?: string | undefined;
+  companyName?: string | undefined;
+  officeName?: string | undefined;
+  debtor?: ReceiptParty | undefined;
+  payer?: ReceiptParty | undefined;
+  transfers: ReceiptTransfer[];
+  idPSP?: string | undefined;
+  pspFiscalCode?: string | undefined;
+  pspCompanyName?: string | undefined;
+  idChannel?: string | undefined;
+  channelDescription?: string | undefined;
+  paymentMethod?: string | undefined;
+  paymentNote?: string | undefined;
+  feeCents?: number | undefined;
+  /** xs:dateTime as sent; without an offset it is read as Europe/Rome time. */
+  paymentDateTime?: string | undefined;
+  applicationDate?: string | undefined;
+  transferDate?: string | undefined;
+  metadata?: MapEntry[] | undefined;
+  standIn: boolean;
+  /** The whole SOAP request as received. */
+  rawXml: string;
+}
+
+export interface ReceiptEffect {
+  anomaly: ReceiptAnomaly | null;
+  /** Whether the position moves to PAID. */
+  markPaid: boolean;
+}
+
+/**
+ * Positive receipts: a position waiting for payment (PAYABLE, PAYMENT_IN_PROGRESS) becomes PAID,
+ * flagged AMOUNT_MISMATCH when the amount differs (stand-in pays the amount last sent to ACA);
+ * a not yet active or expired position becomes PAID too, flagged (the debt is settled, late or
+ * early); an already paid position stays so (DOUBLE_PAYMENT, to refund); a cancelled position
+ * stays cancelled (POSITION_CANCELLED: the ente's decision stands until an operator refunds or
+ * reinstates); an unknown notice is kept without a position (UNKNOWN_POSITION).
+ * Negative receipts (KO) are kept and change nothing.
+ */
+export function receiptEffect(position: { status: DebtPositionStatus; amountCents: number } | undefined, receipt: Pick<ReceiptInput, 'outcome' | 'amountCents'>): ReceiptEffect {
+  if (receipt.outcome !== 'OK') return { anomaly: null, markPaid: false };
+  if (!position) return { anomaly: 'UNKNOWN_POSITION', markPaid: false };
+  switch (position.status) {
+    case 'PAID':
+      return { anomaly: 'DOUBLE_PAYMENT', markPaid: false };
+    case 'CANCELLED':
+      return { anomaly: 'POSITION_CANCELLED', markPaid: false };
+    case 'EXPIRED':
+      return { anomaly: 'POSITION_EXPIRED', markPaid: true };
+    case 'NOT_YET_ACTIVE':
+      return { anomaly: 'POSITION_NOT_YET_ACTIVE', markPaid: true };
+    default:
+      return { anomaly: position.amountCents === receipt.amountCents ? null : 'AMOUNT_MISMATCH', markPaid: true };
+  }
+}
+
+/** The reason written in the position's status history. */
+export function paidReason(receiptId: string, primitive: ReceiptPrimitive): string {
+  return `ricevuta pagoPA ${receiptId} (${primitive})`.slice(0, 400);
+}

@@ -1,0 +1,241 @@
+import { desc, eq, sql } from 'drizzle-orm';
+import { namedStatement, type Database, type Executor } from '../../../db/database.js';
+import { receipt } from '../../../db/schema.js';
+import type { Creditor, PayablePosition, PaymentTypeAccounts, TransferType } from '../domain/notice.js';
+import type { ReceiptAnomaly, ReceiptInput } from '../domain/receipt.js';
+
+/** A notice as verify/activate need it: the ente named by idPA, its position for the notice number and its payment type. */
+export interface NoticeContext {
+  creditor: Creditor;
+  position: PayablePosition | undefined;
+  paymentType: PaymentTypeAccounts | undefined;
+}
+
+interface NoticeRow {
+  enteId: number;
+  enteFiscalCode: string;
+  companyName: string;
+  officeName: string | null;
+  idBrokerPA: string | null;
+  idStation: string | null;
+  enteActive: boolean;
+  enteProvince: string | null;
+  positionId: number | null;
+  iuv: string;
+  noticeNumber: string;
+  amountCents: number;
+  components: PayablePosition['components'];
+  causale: string;
+  status: PayablePosition['status'];
+  validFrom: string | null;
+  validTo: string | null;
+  dueDate: string | null;
+  debtorType: 'F' | 'G' | null;
+  debtorFiscalCode: string;
+  debtorName: string | null;
+  debtorSurname: string | null;
+  debtorCompany: string | null;
+  debtorAddress: string | null;
+  debtorCivic: string | null;
+  debtorPostalCode: string | null;
+  debtorLocality: string | null;
+  debtorProvince: string | null;
+  debtorNation: string | null;
+  debtorEmail: string | null;
+  paymentReferences: PayablePosition['paymentReferences'];
+  iban: string | null;
+  ibanPostale: string | null;
+  ibanAppoggio: string | null;
+  transferCategory: string;
+  marcaDaBollo: boolean;
+}
+
+/** Everything verify and activate need, in one round trip (the hot path of the node's calls). */
+const LOAD_NOTICE = namedStatement(
+  'pagopa_load_notice',
+  `select e.id::int as "enteId", e.codice_fiscale as "enteFiscalCode", e.denominazione as "companyName",
+          e.unita_organizzativa as "officeName", e.id_broker_pa as "idBrokerPA", e.id_station as "idStation",
+          e.active as "enteActive", e.provincia as "enteProvince",
+          p.id::int as "positionId", p.iuv, p.notice_number as "noticeNumber", p.amount_cents::float8 as "amountCents",
+          p.components, p.causale, p.status, p.valid_from as "validFrom", p.valid_to as "validTo", p.due_date as "dueDate",
+          p.debtor_type as "debtorType", p.debtor_fiscal_code as "debtorFiscalCode", p.debtor_name as "debtorName",
+          p.debtor_surname as "debtorSurname", p.debtor_company as "debtorCompany", p.debtor_address as "debtorAddress",
+          p.debtor_civic as "debtorCivic", p.debtor_postal_code as "debtorPostalCode", p.debtor_locality as "debtorLocality",
+          p.debtor_province as "debtorProvince", p.debtor_nation as "debtorNation", p.debtor_email as "debtorEmail",
+          p.payment_references as "paymentReferences",
+          pt.iban, pt.iban_postale as "ibanPostale", pt.iban_appoggio as "ibanAppoggio", pt.transfer_category as "transferCategory",
+          pt.marca_da_bollo as "marcaDaBollo"
+     from ente e
+     left join debt_position p on p.ente_id = e.id and p.notice_number = $2
+     left join payment_type pt on pt.id = p.payment_type_id
+    where e.codice_fiscale = $1`,
+);
+
+export async function loadNotice(db: Database, enteFiscalCode: string, noticeNumber: string): Promise<NoticeContext | undefined> {
+  const [r] = await db.run<NoticeRow>(LOAD_NOTICE, [enteFiscalCode, noticeNumber]);
+  if (!r) return undefined;
+  const creditor: Creditor = {
+    enteId: r.enteId,
+    fiscalCode: r.enteFiscalCode,
+    companyName: r.companyName,
+    officeName: r.officeName,
+    idBrokerPA: r.idBrokerPA,
+    idStation: r.idStation,
+    active: r.enteActive,
+    province: r.enteProvince,
+  };
+  if (r.positionId === null) return { creditor, position: undefined, paymentType: undefined };
+  const position: PayablePosition = {
+    id: r.positionId,
+    iuv: r.iuv,
+    noticeNumber: r.noticeNumber,
+    amountCents: r.amountCents,
+    components: r.components,
+    causale: r.causale,
+    status: r.status,
+    validFrom: r.validFrom,
+    validTo: r.validTo,
+    dueDate: r.dueDate,
+    debtorType: r.debtorType,
+    debtorFiscalCode: r.debtorFiscalCode,
+    debtorName: r.debtorName,
+    debtorSurname: r.debtorSurname,
+    debtorCompany: r.debtorCompany,
+    debtorAddress: r.debtorAddress,
+    debtorCivic: r.debtorCivic,
+    debtorPostalCode: r.debtorPostalCode,
+    debtorLocality: r.debtorLocality,
+    debtorProvince: r.debtorProvince,
+    debtorNation: r.debtorNation,
+    debtorEmail: r.debtorEmail,
+    paymentReferences: r.paymentReferences,
+  };
+  const paymentType: PaymentTypeAccounts = {
+    iban: r.iban,
+    ibanPostale: r.ibanPostale,
+    ibanAppoggio: r.ibanAppoggio,
+    transferCategory: r.transferCategory,
+    marcaDaBollo: r.marcaDaBollo,
+  };
+  return { creditor, position, paymentType };
+}
+
+export interface NewAttempt {
+  positionId: number;
+  enteId: number;
+  noticeNumber: string;
+  iuv: string;
+  primitive: 'paGetPayment' | 'paGetPaymentV2';
+  amountCents: number;
+  transferType: TransferType | undefined;
+  paymentNote: string | undefined;
+}
+
+const INSERT_ATTEMPT = namedStatement(
+  'pagopa_insert_attempt',
+  `insert into payment_attempt (position_id, ente_id, notice_number, iuv, primitive, amount_cents, transfer_type, payment_note)
+   values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+);
+
+/** Records an activation; the position itself is not touched. */
+export async function insertAttempt(db: Database, a: NewAttempt): Promise<void> {
+  await db.run(INSERT_ATTEMPT, [a.positionId, a.enteId, a.noticeNumber, a.iuv, a.primitive, a.amountCents, a.transferType ?? null, a.paymentNote ?? null]);
+}
+
+export interface StoredReceipt {
+  /** receipt.id of the new row; null when (ente, receiptId) was already stored: nothing was written. */
+  id: number | null;
+  positionId: number | null;
+  anomaly: ReceiptAnomaly | null;
+  paid: boolean;
+}
+
+interface LockedPosition {
+  id: number;
+  status: PayablePosition['status'];
+  validFrom: string | null;
+  validTo: string | null;
+  amountCents: number;
+}
+
+function cut(v: string | undefined, max: number): string | null {
+  return v === undefined || v === '' ? null : v.slice(0, max);
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/;
+
+function validDate(v: string | undefined): string | null {
+  if (!v || !DATE.test(v)) return null;
+  const d = new Date(`${v}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v ? v : null;
+}
+
+/**
+ * Stores a receipt and applies it to its position in one transaction: the position is locked,
+ * the receipt inserted once per (ente, receiptId), then the position moves to PAID with its
+ * history when `decide` says so. A receipt already stored writes nothing.
+ */
+export async function storeReceipt(
+  db: Database,
+  enteId: number,
+  positionEnteId: number | null,
+  r: ReceiptInput,
+  decide: (position: LockedPosition | undefined) => { anomaly: ReceiptAnomaly | null; markPaid: boolean; fromStatus?: string; reason: string },
+): Promise<StoredReceipt> {
+  return db.transaction(async (tx) => {
+    const rows = <T>(q: ReturnType<typeof sql>) => tx.execute(q).then((res) => (res as unknown as { rows: T[] }).rows);
+    const [position] =
+      positionEnteId === null
+        ? []
+        : await rows<LockedPosition>(sql`
+            select id::int as id, status, valid_from as "validFrom", valid_to as "validTo", amount_cents::float8 as "amountCents"
+              from debt_position where ente_id = ${positionEnteId} and notice_number = ${r.noticeNumber} for update`);
+    const [existing] = await rows<{ id: number }>(sql`select id::int as id from receipt where ente_id = ${enteId} and receipt_id = ${r.receiptId}`);
+    if (existing) return { id: null, positionId: position?.id ?? null, anomaly: null, paid: false };
+    const [attempt] = position ? await rows<{ id: number }>(sql`select id::int as id from payment_attempt where position_id = ${position.id} order by id desc limit 1`) : [];
+    const effect = decide(position);
+    const dateTime = r.paymentDateTime && DATE_TIME.test(r.paymentDateTime) && !Number.isNaN(Date.parse(r.paymentDateTime)) ? r.paymentDateTime : null;
+    const [inserted] = await rows<{ id: number }>(sql`
+      insert into receipt (ente_id, position_id, payment_attempt_id, receipt_id, primitive, outcome, notice_number, iuv, fiscal_code,
+        amount_cents, fee_cents, payment_date_time, application_date, transfer_date, id_psp, psp_company_name, psp_fiscal_code,
+        id_channel, channel_description, payment_method, payment_note, stand_in, debtor, payer, transfers, metadata, anomaly, raw_xml)
+      values (${enteId}, ${position?.id ?? null}, ${attempt?.id ?? null}, ${r.receiptId}, ${r.primitive}, ${r.outcome}, ${r.noticeNumber},
+        ${r.creditorReferenceId.slice(0, 35)}, ${r.fiscalCode}, ${r.amountCents}, ${r.feeCents ?? null},
+        case when ${dateTime}::text is null then null
+             when ${dateTime}::text ~ '(Z|[+-][0-9]{2}:[0-9]{2})$' then ${dateTime}::timestamptz
+             else ${dateTime}::timestamp at time zone 'Europe/Rome' end,
+        ${validDate(r.applicationDate)}::date, ${validDate(r.transferDate)}::date, ${cut(r.idPSP, 35)}, ${cut(r.pspCompanyName, 70)},
+        ${cut(r.pspFiscalCode, 70)}, ${cut(r.idChannel, 35)}, ${cut(r.channelDescription, 35)}, ${cut(r.paymentMethod, 35)},
+        ${cut(r.paymentNote, 210)}, ${r.standIn}, ${r.debtor ? JSON.stringify(r.debtor) : null}::jsonb,
+        ${r.payer ? JSON.stringify(r.payer) : null}::jsonb, ${JSON.stringify(r.transfers)}::jsonb,
+        ${r.metadata ? JSON.stringify(r.metadata) : null}::jsonb, ${effect.anomaly}, ${r.rawXml})
+      on conflict (ente_id, receipt_id) do nothing
+      returning id::int as id`);
+    if (!inserted) return { id: null, positionId: position?.id ?? null, anomaly: null, paid: false };
+    if (position && effect.markPaid) {
+      await tx.execute(sql`
+        update debt_position set status = 'PAID', status_changed_at = now(), version = version + 1, updated_at = now()
+         where id = ${position.id}`);
+      await tx.execute(sql`
+        insert into debt_position_status_history (position_id, from_status, to_status, actor, reason)
+        values (${position.id}, ${effect.fromStatus ?? position.status}, 'PAID', 'pagopa', ${effect.reason})`);
+    }
+    return { id: inserted.id, positionId: position?.id ?? null, anomaly: effect.anomaly, paid: Boolean(position && effect.markPaid) };
+  });
+}
+
+export type ReceiptRecord = typeof receipt.$inferSelect;
+
+/** The receipts of a position, newest first, with their raw XML (for the receipts API). */
+export async function findReceiptsByPosition(db: Database | Executor, positionId: number): Promise<ReceiptRecord[]> {
+  const ex: Executor = 'orm' in db ? db.orm : db;
+  return ex.select().from(receipt).where(eq(receipt.positionId, positionId)).orderBy(desc(receipt.id));
+}
+
+/** One receipt by the ente it was sent for and its receiptId. */
+export async function findReceipt(db: Database | Executor, enteId: number, receiptId: string): Promise<ReceiptRecord | undefined> {
+  const ex: Executor = 'orm' in db ? db.orm : db;
+  const [row] = await ex.select().from(receipt).where(sql`${receipt.enteId} = ${enteId} and ${receipt.receiptId} = ${receiptId}`).limit(1);
+  return row;
+}
