@@ -37,6 +37,7 @@ const HELP = `Usage: node bench/pa-for-node.mjs [options]
   --build            run \`npm run build\` first
   --env=KEY=VALUE    extra environment for Cassa (repeatable)
   --log-level=LEVEL  CASSA_LOG_LEVEL of Cassa (default warn)
+  --node-arg=ARG     extra node flag for Cassa (repeatable), e.g. --node-arg=--cpu-prof
   --keep             keep the bench database
   --json             print the results as JSON on stdout (the report goes to stderr)
   --target-ratio=R   Cassa's share of the bare route's req/s to reach (default 0.5)
@@ -57,6 +58,7 @@ const { values: opt } = parseArgs({
     build: { type: 'boolean', default: false },
     env: { type: 'string', multiple: true, default: [] },
     'log-level': { type: 'string', default: 'warn' },
+    'node-arg': { type: 'string', multiple: true, default: [] },
     keep: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     'target-ratio': { type: 'string', default: '0.5' },
@@ -310,7 +312,7 @@ function startCassa(port, databaseUrl, dataDir) {
   const env = { ...process.env };
   delete env.CASSA_PUBLIC_URL;
   Object.assign(env, { PORT: String(port), HOST: '127.0.0.1', CASSA_DATA_DIR: dataDir, CASSA_LOG_LEVEL: opt['log-level'], CASSA_ENV: 'development', DATABASE_URL: databaseUrl }, EXTRA_ENV);
-  return startChild([join(CASSA_DIR, 'bin', 'cassa.js'), 'demo'], env, CASSA_DIR);
+  return startChild([...opt['node-arg'], join(CASSA_DIR, 'bin', 'cassa.js'), 'demo'], env, CASSA_DIR);
 }
 
 /**

@@ -5,13 +5,18 @@ import { redactPayload } from '../domain/redaction.js';
 
 type EventRow = typeof auditEvent.$inferInsert;
 
-/** One statement whatever the batch size (arrays, one per column), so that it is prepared once. */
+/**
+ * One statement whatever the batch size (arrays, one per column), so that it is prepared once. The
+ * journal is written in batches after the calls anyway (a crash can lose the last interval): its
+ * commits do not wait for the WAL to reach the disk (synchronous_commit off for this transaction).
+ */
 const INSERT_EVENTS = namedStatement(
   'audit_insert_events',
-  `insert into audit_event (at, interface, direction, operation, caller, ente_fiscal_code, iuv, outcome, http_status,
+  `with async_commit as (select set_config('synchronous_commit', 'off', true))
+   insert into audit_event (at, interface, direction, operation, caller, ente_fiscal_code, iuv, outcome, http_status,
      duration_ms, correlation_id, detail, request_payload, response_payload)
-   select * from unnest($1::timestamptz[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[],
-     $7::varchar[], $8::varchar[], $9::int[], $10::int[], $11::varchar[], $12::varchar[], $13::text[], $14::text[])`,
+   select u.* from async_commit, unnest($1::timestamptz[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[],
+     $7::varchar[], $8::varchar[], $9::int[], $10::int[], $11::varchar[], $12::varchar[], $13::text[], $14::text[]) as u`,
 );
 
 async function insertEvents(db: Database, batch: EventRow[]): Promise<void> {

@@ -131,10 +131,16 @@ export interface NewAttempt {
   paymentNote: string | undefined;
 }
 
+/**
+ * An attempt is a record of what the node was told, not money: its commit does not wait for the WAL
+ * to reach the disk (synchronous_commit off for this statement's own transaction). A crash may lose
+ * the last few attempts; nothing depends on them (a receipt is accepted without any activation).
+ */
 const INSERT_ATTEMPT = namedStatement(
   'pagopa_insert_attempt',
-  `insert into payment_attempt (position_id, ente_id, notice_number, iuv, primitive, amount_cents, transfer_type, payment_note)
-   values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+  `with async_commit as (select set_config('synchronous_commit', 'off', true))
+   insert into payment_attempt (position_id, ente_id, notice_number, iuv, primitive, amount_cents, transfer_type, payment_note)
+   select $1, $2, $3, $4, $5, $6, $7, $8 from async_commit`,
 );
 
 /** Records an activation; the position itself is not touched. */
