@@ -1,6 +1,9 @@
 import type { Container } from './container.js';
 import { OrganizationError } from '../modules/organizations/domain/organizations.js';
-import { markPaidForDemo } from '../modules/debt-positions/infra/debt-positions-repository.js';
+import { readFileSync } from 'node:fs';
+import { parseSoapRequest } from '../http/soap/soap-envelope.js';
+import { readReceiptRequest } from '../http/soap/pa-for-node-messages.js';
+import { projectPath } from '../shared/paths.js';
 
 /**
  * Demo data mirroring seed 000 (the Sportello manual's worked example): the Comune di Alessandria,
@@ -22,6 +25,9 @@ export const DEMO = {
   cancelled: { iuv: '190300072310110', identificativoPagamento: 'POSDEB1_1234596724101', causale: 'Biblioteca-Rimborso tessera smarrita', importo: 15 },
   paid: { iuv: '191890494852566', identificativoPagamento: 'POSDEB1_1234596724102', causale: 'Biblioteca-Prestito interbibliotecario', importo: 8.5 },
 } as const;
+
+/** pagoPA's receipt of the manual's paid position (resources/demo/SOURCE.txt). */
+export const DEMO_RECEIPT = 'paSendRTV2-191890494852566.xml';
 
 export async function seedDemo(c: Container): Promise<{ created: boolean }> {
   try {
@@ -84,6 +90,8 @@ export async function seedDemo(c: Container): Promise<{ created: boolean }> {
     );
   }
   await c.debtPositions.cancel(ctx, DEMO.cancelled.iuv, 'Posizione annullata dal gestionale (dati dimostrativi)');
-  await markPaidForDemo(c.db, ctx.enteId, DEMO.paid.iuv);
+  // The paid position is paid the way every position is: by pagoPA's receipt, read as the SOAP edge reads it.
+  const rawXml = readFileSync(projectPath('resources', 'demo', DEMO_RECEIPT), 'utf8');
+  await c.paForNode.sendReceipt(readReceiptRequest(parseSoapRequest(rawXml).body, DEMO.ente, 'paSendRTV2', rawXml));
   return { created: true };
 }

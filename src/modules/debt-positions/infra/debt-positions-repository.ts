@@ -259,18 +259,3 @@ export async function sweepCalendarTransitions(db: Database, today: string, batc
     select count(*)::int as n from upd`);
   return rows[0]?.n ?? 0;
 }
-
-/**
- * Demo data only (`cassa demo`): shows a paid position before any receipt exists. Real positions
- * become PAID only through a pagoPA receipt.
- */
-export async function markPaidForDemo(db: Database, enteId: number, iuv: string): Promise<void> {
-  await db.rows(sql`
-    with p as (
-      update debt_position set status = 'PAID', status_changed_at = now(), version = version + 1, updated_at = now()
-       where ente_id = ${enteId} and iuv = ${iuv} and status = 'PAYABLE'
-      returning id
-    )
-    insert into debt_position_status_history (position_id, from_status, to_status, actor, reason)
-    select id, 'PAYABLE', 'PAID', 'system', 'dati dimostrativi' from p`);
-}
