@@ -1,0 +1,69 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { pino, type Logger } from 'pino';
+import { CassaClient } from './cassa-client.js';
+import { returnUrlOf, type GestionaleConfig } from './config.js';
+import { GESTIONALE_NAME, loadDemoPositions } from './demo-positions.js';
+import { Payments } from './payments.js';
+import { registerRoutes } from './routes.js';
+import { GestionaleStore } from './store.js';
+import { bootstrapItaliaDist, Views } from './views.js';
+
+export interface DemoGestionale extends FastifyInstance {
+  gestionale: {
+    config: GestionaleConfig;
+    store: GestionaleStore;
+    payments: Payments;
+    cassa: CassaClient;
+    /** Loads the demo positions (and creates in Cassa those it owns, when config.seedOnStart). */
+    loadDemoPositions(): Promise<{ created: number; replayed: number }>;
+  };
+}
+
+/**
+ * The demo gestionale "Pagamenti Vari del Comune di Alessandria": a web application of its own that
+ * talks to Cassa only over HTTP (epayapi REST; the Sportello's redirect through the browser).
+ * Returns the Fastify app, not yet listening (tests listen on port 0). Positions are loaded by
+ * `app.gestionale.loadDemoPositions()` (main calls it before listening).
+ */
+export async function buildDemoGestionale(config: GestionaleConfig, opts: { logger?: Logger; clock?: () => Date } = {}): Promise<DemoGestionale> {
+  const logger = opts.logger ?? pino({ level: config.logLevel, name: 'demo-gestionale' });
+  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: 65_536 }) as unknown as DemoGestionale;
+  const store = new GestionaleStore();
+  const cassa = new CassaClient(config);
+  const payments = new Payments(config, store, cassa, opts.clock);
+  const views = new Views(GESTIONALE_NAME);
+  const cassaOrigin = new URL(config.cassaUrl).origin;
+
+  await app.register(fastifyFormbody);
+  await app.register(fastifyCookie);
+  await app.register(fastifyStatic, { root: bootstrapItaliaDist(), prefix: '/static/bootstrap-italia/', maxAge: 3_600_000 });
+
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+    // the return URL carries the digest: never leak it (or the attempt id) to another site
+    reply.header('referrer-policy', 'no-referrer');
+    if (!req.url.startsWith('/static/')) {
+      reply.header('cache-control', 'no-store');
+      reply.header(
+        'content-security-policy',
+        `default-src 'self'; img-src 'self' data:; style-src 'self'; font-src 'self' data:; script-src 'none'; form-action 'self' ${cassaOrigin}; frame-ancestors 'none'; base-uri 'none'`,
+      );
+    }
+  });
+
+  app.get('/static/demo-gestionale.css', async (_req, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'max-age=3600').send(views.css));
+  app.get('/health', async () => ({ status: 'ok', codiceChiamante: config.codiceChiamante, returnUrl: returnUrlOf(config) }));
+  registerRoutes(app, { store, payments, views });
+
+  app.decorate('gestionale', {
+    config,
+    store,
+    payments,
+    cassa,
+    loadDemoPositions: () => loadDemoPositions(store, cassa, { create: config.seedOnStart }),
+  });
+  return app;
+}

@@ -1,0 +1,97 @@
+/**
+ * The demo gestionale's configuration, from the environment (GEST_*; docs/demo-gestionale.md).
+ * Parsed by hand: the demo gestionale imports nothing from Cassa.
+ */
+import type { DigestSeparator } from './digest.js';
+
+export type ReturnDigestMode = 'echo' | 'signed';
+
+export interface GestionaleConfig {
+  host: string;
+  port: number;
+  /** Base URL the browser reaches the gestionale at; the return URL is `${publicUrl}/ritorno`. */
+  publicUrl: string;
+  /** Cassa's base URL: epayapi REST below /epayapi/api/v1, the Sportello below /epayweb. */
+  cassaUrl: string;
+  /** The caller code Cassa knows this gestionale by (seed 000 §2.1). */
+  codiceChiamante: string;
+  /** Shared with Cassa at registration (seed 000 §4.1): never sent to the browser. */
+  passphrase: string;
+  /** Codice fiscale of the ente the gestionale works for. */
+  ente: string;
+  /** Codice versamento (payment type) of the positions it creates. */
+  paymentType: string;
+  /** '%%%%' as PiemontePAY's code, '%%%' as the manual (seed 000 §2.1). */
+  digestSeparator: DigestSeparator;
+  /** echo: Cassa returns the digest the gestionale sent; signed: computed over the same fields plus codEsito. */
+  returnDigestMode: ReturnDigestMode;
+  /** Create the demo positions in Cassa at start when missing (epayapi createDebtPosition, idempotent). */
+  seedOnStart: boolean;
+  logLevel: string;
+}
+
+export class GestionaleConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, name: string, def: string): string {
+  const raw = env[name];
+  return raw === undefined || raw === '' ? def : raw;
+}
+
+function int(env: Env, name: string, def: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new GestionaleConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+  return n;
+}
+
+function url(env: Env, name: string, def: string): string {
+  const v = str(env, name, def).replace(/\/+$/, '');
+  try {
+    new URL(v);
+  } catch {
+    throw new GestionaleConfigError(`${name} must be an absolute URL, got "${v}"`);
+  }
+  return v;
+}
+
+function oneOf<T extends string>(env: Env, name: string, def: T, allowed: readonly T[]): T {
+  const v = str(env, name, def);
+  if (!(allowed as readonly string[]).includes(v)) throw new GestionaleConfigError(`${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got "${v}"`);
+  return v as T;
+}
+
+/** The passphrase of the manual's example (seed 000 §3.1), registered in Cassa's demo data for AP_01. */
+export const MANUAL_PASSPHRASE = '1www%$se1ver£$APP';
+
+export function loadGestionaleConfig(env: Env = process.env): GestionaleConfig {
+  const port = int(env, 'GEST_PORT', 8070, 0, 65535);
+  const publicUrl = url(env, 'GEST_PUBLIC_URL', `http://127.0.0.1:${port}`);
+  if (/[?&#]/.test(publicUrl)) throw new GestionaleConfigError('GEST_PUBLIC_URL must not contain ?, & or # (seed 000 §5: Cassa appends the query string)');
+  return {
+    host: str(env, 'GEST_HOST', '127.0.0.1'),
+    port,
+    publicUrl,
+    cassaUrl: url(env, 'CASSA_URL', 'http://127.0.0.1:8080'),
+    codiceChiamante: str(env, 'GEST_CODICE_CHIAMANTE', 'AP_01'),
+    passphrase: str(env, 'GEST_PASSPHRASE', MANUAL_PASSPHRASE),
+    ente: str(env, 'GEST_ENTE', '00429440068'),
+    paymentType: str(env, 'GEST_PAYMENT_TYPE', 'BIBL'),
+    digestSeparator: oneOf(env, 'GEST_DIGEST_SEPARATOR', '%%%%', ['%%%%', '%%%'] as const),
+    returnDigestMode: oneOf(env, 'GEST_RETURN_DIGEST_MODE', 'echo', ['echo', 'signed'] as const),
+    seedOnStart: oneOf(env, 'GEST_SEED', 'true', ['true', 'false'] as const) === 'true',
+    logLevel: str(env, 'GEST_LOG_LEVEL', 'info'),
+  };
+}
+
+/** Defaults for tests and embedding: the env defaults, overridden field by field. */
+export function gestionaleConfig(overrides: Partial<GestionaleConfig> = {}): GestionaleConfig {
+  return { ...loadGestionaleConfig({}), logLevel: 'silent', ...overrides };
+}
+
+/** The URL registered in Cassa for this caller (seed 000 §2.2): where the Sportello sends the citizen back. */
+export function returnUrlOf(config: Pick<GestionaleConfig, 'publicUrl'>): string {
+  return `${config.publicUrl}/ritorno`;
+}

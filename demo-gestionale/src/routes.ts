@@ -1,0 +1,138 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CassaError } from './cassa-client.js';
+import { formatCents, STATE_LABELS } from './format.js';
+import { canPay, type Payments, type ReturnResult } from './payments.js';
+import type { GestionaleStore, Position } from './store.js';
+import type { Views } from './views.js';
+
+/** The "logged-in" citizen: a plain cookie with the chosen demo fiscal code (no real authentication). */
+export const CITIZEN_COOKIE = 'gest_cf';
+
+interface Deps {
+  store: GestionaleStore;
+  payments: Payments;
+  views: Views;
+}
+
+function html(reply: FastifyReply, body: string, status = 200): FastifyReply {
+  return reply.code(status).type('text/html; charset=utf-8').send(body);
+}
+
+function citizenOf(req: FastifyRequest, store: GestionaleStore): string | undefined {
+  const cf = req.cookies[CITIZEN_COOKIE];
+  return cf && store.positionsOf(cf).length > 0 ? cf : undefined;
+}
+
+function field(body: unknown, name: string): string | undefined {
+  const v = (body as Record<string, unknown> | undefined)?.[name];
+  return typeof v === 'string' ? v.trim() : undefined;
+}
+
+function positionRow(p: Position) {
+  const s = STATE_LABELS[p.state];
+  return { ...p, importo: formatCents(p.amountCents), stateLabel: s.label, stateClass: s.badge, canPay: canPay(p) };
+}
+
+export function registerRoutes(app: FastifyInstance, { store, payments, views }: Deps): void {
+  const listPage = (reply: FastifyReply, cf: string, message?: { type: string; text: string }, status = 200) => {
+    const positions = store.positionsOf(cf);
+    return html(reply, views.render('posizioni', 'Le tue posizioni', { codiceFiscale: cf, debitore: positions[0]?.debitore ?? '', positions: positions.map(positionRow), message }), status);
+  };
+  const errorPage = (reply: FastifyReply, status: number, heading: string, ...paragraphs: string[]) => html(reply, views.render('errore', heading, { heading, paragraphs }), status);
+
+  app.get('/', async (req, reply) => {
+    if (citizenOf(req, store)) return reply.redirect('/posizioni', 303);
+    return html(reply, views.render('home', 'Accesso', { citizens: store.citizens() }));
+  });
+
+  app.post('/accesso', async (req, reply) => {
+    const cf = field(req.body, 'codiceFiscale')?.toUpperCase();
+    if (!cf || !store.citizens().some((c) => c.codiceFiscale === cf)) return errorPage(reply, 400, 'Cittadino non riconosciuto', 'Scegli uno dei cittadini di prova elencati.');
+    reply.setCookie(CITIZEN_COOKIE, cf, { path: '/', httpOnly: true, sameSite: 'lax' });
+    return reply.redirect('/posizioni', 303);
+  });
+
+  app.post('/esci', async (_req, reply) => {
+    reply.clearCookie(CITIZEN_COOKIE, { path: '/' });
+    return reply.redirect('/', 303);
+  });
+
+  app.get('/posizioni', async (req, reply) => {
+    const cf = citizenOf(req, store);
+    if (!cf) return reply.redirect('/', 303);
+    return listPage(reply, cf);
+  });
+
+  app.post('/paga', async (req, reply) => {
+    const cf = citizenOf(req, store);
+    if (!cf) return reply.redirect('/', 303);
+    const r = payments.startAttempt(cf, field(req.body, 'iuv') ?? '');
+    if (r.kind === 'unknown-position') return listPage(reply, cf, { type: 'danger', text: 'Posizione non trovata tra le tue.' }, 404);
+    if (r.kind === 'not-payable') return listPage(reply, cf, { type: 'warning', text: `La posizione ${r.position.iuv} non si può pagare: ${STATE_LABELS[r.position.state].label}.` }, 409);
+    req.log.info({ iuv: r.position.iuv, identificativoPagamento: r.attempt.identificativoPagamento }, 'payment attempt issued');
+    return html(reply, views.render('paga', 'Pagamento', { position: r.position, importo: formatCents(r.position.amountCents), form: r.form }));
+  });
+
+  app.post('/verifica-stato', async (req, reply) => {
+    const cf = citizenOf(req, store);
+    if (!cf) return reply.redirect('/', 303);
+    try {
+      const r = await payments.checkStatus(cf, field(req.body, 'iuv') ?? '');
+      if (r.kind === 'unknown-position') return listPage(reply, cf, { type: 'danger', text: 'Posizione non trovata tra le tue.' }, 404);
+      const text =
+        r.status.code === '0'
+          ? `Cassa conferma che la posizione ${r.position.iuv} è pagata: il pagamento è definitivo.`
+          : `Cassa risponde per la posizione ${r.position.iuv}: ${r.status.description} (codice ${r.status.code}).`;
+      return listPage(reply, cf, { type: r.status.code === '0' ? 'success' : 'info', text });
+    } catch (e) {
+      if (!(e instanceof CassaError)) throw e;
+      req.log.warn({ err: e.message }, 'status check failed');
+      return listPage(reply, cf, { type: 'danger', text: 'Non è stato possibile verificare lo stato su Cassa in questo momento: riprova più tardi.' }, 502);
+    }
+  });
+
+  // The registered return URL (seed 000 §2.2): GET ?idPagamento=&digest=&codEsito=000|100
+  app.get('/ritorno', async (req, reply) => {
+    const q = req.query as Record<string, string | undefined>;
+    const r: ReturnResult = payments.receiveReturn({ idPagamento: q.idPagamento, digest: q.digest, codEsito: q.codEsito });
+    switch (r.kind) {
+      case 'invalid-request':
+        req.log.warn({ reason: r.reason }, 'return refused');
+        return errorPage(reply, 400, 'Esito non valido', `La richiesta di ritorno dallo Sportello non è valida: ${r.reason}.`, 'La posizione non è stata modificata.');
+      case 'unknown-attempt':
+        req.log.warn({ idPagamento: q.idPagamento }, 'return refused: unknown identificativoPagamento');
+        return errorPage(reply, 404, 'Esito non riconosciuto', 'Questo gestionale non ha avviato alcun pagamento con questo identificativo.', 'La posizione non è stata modificata.');
+      case 'digest-mismatch':
+        req.log.warn({ idPagamento: r.attempt.identificativoPagamento }, 'return refused: digest verification failed');
+        return errorPage(reply, 400, 'Esito non attendibile', 'La verifica del digest non è riuscita: l\'esito potrebbe essere stato alterato.', 'La posizione non è stata modificata.');
+      case 'outcome': {
+        const positive = r.codEsito === '000';
+        const paragraphs = positive
+          ? [
+              'Il pagamento si è concluso positivamente, ma potrà ritenersi definitivo solo all\'arrivo della notifica di pagamento (ricevuta telematica, RT).',
+              'La notifica arriva al gestionale con un invio programmato, quindi non subito: la posizione resta in attesa fino ad allora.',
+            ]
+          : [
+              'È stato effettuato un tentativo di pagamento, ma si è verificato un errore oppure il pagamento è stato annullato o abbandonato.',
+              'Potrebbe trattarsi di una condizione temporanea: è possibile riprovare.',
+            ];
+        if (r.conflicting) paragraphs.push(`Per questo tentativo era già stato ricevuto l'esito ${r.codEsito}: vale il primo esito ricevuto.`);
+        else if (r.alreadyReceived) paragraphs.push('Questo esito era già stato registrato.');
+        req.log.info({ idPagamento: r.attempt.identificativoPagamento, codEsito: r.codEsito, again: r.alreadyReceived }, 'return received');
+        const state = STATE_LABELS[r.position.state].label;
+        return html(
+          reply,
+          views.render('ritorno', 'Esito del pagamento', {
+            heading: positive ? 'Pagamento concluso positivamente' : 'Tentativo di pagamento non riuscito',
+            alertType: positive ? 'success' : 'warning',
+            paragraphs,
+            position: r.position,
+            importo: formatCents(r.position.amountCents),
+            identificativoPagamento: r.attempt.identificativoPagamento,
+            stateLabel: state,
+          }),
+        );
+      }
+    }
+  });
+}
