@@ -13,6 +13,14 @@ import { DebtPositionsService } from '../modules/debt-positions/application/debt
 import { PaForNodeService } from '../modules/pagopa/application/pa-for-node-service.js';
 import { CheckoutService } from '../modules/pagopa/application/checkout-service.js';
 import { ReceiptsQueries } from '../modules/pagopa/application/receipts-queries.js';
+import { PortalService } from '../modules/portal/application/portal-service.js';
+import { Captcha } from '../modules/portal/application/captcha.js';
+import { PortalRepository } from '../modules/portal/infra/portal-repository.js';
+import { createHash } from 'node:crypto';
+import { DeliveriesQueries, DeliverySender } from '../modules/gestionali/application/deliveries.js';
+import { NotificationsService } from '../modules/gestionali/application/notifications.js';
+import { BulkPositions } from '../modules/debt-positions/application/bulk-positions.js';
+import { ListsService } from '../modules/gestionali/application/lists-service.js';
 import { createLogger } from './logger.js';
 
 /** Everything a process (web, worker or CLI) works with, wired once. */
@@ -30,6 +38,15 @@ export interface Container {
   paForNode: PaForNodeService;
   checkout: CheckoutService;
   receipts: ReceiptsQueries;
+  /** The citizen portal (Sportello dei pagamenti). */
+  portal: PortalService;
+  /** Outbound messages to the gestionali (EPaywso2EntiService): the sender runs in the worker role. */
+  deliverySender: DeliverySender;
+  deliveries: DeliveriesQueries;
+  /** Payment / expiry notifications grouped into messages for the gestionali (worker role). */
+  notifications: NotificationsService;
+  /** Liste di carico received over SOAP (Enti2EPaywsoService), processed by the worker role. */
+  lists: ListsService;
   close(): Promise<void>;
 }
 
@@ -54,6 +71,11 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     logger.error({ err }, 'audit journal write failed'),
   );
   const debtPositions = new DebtPositionsService(db, secrets, opts.clock);
+  const checkout = new CheckoutService(db, audit, { ...config.checkout, env: config.pagopa.env }, opts.clock);
+  const portalRepo = new PortalRepository(db);
+  // the captcha's HMAC key: derived from secrets every instance shares, never stored
+  const captchaKey = createHash('sha256').update(`cassa-portal-captcha:${config.secretKeys ?? ''}:${adminToken}`).digest('base64');
+  const portal = new PortalService(portalRepo, secrets, debtPositions, checkout, new Captcha(portalRepo, captchaKey, config.portal.captchaMaxNumber, opts.clock), opts.clock);
   return {
     config,
     logger,
@@ -65,8 +87,13 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     applications: new ApplicationsService(db, secrets, config.production),
     debtPositions,
     paForNode: new PaForNodeService(db, config.pagopa, opts.clock),
-    checkout: new CheckoutService(db, audit, { ...config.checkout, env: config.pagopa.env }, opts.clock),
+    checkout,
     receipts: new ReceiptsQueries(db, debtPositions),
+    portal,
+    deliverySender: new DeliverySender(db, secrets, audit, config.deliveries, logger),
+    deliveries: new DeliveriesQueries(db),
+    notifications: new NotificationsService(db, { batchWindowMs: config.deliveries.notificationBatchWindowMs, pollMs: config.deliveries.pollMs }, logger),
+    lists: new ListsService(db, debtPositions, new BulkPositions(opts.clock), { maxPositions: config.lists.maxPositions }, logger),
     async close() {
       await audit.flush();
       if (!opts.db) await db.close();

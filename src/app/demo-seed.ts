@@ -1,5 +1,6 @@
 import type { Container } from './container.js';
 import { OrganizationError } from '../modules/organizations/domain/organizations.js';
+import { ApplicationError } from '../modules/applications/domain/applications.js';
 import { readFileSync } from 'node:fs';
 import { parseSoapRequest } from '../http/soap/soap-envelope.js';
 import { readReceiptRequest } from '../http/soap/pa-for-node-messages.js';
@@ -26,6 +27,18 @@ export const DEMO = {
   paid: { iuv: '191890494852566', identificativoPagamento: 'POSDEB1_1234596724102', causale: 'Biblioteca-Prestito interbibliotecario', importo: 8.5 },
 } as const;
 
+/**
+ * A second caller for Cassa's own demo gestionale (demo-gestionale/, docs/demo-gestionale.md): the
+ * same ente and payment type as AP_01, but with the demo gestionale's return URL, so that the
+ * redirect loop of seed 000 closes on this machine. AP_01 stays exactly as the manual has it.
+ */
+export const DEMO_GESTIONALE = {
+  codiceChiamante: 'AP_02',
+  descrizione: 'Demo gestionale (Pagamenti Vari del Comune di Alessandria, in locale)',
+  passphrase: 'demo-gestionale%£AP_02',
+  returnUrl: 'http://127.0.0.1:8070/ritorno',
+} as const;
+
 /** pagoPA's receipt of the manual's paid position (resources/demo/SOURCE.txt). */
 export const DEMO_RECEIPT = 'paSendRTV2-191890494852566.xml';
 
@@ -36,6 +49,7 @@ export async function seedDemo(c: Container): Promise<{ created: boolean }> {
     if (existing.idBrokerPA === null && existing.idStation === null) {
       await c.organizations.updateEnte(DEMO.ente, { idBrokerPA: DEMO.idBrokerPA, idStation: DEMO.idStation });
     }
+    await seedDemoGestionaleCaller(c);
     return { created: false };
   } catch (e) {
     if (!(e instanceof OrganizationError) || e.kind !== 'not-found') throw e;
@@ -93,5 +107,24 @@ export async function seedDemo(c: Container): Promise<{ created: boolean }> {
   // The paid position is paid the way every position is: by pagoPA's receipt, read as the SOAP edge reads it.
   const rawXml = readFileSync(projectPath('resources', 'demo', DEMO_RECEIPT), 'utf8');
   await c.paForNode.sendReceipt(readReceiptRequest(parseSoapRequest(rawXml).body, DEMO.ente, 'paSendRTV2', rawXml));
+  await seedDemoGestionaleCaller(c);
   return { created: true };
+}
+
+/** The demo gestionale's caller AP_02, added also to demo data seeded before it existed. */
+async function seedDemoGestionaleCaller(c: Container): Promise<void> {
+  try {
+    await c.applications.get(DEMO_GESTIONALE.codiceChiamante);
+    return;
+  } catch (e) {
+    if (!(e instanceof ApplicationError) || e.kind !== 'not-found') throw e;
+  }
+  await c.applications.create({
+    codiceChiamante: DEMO_GESTIONALE.codiceChiamante,
+    descrizione: DEMO_GESTIONALE.descrizione,
+    passphrase: DEMO_GESTIONALE.passphrase,
+    returnUrl: DEMO_GESTIONALE.returnUrl,
+    scopes: ['CREAZIONE_IUV', 'RICHIESTA_STATO_POS_DEB', 'RICHIESTA_DATI_PAGAMENTO', 'STAMPA_AVVISO_PAGAMENTO', 'STAMPA_RT_GE'],
+    paymentTypes: [{ ente: DEMO.ente, codiceVersamento: DEMO.paymentType }],
+  });
 }

@@ -46,7 +46,32 @@ const ConfigSchema = z.object({
   CASSA_CHECKOUT_API_VERSION: z.enum(['v1', 'v2']).default('v2'),
   CASSA_CHECKOUT_SUBSCRIPTION_KEY: z.string().min(1).optional(),
   CASSA_CHECKOUT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  CASSA_PORTAL_RATE_LIMIT: z.coerce.number().int().min(0).default(120),
+  CASSA_PORTAL_CAPTCHA_MAX_NUMBER: z.coerce.number().int().min(10).max(10_000_000).default(100_000),
+  CASSA_LIST_MAX_POSITIONS: z.coerce.number().int().min(1).max(1000).default(250),
+  CASSA_LIST_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  CASSA_LIST_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  CASSA_DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
+  CASSA_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(16),
+  CASSA_DELIVERY_PER_ENDPOINT: z.coerce.number().int().min(1).max(1000).default(4),
+  CASSA_DELIVERY_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(1_000),
+  CASSA_DELIVERY_RETRY_CAP_MS: z.coerce.number().int().min(10).max(86_400_000).default(300_000),
+  CASSA_DELIVERY_FAILING_AFTER: z.coerce.number().int().min(1).max(1_000_000).default(10),
+  CASSA_DELIVERY_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  CASSA_NOTIFICATION_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(3_600_000).default(2_000),
 });
+
+/** Outbound deliveries to the gestionali (EPaywso2EntiService) and the grouping of notifications. */
+export interface DeliveriesConfig {
+  timeoutMs: number;
+  concurrency: number;
+  perEndpoint: number;
+  retryBaseMs: number;
+  retryCapMs: number;
+  failingAfter: number;
+  pollMs: number;
+  notificationBatchWindowMs: number;
+}
 
 export type PagopaEnv = 'simulator' | 'uat' | 'production';
 
@@ -85,6 +110,11 @@ export interface Config {
   audit: { keepPayloads: boolean; payloadMaxBytes: number };
   logLevel: RawConfig['CASSA_LOG_LEVEL'];
   bodyLimit: number;
+  /** The citizen portal: requests per minute per client address on its public forms (0 = no limit); ALTCHA work. */
+  portal: { rateLimit: number; captchaMaxNumber: number };
+  /** Liste di carico (Enti2EPaywsoService): positions per list, lists processed at once per worker, idle poll. */
+  lists: { maxPositions: number; concurrency: number; pollMs: number };
+  deliveries: DeliveriesConfig;
 }
 
 export class ConfigError extends Error {}
@@ -131,6 +161,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     audit: { keepPayloads: c.CASSA_AUDIT_PAYLOADS, payloadMaxBytes: c.CASSA_AUDIT_PAYLOAD_MAX_BYTES },
     logLevel: c.CASSA_LOG_LEVEL,
     bodyLimit: c.CASSA_BODY_LIMIT,
+    portal: { rateLimit: c.CASSA_PORTAL_RATE_LIMIT, captchaMaxNumber: c.CASSA_PORTAL_CAPTCHA_MAX_NUMBER },
+    lists: { maxPositions: c.CASSA_LIST_MAX_POSITIONS, concurrency: c.CASSA_LIST_CONCURRENCY, pollMs: c.CASSA_LIST_POLL_MS },
+    deliveries: {
+      timeoutMs: c.CASSA_DELIVERY_TIMEOUT_MS,
+      concurrency: c.CASSA_DELIVERY_CONCURRENCY,
+      perEndpoint: c.CASSA_DELIVERY_PER_ENDPOINT,
+      retryBaseMs: c.CASSA_DELIVERY_RETRY_BASE_MS,
+      retryCapMs: Math.max(c.CASSA_DELIVERY_RETRY_CAP_MS, c.CASSA_DELIVERY_RETRY_BASE_MS),
+      failingAfter: c.CASSA_DELIVERY_FAILING_AFTER,
+      pollMs: c.CASSA_DELIVERY_POLL_MS,
+      notificationBatchWindowMs: c.CASSA_NOTIFICATION_BATCH_WINDOW_MS,
+    },
   };
 }
 

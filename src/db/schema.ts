@@ -235,3 +235,82 @@ export const schema = {
   paymentAttempt,
   receipt,
 };
+
+// --- citizen portal (0003_portal.sql) ---
+
+export const portalSession = pgTable('portal_session', {
+  id: varchar('id', { length: 64 }).primaryKey(),
+  kind: varchar('kind', { length: 12 }).notNull(),
+  applicationId: bigint('application_id', { mode: 'number' }).references(() => application.id),
+  identificativoPagamento: varchar('identificativo_pagamento', { length: 50 }),
+  callerDigest: varchar('caller_digest', { length: 100 }),
+  digestSeparator: varchar('digest_separator', { length: 4 }),
+  positions: jsonb('positions').notNull().default([]),
+  pending: jsonb('pending'),
+  email: varchar('email', { length: 256 }),
+  privacyConsent: boolean('privacy_consent').notNull().default(false),
+  returnKey: varchar('return_key', { length: 64 }).notNull(),
+  idCart: varchar('id_cart', { length: 64 }),
+  outcome: varchar('outcome', { length: 12 }),
+  concludedAt: timestamp('concluded_at', { withTimezone: true }),
+  ...stamps,
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+});
+
+export const portalPaymentId = pgTable(
+  'portal_payment_id',
+  {
+    applicationId: bigint('application_id', { mode: 'number' }).notNull().references(() => application.id),
+    identificativoPagamento: varchar('identificativo_pagamento', { length: 50 }).notNull(),
+    sessionId: varchar('session_id', { length: 64 }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.applicationId, t.identificativoPagamento] })],
+);
+
+export const portalCaptchaUsed = pgTable('portal_captcha_used', {
+  signature: varchar('signature', { length: 128 }).primaryKey(),
+  usedAt: timestamp('used_at', { withTimezone: true }).notNull().defaultNow(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+});
+
+// --- liste di carico (0004_lists.sql) ---
+
+export const loadList = pgTable('load_list', {
+  id: id(),
+  kind: varchar('kind', { length: 16 }).notNull(),
+  applicationId: bigint('application_id', { mode: 'number' }).notNull().references(() => application.id),
+  enteId: bigint('ente_id', { mode: 'number' }).notNull().references(() => ente.id),
+  paymentTypeId: bigint('payment_type_id', { mode: 'number' }).notNull().references(() => paymentType.id),
+  idMessaggio: varchar('id_messaggio', { length: 35 }).notNull(),
+  multiBeneficiario: boolean('multi_beneficiario'),
+  declaredCount: integer('declared_count').notNull(),
+  declaredTotalCents: bigint('declared_total_cents', { mode: 'number' }),
+  status: varchar('status', { length: 40 }).notNull().default('DA_ELABORARE'),
+  resultCode: varchar('result_code', { length: 3 }),
+  okCount: integer('ok_count'),
+  koCount: integer('ko_count'),
+  rawXml: text('raw_xml').notNull(),
+  correlationId: varchar('correlation_id', { length: 80 }),
+  attempts: integer('attempts').notNull().default(0),
+  nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+  lastError: varchar('last_error', { length: 1000 }),
+  receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  processedAt: timestamp('processed_at', { withTimezone: true }),
+});
+
+export const loadListItem = pgTable(
+  'load_list_item',
+  {
+    listId: bigint('list_id', { mode: 'number' }).notNull().references(() => loadList.id),
+    seq: integer('seq').notNull(),
+    idPosizioneDebitoria: varchar('id_posizione_debitoria', { length: 50 }).notNull(),
+    tipoAggiornamento: varchar('tipo_aggiornamento', { length: 12 }),
+    positionId: bigint('position_id', { mode: 'number' }).references(() => debtPosition.id),
+    iuv: varchar('iuv', { length: 35 }),
+    noticeNumber: varchar('notice_number', { length: 18 }),
+    outcomeCode: varchar('outcome_code', { length: 3 }).notNull(),
+    outcomeDescription: varchar('outcome_description', { length: 200 }),
+  },
+  (t) => [primaryKey({ columns: [t.listId, t.seq] })],
+);

@@ -10,6 +10,8 @@ import { epayapiRoutes } from './rest/epayapi/routes.js';
 import { adminRoutes } from './admin/routes.js';
 import { healthRoutes } from './health.js';
 import { soapRoutes } from './soap/routes.js';
+import { portalRoutes } from './portal/routes.js';
+import { enti2EPaywsoRoutes } from './soap/enti2epaywso/routes.js';
 
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{8,80}$/;
 
@@ -62,6 +64,8 @@ export async function buildServer(container: Container): Promise<FastifyInstance
   await app.register(epayapiRoutes, { container, prefix: '/epayapi/api/v1' });
   await app.register(adminRoutes, { container, prefix: '/admin/api/v1' });
   await app.register(soapRoutes, { container, prefix: '/soap' });
+  await app.register(portalRoutes, { container });
+  await app.register(enti2EPaywsoRoutes, { container, prefix: '/soap' });
 
   app.addHook('onClose', async () => {
     await container.audit.flush();

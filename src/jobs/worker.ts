@@ -1,5 +1,6 @@
 import PgBoss from 'pg-boss';
 import type { Container } from '../app/container.js';
+import { ListsRunner } from '../modules/gestionali/application/lists-runner.js';
 
 export const JOBS = {
   sweepCalendar: 'debt-positions.sweep-calendar',
@@ -35,8 +36,24 @@ export async function startWorker(c: Container, opts: { pollingIntervalSeconds?:
     if (n > 0) c.logger.info({ transitions: n }, 'calendar transitions recorded');
   });
 
+  // Outbound deliveries to the gestionali and the grouping of notifications are not pg-boss jobs but two
+  // claim loops on their own tables (for update skip locked): a message is due at a time of its own
+  // (backoff), idle polling is one indexed query every CASSA_DELIVERY_POLL_MS, and a message goes out
+  // within that interval of being enqueued (see docs/gestionali.md "Notifiche").
+  c.notifications.start();
+  c.deliverySender.start();
+
+  // Liste di carico: claim loops over pending lists (for update skip locked), like the deliveries above.
+  const lists = new ListsRunner(c.lists, { concurrency: c.config.lists.concurrency, pollMs: c.config.lists.pollMs }, c.logger);
+  lists.start();
+
   return {
     boss,
-    stop: () => boss.stop({ graceful: true, wait: true, timeout: 10_000 }),
+    stop: async () => {
+      await lists.stop();
+      await c.notifications.stop();
+      await c.deliverySender.stop();
+      await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+    },
   };
 }

@@ -118,9 +118,18 @@ describe('transfers and payment data', () => {
     expect(transfers(pos(), { ...pt, iban: null }, creditor, 1, undefined)[0]!.iban).toBe(postal);
     expect(faultOf(() => transfers(pos(), { ...pt, iban: null, ibanPostale: null }, creditor, 2, undefined))).toBe('PAA_SEMANTICA');
   });
-  it('adds IBANAPPOGGIO only for V2 with transferType PAGOPA', () => {
+  it('adds IBANAPPOGGIO only for V2 with transferType PAGOPA, with a postal account in IBAN or IBANAPPOGGIO', () => {
+    const appoggio = 'IT02A0300203280000000000001';
     expect(transfers(pos(), pt, creditor, 2, 'PAGOPA')[0]!.metadata).toEqual([{ key: 'IBANAPPOGGIO', value: postal }]);
-    expect(transfers(pos(), { ...pt, ibanAppoggio: 'IT02A0300203280000000000001' }, creditor, 2, 'PAGOPA')[0]!.metadata).toEqual([{ key: 'IBANAPPOGGIO', value: 'IT02A0300203280000000000001' }]);
+    // the transfer goes to the bank: the postal account is the one that must appear, even with an iban_appoggio
+    expect(transfers(pos(), { ...pt, ibanAppoggio: appoggio }, creditor, 2, 'PAGOPA')[0]!.metadata).toEqual([{ key: 'IBANAPPOGGIO', value: postal }]);
+    // only a postal account: it is the IBAN, the alternative is iban_appoggio, else the same account
+    const onlyPostal = transfers(pos(), { ...pt, iban: null, ibanAppoggio: appoggio }, creditor, 2, 'PAGOPA')[0]!;
+    expect(onlyPostal.iban).toBe(postal);
+    expect(onlyPostal.metadata).toEqual([{ key: 'IBANAPPOGGIO', value: appoggio }]);
+    expect(transfers(pos(), { ...pt, iban: null }, creditor, 2, 'PAGOPA')[0]!.metadata).toEqual([{ key: 'IBANAPPOGGIO', value: postal }]);
+    // no postal account at all: the alternative is still given (iban_appoggio, else the bank IBAN)
+    expect(transfers(pos(), { ...pt, ibanPostale: null, ibanAppoggio: appoggio }, creditor, 2, 'PAGOPA')[0]!.metadata).toEqual([{ key: 'IBANAPPOGGIO', value: appoggio }]);
     expect(transfers(pos(), pt, creditor, 1, 'PAGOPA')[0]!.metadata).toEqual([]);
     expect(transfers(pos(), pt, creditor, 2, 'POSTAL')[0]!.metadata).toEqual([]);
   });

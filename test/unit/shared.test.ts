@@ -367,6 +367,9 @@ describe('loadConfig', () => {
       audit: { keepPayloads: true, payloadMaxBytes: 65536 },
       logLevel: 'info',
       bodyLimit: 1_048_576,
+      portal: { rateLimit: 120, captchaMaxNumber: 100000 },
+      lists: { maxPositions: 250, concurrency: 2, pollMs: 250 },
+      deliveries: { timeoutMs: 10000, concurrency: 16, perEndpoint: 4, retryBaseMs: 1000, retryCapMs: 300000, failingAfter: 10, pollMs: 250, notificationBatchWindowMs: 2000 },
     });
   });
 

@@ -8,6 +8,7 @@ import { DomainError, HTTP_STATUS_OF_KIND } from '../../shared/domain-error.js';
 import { safeEqual } from '../../shared/secret-box.js';
 import { validationMessage } from '../validation-message.js';
 import { positionView, receiptView } from './views.js';
+import { DELIVERY_OPERATIONS, DELIVERY_STATUSES } from '../../modules/gestionali/domain/deliveries.js';
 
 const security = [{ adminToken: [] }];
 const audit = (operation: string) => ({ audit: { interface: 'admin', operation } });
@@ -37,6 +38,24 @@ const ReceiptQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 const ReceiptParams = z.object({ id: z.coerce.number().int().positive() });
+const DeliveryQuery = z.object({
+  status: z.enum(DELIVERY_STATUSES).optional(),
+  ente: z.string().regex(/^\d{11}$/, "codice fiscale dell'ente: 11 cifre").optional(),
+  operation: z.enum(DELIVERY_OPERATIONS).optional(),
+  idMessaggio: z.string().max(35).optional(),
+  before: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+const DeliveryParams = z.object({ id: z.coerce.number().int().positive() });
+const DeliveryReplayQuery = z.object({ status: z.enum(['FAILING', 'PENDING']).default('FAILING') });
+const NotificationParams = z.object({ cf: z.string().regex(/^\d{11}$/), iuv: z.string().regex(/^[0-9A-Za-z]{1,35}$/) });
+const ListQuery = z.object({
+  ente: z.string().regex(/^\d{11}$/, "codice fiscale dell'ente: 11 cifre").optional(),
+  status: z.enum(['DA_ELABORARE', 'ELABORATA', 'ERRORE_IN_FASE_DI_ELABORAZIONE']).optional(),
+  before: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+const ListParams = z.object({ id: z.coerce.number().int().positive() });
 
 function problem(status: number, title: string, detail: string, extra: Record<string, unknown> = {}) {
   return { type: 'about:blank', title, status, detail, ...extra };
@@ -257,4 +276,118 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
     },
     async (req, reply) => reply.type('application/xml; charset=utf-8').send(await receipts.xml(req.params.id)),
   );
+  // Liste di carico received over SOAP (Enti2EPaywsoService): status, counts, per-position outcomes
+  app.get(
+    '/lists',
+    {
+      config: { audit: { interface: 'admin', operation: 'listLists', keepResponse: false } },
+      schema: {
+        tags: ['Admin'],
+        summary: 'List liste di carico',
+        description: 'Newest first; filter by ente (codice fiscale) and status; page with `before` = the `nextBefore` of the previous page.',
+        security,
+        querystring: ListQuery,
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      if (q.ente) req.audit!.enteFiscalCode = q.ente;
+      const page = await container.lists.list({ enteFiscalCode: q.ente, status: q.status, before: q.before, limit: q.limit });
+      return { items: page.items.map(listView), nextBefore: page.nextBefore };
+    },
+  );
+  app.get(
+    '/lists/:id',
+    {
+      config: { audit: { interface: 'admin', operation: 'getList', keepResponse: false } },
+      schema: { tags: ['Admin'], summary: 'A lista di carico with its per-position outcomes', security, params: ListParams },
+    },
+    async (req, reply) => {
+      const l = await container.lists.get(req.params.id);
+      if (!l) {
+        req.audit!.outcome = 'NOT_FOUND';
+        return reply.code(404).type('application/problem+json').send(problem(404, 'NOT_FOUND', `lista ${req.params.id} non trovata`));
+      }
+      req.audit!.enteFiscalCode = l.enteFiscalCode;
+      return {
+        ...listView(l),
+        outcomeDelivery: l.outcomeDelivery && { ...l.outcomeDelivery, deliveredAt: l.outcomeDelivery.deliveredAt?.toISOString() ?? null },
+        items: l.items,
+      };
+    },
+  );
+  // --- Outbound deliveries to the gestionali (EPaywso2EntiService) and notifications (issue 5) ---
+  const { deliveries, notifications } = container;
+  app.get(
+    '/deliveries',
+    {
+      config: { audit: { interface: 'admin', operation: 'listDeliveries', keepResponse: false } },
+      schema: {
+        tags: ['Admin'],
+        summary: 'List outbound deliveries to the gestionali',
+        description:
+          'Messages to the gestionali (list outcomes, payment notifications, expired notices, RT copies), newest first. `status=FAILING` lists the ones that keep failing (still retried); page with `before` = the `nextBefore` of the previous page.',
+        security,
+        querystring: DeliveryQuery,
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      if (q.ente) req.audit!.enteFiscalCode = q.ente;
+      const items = await deliveries.list({ status: q.status, enteFiscalCode: q.ente, operation: q.operation, idMessaggio: q.idMessaggio, before: q.before, limit: q.limit });
+      return { items, nextBefore: items.length === q.limit ? items.at(-1)!.id : null };
+    },
+  );
+  app.get(
+    '/deliveries/:id',
+    {
+      config: { audit: { interface: 'admin', operation: 'getDelivery', keepResponse: false } },
+      schema: { tags: ['Admin'], summary: 'A delivery: its attempts (newest first), last error and the request body', security, params: DeliveryParams },
+    },
+    async (req) => {
+      const d = await deliveries.get(req.params.id);
+      req.audit!.enteFiscalCode = d.enteFiscalCode;
+      return d;
+    },
+  );
+  app.post(
+    '/deliveries/:id/replay',
+    {
+      config: { audit: { interface: 'admin', operation: 'replayDelivery' } },
+      schema: { tags: ['Admin'], summary: 'Send a delivery again now (same IdMessaggio)', security, params: DeliveryParams },
+    },
+    async (req, reply) => {
+      const d = await deliveries.replay(req.params.id);
+      req.audit!.enteFiscalCode = d.enteFiscalCode;
+      return reply.code(202).send({ id: d.id, idMessaggio: d.idMessaggio, status: d.status, nextAttemptAt: d.nextAttemptAt });
+    },
+  );
+  app.post(
+    '/deliveries/replay',
+    {
+      config: { audit: { interface: 'admin', operation: 'replayDeliveries' } },
+      schema: { tags: ['Admin'], summary: 'Send again now every delivery of a status (default FAILING)', security, querystring: DeliveryReplayQuery },
+    },
+    async (req, reply) => reply.code(202).send({ replayed: await deliveries.replayAll(req.query.status) }),
+  );
+  app.get(
+    '/enti/:cf/notifications/:iuv',
+    {
+      config: { audit: { interface: 'admin', operation: 'getNotifications', keepResponse: false } },
+      schema: { tags: ['Admin'], summary: 'The notifications of a position (payment, expiry) and the deliveries that carry them', security, params: NotificationParams },
+    },
+    async (req) => {
+      req.audit!.enteFiscalCode = req.params.cf;
+      req.audit!.iuv = req.params.iuv;
+      const items = await notifications.ofPosition(req.params.cf, req.params.iuv);
+      const ids = [...new Set(items.flatMap((n) => [n.idMessaggio, n.rtIdMessaggio]).filter((x): x is string => x !== null))];
+      const messages = (await Promise.all(ids.map((idMessaggio) => deliveries.list({ idMessaggio, limit: 20 })))).flat();
+      return { items, deliveries: messages };
+    },
+  );
 };
+
+function listView<T extends { applicationId: number; receivedAt: Date; processedAt: Date | null }>(l: T) {
+  const { applicationId: _app, ...rest } = l;
+  return { ...rest, receivedAt: l.receivedAt.toISOString(), processedAt: l.processedAt?.toISOString() ?? null };
+}

@@ -18,7 +18,7 @@ import {
   verifyBody,
   type Operation,
 } from './pa-for-node-messages.js';
-import { PAFORNODE_NS, parseSoapRequest, SoapEnvelopeError, soapFault, soapResponse, type XmlObject } from './soap-envelope.js';
+import { decodeXmlBytes, PAFORNODE_NS, parseSoapRequest, SoapEnvelopeError, soapFault, soapResponse, type XmlObject } from './soap-envelope.js';
 
 const XML = 'text/xml; charset=utf-8';
 const SPECS = 'resources/specs/pagopa';
@@ -56,7 +56,7 @@ function soapActionOf(req: FastifyRequest): string | undefined {
   const h = req.headers.soapaction;
   if (h === undefined) return undefined;
   const v = (Array.isArray(h) ? h[0] ?? '' : h).trim().replace(/^"(.*)"$/, '$1').trim();
-  return v.slice(Math.max(v.lastIndexOf('/'), v.lastIndexOf('#')) + 1);
+  return v.slice(Math.max(v.lastIndexOf('/'), v.lastIndexOf('#'), v.lastIndexOf(':')) + 1);
 }
 
 function ipString(v: unknown): string | undefined {
@@ -78,7 +78,14 @@ export async function soapRoutes(app: FastifyInstance, { container }: { containe
 
   // Only this scope reads bodies as text, whatever their declared type: a wrong Content-Type still gets a SOAP answer.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => {
+    try {
+      done(null, decodeXmlBytes(body as Buffer));
+    } catch {
+      // an unsupported encoding: read as UTF-8, the parser then answers what it makes of it
+      done(null, (body as Buffer).toString('utf8'));
+    }
+  });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const tooLarge = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE';
@@ -126,8 +133,8 @@ export async function soapRoutes(app: FastifyInstance, { container }: { containe
         throw new SoapEnvelopeError('Client', op ? `Namespace di ${element} errato: atteso ${PAFORNODE_NS}` : `Operazione sconosciuta: ${element}`);
       }
       const action = soapActionOf(req);
-      if (action === undefined) throw new SoapEnvelopeError('Client', 'Intestazione SOAPAction mancante');
-      if (action !== '' && action !== op) throw new SoapEnvelopeError('Client', `SOAPAction ${action} non corrisponde all'elemento ${element}`);
+      // A missing SOAPAction is forgiven (the body names the operation): a receipt is never refused for a header.
+      if (action !== undefined && action !== '' && action !== op) throw new SoapEnvelopeError('Client', `SOAPAction ${action} non corrisponde all'elemento ${element}`);
     } catch (e) {
       if (!(e instanceof SoapEnvelopeError)) throw e;
       if (op) audit.operation = op;

@@ -41,6 +41,7 @@ const parser = new XMLParser({
   parseAttributeValue: false,
   trimValues: true,
   processEntities: true,
+  // decodes character references (&#233;); any entity XML does not define (&nbsp;...) is refused before parsing
   htmlEntities: true,
   ignoreDeclaration: true,
   ignorePiTags: true,
@@ -87,10 +88,33 @@ function localise(v: unknown): XmlValue {
   return out;
 }
 
+const CDATA = /<!\[CDATA\[[\s\S]*?\]\]>/g;
+const UNDEFINED_ENTITY = /&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)/;
+
+/**
+ * The text of an XML body as its declaration says it is encoded (UTF-8 when it says nothing; a
+ * byte order mark wins), so that a receipt in ISO-8859-1 keeps its accents.
+ */
+export function decodeXmlBytes(bytes: Buffer): string {
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return bytes.subarray(3).toString('utf8');
+  const head = bytes.subarray(0, 200).toString('latin1');
+  const declared = /^\s*<\?xml[^>]*\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(head)?.[1]?.toLowerCase();
+  if (!declared || declared === 'utf-8' || declared === 'utf8') return bytes.toString('utf8');
+  try {
+    return new TextDecoder(declared).decode(bytes);
+  } catch {
+    throw new SoapEnvelopeError('Client', `Codifica dei caratteri non supportata: ${declared}`);
+  }
+}
+
 /** Reads a SOAP 1.1 request; throws SoapEnvelopeError when it is not one. */
 export function parseSoapRequest(xml: string): SoapRequest {
   if (xml.trim() === '') throw new SoapEnvelopeError('Client', 'Richiesta vuota');
   if (/<!DOCTYPE/i.test(xml)) throw new SoapEnvelopeError('Client', 'I messaggi SOAP non possono contenere una DTD');
+  // characters XML 1.0 forbids (NUL and other controls but tab, CR, LF): not well-formed
+  if (/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/.test(xml)) throw new SoapEnvelopeError('Client', 'XML non ben formato: carattere non ammesso');
+  // an entity reference XML does not define (no DTD is allowed, so only the five and character references)
+  if (UNDEFINED_ENTITY.test(xml.replace(CDATA, ''))) throw new SoapEnvelopeError('Client', 'XML non ben formato: entità non definita');
   let doc: Record<string, unknown>;
   try {
     doc = parser.parse(xml, true) as Record<string, unknown>;

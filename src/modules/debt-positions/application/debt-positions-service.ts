@@ -236,12 +236,38 @@ export class DebtPositionsService {
     }
   }
 
+  /**
+   * pagoPA Checkout told the citizen's browser the payment succeeded: the positions wait for their
+   * receipt (PAYABLE → PAYMENT_IN_PROGRESS, with history). The receipt path then makes them PAID as
+   * for any payable position; positions no longer PAYABLE (a receipt came first) are left alone.
+   * Returns the ids that changed.
+   */
+  async markAwaitingReceipt(positionIds: number[], actor: string, reason: string): Promise<number[]> {
+    return repo.markAwaitingReceipt(this.db, positionIds, actor, reason, this.today());
+  }
+
+  /**
+   * Positions that waited longer than `maxWaitMs` for a receipt that never came (a KO, an abandoned
+   * payment reported as successful) become PAYABLE again, so that the debt can still be paid.
+   * Meant for the worker's periodic sweep.
+   */
+  async releaseStaleAwaitingReceipt(maxWaitMs: number): Promise<number> {
+    let total = 0;
+    const before = new Date(this.clock().getTime() - maxWaitMs);
+    for (;;) {
+      const n = await repo.releaseStaleAwaitingReceipt(this.db, before);
+      total += n;
+      if (n === 0) return total;
+    }
+  }
+
   private async nextProgressive(ctx: CallContext): Promise<bigint> {
     return this.progressives.next(ctx.enteId, ctx.codiceSegregazione);
   }
 }
 
-function mergePatch(p: DebtPosition, patch: DraftPatch): DebtPositionDraft {
+/** The draft an update leads to: the patch's fields over the position's (shared with bulk updates). */
+export function mergePatch(p: DebtPosition, patch: DraftPatch): DebtPositionDraft {
   let components = patch.components ?? p.components;
   const amountCents = patch.amountCents ?? p.amountCents;
   // a new total on a single-component position moves that component with it

@@ -96,9 +96,16 @@ export function romeDate(instant: Date): string {
   return memoDate;
 }
 
+// Control characters (and the non-characters U+FFFE/U+FFFF) cannot travel in pagoPA's XML.
+const CONTROL = /[\u0000-\u001F\u007F\uFFFE\uFFFF]/;
+
+/** Every text of a position: within its length, and printable (it goes into pagoPA's XML as is). */
 function checkLength(value: string | undefined, max: number, field: string): void {
   if (value !== undefined && value.length > max) {
     throw positionError('INVALID_FIELD', `Il campo ${field} supera la lunghezza massima di ${max} caratteri`, field);
+  }
+  if (value !== undefined && CONTROL.test(value)) {
+    throw positionError('INVALID_FIELD', `Il campo ${field} contiene caratteri di controllo non ammessi`, field);
   }
 }
 

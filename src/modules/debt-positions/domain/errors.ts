@@ -13,6 +13,8 @@ const catalog = {
   VALIDITY_DATES: { code: '185', kind: 'invalid' },
   AMOUNT_NOT_POSITIVE: { code: '163', kind: 'invalid' },
   REFERENCES_INVALID: { code: '193', kind: 'invalid' },
+  /** riferimenti pagamento on a position that is not ANONIMO (fines with advance notice) */
+  REFERENCES_NOT_ALLOWED: { code: '194', kind: 'invalid' },
   IUV_INVALID: { code: '250', kind: 'invalid' },
   CALLER_NOT_AUTHENTICATED: { code: '100', kind: 'unauthorized' },
   SCOPE_MISSING: { code: '200', kind: 'forbidden' },

@@ -259,3 +259,48 @@ export async function sweepCalendarTransitions(db: Database, today: string, batc
     select count(*)::int as n from upd`);
   return rows[0]?.n ?? 0;
 }
+
+const MARK_AWAITING_RECEIPT = namedStatement(
+  'debt_positions_mark_awaiting_receipt',
+  `with upd as (
+     update debt_position set status = 'PAYMENT_IN_PROGRESS', status_changed_at = now(), version = version + 1, updated_at = now()
+      where id = any($1::bigint[]) and status = 'PAYABLE' and (valid_to is null or valid_to >= $4::date)
+     returning id
+   ), h as (
+     insert into debt_position_status_history (position_id, from_status, to_status, actor, reason)
+     select id, 'PAYABLE', 'PAYMENT_IN_PROGRESS', $2, $3 from upd
+   )
+   select id::int as id from upd`,
+);
+
+/**
+ * PAYABLE → PAYMENT_IN_PROGRESS for the given positions, with history; positions in any other
+ * status (already PAID by a receipt that came first, cancelled, expired) are left alone.
+ */
+export async function markAwaitingReceipt(db: Database, positionIds: number[], actor: string, reason: string, today: string): Promise<number[]> {
+  if (positionIds.length === 0) return [];
+  return (await db.run<{ id: number }>(MARK_AWAITING_RECEIPT, [positionIds, actor, reason.slice(0, 400), today])).map((r) => r.id);
+}
+
+const RELEASE_STALE_AWAITING = namedStatement(
+  'debt_positions_release_stale_awaiting',
+  `with due as (
+     select id from debt_position
+      where status = 'PAYMENT_IN_PROGRESS' and status_changed_at < $1
+      order by id limit $2 for update skip locked
+   ), upd as (
+     update debt_position d set status = 'PAYABLE', status_changed_at = now(), version = d.version + 1, updated_at = now()
+       from due where d.id = due.id
+     returning d.id
+   ), h as (
+     insert into debt_position_status_history (position_id, from_status, to_status, actor, reason)
+     select id, 'PAYMENT_IN_PROGRESS', 'PAYABLE', 'system', 'nessuna ricevuta pagoPA entro il tempo di attesa' from upd
+   )
+   select count(*)::int as n from upd`,
+);
+
+/** PAYMENT_IN_PROGRESS older than `before` (no receipt came) → PAYABLE again; batched, returns the count. */
+export async function releaseStaleAwaitingReceipt(db: Database, before: Date, batch = 1000): Promise<number> {
+  const [row] = await db.run<{ n: number }>(RELEASE_STALE_AWAITING, [before, batch]);
+  return row?.n ?? 0;
+}

@@ -131,7 +131,8 @@ export class PaForNodeService {
       const current = position ? effectiveStatus({ status: position.status, validFrom: position.validFrom ?? undefined, validTo: position.validTo ?? undefined }, today) : undefined;
       const effect = receiptEffect(position && current ? { status: current, amountCents: position.amountCents } : undefined, r);
       const anomaly = positionEnteId === null && effect.anomaly === 'UNKNOWN_POSITION' ? null : effect.anomaly;
-      return { anomaly, markPaid: effect.markPaid, reason: paidReason(r.receiptId, r.primitive) };
+      // the history says what the position was when paid (an expired one is EXPIRED even before the sweep records it)
+      return { anomaly, markPaid: effect.markPaid, reason: paidReason(r.receiptId, r.primitive), ...(current ? { fromStatus: current } : {}) };
     });
     if (stored.id === null) {
       throw paaFault('PAA_RECEIPT_DUPLICATA', r.idPA, `Ricevuta ${r.receiptId} già acquisita`);

@@ -252,11 +252,17 @@ function componentMetadata(c: Component): MapEntry[] {
  * The transfers of an activation: one per component of the position, all to the ente.
  * Accounts: transferType POSTAL picks the payment type's postal IBAN when it has one; otherwise
  * the bank IBAN (or the postal one when that is the only account). With V2 and transferType
- * PAGOPA, every transfer also carries the alternative account as metadata IBANAPPOGGIO (the
- * payment type's iban_appoggio, else its postal IBAN when the transfer goes to the bank one).
+ * PAGOPA, every transfer also carries an alternative account as metadata IBANAPPOGGIO, and a
+ * postal account must appear in IBAN or in IBANAPPOGGIO (SANP best practice): the postal IBAN when
+ * the transfer goes to another account, else the payment type's iban_appoggio, else its bank IBAN.
  * A payment type flagged marcaDaBollo pays digital stamps only: every transfer is a
  * richiestaMarcaDaBollo (V2 only).
  */
+function alternativeAccount(pt: PaymentTypeAccounts, iban: string): string {
+  if (pt.ibanPostale && pt.ibanPostale !== iban) return pt.ibanPostale;
+  return pt.ibanAppoggio ?? (pt.iban && pt.iban !== iban ? pt.iban : iban);
+}
+
 export function transfers(p: PayablePosition, pt: PaymentTypeAccounts, creditor: Creditor, version: PrimitiveVersion, transferType: TransferType | undefined): Transfer[] {
   const id = creditor.fiscalCode;
   if (p.components.length < 1 || p.components.length > MAX_TRANSFERS) {
@@ -274,7 +280,7 @@ export function transfers(p: PayablePosition, pt: PaymentTypeAccounts, creditor:
     iban = (transferType === 'POSTAL' ? pt.ibanPostale ?? pt.iban : pt.iban ?? pt.ibanPostale) ?? undefined;
     if (!iban) throw paaFault('PAA_SEMANTICA', id, 'Il tipo di pagamento non ha un IBAN di accredito');
   }
-  const appoggio = version === 2 && transferType === 'PAGOPA' ? (pt.ibanAppoggio ?? (pt.ibanPostale !== iban ? pt.ibanPostale : null)) : null;
+  const appoggio = version === 2 && transferType === 'PAGOPA' && iban ? alternativeAccount(pt, iban) : null;
   return p.components.map((c, i) => {
     const metadata = componentMetadata(c);
     if (appoggio) metadata.push({ key: 'IBANAPPOGGIO', value: appoggio });

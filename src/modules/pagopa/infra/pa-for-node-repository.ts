@@ -169,12 +169,25 @@ function cut(v: string | undefined, max: number): string | null {
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/;
+const DATE_TIME = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-](\d{2}):(\d{2}))?$/;
 
+/**
+ * A calendar date PostgreSQL accepts (a real day, year 1 or later), else null: optional data that
+ * does not fit is kept only in the raw XML, it never costs the receipt.
+ */
 function validDate(v: string | undefined): string | null {
-  if (!v || !DATE.test(v)) return null;
+  if (!v || !DATE.test(v) || v.startsWith('0000')) return null;
   const d = new Date(`${v}T00:00:00Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v ? v : null;
+}
+
+/** An xs:dateTime PostgreSQL accepts (real day, hours, minutes, seconds, offset up to 14 hours), else null. */
+function validDateTime(v: string | undefined): string | null {
+  const m = v ? DATE_TIME.exec(v) : null;
+  if (!m || validDate(m[1]) === null) return null;
+  if (Number(m[2]) > 23 || Number(m[3]) > 59 || Number(m[4]) > 59) return null;
+  if (m[7] !== undefined && (Number(m[7]) > 14 || Number(m[8]) > 59)) return null;
+  return v!;
 }
 
 /**
@@ -201,7 +214,7 @@ export async function storeReceipt(
     if (existing) return { id: null, positionId: position?.id ?? null, anomaly: null, paid: false };
     const [attempt] = position ? await rows<{ id: number }>(sql`select id::int as id from payment_attempt where position_id = ${position.id} order by id desc limit 1`) : [];
     const effect = decide(position);
-    const dateTime = r.paymentDateTime && DATE_TIME.test(r.paymentDateTime) && !Number.isNaN(Date.parse(r.paymentDateTime)) ? r.paymentDateTime : null;
+    const dateTime = validDateTime(r.paymentDateTime);
     const [inserted] = await rows<{ id: number }>(sql`
       insert into receipt (ente_id, position_id, payment_attempt_id, receipt_id, primitive, outcome, notice_number, iuv, fiscal_code,
         amount_cents, fee_cents, payment_date_time, application_date, transfer_date, id_psp, psp_company_name, psp_fiscal_code,

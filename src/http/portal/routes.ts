@@ -1,0 +1,340 @@
+import cookie from '@fastify/cookie';
+import csrf from '@fastify/csrf-protection';
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Container } from '../../app/container.js';
+import { formatCents, romeToday } from '../../modules/debt-positions/domain/debt-position.js';
+import { PortalInputErrors, type ReturnUrlBuilder } from '../../modules/portal/application/portal-service.js';
+import { NoticeNotPayable, PortalInputError, PortalRefusal, type RefusalReason } from '../../modules/portal/domain/errors.js';
+import { MAX_CART, OUTCOMES, type Outcome, type PortalSession } from '../../modules/portal/domain/session.js';
+import type { PortalPosition } from '../../modules/portal/infra/portal-repository.js';
+import { projectPath } from '../../shared/paths.js';
+import { sendPage, translator, requestLang } from './render.js';
+
+export const SESSION_COOKIE = 'cassa_sportello';
+export const LANDING_PATH = '/epayweb/accessoLibero/pagaConIuv/accessoChiamanteEsterno';
+
+/** Where the citizen's browser may go on a form's redirect: Cassa and pagoPA Checkout's pages. */
+function checkoutOrigins(container: Container): string[] {
+  const origins = new Set<string>([new URL(container.config.checkout.url).origin]);
+  const env = container.config.pagopa.env;
+  if (env === 'production') origins.add('https://checkout.pagopa.it');
+  if (env === 'uat') origins.add('https://uat.checkout.pagopa.it');
+  return [...origins];
+}
+
+const REFUSAL_STATUS: Record<RefusalReason, number> = {
+  REQUEST_INVALID: 400,
+  PAYMENT_ID_INVALID: 400,
+  CALLER_UNKNOWN: 403,
+  DIGEST_INVALID: 403,
+  PAYMENT_TYPE_NOT_ALLOWED: 403,
+  IUV_NOT_FOUND: 404,
+  PAYMENT_ID_REUSED: 409,
+  POSITION_PAID: 409,
+  POSITION_CANCELLED: 409,
+  POSITION_IN_PAYMENT: 409,
+  POSITION_EXPIRED: 409,
+  POSITION_NOT_YET_PAYABLE: 409,
+};
+
+interface FormErrorView {
+  field: string;
+  message: string;
+}
+
+function romeDateLabel(): string {
+  const [y, m, d] = romeToday().split('-');
+  return `${d}/${m}/${y}`;
+}
+
+function positionView(p: PortalPosition) {
+  return { ...p, amount: formatCents(p.amountCents) };
+}
+
+function str(body: unknown, key: string): string | undefined {
+  const v = (body as Record<string, unknown> | undefined)?.[key];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** What the journal keeps of a portal form: everything but the CSRF token and the captcha solution. */
+function journalBody(req: FastifyRequest): void {
+  if (req.body && typeof req.body === 'object') {
+    const { _csrf, altcha, ...rest } = req.body as Record<string, unknown>;
+    void _csrf;
+    void altcha;
+    req.auditRawBody = JSON.stringify(rest);
+  }
+}
+
+/**
+ * The citizen portal ("Sportello dei pagamenti"): the redirect from a gestionale at PiemontePAY's
+ * path and the pages under /sportello, with their own cookies, CSRF tokens, security headers,
+ * rate limits and plain error pages (all scoped to this plugin).
+ */
+export async function portalRoutes(app: FastifyInstance, { container }: { container: Container }): Promise<void> {
+  const { config, portal } = container;
+  const secure = config.production || (config.publicUrl?.startsWith('https://') ?? false);
+
+  await app.register(cookie);
+  await app.register(formbody);
+  await app.register(csrf, {
+    sessionPlugin: '@fastify/cookie',
+    cookieKey: 'cassa_csrf',
+    cookieOpts: { path: '/', sameSite: 'lax', httpOnly: true, secure, signed: false },
+    getToken: (req) => str(req.body, '_csrf'),
+  });
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        'default-src': ["'self'"],
+        'script-src': ["'self'"],
+        'style-src': ["'self'"],
+        'img-src': ["'self'", 'data:'],
+        'font-src': ["'self'"],
+        // the captcha widget fetches its challenge from Cassa
+        'connect-src': ["'self'"],
+        // "Prosegui" posts to Cassa, which redirects to pagoPA Checkout's page
+        'form-action': ["'self'", ...checkoutOrigins(container)],
+        'frame-ancestors': ["'none'"],
+        'base-uri': ["'none'"],
+        'object-src': ["'none'"],
+      },
+    },
+    strictTransportSecurity: config.production ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+  const limited = config.portal.rateLimit > 0;
+  if (limited) {
+    await app.register(rateLimit, {
+      global: false,
+      max: config.portal.rateLimit,
+      timeWindow: '1 minute',
+      errorResponseBuilder: (_req, ctx) => Object.assign(new Error('rate limited'), { statusCode: ctx.statusCode }),
+    });
+  }
+  const rateLimitConfig: { rateLimit?: { max: number; timeWindow: string } } = limited ? { rateLimit: { max: config.portal.rateLimit, timeWindow: '1 minute' } } : {};
+
+  await app.register(fastifyStatic, {
+    root: projectPath('node_modules', 'bootstrap-italia', 'dist'),
+    prefix: '/static/bootstrap-italia/',
+    allowedPath: (path) => /^\/(css|fonts|svg)\//.test(path),
+    maxAge: '1d',
+    index: false,
+  });
+  await app.register(fastifyStatic, { root: projectPath('views', 'static'), prefix: '/static/portal/', decorateReply: false, maxAge: '1h', index: false });
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) req.log.error({ err }, 'portal error');
+    else req.log.info({ code: err.code, status }, 'portal request refused');
+    const key = status === 403 || status === 404 || status === 429 ? String(status) : status >= 500 ? '500' : '400';
+    return sendPage(req, reply, 'error', { status, messageKey: key, pageTitle: translator(requestLang(req))('error.title') }, status);
+  });
+
+  const sessionCookie = (reply: FastifyReply, id: string) =>
+    reply.setCookie(SESSION_COOKIE, id, { path: '/', httpOnly: true, sameSite: 'lax', secure, maxAge: 2 * 3600 });
+  const currentSession = (req: FastifyRequest) => portal.session(req.cookies[SESSION_COOKIE]);
+  const returnUrls = (req: FastifyRequest): ReturnUrlBuilder => {
+    const base = (config.publicUrl ?? `${req.protocol}://${req.host}`).replace(/\/+$/, '');
+    return (sid, outcome, token) => `${base}/sportello/esito/${sid}/${outcome}/${token}`;
+  };
+  const t = (req: FastifyRequest) => translator(requestLang(req));
+  const errorViews = (req: FastifyRequest, problems: PortalInputError[]): FormErrorView[] =>
+    problems.map((p) => ({ field: p.field, message: t(req)(`errors.${p.problem}`, { max: MAX_CART, ...p.params }) }));
+
+  app.get('/', async (_req, reply) => reply.redirect('/sportello/', 302));
+
+  // --- the redirect from a gestionale (seed 000 §2.1) ---
+  app.post(LANDING_PATH, { config: { audit: { interface: 'portal', operation: 'accessoChiamanteEsterno', keepResponse: false }, ...rateLimitConfig } }, async (req, reply) => {
+    const form = req.body as Record<string, unknown> | undefined;
+    req.audit!.caller = typeof form?.codiceChiamante === 'string' ? form.codiceChiamante.slice(0, 80) : undefined;
+    try {
+      const landed = await portal.land(req.body, { returnUrls: returnUrls(req), correlationId: req.id });
+      const first = landed.session.positions[0]!;
+      Object.assign(req.audit!, { enteFiscalCode: first.enteFiscalCode, iuv: first.iuv, outcome: 'ACCETTATO', detail: `identificativoPagamento ${landed.session.identificativoPagamento}; separatore digest ${landed.session.digestSeparator}${landed.checkoutLocation ? '; dati personali non richiesti: avvio pagamento' : ''}` });
+      sessionCookie(reply, landed.session.id);
+      return reply.redirect(landed.checkoutLocation ?? '/sportello/pagamento', 303);
+    } catch (e) {
+      if (e instanceof PortalRefusal) {
+        Object.assign(req.audit!, { outcome: e.outcome, detail: e.journal, caller: e.context.caller ?? req.audit!.caller, iuv: e.context.iuv, enteFiscalCode: e.context.enteFiscalCode });
+        req.log.warn({ reason: e.reason }, `[accessoChiamanteEsterno] - ${e.journal}`);
+        return sendPage(req, reply, 'refusal', { reason: e.reason, kind: e.reason.startsWith('POSITION_') ? 'status' : 'refusal' }, REFUSAL_STATUS[e.reason]);
+      }
+      if (e instanceof PortalInputErrors) {
+        Object.assign(req.audit!, { outcome: 'CHECKOUT_NON_DISPONIBILE', detail: e.message });
+        return sendPage(req, reply, 'error', { status: 502, messageKey: '500' }, 502);
+      }
+      throw e;
+    }
+  });
+
+  await app.register(
+    async (s) => {
+      s.setNotFoundHandler((req, reply) => sendPage(req, reply, 'error', { status: 404, messageKey: '404' }, 404));
+
+      const renderHome = async (req: FastifyRequest, reply: FastifyReply, session: PortalSession | undefined, extra: { errors?: FormErrorView[]; form?: Record<string, string | undefined> } = {}, status = 200) => {
+        const cart = portal.editable(session) ? (await portal.positions(session)).map(positionView) : [];
+        const total = formatCents(cart.reduce((sum, p) => sum + p.amountCents, 0));
+        return sendPage(req, reply, 'home', { cart, total, max: MAX_CART, csrf: reply.generateCsrf(), errors: extra.errors ?? [], form: extra.form ?? {}, pageTitle: t(req)('home.title') }, status);
+      };
+
+      s.get('/', async (req, reply) => renderHome(req, reply, await currentSession(req)));
+
+      s.post('/avvisi', { preHandler: app.csrfProtection, config: { audit: { interface: 'portal', operation: 'aggiungiAvviso', keepResponse: false }, ...rateLimitConfig } }, async (req, reply) => {
+        journalBody(req);
+        let session = await currentSession(req);
+        if (!portal.editable(session)) {
+          session = await portal.openManual();
+          sessionCookie(reply, session.id);
+        }
+        const input = { code: str(req.body, 'codiceAvviso'), codiceFiscale: str(req.body, 'codiceFiscale'), ente: str(req.body, 'ente') };
+        try {
+          const result = await portal.addNotice(session, input);
+          req.audit!.outcome = result === 'added' ? 'AGGIUNTO' : 'RIFERIMENTI_RICHIESTI';
+          return reply.redirect(result === 'added' ? '/sportello/' : '/sportello/riferimenti', 303);
+        } catch (e) {
+          const form = { codiceAvviso: input.code, codiceFiscale: input.codiceFiscale, ente: input.ente };
+          if (e instanceof PortalInputError) {
+            req.audit!.outcome = e.problem;
+            return renderHome(req, reply, session, { errors: errorViews(req, [e]), form }, 422);
+          }
+          if (e instanceof NoticeNotPayable) {
+            req.audit!.outcome = e.reason;
+            return renderHome(req, reply, session, { errors: [{ field: 'codiceAvviso', message: t(req)(`refusal.${e.reason}`) }], form }, 409);
+          }
+          throw e;
+        }
+      });
+
+      s.post('/avvisi/rimuovi', { preHandler: app.csrfProtection }, async (req, reply) => {
+        const session = await currentSession(req);
+        const id = Number(str(req.body, 'positionId'));
+        if (portal.editable(session) && Number.isSafeInteger(id)) await portal.removeNotice(session, id);
+        return reply.redirect('/sportello/', 303);
+      });
+
+      const renderReferences = async (req: FastifyRequest, reply: FastifyReply, session: PortalSession, errors: FormErrorView[] = [], status = 200) => {
+        const position = await portal.pendingReferences(session);
+        if (!position) return reply.redirect('/sportello/', 303);
+        return sendPage(req, reply, 'references', { position, csrf: reply.generateCsrf(), errors, pageTitle: t(req)('references.title') }, status);
+      };
+
+      s.get('/riferimenti', async (req, reply) => {
+        const session = await currentSession(req);
+        if (!portal.editable(session)) return reply.redirect('/sportello/', 303);
+        return renderReferences(req, reply, session);
+      });
+
+      s.post('/riferimenti', { preHandler: app.csrfProtection, config: { audit: { interface: 'portal', operation: 'riferimentiPagamento', keepResponse: false }, ...rateLimitConfig } }, async (req, reply) => {
+        journalBody(req);
+        const session = await currentSession(req);
+        if (!portal.editable(session)) return reply.redirect('/sportello/', 303);
+        const values = [0, 1, 2, 3, 4].map((i) => str(req.body, `riferimento_${i}`) ?? '');
+        try {
+          await portal.submitReferences(session, values);
+          req.audit!.outcome = 'AGGIUNTO';
+          return reply.redirect('/sportello/', 303);
+        } catch (e) {
+          if (e instanceof PortalInputError) {
+            req.audit!.outcome = e.problem;
+            return renderReferences(req, reply, session, errorViews(req, [e]), 422);
+          }
+          if (e instanceof NoticeNotPayable) {
+            req.audit!.outcome = e.reason;
+            await portal.cancelPending(session);
+            return renderHome(req, reply, session, { errors: [{ field: 'codiceAvviso', message: t(req)(`refusal.${e.reason}`) }] }, 409);
+          }
+          throw e;
+        }
+      });
+
+      const renderPayment = async (req: FastifyRequest, reply: FastifyReply, session: PortalSession, extra: { errors?: FormErrorView[]; form?: Record<string, string | undefined> } = {}, status = 200) => {
+        const positions = (await portal.positions(session)).map(positionView);
+        const parts = await portal.parts(session);
+        const prefill = session.kind === 'gestionale' ? { email: session.email ?? '', emailConferma: session.email ?? '' } : {};
+        return sendPage(req, reply, 'payment', {
+          positions,
+          total: formatCents(positions.reduce((sum, p) => sum + p.amountCents, 0)),
+          parts,
+          date: romeDateLabel(),
+          csrf: reply.generateCsrf(),
+          errors: extra.errors ?? [],
+          form: extra.form ?? prefill,
+          backUrl: '/sportello/',
+          pageTitle: t(req)('summary.title'),
+        }, status);
+      };
+
+      s.get('/pagamento', async (req, reply) => {
+        const session = await currentSession(req);
+        if (!session || session.outcome !== null || session.positions.length === 0) return reply.redirect('/sportello/', 303);
+        return renderPayment(req, reply, session);
+      });
+
+      s.post('/pagamento', { preHandler: app.csrfProtection, config: { audit: { interface: 'portal', operation: 'avviaPagamento', keepResponse: false }, ...rateLimitConfig } }, async (req, reply) => {
+        journalBody(req);
+        const session = await currentSession(req);
+        if (!session || session.outcome !== null || session.positions.length === 0) {
+          req.audit!.outcome = 'SESSIONE_ASSENTE';
+          return reply.redirect('/sportello/', 303);
+        }
+        const first = session.positions[0]!;
+        Object.assign(req.audit!, { enteFiscalCode: first.enteFiscalCode, iuv: first.iuv, caller: session.identificativoPagamento ? `portal:${session.identificativoPagamento}` : 'portal' });
+        const input = { email: str(req.body, 'email'), emailConfirm: str(req.body, 'emailConferma'), privacy: str(req.body, 'privacy'), captcha: str(req.body, 'altcha') };
+        try {
+          const location = await portal.startPayment(session, input, { returnUrls: returnUrls(req), correlationId: req.id });
+          Object.assign(req.audit!, { outcome: 'AVVIATO', detail: `avvisi ${session.positions.map((p) => p.noticeNumber).join(',')}` });
+          return reply.redirect(location, 303);
+        } catch (e) {
+          if (e instanceof PortalInputErrors) {
+            req.audit!.outcome = e.problems.map((p) => p.problem).join(',').slice(0, 40);
+            const unavailable = e.problems.some((p) => p.problem === 'CHECKOUT_UNAVAILABLE');
+            return renderPayment(req, reply, session, { errors: errorViews(req, e.problems), form: { email: input.email, emailConferma: input.emailConfirm, privacy: input.privacy } }, unavailable ? 502 : 422);
+          }
+          throw e;
+        }
+      });
+
+      s.get('/captcha', { config: rateLimitConfig }, async (_req, reply) => {
+        reply.header('cache-control', 'no-store');
+        return portal.captcha.challenge();
+      });
+
+      s.get<{ Params: { sid: string; outcome: string; token: string } }>(
+        '/esito/:sid/:outcome/:token',
+        { config: { audit: { interface: 'portal', operation: 'esito', keepResponse: false } } },
+        async (req, reply) => {
+          const { sid, outcome, token } = req.params;
+          const conclusion = OUTCOMES.includes(outcome as Outcome) ? await portal.conclude(sid, outcome as Outcome, token) : undefined;
+          if (!conclusion) {
+            req.audit!.outcome = 'ESITO_NON_RICONOSCIUTO';
+            return sendPage(req, reply, 'error', { status: 404, messageKey: '404' }, 404);
+          }
+          const first = conclusion.positions[0];
+          Object.assign(req.audit!, {
+            outcome: conclusion.outcome.toUpperCase(),
+            enteFiscalCode: first?.enteFiscalCode,
+            iuv: first?.iuv,
+            caller: conclusion.session.identificativoPagamento ? `portal:${conclusion.session.identificativoPagamento}` : 'portal',
+            detail: `idCart ${conclusion.session.idCart}; esito Checkout ${outcome}${conclusion.returnLink ? `; ritorno al chiamante con codEsito ${conclusion.outcome === 'ok' ? '000' : '100'}` : ''}`,
+          });
+          return sendPage(req, reply, 'conclusion', {
+            outcome: conclusion.outcome,
+            success: conclusion.outcome === 'ok' || conclusion.outcome === 'attesa',
+            positions: conclusion.positions,
+            email: conclusion.session.email,
+            date: romeDateLabel(),
+            returnLink: conclusion.returnLink,
+            pageTitle: t(req)('conclusion.title'),
+          });
+        },
+      );
+    },
+    { prefix: '/sportello' },
+  );
+}

@@ -1,0 +1,101 @@
+import { readFileSync } from 'node:fs';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Container } from '../../../app/container.js';
+import { ListAckError } from '../../../modules/gestionali/domain/lists.js';
+import { EPAYWSO_COMMON_NS } from '../../../modules/gestionali/domain/lists.js';
+import { PIEMONTEPAY_SPECS } from '../../../modules/gestionali/infra/piemontepay-schemas.js';
+import { projectPath } from '../../../shared/paths.js';
+import { parseBasicAuth } from '../../basic-auth.js';
+import { SOAP11_NS, soapFault } from '../soap-envelope.js';
+import { xmlEscape } from '../xml-text.js';
+
+const XML = 'text/xml; charset=utf-8';
+const SERVICE = 'Enti2EPaywsoService';
+const XSDS = ['Enti2EPaywsoServiceTypes.xsd', 'EPaywsoCommonTypes.xsd'] as const;
+
+/** The acknowledgement: cmn:EPaywsoServiceResponse { Result { Codice, Messaggio } }. */
+export function ackEnvelope(code: string, message: string): string {
+  return (
+    `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="${SOAP11_NS}"><soapenv:Body>` +
+    `<cmn:EPaywsoServiceResponse xmlns:cmn="${EPAYWSO_COMMON_NS}"><cmn:Result><cmn:Codice>${code}</cmn:Codice>` +
+    (message ? `<cmn:Messaggio>${xmlEscape(message.slice(0, 500))}</cmn:Messaggio>` : '') +
+    `</cmn:Result></cmn:EPaywsoServiceResponse></soapenv:Body></soapenv:Envelope>`
+  );
+}
+
+/** The operation a SOAPAction names (http://www.csi.it/epay/epaywso/service/<Operation>, quotes optional). */
+function soapActionOf(req: FastifyRequest): string | undefined {
+  const h = req.headers.soapaction;
+  if (h === undefined) return undefined;
+  const v = (Array.isArray(h) ? h[0] ?? '' : h).trim().replace(/^"(.*)"$/, '$1').trim();
+  return v.slice(v.lastIndexOf('/') + 1);
+}
+
+/**
+ * PiemontePAY's Enti2EPaywsoService (SOAP 1.1 document/literal), so that a gestionale that sends
+ * its liste di carico to PiemontePAY sends them to Cassa unchanged: POST /soap/Enti2EPaywsoService
+ * (HTTP Basic: codiceChiamante / passphrase), GET ?wsdl (address rewritten) and ?xsd=<file>.
+ * The answer is only the acknowledgement; the outcome goes back later to the gestionale's own
+ * EPaywso2EntiService. Every POST is journaled (interface Enti2EPaywsoService).
+ */
+export async function enti2EPaywsoRoutes(app: FastifyInstance, { container }: { container: Container }): Promise<void> {
+  const lists = container.lists;
+  const wsdl = readFileSync(projectPath(PIEMONTEPAY_SPECS, 'Enti2EPaywsoService.wsdl'), 'utf8');
+  const xsds = new Map(XSDS.map((f) => [f, readFileSync(projectPath(PIEMONTEPAY_SPECS, f), 'utf8')]));
+  // a list of the largest size, with room for long fields
+  const bodyLimit = Math.max(container.config.bodyLimit, container.config.lists.maxPositions * 8192 + 65536);
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const tooLarge = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE';
+    if (tooLarge) {
+      if (req.audit) req.audit.outcome = '101';
+      return reply.code(200).type(XML).send(ackEnvelope('101', 'Messaggio troppo grande'));
+    }
+    req.log.error({ err }, 'Enti2EPaywsoService request failed');
+    if (req.audit) req.audit.outcome = '100';
+    return reply.code(200).type(XML).send(ackEnvelope('100', 'Errore generico'));
+  });
+
+  app.get(`/${SERVICE}`, async (req: FastifyRequest, reply: FastifyReply) => {
+    const query = req.query as Record<string, string | undefined>;
+    const base = `${(container.config.publicUrl ?? `${req.protocol}://${req.host}`).replace(/\/+$/, '')}${req.routeOptions.url}`;
+    const withLocations = (text: string) => XSDS.reduce((t, f) => t.replaceAll(`schemaLocation="${f}"`, `schemaLocation="${base}?xsd=${f}"`), text);
+    if ('wsdl' in query || 'WSDL' in query) {
+      return reply.type(XML).send(withLocations(wsdl.replace(/(<soap:address\s+location=")[^"]*(")/, `$1${base}$2`)));
+    }
+    const xsd = query.xsd === undefined ? undefined : xsds.get(query.xsd as (typeof XSDS)[number]);
+    if (xsd) return reply.type(XML).send(withLocations(xsd));
+    return reply.code(404).type('text/plain; charset=utf-8').send('Usare ?wsdl');
+  });
+
+  app.post(`/${SERVICE}`, { bodyLimit, config: { audit: { interface: SERVICE, operation: SERVICE } } }, async (req, reply) => {
+    const audit = req.audit!;
+    reply.type(XML);
+    const creds = parseBasicAuth(req.headers.authorization);
+    if (creds) audit.caller = creds.user.slice(0, 80);
+    const unauthenticated = (detail: string) => {
+      audit.outcome = 'UNAUTHORIZED';
+      audit.detail = detail;
+      return reply.code(401).header('www-authenticate', 'Basic realm="Enti2EPaywsoService"').send(soapFault('Client', detail));
+    };
+    if (!creds) return unauthenticated('Autenticazione HTTP Basic richiesta (codiceChiamante e passphrase)');
+    const rawXml = typeof req.body === 'string' ? req.body : '';
+    let ack;
+    try {
+      ack = await lists.receive({ rawXml, codiceChiamante: creds.user, passphrase: creds.password, correlationId: req.id });
+    } catch (e) {
+      if (e instanceof ListAckError) return unauthenticated(e.message);
+      throw e;
+    }
+    if (ack.operation) audit.operation = ack.operation;
+    audit.enteFiscalCode = ack.enteFiscalCode?.slice(0, 16);
+    audit.outcome = ack.code;
+    audit.detail = [ack.idMessaggio && `IdMessaggio ${ack.idMessaggio}`, ack.listId && `lista ${ack.listId}`, ack.code !== '000' && ack.message].filter(Boolean).join(' · ').slice(0, 1000) || undefined;
+    const action = soapActionOf(req);
+    if (ack.operation && action && action !== ack.operation && ack.code === '000') req.log.warn({ action, operation: ack.operation }, 'SOAPAction differs from the body element');
+    return reply.send(ackEnvelope(ack.code, ack.message));
+  });
+}

@@ -1,0 +1,273 @@
+import type { Logger } from 'pino';
+import type { Database, Executor } from '../../../db/database.js';
+import type { DeliveriesConfig } from '../../../config/config.js';
+import type { SecretBox } from '../../../shared/secret-box.js';
+import type { AuditJournal } from '../../audit/application/audit-journal.js';
+import type { EndpointKind } from '../../applications/domain/applications.js';
+import { DeliveryError, isDeliveredCode, retryDelayMs, type DeliveryOperation, type DeliveryStatus } from '../domain/deliveries.js';
+import {
+  claimDueMessages,
+  findEndpoint,
+  getDelivery,
+  insertOutboundMessages,
+  listDeliveries,
+  recordAttempt,
+  replayDeliveries,
+  type ClaimedMessage,
+  type DeliveryFilter,
+  type DeliveryRow,
+} from '../infra/deliveries-repository.js';
+import { callEPaywso2Enti, type SoapCallOutcome } from '../infra/deliveries-http.js';
+
+export type { DeliveryOperation } from '../domain/deliveries.js';
+
+/** A message for a gestionale's EPaywso2EntiService, sent later (and again until delivered) by the worker. */
+export interface OutboundMessage {
+  enteId: number;
+  paymentTypeId: number | null;
+  /** application_endpoint.kind: ESITO_INSERIMENTO_LISTA_DI_CARICO | ESITO_AGGIORNA_POSIZIONI_DEBITORIE |
+      TRASMETTI_NOTIFICHE_PAGAMENTO | TRASMETTI_AVVISI_SCADUTI | TRASMETTI_RT */
+  kind: EndpointKind;
+  /** the application the message is for (for list outcomes: the one that sent the list); null = every application
+      authorised on the payment type that has an endpoint of that kind */
+  applicationId: number | null;
+  operation: DeliveryOperation;
+  /** kept across retries */
+  idMessaggio: string;
+  /** the request element (namespaced per EPaywso2EntiServiceTypes.xsd), no envelope */
+  bodyXml: string;
+}
+
+/**
+ * Stores the message for delivery, inside the caller's transaction (so it is sent if and only if the caller's
+ * writes commit). With `applicationId` null it is stored once per application authorised on the payment type
+ * that has an endpoint of that kind (none: nothing to send). Enqueuing the same (application, operation,
+ * idMessaggio) twice stores it once. Returns nothing; the worker sends within about a second.
+ */
+export async function enqueueDelivery(tx: Executor, m: OutboundMessage): Promise<void> {
+  await insertOutboundMessages(tx, [m]);
+}
+
+/** The same for many messages in one statement (notifications batches). */
+export async function enqueueDeliveries(tx: Executor, ms: readonly OutboundMessage[]): Promise<void> {
+  if (ms.length > 0) await insertOutboundMessages(tx, ms);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The sender (worker role)
+
+/**
+ * Sends due messages: a loop that claims them from PostgreSQL (`for update skip locked`: any number of worker
+ * processes share the work) and POSTs each to its gestionale, at most `concurrency` at a time in this process and
+ * at most `perEndpoint` per endpoint URL, so that a gestionale that hangs holds at most `perEndpoint` slots (each
+ * for at most `timeoutMs`) and every other gestionale's messages keep flowing. Idle, it polls every `pollMs`
+ * (one indexed query); busy, it claims again as soon as a slot frees. A failed attempt is retried with exponential
+ * backoff and jitter; after `failingAfter` attempts the message shows as FAILING and is still retried at the cap
+ * interval, never dropped; an operator can replay it at once (admin API).
+ */
+export class DeliverySender {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private inflight = 0;
+  private readonly active = new Map<string, number>();
+  private readonly sends = new Set<Promise<void>>();
+  private wakeUp: (() => void) | undefined;
+
+  constructor(
+    private readonly db: Database,
+    private readonly secrets: SecretBox,
+    private readonly audit: AuditJournal,
+    private readonly opts: DeliveriesConfig,
+    private readonly logger?: Logger,
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stops claiming and waits for the attempts in progress (each ends within the timeout). */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+    await Promise.allSettled([...this.sends]);
+  }
+
+  /** Claims what is due now (up to the free slots) and sends it; resolves when those attempts are recorded. */
+  async sendDueOnce(): Promise<number> {
+    const claimed = await this.claim();
+    await Promise.allSettled(claimed.map((m) => this.dispatch(m)));
+    return claimed.length;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let wait = this.opts.pollMs;
+      try {
+        const free = this.opts.concurrency - this.inflight;
+        if (free > 0) {
+          const claimed = await this.claim();
+          for (const m of claimed) void this.dispatch(m);
+          // everything we could take was due: more may be waiting, claim again as soon as a slot frees
+          if (claimed.length > 0 && claimed.length === free) wait = Number.POSITIVE_INFINITY;
+          else if (claimed.length > 0) wait = this.opts.pollMs;
+        } else {
+          wait = Number.POSITIVE_INFINITY;
+        }
+      } catch (err) {
+        this.logger?.error({ err }, 'delivery claim failed');
+        wait = this.opts.pollMs * 4;
+      }
+      if (this.running) await this.sleep(wait);
+    }
+  }
+
+  private claim(): Promise<ClaimedMessage[]> {
+    const free = this.opts.concurrency - this.inflight;
+    const leaseMs = this.opts.timeoutMs + 30_000;
+    return claimDueMessages(this.db, free, leaseMs, (url) => this.opts.perEndpoint - (this.active.get(url) ?? 0));
+  }
+
+  private dispatch(m: ClaimedMessage): Promise<void> {
+    const key = m.endpointUrl ?? '';
+    this.inflight++;
+    this.active.set(key, (this.active.get(key) ?? 0) + 1);
+    const p = this.attempt(m)
+      .catch((err) => this.logger?.error({ err, messageId: m.id }, 'delivery attempt not recorded; retried when its lease ends'))
+      .finally(() => {
+        this.inflight--;
+        const n = (this.active.get(key) ?? 1) - 1;
+        if (n <= 0) this.active.delete(key);
+        else this.active.set(key, n);
+        this.sends.delete(p);
+        this.wake();
+      });
+    this.sends.add(p);
+    return p;
+  }
+
+  private async attempt(m: ClaimedMessage): Promise<void> {
+    const startedAt = new Date();
+    const endpoint = await findEndpoint(this.db, m.applicationId, m.kind, m.paymentTypeId);
+    let outcome: SoapCallOutcome | { kind: 'no-endpoint'; durationMs: 0 };
+    if (!endpoint) outcome = { kind: 'no-endpoint', durationMs: 0 };
+    else {
+      outcome = await callEPaywso2Enti({
+        url: endpoint.url,
+        operation: m.operation,
+        bodyXml: m.bodyXml,
+        username: endpoint.username,
+        password: endpoint.passwordEnc ? this.secrets.decrypt(endpoint.passwordEnc) : null,
+        timeoutMs: this.opts.timeoutMs,
+      });
+    }
+    const verdict = judge(outcome, this.opts.timeoutMs, m.kind);
+    const attempts = m.attempts + 1;
+    const policy = { baseMs: this.opts.retryBaseMs, capMs: this.opts.retryCapMs, failingAfter: this.opts.failingAfter };
+    await recordAttempt(this.db, {
+      messageId: m.id,
+      attempt: attempts,
+      startedAt,
+      durationMs: outcome.durationMs,
+      endpointId: endpoint?.id ?? null,
+      endpointUrl: endpoint?.url ?? null,
+      httpStatus: outcome.kind === 'answered' ? outcome.httpStatus : null,
+      resultCode: outcome.kind === 'answered' ? (outcome.codice?.slice(0, 3) ?? null) : null,
+      delivered: verdict.delivered,
+      outcome: verdict.outcome,
+      error: verdict.error,
+      nextAttemptInMs: retryDelayMs(attempts, policy),
+      nextStatus: attempts >= policy.failingAfter ? 'FAILING' : 'PENDING',
+    });
+    this.audit.record({
+      at: startedAt,
+      interface: 'EPaywso2EntiService',
+      direction: 'OUT',
+      operation: m.operation,
+      caller: m.codiceChiamante,
+      enteFiscalCode: m.enteFiscalCode,
+      outcome: verdict.outcome,
+      httpStatus: outcome.kind === 'answered' ? outcome.httpStatus : null,
+      durationMs: outcome.durationMs,
+      correlationId: m.idMessaggio,
+      detail: verdict.error,
+      requestPayload: m.bodyXml,
+      responsePayload: outcome.kind === 'answered' ? outcome.body : null,
+    });
+  }
+
+  private wake(): void {
+    const w = this.wakeUp;
+    this.wakeUp = undefined;
+    w?.();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = Number.isFinite(ms) ? setTimeout(() => this.wake(), ms) : undefined;
+      this.wakeUp = () => {
+        if (timer) clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}
+
+/** What an attempt's outcome means: delivered, or why not (shown as last_error). */
+export function judge(
+  outcome: SoapCallOutcome | { kind: 'no-endpoint' },
+  timeoutMs: number,
+  kind: string,
+): { delivered: boolean; outcome: string; error: string | null } {
+  switch (outcome.kind) {
+    case 'no-endpoint':
+      return { delivered: false, outcome: 'NO_ENDPOINT', error: `no ${kind} endpoint configured for the application` };
+    case 'timeout':
+      return { delivered: false, outcome: 'TIMEOUT', error: `no answer within ${timeoutMs} ms` };
+    case 'unreachable':
+      return { delivered: false, outcome: 'UNREACHABLE', error: `unreachable: ${outcome.reason}` };
+    case 'answered': {
+      const msg = outcome.messaggio ? `: ${outcome.messaggio}` : '';
+      if (outcome.httpStatus !== 200) return { delivered: false, outcome: 'HTTP_ERROR', error: `HTTP ${outcome.httpStatus}${msg}`.slice(0, 1000) };
+      if (isDeliveredCode(outcome.codice)) return { delivered: true, outcome: outcome.codice === '000' ? 'OK' : 'DUPLICATE', error: null };
+      return {
+        delivered: false,
+        outcome: 'REFUSED',
+        error: (outcome.codice ? `Result ${outcome.codice}${msg}` : 'answer without EPaywsoServiceResponse/Result/Codice').slice(0, 1000),
+      };
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Lookups and replay (admin API)
+
+export class DeliveriesQueries {
+  constructor(private readonly db: Database) {}
+
+  list(f: DeliveryFilter): Promise<DeliveryRow[]> {
+    return listDeliveries(this.db, f);
+  }
+
+  async get(id: number) {
+    const d = await getDelivery(this.db, id);
+    if (!d) throw new DeliveryError('NOT_FOUND', `consegna ${id} sconosciuta`, 'id');
+    return d;
+  }
+
+  /** Makes one message due now (also a DELIVERED one: same IdMessaggio, the gestionale discards what it has). */
+  async replay(id: number) {
+    if ((await replayDeliveries(this.db, { id })).length === 0) {
+      const d = await this.get(id);
+      throw new DeliveryError('BUSY', `consegna ${d.id} in corso di invio: riprovare tra poco`, 'id');
+    }
+    return this.get(id);
+  }
+
+  /** Makes every message of a status (FAILING by default, or PENDING) due now; returns how many. */
+  async replayAll(status: DeliveryStatus): Promise<number> {
+    return (await replayDeliveries(this.db, { status })).length;
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * SOAP 1.1 client of a gestionale's EPaywso2EntiService: POSTs one request element in an envelope, with
+ * Basic credentials and the operation's SOAPAction, under a timeout. It reports what happened on the wire
+ * (HTTP status, cmn:Result Codice/Messaggio); whether that counts as delivered is the sender's business.
+ */
+import { XMLParser } from 'fast-xml-parser';
+import { SOAP_ACTION_BASE, type DeliveryOperation } from '../domain/deliveries.js';
+
+export type SoapCallOutcome =
+  | { kind: 'answered'; httpStatus: number; codice: string | undefined; messaggio: string | undefined; body: string; durationMs: number }
+  | { kind: 'timeout'; durationMs: number }
+  | { kind: 'unreachable'; reason: string; durationMs: number };
+
+export interface SoapCall {
+  url: string;
+  operation: DeliveryOperation;
+  bodyXml: string;
+  username: string | null;
+  password: string | null;
+  timeoutMs: number;
+}
+
+const MAX_BODY_CHARS = 16_384;
+const parser = new XMLParser({ removeNSPrefix: true, ignoreAttributes: true, parseTagValue: false, processEntities: true });
+
+export function soapEnvelope(bodyXml: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Header/><soapenv:Body>${bodyXml}</soapenv:Body></soapenv:Envelope>`;
+}
+
+/** Result/Codice and Messaggio of an EPaywsoServiceResponse (or of a SOAP fault: faultstring), if any. */
+export function parseSoapResult(text: string): { codice: string | undefined; messaggio: string | undefined } {
+  try {
+    const doc = parser.parse(text) as Record<string, any>;
+    const body = doc?.Envelope?.Body;
+    const result = body?.EPaywsoServiceResponse?.Result;
+    if (result) return { codice: str(result.Codice), messaggio: str(result.Messaggio) };
+    if (body?.Fault) return { codice: undefined, messaggio: str(body.Fault.faultstring) ?? 'SOAP fault' };
+  } catch {
+    /* not XML */
+  }
+  return { codice: undefined, messaggio: undefined };
+}
+
+const str = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : undefined);
+
+export async function callEPaywso2Enti(call: SoapCall): Promise<SoapCallOutcome> {
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  const headers: Record<string, string> = {
+    'content-type': 'text/xml; charset=utf-8',
+    accept: 'text/xml',
+    soapaction: `"${SOAP_ACTION_BASE}${call.operation}"`,
+  };
+  if (call.username !== null) {
+    headers.authorization = `Basic ${Buffer.from(`${call.username}:${call.password ?? ''}`, 'utf8').toString('base64')}`;
+  }
+  const signal = AbortSignal.timeout(call.timeoutMs);
+  try {
+    const res = await fetch(call.url, { method: 'POST', headers, body: soapEnvelope(call.bodyXml), redirect: 'manual', signal });
+    const text = await res.text();
+    const { codice, messaggio } = parseSoapResult(text);
+    return { kind: 'answered', httpStatus: res.status, codice, messaggio, body: text.slice(0, MAX_BODY_CHARS), durationMs: elapsed() };
+  } catch (err) {
+    if (signal.aborted) return { kind: 'timeout', durationMs: elapsed() };
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    return { kind: 'unreachable', reason: cause?.code ?? cause?.message ?? (err as Error).message, durationMs: elapsed() };
+  }
+}

@@ -1,0 +1,169 @@
+import { sql } from 'drizzle-orm';
+import type { Database, Executor } from '../../../db/database.js';
+
+const rowsOf = <T>(res: unknown) => (res as { rows: T[] }).rows;
+
+export type NotificationKind = 'PAYMENT' | 'EXPIRED';
+
+export interface NotificationGroup {
+  enteId: number;
+  paymentTypeId: number;
+  kind: NotificationKind;
+  pending: number;
+}
+
+/**
+ * Groups (ente, payment type, kind) with notifications waiting to be put in a message, that are due: the
+ * oldest has waited the batching window, or a full message is ready.
+ */
+export async function dueNotificationGroups(db: Database, windowMs: number, fullAt: number): Promise<NotificationGroup[]> {
+  return db.rows<NotificationGroup>(sql`
+    select ente_id::int as "enteId", payment_type_id::int as "paymentTypeId", kind, count(*)::int as pending
+      from gestionale_notification where id_messaggio is null
+     group by ente_id, payment_type_id, kind
+    having count(*) >= ${fullAt} or min(created_at) <= clock_timestamp() - make_interval(secs => ${windowMs / 1000}::float8)`);
+}
+
+export interface GroupHeader {
+  enteFiscalCode: string;
+  codiceVersamento: string;
+}
+
+export async function groupHeader(tx: Executor, enteId: number, paymentTypeId: number): Promise<GroupHeader | undefined> {
+  const [row] = rowsOf<GroupHeader>(
+    await tx.execute(sql`
+      select e.codice_fiscale as "enteFiscalCode", pt.codice_versamento as "codiceVersamento"
+        from payment_type pt join ente e on e.id = pt.ente_id where pt.id = ${paymentTypeId} and e.id = ${enteId}`),
+  );
+  return row;
+}
+
+/** Whether any active application authorised on the payment type has an endpoint of this kind. */
+export async function hasRecipient(tx: Executor, paymentTypeId: number, kind: string): Promise<boolean> {
+  const rows = rowsOf<{ one: number }>(
+    await tx.execute(sql`
+      select 1 as one from application_payment_type apt join application ap on ap.id = apt.application_id and ap.active
+       where apt.payment_type_id = ${paymentTypeId}
+         and exists (select 1 from application_endpoint ae where ae.application_id = apt.application_id and ae.kind = ${kind}
+                       and (ae.payment_type_id is null or ae.payment_type_id = ${paymentTypeId}))
+       limit 1`),
+  );
+  return rows.length > 0;
+}
+
+export interface PaymentNotificationRow {
+  notificationId: number;
+  idPosizioneDebitoria: string | null;
+  referenceYear: number | null;
+  iuv: string;
+  noticeNumber: string;
+  amountCents: number;
+  feeCents: number | null;
+  dueDate: string | null;
+  causale: string | null;
+  paymentDate: string;
+  paymentDateTime: string;
+  debtorType: 'F' | 'G' | null;
+  debtorFiscalCode: string;
+  debtorName: string | null;
+  debtorSurname: string | null;
+  debtorCompany: string | null;
+  debtorAddress: string | null;
+  debtorCivic: string | null;
+  debtorPostalCode: string | null;
+  debtorLocality: string | null;
+  debtorProvince: string | null;
+  debtorNation: string | null;
+  debtorEmail: string | null;
+  payer: Record<string, string> | null;
+  idPSP: string | null;
+  pspCompanyName: string | null;
+  paymentMethod: string | null;
+  receiptId: string;
+  datiSpecificiRiscossione: string | null;
+  rawXml: string | null;
+}
+
+/**
+ * Takes (locks) up to `limit` pending PAYMENT notifications of the group, oldest first, with what their message
+ * needs. `skip locked`: two workers grouping at once take different rows. The raw receipt XML only when asked.
+ */
+export async function takePendingPayments(
+  tx: Executor,
+  enteId: number,
+  paymentTypeId: number,
+  limit: number,
+  withRawXml: boolean,
+): Promise<PaymentNotificationRow[]> {
+  return rowsOf<PaymentNotificationRow>(
+    await tx.execute(sql`
+      with n as (
+        select id, position_id, receipt_id from gestionale_notification
+         where id_messaggio is null and ente_id = ${enteId} and payment_type_id = ${paymentTypeId} and kind = 'PAYMENT'
+         order by id limit ${limit} for update skip locked)
+      select n.id::int as "notificationId", p.id_posizione_debitoria as "idPosizioneDebitoria", p.reference_year as "referenceYear",
+             p.iuv, p.notice_number as "noticeNumber", r.amount_cents::float8 as "amountCents", r.fee_cents::float8 as "feeCents",
+             p.due_date::text as "dueDate", p.causale,
+             coalesce((r.payment_date_time at time zone 'Europe/Rome')::date, r.application_date, (r.received_at at time zone 'Europe/Rome')::date)::text as "paymentDate",
+             to_char(coalesce(r.payment_date_time, r.received_at) at time zone 'Europe/Rome', 'YYYY-MM-DD"T"HH24:MI:SS') as "paymentDateTime",
+             p.debtor_type as "debtorType", p.debtor_fiscal_code as "debtorFiscalCode", p.debtor_name as "debtorName",
+             p.debtor_surname as "debtorSurname", p.debtor_company as "debtorCompany", p.debtor_address as "debtorAddress",
+             p.debtor_civic as "debtorCivic", p.debtor_postal_code as "debtorPostalCode", p.debtor_locality as "debtorLocality",
+             p.debtor_province as "debtorProvince", p.debtor_nation as "debtorNation", p.debtor_email as "debtorEmail",
+             r.payer, r.id_psp as "idPSP", r.psp_company_name as "pspCompanyName", r.payment_method as "paymentMethod",
+             r.receipt_id as "receiptId", p.components->0->>'datiSpecificiRiscossione' as "datiSpecificiRiscossione",
+             ${withRawXml ? sql`r.raw_xml` : sql`null::text`} as "rawXml"
+        from n join debt_position p on p.id = n.position_id join receipt r on r.id = n.receipt_id
+       order by n.id`),
+  );
+}
+
+export interface ExpiredNotificationRow {
+  notificationId: number;
+  iuv: string;
+  dueDate: string | null;
+  amountCents: number;
+}
+
+export async function takePendingExpired(tx: Executor, enteId: number, paymentTypeId: number, limit: number): Promise<ExpiredNotificationRow[]> {
+  return rowsOf<ExpiredNotificationRow>(
+    await tx.execute(sql`
+      with n as (
+        select id, position_id from gestionale_notification
+         where id_messaggio is null and ente_id = ${enteId} and payment_type_id = ${paymentTypeId} and kind = 'EXPIRED'
+         order by id limit ${limit} for update skip locked)
+      select n.id::int as "notificationId", p.iuv, coalesce(p.due_date, p.valid_to)::text as "dueDate", p.amount_cents::float8 as "amountCents"
+        from n join debt_position p on p.id = n.position_id order by n.id`),
+  );
+}
+
+/** Records which message(s) carried each notification (same transaction as the enqueue). */
+export async function markGrouped(tx: Executor, marks: readonly { id: number; idMessaggio: string; rtIdMessaggio: string | null }[]): Promise<void> {
+  if (marks.length === 0) return;
+  await tx.execute(sql`
+    update gestionale_notification g set id_messaggio = m.id_messaggio, rt_id_messaggio = m.rt_id_messaggio, grouped_at = now()
+      from jsonb_to_recordset(${JSON.stringify(marks.map((m) => ({ id: m.id, id_messaggio: m.idMessaggio, rt_id_messaggio: m.rtIdMessaggio })))}::jsonb)
+           as m(id bigint, id_messaggio text, rt_id_messaggio text)
+     where g.id = m.id`);
+}
+
+export interface NotificationLookupRow {
+  id: number;
+  kind: NotificationKind;
+  iuv: string;
+  receiptId: string | null;
+  createdAt: string;
+  groupedAt: string | null;
+  idMessaggio: string | null;
+  rtIdMessaggio: string | null;
+}
+
+/** The notifications of a position (by ente and IUV), for the admin lookups. */
+export async function notificationsOfPosition(db: Database, enteFiscalCode: string, iuv: string): Promise<NotificationLookupRow[]> {
+  return db.rows<NotificationLookupRow>(sql`
+    select g.id::int as id, g.kind, p.iuv, r.receipt_id as "receiptId", g.created_at as "createdAt", g.grouped_at as "groupedAt",
+           g.id_messaggio as "idMessaggio", g.rt_id_messaggio as "rtIdMessaggio"
+      from gestionale_notification g join debt_position p on p.id = g.position_id join ente e on e.id = g.ente_id
+      left join receipt r on r.id = g.receipt_id
+     where e.codice_fiscale = ${enteFiscalCode} and p.iuv = ${iuv} order by g.id`);
+}

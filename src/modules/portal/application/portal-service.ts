@@ -1,0 +1,338 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { isApplicationUsable } from '../../applications/domain/applications.js';
+import type { DebtPositionsService } from '../../debt-positions/application/debt-positions-service.js';
+import { ANONIMO, romeToday } from '../../debt-positions/domain/debt-position.js';
+import type { CheckoutService } from '../../pagopa/application/checkout-service.js';
+import type { ReturnUrls } from '../../pagopa/domain/checkout-cart.js';
+import { CheckoutError } from '../../pagopa/domain/checkout-errors.js';
+import type { SecretBox } from '../../../shared/secret-box.js';
+import { computeReturnDigest, matchDigest, returnLink, type CodEsito } from '../domain/digest.js';
+import { NoticeNotPayable, PortalInputError, PortalRefusal } from '../domain/errors.js';
+import {
+  IDENTIFICATIVO_PAGAMENTO,
+  isEmail,
+  MANUAL_FLOW_PARTS,
+  MAX_CART,
+  readLandingForm,
+  readNoticeCode,
+  sameReference,
+  SESSION_TTL_MS,
+  skipsPersonalData,
+  unpayableReason,
+  type CartItem,
+  type Outcome,
+  type PersonalDataParts,
+  type PortalSession,
+} from '../domain/session.js';
+import type { CallerRow, PortalPosition, PortalRepository } from '../infra/portal-repository.js';
+import type { Captcha } from './captcha.js';
+
+export interface Landed {
+  session: PortalSession;
+  parts: PersonalDataParts;
+  /** Set when the personal-data page is skipped (§3.2): the browser goes straight to Checkout. */
+  checkoutLocation?: string;
+}
+
+export interface PersonalDataInput {
+  email?: string | undefined;
+  emailConfirm?: string | undefined;
+  privacy?: string | undefined;
+  captcha?: string | undefined;
+}
+
+export interface Conclusion {
+  session: PortalSession;
+  positions: PortalPosition[];
+  /** "Torna al sistema chiamante" (gestionale sessions only). */
+  returnLink: string | null;
+  outcome: Outcome;
+}
+
+/** Builds the absolute conclusion URLs handed to Checkout for a session. */
+export type ReturnUrlBuilder = (sessionId: string, outcome: Outcome, token: string) => string;
+
+const cartItem = (p: PortalPosition): CartItem => ({ positionId: p.id, enteFiscalCode: p.enteFiscalCode, iuv: p.iuv, noticeNumber: p.noticeNumber });
+
+/**
+ * The citizen portal: the redirect from a gestionale (digest, single-use identificativoPagamento,
+ * position checks), the manual flow (notice code and fiscal code or payment references, a cart of
+ * up to 5 notices), the personal-data page, the start of the payment on pagoPA Checkout and the
+ * conclusion with the link back to the caller. The state between pages is in portal_session.
+ */
+export class PortalService {
+  constructor(
+    private readonly repo: PortalRepository,
+    private readonly secrets: SecretBox,
+    private readonly debtPositions: DebtPositionsService,
+    private readonly checkout: CheckoutService,
+    readonly captcha: Captcha,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  private today(): string {
+    return romeToday(this.clock());
+  }
+
+  private expiry(): Date {
+    return new Date(this.clock().getTime() + SESSION_TTL_MS);
+  }
+
+  /**
+   * POST accessoChiamanteEsterno. Checks, in this order: the fields, the caller (known, active,
+   * with a return URL), the digest, the identificativoPagamento (format, never used), the position
+   * (IUV of that fiscal code), the caller's right to its payment type, and its status. Only an
+   * accepted landing uses the identificativoPagamento up; a refused one can be retried with it.
+   */
+  async land(body: unknown, opts: { returnUrls: ReturnUrlBuilder; correlationId?: string | undefined }): Promise<Landed> {
+    const read = readLandingForm(body);
+    if (!read.ok) throw new PortalRefusal('REQUEST_INVALID', `Errore sul campo ${read.field}: campo mancante o non valido`);
+    const f = read.form;
+    const caller = await this.repo.caller(f.codiceChiamante);
+    const usable = caller && caller.returnUrl && isApplicationUsable({ active: caller.active, validFrom: caller.validFrom, validTo: caller.validTo }, this.today());
+    if (!caller || !usable || !caller.returnUrl) {
+      throw new PortalRefusal('CALLER_UNKNOWN', `Chiamante esterno con codice ${f.codiceChiamante} non riconosciuto: Chiamante esterno non riconosciuto, non attivo o passphrase errata`, { caller: f.codiceChiamante });
+    }
+    const ctx = { caller: caller.codiceChiamante, iuv: f.iuv };
+    const sep = matchDigest(f.digest, { passphrase: this.secrets.decrypt(caller.passphraseEnc), codiceChiamante: f.codiceChiamante, identificativoPagamento: f.identificativoPagamento, iuv: f.iuv, returnUrl: caller.returnUrl }, caller.digestSeparator);
+    if (!sep) throw new PortalRefusal('DIGEST_INVALID', `Errore sul campo digest, con valore ${f.digest}. Messaggio = Verifica digest fallita`, ctx);
+    if (!IDENTIFICATIVO_PAGAMENTO.test(f.identificativoPagamento)) {
+      throw new PortalRefusal('PAYMENT_ID_INVALID', 'Errore sul campo identificativoPagamento: da 1 a 50 caratteri tra lettere, cifre, _ e -', ctx);
+    }
+    if (await this.repo.paymentIdUsed(caller.id, f.identificativoPagamento)) {
+      throw new PortalRefusal('PAYMENT_ID_REUSED', `Errore sul campo identificativoPagamento, con valore ${f.identificativoPagamento}. Messaggio = identificativo già presente in archivio`, ctx);
+    }
+    const candidates = (await this.repo.positionsForLanding(f.iuv, caller.id)).filter((p) => p.debtorFiscalCode.toUpperCase() === f.codiceFiscale);
+    const position = candidates[0];
+    if (!position) throw new PortalRefusal('IUV_NOT_FOUND', `Errore sul campo iuv, con valore ${f.iuv}. Messaggio = Codice Iuv non trovato o non associato al codice fiscale indicato`, ctx);
+    const where = { ...ctx, enteFiscalCode: position.enteFiscalCode };
+    if (!position.authorised) throw new PortalRefusal('PAYMENT_TYPE_NOT_ALLOWED', 'Chiamante non autorizzato al tipo pagamento indicato', where);
+    const unpayable = position.enteActive ? unpayableReason(position, this.today()) : 'POSITION_CANCELLED';
+    if (unpayable) {
+      throw new PortalRefusal(unpayable, `Errore sul campo iuv, con valore ${f.iuv}. Messaggio = Codice Iuv riferito a pagamento effettuato, annullato o in attesa di ricevuta oppure non più valido perché scaduto (${unpayable})`, where);
+    }
+    const id = newId();
+    const opened = await this.repo.openGestionaleSession({
+      id,
+      applicationId: caller.id,
+      identificativoPagamento: f.identificativoPagamento,
+      callerDigest: f.digest.replace(/[\r\n]/g, ''),
+      digestSeparator: sep,
+      positions: [cartItem(position)],
+      email: position.debtorEmail,
+      returnKey: newId(),
+      expiresAt: this.expiry(),
+    });
+    if (!opened) throw new PortalRefusal('PAYMENT_ID_REUSED', `Errore sul campo identificativoPagamento, con valore ${f.identificativoPagamento}. Messaggio = identificativo già presente in archivio`, where);
+    const session = (await this.repo.session(id))!;
+    const parts = partsOf(caller);
+    if (!skipsPersonalData(parts)) return { session, parts };
+    const location = await this.startCheckout(session, [position], position.debtorEmail ?? undefined, false, opts);
+    return { session, parts, checkoutLocation: location };
+  }
+
+  async session(id: string | undefined): Promise<PortalSession | undefined> {
+    if (!id || !/^[A-Za-z0-9_-]{43}$/.test(id)) return undefined;
+    return this.repo.session(id);
+  }
+
+  /** A manual-flow session, opened when the citizen first adds a notice. */
+  async openManual(): Promise<PortalSession> {
+    const id = newId();
+    await this.repo.openManualSession(id, newId(), this.expiry());
+    return (await this.repo.session(id))!;
+  }
+
+  /** Whether the session's cart can still change (manual flow, not concluded). */
+  editable(s: PortalSession | undefined): s is PortalSession {
+    return s !== undefined && s.kind === 'manual' && s.outcome === null;
+  }
+
+  /**
+   * Adds a notice by its code (notice number or IUV) and the debtor's fiscal code. An ANONIMO
+   * position (fines with advance notice) asks for its payment references instead: the result is
+   * then 'references' and the position waits in `pending`.
+   */
+  async addNotice(s: PortalSession, input: { code?: string | undefined; codiceFiscale?: string | undefined; ente?: string | undefined }): Promise<'added' | 'references'> {
+    if (s.positions.length >= MAX_CART) throw new PortalInputError('CART_FULL', 'codiceAvviso', { max: String(MAX_CART) });
+    const rawCode = (input.code ?? '').trim();
+    if (!rawCode) throw new PortalInputError('NOTICE_REQUIRED', 'codiceAvviso');
+    const code = readNoticeCode(rawCode);
+    if (!code) throw new PortalInputError('NOTICE_FORMAT', 'codiceAvviso');
+    const ente = (input.ente ?? '').trim();
+    if (ente && !/^\d{11}$/.test(ente)) throw new PortalInputError('NOTICE_NOT_FOUND', 'codiceAvviso');
+    const cf = (input.codiceFiscale ?? '').trim().toUpperCase();
+    const rows = await this.repo.positionsByCode(code, ente || null);
+    const byDebtor = cf ? rows.filter((p) => p.debtorFiscalCode.toUpperCase() === cf && p.debtorFiscalCode !== ANONIMO) : [];
+    const anonymous = rows.filter((p) => p.debtorFiscalCode === ANONIMO);
+    const chosen = byDebtor.length > 0 ? byDebtor : anonymous;
+    if (chosen.length === 0) throw new PortalInputError('NOTICE_NOT_FOUND', 'codiceAvviso');
+    if (chosen.length > 1) throw new PortalInputError('NOTICE_AMBIGUOUS', 'ente');
+    const p = chosen[0]!;
+    if (s.positions.some((i) => i.positionId === p.id)) throw new PortalInputError('NOTICE_ALREADY_IN_CART', 'codiceAvviso');
+    if (p.debtorFiscalCode === ANONIMO) {
+      await this.repo.saveCart(s.id, s.positions, cartItem(p), this.expiry());
+      return 'references';
+    }
+    this.assertPayable(p);
+    await this.repo.saveCart(s.id, [...s.positions, cartItem(p)], null, this.expiry());
+    return 'added';
+  }
+
+  /** The position waiting for its payment references, with the names to ask for. */
+  async pendingReferences(s: PortalSession): Promise<PortalPosition | undefined> {
+    if (!s.pending) return undefined;
+    return (await this.repo.positionsByIds([s.pending.positionId]))[0];
+  }
+
+  /** Every reference of the ANONIMO position must be given (case and spaces aside). */
+  async submitReferences(s: PortalSession, values: string[]): Promise<void> {
+    const p = await this.pendingReferences(s);
+    if (!p) throw new PortalInputError('NOTICE_NOT_FOUND', 'codiceAvviso');
+    const refs = p.paymentReferences;
+    const ok = refs.length > 0 && refs.every((r, i) => sameReference(r.value, values[i] ?? ''));
+    if (!ok) throw new PortalInputError('REFERENCES_MISMATCH', 'riferimento_0');
+    this.assertPayable(p);
+    if (s.positions.length >= MAX_CART) throw new PortalInputError('CART_FULL', 'codiceAvviso', { max: String(MAX_CART) });
+    await this.repo.saveCart(s.id, [...s.positions, cartItem(p)], null, this.expiry());
+  }
+
+  async removeNotice(s: PortalSession, positionId: number): Promise<void> {
+    await this.repo.saveCart(s.id, s.positions.filter((p) => p.positionId !== positionId), s.pending, this.expiry());
+  }
+
+  async cancelPending(s: PortalSession): Promise<void> {
+    await this.repo.saveCart(s.id, s.positions, null, this.expiry());
+  }
+
+  async positions(s: PortalSession): Promise<PortalPosition[]> {
+    return this.repo.positionsByIds(s.positions.map((p) => p.positionId));
+  }
+
+  /** The parts of the personal-data page for a session: the caller's flags, or the manual flow's. */
+  async parts(s: PortalSession): Promise<PersonalDataParts> {
+    if (s.kind === 'manual' || s.applicationId === null) return MANUAL_FLOW_PARTS;
+    const caller = await this.repo.callerById(s.applicationId);
+    return caller ? partsOf(caller) : MANUAL_FLOW_PARTS;
+  }
+
+  /**
+   * "Prosegui": checks the personal data the page asked for (e-mail twice, consent, captcha —
+   * verified last, so that a typo does not use a solved captcha up), then starts the payment on
+   * pagoPA Checkout and answers where the browser goes.
+   */
+  async startPayment(s: PortalSession, input: PersonalDataInput, opts: { returnUrls: ReturnUrlBuilder; correlationId?: string | undefined }): Promise<string> {
+    if (s.outcome !== null || s.positions.length === 0) throw new PortalInputError('CART_EMPTY', 'codiceAvviso');
+    const parts = await this.parts(s);
+    const problems: PortalInputError[] = [];
+    const email = (input.email ?? '').trim();
+    if (parts.email) {
+      if (!email) problems.push(new PortalInputError('EMAIL_REQUIRED', 'email'));
+      else if (!isEmail(email)) problems.push(new PortalInputError('EMAIL_INVALID', 'email'));
+      else if (email.toLowerCase() !== (input.emailConfirm ?? '').trim().toLowerCase()) problems.push(new PortalInputError('EMAIL_MISMATCH', 'emailConferma'));
+    }
+    const consent = input.privacy === 'on' || input.privacy === 'true' || input.privacy === '1';
+    if (parts.privacy && !consent) problems.push(new PortalInputError('PRIVACY_REQUIRED', 'privacy'));
+    if (problems.length > 0) throw new PortalInputErrors(problems);
+    if (parts.captcha) {
+      const check = await this.captcha.check(input.captcha);
+      if (check !== 'ok') throw new PortalInputErrors([new PortalInputError(check === 'missing' ? 'CAPTCHA_REQUIRED' : check === 'replayed' ? 'CAPTCHA_REPLAYED' : 'CAPTCHA_INVALID', 'altcha')]);
+    }
+    const positions = await this.positions(s);
+    const emailNotice = parts.email ? email : s.kind === 'gestionale' ? (s.email ?? undefined) : undefined;
+    return this.startCheckout(s, positions, emailNotice, parts.privacy && consent, opts);
+  }
+
+  private async startCheckout(s: PortalSession, positions: PortalPosition[], email: string | undefined, consent: boolean, opts: { returnUrls: ReturnUrlBuilder; correlationId?: string | undefined }): Promise<string> {
+    const urls: ReturnUrls = {
+      returnOkUrl: opts.returnUrls(s.id, 'ok', this.returnToken(s, 'ok')),
+      returnCancelUrl: opts.returnUrls(s.id, 'annullato', this.returnToken(s, 'annullato')),
+      returnErrorUrl: opts.returnUrls(s.id, 'ko', this.returnToken(s, 'ko')),
+      returnWaitingUrl: opts.returnUrls(s.id, 'attesa', this.returnToken(s, 'attesa')),
+    };
+    let started;
+    try {
+      started = await this.checkout.startCheckout({
+        positions: positions.map((p) => ({ enteFiscalCode: p.enteFiscalCode, noticeNumber: p.noticeNumber })),
+        returnUrls: urls,
+        emailNotice: email || undefined,
+        correlationId: opts.correlationId,
+        caller: s.kind === 'gestionale' ? `portal:${s.identificativoPagamento}` : 'portal',
+      });
+    } catch (e) {
+      if (!(e instanceof CheckoutError)) throw e;
+      throw new PortalInputErrors([new PortalInputError(e.kind === 'unavailable' ? 'CHECKOUT_UNAVAILABLE' : 'CHECKOUT_REFUSED', 'prosegui')]);
+    }
+    await this.repo.savePersonalData(s.id, email ?? null, consent, started.idCart, this.expiry());
+    return started.location;
+  }
+
+  /** The secret part of a conclusion URL: only Checkout learns it, so a citizen cannot forge an "ok". */
+  returnToken(s: Pick<PortalSession, 'id' | 'returnKey'>, outcome: Outcome): string {
+    return createHmac('sha256', s.returnKey).update(`${s.id}:${outcome}`).digest('base64url').slice(0, 32);
+  }
+
+  /**
+   * Back from Checkout. The outcome is fixed at the first return (a later visit of another
+   * conclusion URL changes nothing); on 'ok' the positions wait for their receipt.
+   */
+  async conclude(sessionId: string, outcome: Outcome, token: string): Promise<Conclusion | undefined> {
+    const s = await this.session(sessionId);
+    if (!s || !s.idCart) return undefined;
+    const expected = Buffer.from(this.returnToken(s, outcome));
+    const given = Buffer.from(token);
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined;
+    let fixed = s.outcome;
+    if (fixed === null && (await this.repo.conclude(s.id, outcome))) {
+      fixed = outcome;
+      if (outcome === 'ok') {
+        await this.debtPositions.markAwaitingReceipt(s.positions.map((p) => p.positionId), 'portal', `pagoPA Checkout: esito positivo, in attesa della ricevuta (idCart ${s.idCart})`);
+      }
+    }
+    const current = (await this.repo.session(s.id)) ?? s;
+    const final = (current.outcome ?? fixed ?? outcome) as Outcome;
+    return { session: current, positions: await this.positions(current), returnLink: await this.callerReturnLink(current, final), outcome: final };
+  }
+
+  /** The way back to a gestionale: 000 only when Checkout reported success. */
+  private async callerReturnLink(s: PortalSession, outcome: Outcome): Promise<string | null> {
+    if (s.kind !== 'gestionale' || s.applicationId === null || !s.identificativoPagamento || !s.callerDigest) return null;
+    const caller = await this.repo.callerById(s.applicationId);
+    if (!caller?.returnUrl) return null;
+    const codEsito: CodEsito = outcome === 'ok' ? '000' : '100';
+    const digest =
+      caller.returnDigestMode === 'signed'
+        ? computeReturnDigest(
+            { passphrase: this.secrets.decrypt(caller.passphraseEnc), codiceChiamante: caller.codiceChiamante, identificativoPagamento: s.identificativoPagamento, iuv: s.positions[0]!.iuv, returnUrl: caller.returnUrl },
+            codEsito,
+            s.digestSeparator ?? '%%%%',
+          )
+        : s.callerDigest;
+    return returnLink(caller.returnUrl, s.identificativoPagamento, digest, codEsito);
+  }
+
+  private assertPayable(p: PortalPosition): void {
+    const reason = p.enteActive ? unpayableReason(p, this.today()) : 'POSITION_CANCELLED';
+    if (reason) throw new NoticeNotPayable(reason);
+  }
+
+  async purgeExpired(): Promise<number> {
+    return this.repo.purgeExpired();
+  }
+}
+
+/** Several problems of one form, shown together. */
+export class PortalInputErrors extends Error {
+  constructor(readonly problems: PortalInputError[]) {
+    super(problems.map((p) => p.problem).join(', '));
+    this.name = 'PortalInputErrors';
+  }
+}
+
+function partsOf(c: CallerRow): PersonalDataParts {
+  return { email: c.pageEmail, privacy: c.pagePrivacy, captcha: c.pageCaptcha };
+}
+
+function newId(): string {
+  return randomBytes(32).toString('base64url');
+}

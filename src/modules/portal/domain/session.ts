@@ -1,0 +1,120 @@
+/**
+ * A citizen's way through the Sportello, as stored between pages (table portal_session).
+ */
+import { effectiveStatus, type DebtPositionStatus } from '../../debt-positions/domain/debt-position.js';
+import type { Separator } from './digest.js';
+import type { RefusalReason } from './errors.js';
+
+export const MAX_CART = 5;
+/** How long a visit lives without activity; a Checkout payment fits in it with margin. */
+export const SESSION_TTL_MS = 2 * 60 * 60 * 1000;
+
+export type Outcome = 'ok' | 'ko' | 'annullato' | 'attesa';
+export const OUTCOMES: readonly Outcome[] = ['ok', 'ko', 'annullato', 'attesa'];
+
+export interface CartItem {
+  positionId: number;
+  enteFiscalCode: string;
+  iuv: string;
+  noticeNumber: string;
+}
+
+export interface PortalSession {
+  id: string;
+  kind: 'gestionale' | 'manual';
+  applicationId: number | null;
+  identificativoPagamento: string | null;
+  callerDigest: string | null;
+  digestSeparator: Separator | null;
+  positions: CartItem[];
+  pending: CartItem | null;
+  email: string | null;
+  privacyConsent: boolean;
+  returnKey: string;
+  idCart: string | null;
+  outcome: Outcome | null;
+  concludedAt: Date | null;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+/** The three switchable parts of the personal-data page (seed 000 §3.2). */
+export interface PersonalDataParts {
+  email: boolean;
+  privacy: boolean;
+  captcha: boolean;
+}
+
+/**
+ * The manual flow (no gestionale) shows all three parts: the e-mail receives pagoPA's receipt,
+ * the consent is the same as for gestionali, and the captcha keeps robots from starting payments
+ * on a public page.
+ */
+export const MANUAL_FLOW_PARTS: PersonalDataParts = { email: true, privacy: true, captcha: true };
+
+export function skipsPersonalData(p: PersonalDataParts): boolean {
+  return !p.email && !p.privacy && !p.captcha;
+}
+
+/** Why a position cannot be paid on the Sportello now, or null when it can (§3.4). */
+export function unpayableReason(p: { status: DebtPositionStatus; validFrom?: string | undefined; validTo?: string | undefined; amountCents: number }, today: string): Extract<RefusalReason, `POSITION_${string}`> | null {
+  switch (effectiveStatus(p, today)) {
+    case 'PAID':
+      return 'POSITION_PAID';
+    case 'CANCELLED':
+      return 'POSITION_CANCELLED';
+    case 'PAYMENT_IN_PROGRESS':
+      return 'POSITION_IN_PAYMENT';
+    case 'EXPIRED':
+      return 'POSITION_EXPIRED';
+    case 'NOT_YET_ACTIVE':
+      return 'POSITION_NOT_YET_PAYABLE';
+    default:
+      // an ANONIMO fine still waiting for the offender's data (amount 0) cannot be paid yet
+      return p.amountCents > 0 ? null : 'POSITION_NOT_YET_PAYABLE';
+  }
+}
+
+export const IDENTIFICATIVO_PAGAMENTO = /^[A-Za-z0-9_-]{1,50}$/;
+const CODICE_FISCALE = /^[A-Za-z0-9]{11,35}$/;
+const IUV = /^[A-Za-z0-9]{1,35}$/;
+const CODICE_CHIAMANTE = /^[A-Za-z0-9_.-]{1,50}$/;
+
+export interface LandingForm {
+  codiceChiamante: string;
+  digest: string;
+  iuv: string;
+  codiceFiscale: string;
+  identificativoPagamento: string;
+}
+
+/** The fields of the redirect, trimmed; the name of the first missing or malformed one otherwise. */
+export function readLandingForm(body: unknown): { ok: true; form: LandingForm } | { ok: false; field: string } {
+  const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+  const s = (k: string) => (typeof b[k] === 'string' ? (b[k] as string).trim() : '');
+  const form = { codiceChiamante: s('codiceChiamante'), digest: s('digest'), iuv: s('iuv'), codiceFiscale: s('codiceFiscale').toUpperCase(), identificativoPagamento: s('identificativoPagamento') };
+  if (!CODICE_CHIAMANTE.test(form.codiceChiamante)) return { ok: false, field: 'codiceChiamante' };
+  if (!form.digest || form.digest.length > 100) return { ok: false, field: 'digest' };
+  if (!IUV.test(form.iuv)) return { ok: false, field: 'iuv' };
+  if (!CODICE_FISCALE.test(form.codiceFiscale)) return { ok: false, field: 'codiceFiscale' };
+  if (!form.identificativoPagamento) return { ok: false, field: 'identificativoPagamento' };
+  return { ok: true, form };
+}
+
+/** A notice code (18 digits) or an IUV (digits and letters, up to 35), spaces removed. */
+export function readNoticeCode(raw: string): { noticeNumber?: string; iuv?: string } | null {
+  const v = raw.replace(/[\s.-]/g, '');
+  if (/^[0-3]\d{17}$/.test(v)) return { noticeNumber: v };
+  if (/^[A-Za-z0-9]{1,35}$/.test(v)) return { iuv: v };
+  return null;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+export function isEmail(v: string): boolean {
+  return v.length <= 256 && EMAIL.test(v);
+}
+
+/** Payment references compare ignoring case and surrounding spaces. */
+export function sameReference(a: string, b: string): boolean {
+  return a.trim().toUpperCase() === b.trim().toUpperCase();
+}

@@ -1,0 +1,256 @@
+import { namedStatement, type Database } from '../../../db/database.js';
+import type { DebtPositionStatus, PaymentReference } from '../../debt-positions/domain/debt-position.js';
+import type { Separator, SeparatorSetting } from '../domain/digest.js';
+import type { CartItem, Outcome, PortalSession } from '../domain/session.js';
+
+/** A caller of the redirect, as the landing needs it. */
+export interface CallerRow {
+  id: number;
+  codiceChiamante: string;
+  descrizione: string;
+  passphraseEnc: string;
+  returnUrl: string | null;
+  active: boolean;
+  validFrom: string | null;
+  validTo: string | null;
+  pageEmail: boolean;
+  pagePrivacy: boolean;
+  pageCaptcha: boolean;
+  digestSeparator: SeparatorSetting;
+  returnDigestMode: 'echo' | 'signed';
+}
+
+/** A position as the portal shows it, with its ente and payment type. */
+export interface PortalPosition {
+  id: number;
+  enteFiscalCode: string;
+  enteName: string;
+  enteActive: boolean;
+  paymentTypeId: number;
+  paymentTypeDescription: string;
+  iuv: string;
+  noticeNumber: string;
+  amountCents: number;
+  causale: string;
+  debtorType: 'F' | 'G' | null;
+  debtorFiscalCode: string;
+  debtorName: string | null;
+  debtorSurname: string | null;
+  debtorCompany: string | null;
+  debtorEmail: string | null;
+  status: DebtPositionStatus;
+  validFrom: string | undefined;
+  validTo: string | undefined;
+  dueDate: string | undefined;
+  payerNote: string | null;
+  paymentReferences: PaymentReference[];
+  /** Whether the given application may use the position's payment type (landing only). */
+  authorised: boolean;
+}
+
+const LOAD_CALLER = namedStatement(
+  'portal_load_caller',
+  `select id::int as id, codice_chiamante as "codiceChiamante", descrizione, passphrase_enc as "passphraseEnc", return_url as "returnUrl",
+          active, valid_from::text as "validFrom", valid_to::text as "validTo", page_email as "pageEmail", page_privacy as "pagePrivacy",
+          page_captcha as "pageCaptcha", digest_separator as "digestSeparator", return_digest_mode as "returnDigestMode"
+     from application where codice_chiamante = $1`,
+);
+
+const LOAD_CALLER_BY_ID = namedStatement(
+  'portal_load_caller_by_id',
+  `select id::int as id, codice_chiamante as "codiceChiamante", descrizione, passphrase_enc as "passphraseEnc", return_url as "returnUrl",
+          active, valid_from::text as "validFrom", valid_to::text as "validTo", page_email as "pageEmail", page_privacy as "pagePrivacy",
+          page_captcha as "pageCaptcha", digest_separator as "digestSeparator", return_digest_mode as "returnDigestMode"
+     from application where id = $1`,
+);
+
+const POSITION_COLUMNS = `p.id::int as id, e.codice_fiscale as "enteFiscalCode", e.denominazione as "enteName", e.active as "enteActive",
+  p.payment_type_id::int as "paymentTypeId", pt.descrizione as "paymentTypeDescription", p.iuv, p.notice_number as "noticeNumber",
+  p.amount_cents::float8 as "amountCents", p.causale, p.debtor_type as "debtorType", p.debtor_fiscal_code as "debtorFiscalCode",
+  p.debtor_name as "debtorName", p.debtor_surname as "debtorSurname", p.debtor_company as "debtorCompany", p.debtor_email as "debtorEmail",
+  p.status, p.valid_from::text as "validFrom", p.valid_to::text as "validTo", p.due_date::text as "dueDate", p.payer_note as "payerNote",
+  p.payment_references as "paymentReferences"`;
+
+const FIND_FOR_LANDING = namedStatement(
+  'portal_find_for_landing',
+  `select ${POSITION_COLUMNS}, (apt.application_id is not null) as authorised
+     from debt_position p
+     join ente e on e.id = p.ente_id
+     join payment_type pt on pt.id = p.payment_type_id
+     left join application_payment_type apt on apt.application_id = $2 and apt.payment_type_id = p.payment_type_id
+    where p.iuv = $1
+    order by (apt.application_id is not null) desc, p.id
+    limit 20`,
+);
+
+const FIND_BY_CODE = namedStatement(
+  'portal_find_by_code',
+  `select ${POSITION_COLUMNS}, false as authorised
+     from debt_position p
+     join ente e on e.id = p.ente_id
+     join payment_type pt on pt.id = p.payment_type_id
+    where (p.notice_number = $1 or p.iuv = $2) and ($3::text is null or e.codice_fiscale = $3)
+    order by p.id
+    limit 20`,
+);
+
+const FIND_BY_IDS = namedStatement(
+  'portal_find_by_ids',
+  `select ${POSITION_COLUMNS}, false as authorised
+     from debt_position p
+     join ente e on e.id = p.ente_id
+     join payment_type pt on pt.id = p.payment_type_id
+    where p.id = any($1::bigint[])`,
+);
+
+const PAYMENT_ID_USED = namedStatement(
+  'portal_payment_id_used',
+  'select 1 as used from portal_payment_id where application_id = $1 and identificativo_pagamento = $2',
+);
+
+const SESSION_COLUMNS = `id, kind, application_id::int as "applicationId", identificativo_pagamento as "identificativoPagamento",
+  caller_digest as "callerDigest", digest_separator as "digestSeparator", positions, pending, email, privacy_consent as "privacyConsent",
+  return_key as "returnKey", id_cart as "idCart", outcome, concluded_at as "concludedAt", created_at as "createdAt", expires_at as "expiresAt"`;
+
+// The identificativoPagamento and the session are written by one statement: both or neither.
+const OPEN_GESTIONALE_SESSION = namedStatement(
+  'portal_open_gestionale_session',
+  `with pid as (
+     insert into portal_payment_id (application_id, identificativo_pagamento, session_id) values ($2, $3, $1)
+     on conflict do nothing
+     returning session_id
+   )
+   insert into portal_session (id, kind, application_id, identificativo_pagamento, caller_digest, digest_separator, positions, email, return_key, expires_at)
+   select pid.session_id, 'gestionale', $2, $3, $4, $5, $6::jsonb, $7, $8, $9 from pid
+   returning id`,
+);
+
+const OPEN_MANUAL_SESSION = namedStatement(
+  'portal_open_manual_session',
+  `insert into portal_session (id, kind, positions, return_key, expires_at) values ($1, 'manual', '[]'::jsonb, $2, $3) returning id`,
+);
+
+const LOAD_SESSION = namedStatement('portal_load_session', `select ${SESSION_COLUMNS} from portal_session where id = $1 and expires_at > now()`);
+
+const SAVE_CART = namedStatement(
+  'portal_save_cart',
+  `update portal_session set positions = $2::jsonb, pending = $3::jsonb, updated_at = now(), expires_at = $4 where id = $1 and outcome is null`,
+);
+
+const SAVE_PERSONAL_DATA = namedStatement(
+  'portal_save_personal_data',
+  `update portal_session set email = $2, privacy_consent = $3, id_cart = $4, updated_at = now(), expires_at = $5 where id = $1`,
+);
+
+const CONCLUDE = namedStatement(
+  'portal_conclude',
+  `update portal_session set outcome = $2, concluded_at = now(), updated_at = now() where id = $1 and outcome is null returning id`,
+);
+
+const USE_CAPTCHA = namedStatement(
+  'portal_use_captcha',
+  `insert into portal_captcha_used (signature, expires_at) values ($1, $2) on conflict do nothing returning signature`,
+);
+
+const PURGE = namedStatement(
+  'portal_purge',
+  `with s as (delete from portal_session where expires_at < now() - interval '1 day' returning 1),
+        c as (delete from portal_captcha_used where expires_at < now() returning 1)
+   select (select count(*) from s)::int + (select count(*) from c)::int as n`,
+);
+
+interface SessionRow extends Omit<PortalSession, 'positions' | 'pending' | 'digestSeparator' | 'outcome'> {
+  positions: CartItem[];
+  pending: CartItem | null;
+  digestSeparator: string | null;
+  outcome: string | null;
+}
+
+function toPosition(r: PortalPosition & { validFrom: string | null; validTo: string | null; dueDate: string | null }): PortalPosition {
+  return { ...r, validFrom: r.validFrom ?? undefined, validTo: r.validTo ?? undefined, dueDate: r.dueDate ?? undefined, paymentReferences: r.paymentReferences ?? [] };
+}
+
+export class PortalRepository {
+  constructor(private readonly db: Database) {}
+
+  async caller(codiceChiamante: string): Promise<CallerRow | undefined> {
+    const [row] = await this.db.run<CallerRow>(LOAD_CALLER, [codiceChiamante]);
+    return row;
+  }
+
+  async callerById(id: number): Promise<CallerRow | undefined> {
+    const [row] = await this.db.run<CallerRow>(LOAD_CALLER_BY_ID, [id]);
+    return row;
+  }
+
+  async positionsForLanding(iuv: string, applicationId: number): Promise<PortalPosition[]> {
+    return (await this.db.run<PortalPosition & { validFrom: string | null; validTo: string | null; dueDate: string | null }>(FIND_FOR_LANDING, [iuv, applicationId])).map(toPosition);
+  }
+
+  async positionsByCode(code: { noticeNumber?: string | undefined; iuv?: string | undefined }, enteFiscalCode: string | null): Promise<PortalPosition[]> {
+    const rows = await this.db.run<PortalPosition & { validFrom: string | null; validTo: string | null; dueDate: string | null }>(FIND_BY_CODE, [code.noticeNumber ?? null, code.iuv ?? null, enteFiscalCode]);
+    return rows.map(toPosition);
+  }
+
+  async positionsByIds(ids: number[]): Promise<PortalPosition[]> {
+    if (ids.length === 0) return [];
+    const rows = (await this.db.run<PortalPosition & { validFrom: string | null; validTo: string | null; dueDate: string | null }>(FIND_BY_IDS, [ids])).map(toPosition);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return ids.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
+  }
+
+  async paymentIdUsed(applicationId: number, identificativoPagamento: string): Promise<boolean> {
+    return (await this.db.run(PAYMENT_ID_USED, [applicationId, identificativoPagamento])).length > 0;
+  }
+
+  /** Records the identificativoPagamento and opens the session; false when the identificativo was taken meanwhile. */
+  async openGestionaleSession(s: {
+    id: string;
+    applicationId: number;
+    identificativoPagamento: string;
+    callerDigest: string;
+    digestSeparator: Separator;
+    positions: CartItem[];
+    email: string | null;
+    returnKey: string;
+    expiresAt: Date;
+  }): Promise<boolean> {
+    const rows = await this.db.run(OPEN_GESTIONALE_SESSION, [
+      s.id, s.applicationId, s.identificativoPagamento, s.callerDigest, s.digestSeparator, JSON.stringify(s.positions), s.email, s.returnKey, s.expiresAt,
+    ]);
+    return rows.length > 0;
+  }
+
+  async openManualSession(id: string, returnKey: string, expiresAt: Date): Promise<void> {
+    await this.db.run(OPEN_MANUAL_SESSION, [id, returnKey, expiresAt]);
+  }
+
+  async session(id: string): Promise<PortalSession | undefined> {
+    const [row] = await this.db.run<SessionRow>(LOAD_SESSION, [id]);
+    if (!row) return undefined;
+    return { ...row, digestSeparator: (row.digestSeparator as Separator | null) ?? null, outcome: (row.outcome as Outcome | null) ?? null };
+  }
+
+  async saveCart(id: string, positions: CartItem[], pending: CartItem | null, expiresAt: Date): Promise<void> {
+    await this.db.run(SAVE_CART, [id, JSON.stringify(positions), pending ? JSON.stringify(pending) : null, expiresAt]);
+  }
+
+  async savePersonalData(id: string, email: string | null, privacyConsent: boolean, idCart: string, expiresAt: Date): Promise<void> {
+    await this.db.run(SAVE_PERSONAL_DATA, [id, email, privacyConsent, idCart, expiresAt]);
+  }
+
+  /** Fixes the outcome at the first return from Checkout; false when it was already fixed. */
+  async conclude(id: string, outcome: Outcome): Promise<boolean> {
+    return (await this.db.run(CONCLUDE, [id, outcome])).length > 0;
+  }
+
+  /** Marks a captcha challenge as used; false when it already was (a replayed solution). */
+  async useCaptcha(signature: string, expiresAt: Date): Promise<boolean> {
+    return (await this.db.run(USE_CAPTCHA, [signature, expiresAt])).length > 0;
+  }
+
+  async purgeExpired(): Promise<number> {
+    const [row] = await this.db.run<{ n: number }>(PURGE, []);
+    return row?.n ?? 0;
+  }
+}
