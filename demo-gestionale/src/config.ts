@@ -27,6 +27,9 @@ export interface GestionaleConfig {
   returnDigestMode: ReturnDigestMode;
   /** Create the demo positions in Cassa at start when missing (epayapi createDebtPosition, idempotent). */
   seedOnStart: boolean;
+  /** HTTP Basic credentials Cassa must present on POST /soap/EPaywso2EntiService (the endpoint's username / password in Cassa). */
+  soapUser: string;
+  soapPassword: string;
   logLevel: string;
 }
 
@@ -66,6 +69,12 @@ function oneOf<T extends string>(env: Env, name: string, def: T, allowed: readon
 /** The passphrase of the manual's example (seed 000 §3.1), registered in Cassa's demo data for AP_01. */
 export const MANUAL_PASSPHRASE = '1www%$se1ver£$APP';
 
+/**
+ * Default credentials of the gestionale's EPaywso2EntiService: the ones Cassa's demo data registers on
+ * AP_02's endpoints (src/app/demo-seed.ts, DEMO_GESTIONALE.soap). Demo values: change both in earnest.
+ */
+export const DEMO_SOAP_CREDENTIALS = { user: 'cassa-demo', password: 'epaywso2enti-demo%AP_02' } as const;
+
 export function loadGestionaleConfig(env: Env = process.env): GestionaleConfig {
   const port = int(env, 'GEST_PORT', 8070, 0, 65535);
   const publicUrl = url(env, 'GEST_PUBLIC_URL', `http://127.0.0.1:${port}`);
@@ -82,6 +91,8 @@ export function loadGestionaleConfig(env: Env = process.env): GestionaleConfig {
     digestSeparator: oneOf(env, 'GEST_DIGEST_SEPARATOR', '%%%%', ['%%%%', '%%%'] as const),
     returnDigestMode: oneOf(env, 'GEST_RETURN_DIGEST_MODE', 'echo', ['echo', 'signed'] as const),
     seedOnStart: oneOf(env, 'GEST_SEED', 'true', ['true', 'false'] as const) === 'true',
+    soapUser: str(env, 'GEST_SOAP_USER', DEMO_SOAP_CREDENTIALS.user),
+    soapPassword: str(env, 'GEST_SOAP_PASSWORD', DEMO_SOAP_CREDENTIALS.password),
     logLevel: str(env, 'GEST_LOG_LEVEL', 'info'),
   };
 }

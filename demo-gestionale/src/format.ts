@@ -15,4 +15,5 @@ export const STATE_LABELS: Record<PositionState, { label: string; badge: string 
   PAGATO_DEFINITIVO: { label: 'pagato (definitivo)', badge: 'success' },
   ANNULLATA: { label: "annullata dall'ente", badge: 'dark' },
   NON_PAGABILE: { label: 'non pagabile (non ancora attiva o scaduta)', badge: 'dark' },
+  SCADUTA: { label: 'scaduta senza pagamento (avviso di scadenza ricevuto)', badge: 'dark' },
 };

@@ -32,7 +32,7 @@ const ID_PAGAMENTO = /^[A-Za-z0-9_-]{1,50}$/;
 
 /** States in which the gestionale offers "Paga" (seed 000 §3.2: until the notification, a new attempt is allowed). */
 export function canPay(p: Position): boolean {
-  return p.state !== 'PAGATO_DEFINITIVO' && p.state !== 'ANNULLATA' && p.state !== 'NON_PAGABILE';
+  return p.state !== 'PAGATO_DEFINITIVO' && p.state !== 'ANNULLATA' && p.state !== 'NON_PAGABILE' && p.state !== 'SCADUTA';
 }
 
 /**
@@ -113,7 +113,7 @@ export class Payments {
     }
     attempt.codEsito = q.codEsito;
     attempt.returnedAt = this.clock();
-    if (position.state !== 'PAGATO_DEFINITIVO' && position.state !== 'ANNULLATA' && position.state !== 'NON_PAGABILE') {
+    if (canPay(position)) {
       // The latest attempt decides what the citizen sees; an older attempt returning late does not undo a 000.
       const latest = position.attempts[position.attempts.length - 1] === attempt.identificativoPagamento;
       if (q.codEsito === '000') position.state = 'ESITO_POSITIVO_IN_ATTESA';

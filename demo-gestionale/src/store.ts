@@ -19,7 +19,9 @@ export type PositionState =
   /** Cassa says the ente cancelled it */
   | 'ANNULLATA'
   /** Cassa says it is not (or no longer) payable: not yet active or expired */
-  | 'NON_PAGABILE';
+  | 'NON_PAGABILE'
+  /** TrasmettiAvvisiScaduti announced that it expired unpaid */
+  | 'SCADUTA';
 
 export interface PaidEvidence {
   /** 'stato-cassa': GET …/debtpositions/{iuv}/status answered code 0; 'notifica': TrasmettiNotifichePagamento (issue 5). */
@@ -45,6 +47,8 @@ export interface Position {
   /** The last answer of Cassa's status, as text, when asked. */
   statoCassa?: string;
   paid?: PaidEvidence;
+  /** From TrasmettiAvvisiScaduti. */
+  scaduta?: { dataScadenza?: string; idMessaggio: string; at: Date };
   /** identificativoPagamento of the attempts on this position, newest last. */
   attempts: string[];
 }
@@ -81,6 +85,11 @@ export class GestionaleStore {
 
   position(iuv: string): Position | undefined {
     return this.positions.get(iuv);
+  }
+
+  /** The position paid with this IUR (receiptId), from the notification's evidence. */
+  positionByIur(iur: string): Position | undefined {
+    return [...this.positions.values()].find((p) => p.paid?.identificativoUnicoRiscossione === iur);
   }
 
   positionsOf(codiceFiscale: string): Position[] {

@@ -91,13 +91,16 @@ export async function insertPositions(
   return new Map(result.rows.map((r) => [r.iuv, Number(r.id)]));
 }
 
-/** Which of these gestionale's ids already name a position of the ente and payment type. */
+/**
+ * Which of these gestionale's ids already name a position of the ente and payment type. `= any(array(...))`
+ * makes it an index lookup per id (a join with the set-returning function would scan the ente's positions).
+ */
 export async function existingExternalIds(tx: Executor, enteId: number, paymentTypeId: number, ids: readonly string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   const result = (await tx.execute(sql`
     select id_posizione_debitoria as id from debt_position
      where ente_id = ${enteId} and payment_type_id = ${paymentTypeId}
-       and id_posizione_debitoria in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`)) as unknown as { rows: { id: string }[] };
+       and id_posizione_debitoria = any(array(select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)))`)) as unknown as { rows: { id: string }[] };
   return new Set(result.rows.map((r) => r.id));
 }
 
