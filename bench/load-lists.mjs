@@ -31,6 +31,7 @@ const { values: opt } = parseArgs({
     'pg-url': { type: 'string', default: process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
     'pg-db': { type: 'string', default: 'cassa_bench_lists' },
     env: { type: 'string', multiple: true, default: [] },
+    'node-arg': { type: 'string', multiple: true, default: [] },
     source: { type: 'boolean', default: false },
     'timeout-s': { type: 'string', default: '900' },
     keep: { type: 'boolean', default: false },
@@ -40,7 +41,7 @@ const { values: opt } = parseArgs({
   strict: true,
 });
 if (opt.help) {
-  process.stdout.write('node bench/load-lists.mjs [--lists=4000] [--positions=250] [--clients=4] [--pg-url=URL] [--pg-db=NAME] [--env=K=V]... [--source] [--timeout-s=900] [--keep] [--json]\n');
+  process.stdout.write('node bench/load-lists.mjs [--lists=4000] [--positions=250] [--clients=4] [--pg-url=URL] [--pg-db=NAME] [--env=K=V]... [--node-arg=ARG]... [--source] [--timeout-s=900] [--keep] [--json]\n');
   process.exit(0);
 }
 const LISTS = Number(opt.lists);
@@ -170,7 +171,7 @@ async function main() {
   for (const kv of opt.env) env[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
   const args = opt.source
     ? ['--import', 'tsx', '--input-type=module', '-e', `const { run } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'src', 'cli', 'main.ts')).href)}); await run(['demo']);`]
-    : [join(ROOT, 'bin', 'cassa.js'), 'demo'];
+    : [...opt['node-arg'], join(ROOT, 'bin', 'cassa.js'), 'demo'];
   if (!opt.source && !existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('no build: run `npm run build` or use --source');
   let log = '';
   child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -108,7 +108,7 @@ export function decodeXmlBytes(bytes: Buffer): string {
 }
 
 /** Reads a SOAP 1.1 request; throws SoapEnvelopeError when it is not one. */
-export function parseSoapRequest(xml: string): SoapRequest {
+export function parseSoapRequest(xml: string, opts: { alreadyWellFormed?: boolean } = {}): SoapRequest {
   if (xml.trim() === '') throw new SoapEnvelopeError('Client', 'Richiesta vuota');
   if (/<!DOCTYPE/i.test(xml)) throw new SoapEnvelopeError('Client', 'I messaggi SOAP non possono contenere una DTD');
   // characters XML 1.0 forbids (NUL and other controls but tab, CR, LF): not well-formed
@@ -117,7 +117,8 @@ export function parseSoapRequest(xml: string): SoapRequest {
   if (UNDEFINED_ENTITY.test(xml.replace(CDATA, ''))) throw new SoapEnvelopeError('Client', 'XML non ben formato: entità non definita');
   let doc: Record<string, unknown>;
   try {
-    doc = parser.parse(xml, true) as Record<string, unknown>;
+    // a document libxml2 has already validated (the liste di carico) is not checked a second time
+    doc = parser.parse(xml, !opts.alreadyWellFormed) as Record<string, unknown>;
   } catch {
     throw new SoapEnvelopeError('Client', 'XML non ben formato');
   }

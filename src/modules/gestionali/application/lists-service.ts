@@ -92,7 +92,7 @@ export class ListsService {
     }
     let body;
     try {
-      body = parseSoapRequest(call.rawXml).body;
+      body = parseSoapRequest(call.rawXml, { alreadyWellFormed: true }).body;
     } catch (e) {
       if (e instanceof SoapEnvelopeError) return { ...ack, code: '101', message: e.message };
       throw e;
@@ -180,7 +180,7 @@ export class ListsService {
   }
 
   private async process(tx: Executor, list: repo.ClaimedList): Promise<void> {
-    const body = parseSoapRequest(list.rawXml).body;
+    const body = parseSoapRequest(list.rawXml, { alreadyWellFormed: true }).body;
     const header = readHeader(body);
     const ctx = { enteId: list.enteId, paymentTypeId: list.paymentTypeId, codiceSegregazione: list.codiceSegregazione, applicationId: list.applicationId, actor: `application:${list.codiceChiamante}` };
     const items: repo.ItemRow[] = [];
@@ -230,7 +230,7 @@ export class ListsService {
     const attempts = await repo.recordFailure(this.db, list.id, message, Math.min(300, 2 ** list.attempts * 5));
     if (attempts < this.maxAttempts) return;
     await this.db.transaction(async (tx) => {
-      const header = readHeader(parseSoapRequest(list.rawXml).body);
+      const header = readHeader(parseSoapRequest(list.rawXml, { alreadyWellFormed: true }).body);
       await this.enqueueOutcome(tx, list, header, { code: '100', message: 'Errore generico: elaborazione della lista non riuscita' }, []);
       await repo.markProcessed(tx, list.id, 'ERRORE_IN_FASE_DI_ELABORAZIONE', '100', 0, 0, message);
     });
