@@ -54,4 +54,18 @@ describe('worker: calendar transitions', () => {
     // a second sweep finds nothing to do
     expect(await t.c.debtPositions.sweepCalendarTransitions()).toBe(0);
   });
+
+  it('makes a position whose receipt never came back payable again, in the housekeeping job', async () => {
+    const { ctx } = await createEnteWithCaller(t.c, { cf: '01234567897', seg: '05', code: 'MENS', caller: 'GEST_HOUSE' });
+    const p = await t.c.debtPositions.create(ctx, draft({ idPosizioneDebitoria: 'AWAIT-1' }));
+    const [row] = (await t.c.db.executeSql('select id::int as id from debt_position where iuv = $1', [p.iuv])).rows;
+    await t.c.debtPositions.markAwaitingReceipt([row.id], 'portal', 'Checkout: pagamento concluso');
+    expect(await storedStatus(p.iuv)).toBe('PAYMENT_IN_PROGRESS');
+    const r = await t.c.db.executeSql('select name, cron from pgboss.schedule');
+    expect(r.rows).toContainEqual(expect.objectContaining({ name: JOBS.housekeeping }));
+    // the mark is stamped by the database's clock: look at it from two hours after the real now
+    now = new Date(Date.now() + 2 * 60 * 60 * 1000);
+    await worker.boss.send(JOBS.housekeeping, {});
+    await expect.poll(() => storedStatus(p.iuv), { timeout: 15_000, interval: 200 }).toBe('PAYABLE');
+  });
 });

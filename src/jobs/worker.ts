@@ -4,7 +4,15 @@ import { ListsRunner } from '../modules/gestionali/application/lists-runner.js';
 
 export const JOBS = {
   sweepCalendar: 'debt-positions.sweep-calendar',
+  housekeeping: 'portal.housekeeping',
 } as const;
+
+/**
+ * How long a position the Sportello marked as awaiting its receipt (Checkout said ok) stays so
+ * before it is payable again: pagoPA's payment token lives 30 minutes and a receipt normally follows
+ * within seconds; a receipt that still comes later pays the position all the same.
+ */
+export const AWAITING_RECEIPT_MAX_MS = 60 * 60 * 1000;
 
 export interface Worker {
   boss: PgBoss;
@@ -34,6 +42,16 @@ export async function startWorker(c: Container, opts: { pollingIntervalSeconds?:
   await boss.work(JOBS.sweepCalendar, { pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 5 }, async () => {
     const n = await c.debtPositions.sweepCalendarTransitions();
     if (n > 0) c.logger.info({ transitions: n }, 'calendar transitions recorded');
+  });
+
+  // Every few minutes: positions whose receipt never came back are payable again; expired Sportello
+  // sessions and captcha records are removed.
+  await boss.createQueue(JOBS.housekeeping, { name: JOBS.housekeeping, policy: 'singleton', retryLimit: 3, retryDelay: 30, retryBackoff: true });
+  await boss.schedule(JOBS.housekeeping, '*/5 * * * *', {}, { tz: 'Europe/Rome' });
+  await boss.work(JOBS.housekeeping, { pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 5 }, async () => {
+    const released = await c.debtPositions.releaseStaleAwaitingReceipt(AWAITING_RECEIPT_MAX_MS);
+    const purged = await c.portal.purgeExpired();
+    if (released > 0 || purged > 0) c.logger.info({ released, purged }, 'housekeeping done');
   });
 
   // Outbound deliveries to the gestionali and the grouping of notifications are not pg-boss jobs but two
