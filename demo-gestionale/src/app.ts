@@ -10,6 +10,11 @@ import { Payments } from './payments.js';
 import { registerRoutes } from './routes.js';
 import { GestionaleStore } from './store.js';
 import { bootstrapItaliaDist, Views } from './views.js';
+import { Inbox } from './epaywso2enti/inbox.js';
+import { registerSoapPages } from './epaywso2enti/pages.js';
+import { epaywso2EntiRoutes } from './epaywso2enti/routes.js';
+import { EPaywso2Enti } from './epaywso2enti/service.js';
+import { ListeClient } from './liste-client.js';
 
 export interface DemoGestionale extends FastifyInstance {
   gestionale: {
@@ -17,6 +22,10 @@ export interface DemoGestionale extends FastifyInstance {
     store: GestionaleStore;
     payments: Payments;
     cassa: CassaClient;
+    /** What arrived on EPaywso2EntiService: message log, liste di carico and their outcomes, RTs. */
+    inbox: Inbox;
+    /** Cassa's Enti2EPaywsoService (liste di carico). */
+    liste: ListeClient;
     /** Loads the demo positions (and creates in Cassa those it owns, when config.seedOnStart). */
     loadDemoPositions(): Promise<{ created: number; replayed: number }>;
   };
@@ -35,6 +44,9 @@ export async function buildDemoGestionale(config: GestionaleConfig, opts: { logg
   const cassa = new CassaClient(config);
   const payments = new Payments(config, store, cassa, opts.clock);
   const views = new Views(GESTIONALE_NAME);
+  const inbox = new Inbox();
+  const liste = new ListeClient(config);
+  const soapService = new EPaywso2Enti(store, payments, inbox, opts.clock);
   const cassaOrigin = new URL(config.cassaUrl).origin;
 
   await app.register(fastifyFormbody);
@@ -56,13 +68,18 @@ export async function buildDemoGestionale(config: GestionaleConfig, opts: { logg
 
   app.get('/static/demo-gestionale.css', async (_req, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'max-age=3600').send(views.css));
   app.get('/health', async () => ({ status: 'ok', codiceChiamante: config.codiceChiamante, returnUrl: returnUrlOf(config) }));
-  registerRoutes(app, { store, payments, views });
+  registerRoutes(app, { store, payments, views, inbox });
+  registerSoapPages(app, { inbox, views, liste });
+  // EPaywso2EntiService in a scope of its own: its XML body parser does not touch the pages
+  await app.register(async (scope) => epaywso2EntiRoutes(scope, { config, service: soapService, inbox }));
 
   app.decorate('gestionale', {
     config,
     store,
     payments,
     cassa,
+    inbox,
+    liste,
     loadDemoPositions: () => loadDemoPositions(store, cassa, { create: config.seedOnStart }),
   });
   return app;

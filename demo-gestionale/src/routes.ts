@@ -4,6 +4,7 @@ import { formatCents, STATE_LABELS } from './format.js';
 import { canPay, type Payments, type ReturnResult } from './payments.js';
 import type { GestionaleStore, Position } from './store.js';
 import type { Views } from './views.js';
+import type { Inbox } from './epaywso2enti/inbox.js';
 
 /** The "logged-in" citizen: a plain cookie with the chosen demo fiscal code (no real authentication). */
 export const CITIZEN_COOKIE = 'gest_cf';
@@ -12,6 +13,8 @@ interface Deps {
   store: GestionaleStore;
   payments: Payments;
   views: Views;
+  /** EPaywso2EntiService's inbox: the RTs received for a position (optional for embedders). */
+  inbox?: Inbox;
 }
 
 function html(reply: FastifyReply, body: string, status = 200): FastifyReply {
@@ -28,15 +31,17 @@ function field(body: unknown, name: string): string | undefined {
   return typeof v === 'string' ? v.trim() : undefined;
 }
 
-function positionRow(p: Position) {
+function positionRow(p: Position, inbox?: Inbox) {
   const s = STATE_LABELS[p.state];
-  return { ...p, importo: formatCents(p.amountCents), stateLabel: s.label, stateClass: s.badge, canPay: canPay(p) };
+  const rts = (inbox?.rtsOf(p.iuv) ?? []).map((r) => ({ id: r.id, href: `/rt/${encodeURIComponent(r.id)}` }));
+  const paidByNotification = p.paid?.source === 'notifica' ? { iur: p.paid.identificativoUnicoRiscossione, psp: p.paid.psp, importo: p.paid.importoPagatoCents === undefined ? undefined : formatCents(p.paid.importoPagatoCents) } : undefined;
+  return { ...p, importo: formatCents(p.amountCents), stateLabel: s.label, stateClass: s.badge, canPay: canPay(p), rts, paidByNotification };
 }
 
-export function registerRoutes(app: FastifyInstance, { store, payments, views }: Deps): void {
+export function registerRoutes(app: FastifyInstance, { store, payments, views, inbox }: Deps): void {
   const listPage = (reply: FastifyReply, cf: string, message?: { type: string; text: string }, status = 200) => {
     const positions = store.positionsOf(cf);
-    return html(reply, views.render('posizioni', 'Le tue posizioni', { codiceFiscale: cf, debitore: positions[0]?.debitore ?? '', positions: positions.map(positionRow), message }), status);
+    return html(reply, views.render('posizioni', 'Le tue posizioni', { codiceFiscale: cf, debitore: positions[0]?.debitore ?? '', positions: positions.map((p) => positionRow(p, inbox)), message }), status);
   };
   const errorPage = (reply: FastifyReply, status: number, heading: string, ...paragraphs: string[]) => html(reply, views.render('errore', heading, { heading, paragraphs }), status);
 

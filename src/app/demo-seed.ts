@@ -1,6 +1,6 @@
 import type { Container } from './container.js';
 import { OrganizationError } from '../modules/organizations/domain/organizations.js';
-import { ApplicationError } from '../modules/applications/domain/applications.js';
+import { ApplicationError, ENDPOINT_KINDS } from '../modules/applications/domain/applications.js';
 import { readFileSync } from 'node:fs';
 import { parseSoapRequest } from '../http/soap/soap-envelope.js';
 import { readReceiptRequest } from '../http/soap/pa-for-node-messages.js';
@@ -37,7 +37,18 @@ export const DEMO_GESTIONALE = {
   descrizione: 'Demo gestionale (Pagamenti Vari del Comune di Alessandria, in locale)',
   passphrase: 'demo-gestionale%£AP_02',
   returnUrl: 'http://127.0.0.1:8070/ritorno',
+  /**
+   * The demo gestionale's EPaywso2EntiService: Cassa sends it list outcomes, payment notifications,
+   * expired notices and RTs there, with these Basic credentials (demo-gestionale/src/config.ts,
+   * DEMO_SOAP_CREDENTIALS: GEST_SOAP_USER / GEST_SOAP_PASSWORD).
+   */
+  soap: { url: 'http://127.0.0.1:8070/soap/EPaywso2EntiService', username: 'cassa-demo', password: 'epaywso2enti-demo%AP_02' },
 } as const;
+
+/** Every kind of EPaywso2EntiService call, all to the demo gestionale. */
+export function demoGestionaleEndpoints(soap: { url: string; username: string; password: string } = DEMO_GESTIONALE.soap) {
+  return ENDPOINT_KINDS.map((kind) => ({ kind, url: soap.url, username: soap.username, password: soap.password }));
+}
 
 /** pagoPA's receipt of the manual's paid position (resources/demo/SOURCE.txt). */
 export const DEMO_RECEIPT = 'paSendRTV2-191890494852566.xml';
@@ -111,10 +122,14 @@ export async function seedDemo(c: Container): Promise<{ created: boolean }> {
   return { created: true };
 }
 
-/** The demo gestionale's caller AP_02, added also to demo data seeded before it existed. */
+/**
+ * The demo gestionale's caller AP_02, added also to demo data seeded before it existed; its
+ * EPaywso2EntiService endpoints are added to an AP_02 seeded without them (never changed once present).
+ */
 async function seedDemoGestionaleCaller(c: Container): Promise<void> {
   try {
-    await c.applications.get(DEMO_GESTIONALE.codiceChiamante);
+    const existing = await c.applications.get(DEMO_GESTIONALE.codiceChiamante);
+    if (existing.endpoints.length === 0) await c.applications.update(DEMO_GESTIONALE.codiceChiamante, { endpoints: demoGestionaleEndpoints() });
     return;
   } catch (e) {
     if (!(e instanceof ApplicationError) || e.kind !== 'not-found') throw e;
@@ -126,5 +141,6 @@ async function seedDemoGestionaleCaller(c: Container): Promise<void> {
     returnUrl: DEMO_GESTIONALE.returnUrl,
     scopes: ['CREAZIONE_IUV', 'RICHIESTA_STATO_POS_DEB', 'RICHIESTA_DATI_PAGAMENTO', 'STAMPA_AVVISO_PAGAMENTO', 'STAMPA_RT_GE'],
     paymentTypes: [{ ente: DEMO.ente, codiceVersamento: DEMO.paymentType }],
+    endpoints: demoGestionaleEndpoints(),
   });
 }
