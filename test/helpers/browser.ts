@@ -49,8 +49,8 @@ export async function expectAccessible(page: Page, label: string): Promise<void>
   axeSource ??= readFileSync(projectPath('node_modules', 'axe-core', 'axe.min.js'), 'utf8');
   if (!(await page.evaluate(() => typeof (globalThis as { axe?: unknown }).axe !== 'undefined'))) await page.evaluate(axeSource);
   const violations = await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[]; failureSummary?: string }[] }[] }> } }).axe;
-    const r = await axe.run(document, { resultTypes: ['violations'] });
+    const g = globalThis as unknown as { document: unknown; axe: { run: (ctx: unknown, o: object) => Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[]; failureSummary?: string }[] }[] }> } };
+    const r = await g.axe.run(g.document, { resultTypes: ['violations'] });
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => `${JSON.stringify(n.target)} ${n.failureSummary ?? ''}`) }));
   });
   const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
@@ -59,7 +59,7 @@ export async function expectAccessible(page: Page, label: string): Promise<void>
 
 /** Every link of a refusal or status page goes to the Sportello (home, language switch): none to the caller. */
 export async function expectOnlyHomeLinks(page: Page, cassaUrl: string): Promise<void> {
-  const hrefs = await page.locator('a[href]').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
+  const hrefs = await page.locator('a[href]').evaluateAll((as) => as.map((a) => (a as unknown as { href: string }).href));
   expect(hrefs.length).toBeGreaterThan(0);
   for (const href of hrefs) {
     const u = new URL(href);
@@ -112,6 +112,15 @@ export async function startStack(): Promise<Stack> {
   };
 }
 
+/**
+ * Ticks the privacy consent as a person does: bootstrap-italia draws the checkbox on its label (the
+ * native input is visually hidden), so the click lands on the label.
+ */
+export async function tickPrivacy(page: Page): Promise<void> {
+  await page.click('label[for=privacy]');
+  expect(await page.isChecked('#privacy')).toBe(true);
+}
+
 /** A page of its own that posts a hand-built landing form to Cassa, as a gestionale's page would. */
 export async function postLanding(page: Page, cassaUrl: string, fields: Record<string, string>): Promise<void> {
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
@@ -119,5 +128,5 @@ export async function postLanding(page: Page, cassaUrl: string, fields: Record<s
     .map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v)}">`)
     .join('');
   await page.setContent(`<!doctype html><html lang="it"><head><title>Gestionale</title></head><body><form method="post" action="${cassaUrl}/epayweb/accessoLibero/pagaConIuv/accessoChiamanteEsterno">${inputs}<button type="submit">Paga</button></form></body></html>`);
-  await Promise.all([page.waitForURL(`${cassaUrl}/**`), page.click('button[type=submit]')]);
+  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
 }

@@ -1,0 +1,504 @@
+#!/usr/bin/env node
+// Cassa benchmark: the redirect from a gestionale to the Sportello dei pagamenti (seed 000),
+// POST /epayweb/accessoLibero/pagaConIuv/accessoChiamanteEsterno — digest check, caller and
+// position lookup, identificativoPagamento used up, session opened, 303 to the summary page — and,
+// unless --no-summary, the summary page the browser then asks for (GET /sportello/pagamento).
+//
+// It creates a throwaway PostgreSQL database, starts `node bin/cassa.js demo` on it as a child
+// process (rate limits off), creates --positions payable positions through the epayapi REST API,
+// then runs --clients concurrent closed-loop clients on raw keep-alive sockets. Each iteration posts
+// the landing form of the demo caller AP_01 with a fresh identificativoPagamento and a digest
+// computed as the manual says, checks the answer (303 to /sportello/pagamento with the session
+// cookie, not a refusal page), then GETs the summary with that cookie and checks it (200, the
+// position's IUV, the personal-data form, no refusal). Prints req/s and p50/p90/p99/max for each.
+// See bench/README.md.
+//
+//   node bench/portal-landing.mjs [--clients=50] [--seconds=10] [--warmup=3] [--positions=200] ...
+
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const HELP = `Usage: node bench/portal-landing.mjs [options]
+
+  --clients=N        concurrent clients, each in a closed loop (default 50)
+  --seconds=S        measured seconds (default 10)
+  --warmup=S         warm-up seconds before the measurement, not counted (default 3)
+  --positions=N      payable positions created first and cycled through (default 200)
+  --no-summary       only the landing POST (no GET of the summary page)
+  --separator=SEP    digest separator: %%%% (PiemontePAY's code, default) or %%% (the manual)
+  --pg-url=URL       PostgreSQL server (default $BENCH_PG_URL, else postgres://postgres@127.0.0.1:5432/postgres)
+  --pg-db=NAME       throwaway database (default cassa_bench_portal; dropped before and after)
+  --cassa-dir=DIR    Cassa checkout to run (default: the one this script is in); needs its build
+  --build            run \`npm run build\` first
+  --env=KEY=VALUE    extra environment for Cassa (repeatable)
+  --log-level=LEVEL  CASSA_LOG_LEVEL of Cassa (default warn)
+  --node-arg=ARG     extra node flag for Cassa (repeatable), e.g. --node-arg=--cpu-prof
+  --keep             keep the bench database
+  --json             print the results as JSON on stdout (the report goes to stderr)
+  --target-p99=MS    p99 latency target of the landing (default 50)
+  --enforce-target   exit 1 when the target is missed (errors always exit 1)
+  -h, --help`;
+
+const { values: opt } = parseArgs({
+  options: {
+    clients: { type: 'string', default: '50' },
+    seconds: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '3' },
+    positions: { type: 'string', default: '200' },
+    'no-summary': { type: 'boolean', default: false },
+    separator: { type: 'string', default: '%%%%' },
+    'pg-url': { type: 'string', default: process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
+    'pg-db': { type: 'string', default: 'cassa_bench_portal' },
+    'cassa-dir': { type: 'string' },
+    build: { type: 'boolean', default: false },
+    env: { type: 'string', multiple: true, default: [] },
+    'log-level': { type: 'string', default: 'warn' },
+    'node-arg': { type: 'string', multiple: true, default: [] },
+    keep: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    'target-p99': { type: 'string', default: '50' },
+    'enforce-target': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+  strict: true,
+});
+
+if (opt.help) {
+  process.stdout.write(`${HELP}\n`);
+  process.exit(0);
+}
+
+function fail(msg) {
+  process.stderr.write(`bench: ${msg}\n`);
+  process.exit(2);
+}
+function positiveInt(name, v) {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) fail(`--${name} must be an integer >= 1`);
+  return n;
+}
+
+const CLIENTS = positiveInt('clients', opt.clients);
+const SECONDS = Number(opt.seconds);
+if (!(SECONDS > 0)) fail('--seconds must be > 0');
+const WARMUP = Number(opt.warmup);
+if (!(WARMUP >= 0)) fail('--warmup must be >= 0');
+const POSITIONS = positiveInt('positions', opt.positions);
+const TARGET_P99 = Number(opt['target-p99']);
+const SUMMARY = !opt['no-summary'];
+const SEP = opt.separator;
+if (SEP !== '%%%' && SEP !== '%%%%') fail('--separator must be %%% or %%%%');
+if (!/^[a-z_][a-z0-9_]*$/.test(opt['pg-db'])) fail('--pg-db must be a plain lower-case identifier');
+const EXTRA_ENV = {};
+for (const kv of opt.env) {
+  const i = kv.indexOf('=');
+  if (i <= 0) fail(`--env expects KEY=VALUE (got "${kv}")`);
+  EXTRA_ENV[kv.slice(0, i)] = kv.slice(i + 1);
+}
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const CASSA_DIR = resolve(opt['cassa-dir'] ?? join(HERE, '..'));
+const require = createRequire(join(CASSA_DIR, 'package.json'));
+const out = opt.json ? process.stderr : process.stdout;
+const say = (s = '') => out.write(`${s}\n`);
+
+// The demo data (src/app/demo-seed.ts): the manual's caller AP_01, its passphrase and registered return URL
+const DEMO = {
+  ente: '00429440068',
+  paymentType: 'BIBL',
+  codiceChiamante: 'AP_01',
+  passphrase: '1www%$se1ver£$APP',
+  returnUrl: 'https://applicativoChiamanteApp2.prova.it/biblioweb',
+  codiceFiscale: 'TSTPNI70D01L219V',
+};
+const CREATE_PATH = `/epayapi/api/v1/organizations/${DEMO.ente}/paymenttypes/${DEMO.paymentType}/debtpositions`;
+const AUTHORIZATION = `Basic ${Buffer.from(`${DEMO.codiceChiamante}:${DEMO.passphrase}`, 'utf8').toString('base64')}`;
+const LANDING_PATH = '/epayweb/accessoLibero/pagaConIuv/accessoChiamanteEsterno';
+const SUMMARY_PATH = '/sportello/pagamento';
+
+/** Base64(SHA-256(UTF-8(passphrase + sep + codiceChiamante + identificativoPagamento + iuv + returnUrl + sep))), seed 000 §2.1. */
+function digest(identificativoPagamento, iuv) {
+  return createHash('sha256').update(`${DEMO.passphrase}${SEP}${DEMO.codiceChiamante}${identificativoPagamento}${iuv}${DEMO.returnUrl}${SEP}`, 'utf8').digest('base64');
+}
+
+/** The form a gestionale's page posts (what the citizen's browser sends). */
+function landingBody(identificativoPagamento, iuv) {
+  return new URLSearchParams({ codiceChiamante: DEMO.codiceChiamante, digest: digest(identificativoPagamento, iuv), iuv, codiceFiscale: DEMO.codiceFiscale, identificativoPagamento }).toString();
+}
+
+/** The landing counts only as an accepted redirect to the summary, with the session cookie. */
+function checkLanding(r) {
+  if (r.status !== 303) {
+    const reason = /data-reason="([^"]+)"/.exec(r.text)?.[1];
+    return `HTTP ${r.status}${reason ? ` refusal ${reason}` : ''}`;
+  }
+  const location = /\r\nlocation:\s*([^\r]*)/i.exec(r.head)?.[1];
+  if (location !== SUMMARY_PATH) return `redirect to ${location ?? '(none)'}`;
+  if (/id="refusal"/.test(r.text)) return 'refusal page';
+  const cookie = /\r\nset-cookie:\s*(cassa_sportello=[^;\r]+)/i.exec(r.head)?.[1];
+  if (!cookie) return 'no session cookie';
+  return { cookie };
+}
+
+/** The summary counts only as the personal-data page of that position. */
+function checkSummary(r, iuv) {
+  if (r.status !== 200) return `summary HTTP ${r.status}`;
+  if (r.text.includes('id="refusal"') || r.text.includes('id="error"')) return 'summary: refusal or error page';
+  if (!r.text.includes(`data-iuv="${iuv}"`)) return "summary without the position's IUV";
+  if (!r.text.includes('id="form-personal-data"')) return 'summary without the personal-data form';
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const round = (x, d = 1) => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : null);
+
+async function freePort() {
+  return new Promise((res, rej) => {
+    const s = net.createServer();
+    s.unref();
+    s.on('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+function withDatabase(url, database) {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Raw keep-alive client (as in create-positions.mjs): one request at a time per connection,
+// responses framed by Content-Length; anything else is an error, not a guess.
+
+class RawConnection {
+  constructor(port) {
+    this.port = port;
+    this.socket = null;
+    this.pending = null;
+    this.buf = Buffer.alloc(0);
+  }
+
+  connect() {
+    return new Promise((res, rej) => {
+      const s = net.connect({ host: '127.0.0.1', port: this.port, noDelay: true });
+      s.once('connect', () => {
+        s.removeListener('error', rej);
+        s.on('error', (e) => this.failPending(e));
+        s.on('close', () => {
+          this.socket = null;
+          this.failPending(new Error('connection closed by the server'));
+        });
+        s.on('data', (d) => this.onData(d));
+        this.socket = s;
+        res();
+      });
+      s.once('error', rej);
+    });
+  }
+
+  failPending(err) {
+    const p = this.pending;
+    this.pending = null;
+    this.buf = Buffer.alloc(0);
+    if (p) p.rej(err);
+  }
+
+  onData(d) {
+    this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
+    const p = this.pending;
+    if (!p) return;
+    const headEnd = this.buf.indexOf('\r\n\r\n');
+    if (headEnd < 0) return;
+    const head = this.buf.toString('latin1', 0, headEnd);
+    const m = /^HTTP\/1\.[01] (\d{3})/.exec(head);
+    const cl = /\r\ncontent-length:\s*(\d+)/i.exec(head);
+    if (!m || !cl) {
+      this.socket?.destroy();
+      return this.failPending(new Error(`unsupported response framing: ${head.split('\r\n')[0]}`));
+    }
+    const total = headEnd + 4 + Number(cl[1]);
+    if (this.buf.length < total) return;
+    const text = this.buf.toString('utf8', headEnd + 4, total);
+    this.buf = this.buf.subarray(total);
+    this.pending = null;
+    if (/\r\nconnection:\s*close/i.test(head)) this.socket?.end();
+    p.res({ status: Number(m[1]), head, text });
+  }
+
+  async request(method, path, headers, body = '') {
+    if (!this.socket) await this.connect();
+    const msg = `${method} ${path} HTTP/1.1\r\nhost: 127.0.0.1:${this.port}\r\n${headers}${method === 'POST' ? `content-length: ${Buffer.byteLength(body)}\r\n` : ''}\r\n${body}`;
+    return new Promise((res, rej) => {
+      this.pending = { res, rej };
+      this.socket.write(msg);
+    });
+  }
+
+  close() {
+    this.socket?.destroy();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One phase: `clients` closed loops until the deadline. Every iteration uses a fresh
+// identificativoPagamento (a value seen before is refused, by design).
+
+let idSeq = 0;
+const RUN = `B${Date.now().toString(36)}`;
+
+function stats(latencies, elapsed) {
+  latencies.sort((a, b) => a - b);
+  return {
+    ok: latencies.length,
+    reqPerSecond: round(latencies.length / elapsed),
+    latencyMs: { p50: round(percentile(latencies, 50), 2), p90: round(percentile(latencies, 90), 2), p99: round(percentile(latencies, 99), 2), max: round(latencies.at(-1) ?? NaN, 2) },
+  };
+}
+
+async function runPhase({ port, seconds, iuvs }) {
+  const conns = Array.from({ length: CLIENTS }, () => new RawConnection(port));
+  const landing = [];
+  const summary = [];
+  const errors = new Map();
+  const problem = (p) => errors.set(p, (errors.get(p) ?? 0) + 1);
+  let next = 0;
+  const formHeaders = 'content-type: application/x-www-form-urlencoded\r\n';
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  await Promise.all(
+    conns.map(async (c) => {
+      while (performance.now() < deadline) {
+        const iuv = iuvs[next++ % iuvs.length];
+        const id = `${RUN}_${++idSeq}`;
+        try {
+          const t0 = performance.now();
+          const r = await c.request('POST', LANDING_PATH, formHeaders, landingBody(id, iuv));
+          const t1 = performance.now();
+          const landed = checkLanding(r);
+          if (typeof landed === 'string') {
+            problem(landed);
+            continue;
+          }
+          landing.push(t1 - t0);
+          if (!SUMMARY) continue;
+          const s = await c.request('GET', SUMMARY_PATH, `cookie: ${landed.cookie}\r\n`);
+          const t2 = performance.now();
+          const bad = checkSummary(s, iuv);
+          if (bad) problem(bad);
+          else summary.push(t2 - t1);
+        } catch (e) {
+          problem(`transport: ${e.message}`);
+        }
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  for (const c of conns) c.close();
+  return {
+    seconds: round(elapsed, 2),
+    errors: [...errors.values()].reduce((a, b) => a + b, 0),
+    errorKinds: Object.fromEntries(errors),
+    landing: stats(landing, elapsed),
+    ...(SUMMARY ? { summary: stats(summary, elapsed) } : {}),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child process, REST, PostgreSQL
+
+function startCassa(port, databaseUrl, dataDir) {
+  const env = { ...process.env };
+  delete env.CASSA_PUBLIC_URL;
+  Object.assign(env, { PORT: String(port), HOST: '127.0.0.1', CASSA_DATA_DIR: dataDir, CASSA_LOG_LEVEL: opt['log-level'], CASSA_ENV: 'development', DATABASE_URL: databaseUrl, CASSA_PORTAL_RATE_LIMIT: '0' }, EXTRA_ENV);
+  const child = spawn(process.execPath, [...opt['node-arg'], join(CASSA_DIR, 'bin', 'cassa.js'), 'demo'], { cwd: CASSA_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const keep = (d) => {
+    log += d.toString();
+    if (log.length > 64_000) log = log.slice(-32_000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = new Promise((res) => child.once('exit', (code, signal) => res({ code, signal })));
+  return { child, exited, log: () => log };
+}
+
+async function waitReady(port, server, timeoutMs = 120_000) {
+  const until = Date.now() + timeoutMs;
+  let exited = null;
+  server.exited.then((e) => (exited = e));
+  while (Date.now() < until) {
+    if (exited) throw new Error(`Cassa exited before being ready (${JSON.stringify(exited)}):\n${server.log()}`);
+    const ready = await new Promise((res) => {
+      const req = http.get({ host: '127.0.0.1', port, path: '/health/ready', agent: false, timeout: 2000 }, (r) => {
+        r.resume();
+        r.on('end', () => res(r.statusCode === 200));
+      });
+      req.on('error', () => res(false));
+      req.on('timeout', () => {
+        req.destroy();
+        res(false);
+      });
+    });
+    if (ready) return;
+    await sleep(200);
+  }
+  throw new Error(`Cassa was not ready after ${timeoutMs / 1000}s:\n${server.log()}`);
+}
+
+async function stopChild(server, timeoutMs = 30_000) {
+  if (server.child.exitCode !== null || server.child.signalCode !== null) return server.exited;
+  server.child.kill('SIGTERM');
+  const timer = setTimeout(() => server.child.kill('SIGKILL'), timeoutMs);
+  const r = await server.exited;
+  clearTimeout(timer);
+  return r;
+}
+
+function post(port, path, headers, body) {
+  return new Promise((res, rej) => {
+    const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', agent: false, headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (r) => {
+      let text = '';
+      r.setEncoding('utf8');
+      r.on('data', (c) => (text += c));
+      r.on('end', () => res({ status: r.statusCode, text }));
+      r.on('error', rej);
+    });
+    req.on('error', rej);
+    req.end(body);
+  });
+}
+
+/** Payable positions of the demo debtor through the REST API (a few at a time). */
+async function createPositions(port, n) {
+  const iuvs = [];
+  let i = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (i < n) {
+        const k = i++;
+        const body = JSON.stringify({ causale: `Biblioteca - copie ${k}`, importo: 12.5, codiceFiscalePartitaIVAPagatore: DEMO.codiceFiscale, nome: 'Pino', cognome: 'Test', email: 'pino.test@example.org', identificativoPagamento: `BENCH-PORTAL-${k}` });
+        const r = await post(port, CREATE_PATH, { authorization: AUTHORIZATION, 'content-type': 'application/json' }, body);
+        if (r.status !== 201) throw new Error(`creating position ${k}: HTTP ${r.status} ${r.text.slice(0, 300)}`);
+        iuvs.push(JSON.parse(r.text).iuv);
+      }
+    }),
+  );
+  return iuvs;
+}
+
+async function pgAdmin(fn) {
+  const pg = require('pg');
+  const c = new (pg.default ?? pg).Client({ connectionString: opt['pg-url'], application_name: 'cassa-bench' });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+function checkBuild() {
+  const entry = join(CASSA_DIR, 'dist', 'cli', 'main.js');
+  if (!existsSync(join(CASSA_DIR, 'bin', 'cassa.js'))) fail(`${CASSA_DIR} is not a Cassa checkout (no bin/cassa.js)`);
+  if (!existsSync(entry)) fail(`no build in ${CASSA_DIR}: run \`npm run build\` (or pass --build)`);
+  if (!existsSync(join(CASSA_DIR, 'dist', 'http', 'portal', 'routes.js'))) fail('this build has no Sportello (dist/http/portal/routes.js): run `npm run build` (or pass --build)');
+  const built = statSync(entry).mtimeMs;
+  const newer = [];
+  const walk = (d) => {
+    for (const f of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, f.name);
+      if (f.isDirectory()) walk(p);
+      else if (f.name.endsWith('.ts') && statSync(p).mtimeMs > built) newer.push(p.slice(CASSA_DIR.length + 1));
+    }
+  };
+  walk(join(CASSA_DIR, 'src'));
+  if (newer.length) say(`warning: the build may be stale, newer sources: ${newer.slice(0, 5).join(', ')}${newer.length > 5 ? ', ...' : ''} (use --build)`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+
+function line(label, s) {
+  return `${label.padEnd(8)} ${String(s.reqPerSecond).padStart(8)} req/s  p50 ${s.latencyMs.p50} ms  p90 ${s.latencyMs.p90} ms  p99 ${s.latencyMs.p99} ms  max ${s.latencyMs.max} ms`;
+}
+
+async function main() {
+  if (opt.build) {
+    say(`building ${CASSA_DIR}...`);
+    const r = await new Promise((res) => spawn('npm', ['run', 'build'], { cwd: CASSA_DIR, stdio: ['ignore', 'inherit', 'inherit'] }).on('exit', res));
+    if (r !== 0) fail('the build failed');
+  }
+  checkBuild();
+  const environment = { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', date: new Date().toISOString() };
+  say(`Cassa Sportello landing benchmark — Node ${environment.node}, ${environment.cpus} CPUs (${environment.cpuModel})`);
+  say(`${CLIENTS} clients, ${WARMUP}s warm-up + ${SECONDS}s measured; ${SUMMARY ? 'landing POST then summary GET' : 'landing POST only'}; digest separator ${SEP}; PostgreSQL database ${opt['pg-db']}`);
+
+  await pgAdmin(async (c) => {
+    await c.query(`drop database if exists ${opt['pg-db']} with (force)`);
+    await c.query(`create database ${opt['pg-db']}`);
+  });
+  const dataDir = mkdtempSync(join(tmpdir(), 'cassa-bench-portal-'));
+  const port = await freePort();
+  const cassa = startCassa(port, withDatabase(opt['pg-url'], opt['pg-db']), dataDir);
+  let result = null;
+  let failure = null;
+  try {
+    await waitReady(port, cassa);
+    const t0 = performance.now();
+    const iuvs = await createPositions(port, POSITIONS);
+    say(`cassa: pid ${cassa.child.pid}, http://127.0.0.1:${port}; ${iuvs.length} payable positions created in ${round((performance.now() - t0) / 1000, 1)}s`);
+    // one landing first, so that a misconfiguration shows as itself and not as N errors
+    const probe = new RawConnection(port);
+    const first = await probe.request('POST', LANDING_PATH, 'content-type: application/x-www-form-urlencoded\r\n', landingBody(`${RUN}_probe`, iuvs[0]));
+    probe.close();
+    const checked = checkLanding(first);
+    if (typeof checked === 'string') throw new Error(`the landing is not accepted (${checked}):\n${first.head}\n${first.text.slice(0, 1500)}`);
+    if (WARMUP > 0) await runPhase({ port, seconds: WARMUP, iuvs });
+    result = await runPhase({ port, seconds: SECONDS, iuvs });
+    say(line('landing', result.landing));
+    if (result.summary) say(line('summary', result.summary));
+    say(`errors ${result.errors}${result.errors ? ` ${JSON.stringify(result.errorKinds)}` : ''}`);
+  } catch (e) {
+    failure = e;
+  } finally {
+    const stopped = await stopChild(cassa);
+    if (stopped.code !== 0 && !failure) failure = new Error(`Cassa did not stop cleanly: ${JSON.stringify(stopped)}\n${cassa.log().slice(-2000)}`);
+    rmSync(dataDir, { recursive: true, force: true });
+    if (!opt.keep) await pgAdmin((c) => c.query(`drop database if exists ${opt['pg-db']} with (force)`)).catch(() => undefined);
+  }
+  if (failure) {
+    process.stderr.write(`bench: ${failure.stack ?? failure}\n`);
+    process.exit(1);
+  }
+  const met = result.landing.latencyMs.p99 < TARGET_P99;
+  say(`\nlanding p99 ${result.landing.latencyMs.p99} ms: target p99 < ${TARGET_P99} ms ${met ? 'met' : 'NOT met'}`);
+  say(`latencies in ms, measured by the client (same machine, ${environment.cpus} CPUs shared by Cassa, PostgreSQL and the client)`);
+  if (opt.json) process.stdout.write(`${JSON.stringify({ environment, options: { clients: CLIENTS, seconds: SECONDS, warmup: WARMUP, positions: POSITIONS, summary: SUMMARY, separator: SEP, targetP99Ms: TARGET_P99 }, result: { ...result, meetsTarget: met } }, null, 2)}\n`);
+  process.exit(result.errors > 0 || (opt['enforce-target'] && !met) ? 1 : 0);
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench: ${e?.stack ?? e}\n`);
+  process.exit(3);
+});
