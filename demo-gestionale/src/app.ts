@@ -47,8 +47,6 @@ export async function buildDemoGestionale(config: GestionaleConfig, opts: { logg
   const inbox = new Inbox();
   const liste = new ListeClient(config);
   const soapService = new EPaywso2Enti(store, payments, inbox, opts.clock);
-  const cassaOrigin = new URL(config.cassaUrl).origin;
-
   await app.register(fastifyFormbody);
   await app.register(fastifyCookie);
   await app.register(fastifyStatic, { root: bootstrapItaliaDist(), prefix: '/static/bootstrap-italia/', maxAge: 3_600_000 });
@@ -57,11 +55,13 @@ export async function buildDemoGestionale(config: GestionaleConfig, opts: { logg
     reply.header('x-content-type-options', 'nosniff');
     // the return URL carries the digest: never leak it (or the attempt id) to another site
     reply.header('referrer-policy', 'no-referrer');
+    // No form-action directive: the form to the Sportello is followed by redirects (to pagoPA
+    // Checkout, when the Sportello skips its personal-data page), and browsers apply form-action to them.
     if (!req.url.startsWith('/static/')) {
       reply.header('cache-control', 'no-store');
       reply.header(
         'content-security-policy',
-        `default-src 'self'; img-src 'self' data:; style-src 'self'; font-src 'self' data:; script-src 'none'; form-action 'self' ${cassaOrigin}; frame-ancestors 'none'; base-uri 'none'`,
+        `default-src 'self'; img-src 'self' data:; style-src 'self'; font-src 'self' data:; script-src 'none'; frame-ancestors 'none'; base-uri 'none'`,
       );
     }
   });
