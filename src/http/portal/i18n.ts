@@ -13,9 +13,23 @@ const resources = Object.fromEntries(
 const i18n = i18next.createInstance();
 void i18n.init({ resources, lng: 'it', fallbackLng: 'it', supportedLngs: [...LANGUAGES], ns: ['portal'], defaultNS: 'portal', initAsync: false, interpolation: { escapeValue: false }, showSupportNotice: false } as Parameters<typeof i18n.init>[0]);
 
+const fixed = Object.fromEntries(LANGUAGES.map((lng) => [lng, i18n.getFixedT(lng)])) as Record<Lang, TFunction>;
+// A page asks for a few dozen strings; those without interpolation are the same every time.
+const plain = Object.fromEntries(LANGUAGES.map((lng) => [lng, new Map<string, string>()])) as Record<Lang, Map<string, string>>;
+
 /** Strings of the portal in a language (Italian by default); values are escaped by the templates. */
 export function translator(lang: Lang): TFunction {
-  return i18n.getFixedT(lang);
+  const t = fixed[lang];
+  const memo = plain[lang];
+  return ((key: string | string[], ...rest: unknown[]) => {
+    if (rest.length > 0 || typeof key !== 'string') return (t as unknown as (...a: unknown[]) => unknown)(key, ...rest);
+    let v = memo.get(key);
+    if (v === undefined) {
+      v = String(t(key));
+      memo.set(key, v);
+    }
+    return v;
+  }) as unknown as TFunction;
 }
 
 export function isLang(v: unknown): v is Lang {

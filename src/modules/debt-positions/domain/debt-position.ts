@@ -335,7 +335,9 @@ function canonicalJson(v: unknown): string {
   return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
 }
 
+const EUROS = new Intl.NumberFormat('it-IT', { maximumFractionDigits: 0, useGrouping: true });
+
 export function formatCents(cents: number): string {
-  const euros = Math.floor(cents / 100).toLocaleString('it-IT');
+  const euros = EUROS.format(Math.floor(cents / 100));
   return `${euros},${String(cents % 100).padStart(2, '0')} €`;
 }

@@ -88,7 +88,7 @@ export class PortalService {
     const read = readLandingForm(body);
     if (!read.ok) throw new PortalRefusal('REQUEST_INVALID', `Errore sul campo ${read.field}: campo mancante o non valido`);
     const f = read.form;
-    const caller = await this.repo.caller(f.codiceChiamante);
+    const caller = await this.repo.callerForLanding(f.codiceChiamante, f.identificativoPagamento);
     const usable = caller && caller.returnUrl && isApplicationUsable({ active: caller.active, validFrom: caller.validFrom, validTo: caller.validTo }, this.today());
     if (!caller || !usable || !caller.returnUrl) {
       throw new PortalRefusal('CALLER_UNKNOWN', `Chiamante esterno con codice ${f.codiceChiamante} non riconosciuto: Chiamante esterno non riconosciuto, non attivo o passphrase errata`, { caller: f.codiceChiamante });
@@ -99,7 +99,7 @@ export class PortalService {
     if (!IDENTIFICATIVO_PAGAMENTO.test(f.identificativoPagamento)) {
       throw new PortalRefusal('PAYMENT_ID_INVALID', 'Errore sul campo identificativoPagamento: da 1 a 50 caratteri tra lettere, cifre, _ e -', ctx);
     }
-    if (await this.repo.paymentIdUsed(caller.id, f.identificativoPagamento)) {
+    if (caller.paymentIdUsed) {
       throw new PortalRefusal('PAYMENT_ID_REUSED', `Errore sul campo identificativoPagamento, con valore ${f.identificativoPagamento}. Messaggio = identificativo già presente in archivio`, ctx);
     }
     const candidates = (await this.repo.positionsForLanding(f.iuv, caller.id)).filter((p) => p.debtorFiscalCode.toUpperCase() === f.codiceFiscale);
@@ -112,7 +112,7 @@ export class PortalService {
       throw new PortalRefusal(unpayable, `Errore sul campo iuv, con valore ${f.iuv}. Messaggio = Codice Iuv riferito a pagamento effettuato, annullato o in attesa di ricevuta oppure non più valido perché scaduto (${unpayable})`, where);
     }
     const id = newId();
-    const opened = await this.repo.openGestionaleSession({
+    const session = await this.repo.openGestionaleSession({
       id,
       applicationId: caller.id,
       identificativoPagamento: f.identificativoPagamento,
@@ -123,8 +123,7 @@ export class PortalService {
       returnKey: newId(),
       expiresAt: this.expiry(),
     });
-    if (!opened) throw new PortalRefusal('PAYMENT_ID_REUSED', `Errore sul campo identificativoPagamento, con valore ${f.identificativoPagamento}. Messaggio = identificativo già presente in archivio`, where);
-    const session = (await this.repo.session(id))!;
+    if (!session) throw new PortalRefusal('PAYMENT_ID_REUSED', `Errore sul campo identificativoPagamento, con valore ${f.identificativoPagamento}. Messaggio = identificativo già presente in archivio`, where);
     const parts = partsOf(caller);
     if (!skipsPersonalData(parts)) return { session, parts };
     const location = await this.startCheckout(session, [position], position.debtorEmail ?? undefined, false, opts);

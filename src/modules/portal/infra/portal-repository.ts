@@ -56,6 +56,16 @@ const LOAD_CALLER = namedStatement(
      from application where codice_chiamante = $1`,
 );
 
+/** The caller of a landing, and whether its identificativoPagamento was already used: one round trip. */
+const LOAD_CALLER_FOR_LANDING = namedStatement(
+  'portal_load_caller_for_landing',
+  `select a.id::int as id, a.codice_chiamante as "codiceChiamante", a.descrizione, a.passphrase_enc as "passphraseEnc", a.return_url as "returnUrl",
+          a.active, a.valid_from::text as "validFrom", a.valid_to::text as "validTo", a.page_email as "pageEmail", a.page_privacy as "pagePrivacy",
+          a.page_captcha as "pageCaptcha", a.digest_separator as "digestSeparator", a.return_digest_mode as "returnDigestMode",
+          exists (select 1 from portal_payment_id pp where pp.application_id = a.id and pp.identificativo_pagamento = $2) as "paymentIdUsed"
+     from application a where a.codice_chiamante = $1`,
+);
+
 const LOAD_CALLER_BY_ID = namedStatement(
   'portal_load_caller_by_id',
   `select id::int as id, codice_chiamante as "codiceChiamante", descrizione, passphrase_enc as "passphraseEnc", return_url as "returnUrl",
@@ -103,11 +113,6 @@ const FIND_BY_IDS = namedStatement(
     where p.id = any($1::bigint[])`,
 );
 
-const PAYMENT_ID_USED = namedStatement(
-  'portal_payment_id_used',
-  'select 1 as used from portal_payment_id where application_id = $1 and identificativo_pagamento = $2',
-);
-
 const SESSION_COLUMNS = `id, kind, application_id::int as "applicationId", identificativo_pagamento as "identificativoPagamento",
   caller_digest as "callerDigest", digest_separator as "digestSeparator", positions, pending, email, privacy_consent as "privacyConsent",
   return_key as "returnKey", id_cart as "idCart", outcome, concluded_at as "concludedAt", created_at as "createdAt", expires_at as "expiresAt"`;
@@ -122,7 +127,7 @@ const OPEN_GESTIONALE_SESSION = namedStatement(
    )
    insert into portal_session (id, kind, application_id, identificativo_pagamento, caller_digest, digest_separator, positions, email, return_key, expires_at)
    select pid.session_id, 'gestionale', $2, $3, $4, $5, $6::jsonb, $7, $8, $9 from pid
-   returning id`,
+   returning ${SESSION_COLUMNS}`,
 );
 
 const OPEN_MANUAL_SESSION = namedStatement(
@@ -170,11 +175,20 @@ function toPosition(r: PortalPosition & { validFrom: string | null; validTo: str
   return { ...r, validFrom: r.validFrom ?? undefined, validTo: r.validTo ?? undefined, dueDate: r.dueDate ?? undefined, paymentReferences: r.paymentReferences ?? [] };
 }
 
+function toSession(row: SessionRow): PortalSession {
+  return { ...row, digestSeparator: (row.digestSeparator as Separator | null) ?? null, outcome: (row.outcome as Outcome | null) ?? null };
+}
+
 export class PortalRepository {
   constructor(private readonly db: Database) {}
 
   async caller(codiceChiamante: string): Promise<CallerRow | undefined> {
     const [row] = await this.db.run<CallerRow>(LOAD_CALLER, [codiceChiamante]);
+    return row;
+  }
+
+  async callerForLanding(codiceChiamante: string, identificativoPagamento: string): Promise<(CallerRow & { paymentIdUsed: boolean }) | undefined> {
+    const [row] = await this.db.run<CallerRow & { paymentIdUsed: boolean }>(LOAD_CALLER_FOR_LANDING, [codiceChiamante, identificativoPagamento]);
     return row;
   }
 
@@ -199,11 +213,7 @@ export class PortalRepository {
     return ids.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
   }
 
-  async paymentIdUsed(applicationId: number, identificativoPagamento: string): Promise<boolean> {
-    return (await this.db.run(PAYMENT_ID_USED, [applicationId, identificativoPagamento])).length > 0;
-  }
-
-  /** Records the identificativoPagamento and opens the session; false when the identificativo was taken meanwhile. */
+  /** Records the identificativoPagamento and opens the session; undefined when the identificativo was taken meanwhile. */
   async openGestionaleSession(s: {
     id: string;
     applicationId: number;
@@ -214,11 +224,11 @@ export class PortalRepository {
     email: string | null;
     returnKey: string;
     expiresAt: Date;
-  }): Promise<boolean> {
-    const rows = await this.db.run(OPEN_GESTIONALE_SESSION, [
+  }): Promise<PortalSession | undefined> {
+    const [row] = await this.db.run<SessionRow>(OPEN_GESTIONALE_SESSION, [
       s.id, s.applicationId, s.identificativoPagamento, s.callerDigest, s.digestSeparator, JSON.stringify(s.positions), s.email, s.returnKey, s.expiresAt,
     ]);
-    return rows.length > 0;
+    return row && toSession(row);
   }
 
   async openManualSession(id: string, returnKey: string, expiresAt: Date): Promise<void> {
@@ -227,8 +237,7 @@ export class PortalRepository {
 
   async session(id: string): Promise<PortalSession | undefined> {
     const [row] = await this.db.run<SessionRow>(LOAD_SESSION, [id]);
-    if (!row) return undefined;
-    return { ...row, digestSeparator: (row.digestSeparator as Separator | null) ?? null, outcome: (row.outcome as Outcome | null) ?? null };
+    return row && toSession(row);
   }
 
   async saveCart(id: string, positions: CartItem[], pending: CartItem | null, expiresAt: Date): Promise<void> {
