@@ -188,8 +188,12 @@ export function answeredDueDate(p: Pick<PayablePosition, 'dueDate' | 'validTo'>)
   return p.dueDate ?? p.validTo ?? NO_DUE_DATE;
 }
 
+/**
+ * The option a verification answers. dueDate is always given (like the activation's): the node's
+ * checks on an OK verify want every tag but officeName (SANP "Fase di verifica").
+ */
 export function paymentOption(p: PayablePosition, pt: PaymentTypeAccounts): PaymentOption {
-  return { amountCents: p.amountCents, dueDate: p.dueDate ?? p.validTo ?? undefined, description: p.causale, allCCP: allTransfersPostal(pt) };
+  return { amountCents: p.amountCents, dueDate: p.dueDate ?? p.validTo ?? NO_DUE_DATE, description: p.causale, allCCP: allTransfersPostal(pt) };
 }
 
 const XSD_EMAIL = /^[a-zA-Z0-9_.+-]+@[a-zA-Z0-9-]+(\.[a-zA-Z0-9-]+)*$/;
