@@ -105,7 +105,8 @@ process.stdout.write(
   [
     `demo: Cassa on http://${host}:${cassaPort}, pagoPA simulator on http://${host}:${simPort}, demo gestionale on http://${host}:${gestPort} (Ctrl-C stops all)`,
     `demo: open the demo gestionale, log in as TSTPNI70D01L219V and press "Paga":  http://${host}:${gestPort}/`,
-    `demo: pay the demo notice at a PSP:  npm run simulator -- pay --fiscal-code 00429440068 --notice 001190280072147087`,
+    `demo: the Sportello (citizens' portal):  http://${host}:${cassaPort}/sportello/`,
+    `demo: pay the demo notice at a PSP:  npm run simulator -- pay --url http://${host}:${simPort} --fiscal-code 00429440068 --notice 001190280072147087`,
     '',
   ].join('\n'),
 );

@@ -14,7 +14,7 @@ Usage:
                                           send the node's stand-in probe through a running simulator
 
 Options of pay / probe:
-  --url URL           the running simulator (default $SIM_PUBLIC_URL or http://127.0.0.1:8090)
+  --url URL           the running simulator (default $SIM_PUBLIC_URL, else http://127.0.0.1:$SIM_PORT, port 8090 by default)
   --version 1|2       primitive version of this payment (pay only; default: the simulator's)
 `;
 
@@ -86,7 +86,7 @@ export async function run(argv: string[]): Promise<void> {
     process.stdout.write(HELP);
     return;
   }
-  const url = v.url ?? process.env.SIM_PUBLIC_URL ?? 'http://127.0.0.1:8090';
+  const url = v.url ?? process.env.SIM_PUBLIC_URL ?? `http://127.0.0.1:${process.env.SIM_PORT || 8090}`;
   try {
     switch (cmd) {
       case 'serve':
