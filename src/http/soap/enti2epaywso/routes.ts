@@ -6,7 +6,7 @@ import { EPAYWSO_COMMON_NS } from '../../../modules/gestionali/domain/lists.js';
 import { PIEMONTEPAY_SPECS } from '../../../modules/gestionali/infra/piemontepay-schemas.js';
 import { projectPath } from '../../../shared/paths.js';
 import { parseBasicAuth } from '../../basic-auth.js';
-import { SOAP11_NS, soapFault } from '../soap-envelope.js';
+import { decodeXmlBytes, SOAP11_NS, soapFault } from '../soap-envelope.js';
 import { xmlEscape } from '../xml-text.js';
 
 const XML = 'text/xml; charset=utf-8';
@@ -46,7 +46,15 @@ export async function enti2EPaywsoRoutes(app: FastifyInstance, { container }: { 
   const bodyLimit = Math.max(container.config.bodyLimit, container.config.lists.maxPositions * 8192 + 65536);
 
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (_req, body, done) => done(null, body));
+  // bytes decoded per the XML declaration (ISO-8859-1 lists are common), whatever the Content-Type (or none)
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => {
+    try {
+      done(null, decodeXmlBytes(body as Buffer));
+    } catch {
+      // an unsupported encoding: read as UTF-8, the XSD validation then answers what it makes of it
+      done(null, (body as Buffer).toString('utf8'));
+    }
+  });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const tooLarge = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE';

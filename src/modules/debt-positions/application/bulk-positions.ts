@@ -1,6 +1,7 @@
 import type { Executor } from '../../../db/database.js';
 import {
   assertDebtorChangeAllowed,
+  assertFineChangeAllowed,
   assertModifiable,
   contentHash,
   DEFAULT_FIELD_NAMES,
@@ -131,6 +132,7 @@ export class BulkPositions {
     assertModifiable(effectiveStatus(p, today));
     const draft = mergePatch(p, patch);
     if (!sameDebtorIdentity(p.debtor, draft.debtor)) assertDebtorChangeAllowed(p);
+    assertFineChangeAllowed(p, patch, draft, names);
     validateDraft(draft, names);
     const status = initialStatus(draft, today, names);
     return { draft, status, reason: 'aggiornamento', cancellationReason: undefined as string | undefined };

@@ -3,6 +3,7 @@ import type { SecretBox } from '../../../shared/secret-box.js';
 import { isApplicationUsable, type Scope } from '../../applications/domain/applications.js';
 import {
   assertDebtorChangeAllowed,
+  assertFineChangeAllowed,
   assertModifiable,
   contentHash,
   DEFAULT_FIELD_NAMES,
@@ -203,6 +204,7 @@ export class DebtPositionsService {
       assertModifiable(current);
       const draft = mergePatch(p, patch);
       if (!sameDebtorIdentity(p.debtor, draft.debtor)) assertDebtorChangeAllowed(p);
+      assertFineChangeAllowed(p, patch, draft, names);
       validateDraft(draft, names);
       const next = initialStatus(draft, today, names);
       const change = next !== p.status ? { from: p.status, to: next, actor: `application:${ctx.codiceChiamante}`, reason: 'aggiornamento' } : null;

@@ -296,8 +296,33 @@ export function assertDebtorChangeAllowed(current: Pick<DebtPositionDraft, 'debt
   }
 }
 
+/**
+ * Fines with advance notice, on a change of a stored position: `RiferimentiPagamento` only while it is ANONIMO
+ * (194), and an ANONIMO zero-amount fine becomes payable only with its debtor and its amount together (an amount
+ * alone would make it payable while still ANONIMO, and its debtor could then never be set: 196).
+ */
+export function assertFineChangeAllowed(
+  current: Pick<DebtPositionDraft, 'debtor' | 'amountCents'>,
+  patch: { paymentReferences?: readonly PaymentReference[] | undefined },
+  next: Pick<DebtPositionDraft, 'debtor' | 'amountCents'>,
+  names: DraftFieldNames = DEFAULT_FIELD_NAMES,
+): void {
+  if (patch.paymentReferences !== undefined && !isAnonymous(current.debtor)) {
+    throw positionError('REFERENCES_NOT_ALLOWED', `Il campo ${names.references} è ammesso solo per le posizioni con soggetto pagatore ANONIMO (modello Multe)`, names.references);
+  }
+  if (isAnonymous(current.debtor) && current.amountCents === 0 && next.amountCents > 0 && isAnonymous(next.debtor)) {
+    throw positionError(
+      'INVALID_FIELD',
+      `Il campo ${names.debtorFiscalCode} è obbligatorio per attivare una posizione del modello Multe: soggetto pagatore e ${names.amount} vanno indicati insieme`,
+      names.debtorFiscalCode,
+    );
+  }
+}
+
+/** The same debtor: fiscal code, type and names compared without regard to case or surrounding blanks (Pino = PINO). */
 export function sameDebtorIdentity(a: Debtor, b: Debtor): boolean {
-  return a.fiscalCode === b.fiscalCode && a.type === b.type && (a.name ?? '') === (b.name ?? '') && (a.surname ?? '') === (b.surname ?? '') && (a.company ?? '') === (b.company ?? '');
+  const eq = (x: string | null | undefined, y: string | null | undefined) => (x ?? '').trim().toUpperCase() === (y ?? '').trim().toUpperCase();
+  return eq(a.fiscalCode, b.fiscalCode) && a.type === b.type && eq(a.name, b.name) && eq(a.surname, b.surname) && eq(a.company, b.company);
 }
 
 /** Payable right now through pagoPA: an ANONIMO zero-amount fine waits for its MODIFICA first. */

@@ -18,6 +18,7 @@ import {
   type DeliveryRow,
 } from '../infra/deliveries-repository.js';
 import { callEPaywso2Enti, type SoapCallOutcome } from '../infra/deliveries-http.js';
+import { PiemontePaySchema } from '../infra/piemontepay-schemas.js';
 
 export type { DeliveryOperation } from '../domain/deliveries.js';
 
@@ -45,12 +46,30 @@ export interface OutboundMessage {
  * idMessaggio) twice stores it once. Returns nothing; the worker sends within about a second.
  */
 export async function enqueueDelivery(tx: Executor, m: OutboundMessage): Promise<void> {
+  assertValidBody(m);
   await insertOutboundMessages(tx, [m]);
 }
 
 /** The same for many messages in one statement (notifications batches). */
 export async function enqueueDeliveries(tx: Executor, ms: readonly OutboundMessage[]): Promise<void> {
+  for (const m of ms) assertValidBody(m);
   if (ms.length > 0) await insertOutboundMessages(tx, ms);
+}
+
+let outboundSchema: PiemontePaySchema | undefined;
+
+/**
+ * Safety net: every body is validated against EPaywso2EntiServiceTypes.xsd before it is stored. An invalid one is
+ * a defect of Cassa: it is refused loudly (DeliveryError INVALID_BODY, which fails the caller's transaction and is
+ * logged by it: a list is retried and then answered Result 100 without positions, notifications stay pending)
+ * rather than sent to the gestionale, which would refuse it at every retry.
+ */
+function assertValidBody(m: OutboundMessage): void {
+  outboundSchema ??= new PiemontePaySchema('EPaywso2EntiServiceTypes.xsd');
+  const errors = outboundSchema.checkElement(m.bodyXml);
+  if (errors.length > 0) {
+    throw new DeliveryError('INVALID_BODY', `${m.operation} ${m.idMessaggio} non valido secondo EPaywso2EntiServiceTypes.xsd: ${errors.slice(0, 3).join('; ')}`.slice(0, 1000), 'bodyXml');
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -127,7 +146,8 @@ export class DeliverySender {
   private claim(): Promise<ClaimedMessage[]> {
     const free = this.opts.concurrency - this.inflight;
     const leaseMs = this.opts.timeoutMs + 30_000;
-    return claimDueMessages(this.db, free, leaseMs, (url) => this.opts.perEndpoint - (this.active.get(url) ?? 0));
+    const saturated = [...this.active].filter(([, n]) => n >= this.opts.perEndpoint).map(([url]) => url);
+    return claimDueMessages(this.db, free, leaseMs, this.opts.perEndpoint, saturated, (url) => this.opts.perEndpoint - (this.active.get(url) ?? 0));
   }
 
   private dispatch(m: ClaimedMessage): Promise<void> {
@@ -168,6 +188,7 @@ export class DeliverySender {
     const policy = { baseMs: this.opts.retryBaseMs, capMs: this.opts.retryCapMs, failingAfter: this.opts.failingAfter };
     await recordAttempt(this.db, {
       messageId: m.id,
+      claimToken: m.claimToken,
       attempt: attempts,
       startedAt,
       durationMs: outcome.durationMs,

@@ -17,6 +17,7 @@ import {
   listResult,
   ListAckError,
   OUTCOME_OK,
+  outcomeCode,
   positionsToInsert,
   positionsToUpdate,
   readHeader,
@@ -82,6 +83,8 @@ export class ListsService {
 
   /** Receives InserisciListaDiCarico / AggiornaPosizioniDebitorie. Throws ListAckError only for unauthenticated callers. */
   async receive(call: ListCall): Promise<ListAck> {
+    // credentials first: an unauthenticated caller gets 401 whatever the body, and costs no XSD validation
+    await this.authenticate(call);
     this.schema ??= new PiemontePaySchema('Enti2EPaywsoServiceTypes.xsd');
     const check = this.schema.checkEnvelope(call.rawXml);
     const known = check.element !== undefined && check.namespace === ENTI2EPAYWSO_NS ? LIST_OPERATIONS[check.element] : undefined;
@@ -97,12 +100,16 @@ export class ListsService {
       if (e instanceof SoapEnvelopeError) return { ...ack, code: '101', message: e.message };
       throw e;
     }
-    const header = readHeader(body);
-    ack.enteFiscalCode = header.cfEnteCreditore;
-    ack.idMessaggio = header.idMessaggio;
     try {
+      const header = readHeader(body);
+      ack.enteFiscalCode = header.cfEnteCreditore;
+      ack.idMessaggio = header.idMessaggio;
       const ctx = await this.authorize(call, header.cfEnteCreditore, header.codiceVersamento);
       const positions = known.kind === 'INSERIMENTO' ? positionsToInsert(body) : positionsToUpdate(body);
+      // the XSD's String35/String50 allow blanks, which the outcome (required IdMessaggio / IdPosizioneDebitoria) could not echo
+      if (header.idMessaggio === '') throw ackError('BLANK_ID', 'Il campo Testata/IdMessaggio non può essere vuoto');
+      const blank = positions.findIndex((p) => idOf(p) === '');
+      if (blank >= 0) throw ackError('BLANK_ID', `Il campo IdPosizioneDebitoria della posizione ${blank + 1} non può essere vuoto`);
       if (positions.length > this.opts.maxPositions) {
         throw ackError('GENERIC', `La lista contiene ${positions.length} posizioni debitorie: al massimo ${this.opts.maxPositions} per lista`);
       }
@@ -135,7 +142,20 @@ export class ListsService {
       return { ...ack, ...ACK_OK, listId };
     } catch (e) {
       if (e instanceof ListAckError && e.errorName !== 'CALLER_NOT_AUTHENTICATED') return { ...ack, code: e.code, message: e.message.slice(0, 500) };
+      // a header the XSD accepts but Cassa cannot read: never an "Errore generico"
+      if (e instanceof DebtPositionError) return { ...ack, code: '101', message: e.message.slice(0, 500) };
       throw e;
+    }
+  }
+
+  /** Throws ListAckError CALLER_NOT_AUTHENTICATED unless codiceChiamante / passphrase name an active application. */
+  private async authenticate(call: ListCall): Promise<void> {
+    try {
+      await this.debtPositions.authorize({ codiceChiamante: call.codiceChiamante, passphrase: call.passphrase, enteCodiceFiscale: '', codiceVersamento: '', scope: 'CREAZIONE_IUV' });
+    } catch (e) {
+      if (e instanceof DebtPositionError && e.errorName === 'CALLER_NOT_AUTHENTICATED') throw ackError('CALLER_NOT_AUTHENTICATED', 'Credenziali del chiamante non valide o chiamante non attivo');
+      if (!(e instanceof DebtPositionError)) throw e;
+      // any other refusal (ente, codice versamento, scope) comes after the credentials were accepted
     }
   }
 
@@ -261,7 +281,7 @@ function attempt<T>(fn: () => T): T | DebtPositionError {
 }
 
 function itemOf(seq: number, id: string, tipo: ListChange['kind'] | null, r: BulkOutcome | DebtPositionError): repo.ItemRow {
-  if (r instanceof DebtPositionError) return { seq, idPosizioneDebitoria: id, tipoAggiornamento: tipo, positionId: null, iuv: null, noticeNumber: null, code: r.code, description: r.message };
+  if (r instanceof DebtPositionError) return { seq, idPosizioneDebitoria: id, tipoAggiornamento: tipo, positionId: null, iuv: null, noticeNumber: null, code: outcomeCode(r.code), description: r.message };
   if (r.ok) return { seq, idPosizioneDebitoria: id, tipoAggiornamento: tipo, positionId: r.positionId, iuv: r.iuv, noticeNumber: r.noticeNumber, code: OUTCOME_OK.code, description: OUTCOME_OK.description };
   return {
     seq,
@@ -270,7 +290,7 @@ function itemOf(seq: number, id: string, tipo: ListChange['kind'] | null, r: Bul
     positionId: r.positionId ?? null,
     iuv: r.iuv ?? null,
     noticeNumber: r.noticeNumber ?? null,
-    code: r.error.code,
+    code: outcomeCode(r.error.code),
     description: r.error.message,
   };
 }

@@ -117,6 +117,8 @@ export class NotificationsService {
         await markGrouped(tx, rows.map((r) => ({ id: r.notificationId, idMessaggio, rtIdMessaggio: null })));
         return rows.length;
       }
+      // nobody to tell yet: the payments stay pending (WAITING_FOR_ENDPOINT) and go when an endpoint appears
+      if (!(await hasRecipient(tx, g.paymentTypeId, 'TRASMETTI_NOTIFICHE_PAGAMENTO'))) return 0;
       const wantsRT = await hasRecipient(tx, g.paymentTypeId, 'TRASMETTI_RT');
       const rows = await takePendingPayments(tx, g.enteId, g.paymentTypeId, MAX_NOTIFICATIONS_PER_MESSAGE, wantsRT);
       if (rows.length === 0) return 0;

@@ -7,7 +7,6 @@
 import type { DraftPatch } from '../../debt-positions/application/debt-positions-service.js';
 import { ANONIMO, type Component, type DebtPositionDraft, type Debtor, type DraftFieldNames, type PaymentReference } from '../../debt-positions/domain/debt-position.js';
 import { positionError } from '../../debt-positions/domain/errors.js';
-import { decimalToCents } from '../../../shared/money.js';
 import { DomainError, type ErrorKind } from '../../../shared/domain-error.js';
 
 export const ENTI2EPAYWSO_NS = 'http://www.csi.it/epay/epaywso/enti2epaywso/types';
@@ -32,6 +31,7 @@ const ackCatalog = {
   OK: { code: '000', kind: 'invalid' },
   GENERIC: { code: '100', kind: 'invalid' },
   XSD: { code: '101', kind: 'invalid' },
+  BLANK_ID: { code: '101', kind: 'invalid' },
   ENTE_UNKNOWN: { code: '102', kind: 'not-found' },
   PAYMENT_TYPE_UNKNOWN: { code: '103', kind: 'not-found' },
   NOT_AUTHORISED: { code: '104', kind: 'forbidden' },
@@ -74,6 +74,15 @@ export function listResult(ok: number, ko: number): { code: string; message: str
 
 export const OUTCOME_OK = { code: '000', description: 'OK' };
 
+/**
+ * A per-position CodiceEsito as EPaywso2EntiServiceTypes.xsd allows it (CodiceEsitoType: [012][0-9]{2}).
+ * Cassa's shared catalog has codes outside it (300, inconsistent components, from PiemontePAY's REST API):
+ * they become 100 ("a field is not valid"), the description still naming the field.
+ */
+export function outcomeCode(code: string): string {
+  return /^[012][0-9]{2}$/.test(code) ? code : '100';
+}
+
 /** A positions's field names as Enti2EPaywsoServiceTypes.xsd spells them. */
 export const LIST_FIELD_NAMES: DraftFieldNames = {
   amount: 'ImportoTotale',
@@ -110,10 +119,27 @@ function text(v: XmlNode | undefined): string | undefined {
   const t = v.trim();
   return t === '' ? undefined : t;
 }
+/**
+ * An xs:decimal of cmn:ImportoType (fractionDigits 2, totalDigits 12, 0.00 … 999999999.99) to cents, reading
+ * every lexical form the XSD accepts: optional sign ("+10.00", "-0"), no integer part (".50"), no fraction
+ * digits ("10", "10."), leading zeros and trailing fraction zeros ("010.500": fractionDigits constrains the
+ * value, not the lexical form). Null when not such a decimal.
+ */
+export function importoToCents(s: string): number | null {
+  const m = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(s.trim());
+  if (!m || (m[2] === '' && (m[3] ?? '') === '')) return null;
+  const whole = m[2]!.replace(/^0+(?=\d)/, '') || '0';
+  const fraction = (m[3] ?? '').replace(/0+$/, '');
+  if (fraction.length > 2 || whole.length > 9) return null;
+  const c = Number(whole) * 100 + Number(fraction.padEnd(2, '0'));
+  if (m[1] === '-' && c !== 0) return null;
+  return c;
+}
+
 function cents(v: XmlNode | undefined, field: string): number | undefined {
   const t = text(v);
   if (t === undefined) return undefined;
-  const c = decimalToCents(t.startsWith('+') ? t.slice(1) : t);
+  const c = importoToCents(t);
   if (c === null) throw positionError('INVALID_FIELD', `Il campo ${field} non contiene un importo valido`, field);
   return c;
 }
@@ -165,7 +191,7 @@ export function idOf(p: Obj): string {
 export function totalOf(positions: Obj[]): number | null {
   let sum = 0;
   for (const p of positions) {
-    const c = decimalToCents(text(p.ImportoTotale) ?? '');
+    const c = importoToCents(text(p.ImportoTotale) ?? '');
     if (c === null) return null;
     sum += c;
   }
@@ -211,7 +237,7 @@ function referencesOf(p: Obj): PaymentReference[] {
 /** Multi-beneficiary amounts: Cassa's positions have one beneficiary (the ente). */
 function refuseSecondary(p: Obj): void {
   if (p.ImportoSecondarioAltroEnte !== undefined || p.ComponentiImportoSecondario !== undefined) {
-    throw positionError('COMPONENTS_INCONSISTENT', 'Posizioni multibeneficiario (ImportoSecondarioAltroEnte, ComponentiImportoSecondario) non gestite', 'ImportoSecondarioAltroEnte');
+    throw positionError('INVALID_FIELD', 'Posizioni multibeneficiario (ImportoSecondarioAltroEnte, ComponentiImportoSecondario) non gestite da Cassa', 'ImportoSecondarioAltroEnte');
   }
 }
 

@@ -21,6 +21,27 @@ export interface SoapCall {
 }
 
 const MAX_BODY_CHARS = 16_384;
+/** the gestionale's answer is only a Result: more than this is not read (a misbehaving endpoint cannot fill memory) */
+export const MAX_ANSWER_BYTES = 1024 * 1024;
+
+/** The answer's text, or null (and the rest of the stream cancelled) when it exceeds `max` bytes. */
+async function readLimited(res: Response, max: number): Promise<string | null> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => undefined);
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
 const parser = new XMLParser({ removeNSPrefix: true, ignoreAttributes: true, parseTagValue: false, processEntities: true });
 
 export function soapEnvelope(bodyXml: string): string {
@@ -57,7 +78,8 @@ export async function callEPaywso2Enti(call: SoapCall): Promise<SoapCallOutcome>
   const signal = AbortSignal.timeout(call.timeoutMs);
   try {
     const res = await fetch(call.url, { method: 'POST', headers, body: soapEnvelope(call.bodyXml), redirect: 'manual', signal });
-    const text = await res.text();
+    const text = await readLimited(res, MAX_ANSWER_BYTES);
+    if (text === null) return { kind: 'unreachable', reason: `answer larger than ${MAX_ANSWER_BYTES} bytes`, durationMs: elapsed() };
     const { codice, messaggio } = parseSoapResult(text);
     return { kind: 'answered', httpStatus: res.status, codice, messaggio, body: text.slice(0, MAX_BODY_CHARS), durationMs: elapsed() };
   } catch (err) {

@@ -71,30 +71,44 @@ export interface ClaimedMessage {
   endpointUrl: string | null;
   bodyXml: string;
   attempts: number;
+  /** this claim's token: the attempt's record applies only while the message still carries it */
+  claimToken: number;
   enteFiscalCode: string;
   codiceChiamante: string;
 }
 
 /**
- * Claims due messages for this worker: at most `limit`, at most `perEndpoint(url)` per endpoint URL (the
- * endpoints already saturated in this process are skipped), oldest due first. `for update skip locked` lets
- * several workers claim concurrently without waiting for each other. A claimed message is SENDING with a lease:
- * next_attempt_at = now() + leaseMs, so that a worker that dies mid-send leaves it due again.
+ * Claims due messages for this worker: at most `limit`, at most `freeSlots(url)` per endpoint URL, oldest due
+ * first. The candidates are chosen per endpoint in SQL: the URLs saturated in this process (`saturated`) are
+ * excluded and each other URL contributes at most `perEndpoint` of its oldest due messages, so that any number of
+ * due messages to a hanging gestionale never hides another gestionale's. `for update skip locked` lets several
+ * workers claim concurrently without waiting for each other. A claimed message is SENDING with a lease
+ * (next_attempt_at = now() + leaseMs, so that a worker that dies mid-send leaves it due again) and a new
+ * claim_token, which its attempt's record must carry.
  */
 export async function claimDueMessages(
   db: Database,
   limit: number,
   leaseMs: number,
+  perEndpoint: number,
+  saturated: readonly string[],
   freeSlots: (endpointUrl: string) => number,
 ): Promise<ClaimedMessage[]> {
   if (limit <= 0) return [];
   return db.transaction(async (tx) => {
     const candidates = rowsOf<{ id: number; url: string | null }>(
       await tx.execute(sql`
-        select id::int as id, endpoint_url as url from outbound_message
-         where status <> 'DELIVERED' and next_attempt_at <= now()
-         order by next_attempt_at limit ${limit * 4}
-         for update skip locked`),
+        with due as (
+          select id, endpoint_url, next_attempt_at,
+                 row_number() over (partition by coalesce(endpoint_url, '') order by next_attempt_at, id) as rn
+            from outbound_message
+           where status <> 'DELIVERED' and next_attempt_at <= now()
+             and coalesce(endpoint_url, '') <> all(${`{${saturated.map((u) => `"${u.replace(/["\\]/g, '\\$&')}"`).join(',')}}`}::text[])),
+        picked as (select id from due where rn <= ${perEndpoint} order by next_attempt_at, id limit ${limit * 4})
+        select m.id::int as id, m.endpoint_url as url from outbound_message m join picked using (id)
+         where m.status <> 'DELIVERED' and m.next_attempt_at <= now()
+         order by m.next_attempt_at, m.id
+         for update of m skip locked`),
     );
     const taken = new Map<string, number>();
     const ids: number[] = [];
@@ -109,12 +123,13 @@ export async function claimDueMessages(
     if (ids.length === 0) return [];
     return rowsOf<ClaimedMessage>(
       await tx.execute(sql`
-        update outbound_message m set status = 'SENDING', next_attempt_at = now() + make_interval(secs => ${leaseMs / 1000}::float8), updated_at = now()
+        update outbound_message m set status = 'SENDING', next_attempt_at = now() + make_interval(secs => ${leaseMs / 1000}::float8),
+               claim_token = m.claim_token + 1, updated_at = now()
           from ente e, application ap
          where m.id = any(${`{${ids.join(',')}}`}::bigint[]) and e.id = m.ente_id and ap.id = m.application_id
         returning m.id::int as id, m.id_messaggio as "idMessaggio", m.operation, m.kind, m.ente_id::int as "enteId",
           m.payment_type_id::int as "paymentTypeId", m.application_id::int as "applicationId", m.endpoint_url as "endpointUrl",
-          m.body_xml as "bodyXml", m.attempts, e.codice_fiscale as "enteFiscalCode", ap.codice_chiamante as "codiceChiamante"`),
+          m.body_xml as "bodyXml", m.attempts, m.claim_token as "claimToken", e.codice_fiscale as "enteFiscalCode", ap.codice_chiamante as "codiceChiamante"`),
     );
   });
 }
@@ -141,6 +156,7 @@ export async function findEndpoint(db: Database, applicationId: number, kind: st
 
 export interface AttemptRecord {
   messageId: number;
+  claimToken: number;
   attempt: number;
   startedAt: Date;
   durationMs: number;
@@ -164,7 +180,7 @@ const recordAttemptStmt = namedStatement(
        last_http_status = $7, last_result_code = $8, last_error = $11,
        next_attempt_at = case when $9 then next_attempt_at else now() + make_interval(secs => $12::float8 / 1000) end,
        delivered_at = case when $9 then now() else delivered_at end, updated_at = now()
-     where id = $1 and status = 'SENDING'
+     where id = $1 and status = 'SENDING' and claim_token = $14
      returning id)
    insert into outbound_attempt (message_id, attempt, started_at, duration_ms, endpoint_url, http_status, result_code, outcome, error)
    select m.id, $2, $3, $4, $6, $7, $8, $13, $11 from m`,
@@ -172,7 +188,8 @@ const recordAttemptStmt = namedStatement(
 
 /**
  * Records an attempt and its effect on the message, in one statement (atomic). Only a message still SENDING
- * (claimed) is updated: a replay or a re-claim after the lease does not get overwritten by a late answer.
+ * under the same claim is updated: a replay, or a re-claim after the lease ended (a new claim_token), does not
+ * get overwritten by the late answer of the older attempt (which is then not recorded at all).
  */
 export async function recordAttempt(db: Database, a: AttemptRecord): Promise<void> {
   await db.run(recordAttemptStmt, [
@@ -189,6 +206,7 @@ export async function recordAttempt(db: Database, a: AttemptRecord): Promise<voi
     a.error?.slice(0, 1000) ?? null,
     a.nextAttemptInMs,
     a.outcome,
+    a.claimToken,
   ]);
 }
 
@@ -221,10 +239,14 @@ export interface DeliveryFilter {
   limit: number;
 }
 
+/** A timestamptz column as ISO 8601 in UTC ("2026-03-10T08:15:30.123Z"), as the other admin lookups give them. */
+export const isoTimestamp = (column: string) => sql.raw(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
+
 const listColumns = sql`m.id::int as id, m.id_messaggio as "idMessaggio", m.operation, m.kind, e.codice_fiscale as "enteFiscalCode",
   pt.codice_versamento as "codiceVersamento", ap.codice_chiamante as "codiceChiamante", m.endpoint_url as "endpointUrl", m.status,
-  m.attempts, m.next_attempt_at as "nextAttemptAt", m.last_error as "lastError", m.last_http_status as "lastHttpStatus",
-  m.last_result_code as "lastResultCode", m.created_at as "createdAt", m.updated_at as "updatedAt", m.delivered_at as "deliveredAt"`;
+  m.attempts, ${isoTimestamp('m.next_attempt_at')} as "nextAttemptAt", m.last_error as "lastError", m.last_http_status as "lastHttpStatus",
+  m.last_result_code as "lastResultCode", ${isoTimestamp('m.created_at')} as "createdAt", ${isoTimestamp('m.updated_at')} as "updatedAt",
+  ${isoTimestamp('m.delivered_at')} as "deliveredAt"`;
 const listFrom = sql`outbound_message m join ente e on e.id = m.ente_id join application ap on ap.id = m.application_id
   left join payment_type pt on pt.id = m.payment_type_id`;
 
@@ -254,7 +276,7 @@ export async function getDelivery(db: Database, id: number): Promise<(DeliveryRo
   const [row] = await db.rows<DeliveryRow & { bodyXml: string }>(sql`select ${listColumns}, m.body_xml as "bodyXml" from ${listFrom} where m.id = ${id}`);
   if (!row) return undefined;
   const attemptLog = await db.rows<AttemptRow>(sql`
-    select attempt, started_at as "startedAt", duration_ms as "durationMs", endpoint_url as "endpointUrl", http_status as "httpStatus",
+    select attempt, ${isoTimestamp('started_at')} as "startedAt", duration_ms as "durationMs", endpoint_url as "endpointUrl", http_status as "httpStatus",
            result_code as "resultCode", outcome, error
       from outbound_attempt where message_id = ${id} order by id desc limit 200`);
   return { ...row, attemptLog };

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Database, Executor } from '../../../db/database.js';
 
 const rowsOf = <T>(res: unknown) => (res as { rows: T[] }).rows;
@@ -17,9 +17,11 @@ export interface NotificationGroup {
  * oldest has waited the batching window, or a full message is ready.
  */
 export async function dueNotificationGroups(db: Database, windowMs: number, fullAt: number): Promise<NotificationGroup[]> {
+  // payments wait (not due) while no application of their payment type has a TRASMETTI_NOTIFICHE_PAGAMENTO endpoint
   return db.rows<NotificationGroup>(sql`
     select ente_id::int as "enteId", payment_type_id::int as "paymentTypeId", kind, count(*)::int as pending
-      from gestionale_notification where id_messaggio is null
+      from gestionale_notification n where id_messaggio is null
+       and (kind <> 'PAYMENT' or exists (${recipientExists(sql`n.payment_type_id`, PAYMENT_KIND)}))
      group by ente_id, payment_type_id, kind
     having count(*) >= ${fullAt} or min(created_at) <= clock_timestamp() - make_interval(secs => ${windowMs / 1000}::float8)`);
 }
@@ -38,16 +40,20 @@ export async function groupHeader(tx: Executor, enteId: number, paymentTypeId: n
   return row;
 }
 
-/** Whether any active application authorised on the payment type has an endpoint of this kind. */
-export async function hasRecipient(tx: Executor, paymentTypeId: number, kind: string): Promise<boolean> {
-  const rows = rowsOf<{ one: number }>(
-    await tx.execute(sql`
-      select 1 as one from application_payment_type apt join application ap on ap.id = apt.application_id and ap.active
+const PAYMENT_KIND = 'TRASMETTI_NOTIFICHE_PAGAMENTO';
+
+/** "An active application authorised on the payment type has an endpoint of this kind", as a subquery. */
+function recipientExists(paymentTypeId: SQL, kind: string): SQL {
+  return sql`
+      select 1 from application_payment_type apt join application ap on ap.id = apt.application_id and ap.active
        where apt.payment_type_id = ${paymentTypeId}
          and exists (select 1 from application_endpoint ae where ae.application_id = apt.application_id and ae.kind = ${kind}
-                       and (ae.payment_type_id is null or ae.payment_type_id = ${paymentTypeId}))
-       limit 1`),
-  );
+                       and (ae.payment_type_id is null or ae.payment_type_id = ${paymentTypeId}))`;
+}
+
+/** Whether any active application authorised on the payment type has an endpoint of this kind. */
+export async function hasRecipient(tx: Executor, paymentTypeId: number, kind: string): Promise<boolean> {
+  const rows = rowsOf<{ one: number }>(await tx.execute(sql`select 1 as one where exists (${recipientExists(sql`${paymentTypeId}`, kind)})`));
   return rows.length > 0;
 }
 
@@ -154,6 +160,8 @@ export interface NotificationLookupRow {
   receiptId: string | null;
   createdAt: string;
   groupedAt: string | null;
+  /** GROUPED (in a message), WAITING (for the batching window), WAITING_FOR_ENDPOINT (a payment nobody can receive yet) */
+  status: 'GROUPED' | 'WAITING' | 'WAITING_FOR_ENDPOINT';
   idMessaggio: string | null;
   rtIdMessaggio: string | null;
 }
@@ -161,7 +169,12 @@ export interface NotificationLookupRow {
 /** The notifications of a position (by ente and IUV), for the admin lookups. */
 export async function notificationsOfPosition(db: Database, enteFiscalCode: string, iuv: string): Promise<NotificationLookupRow[]> {
   return db.rows<NotificationLookupRow>(sql`
-    select g.id::int as id, g.kind, p.iuv, r.receipt_id as "receiptId", g.created_at as "createdAt", g.grouped_at as "groupedAt",
+    select g.id::int as id, g.kind, p.iuv, r.receipt_id as "receiptId",
+           to_char(g.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "createdAt",
+           to_char(g.grouped_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "groupedAt",
+           case when g.id_messaggio is not null then 'GROUPED'
+                when g.kind = 'PAYMENT' and not exists (${recipientExists(sql`g.payment_type_id`, PAYMENT_KIND)}) then 'WAITING_FOR_ENDPOINT'
+                else 'WAITING' end as status,
            g.id_messaggio as "idMessaggio", g.rt_id_messaggio as "rtIdMessaggio"
       from gestionale_notification g join debt_position p on p.id = g.position_id join ente e on e.id = g.ente_id
       left join receipt r on r.id = g.receipt_id

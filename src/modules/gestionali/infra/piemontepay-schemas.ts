@@ -41,7 +41,8 @@ export class PiemontePaySchema {
   checkEnvelope(xml: string): BodyCheck {
     let doc: XmlDocument;
     try {
-      doc = XmlDocument.fromString(xml);
+      // the text is already decoded (decodeXmlBytes): its declared encoding (e.g. ISO-8859-1) no longer applies
+      doc = XmlDocument.fromString(xml, { encoding: 'utf-8' });
     } catch (e) {
       return { errors: [`XML non ben formato: ${(e as Error).message.trim().slice(0, 300)}`] };
     }
@@ -60,7 +61,7 @@ export class PiemontePaySchema {
   checkElement(xml: string): string[] {
     let doc: XmlDocument;
     try {
-      doc = XmlDocument.fromString(xml);
+      doc = XmlDocument.fromString(xml, { encoding: 'utf-8' });
     } catch (e) {
       return [`XML non ben formato: ${(e as Error).message.trim()}`];
     }
