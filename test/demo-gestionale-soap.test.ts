@@ -12,6 +12,7 @@ import { DEMO_SOAP_CREDENTIALS, gestionaleConfig } from '../demo-gestionale/src/
 import { CREATED_POSITIONS, DEMO_CITIZEN, MANUAL_POSITION } from '../demo-gestionale/src/demo-positions.js';
 import { DEMO, DEMO_GESTIONALE, demoGestionaleEndpoints, seedDemo } from '../src/app/demo-seed.js';
 import { ListsRunner } from '../src/modules/gestionali/application/lists-runner.js';
+import { gestionaleCsrf } from './demo-gestionale-csrf.js';
 import { piemontePaySchemas, readAck } from './lists-fixtures.js';
 import { startLiveCassa, startSimulator, until, type LiveCassa } from './helpers/live.js';
 
@@ -127,7 +128,8 @@ describe('the demo gestionale\'s EPaywso2EntiService, directly', () => {
     );
     expect(readAck((await post(avvisi, GOOD_AUTH, 'TrasmettiAvvisiScaduti')).body).code).toBe('000');
     expect(g.gestionale.store.position('100000000000001')!.state).toBe('SCADUTA');
-    const paga = await g.inject({ method: 'POST', url: '/paga', headers: { cookie: `gest_cf=${DEMO_CITIZEN.codiceFiscale}` }, payload: { iuv: '100000000000001' } });
+    const csrf = await gestionaleCsrf(g);
+    const paga = await g.inject({ method: 'POST', url: '/paga', headers: { cookie: `gest_cf=${DEMO_CITIZEN.codiceFiscale}; ${csrf.cookie}` }, payload: { iuv: '100000000000001', _csrf: csrf.token } });
     expect(paga.statusCode).toBe(409);
 
     const rtXml = `<pafn:paSendRTV2Req xmlns:pafn="http://pagopa-api.pagopa.gov.it/pa/paForNode.xsd"><receipt><receiptId>IUR-PRIMA</receiptId><creditorReferenceId>${MANUAL_POSITION.iuv}</creditorReferenceId></receipt></pafn:paSendRTV2Req>`;
@@ -272,7 +274,8 @@ describe('the closed loop of seed 000: Cassa, the simulator and the demo gestion
   it('"Carica lista di prova" sends InserisciListaDiCarico as AP_02; the outcome comes back with IUV and codice avviso and the positions become payable', async () => {
     const g = await gestionale();
     await pointAt(g.url);
-    const res = await g.inject({ method: 'POST', url: '/liste/prova' });
+    const csrf = await gestionaleCsrf(g);
+    const res = await g.inject({ method: 'POST', url: '/liste/prova', headers: { cookie: csrf.cookie }, payload: { _csrf: csrf.token } });
     expect(res.statusCode).toBe(200);
     const [list] = g.gestionale.inbox.allLists();
     expect(list!.ack?.codice).toBe('000');

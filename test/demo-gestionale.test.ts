@@ -6,6 +6,7 @@ import { CREATED_POSITIONS, DEMO_CITIZEN, MANUAL_POSITION } from '../demo-gestio
 import { callDigest, digestsEqual, normalizeReceivedDigest, signedReturnDigest } from '../demo-gestionale/src/digest.js';
 import { SPORTELLO_ENTRY_PATH } from '../demo-gestionale/src/payments.js';
 import { DEMO, DEMO_GESTIONALE, seedDemo } from '../src/app/demo-seed.js';
+import { gestionaleCsrf } from './demo-gestionale-csrf.js';
 import { startLiveCassa, startSimulator, type LiveCassa } from './helpers/live.js';
 
 // The demo gestionale against a real Cassa on a real port (and the pagoPA simulator to pay): it
@@ -91,13 +92,23 @@ describe('the demo gestionale against a real Cassa', () => {
     return app;
   }
 
+  /** The CSRF token that goes with a cookie header (the gestionale's forms carry it). */
+  const tokens = new Map<string, string>();
+
   async function login(app: DemoGestionale): Promise<string> {
-    const res = await app.inject({ method: 'POST', url: '/accesso', payload: { codiceFiscale: DEMO_CITIZEN.codiceFiscale } });
+    const csrf = await gestionaleCsrf(app);
+    const res = await app.inject({ method: 'POST', url: '/accesso', headers: { cookie: csrf.cookie }, payload: { codiceFiscale: DEMO_CITIZEN.codiceFiscale, _csrf: csrf.token } });
     expect(res.statusCode).toBe(303);
     const cookie = res.cookies.find((c) => c.name === 'gest_cf');
     expect(cookie?.value).toBe(DEMO_CITIZEN.codiceFiscale);
-    return `gest_cf=${cookie!.value}`;
+    const header = `${csrf.cookie}; gest_cf=${cookie!.value}`;
+    tokens.set(header, csrf.token);
+    return header;
   }
+
+  /** A POST of one of the gestionale's forms, with its CSRF token. */
+  const submit = (app: DemoGestionale, url: string, cookie: string, fields: Record<string, string>) =>
+    app.inject({ method: 'POST', url, headers: { cookie }, payload: { ...fields, _csrf: tokens.get(cookie) ?? '' } });
 
   function hidden(html: string, name: string): string {
     const m = new RegExp(`<input type="hidden" name="${name}" value="([^"]*)">`).exec(html);
@@ -106,7 +117,7 @@ describe('the demo gestionale against a real Cassa', () => {
   }
 
   async function pay(app: DemoGestionale, cookie: string, iuv: string) {
-    const res = await app.inject({ method: 'POST', url: '/paga', headers: { cookie }, payload: { iuv } });
+    const res = await submit(app, '/paga', cookie, { iuv });
     return { res, id: res.statusCode === 200 ? hidden(res.body, 'identificativoPagamento') : '', digest: res.statusCode === 200 ? hidden(res.body, 'digest') : '' };
   }
 
@@ -171,8 +182,11 @@ describe('the demo gestionale against a real Cassa', () => {
     const third = await pay(app3, await login(app3), MANUAL_POSITION.iuv);
     expect(third.digest).toBe(callDigest({ passphrase: DEMO_GESTIONALE.passphrase, separator: '%%%', codiceChiamante: DEMO_GESTIONALE.codiceChiamante, identificativoPagamento: third.id, iuv: MANUAL_POSITION.iuv, returnUrl: returnUrlOf(app3.gestionale.config) }));
     // not the citizen's position, or no citizen
-    expect((await app.inject({ method: 'POST', url: '/paga', headers: { cookie }, payload: { iuv: '999999999999999' } })).statusCode).toBe(404);
-    expect((await app.inject({ method: 'POST', url: '/paga', payload: { iuv: MANUAL_POSITION.iuv } })).statusCode).toBe(303);
+    expect((await submit(app, '/paga', cookie, { iuv: '999999999999999' })).statusCode).toBe(404);
+    const anonymous = await gestionaleCsrf(app);
+    expect((await app.inject({ method: 'POST', url: '/paga', headers: { cookie: anonymous.cookie }, payload: { iuv: MANUAL_POSITION.iuv, _csrf: anonymous.token } })).statusCode).toBe(303);
+    // the gestionale's CSRF token stays with the gestionale: the form to the Sportello does not carry it
+    expect(res.body).not.toContain('name="_csrf"');
   });
 
   it('refuses a return with an unknown idPagamento, a tampered digest or a bad codEsito, leaving the position as it was', async () => {
@@ -241,14 +255,14 @@ describe('the demo gestionale against a real Cassa', () => {
     const app = await gestionale();
     const cookie = await login(app);
     const target = app.gestionale.store.positionsOf(DEMO_CITIZEN.codiceFiscale).find((p) => p.idPosizione === CREATED_POSITIONS[1].idPosizione)!;
-    const before = await app.inject({ method: 'POST', url: '/verifica-stato', headers: { cookie }, payload: { iuv: target.iuv } });
+    const before = await submit(app, '/verifica-stato', cookie, { iuv: target.iuv });
     expect(before.statusCode).toBe(200);
     expect(before.body).toContain('Non Pagato (codice 1)');
     expect(target.state).toBe('DA_PAGARE');
     // the citizen pays the notice at a PSP (pagoPA simulator → Cassa's paForNode)
     const paid = await fetch(`${sim.base}/sim/psp/payments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fiscalCode: DEMO.ente, noticeNumber: target.codiceAvviso }) });
     expect(paid.status, await paid.clone().text()).toBe(200);
-    const after = await app.inject({ method: 'POST', url: '/verifica-stato', headers: { cookie }, payload: { iuv: target.iuv } });
+    const after = await submit(app, '/verifica-stato', cookie, { iuv: target.iuv });
     expect(after.body).toContain('il pagamento è definitivo');
     expect(target.state).toBe('PAGATO_DEFINITIVO');
     expect(target.paid?.source).toBe('stato-cassa');
@@ -260,12 +274,39 @@ describe('the demo gestionale against a real Cassa', () => {
     expect(app.gestionale.payments.markPaidDefinitive('000000000000000', { source: 'notifica' }).kind).toBe('unknown-position');
   });
 
+  it("refuses its own forms without the CSRF token, or with another browser's, with a plain page", async () => {
+    const app = await gestionale();
+    const csrf = await gestionaleCsrf(app);
+    const other = await gestionaleCsrf(app);
+    const cases = [
+      { url: '/accesso', cookie: csrf.cookie, payload: { codiceFiscale: DEMO_CITIZEN.codiceFiscale } },
+      { url: '/accesso', cookie: csrf.cookie, payload: { codiceFiscale: DEMO_CITIZEN.codiceFiscale, _csrf: 'forged' } },
+      { url: '/accesso', cookie: other.cookie.replace(/=.*/, '=not-the-secret'), payload: { codiceFiscale: DEMO_CITIZEN.codiceFiscale, _csrf: csrf.token } },
+    ];
+    for (const c of cases) {
+      const res = await app.inject({ method: 'POST', url: c.url, headers: { cookie: c.cookie }, payload: c.payload });
+      expect(res.statusCode).toBe(403);
+      expect(res.headers['content-type']).toContain('text/html');
+      expect(res.body).toContain('Modulo scaduto');
+      expect(res.cookies.find((k) => k.name === 'gest_cf')).toBeUndefined();
+    }
+    const cookie = await login(app);
+    const paga = (await app.inject({ method: 'GET', url: '/posizioni', headers: { cookie } })).body;
+    expect(paga.match(/name="_csrf"/g)?.length).toBeGreaterThan(2);
+    for (const url of ['/paga', '/verifica-stato', '/esci', '/liste/prova']) {
+      const res = await app.inject({ method: 'POST', url, headers: { cookie }, payload: { iuv: MANUAL_POSITION.iuv } });
+      expect(res.statusCode, url).toBe(403);
+    }
+    expect(app.gestionale.store.position(MANUAL_POSITION.iuv)!.state).toBe('DA_PAGARE');
+    expect((await submit(app, '/esci', cookie, {})).statusCode).toBe(303);
+  });
+
   it('says so when Cassa cannot be reached, without changing the position', async () => {
     const broken = await buildDemoGestionale(gestionaleConfig({ cassaUrl: 'http://127.0.0.1:1', seedOnStart: false }));
     apps.push(broken);
     await broken.gestionale.loadDemoPositions();
     const cookie = await login(broken);
-    const res = await broken.inject({ method: 'POST', url: '/verifica-stato', headers: { cookie }, payload: { iuv: MANUAL_POSITION.iuv } });
+    const res = await submit(broken, '/verifica-stato', cookie, { iuv: MANUAL_POSITION.iuv });
     expect(res.statusCode).toBe(502);
     expect(res.body).toContain('Non è stato possibile verificare lo stato');
     expect(broken.gestionale.store.position(MANUAL_POSITION.iuv)!.state).toBe('DA_PAGARE');

@@ -1,4 +1,5 @@
 import fastifyCookie from '@fastify/cookie';
+import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -7,7 +8,7 @@ import { CassaClient } from './cassa-client.js';
 import { returnUrlOf, type GestionaleConfig } from './config.js';
 import { GESTIONALE_NAME, loadDemoPositions } from './demo-positions.js';
 import { Payments } from './payments.js';
-import { registerRoutes } from './routes.js';
+import { CSRF_COOKIE, registerRoutes } from './routes.js';
 import { GestionaleStore } from './store.js';
 import { bootstrapItaliaDist, Views } from './views.js';
 import { Inbox } from './epaywso2enti/inbox.js';
@@ -49,6 +50,26 @@ export async function buildDemoGestionale(config: GestionaleConfig, opts: { logg
   const soapService = new EPaywso2Enti(store, payments, inbox, opts.clock);
   await app.register(fastifyFormbody);
   await app.register(fastifyCookie);
+  // CSRF tokens on the gestionale's own forms (access, exit, pay, status check, test list): the
+  // secret in an HttpOnly cookie, the token in a hidden field. The form to the Sportello carries
+  // none (it goes to Cassa, protected by its digest).
+  await app.register(fastifyCsrf, {
+    sessionPlugin: '@fastify/cookie',
+    cookieKey: CSRF_COOKIE,
+    cookieOpts: { path: '/', sameSite: 'lax', httpOnly: true, signed: false },
+    getToken: (req) => {
+      const v = (req.body as Record<string, unknown> | undefined)?._csrf;
+      return typeof v === 'string' ? v : undefined;
+    },
+  });
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    if (err.code?.startsWith('FST_CSRF')) {
+      req.log.info({ code: err.code }, 'form refused: CSRF token missing or invalid');
+      const heading = 'Modulo scaduto';
+      return reply.code(403).type('text/html; charset=utf-8').send(views.render('errore', heading, { heading, paragraphs: ['Il modulo è scaduto o non è valido: torna alla pagina precedente, ricaricala e riprova.'] }));
+    }
+    return reply.send(err);
+  });
   await app.register(fastifyStatic, { root: bootstrapItaliaDist(), prefix: '/static/bootstrap-italia/', maxAge: 3_600_000 });
 
   app.addHook('onSend', async (req, reply) => {

@@ -8,6 +8,8 @@ import type { Inbox } from './epaywso2enti/inbox.js';
 
 /** The "logged-in" citizen: a plain cookie with the chosen demo fiscal code (no real authentication). */
 export const CITIZEN_COOKIE = 'gest_cf';
+/** The secret of the CSRF tokens of the gestionale's own forms. */
+export const CSRF_COOKIE = 'gest_csrf';
 
 interface Deps {
   store: GestionaleStore;
@@ -41,23 +43,23 @@ function positionRow(p: Position, inbox?: Inbox) {
 export function registerRoutes(app: FastifyInstance, { store, payments, views, inbox }: Deps): void {
   const listPage = (reply: FastifyReply, cf: string, message?: { type: string; text: string }, status = 200) => {
     const positions = store.positionsOf(cf);
-    return html(reply, views.render('posizioni', 'Le tue posizioni', { codiceFiscale: cf, debitore: positions[0]?.debitore ?? '', positions: positions.map((p) => positionRow(p, inbox)), message }), status);
+    return html(reply, views.render('posizioni', 'Le tue posizioni', { codiceFiscale: cf, debitore: positions[0]?.debitore ?? '', positions: positions.map((p) => positionRow(p, inbox)), message, csrf: reply.generateCsrf() }), status);
   };
   const errorPage = (reply: FastifyReply, status: number, heading: string, ...paragraphs: string[]) => html(reply, views.render('errore', heading, { heading, paragraphs }), status);
 
   app.get('/', async (req, reply) => {
     if (citizenOf(req, store)) return reply.redirect('/posizioni', 303);
-    return html(reply, views.render('home', 'Accesso', { citizens: store.citizens() }));
+    return html(reply, views.render('home', 'Accesso', { citizens: store.citizens(), csrf: reply.generateCsrf() }));
   });
 
-  app.post('/accesso', async (req, reply) => {
+  app.post('/accesso', { preHandler: app.csrfProtection }, async (req, reply) => {
     const cf = field(req.body, 'codiceFiscale')?.toUpperCase();
     if (!cf || !store.citizens().some((c) => c.codiceFiscale === cf)) return errorPage(reply, 400, 'Cittadino non riconosciuto', 'Scegli uno dei cittadini di prova elencati.');
     reply.setCookie(CITIZEN_COOKIE, cf, { path: '/', httpOnly: true, sameSite: 'lax' });
     return reply.redirect('/posizioni', 303);
   });
 
-  app.post('/esci', async (_req, reply) => {
+  app.post('/esci', { preHandler: app.csrfProtection }, async (_req, reply) => {
     reply.clearCookie(CITIZEN_COOKIE, { path: '/' });
     return reply.redirect('/', 303);
   });
@@ -68,7 +70,7 @@ export function registerRoutes(app: FastifyInstance, { store, payments, views, i
     return listPage(reply, cf);
   });
 
-  app.post('/paga', async (req, reply) => {
+  app.post('/paga', { preHandler: app.csrfProtection }, async (req, reply) => {
     const cf = citizenOf(req, store);
     if (!cf) return reply.redirect('/', 303);
     const r = payments.startAttempt(cf, field(req.body, 'iuv') ?? '');
@@ -78,7 +80,7 @@ export function registerRoutes(app: FastifyInstance, { store, payments, views, i
     return html(reply, views.render('paga', 'Pagamento', { position: r.position, importo: formatCents(r.position.amountCents), form: r.form }));
   });
 
-  app.post('/verifica-stato', async (req, reply) => {
+  app.post('/verifica-stato', { preHandler: app.csrfProtection }, async (req, reply) => {
     const cf = citizenOf(req, store);
     if (!cf) return reply.redirect('/', 303);
     try {

@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import type { Config } from '../config/config.js';
 
 /**
@@ -18,18 +18,22 @@ export const REDACT_PATHS = [
   'body',
 ];
 
-export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
+export function createLogger(config: Pick<Config, 'logLevel'>, destination?: DestinationStream): Logger {
   return pino({
     level: config.logLevel,
     redact: { paths: REDACT_PATHS, censor: '***' },
     serializers: {
       req: (req: { method: string; url: string; id: string }) => ({ method: req.method, url: stripQuery(req.url), id: req.id }),
     },
-  });
+  }, destination);
 }
 
-/** Query strings can carry a fiscal code (e.g. the Sportello's forms): never logged. */
+/**
+ * Query strings can carry a fiscal code (e.g. the Sportello's forms): never logged. Nor are the
+ * Sportello's conclusion URLs' session reference and secret token (/sportello/esito/{ref}/{outcome}/{token}).
+ */
 export function stripQuery(url: string): string {
   const i = url.indexOf('?');
-  return i < 0 ? url : `${url.slice(0, i)}?…`;
+  const path = i < 0 ? url : `${url.slice(0, i)}?…`;
+  return path.replace(/^\/sportello\/esito\/[^?]*/, '/sportello/esito/…');
 }

@@ -136,6 +136,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       !c.DATABASE_URL && 'DATABASE_URL',
       !c.CASSA_SECRET_KEYS && 'CASSA_SECRET_KEYS',
       !c.CASSA_ADMIN_TOKEN && 'CASSA_ADMIN_TOKEN',
+      // the Sportello's return URLs handed to pagoPA Checkout must not come from the Host header
+      !c.CASSA_PUBLIC_URL && 'CASSA_PUBLIC_URL',
     ].filter(Boolean);
     if (missing.length > 0) {
       throw new ConfigError(`Invalid configuration:\n  production mode requires ${missing.join(', ')}`);

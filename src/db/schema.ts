@@ -250,6 +250,8 @@ export const portalSession = pgTable('portal_session', {
   email: varchar('email', { length: 256 }),
   privacyConsent: boolean('privacy_consent').notNull().default(false),
   returnKey: varchar('return_key', { length: 64 }).notNull(),
+  /** The session's name in conclusion URLs (0006_portal_review.sql): never the cookie's value. */
+  publicId: varchar('public_id', { length: 64 }).notNull().unique(),
   idCart: varchar('id_cart', { length: 64 }),
   outcome: varchar('outcome', { length: 12 }),
   concludedAt: timestamp('concluded_at', { withTimezone: true }),

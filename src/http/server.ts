@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -10,7 +10,7 @@ import { epayapiRoutes } from './rest/epayapi/routes.js';
 import { adminRoutes } from './admin/routes.js';
 import { healthRoutes } from './health.js';
 import { soapRoutes } from './soap/routes.js';
-import { portalRoutes } from './portal/routes.js';
+import { isPortalUrl, portalRoutes, sendPortalFrameworkError } from './portal/routes.js';
 import { enti2EPaywsoRoutes } from './soap/enti2epaywso/routes.js';
 
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{8,80}$/;
@@ -25,6 +25,13 @@ export async function buildServer(container: Container): Promise<FastifyInstance
     genReqId: (req) => {
       const given = req.headers['x-correlation-id'];
       return typeof given === 'string' && CORRELATION_ID.test(given) ? given : randomUUID();
+    },
+    // a URL the router cannot read (bad %-encoding): the Sportello's own error page on its URLs
+    frameworkErrors: (err, req, reply) => {
+      const status = (err as { statusCode?: number }).statusCode ?? 400;
+      const r = reply as unknown as FastifyReply;
+      if (isPortalUrl(req.url)) return sendPortalFrameworkError(req as unknown as FastifyRequest, r, status);
+      return r.code(status).send(err);
     },
     ...(config.tls ? { https: { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } } : {}),
   }).withTypeProvider<ZodTypeProvider>();

@@ -204,6 +204,27 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: the redirect from t
     }
   });
 
+  it('"Messaggi ricevuti" with a table wider than the page: its scrollable region is reachable by keyboard (axe)', async () => {
+    stack.gest.gestionale.inbox.record({ operation: 'TrasmettiNotifichePagamento', idMessaggio: `MSG-${'X'.repeat(120)}`, cfEnteCreditore: DEMO.ente, codiceVersamento: DEMO.paymentType, codice: '000', duplicate: false, details: [`IUV ${'9'.repeat(35)}: ${'pagato '.repeat(10)}${'Y'.repeat(150)}`] });
+    await page.setViewportSize({ width: 700, height: 900 });
+    await page.goto(`${stack.gestUrl}/messaggi`);
+    const region = page.locator('.table-responsive');
+    expect(await region.evaluate((el) => (el as unknown as { scrollWidth: number; clientWidth: number }).scrollWidth > (el as unknown as { clientWidth: number }).clientWidth)).toBe(true);
+    expect(await region.getAttribute('tabindex')).toBe('0');
+    await expectAccessible(page, 'gestionale: messages');
+  });
+
+  it("a gestionale's summary offers no \"Indietro\" to an empty Sportello; from the Sportello's home the way back to it", async () => {
+    const p = await newPosition(stack.cassa.c, { cents: 800 });
+    await postLanding(page, stack.cassa.url, landingForm({ iuv: p.iuv, identificativoPagamento: nextPaymentId(), codiceChiamante: DEMO_GESTIONALE.codiceChiamante, passphrase: DEMO_GESTIONALE.passphrase, returnUrl: returnUrlOf(stack.gest.gestionale.config) }));
+    await page.waitForURL(`${stack.cassa.url}/sportello/pagamento`);
+    expect(await page.locator('#btn-back').count()).toBe(0);
+    await Promise.all([page.waitForURL(`${stack.cassa.url}/sportello/`), page.click('#link-home-header')]);
+    await expectAccessible(page, 'Sportello: home with a payment in progress');
+    await Promise.all([page.waitForURL(`${stack.cassa.url}/sportello/pagamento`), page.click('#link-resume')]);
+    expect(await page.locator(`.summary-position[data-iuv="${p.iuv}"]`).count()).toBe(1);
+  });
+
   describe('refusals (seed 000 §3.3) and state messages (§3.4): only the way back to the Sportello home', () => {
     const gestForm = (iuv: string, o: { identificativoPagamento?: string; codiceFiscale?: string; passphrase?: string; codiceChiamante?: string } = {}) =>
       landingForm({

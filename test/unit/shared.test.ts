@@ -336,6 +336,7 @@ describe('loadConfig', () => {
     CASSA_SECRET_KEYS: SecretBox.generateKeySpec('k1'),
     CASSA_ADMIN_TOKEN: 'a-production-admin-token-0123456789',
     CASSA_CHECKOUT_SUBSCRIPTION_KEY: 'a-checkout-subscription-key',
+    CASSA_PUBLIC_URL: 'https://cassa.example.org',
   };
 
   function configError(env: Record<string, string>): string {
@@ -407,14 +408,15 @@ describe('loadConfig', () => {
     });
   });
 
-  it('requires DATABASE_URL, CASSA_SECRET_KEYS and CASSA_ADMIN_TOKEN in production, naming the missing ones', () => {
+  it('requires DATABASE_URL, CASSA_SECRET_KEYS, CASSA_ADMIN_TOKEN and CASSA_PUBLIC_URL in production, naming the missing ones', () => {
     expect(loadConfig(PROD).production).toBe(true);
-    expect(configError({ CASSA_ENV: 'production' })).toMatch(/production mode requires DATABASE_URL, CASSA_SECRET_KEYS, CASSA_ADMIN_TOKEN/);
-    for (const name of ['DATABASE_URL', 'CASSA_SECRET_KEYS', 'CASSA_ADMIN_TOKEN'] as const) {
+    expect(configError({ CASSA_ENV: 'production' })).toMatch(/production mode requires DATABASE_URL, CASSA_SECRET_KEYS, CASSA_ADMIN_TOKEN, CASSA_PUBLIC_URL/);
+    const required = ['DATABASE_URL', 'CASSA_SECRET_KEYS', 'CASSA_ADMIN_TOKEN', 'CASSA_PUBLIC_URL'] as const;
+    for (const name of required) {
       const { [name]: _omit, ...rest } = PROD;
       const msg = configError(rest);
       expect(msg).toContain(`production mode requires ${name}`);
-      for (const other of ['DATABASE_URL', 'CASSA_SECRET_KEYS', 'CASSA_ADMIN_TOKEN'].filter((n) => n !== name)) expect(msg).not.toContain(other);
+      for (const other of required.filter((n) => n !== name)) expect(msg).not.toContain(other);
     }
     // outside production none of them is required
     expect(() => loadConfig({ CASSA_ENV: 'test' })).not.toThrow();

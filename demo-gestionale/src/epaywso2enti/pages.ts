@@ -36,7 +36,7 @@ function listRow(l: ListRecord) {
 export function registerSoapPages(app: FastifyInstance, deps: { inbox: Inbox; views: Views; liste: ListeClient }): void {
   const { inbox, views, liste } = deps;
   const listsPage = (reply: FastifyReply, message?: { type: string; text: string }, status = 200) =>
-    html(reply, views.render('liste', 'Liste di carico', { lists: inbox.allLists().map(listRow), message }), status);
+    html(reply, views.render('liste', 'Liste di carico', { lists: inbox.allLists().map(listRow), message, csrf: reply.generateCsrf() }), status);
 
   app.get('/messaggi', async (_req, reply) =>
     html(reply, views.render('messaggi', 'Messaggi ricevuti', { messages: inbox.messages().map((m) => ({ ...m, atText: dateTime.format(m.at) })) })),
@@ -44,7 +44,7 @@ export function registerSoapPages(app: FastifyInstance, deps: { inbox: Inbox; vi
 
   app.get('/liste', async (_req, reply) => listsPage(reply));
 
-  app.post('/liste/prova', async (req, reply) => {
+  app.post('/liste/prova', { preHandler: app.csrfProtection }, async (req, reply) => {
     const list = await liste.inserisciListaDiCarico(listaDiProva());
     inbox.addSentList(list);
     req.log.info({ idMessaggio: list.idMessaggio, ack: list.ack?.codice }, 'lista di carico sent');

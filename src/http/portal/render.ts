@@ -31,7 +31,9 @@ export function sendPage(req: FastifyRequest, reply: FastifyReply, template: str
     reply.setCookie(LANG_COOKIE, q, { path: '/', sameSite: 'lax', httpOnly: true, maxAge: 365 * 24 * 3600 });
   }
   const t = translator(lang);
-  const html = eta.render(template, { ...data, t, lang, langSwitchUrl: langSwitchUrl(req, lang), pageTitle: data.pageTitle ?? t('site.title') });
+  // every page's <title> names the page (WCAG 2.4.2): error pages by their status
+  const pageTitle = data.pageTitle ?? (template === 'error' ? t(`errorTitle.${String(data.messageKey)}`) : t(`${template}.title`));
+  const html = eta.render(template, { ...data, t, lang, langSwitchUrl: langSwitchUrl(req, lang), pageTitle });
   return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
 }
 

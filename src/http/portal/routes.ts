@@ -6,7 +6,7 @@ import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Container } from '../../app/container.js';
-import { formatCents, romeToday } from '../../modules/debt-positions/domain/debt-position.js';
+import { ANONIMO, formatCents, romeToday } from '../../modules/debt-positions/domain/debt-position.js';
 import { PortalInputErrors, type ReturnUrlBuilder } from '../../modules/portal/application/portal-service.js';
 import { NoticeNotPayable, PortalInputError, PortalRefusal, type RefusalReason } from '../../modules/portal/domain/errors.js';
 import { MAX_CART, OUTCOMES, type Outcome, type PortalSession } from '../../modules/portal/domain/session.js';
@@ -52,7 +52,8 @@ function romeDateLabel(): string {
 }
 
 function positionView(p: PortalPosition) {
-  return { ...p, amount: formatCents(p.amountCents) };
+  // an ANONIMO position (fines with advance notice): no debtor to show, its payment references instead
+  return { ...p, amount: formatCents(p.amountCents), anonymous: p.debtorFiscalCode === ANONIMO };
 }
 
 function str(body: unknown, key: string): string | undefined {
@@ -68,6 +69,21 @@ function journalBody(req: FastifyRequest): void {
     void altcha;
     req.auditRawBody = JSON.stringify(rest);
   }
+}
+
+/** Whether a URL is the portal's (its pages and the landing): their errors are the portal's HTML pages. */
+export function isPortalUrl(url: string): boolean {
+  const path = url.split('?')[0]!;
+  return path === '/sportello' || path.startsWith('/sportello/') || path === LANDING_PATH;
+}
+
+/**
+ * An error the router answers before any route is found (a URL with a bad %-encoding) on a portal
+ * URL: the portal's plain error page instead of Fastify's JSON (the portal's plugins did not run).
+ */
+export function sendPortalFrameworkError(req: FastifyRequest, reply: FastifyReply, status: number): FastifyReply {
+  reply.header('content-security-policy', "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'; form-action 'self'");
+  return sendPage(req, reply, 'error', { status, messageKey: status >= 500 ? '500' : '400' }, status);
 }
 
 /**
@@ -133,7 +149,7 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
     if (status === 500) req.log.error({ err }, 'portal error');
     else req.log.info({ code: err.code, status }, 'portal request refused');
     const key = status === 403 || status === 404 || status === 429 ? String(status) : status >= 500 ? '500' : '400';
-    return sendPage(req, reply, 'error', { status, messageKey: key, pageTitle: translator(requestLang(req))('error.title') }, status);
+    return sendPage(req, reply, 'error', { status, messageKey: key }, status);
   });
 
   const sessionCookie = (reply: FastifyReply, id: string) =>
@@ -141,13 +157,28 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
   const currentSession = (req: FastifyRequest) => portal.session(req.cookies[SESSION_COOKIE]);
   const returnUrls = (req: FastifyRequest): ReturnUrlBuilder => {
     const base = (config.publicUrl ?? `${req.protocol}://${req.host}`).replace(/\/+$/, '');
-    return (sid, outcome, token) => `${base}/sportello/esito/${sid}/${outcome}/${token}`;
+    return (publicId, outcome, token) => `${base}/sportello/esito/${publicId}/${outcome}/${token}`;
+  };
+  /** A new session id at every step that puts personal data in the session (no session fixation). */
+  const rotateSession = async (reply: FastifyReply, session: PortalSession) => {
+    const rotated = await portal.rotate(session);
+    if (rotated) sessionCookie(reply, rotated.id);
+    else reply.clearCookie(SESSION_COOKIE, { path: '/' });
   };
   const t = (req: FastifyRequest) => translator(requestLang(req));
   const errorViews = (req: FastifyRequest, problems: PortalInputError[]): FormErrorView[] =>
-    problems.map((p) => ({ field: p.field, message: t(req)(`errors.${p.problem}`, { max: MAX_CART, ...p.params }) }));
+    problems.map((p) => ({
+      field: p.field,
+      message: t(req)(`errors.${p.problem}`, { max: MAX_CART, ...p.params, ...(p.params.reason ? { reason: t(req)(`refusal.${p.params.reason}`) } : {}) }),
+    }));
 
   app.get('/', async (_req, reply) => reply.redirect('/sportello/', 302));
+
+  // A reload or a bookmark of the landing (a GET), or another method: a plain page saying where to start again.
+  app.route({ method: ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'], url: LANDING_PATH, handler: async (req, reply) => {
+    reply.header('allow', 'POST');
+    return sendPage(req, reply, 'error', { status: 405, messageKey: '405' }, 405);
+  } });
 
   // --- the redirect from a gestionale (seed 000 §2.1) ---
   app.post(LANDING_PATH, { config: { audit: { interface: 'portal', operation: 'accessoChiamanteEsterno', keepResponse: false }, ...rateLimitConfig } }, async (req, reply) => {
@@ -180,7 +211,9 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
       const renderHome = async (req: FastifyRequest, reply: FastifyReply, session: PortalSession | undefined, extra: { errors?: FormErrorView[]; form?: Record<string, string | undefined> } = {}, status = 200) => {
         const cart = portal.editable(session) ? (await portal.positions(session)).map(positionView) : [];
         const total = formatCents(cart.reduce((sum, p) => sum + p.amountCents, 0));
-        return sendPage(req, reply, 'home', { cart, total, max: MAX_CART, csrf: reply.generateCsrf(), errors: extra.errors ?? [], form: extra.form ?? {}, pageTitle: t(req)('home.title') }, status);
+        // a payment started by a gestionale and not concluded: the way back to its summary
+        const resume = session?.kind === 'gestionale' && session.outcome === null && session.positions.length > 0 ? '/sportello/pagamento' : null;
+        return sendPage(req, reply, 'home', { cart, total, max: MAX_CART, csrf: reply.generateCsrf(), errors: extra.errors ?? [], form: extra.form ?? {}, resume, pageTitle: t(req)('home.title') }, status);
       };
 
       s.get('/', async (req, reply) => renderHome(req, reply, await currentSession(req)));
@@ -196,6 +229,7 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
         try {
           const result = await portal.addNotice(session, input);
           req.audit!.outcome = result === 'added' ? 'AGGIUNTO' : 'RIFERIMENTI_RICHIESTI';
+          await rotateSession(reply, session);
           return reply.redirect(result === 'added' ? '/sportello/' : '/sportello/riferimenti', 303);
         } catch (e) {
           const form = { codiceAvviso: input.code, codiceFiscale: input.codiceFiscale, ente: input.ente };
@@ -238,6 +272,7 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
         try {
           await portal.submitReferences(session, values);
           req.audit!.outcome = 'AGGIUNTO';
+          await rotateSession(reply, session);
           return reply.redirect('/sportello/', 303);
         } catch (e) {
           if (e instanceof PortalInputError) {
@@ -265,7 +300,10 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
           csrf: reply.generateCsrf(),
           errors: extra.errors ?? [],
           form: extra.form ?? prefill,
-          backUrl: '/sportello/',
+          // a gestionale's session starts on this page: no "Indietro" to the Sportello's home (an
+          // empty cart there, and a notice added there would start another session); the browser's
+          // back button returns to the gestionale
+          backUrl: session.kind === 'manual' ? '/sportello/' : null,
           pageTitle: t(req)('summary.title'),
         }, status);
       };
@@ -289,12 +327,14 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
         try {
           const location = await portal.startPayment(session, input, { returnUrls: returnUrls(req), correlationId: req.id });
           Object.assign(req.audit!, { outcome: 'AVVIATO', detail: `avvisi ${session.positions.map((p) => p.noticeNumber).join(',')}` });
+          await rotateSession(reply, session);
           return reply.redirect(location, 303);
         } catch (e) {
           if (e instanceof PortalInputErrors) {
             req.audit!.outcome = e.problems.map((p) => p.problem).join(',').slice(0, 40);
             const unavailable = e.problems.some((p) => p.problem === 'CHECKOUT_UNAVAILABLE');
-            return renderPayment(req, reply, session, { errors: errorViews(req, e.problems), form: { email: input.email, emailConferma: input.emailConfirm, privacy: input.privacy } }, unavailable ? 502 : 422);
+            const unpayable = e.problems.some((p) => p.problem === 'NOTICE_NOT_PAYABLE');
+            return renderPayment(req, reply, session, { errors: errorViews(req, e.problems), form: { email: input.email, emailConferma: input.emailConfirm, privacy: input.privacy } }, unavailable ? 502 : unpayable ? 409 : 422);
           }
           throw e;
         }
@@ -305,12 +345,12 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
         return portal.captcha.challenge();
       });
 
-      s.get<{ Params: { sid: string; outcome: string; token: string } }>(
-        '/esito/:sid/:outcome/:token',
+      s.get<{ Params: { ref: string; outcome: string; token: string } }>(
+        '/esito/:ref/:outcome/:token',
         { config: { audit: { interface: 'portal', operation: 'esito', keepResponse: false } } },
         async (req, reply) => {
-          const { sid, outcome, token } = req.params;
-          const conclusion = OUTCOMES.includes(outcome as Outcome) ? await portal.conclude(sid, outcome as Outcome, token) : undefined;
+          const { ref, outcome, token } = req.params;
+          const conclusion = OUTCOMES.includes(outcome as Outcome) ? await portal.conclude(ref, outcome as Outcome, token) : undefined;
           if (!conclusion) {
             req.audit!.outcome = 'ESITO_NON_RICONOSCIUTO';
             return sendPage(req, reply, 'error', { status: 404, messageKey: '404' }, 404);
@@ -323,11 +363,13 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
             caller: conclusion.session.identificativoPagamento ? `portal:${conclusion.session.identificativoPagamento}` : 'portal',
             detail: `idCart ${conclusion.session.idCart}; esito Checkout ${outcome}${conclusion.returnLink ? `; ritorno al chiamante con codEsito ${conclusion.outcome === 'ok' ? '000' : '100'}` : ''}`,
           });
+          // the e-mail only to the browser of the session (the URL alone does not show it)
+          const own = (await currentSession(req))?.id === conclusion.session.id;
           return sendPage(req, reply, 'conclusion', {
             outcome: conclusion.outcome,
             success: conclusion.outcome === 'ok' || conclusion.outcome === 'attesa',
             positions: conclusion.positions,
-            email: conclusion.session.email,
+            email: own ? conclusion.session.email : null,
             date: romeDateLabel(),
             returnLink: conclusion.returnLink,
             pageTitle: t(req)('conclusion.title'),

@@ -49,8 +49,10 @@ export interface Conclusion {
   outcome: Outcome;
 }
 
-/** Builds the absolute conclusion URLs handed to Checkout for a session. */
-export type ReturnUrlBuilder = (sessionId: string, outcome: Outcome, token: string) => string;
+/** Builds the absolute conclusion URLs handed to Checkout for a session, named by its public id (never the cookie's value). */
+export type ReturnUrlBuilder = (publicId: string, outcome: Outcome, token: string) => string;
+
+const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
 
 const cartItem = (p: PortalPosition): CartItem => ({ positionId: p.id, enteFiscalCode: p.enteFiscalCode, iuv: p.iuv, noticeNumber: p.noticeNumber });
 
@@ -121,6 +123,7 @@ export class PortalService {
       positions: [cartItem(position)],
       email: position.debtorEmail,
       returnKey: newId(),
+      publicId: newId(),
       expiresAt: this.expiry(),
     });
     if (!session) throw new PortalRefusal('PAYMENT_ID_REUSED', `Errore sul campo identificativoPagamento, con valore ${f.identificativoPagamento}. Messaggio = identificativo già presente in archivio`, where);
@@ -131,15 +134,26 @@ export class PortalService {
   }
 
   async session(id: string | undefined): Promise<PortalSession | undefined> {
-    if (!id || !/^[A-Za-z0-9_-]{43}$/.test(id)) return undefined;
+    if (!id || !SESSION_ID.test(id)) return undefined;
     return this.repo.session(id);
   }
 
   /** A manual-flow session, opened when the citizen first adds a notice. */
   async openManual(): Promise<PortalSession> {
     const id = newId();
-    await this.repo.openManualSession(id, newId(), this.expiry());
+    await this.repo.openManualSession(id, newId(), newId(), this.expiry());
     return (await this.repo.session(id))!;
+  }
+
+  /**
+   * A new id for the session (against session fixation): called at every step that puts personal
+   * data in it (a notice added, references confirmed, personal data saved). The old id stops
+   * working; the caller sends the new one in the cookie. Undefined when the session is gone.
+   */
+  async rotate(s: PortalSession): Promise<PortalSession | undefined> {
+    const id = newId();
+    if (!(await this.repo.rotate(s.id, id))) return undefined;
+    return this.repo.session(id);
   }
 
   /** Whether the session's cart can still change (manual flow, not concluded). */
@@ -159,7 +173,7 @@ export class PortalService {
     const code = readNoticeCode(rawCode);
     if (!code) throw new PortalInputError('NOTICE_FORMAT', 'codiceAvviso');
     const ente = (input.ente ?? '').trim();
-    if (ente && !/^\d{11}$/.test(ente)) throw new PortalInputError('NOTICE_NOT_FOUND', 'codiceAvviso');
+    if (ente && !/^\d{11}$/.test(ente)) throw new PortalInputError('ENTE_FORMAT', 'ente');
     const cf = (input.codiceFiscale ?? '').trim().toUpperCase();
     const rows = await this.repo.positionsByCode(code, ente || null);
     const byDebtor = cf ? rows.filter((p) => p.debtorFiscalCode.toUpperCase() === cf && p.debtorFiscalCode !== ANONIMO) : [];
@@ -233,21 +247,30 @@ export class PortalService {
     const consent = input.privacy === 'on' || input.privacy === 'true' || input.privacy === '1';
     if (parts.privacy && !consent) problems.push(new PortalInputError('PRIVACY_REQUIRED', 'privacy'));
     if (problems.length > 0) throw new PortalInputErrors(problems);
+    // a notice may have been paid (or be in payment) elsewhere since it entered the cart: said per
+    // notice, before the captcha is checked, so that a solved captcha is not used up by a cart that
+    // cannot be sent
+    const positions = await this.positions(s);
+    const unpayable = positions.flatMap((p) => {
+      const reason = p.enteActive ? unpayableReason(p, this.today()) : 'POSITION_CANCELLED';
+      return reason ? [new PortalInputError('NOTICE_NOT_PAYABLE', `position-${p.iuv}`, { notice: p.noticeNumber, reason })] : [];
+    });
+    if (positions.length < s.positions.length) unpayable.push(new PortalInputError('CART_EMPTY', 'codiceAvviso'));
+    if (unpayable.length > 0) throw new PortalInputErrors(unpayable);
     if (parts.captcha) {
       const check = await this.captcha.check(input.captcha);
       if (check !== 'ok') throw new PortalInputErrors([new PortalInputError(check === 'missing' ? 'CAPTCHA_REQUIRED' : check === 'replayed' ? 'CAPTCHA_REPLAYED' : 'CAPTCHA_INVALID', 'altcha')]);
     }
-    const positions = await this.positions(s);
     const emailNotice = parts.email ? email : s.kind === 'gestionale' ? (s.email ?? undefined) : undefined;
     return this.startCheckout(s, positions, emailNotice, parts.privacy && consent, opts);
   }
 
   private async startCheckout(s: PortalSession, positions: PortalPosition[], email: string | undefined, consent: boolean, opts: { returnUrls: ReturnUrlBuilder; correlationId?: string | undefined }): Promise<string> {
     const urls: ReturnUrls = {
-      returnOkUrl: opts.returnUrls(s.id, 'ok', this.returnToken(s, 'ok')),
-      returnCancelUrl: opts.returnUrls(s.id, 'annullato', this.returnToken(s, 'annullato')),
-      returnErrorUrl: opts.returnUrls(s.id, 'ko', this.returnToken(s, 'ko')),
-      returnWaitingUrl: opts.returnUrls(s.id, 'attesa', this.returnToken(s, 'attesa')),
+      returnOkUrl: opts.returnUrls(s.publicId, 'ok', this.returnToken(s, 'ok')),
+      returnCancelUrl: opts.returnUrls(s.publicId, 'annullato', this.returnToken(s, 'annullato')),
+      returnErrorUrl: opts.returnUrls(s.publicId, 'ko', this.returnToken(s, 'ko')),
+      returnWaitingUrl: opts.returnUrls(s.publicId, 'attesa', this.returnToken(s, 'attesa')),
     };
     let started;
     try {
@@ -267,16 +290,16 @@ export class PortalService {
   }
 
   /** The secret part of a conclusion URL: only Checkout learns it, so a citizen cannot forge an "ok". */
-  returnToken(s: Pick<PortalSession, 'id' | 'returnKey'>, outcome: Outcome): string {
-    return createHmac('sha256', s.returnKey).update(`${s.id}:${outcome}`).digest('base64url').slice(0, 32);
+  returnToken(s: Pick<PortalSession, 'publicId' | 'returnKey'>, outcome: Outcome): string {
+    return createHmac('sha256', s.returnKey).update(`${s.publicId}:${outcome}`).digest('base64url').slice(0, 32);
   }
 
   /**
    * Back from Checkout. The outcome is fixed at the first return (a later visit of another
    * conclusion URL changes nothing); on 'ok' the positions wait for their receipt.
    */
-  async conclude(sessionId: string, outcome: Outcome, token: string): Promise<Conclusion | undefined> {
-    const s = await this.session(sessionId);
+  async conclude(publicId: string, outcome: Outcome, token: string): Promise<Conclusion | undefined> {
+    const s = SESSION_ID.test(publicId) ? await this.repo.sessionByPublicId(publicId) : undefined;
     if (!s || !s.idCart) return undefined;
     const expected = Buffer.from(this.returnToken(s, outcome));
     const given = Buffer.from(token);

@@ -31,6 +31,8 @@ export interface PortalSession {
   email: string | null;
   privacyConsent: boolean;
   returnKey: string;
+  /** The session's name in the conclusion URLs handed to Checkout: never the cookie's value (id). */
+  publicId: string;
   idCart: string | null;
   outcome: Outcome | null;
   concludedAt: Date | null;

@@ -115,7 +115,7 @@ const FIND_BY_IDS = namedStatement(
 
 const SESSION_COLUMNS = `id, kind, application_id::int as "applicationId", identificativo_pagamento as "identificativoPagamento",
   caller_digest as "callerDigest", digest_separator as "digestSeparator", positions, pending, email, privacy_consent as "privacyConsent",
-  return_key as "returnKey", id_cart as "idCart", outcome, concluded_at as "concludedAt", created_at as "createdAt", expires_at as "expiresAt"`;
+  return_key as "returnKey", public_id as "publicId", id_cart as "idCart", outcome, concluded_at as "concludedAt", created_at as "createdAt", expires_at as "expiresAt"`;
 
 // The identificativoPagamento and the session are written by one statement: both or neither.
 const OPEN_GESTIONALE_SESSION = namedStatement(
@@ -125,14 +125,25 @@ const OPEN_GESTIONALE_SESSION = namedStatement(
      on conflict do nothing
      returning session_id
    )
-   insert into portal_session (id, kind, application_id, identificativo_pagamento, caller_digest, digest_separator, positions, email, return_key, expires_at)
-   select pid.session_id, 'gestionale', $2, $3, $4, $5, $6::jsonb, $7, $8, $9 from pid
+   insert into portal_session (id, kind, application_id, identificativo_pagamento, caller_digest, digest_separator, positions, email, return_key, expires_at, public_id)
+   select pid.session_id, 'gestionale', $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10 from pid
    returning ${SESSION_COLUMNS}`,
 );
 
 const OPEN_MANUAL_SESSION = namedStatement(
   'portal_open_manual_session',
-  `insert into portal_session (id, kind, positions, return_key, expires_at) values ($1, 'manual', '[]'::jsonb, $2, $3) returning id`,
+  `insert into portal_session (id, kind, positions, return_key, expires_at, public_id) values ($1, 'manual', '[]'::jsonb, $2, $3, $4) returning id`,
+);
+
+const LOAD_SESSION_BY_PUBLIC_ID = namedStatement('portal_load_session_by_public_id', `select ${SESSION_COLUMNS} from portal_session where public_id = $1 and expires_at > now()`);
+
+// A new id for a session (the cookie's value changes; the old one stops working), with its
+// identificativoPagamento record when it has one.
+const ROTATE_SESSION = namedStatement(
+  'portal_rotate_session',
+  `with s as (update portal_session set id = $2, updated_at = now() where id = $1 and expires_at > now() returning id),
+        p as (update portal_payment_id set session_id = $2 where session_id = $1 and exists (select 1 from s) returning 1)
+   select id from s`,
 );
 
 const LOAD_SESSION = namedStatement('portal_load_session', `select ${SESSION_COLUMNS} from portal_session where id = $1 and expires_at > now()`);
@@ -223,16 +234,27 @@ export class PortalRepository {
     positions: CartItem[];
     email: string | null;
     returnKey: string;
+    publicId: string;
     expiresAt: Date;
   }): Promise<PortalSession | undefined> {
     const [row] = await this.db.run<SessionRow>(OPEN_GESTIONALE_SESSION, [
-      s.id, s.applicationId, s.identificativoPagamento, s.callerDigest, s.digestSeparator, JSON.stringify(s.positions), s.email, s.returnKey, s.expiresAt,
+      s.id, s.applicationId, s.identificativoPagamento, s.callerDigest, s.digestSeparator, JSON.stringify(s.positions), s.email, s.returnKey, s.expiresAt, s.publicId,
     ]);
     return row && toSession(row);
   }
 
-  async openManualSession(id: string, returnKey: string, expiresAt: Date): Promise<void> {
-    await this.db.run(OPEN_MANUAL_SESSION, [id, returnKey, expiresAt]);
+  async openManualSession(id: string, returnKey: string, publicId: string, expiresAt: Date): Promise<void> {
+    await this.db.run(OPEN_MANUAL_SESSION, [id, returnKey, expiresAt, publicId]);
+  }
+
+  async sessionByPublicId(publicId: string): Promise<PortalSession | undefined> {
+    const [row] = await this.db.run<SessionRow>(LOAD_SESSION_BY_PUBLIC_ID, [publicId]);
+    return row && toSession(row);
+  }
+
+  /** Gives the session a new id; false when it no longer exists (expired, or rotated meanwhile). */
+  async rotate(id: string, newId: string): Promise<boolean> {
+    return (await this.db.run(ROTATE_SESSION, [id, newId])).length > 0;
   }
 
   async session(id: string): Promise<PortalSession | undefined> {
