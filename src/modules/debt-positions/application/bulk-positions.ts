@@ -80,7 +80,10 @@ export class BulkPositions {
         return false;
       });
     };
-    let todo = await refuseExisting(pending);
+    // Insert first and look up only what did not go in: an existing gestionale id fails on its unique
+    // index, so the common case (all new) costs no lookup. (A lookup before the insert also went wrong
+    // during bulk loads: with statistics not yet caught up, PostgreSQL scanned the ente's positions.)
+    let todo = pending;
     for (let round = 0; todo.length > 0; round++) {
       if (round >= MAX_IUV_ROUNDS) {
         for (const p of todo) outcomes[p.index] = { ok: false, error: positionError('IUV_SPACE_EXHAUSTED', 'Impossibile generare uno IUV libero') };
