@@ -12,16 +12,41 @@
 //
 // No dependencies beyond Node and the project's own (pg, @electric-sql/pglite for the checks).
 
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import {
+  AUTHORIZATION,
+  CREATE_PATH,
+  DEFAULT_PG_URL,
+  DEMO_CALLER,
+  RawConnection,
+  cassaEnv,
+  cassaRequire,
+  checkBuild,
+  dropDatabase,
+  fail,
+  freePort,
+  isPlainIdentifier,
+  parseEnvOptions,
+  pgConnect,
+  percentile,
+  positiveInt,
+  printTable,
+  round,
+  runBuild,
+  sayer,
+  sleep,
+  startChild,
+  stopChild,
+  waitReady,
+  withDatabase,
+  withPg,
+} from './lib.mjs';
 
 const HELP = `Usage: node bench/create-positions.mjs [options]
 
@@ -66,7 +91,7 @@ Output
 const { values: opt } = parseArgs({
   options: {
     db: { type: 'string', default: 'both' },
-    'pg-url': { type: 'string', default: process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
+    'pg-url': { type: 'string', default: DEFAULT_PG_URL },
     'pg-db': { type: 'string', default: 'cassa_bench' },
     'cassa-dir': { type: 'string' },
     build: { type: 'boolean', default: false },
@@ -103,17 +128,6 @@ if (opt.help) {
   process.exit(0);
 }
 
-function fail(msg) {
-  process.stderr.write(`bench: ${msg}\n`);
-  process.exit(2);
-}
-
-function positiveInt(name, v, { min = 1 } = {}) {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) fail(`--${name} must be an integer >= ${min}`);
-  return n;
-}
-
 const TARGETS = opt.db === 'both' ? ['pglite', 'pg'] : opt.db.split(',').map((s) => s.trim());
 for (const t of TARGETS) if (t !== 'pglite' && t !== 'pg') fail(`--db must be pglite, pg or both (got "${t}")`);
 const CLIENTS = positiveInt('clients', opt.clients);
@@ -126,63 +140,21 @@ if (opt.client !== 'http' && opt.client !== 'raw') fail('--client must be http o
 const VERIFY_SAMPLE = positiveInt('verify-sample', opt['verify-sample'], { min: 0 });
 const TARGET_RPS = Number(opt['target-rps']);
 const TARGET_P99 = Number(opt['target-p99']);
-if (!/^[a-z_][a-z0-9_]*$/.test(opt['pg-db'])) fail('--pg-db must be a plain lower-case identifier');
-const EXTRA_ENV = {};
-for (const kv of opt.env) {
-  const i = kv.indexOf('=');
-  if (i <= 0) fail(`--env expects KEY=VALUE (got "${kv}")`);
-  EXTRA_ENV[kv.slice(0, i)] = kv.slice(i + 1);
-}
+if (!isPlainIdentifier(opt['pg-db'])) fail('--pg-db must be a plain lower-case identifier');
+const EXTRA_ENV = parseEnvOptions(opt.env);
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CASSA_DIR = resolve(opt['cassa-dir'] ?? join(HERE, '..'));
-const require = createRequire(join(CASSA_DIR, 'package.json'));
+const require = cassaRequire(CASSA_DIR);
 
 // Human output goes to stdout, or to stderr when stdout carries JSON.
-const out = opt.json ? process.stderr : process.stdout;
-const say = (s = '') => out.write(`${s}\n`);
+const say = sayer(opt.json);
 
 // The demo data (src/app/demo-seed.ts)
-const DEMO = {
-  ente: '00429440068',
-  paymentType: 'BIBL',
-  codiceChiamante: 'AP_01',
-  passphrase: '1www%$se1ver£$APP',
-  seededPositions: 3,
-};
-const CREATE_PATH = `/epayapi/api/v1/organizations/${DEMO.ente}/paymenttypes/${DEMO.paymentType}/debtpositions`;
-const AUTHORIZATION = `Basic ${Buffer.from(`${DEMO.codiceChiamante}:${DEMO.passphrase}`, 'utf8').toString('base64')}`;
+const DEMO = { ...DEMO_CALLER, seededPositions: 3 };
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort() {
-  return new Promise((res, rej) => {
-    const s = net.createServer();
-    s.unref();
-    s.on('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
-
-function percentile(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i];
-}
-
-const round = (x, d = 1) => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : null);
-
-function withDatabase(url, database) {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
 
 function redactUrl(url) {
   const u = new URL(url);
@@ -224,7 +196,7 @@ function mainThreadSched(pid) {
 async function postgresCpu(url) {
   let pids;
   try {
-    const c = await pgClient(url);
+    const c = await pgConnect(require, url);
     try {
       const r = await c.query(
         `select pid from pg_stat_activity where (datname = current_database() and pid <> pg_backend_pid()) or backend_type <> 'client backend'`,
@@ -324,81 +296,9 @@ function httpClient(port, connections) {
   };
 }
 
-/**
- * Raw keep-alive connection: one request at a time, responses framed by Content-Length (what
- * Fastify sends for JSON). Anything else is reported as an error rather than guessed at.
- */
-class RawConnection {
-  constructor(port) {
-    this.port = port;
-    this.socket = null;
-    this.pending = null;
-    this.buf = Buffer.alloc(0);
-  }
-
-  connect() {
-    return new Promise((res, rej) => {
-      const s = net.connect({ host: '127.0.0.1', port: this.port, noDelay: true });
-      s.once('connect', () => {
-        s.removeListener('error', rej);
-        s.on('error', (e) => this.failPending(e));
-        s.on('close', () => {
-          this.socket = null;
-          this.failPending(new Error('connection closed by the server'));
-        });
-        s.on('data', (d) => this.onData(d));
-        this.socket = s;
-        res();
-      });
-      s.once('error', rej);
-    });
-  }
-
-  failPending(err) {
-    const p = this.pending;
-    this.pending = null;
-    this.buf = Buffer.alloc(0);
-    if (p) p.rej(err);
-  }
-
-  onData(d) {
-    this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
-    const p = this.pending;
-    if (!p) return;
-    const headEnd = this.buf.indexOf('\r\n\r\n');
-    if (headEnd < 0) return;
-    const head = this.buf.toString('latin1', 0, headEnd);
-    const m = /^HTTP\/1\.[01] (\d{3})/.exec(head);
-    const cl = /\r\ncontent-length:\s*(\d+)/i.exec(head);
-    if (!m || !cl) {
-      this.socket?.destroy();
-      return this.failPending(new Error(`unsupported response framing: ${head.split('\r\n')[0]}`));
-    }
-    const total = headEnd + 4 + Number(cl[1]);
-    if (this.buf.length < total) return;
-    const text = this.buf.toString('utf8', headEnd + 4, total);
-    this.buf = this.buf.subarray(total);
-    this.pending = null;
-    if (/\r\nconnection:\s*close/i.test(head)) this.socket?.end();
-    p.res({ status: Number(m[1]), text });
-  }
-
-  async request(method, path, body) {
-    if (!this.socket) await this.connect();
-    const len = body === undefined ? 0 : Buffer.byteLength(body);
-    const msg =
-      `${method} ${path} HTTP/1.1\r\nhost: 127.0.0.1:${this.port}\r\nauthorization: ${AUTHORIZATION}\r\n` +
-      (body === undefined ? '\r\n' : `content-type: application/json\r\ncontent-length: ${len}\r\n\r\n${body}`);
-    return new Promise((res, rej) => {
-      this.pending = { res, rej };
-      this.socket.write(msg);
-    });
-  }
-
-  close() {
-    this.socket?.destroy();
-  }
-}
+// The raw client (RawConnection, bench/lib.mjs): every request with the caller's credentials.
+const RAW_GET_HEADERS = `authorization: ${AUTHORIZATION}\r\n`;
+const RAW_POST_HEADERS = `${RAW_GET_HEADERS}content-type: application/json\r\n`;
 
 function rawClient(port, connections) {
   const pool = Array.from({ length: connections }, () => new RawConnection(port));
@@ -415,8 +315,8 @@ function rawClient(port, connections) {
     }
   }
   return {
-    post: (path, body) => withConn((c) => c.request('POST', path, body)),
-    get: (path) => withConn((c) => c.request('GET', path)),
+    post: (path, body) => withConn((c) => c.request('POST', path, RAW_POST_HEADERS, body)),
+    get: (path) => withConn((c) => c.request('GET', path, RAW_GET_HEADERS)),
     close() {
       for (const c of pool) c.close();
     },
@@ -530,36 +430,12 @@ async function runPhase({ client, clients, seconds, requests, tag, iuvs, onTick 
 // The server child
 
 function startServer({ target, port, dataDir, databaseUrl, profileDir }) {
-  const env = { ...process.env };
   // whatever the caller's shell has, the target decides the database
-  delete env.DATABASE_URL;
-  Object.assign(env, {
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    CASSA_DATA_DIR: dataDir,
-    CASSA_LOG_LEVEL: opt['log-level'],
-    CASSA_ENV: 'development',
-  });
-  delete env.CASSA_PUBLIC_URL;
-  if (target === 'pg') env.DATABASE_URL = databaseUrl;
-  Object.assign(env, EXTRA_ENV);
+  const env = cassaEnv({ port, dataDir, logLevel: opt['log-level'], databaseUrl: target === 'pg' ? databaseUrl : undefined, extraEnv: EXTRA_ENV });
   const nodeArgs = [...opt['node-arg']];
   if (opt['count-queries']) nodeArgs.push(`--import=${pathToFileURL(join(HERE, 'count-queries-preload.mjs')).href}`);
   if (profileDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=cassa-${target}-${Date.now()}.cpuprofile`);
-  const child = spawn(process.execPath, [...nodeArgs, join(CASSA_DIR, 'bin', 'cassa.js'), 'demo'], {
-    cwd: CASSA_DIR,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let log = '';
-  const keep = (d) => {
-    log += d.toString();
-    if (log.length > 64_000) log = log.slice(-32_000);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  const exited = new Promise((res) => child.once('exit', (code, signal) => res({ code, signal })));
-  return { child, exited, log: () => log };
+  return startChild([...nodeArgs, join(CASSA_DIR, 'bin', 'cassa.js'), 'demo'], env, CASSA_DIR);
 }
 
 /** With --count-queries: the server's statement counts so far (see count-queries-preload.mjs). */
@@ -598,80 +474,24 @@ function queryCountDelta(a, b, positions) {
   };
 }
 
-async function waitReady(port, server, timeoutMs = 120_000) {
-  const until = Date.now() + timeoutMs;
-  let exited = null;
-  server.exited.then((e) => (exited = e));
-  while (Date.now() < until) {
-    if (exited) throw new Error(`the server exited before being ready (${JSON.stringify(exited)}):\n${server.log()}`);
-    const ready = await new Promise((res) => {
-      const req = http.get({ host: '127.0.0.1', port, path: '/health/ready', agent: false, timeout: 2000 }, (r) => {
-        r.resume();
-        r.on('end', () => res(r.statusCode === 200));
-      });
-      req.on('error', () => res(false));
-      req.on('timeout', () => {
-        req.destroy();
-        res(false);
-      });
-    });
-    if (ready) return;
-    await sleep(200);
-  }
-  throw new Error(`the server was not ready after ${timeoutMs / 1000}s:\n${server.log()}`);
-}
-
-async function stopServer(server, timeoutMs = 30_000) {
-  if (server.child.exitCode !== null || server.child.signalCode !== null) return server.exited;
-  server.child.kill('SIGTERM');
-  const timer = setTimeout(() => server.child.kill('SIGKILL'), timeoutMs);
-  const r = await server.exited;
-  clearTimeout(timer);
-  return r;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Database set-up and checks
 
-async function pgClient(url) {
-  const pg = require('pg');
-  const c = new (pg.default ?? pg).Client({ connectionString: url, application_name: 'cassa-bench' });
-  await c.connect();
-  return c;
-}
-
 async function recreatePgDatabase() {
-  const admin = await pgClient(opt['pg-url']);
-  try {
+  return withPg(require, opt['pg-url'], async (admin) => {
     await admin.query(`drop database if exists ${opt['pg-db']} with (force)`);
     await admin.query(`create database ${opt['pg-db']}`);
     const settings = await admin.query(
       `select name, setting from pg_settings where name in ('server_version','synchronous_commit','fsync','shared_buffers','max_connections','wal_level') order by name`,
     );
     return Object.fromEntries(settings.rows.map((r) => [r.name, r.setting]));
-  } finally {
-    await admin.end();
-  }
-}
-
-async function dropPgDatabase() {
-  const admin = await pgClient(opt['pg-url']);
-  try {
-    await admin.query(`drop database if exists ${opt['pg-db']} with (force)`);
-  } finally {
-    await admin.end();
-  }
+  });
 }
 
 const COUNT_SQL = 'select (select count(*) from debt_position)::int as positions, (select count(distinct iuv) from debt_position)::int as iuvs, (select count(*) from debt_position_status_history)::int as history';
 
 async function countPg(url) {
-  const c = await pgClient(url);
-  try {
-    return (await c.query(COUNT_SQL)).rows[0];
-  } finally {
-    await c.end();
-  }
+  return withPg(require, url, async (c) => (await c.query(COUNT_SQL)).rows[0]);
 }
 
 /** PGlite's data directory is the server's while it runs: counted once the server has stopped. */
@@ -745,7 +565,7 @@ async function runTarget(target) {
   const verification = { problems: [] };
   try {
     const tReady = performance.now();
-    await waitReady(port, server);
+    await waitReady(port, server, { name: 'the server' });
     say(`server: pid ${server.child.pid}, http://127.0.0.1:${port}, ready in ${((performance.now() - tReady) / 1000).toFixed(1)}s`);
     client = opt.client === 'raw' ? rawClient(port, CLIENTS) : httpClient(port, CLIENTS);
     const runTag = `B${Date.now().toString(36)}`;
@@ -837,7 +657,7 @@ async function runTarget(target) {
     say(`FAILED: ${result.failure}`);
   } finally {
     client?.close();
-    const exit = await stopServer(server);
+    const exit = await stopChild(server);
     result.serverExit = exit;
     if (exit.code !== 0 && !result.failure) verification.problems.push(`server exited with ${JSON.stringify(exit)} after SIGTERM`);
     if (exit.code !== 0) say(`server log (tail):\n${server.log().slice(-4000)}`);
@@ -862,7 +682,7 @@ async function runTarget(target) {
     if (opt.keep) say(`kept: ${dataDir}${target === 'pg' ? ` and database ${opt['pg-db']}` : ''}`);
     else {
       rmSync(dataDir, { recursive: true, force: true });
-      if (target === 'pg') await dropPgDatabase().catch((e) => say(`warning: could not drop ${opt['pg-db']}: ${e.message}`));
+      if (target === 'pg') await dropDatabase(require, opt['pg-url'], opt['pg-db']).catch((e) => say(`warning: could not drop ${opt['pg-db']}: ${e.message}`));
     }
   }
   result.verification = verification;
@@ -904,30 +724,9 @@ function report(r) {
 // ---------------------------------------------------------------------------------------------
 // Main
 
-function checkBuild() {
-  const entry = join(CASSA_DIR, 'dist', 'cli', 'main.js');
-  if (!existsSync(join(CASSA_DIR, 'bin', 'cassa.js'))) fail(`${CASSA_DIR} is not a Cassa checkout (no bin/cassa.js)`);
-  if (!existsSync(entry)) fail(`no build in ${CASSA_DIR}: run \`npm run build\` (or pass --build)`);
-  const built = statSync(entry).mtimeMs;
-  const newer = [];
-  const walk = (d) => {
-    for (const f of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, f.name);
-      if (f.isDirectory()) walk(p);
-      else if (f.name.endsWith('.ts') && statSync(p).mtimeMs > built) newer.push(p.slice(CASSA_DIR.length + 1));
-    }
-  };
-  walk(join(CASSA_DIR, 'src'));
-  if (newer.length) say(`warning: the build may be stale, newer sources: ${newer.slice(0, 5).join(', ')}${newer.length > 5 ? ', ...' : ''} (use --build)`);
-}
-
 async function main() {
-  if (opt.build) {
-    say(`building ${CASSA_DIR}...`);
-    const r = await new Promise((res) => spawn('npm', ['run', 'build'], { cwd: CASSA_DIR, stdio: ['ignore', 'inherit', 'inherit'] }).on('exit', res));
-    if (r !== 0) fail('the build failed');
-  }
-  checkBuild();
+  if (opt.build) await runBuild(CASSA_DIR, say);
+  checkBuild(CASSA_DIR, say);
   let commit = null;
   try {
     const head = readFileSync(join(CASSA_DIR, '.git', 'HEAD'), 'utf8').trim();
@@ -985,11 +784,7 @@ async function main() {
           ],
     ),
   ];
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  for (const [i, r] of rows.entries()) {
-    say(r.map((c, k) => (k === 0 || k === r.length - 2 ? c.padEnd(widths[k]) : c.padStart(widths[k]))).join('  '));
-    if (i === 0) say(widths.map((w) => '-'.repeat(w)).join('  '));
-  }
+  printTable(say, rows, [0, -2]);
   say(`Node ${env.node}, ${env.cpus} CPUs; ${CLIENTS} clients; CPU columns are percent of one core (the bench client runs on the same machine).`);
 
   if (opt.json) process.stdout.write(`${JSON.stringify({ environment: env, options: { clients: CLIENTS, seconds: REQUESTS === undefined ? SECONDS : null, requests: REQUESTS ?? null, warmupSeconds: WARMUP, client: opt.client, targets: TARGETS, targetRps: TARGET_RPS, targetP99Ms: TARGET_P99 }, results }, null, 2)}\n`);

@@ -15,20 +15,19 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { DEFAULT_PG_URL, cassaEnv, cassaRequire, dropDatabase, freePort, isPlainIdentifier, percentile, recreateDatabase, sayer, sleep, withDatabase, withPg } from './lib.mjs';
 
 const { values: opt } = parseArgs({
   options: {
     lists: { type: 'string', default: '4000' },
     positions: { type: 'string', default: '250' },
     clients: { type: 'string', default: '4' },
-    'pg-url': { type: 'string', default: process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
+    'pg-url': { type: 'string', default: DEFAULT_PG_URL },
     'pg-db': { type: 'string', default: 'cassa_bench_lists' },
     env: { type: 'string', multiple: true, default: [] },
     'node-arg': { type: 'string', multiple: true, default: [] },
@@ -48,48 +47,18 @@ const LISTS = Number(opt.lists);
 const PER_LIST = Number(opt.positions);
 const CLIENTS = Number(opt.clients);
 if (!(LISTS >= 1 && PER_LIST >= 1 && PER_LIST <= 1000 && CLIENTS >= 1)) throw new Error('bad --lists/--positions/--clients');
-if (!/^[a-z_][a-z0-9_]*$/.test(opt['pg-db'])) throw new Error('--pg-db must be a plain identifier');
+if (!isPlainIdentifier(opt['pg-db'])) throw new Error('--pg-db must be a plain identifier');
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..');
-const require = createRequire(join(ROOT, 'package.json'));
-const pg = require('pg');
-const out = opt.json ? process.stderr : process.stdout;
-const say = (s = '') => out.write(`${s}\n`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const require = cassaRequire(ROOT);
+const say = sayer(opt.json);
 
 const DEMO = { ente: '00429440068', code: 'BIBL', caller: 'AP_01', passphrase: '1www%$se1ver£$APP' };
 const AUTH = `Basic ${Buffer.from(`${DEMO.caller}:${DEMO.passphrase}`, 'utf8').toString('base64')}`;
 const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 
-async function freePort() {
-  return new Promise((res, rej) => {
-    const s = net.createServer();
-    s.on('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
-function percentile(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
-function dbUrl(name) {
-  const u = new URL(opt['pg-url']);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-async function admin(sqlText) {
-  const c = new pg.Client({ connectionString: opt['pg-url'] });
-  await c.connect();
-  try {
-    return await c.query(sqlText);
-  } finally {
-    await c.end();
-  }
-}
+const dbUrl = (name) => withDatabase(opt['pg-url'], name);
 
 // ------------------------------------------------------------------------------- the gestionale
 const outcomes = new Map(); // IdMessaggio -> { at, ok, total, result }
@@ -160,14 +129,12 @@ function request(port, method, path, headers, body) {
 let child;
 let dataDir;
 async function main() {
-  await admin(`drop database if exists ${opt['pg-db']} with (force)`);
-  await admin(`create database ${opt['pg-db']}`);
+  await recreateDatabase(require, opt['pg-url'], opt['pg-db']);
   const listenerPort = await freePort();
   await new Promise((r) => listener.listen(listenerPort, '127.0.0.1', r));
   const port = await freePort();
   dataDir = mkdtempSync(join(tmpdir(), 'cassa-bench-lists-'));
-  const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', CASSA_DATA_DIR: dataDir, CASSA_LOG_LEVEL: 'warn', CASSA_ENV: 'development', DATABASE_URL: dbUrl(opt['pg-db']), CASSA_ADMIN_TOKEN: ADMIN_TOKEN, CASSA_AUDIT_PAYLOADS: 'false' };
-  delete env.CASSA_PUBLIC_URL;
+  const env = cassaEnv({ port, dataDir, logLevel: 'warn', databaseUrl: dbUrl(opt['pg-db']), more: { CASSA_ADMIN_TOKEN: ADMIN_TOKEN, CASSA_AUDIT_PAYLOADS: 'false' } });
   for (const kv of opt.env) env[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
   const args = opt.source
     ? ['--import', 'tsx', '--input-type=module', '-e', `const { run } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'src', 'cli', 'main.ts')).href)}); await run(['demo']);`]
@@ -230,10 +197,7 @@ async function main() {
   const ackSorted = ackLatency.sort((a, b) => a - b);
   const okPositions = [...outcomes.values()].reduce((s, o) => s + o.ok, 0);
   const notOk = [...outcomes.values()].filter((o) => o.result !== '000').length;
-  const c = new pg.Client({ connectionString: dbUrl(opt['pg-db']) });
-  await c.connect();
-  const counts = (await c.query(`select (select count(*) from debt_position where id_posizione_debitoria like 'B%')::int as positions, (select count(distinct iuv) from debt_position)::int as iuvs, (select count(*) from load_list where status = 'ELABORATA')::int as lists`)).rows[0];
-  await c.end();
+  const counts = await withPg(require, dbUrl(opt['pg-db']), async (c) => (await c.query(`select (select count(*) from debt_position where id_posizione_debitoria like 'B%')::int as positions, (select count(distinct iuv) from debt_position)::int as iuvs, (select count(*) from load_list where status = 'ELABORATA')::int as lists`)).rows[0]);
   const seconds = (tLast - t0) / 1000;
   const result = {
     lists: LISTS,
@@ -278,5 +242,5 @@ try {
   listener.close();
   agent.destroy();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  if (!opt.keep) await admin(`drop database if exists ${opt['pg-db']} with (force)`).catch(() => undefined);
+  if (!opt.keep) await dropDatabase(require, opt['pg-url'], opt['pg-db']).catch(() => undefined);
 }

@@ -19,12 +19,12 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { DEFAULT_PG_URL, cassaRequire, dropDatabase, recreateDatabase, withDatabase } from './lib.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const require = createRequire(join(ROOT, 'package.json'));
+const require = cassaRequire(ROOT);
 const pg = require('pg');
 
 const { values: opt } = parseArgs({
@@ -32,7 +32,7 @@ const { values: opt } = parseArgs({
     count: { type: 'string', default: '100000' },
     chunk: { type: 'string', default: '5000' },
     'window-ms': { type: 'string', default: '2000' },
-    'pg-url': { type: 'string', default: process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
+    'pg-url': { type: 'string', default: DEFAULT_PG_URL },
     'pg-db': { type: 'string', default: 'cassa_bench_notif' },
     env: { type: 'string', multiple: true, default: [] },
     build: { type: 'boolean', default: false },
@@ -58,22 +58,8 @@ if (opt.build) {
 // ------------------------------------------------------------------ database
 const serverUrl = opt['pg-url'];
 const dbName = opt['pg-db'];
-const dbUrl = (() => {
-  const u = new URL(serverUrl);
-  u.pathname = `/${dbName}`;
-  return u.toString();
-})();
-async function admin(sqlText) {
-  const c = new pg.Client({ connectionString: serverUrl });
-  await c.connect();
-  try {
-    await c.query(sqlText);
-  } finally {
-    await c.end();
-  }
-}
-await admin(`drop database if exists ${dbName} with (force)`);
-await admin(`create database ${dbName}`);
+const dbUrl = withDatabase(serverUrl, dbName);
+await recreateDatabase(require, serverUrl, dbName);
 const dataDir = mkdtempSync(join(tmpdir(), 'cassa-bench-notif-'));
 const env = { ...process.env, DATABASE_URL: dbUrl, CASSA_DATA_DIR: dataDir, CASSA_LOG_LEVEL: 'warn', CASSA_NOTIFICATION_BATCH_WINDOW_MS: opt['window-ms'] };
 for (const kv of opt.env) {
@@ -182,5 +168,5 @@ await new Promise((r) => worker.once('exit', r));
 await db.end();
 server.close();
 rmSync(dataDir, { recursive: true, force: true });
-if (!opt.keep) await admin(`drop database if exists ${dbName} with (force)`);
+if (!opt.keep) await dropDatabase(require, serverUrl, dbName);
 process.exit(notifications >= COUNT && duplicates === 0 ? 0 : 1);

@@ -13,16 +13,38 @@
 //
 //   node bench/pa-for-node.mjs [--clients=50] [--seconds=10] [--warmup=3] [--positions=200] ...
 
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import http from 'node:http';
-import net from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import {
+  DEFAULT_PG_URL,
+  DEMO_CALLER,
+  RawConnection,
+  cassaEnv,
+  cassaRequire,
+  checkBuild,
+  createDemoPositions,
+  dropDatabase,
+  fail,
+  freePort,
+  isPlainIdentifier,
+  latencySummary,
+  parseEnvOptions,
+  post,
+  printTable,
+  positiveInt,
+  recreateDatabase,
+  round,
+  runBuild,
+  sayer,
+  startChild,
+  stopChild,
+  waitReady,
+  withDatabase,
+} from './lib.mjs';
 
 const HELP = `Usage: node bench/pa-for-node.mjs [options]
 
@@ -52,7 +74,7 @@ const { values: opt } = parseArgs({
     warmup: { type: 'string', default: '3' },
     positions: { type: 'string', default: '200' },
     ops: { type: 'string', default: 'paVerifyPaymentNotice,paGetPaymentV2' },
-    'pg-url': { type: 'string', default: process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
+    'pg-url': { type: 'string', default: DEFAULT_PG_URL },
     'pg-db': { type: 'string', default: 'cassa_bench_paf' },
     'cassa-dir': { type: 'string' },
     build: { type: 'boolean', default: false },
@@ -74,16 +96,6 @@ if (opt.help) {
   process.exit(0);
 }
 
-function fail(msg) {
-  process.stderr.write(`bench: ${msg}\n`);
-  process.exit(2);
-}
-function positiveInt(name, v) {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) fail(`--${name} must be an integer >= 1`);
-  return n;
-}
-
 const CLIENTS = positiveInt('clients', opt.clients);
 const SECONDS = Number(opt.seconds);
 if (!(SECONDS > 0)) fail('--seconds must be > 0');
@@ -92,26 +104,18 @@ if (!(WARMUP >= 0)) fail('--warmup must be >= 0');
 const POSITIONS = positiveInt('positions', opt.positions);
 const TARGET_RATIO = Number(opt['target-ratio']);
 const TARGET_P99 = Number(opt['target-p99']);
-if (!/^[a-z_][a-z0-9_]*$/.test(opt['pg-db'])) fail('--pg-db must be a plain lower-case identifier');
+if (!isPlainIdentifier(opt['pg-db'])) fail('--pg-db must be a plain lower-case identifier');
 const OPS = opt.ops.split(',').map((s) => s.trim());
 for (const op of OPS) if (op !== 'paVerifyPaymentNotice' && op !== 'paGetPaymentV2') fail(`--ops: unknown operation ${op}`);
-const EXTRA_ENV = {};
-for (const kv of opt.env) {
-  const i = kv.indexOf('=');
-  if (i <= 0) fail(`--env expects KEY=VALUE (got "${kv}")`);
-  EXTRA_ENV[kv.slice(0, i)] = kv.slice(i + 1);
-}
+const EXTRA_ENV = parseEnvOptions(opt.env);
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CASSA_DIR = resolve(opt['cassa-dir'] ?? join(HERE, '..'));
-const require = createRequire(join(CASSA_DIR, 'package.json'));
-const out = opt.json ? process.stderr : process.stdout;
-const say = (s = '') => out.write(`${s}\n`);
+const require = cassaRequire(CASSA_DIR);
+const say = sayer(opt.json);
 
 // The demo data (src/app/demo-seed.ts) and the intermediary the demo ente answers for
-const DEMO = { ente: '00429440068', paymentType: 'BIBL', codiceChiamante: 'AP_01', passphrase: '1www%$se1ver£$APP', idBrokerPA: '80087670016', idStation: '80087670016_01' };
-const CREATE_PATH = `/epayapi/api/v1/organizations/${DEMO.ente}/paymenttypes/${DEMO.paymentType}/debtpositions`;
-const AUTHORIZATION = `Basic ${Buffer.from(`${DEMO.codiceChiamante}:${DEMO.passphrase}`, 'utf8').toString('base64')}`;
+const DEMO = { ...DEMO_CALLER, idBrokerPA: '80087670016', idStation: '80087670016_01' };
 const SOAP_PATH = '/soap/paForNode';
 const PAFORNODE_NS = 'http://pagopa-api.pagopa.gov.it/pa/paForNode.xsd';
 
@@ -137,108 +141,6 @@ function checkAnswer(op, r) {
   return null;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Small helpers
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const round = (x, d = 1) => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : null);
-
-async function freePort() {
-  return new Promise((res, rej) => {
-    const s = net.createServer();
-    s.unref();
-    s.on('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
-
-function percentile(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
-
-function withDatabase(url, database) {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
-
-// ---------------------------------------------------------------------------------------------
-// Raw keep-alive client (as in create-positions.mjs): one request at a time per connection,
-// responses framed by Content-Length; anything else is an error, not a guess.
-
-class RawConnection {
-  constructor(port) {
-    this.port = port;
-    this.socket = null;
-    this.pending = null;
-    this.buf = Buffer.alloc(0);
-  }
-
-  connect() {
-    return new Promise((res, rej) => {
-      const s = net.connect({ host: '127.0.0.1', port: this.port, noDelay: true });
-      s.once('connect', () => {
-        s.removeListener('error', rej);
-        s.on('error', (e) => this.failPending(e));
-        s.on('close', () => {
-          this.socket = null;
-          this.failPending(new Error('connection closed by the server'));
-        });
-        s.on('data', (d) => this.onData(d));
-        this.socket = s;
-        res();
-      });
-      s.once('error', rej);
-    });
-  }
-
-  failPending(err) {
-    const p = this.pending;
-    this.pending = null;
-    this.buf = Buffer.alloc(0);
-    if (p) p.rej(err);
-  }
-
-  onData(d) {
-    this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
-    const p = this.pending;
-    if (!p) return;
-    const headEnd = this.buf.indexOf('\r\n\r\n');
-    if (headEnd < 0) return;
-    const head = this.buf.toString('latin1', 0, headEnd);
-    const m = /^HTTP\/1\.[01] (\d{3})/.exec(head);
-    const cl = /\r\ncontent-length:\s*(\d+)/i.exec(head);
-    if (!m || !cl) {
-      this.socket?.destroy();
-      return this.failPending(new Error(`unsupported response framing: ${head.split('\r\n')[0]}`));
-    }
-    const total = headEnd + 4 + Number(cl[1]);
-    if (this.buf.length < total) return;
-    const text = this.buf.toString('utf8', headEnd + 4, total);
-    this.buf = this.buf.subarray(total);
-    this.pending = null;
-    if (/\r\nconnection:\s*close/i.test(head)) this.socket?.end();
-    p.res({ status: Number(m[1]), text });
-  }
-
-  async request(path, headers, body) {
-    if (!this.socket) await this.connect();
-    const msg = `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1:${this.port}\r\n${headers}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
-    return new Promise((res, rej) => {
-      this.pending = { res, rej };
-      this.socket.write(msg);
-    });
-  }
-
-  close() {
-    this.socket?.destroy();
-  }
-}
-
 function soapHeaders(op) {
   return `content-type: text/xml; charset=utf-8\r\nsoapaction: "${op}"\r\n`;
 }
@@ -262,7 +164,7 @@ async function runPhase({ port, op, seconds, notices, bodies }) {
         const t0 = performance.now();
         let problem;
         try {
-          const r = await c.request(SOAP_PATH, headers, body);
+          const r = await c.request('POST', SOAP_PATH, headers, body);
           problem = checkAnswer(op, r);
         } catch (e) {
           problem = `transport: ${e.message}`;
@@ -288,30 +190,15 @@ async function runPhase({ port, op, seconds, notices, bodies }) {
     errorKinds: Object.fromEntries([...errors].map(([k, e]) => [k, e.count])),
     seconds: round(elapsed, 2),
     reqPerSecond: round(ok / elapsed),
-    latencyMs: { p50: round(percentile(latencies, 50), 2), p90: round(percentile(latencies, 90), 2), p99: round(percentile(latencies, 99), 2), max: round(latencies.at(-1) ?? NaN, 2) },
+    latencyMs: latencySummary(latencies),
   };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Child processes
 
-function startChild(args, env, cwd) {
-  const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  const keep = (d) => {
-    log += d.toString();
-    if (log.length > 64_000) log = log.slice(-32_000);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  const exited = new Promise((res) => child.once('exit', (code, signal) => res({ code, signal })));
-  return { child, exited, log: () => log };
-}
-
 function startCassa(port, databaseUrl, dataDir) {
-  const env = { ...process.env };
-  delete env.CASSA_PUBLIC_URL;
-  Object.assign(env, { PORT: String(port), HOST: '127.0.0.1', CASSA_DATA_DIR: dataDir, CASSA_LOG_LEVEL: opt['log-level'], CASSA_ENV: 'development', DATABASE_URL: databaseUrl }, EXTRA_ENV);
+  const env = cassaEnv({ port, dataDir, logLevel: opt['log-level'], databaseUrl, extraEnv: EXTRA_ENV });
   return startChild([...opt['node-arg'], join(CASSA_DIR, 'bin', 'cassa.js'), 'demo'], env, CASSA_DIR);
 }
 
@@ -342,120 +229,27 @@ function startBare(port, answers) {
   return startChild(['--input-type=module', '-e', BARE_SERVER], env, CASSA_DIR);
 }
 
-async function waitReady(port, server, timeoutMs = 120_000) {
-  const until = Date.now() + timeoutMs;
-  let exited = null;
-  server.exited.then((e) => (exited = e));
-  while (Date.now() < until) {
-    if (exited) throw new Error(`a server exited before being ready (${JSON.stringify(exited)}):\n${server.log()}`);
-    const ready = await new Promise((res) => {
-      const req = http.get({ host: '127.0.0.1', port, path: '/health/ready', agent: false, timeout: 2000 }, (r) => {
-        r.resume();
-        r.on('end', () => res(r.statusCode === 200));
-      });
-      req.on('error', () => res(false));
-      req.on('timeout', () => {
-        req.destroy();
-        res(false);
-      });
-    });
-    if (ready) return;
-    await sleep(200);
-  }
-  throw new Error(`a server was not ready after ${timeoutMs / 1000}s:\n${server.log()}`);
-}
-
-async function stopChild(server, timeoutMs = 30_000) {
-  if (server.child.exitCode !== null || server.child.signalCode !== null) return server.exited;
-  server.child.kill('SIGTERM');
-  const timer = setTimeout(() => server.child.kill('SIGKILL'), timeoutMs);
-  const r = await server.exited;
-  clearTimeout(timer);
-  return r;
-}
-
-function post(port, path, headers, body) {
-  return new Promise((res, rej) => {
-    const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', agent: false, headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (r) => {
-      let text = '';
-      r.setEncoding('utf8');
-      r.on('data', (c) => (text += c));
-      r.on('end', () => res({ status: r.statusCode, text }));
-      r.on('error', rej);
-    });
-    req.on('error', rej);
-    req.end(body);
-  });
-}
-
 /** Payable positions through the REST API (a few at a time), as the node will ask for them. */
-async function createPositions(port, n) {
-  const notices = [];
-  let i = 0;
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      while (i < n) {
-        const k = i++;
-        const body = JSON.stringify({ causale: `Biblioteca - tessera ${k}`, importo: 12.5, codiceFiscalePartitaIVAPagatore: 'TSTPNI70D01L219V', nome: 'Pino', cognome: 'Test', identificativoPagamento: `BENCH-PAF-${k}` });
-        const r = await post(port, CREATE_PATH, { authorization: AUTHORIZATION, 'content-type': 'application/json' }, body);
-        if (r.status !== 201) throw new Error(`creating position ${k}: HTTP ${r.status} ${r.text.slice(0, 300)}`);
-        notices.push(JSON.parse(r.text).codiceAvviso);
-      }
-    }),
+function createPositions(port, n) {
+  return createDemoPositions(
+    port,
+    n,
+    (k) => ({ causale: `Biblioteca - tessera ${k}`, importo: 12.5, codiceFiscalePartitaIVAPagatore: 'TSTPNI70D01L219V', nome: 'Pino', cognome: 'Test', identificativoPagamento: `BENCH-PAF-${k}` }),
+    (answer) => answer.codiceAvviso,
   );
-  return notices;
-}
-
-// ---------------------------------------------------------------------------------------------
-// PostgreSQL
-
-async function pgAdmin(fn) {
-  const pg = require('pg');
-  const c = new (pg.default ?? pg).Client({ connectionString: opt['pg-url'], application_name: 'cassa-bench' });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-
-function checkBuild() {
-  const entry = join(CASSA_DIR, 'dist', 'cli', 'main.js');
-  if (!existsSync(join(CASSA_DIR, 'bin', 'cassa.js'))) fail(`${CASSA_DIR} is not a Cassa checkout (no bin/cassa.js)`);
-  if (!existsSync(entry)) fail(`no build in ${CASSA_DIR}: run \`npm run build\` (or pass --build)`);
-  if (!existsSync(join(CASSA_DIR, 'dist', 'http', 'soap', 'routes.js'))) fail('this build has no SOAP endpoint (dist/http/soap/routes.js): run `npm run build` (or pass --build)');
-  const built = statSync(entry).mtimeMs;
-  const newer = [];
-  const walk = (d) => {
-    for (const f of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, f.name);
-      if (f.isDirectory()) walk(p);
-      else if (f.name.endsWith('.ts') && statSync(p).mtimeMs > built) newer.push(p.slice(CASSA_DIR.length + 1));
-    }
-  };
-  walk(join(CASSA_DIR, 'src'));
-  if (newer.length) say(`warning: the build may be stale, newer sources: ${newer.slice(0, 5).join(', ')}${newer.length > 5 ? ', ...' : ''} (use --build)`);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Main
 
 async function main() {
-  if (opt.build) {
-    say(`building ${CASSA_DIR}...`);
-    const r = await new Promise((res) => spawn('npm', ['run', 'build'], { cwd: CASSA_DIR, stdio: ['ignore', 'inherit', 'inherit'] }).on('exit', res));
-    if (r !== 0) fail('the build failed');
-  }
-  checkBuild();
+  if (opt.build) await runBuild(CASSA_DIR, say);
+  checkBuild(CASSA_DIR, say, [['http/soap/routes.js', 'this build has no SOAP endpoint (dist/http/soap/routes.js): run `npm run build` (or pass --build)']]);
   const environment = { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', date: new Date().toISOString() };
   say(`Cassa paForNode benchmark — Node ${environment.node}, ${environment.cpus} CPUs (${environment.cpuModel})`);
   say(`${CLIENTS} clients, ${WARMUP}s warm-up + ${SECONDS}s measured per operation and target; PostgreSQL database ${opt['pg-db']}`);
 
-  await pgAdmin(async (c) => {
-    await c.query(`drop database if exists ${opt['pg-db']} with (force)`);
-    await c.query(`create database ${opt['pg-db']}`);
-  });
+  await recreateDatabase(require, opt['pg-url'], opt['pg-db']);
   const dataDir = mkdtempSync(join(tmpdir(), 'cassa-bench-paf-'));
   const cassaPort = await freePort();
   const barePort = await freePort();
@@ -464,7 +258,7 @@ async function main() {
   const results = [];
   let failure = null;
   try {
-    await waitReady(cassaPort, cassa);
+    await waitReady(cassaPort, cassa, { name: 'a server' });
     const t0 = performance.now();
     const notices = await createPositions(cassaPort, POSITIONS);
     say(`cassa: pid ${cassa.child.pid}, http://127.0.0.1:${cassaPort}; ${notices.length} payable positions created in ${round((performance.now() - t0) / 1000, 1)}s`);
@@ -478,7 +272,7 @@ async function main() {
       answers[op] = r.text;
     }
     bare = startBare(barePort, answers);
-    await waitReady(barePort, bare);
+    await waitReady(barePort, bare, { name: 'a server' });
     say(`bare route: pid ${bare.child.pid}, http://127.0.0.1:${barePort}, same XML answers (${OPS.map((op) => `${op} ${Buffer.byteLength(answers[op])} bytes`).join(', ')})`);
 
     for (const op of OPS) {
@@ -501,7 +295,7 @@ async function main() {
     const stopped = await stopChild(cassa);
     if (stopped.code !== 0 && !failure) failure = new Error(`Cassa did not stop cleanly: ${JSON.stringify(stopped)}\n${cassa.log().slice(-2000)}`);
     rmSync(dataDir, { recursive: true, force: true });
-    if (!opt.keep) await pgAdmin((c) => c.query(`drop database if exists ${opt['pg-db']} with (force)`)).catch(() => undefined);
+    if (!opt.keep) await dropDatabase(require, opt['pg-url'], opt['pg-db']).catch(() => undefined);
   }
   if (failure) {
     process.stderr.write(`bench: ${failure.stack ?? failure}\n`);
@@ -524,11 +318,7 @@ async function main() {
       r.meetsTarget ? 'met' : 'NOT met',
     ]),
   ];
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  for (const [i, r] of rows.entries()) {
-    say(r.map((c, k) => (k === 0 || k === r.length - 1 ? c.padEnd(widths[k]) : c.padStart(widths[k]))).join('  '));
-    if (i === 0) say(widths.map((w) => '-'.repeat(w)).join('  '));
-  }
+  printTable(say, rows, [0, -1]);
   say(`latencies in ms, measured by the client (same machine, ${environment.cpus} CPUs shared by Cassa, PostgreSQL, the bare route and the client)`);
   if (opt.json) process.stdout.write(`${JSON.stringify({ environment, options: { clients: CLIENTS, seconds: SECONDS, warmup: WARMUP, positions: POSITIONS, targetRatio: TARGET_RATIO, targetP99Ms: TARGET_P99 }, results }, null, 2)}\n`);
   const errors = results.some((r) => r.bare.errors + r.cassa.errors > 0);

@@ -15,17 +15,37 @@
 //
 //   node bench/portal-landing.mjs [--clients=50] [--seconds=10] [--warmup=3] [--positions=200] ...
 
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import http from 'node:http';
-import net from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import {
+  DEFAULT_PG_URL,
+  DEMO_CALLER,
+  RawConnection,
+  cassaEnv,
+  cassaRequire,
+  checkBuild,
+  createDemoPositions,
+  dropDatabase,
+  fail,
+  freePort,
+  isPlainIdentifier,
+  latencySummary,
+  parseEnvOptions,
+  positiveInt,
+  recreateDatabase,
+  round,
+  runBuild,
+  sayer,
+  startChild,
+  stopChild,
+  waitReady,
+  withDatabase,
+} from './lib.mjs';
 
 const HELP = `Usage: node bench/portal-landing.mjs [options]
 
@@ -56,7 +76,7 @@ const { values: opt } = parseArgs({
     positions: { type: 'string', default: '200' },
     'no-summary': { type: 'boolean', default: false },
     separator: { type: 'string', default: '%%%%' },
-    'pg-url': { type: 'string', default: process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
+    'pg-url': { type: 'string', default: DEFAULT_PG_URL },
     'pg-db': { type: 'string', default: 'cassa_bench_portal' },
     'cassa-dir': { type: 'string' },
     build: { type: 'boolean', default: false },
@@ -77,16 +97,6 @@ if (opt.help) {
   process.exit(0);
 }
 
-function fail(msg) {
-  process.stderr.write(`bench: ${msg}\n`);
-  process.exit(2);
-}
-function positiveInt(name, v) {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) fail(`--${name} must be an integer >= 1`);
-  return n;
-}
-
 const CLIENTS = positiveInt('clients', opt.clients);
 const SECONDS = Number(opt.seconds);
 if (!(SECONDS > 0)) fail('--seconds must be > 0');
@@ -97,31 +107,20 @@ const TARGET_P99 = Number(opt['target-p99']);
 const SUMMARY = !opt['no-summary'];
 const SEP = opt.separator;
 if (SEP !== '%%%' && SEP !== '%%%%') fail('--separator must be %%% or %%%%');
-if (!/^[a-z_][a-z0-9_]*$/.test(opt['pg-db'])) fail('--pg-db must be a plain lower-case identifier');
-const EXTRA_ENV = {};
-for (const kv of opt.env) {
-  const i = kv.indexOf('=');
-  if (i <= 0) fail(`--env expects KEY=VALUE (got "${kv}")`);
-  EXTRA_ENV[kv.slice(0, i)] = kv.slice(i + 1);
-}
+if (!isPlainIdentifier(opt['pg-db'])) fail('--pg-db must be a plain lower-case identifier');
+const EXTRA_ENV = parseEnvOptions(opt.env);
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CASSA_DIR = resolve(opt['cassa-dir'] ?? join(HERE, '..'));
-const require = createRequire(join(CASSA_DIR, 'package.json'));
-const out = opt.json ? process.stderr : process.stdout;
-const say = (s = '') => out.write(`${s}\n`);
+const require = cassaRequire(CASSA_DIR);
+const say = sayer(opt.json);
 
 // The demo data (src/app/demo-seed.ts): the manual's caller AP_01, its passphrase and registered return URL
 const DEMO = {
-  ente: '00429440068',
-  paymentType: 'BIBL',
-  codiceChiamante: 'AP_01',
-  passphrase: '1www%$se1ver£$APP',
+  ...DEMO_CALLER,
   returnUrl: 'https://applicativoChiamanteApp2.prova.it/biblioweb',
   codiceFiscale: 'TSTPNI70D01L219V',
 };
-const CREATE_PATH = `/epayapi/api/v1/organizations/${DEMO.ente}/paymenttypes/${DEMO.paymentType}/debtpositions`;
-const AUTHORIZATION = `Basic ${Buffer.from(`${DEMO.codiceChiamante}:${DEMO.passphrase}`, 'utf8').toString('base64')}`;
 const LANDING_PATH = '/epayweb/accessoLibero/pagaConIuv/accessoChiamanteEsterno';
 const SUMMARY_PATH = '/sportello/pagamento';
 
@@ -159,108 +158,6 @@ function checkSummary(r, iuv) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Small helpers
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const round = (x, d = 1) => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : null);
-
-async function freePort() {
-  return new Promise((res, rej) => {
-    const s = net.createServer();
-    s.unref();
-    s.on('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
-
-function percentile(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
-
-function withDatabase(url, database) {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
-
-// ---------------------------------------------------------------------------------------------
-// Raw keep-alive client (as in create-positions.mjs): one request at a time per connection,
-// responses framed by Content-Length; anything else is an error, not a guess.
-
-class RawConnection {
-  constructor(port) {
-    this.port = port;
-    this.socket = null;
-    this.pending = null;
-    this.buf = Buffer.alloc(0);
-  }
-
-  connect() {
-    return new Promise((res, rej) => {
-      const s = net.connect({ host: '127.0.0.1', port: this.port, noDelay: true });
-      s.once('connect', () => {
-        s.removeListener('error', rej);
-        s.on('error', (e) => this.failPending(e));
-        s.on('close', () => {
-          this.socket = null;
-          this.failPending(new Error('connection closed by the server'));
-        });
-        s.on('data', (d) => this.onData(d));
-        this.socket = s;
-        res();
-      });
-      s.once('error', rej);
-    });
-  }
-
-  failPending(err) {
-    const p = this.pending;
-    this.pending = null;
-    this.buf = Buffer.alloc(0);
-    if (p) p.rej(err);
-  }
-
-  onData(d) {
-    this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
-    const p = this.pending;
-    if (!p) return;
-    const headEnd = this.buf.indexOf('\r\n\r\n');
-    if (headEnd < 0) return;
-    const head = this.buf.toString('latin1', 0, headEnd);
-    const m = /^HTTP\/1\.[01] (\d{3})/.exec(head);
-    const cl = /\r\ncontent-length:\s*(\d+)/i.exec(head);
-    if (!m || !cl) {
-      this.socket?.destroy();
-      return this.failPending(new Error(`unsupported response framing: ${head.split('\r\n')[0]}`));
-    }
-    const total = headEnd + 4 + Number(cl[1]);
-    if (this.buf.length < total) return;
-    const text = this.buf.toString('utf8', headEnd + 4, total);
-    this.buf = this.buf.subarray(total);
-    this.pending = null;
-    if (/\r\nconnection:\s*close/i.test(head)) this.socket?.end();
-    p.res({ status: Number(m[1]), head, text });
-  }
-
-  async request(method, path, headers, body = '') {
-    if (!this.socket) await this.connect();
-    const msg = `${method} ${path} HTTP/1.1\r\nhost: 127.0.0.1:${this.port}\r\n${headers}${method === 'POST' ? `content-length: ${Buffer.byteLength(body)}\r\n` : ''}\r\n${body}`;
-    return new Promise((res, rej) => {
-      this.pending = { res, rej };
-      this.socket.write(msg);
-    });
-  }
-
-  close() {
-    this.socket?.destroy();
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
 // One phase: `clients` closed loops until the deadline. Every iteration uses a fresh
 // identificativoPagamento (a value seen before is refused, by design).
 
@@ -272,7 +169,7 @@ function stats(latencies, elapsed) {
   return {
     ok: latencies.length,
     reqPerSecond: round(latencies.length / elapsed),
-    latencyMs: { p50: round(percentile(latencies, 50), 2), p90: round(percentile(latencies, 90), 2), p99: round(percentile(latencies, 99), 2), max: round(latencies.at(-1) ?? NaN, 2) },
+    latencyMs: latencySummary(latencies),
   };
 }
 
@@ -325,115 +222,21 @@ async function runPhase({ port, seconds, iuvs }) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Child process, REST, PostgreSQL
+// Child process, REST
 
 function startCassa(port, databaseUrl, dataDir) {
-  const env = { ...process.env };
-  delete env.CASSA_PUBLIC_URL;
-  Object.assign(env, { PORT: String(port), HOST: '127.0.0.1', CASSA_DATA_DIR: dataDir, CASSA_LOG_LEVEL: opt['log-level'], CASSA_ENV: 'development', DATABASE_URL: databaseUrl, CASSA_PORTAL_RATE_LIMIT: '0' }, EXTRA_ENV);
-  const child = spawn(process.execPath, [...opt['node-arg'], join(CASSA_DIR, 'bin', 'cassa.js'), 'demo'], { cwd: CASSA_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  const keep = (d) => {
-    log += d.toString();
-    if (log.length > 64_000) log = log.slice(-32_000);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  const exited = new Promise((res) => child.once('exit', (code, signal) => res({ code, signal })));
-  return { child, exited, log: () => log };
-}
-
-async function waitReady(port, server, timeoutMs = 120_000) {
-  const until = Date.now() + timeoutMs;
-  let exited = null;
-  server.exited.then((e) => (exited = e));
-  while (Date.now() < until) {
-    if (exited) throw new Error(`Cassa exited before being ready (${JSON.stringify(exited)}):\n${server.log()}`);
-    const ready = await new Promise((res) => {
-      const req = http.get({ host: '127.0.0.1', port, path: '/health/ready', agent: false, timeout: 2000 }, (r) => {
-        r.resume();
-        r.on('end', () => res(r.statusCode === 200));
-      });
-      req.on('error', () => res(false));
-      req.on('timeout', () => {
-        req.destroy();
-        res(false);
-      });
-    });
-    if (ready) return;
-    await sleep(200);
-  }
-  throw new Error(`Cassa was not ready after ${timeoutMs / 1000}s:\n${server.log()}`);
-}
-
-async function stopChild(server, timeoutMs = 30_000) {
-  if (server.child.exitCode !== null || server.child.signalCode !== null) return server.exited;
-  server.child.kill('SIGTERM');
-  const timer = setTimeout(() => server.child.kill('SIGKILL'), timeoutMs);
-  const r = await server.exited;
-  clearTimeout(timer);
-  return r;
-}
-
-function post(port, path, headers, body) {
-  return new Promise((res, rej) => {
-    const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', agent: false, headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (r) => {
-      let text = '';
-      r.setEncoding('utf8');
-      r.on('data', (c) => (text += c));
-      r.on('end', () => res({ status: r.statusCode, text }));
-      r.on('error', rej);
-    });
-    req.on('error', rej);
-    req.end(body);
-  });
+  const env = cassaEnv({ port, dataDir, logLevel: opt['log-level'], databaseUrl, more: { CASSA_PORTAL_RATE_LIMIT: '0' }, extraEnv: EXTRA_ENV });
+  return startChild([...opt['node-arg'], join(CASSA_DIR, 'bin', 'cassa.js'), 'demo'], env, CASSA_DIR);
 }
 
 /** Payable positions of the demo debtor through the REST API (a few at a time). */
-async function createPositions(port, n) {
-  const iuvs = [];
-  let i = 0;
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      while (i < n) {
-        const k = i++;
-        const body = JSON.stringify({ causale: `Biblioteca - copie ${k}`, importo: 12.5, codiceFiscalePartitaIVAPagatore: DEMO.codiceFiscale, nome: 'Pino', cognome: 'Test', email: 'pino.test@example.org', identificativoPagamento: `BENCH-PORTAL-${k}` });
-        const r = await post(port, CREATE_PATH, { authorization: AUTHORIZATION, 'content-type': 'application/json' }, body);
-        if (r.status !== 201) throw new Error(`creating position ${k}: HTTP ${r.status} ${r.text.slice(0, 300)}`);
-        iuvs.push(JSON.parse(r.text).iuv);
-      }
-    }),
+function createPositions(port, n) {
+  return createDemoPositions(
+    port,
+    n,
+    (k) => ({ causale: `Biblioteca - copie ${k}`, importo: 12.5, codiceFiscalePartitaIVAPagatore: DEMO.codiceFiscale, nome: 'Pino', cognome: 'Test', email: 'pino.test@example.org', identificativoPagamento: `BENCH-PORTAL-${k}` }),
+    (answer) => answer.iuv,
   );
-  return iuvs;
-}
-
-async function pgAdmin(fn) {
-  const pg = require('pg');
-  const c = new (pg.default ?? pg).Client({ connectionString: opt['pg-url'], application_name: 'cassa-bench' });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-
-function checkBuild() {
-  const entry = join(CASSA_DIR, 'dist', 'cli', 'main.js');
-  if (!existsSync(join(CASSA_DIR, 'bin', 'cassa.js'))) fail(`${CASSA_DIR} is not a Cassa checkout (no bin/cassa.js)`);
-  if (!existsSync(entry)) fail(`no build in ${CASSA_DIR}: run \`npm run build\` (or pass --build)`);
-  if (!existsSync(join(CASSA_DIR, 'dist', 'http', 'portal', 'routes.js'))) fail('this build has no Sportello (dist/http/portal/routes.js): run `npm run build` (or pass --build)');
-  const built = statSync(entry).mtimeMs;
-  const newer = [];
-  const walk = (d) => {
-    for (const f of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, f.name);
-      if (f.isDirectory()) walk(p);
-      else if (f.name.endsWith('.ts') && statSync(p).mtimeMs > built) newer.push(p.slice(CASSA_DIR.length + 1));
-    }
-  };
-  walk(join(CASSA_DIR, 'src'));
-  if (newer.length) say(`warning: the build may be stale, newer sources: ${newer.slice(0, 5).join(', ')}${newer.length > 5 ? ', ...' : ''} (use --build)`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -444,27 +247,20 @@ function line(label, s) {
 }
 
 async function main() {
-  if (opt.build) {
-    say(`building ${CASSA_DIR}...`);
-    const r = await new Promise((res) => spawn('npm', ['run', 'build'], { cwd: CASSA_DIR, stdio: ['ignore', 'inherit', 'inherit'] }).on('exit', res));
-    if (r !== 0) fail('the build failed');
-  }
-  checkBuild();
+  if (opt.build) await runBuild(CASSA_DIR, say);
+  checkBuild(CASSA_DIR, say, [['http/portal/routes.js', 'this build has no Sportello (dist/http/portal/routes.js): run `npm run build` (or pass --build)']]);
   const environment = { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', date: new Date().toISOString() };
   say(`Cassa Sportello landing benchmark — Node ${environment.node}, ${environment.cpus} CPUs (${environment.cpuModel})`);
   say(`${CLIENTS} clients, ${WARMUP}s warm-up + ${SECONDS}s measured; ${SUMMARY ? 'landing POST then summary GET' : 'landing POST only'}; digest separator ${SEP}; PostgreSQL database ${opt['pg-db']}`);
 
-  await pgAdmin(async (c) => {
-    await c.query(`drop database if exists ${opt['pg-db']} with (force)`);
-    await c.query(`create database ${opt['pg-db']}`);
-  });
+  await recreateDatabase(require, opt['pg-url'], opt['pg-db']);
   const dataDir = mkdtempSync(join(tmpdir(), 'cassa-bench-portal-'));
   const port = await freePort();
   const cassa = startCassa(port, withDatabase(opt['pg-url'], opt['pg-db']), dataDir);
   let result = null;
   let failure = null;
   try {
-    await waitReady(port, cassa);
+    await waitReady(port, cassa, { name: 'Cassa' });
     const t0 = performance.now();
     const iuvs = await createPositions(port, POSITIONS);
     say(`cassa: pid ${cassa.child.pid}, http://127.0.0.1:${port}; ${iuvs.length} payable positions created in ${round((performance.now() - t0) / 1000, 1)}s`);
@@ -485,7 +281,7 @@ async function main() {
     const stopped = await stopChild(cassa);
     if (stopped.code !== 0 && !failure) failure = new Error(`Cassa did not stop cleanly: ${JSON.stringify(stopped)}\n${cassa.log().slice(-2000)}`);
     rmSync(dataDir, { recursive: true, force: true });
-    if (!opt.keep) await pgAdmin((c) => c.query(`drop database if exists ${opt['pg-db']} with (force)`)).catch(() => undefined);
+    if (!opt.keep) await dropDatabase(require, opt['pg-url'], opt['pg-db']).catch(() => undefined);
   }
   if (failure) {
     process.stderr.write(`bench: ${failure.stack ?? failure}\n`);
