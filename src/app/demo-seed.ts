@@ -2,7 +2,7 @@ import type { Container } from './container.js';
 import { OrganizationError } from '../modules/organizations/domain/organizations.js';
 import { ApplicationError, ENDPOINT_KINDS } from '../modules/applications/domain/applications.js';
 import { readFileSync } from 'node:fs';
-import { parseSoapRequest } from '../http/soap/soap-envelope.js';
+import { parseSoapRequest } from '../shared/soap/soap-envelope.js';
 import { readReceiptRequest } from '../http/soap/pa-for-node-messages.js';
 import { projectPath } from '../shared/paths.js';
 

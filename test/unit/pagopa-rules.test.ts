@@ -14,8 +14,8 @@ import {
 } from '../../src/modules/pagopa/domain/notice.js';
 import { receiptEffect } from '../../src/modules/pagopa/domain/receipt.js';
 import { faultBody, paymentBody, verifyBody } from '../../src/http/soap/pa-for-node-messages.js';
-import { parseSoapRequest, soapFault, soapResponse, SoapEnvelopeError } from '../../src/http/soap/soap-envelope.js';
-import { xmlEscape } from '../../src/http/soap/xml-text.js';
+import { parseSoapRequest, soapFault, soapResponse, SoapEnvelopeError } from '../../src/shared/soap/soap-envelope.js';
+import { xmlEscape } from '../../src/shared/soap/xml-text.js';
 import { validateSoapResponse } from '../helpers/xsd.js';
 
 const TODAY = '2026-03-02';

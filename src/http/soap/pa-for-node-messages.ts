@@ -8,8 +8,8 @@ import { paaFault, type PaaFault } from '../../modules/pagopa/domain/faults.js';
 import type { CallerIds, MapEntry, PaymentData, PrimitiveVersion, Subject, TransferType } from '../../modules/pagopa/domain/notice.js';
 import type { ReceiptInput, ReceiptParty, ReceiptPrimitive, ReceiptTransfer } from '../../modules/pagopa/domain/receipt.js';
 import { centsToDecimal, decimalToCents } from '../../shared/money.js';
-import type { XmlObject, XmlValue } from './soap-envelope.js';
-import { el, optEl, xmlEscape } from './xml-text.js';
+import type { XmlObject, XmlValue } from '../../shared/soap/soap-envelope.js';
+import { el, optEl, xmlEscape } from '../../shared/soap/xml-text.js';
 
 export const OPERATIONS = {
   paVerifyPaymentNotice: { request: 'paVerifyPaymentNoticeReq', response: 'paVerifyPaymentNoticeRes' },

@@ -18,7 +18,7 @@ import {
   verifyBody,
   type Operation,
 } from './pa-for-node-messages.js';
-import { decodeXmlBytes, PAFORNODE_NS, parseSoapRequest, SoapEnvelopeError, soapFault, soapResponse, type XmlObject } from './soap-envelope.js';
+import { decodeXmlBytes, PAFORNODE_NS, parseSoapRequest, SoapEnvelopeError, soapFault, soapResponse, type XmlObject } from '../../shared/soap/soap-envelope.js';
 
 const XML = 'text/xml; charset=utf-8';
 const SPECS = 'resources/specs/pagopa';

@@ -6,8 +6,8 @@ import { EPAYWSO_COMMON_NS } from '../../../modules/gestionali/domain/lists.js';
 import { PIEMONTEPAY_SPECS } from '../../../modules/gestionali/infra/piemontepay-schemas.js';
 import { projectPath } from '../../../shared/paths.js';
 import { parseBasicAuth } from '../../basic-auth.js';
-import { decodeXmlBytes, SOAP11_NS, soapFault } from '../soap-envelope.js';
-import { xmlEscape } from '../xml-text.js';
+import { decodeXmlBytes, SOAP11_NS, soapFault } from '../../../shared/soap/soap-envelope.js';
+import { xmlEscape } from '../../../shared/soap/xml-text.js';
 
 const XML = 'text/xml; charset=utf-8';
 const SERVICE = 'Enti2EPaywsoService';

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Database, Executor } from '../../../db/database.js';
-import { parseSoapRequest, SoapEnvelopeError } from '../../../http/soap/soap-envelope.js';
+import { parseSoapRequest, SoapEnvelopeError } from '../../../shared/soap/soap-envelope.js';
 import type { BulkOutcome, BulkPositions } from '../../debt-positions/application/bulk-positions.js';
 import type { DebtPositionsService } from '../../debt-positions/application/debt-positions-service.js';
 import { DebtPositionError } from '../../debt-positions/domain/errors.js';

@@ -4,7 +4,7 @@
  * (EPaywso2EntiServiceTypes.xsd, elementFormDefault qualified: Result and the positions are in the
  * common namespace, TestataEsito and EsitoInserimento/EsitoAggiornamento in the service's).
  */
-import { xmlEscape } from '../../../http/soap/xml-text.js';
+import { xmlEscape } from '../../../shared/soap/xml-text.js';
 import { EPAYWSO2ENTI_NS, EPAYWSO_COMMON_NS, type ListKind } from './lists.js';
 
 export interface OutcomeItem {

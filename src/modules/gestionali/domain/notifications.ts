@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { centsToDecimal } from '../../../shared/money.js';
+import { el } from '../../../shared/soap/xml-text.js';
 
 export const EPAYWSO2ENTI_TYPES_NS = 'http://www.csi.it/epay/epaywso/epaywso2enti/types';
 export const EPAYWSO_COMMON_NS = 'http://www.csi.it/epay/epaywso/types';
@@ -158,19 +159,6 @@ export function trasmettiRT(h: MessageHeader, items: readonly ReceiptCopy[]): st
 
 function checkCount(n: number, max: number): void {
   if (n < 1 || n > max) throw new RangeError(`a message carries 1..${max} items, not ${n}`);
-}
-
-const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
-// characters XML 1.0 cannot carry at all are dropped
-// eslint-disable-next-line no-control-regex
-const INVALID_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
-
-export function escapeXml(s: string): string {
-  return s.replace(INVALID_XML, '').replace(/[&<>"]/g, (c) => ESC[c]!);
-}
-
-function el(name: string, value: string): string {
-  return `<${name}>${escapeXml(value)}</${name}>`;
 }
 
 function opt(name: string, value: string | null | undefined): string {
