@@ -8,6 +8,8 @@ import { isValidIban } from '../../src/shared/iban.js';
 import { centsToDecimal, centsToEuros, decimalToCents, eurosToCents } from '../../src/shared/money.js';
 import { safeEqual, SecretBox } from '../../src/shared/secret-box.js';
 import { parseBasicAuth } from '../../src/http/basic-auth.js';
+import { DomainError, HTTP_STATUS_OF_KIND } from '../../src/shared/domain-error.js';
+import { checkoutError } from '../../src/modules/pagopa/domain/checkout-errors.js';
 
 describe('money', () => {
   it('converts euros with up to two decimals to cents', () => {
@@ -247,6 +249,18 @@ describe('safeEqual', () => {
     expect(safeEqual('ABC', 'abc')).toBe(false);
     expect(safeEqual('£', '\u00a3')).toBe(true);
     expect(safeEqual('é', 'e\u0301')).toBe(false);
+  });
+});
+
+describe('error kinds', () => {
+  it('map a failing dependency to 502 and a defect of Cassa to 500, the caller\'s mistakes to 4xx', () => {
+    expect(HTTP_STATUS_OF_KIND).toEqual({ invalid: 400, unauthorized: 401, forbidden: 403, 'not-found': 404, conflict: 409, unavailable: 502, internal: 500 });
+  });
+  it('make Checkout errors domain errors like every module\'s, with their field and problem', () => {
+    const e = checkoutError('CHECKOUT_TIMEOUT', 'pagoPA Checkout non ha risposto', { field: 'positions[0]', problem: { status: 504 } });
+    expect(e).toBeInstanceOf(DomainError);
+    expect({ kind: e.kind, code: e.code, field: e.field, problem: e.problem }).toEqual({ kind: 'unavailable', code: 'CHECKOUT_TIMEOUT', field: 'positions[0]', problem: { status: 504 } });
+    expect(checkoutError('POSITION_NOT_PAYABLE', 'x').kind).toBe('conflict');
   });
 });
 

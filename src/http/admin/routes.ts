@@ -91,6 +91,8 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
     let body: ReturnType<typeof problem>;
     if (err instanceof DomainError) {
       status = HTTP_STATUS_OF_KIND[err.kind];
+      // a dependency failing or a defect of Cassa's own: an operator must see it
+      if (status >= 500) req.log.error({ err }, 'admin api: a domain error of kind %s', err.kind);
       body = problem(status, err.code, err.message, { code: err.code, field: err.field });
     } else if (err instanceof ZodError) {
       status = 400;

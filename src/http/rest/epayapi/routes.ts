@@ -119,9 +119,10 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
     let campo: string | undefined;
     if (err instanceof DomainError) {
       status = HTTP_STATUS_OF_KIND[err.kind];
-      code = err.code;
+      code = status >= 500 ? '100' : err.code;
       description = err.message;
       campo = err.field;
+      if (status >= 500) req.log.error({ err }, 'epayapi: a domain error of kind %s', err.kind);
     } else if (hasZodFastifySchemaValidationErrors(err)) {
       status = 400;
       code = '100';

@@ -49,7 +49,7 @@ const catalog = {
   NOT_FOUND: { code: 'DELIVERY_NOT_FOUND', kind: 'not-found' },
   BUSY: { code: 'DELIVERY_BEING_SENT', kind: 'conflict' },
   /** a message that does not validate against EPaywso2EntiServiceTypes.xsd: a defect of Cassa, refused at enqueue */
-  INVALID_BODY: { code: 'DELIVERY_INVALID_BODY', kind: 'invalid' },
+  INVALID_BODY: { code: 'DELIVERY_INVALID_BODY', kind: 'internal' },
 } as const satisfies Record<string, { code: string; kind: ErrorKind }>;
 
 export class DeliveryError extends DomainError {

@@ -2,11 +2,9 @@
  * Error catalog of Cassa's pagoPA Checkout client. The first group are refusals of the cart Cassa
  * was asked to start (the citizen's choice of notices); the second are answers of Checkout itself
  * (its ProblemJson or no answer at all). `kind` tells the edge what to answer; 'unavailable' is
- * a failure of the payment service, not of the caller (HTTP 502 at an edge).
+ * a failure of the payment service, not of the caller (HTTP 502 at an HTTP edge).
  */
-import type { ErrorKind } from '../../../shared/domain-error.js';
-
-export type CheckoutErrorKind = ErrorKind | 'unavailable';
+import { DomainError, type ErrorKind } from '../../../shared/domain-error.js';
 
 const catalog = {
   // the cart
@@ -25,7 +23,7 @@ const catalog = {
   CHECKOUT_TIMEOUT: { kind: 'unavailable' },
   CHECKOUT_UNREACHABLE: { kind: 'unavailable' },
   CHECKOUT_BAD_RESPONSE: { kind: 'unavailable' },
-} as const satisfies Record<string, { kind: CheckoutErrorKind }>;
+} as const satisfies Record<string, { kind: ErrorKind }>;
 
 export type CheckoutErrorCode = keyof typeof catalog;
 
@@ -37,16 +35,16 @@ export interface CheckoutProblem {
   type?: string | undefined;
 }
 
-export class CheckoutError extends Error {
-  readonly kind: CheckoutErrorKind;
+export class CheckoutError extends DomainError {
+  readonly kind: ErrorKind;
 
   constructor(
     readonly code: CheckoutErrorCode,
     message: string,
-    readonly field?: string,
+    field?: string,
     readonly problem?: CheckoutProblem,
   ) {
-    super(message);
+    super(message, field);
     this.name = 'CheckoutError';
     this.kind = catalog[code].kind;
   }
