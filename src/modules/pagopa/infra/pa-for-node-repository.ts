@@ -11,51 +11,15 @@ export interface NoticeContext {
   paymentType: PaymentTypeAccounts | undefined;
 }
 
-interface NoticeRow {
-  enteId: number;
-  enteFiscalCode: string;
-  companyName: string;
-  officeName: string | null;
-  idBrokerPA: string | null;
-  idStation: string | null;
-  enteActive: boolean;
-  enteProvince: string | null;
-  positionId: number | null;
-  iuv: string;
-  noticeNumber: string;
-  amountCents: number;
-  components: PayablePosition['components'];
-  causale: string;
-  status: PayablePosition['status'];
-  validFrom: string | null;
-  validTo: string | null;
-  dueDate: string | null;
-  debtorType: 'F' | 'G' | null;
-  debtorFiscalCode: string;
-  debtorName: string | null;
-  debtorSurname: string | null;
-  debtorCompany: string | null;
-  debtorAddress: string | null;
-  debtorCivic: string | null;
-  debtorPostalCode: string | null;
-  debtorLocality: string | null;
-  debtorProvince: string | null;
-  debtorNation: string | null;
-  debtorEmail: string | null;
-  paymentReferences: PayablePosition['paymentReferences'];
-  iban: string | null;
-  ibanPostale: string | null;
-  ibanAppoggio: string | null;
-  transferCategory: string;
-  marcaDaBollo: boolean;
-}
+/** One row of LOAD_NOTICE: the ente (as Creditor), its position for the notice (if any) and its payment type. */
+type NoticeRow = Creditor & Omit<PayablePosition, 'id'> & PaymentTypeAccounts & { positionId: number | null };
 
 /** Everything verify and activate need, in one round trip (the hot path of the node's calls). */
 const LOAD_NOTICE = namedStatement(
   'pagopa_load_notice',
-  `select e.id::int as "enteId", e.codice_fiscale as "enteFiscalCode", e.denominazione as "companyName",
+  `select e.id::int as "enteId", e.codice_fiscale as "fiscalCode", e.denominazione as "companyName",
           e.unita_organizzativa as "officeName", e.id_broker_pa as "idBrokerPA", e.id_station as "idStation",
-          e.active as "enteActive", e.provincia as "enteProvince",
+          e.active, e.provincia as province,
           p.id::int as "positionId", p.iuv, p.notice_number as "noticeNumber", p.amount_cents::float8 as "amountCents",
           p.components, p.causale, p.status, p.valid_from as "validFrom", p.valid_to as "validTo", p.due_date as "dueDate",
           p.debtor_type as "debtorType", p.debtor_fiscal_code as "debtorFiscalCode", p.debtor_name as "debtorName",
@@ -74,50 +38,10 @@ const LOAD_NOTICE = namedStatement(
 export async function loadNotice(db: Database, enteFiscalCode: string, noticeNumber: string): Promise<NoticeContext | undefined> {
   const [r] = await db.run<NoticeRow>(LOAD_NOTICE, [enteFiscalCode, noticeNumber]);
   if (!r) return undefined;
-  const creditor: Creditor = {
-    enteId: r.enteId,
-    fiscalCode: r.enteFiscalCode,
-    companyName: r.companyName,
-    officeName: r.officeName,
-    idBrokerPA: r.idBrokerPA,
-    idStation: r.idStation,
-    active: r.enteActive,
-    province: r.enteProvince,
-  };
-  if (r.positionId === null) return { creditor, position: undefined, paymentType: undefined };
-  const position: PayablePosition = {
-    id: r.positionId,
-    iuv: r.iuv,
-    noticeNumber: r.noticeNumber,
-    amountCents: r.amountCents,
-    components: r.components,
-    causale: r.causale,
-    status: r.status,
-    validFrom: r.validFrom,
-    validTo: r.validTo,
-    dueDate: r.dueDate,
-    debtorType: r.debtorType,
-    debtorFiscalCode: r.debtorFiscalCode,
-    debtorName: r.debtorName,
-    debtorSurname: r.debtorSurname,
-    debtorCompany: r.debtorCompany,
-    debtorAddress: r.debtorAddress,
-    debtorCivic: r.debtorCivic,
-    debtorPostalCode: r.debtorPostalCode,
-    debtorLocality: r.debtorLocality,
-    debtorProvince: r.debtorProvince,
-    debtorNation: r.debtorNation,
-    debtorEmail: r.debtorEmail,
-    paymentReferences: r.paymentReferences,
-  };
-  const paymentType: PaymentTypeAccounts = {
-    iban: r.iban,
-    ibanPostale: r.ibanPostale,
-    ibanAppoggio: r.ibanAppoggio,
-    transferCategory: r.transferCategory,
-    marcaDaBollo: r.marcaDaBollo,
-  };
-  return { creditor, position, paymentType };
+  const { enteId, fiscalCode, companyName, officeName, idBrokerPA, idStation, active, province, positionId, iban, ibanPostale, ibanAppoggio, transferCategory, marcaDaBollo, ...position } = r;
+  const creditor: Creditor = { enteId, fiscalCode, companyName, officeName, idBrokerPA, idStation, active, province };
+  if (positionId === null) return { creditor, position: undefined, paymentType: undefined };
+  return { creditor, position: { id: positionId, ...position }, paymentType: { iban, ibanPostale, ibanAppoggio, transferCategory, marcaDaBollo } };
 }
 
 export interface NewAttempt {
