@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Database, Executor } from '../../../db/database.js';
+import { OutageBackoff } from '../../../db/errors.js';
 import type { DeliveriesConfig } from '../../../config/config.js';
 import type { SecretBox } from '../../../shared/secret-box.js';
 import type { AuditJournal } from '../../audit/application/audit-journal.js';
@@ -50,13 +51,22 @@ export async function enqueueDelivery(tx: Executor, m: OutboundMessage): Promise
   await insertOutboundMessages(tx, [m]);
 }
 
-/** The same for many messages in one statement (notifications batches). */
-export async function enqueueDeliveries(tx: Executor, ms: readonly OutboundMessage[]): Promise<void> {
-  for (const m of ms) assertValidBody(m);
+/**
+ * The same for many messages in one statement (notifications batches). `validated`: the caller has already checked
+ * every body with outboundBodyErrors (and isolated what failed), so they are not validated a second time.
+ */
+export async function enqueueDeliveries(tx: Executor, ms: readonly OutboundMessage[], opts: { validated?: boolean } = {}): Promise<void> {
+  if (!opts.validated) for (const m of ms) assertValidBody(m);
   if (ms.length > 0) await insertOutboundMessages(tx, ms);
 }
 
 let outboundSchema: PiemontePaySchema | undefined;
+
+/** What EPaywso2EntiServiceTypes.xsd finds wrong with a request element (empty: valid). */
+export function outboundBodyErrors(bodyXml: string): string[] {
+  outboundSchema ??= new PiemontePaySchema('EPaywso2EntiServiceTypes.xsd');
+  return outboundSchema.checkElement(bodyXml);
+}
 
 /**
  * Safety net: every body is validated against EPaywso2EntiServiceTypes.xsd before it is stored. An invalid one is
@@ -65,8 +75,7 @@ let outboundSchema: PiemontePaySchema | undefined;
  * rather than sent to the gestionale, which would refuse it at every retry.
  */
 function assertValidBody(m: OutboundMessage): void {
-  outboundSchema ??= new PiemontePaySchema('EPaywso2EntiServiceTypes.xsd');
-  const errors = outboundSchema.checkElement(m.bodyXml);
+  const errors = outboundBodyErrors(m.bodyXml);
   if (errors.length > 0) {
     throw new DeliveryError('INVALID_BODY', `${m.operation} ${m.idMessaggio} non valido secondo EPaywso2EntiServiceTypes.xsd: ${errors.slice(0, 3).join('; ')}`.slice(0, 1000), 'bodyXml');
   }
@@ -91,6 +100,7 @@ export class DeliverySender {
   private readonly active = new Map<string, number>();
   private readonly sends = new Set<Promise<void>>();
   private wakeUp: (() => void) | undefined;
+  private readonly outage: OutageBackoff;
 
   constructor(
     private readonly db: Database,
@@ -98,7 +108,9 @@ export class DeliverySender {
     private readonly audit: AuditJournal,
     private readonly opts: DeliveriesConfig,
     private readonly logger?: Logger,
-  ) {}
+  ) {
+    this.outage = new OutageBackoff('deliveries sender', logger, opts.pollMs);
+  }
 
   start(): void {
     if (this.running) return;
@@ -135,9 +147,12 @@ export class DeliverySender {
         } else {
           wait = Number.POSITIVE_INFINITY;
         }
+        this.outage.succeeded();
       } catch (err) {
-        this.logger?.error({ err }, 'delivery claim failed');
-        wait = this.opts.pollMs * 4;
+        // database unreachable: back off (one line per outage); any other failure: logged, retried later
+        const backoff = this.outage.failed(err);
+        if (backoff === undefined) this.logger?.error({ err }, 'delivery claim failed');
+        wait = backoff ?? this.opts.pollMs * 4;
       }
       if (this.running) await this.sleep(wait);
     }

@@ -50,6 +50,9 @@ const catalog = {
   BUSY: { code: 'DELIVERY_BEING_SENT', kind: 'conflict' },
   /** a message that does not validate against EPaywso2EntiServiceTypes.xsd: a defect of Cassa, refused at enqueue */
   INVALID_BODY: { code: 'DELIVERY_INVALID_BODY', kind: 'internal' },
+  NOTIFICATION_NOT_FOUND: { code: 'NOTIFICATION_NOT_FOUND', kind: 'not-found' },
+  /** replay: the notification is already in a message (replay the delivery instead); release: it is not FAILED */
+  NOTIFICATION_CONFLICT: { code: 'NOTIFICATION_CONFLICT', kind: 'conflict' },
 } as const satisfies Record<string, { code: string; kind: ErrorKind }>;
 
 export class DeliveryError extends DomainError {

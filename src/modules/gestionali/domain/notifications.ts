@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { centsToDecimal } from '../../../shared/money.js';
 import { el } from '../../../shared/soap/xml-text.js';
+import { truncateChars } from '../../../shared/text.js';
 
 export const EPAYWSO2ENTI_TYPES_NS = 'http://www.csi.it/epay/epaywso/epaywso2enti/types';
 export const EPAYWSO_COMMON_NS = 'http://www.csi.it/epay/epaywso/types';
@@ -14,6 +15,36 @@ export const EPAYWSO_COMMON_NS = 'http://www.csi.it/epay/epaywso/types';
 export const MAX_NOTIFICATIONS_PER_MESSAGE = 1000;
 /** RT copies per TrasmettiRT message (the XSD allows 1000; receipts are several KB each, so fewer). */
 export const MAX_RT_PER_MESSAGE = 100;
+/**
+ * The largest amount cmn:ImportoType carries (maxInclusive 999999999.99, totalDigits 12), in cents: every amount
+ * of a message (an item's and the header's total) must fit. One payment always fits (pagoPA's stAmount has the same
+ * maximum); a sum may not, so messages are split by their total (splitByTotal) and ImportoTransato (amount + fee,
+ * optional in the XSD) is left out when it does not fit.
+ */
+export const MAX_IMPORTO_CENTS = 99_999_999_999;
+
+/**
+ * Consecutive runs of `items`, in order, of at most `maxCount` items each and whose amounts add up to at most
+ * `maxTotalCents`, so that the header's total of each message fits cmn:ImportoType. An item whose own amount
+ * exceeds the maximum travels alone (its message will not validate and is isolated by the caller).
+ */
+export function splitByTotal<T>(items: readonly T[], amountOf: (item: T) => number, maxCount: number, maxTotalCents = MAX_IMPORTO_CENTS): T[][] {
+  const runs: T[][] = [];
+  let run: T[] = [];
+  let total = 0;
+  for (const item of items) {
+    const amount = amountOf(item);
+    if (run.length > 0 && (run.length >= maxCount || total + amount > maxTotalCents)) {
+      runs.push(run);
+      run = [];
+      total = 0;
+    }
+    run.push(item);
+    total += amount;
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
+}
 
 /** IdMessaggio (String35): a prefix naming the operation and 32 hex digits. */
 export function newIdMessaggio(prefix: 'NP' | 'AS' | 'RT' | 'LC' | 'AP'): string {
@@ -96,7 +127,8 @@ export function trasmettiNotifichePagamento(h: MessageHeader & { pagamentiSponta
       el('IUR', n.receiptId.slice(0, 35)),
       el('DataOraAutorizzazione', n.paymentDateTime),
       opt('TipoSicurezza', cut(n.paymentMethod, 50)),
-      el('ImportoTransato', centsToDecimal(n.amountCents + (n.feeCents ?? 0))),
+      // amount + fee may exceed cmn:ImportoType's maximum; the element is optional and then left out
+      n.amountCents + (n.feeCents ?? 0) <= MAX_IMPORTO_CENTS ? el('ImportoTransato', centsToDecimal(n.amountCents + (n.feeCents ?? 0))) : '',
       n.feeCents !== null ? el('ImportoCommissioni', centsToDecimal(n.feeCents)) : '',
       '</DatiTransazionePSP>',
       opt('DatiSpecificiRiscossione', cut(n.datiSpecificiRiscossione, 140)),
@@ -136,8 +168,11 @@ export function trasmettiAvvisiScaduti(h: MessageHeader, items: readonly Expired
 export interface ReceiptCopy {
   /** RT/Id: the receipt's receiptId (IUR) */
   id: string;
-  /** the receipt as pagoPA sent it (the whole paSendRT/paSendRTV2 request) */
-  xml: string;
+  /**
+   * the receipt as pagoPA sent it (the whole paSendRT/paSendRTV2 request): its bytes, which agree with its XML
+   * declaration (ISO-8859-1 stays ISO-8859-1); a string is sent in UTF-8
+   */
+  xml: string | Uint8Array;
 }
 
 export function trasmettiRT(h: MessageHeader, items: readonly ReceiptCopy[]): string {
@@ -150,7 +185,7 @@ export function trasmettiRT(h: MessageHeader, items: readonly ReceiptCopy[]): st
     el('NumeroRT', String(items.length)),
     '</Testata><CorpoRT><ElencoRT>',
   ];
-  for (const r of items) out.push('<RT>', el('Id', r.id.slice(0, 50)), el('XML', Buffer.from(r.xml, 'utf8').toString('base64')), '</RT>');
+  for (const r of items) out.push('<RT>', el('Id', truncateChars(r.id, 50)), el('XML', (typeof r.xml === 'string' ? Buffer.from(r.xml, 'utf8') : Buffer.from(r.xml.buffer, r.xml.byteOffset, r.xml.byteLength)).toString('base64')), '</RT>');
   out.push('</ElencoRT></CorpoRT></TrasmettiRTRequest>');
   return out.join('');
 }
@@ -168,7 +203,7 @@ function opt(name: string, value: string | null | undefined): string {
 function cut(v: string | null | undefined, max: number): string | null {
   if (v === null || v === undefined) return null;
   const t = v.trim();
-  return t === '' ? null : t.slice(0, max);
+  return t === '' ? null : truncateChars(t, max);
 }
 
 const EMAIL = /^[a-zA-Z0-9_.+-]+@[a-zA-Z0-9-]+(\.[a-zA-Z0-9-]+)*$/;
