@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { openDatabase, type Database } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
+import { dbErrorSummary, OutageBackoff } from '../db/errors.js';
 import { SecretBox } from '../shared/secret-box.js';
 import { AuditJournal } from '../modules/audit/application/audit-journal.js';
 import { OrganizationsService } from '../modules/organizations/application/organizations-service.js';
@@ -61,14 +62,23 @@ export interface ContainerOptions {
 export async function createContainer(config: Config, opts: ContainerOptions = {}): Promise<Container> {
   const logger = opts.logger ?? createLogger(config);
   const db = opts.db ?? (await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, 'pglite'), poolSize: config.dbPoolSize }));
+  // each connection the pool loses (restart, failover, pooler timeout) is one line, without SQL or parameters
+  if (db.connections) db.connections.report = (e) => logger.warn({ db: e, lost: db.connections?.lost }, 'database connection lost; the pool opens a new one on demand');
   if (opts.migrate ?? true) {
     const result = await migrate(db);
     if (result.applied.length > 0) logger.info({ applied: result.applied }, 'database migrations applied');
   }
   const secrets = new SecretBox(config.secretKeys ?? localDevSecret(config, 'secret.key', () => SecretBox.generateKeySpec('dev1'), logger));
   const adminToken = config.adminToken ?? localDevSecret(config, 'admin.token', () => randomBytes(24).toString('base64url'), logger);
-  const audit = new AuditJournal(db, { keepPayloads: config.audit.keepPayloads, payloadMaxBytes: config.audit.payloadMaxBytes }, (err) =>
-    logger.error({ err }, 'audit journal write failed'),
+  // the journal flushes every 50 ms: while the database is down, one line when the outage starts and one when it ends
+  const auditOutage = new OutageBackoff('audit journal', logger, 50);
+  const audit = new AuditJournal(
+    db,
+    { keepPayloads: config.audit.keepPayloads, payloadMaxBytes: config.audit.payloadMaxBytes },
+    (err) => {
+      if (auditOutage.failed(err) === undefined) logger.error({ db: dbErrorSummary(err) }, 'audit journal write failed');
+    },
+    () => auditOutage.succeeded(),
   );
   const debtPositions = new DebtPositionsService(db, secrets, opts.clock);
   const checkout = new CheckoutService(db, audit, { ...config.checkout, env: config.pagopa.env }, opts.clock);

@@ -6,6 +6,7 @@ import { DEMO, seedDemo } from '../app/demo-seed.js';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { openDatabase } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
+import { dbErrorSummary, isDatabaseUnavailable } from '../db/errors.js';
 import { buildServer } from '../http/server.js';
 import { startWorker } from '../jobs/worker.js';
 import { DomainError } from '../shared/domain-error.js';
@@ -81,10 +82,37 @@ async function withContainer<T>(fn: (c: Container) => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * The last resort of a running Cassa: a rejection nobody handled or an exception nobody caught is logged
+ * (type, code, first line of the message, stack frames: no SQL, no parameters). Connection-level database
+ * failures are handled where they happen (src/db/database.ts, the edges, the loops); should one still
+ * escape, nothing is left broken (the pool replaces the connection) and Cassa goes on. Any other uncaught
+ * exception leaves the process in an unknown state: it exits (code 3) and the orchestrator restarts it.
+ */
+function installSafetyNet(c: Container): void {
+  const described = (err: unknown) => ({
+    type: err instanceof Error ? err.constructor.name : typeof err,
+    ...dbErrorSummary(err),
+    frames: err instanceof Error ? (err.stack ?? '').split('\n').filter((l) => l.startsWith('    at ')).slice(0, 10) : undefined,
+  });
+  process.on('unhandledRejection', (reason) => {
+    c.logger.error({ error: described(reason), databaseUnavailable: isDatabaseUnavailable(reason) }, 'unhandled promise rejection (a defect: every failure should be handled where it happens)');
+  });
+  process.on('uncaughtException', (err, origin) => {
+    if (isDatabaseUnavailable(err)) {
+      c.logger.error({ error: described(err), origin }, 'uncaught database connection error; the pool replaces the connection, Cassa goes on');
+      return;
+    }
+    c.logger.fatal({ error: described(err), origin }, 'uncaught exception: stopping');
+    process.exit(3);
+  });
+}
+
 /** Runs the web and/or worker roles until SIGINT/SIGTERM, then stops gracefully. */
 async function start(role: string, demo: boolean): Promise<void> {
   if (!['web', 'worker', 'all'].includes(role)) throw new UsageError('--role must be web, worker or all');
   const c = await createContainer(loadConfig());
+  installSafetyNet(c);
   if (demo) {
     const { created } = await seedDemo(c);
     c.logger.info({ created }, 'demo data ready');

@@ -5,7 +5,9 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { SQL } from 'drizzle-orm';
 import pg from 'pg';
+import { NodePgSession } from 'drizzle-orm/node-postgres';
 import { schema } from './schema.js';
+import { dbErrorSummary, isDatabaseUnavailable, type DbErrorSummary } from './errors.js';
 
 export type Orm = PgDatabase<PgQueryResultHKT, typeof schema>;
 /** What repositories run queries on: the database itself or an open transaction. */
@@ -51,6 +53,19 @@ export interface Database extends RawExecutor {
   rows<T = Record<string, unknown>>(query: SQL): Promise<T[]>;
   scriptTransaction<T>(fn: (tx: ScriptTransaction) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /** PostgreSQL only: the connections lost (restart, failover, pooler timeout) and where each is reported. */
+  readonly connections?: ConnectionLosses;
+}
+
+/**
+ * Connections the pool lost outside a query (idle, or between the statements of a transaction: the 'error'
+ * events of node-postgres): each counted and reported once (no SQL, no parameters), then replaced on
+ * demand. A connection lost during a query fails that query instead, and is not counted here.
+ */
+export interface ConnectionLosses {
+  readonly lost: number;
+  /** Called once per connection lost (the container logs it); until set, losses are only counted. */
+  report: ((e: DbErrorSummary) => void) | undefined;
 }
 
 export interface DatabaseOptions {
@@ -59,28 +74,74 @@ export interface DatabaseOptions {
   /** PGlite data directory; 'memory://' for a throwaway database. */
   dataDir?: string;
   poolSize?: number;
+  /**
+   * PostgreSQL: how long a query waits for a connection (a new one, or a free one of the pool) before
+   * it fails as "database unavailable", instead of hanging while the server is down. Default 5000.
+   */
+  connectTimeoutMs?: number;
 }
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
-  if (opts.url) return openPostgres(opts.url, opts.poolSize ?? 20);
+  if (opts.url) return openPostgres(opts.url, opts.poolSize ?? 20, opts.connectTimeoutMs ?? 5_000);
   return openPglite(opts.dataDir ?? './data/pglite');
 }
 
 // Calendar dates (OID 1082) stay 'YYYY-MM-DD' strings on both drivers; a JS Date would shift them by time zone.
 pg.types.setTypeParser(1082, (v: string) => v);
 
-async function openPostgres(url: string, poolSize: number): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, application_name: 'cassa' });
+async function openPostgres(url: string, poolSize: number, connectTimeoutMs: number): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    application_name: 'cassa',
+    connectionTimeoutMillis: connectTimeoutMs,
+    // a peer that vanished without closing (failover, NAT, pooler) is noticed by the kernel, not after hours
+    keepAlive: true,
+  });
+  const losses: ConnectionLosses & { lost: number } = { lost: 0, report: undefined };
+  // node-postgres emits 'error' on a client whose connection is lost (the server sends 57P01 and closes,
+  // or the socket is reset). pg-pool listens only while the client is idle in the pool (and re-emits it
+  // as the pool's 'error'); on a checked-out client (a transaction) nobody listened, and an 'error'
+  // event without a listener ends the process. So every client gets a listener for its whole life, the
+  // one place where a lost connection is counted and reported (once per connection: the 'end' that
+  // follows an ErrorResponse is the same loss). The client is then not queryable: its queries fail,
+  // the pool drops it when it is released (or at once when idle) and opens a new one on demand.
+  pool.on('connect', (client) => {
+    let reported = false;
+    client.on('error', (err) => {
+      if (reported) return;
+      reported = true;
+      losses.lost++;
+      losses.report?.(dbErrorSummary(err));
+    });
+  });
   pool.on('error', () => {
-    /* idle client errors are reported on the next query */
+    /* an idle client's error, re-emitted by pg-pool: already counted and reported by the client's listener */
   });
   const client = await pool.connect();
   client.release();
   const orm = drizzlePg(pool, { schema }) as unknown as Orm;
+  const internals = orm as unknown as { dialect: NodePgSession<any, any>['dialect']; session: { schema: any; options: any } };
   return {
     kind: 'postgres',
     orm,
-    transaction: (fn) => orm.transaction((tx) => fn(tx as unknown as Executor)),
+    // Not drizzle's transaction on the pool: it sends `begin` before its try/finally, so a connection lost
+    // at that moment was never released and the pool lost a slot for good (after `max` of them every
+    // query waits forever). Here the client is always released, and destroyed when its connection broke;
+    // drizzle runs the transaction on that one client (begin, commit or rollback).
+    transaction: async (fn) => {
+      const c = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        const session = new NodePgSession(c, internals.dialect, internals.session.schema, internals.session.options);
+        return (await session.transaction((tx) => fn(tx as unknown as Executor))) as Awaited<ReturnType<typeof fn>>;
+      } catch (e) {
+        if (isDatabaseUnavailable(e)) broken = e instanceof Error ? e : new Error('connection lost');
+        throw e;
+      } finally {
+        c.release(broken);
+      }
+    },
     rows: async <T>(query: SQL) => ((await orm.execute(query)) as unknown as { rows: T[] }).rows,
     run: async <T>(stmt: NamedStatement, values: unknown[]) => (await pool.query({ name: stmt.name, text: stmt.text, values })).rows as T[],
     executeSql: async (text, values) => {
@@ -89,6 +150,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     },
     scriptTransaction: async (fn) => {
       const c = await pool.connect();
+      let broken: Error | undefined;
       try {
         await c.query('begin');
         const result = await fn({
@@ -100,13 +162,15 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
         await c.query('commit');
         return result;
       } catch (e) {
-        await c.query('rollback').catch(() => undefined);
+        if (isDatabaseUnavailable(e)) broken = e instanceof Error ? e : new Error('connection lost');
+        else await c.query('rollback').catch(() => undefined);
         throw e;
       } finally {
-        c.release();
+        c.release(broken);
       }
     },
     close: () => pool.end(),
+    connections: losses,
   };
 }
 

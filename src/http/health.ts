@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Container } from '../app/container.js';
+import { dbErrorSummary, isDatabaseUnavailable } from '../db/errors.js';
 
 /** Liveness (the process answers) and readiness (the database answers), for load balancers and orchestrators. */
 export const healthRoutes: FastifyPluginAsync<{ container: Container }> = async (app, { container }) => {
@@ -8,8 +9,11 @@ export const healthRoutes: FastifyPluginAsync<{ container: Container }> = async 
     try {
       await container.db.executeSql('select 1');
       return { status: 'ok', database: container.db.kind };
-    } catch {
-      return reply.code(503).send({ status: 'unavailable' });
+    } catch (err) {
+      // not ready while the database does not answer (within the pool's connect timeout): the balancer
+      // sends nothing here until it does; the pool reconnects by itself when the server is back
+      const reason = isDatabaseUnavailable(err) ? 'database unavailable' : 'database error';
+      return reply.code(503).send({ status: 'unavailable', reason, detail: dbErrorSummary(err).message });
     }
   });
 };

@@ -1,6 +1,13 @@
+import { createRequire } from 'node:module';
 import PgBoss from 'pg-boss';
 import type { Container } from '../app/container.js';
 import { ListsRunner } from '../modules/gestionali/application/lists-runner.js';
+import { OutageBackoff } from '../db/errors.js';
+
+const PGBOSS_SCHEMA = 'pgboss';
+// pg-boss's own statements for completing and failing jobs (its plans module: the exact texts it sends)
+const pgBossPlans = createRequire(import.meta.url)('pg-boss/src/plans.js') as { completeJobs(schema: string): string; failJobsById(schema: string): string };
+const UNAWAITED_BY_PGBOSS = new Set([pgBossPlans.completeJobs(PGBOSS_SCHEMA), pgBossPlans.failJobsById(PGBOSS_SCHEMA)]);
 
 export const JOBS = {
   sweepCalendar: 'debt-positions.sweep-calendar',
@@ -25,14 +32,33 @@ export interface Worker {
  * PostgreSQL alone. Jobs only call application services: no business logic lives here.
  */
 export async function startWorker(c: Container, opts: { pollingIntervalSeconds?: number } = {}): Promise<Worker> {
+  const outage = new OutageBackoff('job queue', c.logger, 1_000);
   const boss = new PgBoss({
-    db: { executeSql: (text: string, values?: unknown[]) => c.db.executeSql(text, values) },
-    schema: 'pgboss',
+    db: {
+      executeSql: async (text: string, values?: unknown[]) => {
+        try {
+          const r = await c.db.executeSql(text, values);
+          outage.succeeded();
+          return r;
+        } catch (err) {
+          // pg-boss 10 completes and fails a worker's jobs without awaiting the promise (manager.js, onFetch):
+          // rejected while the database is down, it would be an unhandled rejection, which ends the process.
+          // The job stays active; pg-boss expires and retries it (retryLimit), and Cassa's jobs are idempotent.
+          if (UNAWAITED_BY_PGBOSS.has(text) && outage.failed(err) !== undefined) return { rows: [{ count: 0 }] };
+          throw err;
+        }
+      },
+    },
+    schema: PGBOSS_SCHEMA,
     // pg-boss's own maintenance and monitoring (archiving, expiring) run in every worker
     supervise: true,
     schedule: true,
   } as ConstructorParameters<typeof PgBoss>[0]);
-  boss.on('error', (err) => c.logger.error({ err }, 'job queue error'));
+  // pg-boss reports its loops' failures here (maintenance, schedules, workers), then retries on its own
+  // intervals: while the database is unreachable that is one line per outage, not one per attempt
+  boss.on('error', (err) => {
+    if (outage.failed(err) === undefined) c.logger.error({ err }, 'job queue error');
+  });
   await boss.start();
 
   await boss.createQueue(JOBS.sweepCalendar, { name: JOBS.sweepCalendar, policy: 'singleton', retryLimit: 3, retryDelay: 30, retryBackoff: true });

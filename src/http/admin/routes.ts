@@ -5,6 +5,7 @@ import type { Container } from '../../app/container.js';
 import { ApplicationInput, ApplicationPatch } from '../../modules/applications/domain/applications.js';
 import { EnteInput, EntePatch, PaymentTypeInput, PaymentTypePatch } from '../../modules/organizations/domain/organizations.js';
 import { DomainError, HTTP_STATUS_OF_KIND } from '../../shared/domain-error.js';
+import { dbErrorSummary, isDatabaseUnavailable } from '../../db/errors.js';
 import { safeEqual } from '../../shared/secret-box.js';
 import { validationMessage } from '../validation-message.js';
 import { positionView, receiptView } from './views.js';
@@ -106,6 +107,11 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
     } else if (typeof err.statusCode === 'number' && err.statusCode < 500) {
       status = err.statusCode;
       body = problem(status, 'BAD_REQUEST', err.message);
+    } else if (isDatabaseUnavailable(err)) {
+      req.log.warn({ db: dbErrorSummary(err) }, 'admin api: database unavailable');
+      status = 503;
+      body = problem(503, 'DATABASE_UNAVAILABLE', 'database non raggiungibile: riprovare più tardi', { code: 'DATABASE_UNAVAILABLE' });
+      reply.header('retry-after', '5');
     } else {
       req.log.error({ err }, 'admin api internal error');
       status = 500;

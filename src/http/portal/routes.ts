@@ -13,6 +13,7 @@ import { MAX_CART, OUTCOMES, type Outcome, type PortalSession } from '../../modu
 import type { PortalPosition } from '../../modules/portal/infra/portal-repository.js';
 import { projectPath } from '../../shared/paths.js';
 import { sendPage, translator, requestLang } from './render.js';
+import { dbErrorSummary, isDatabaseUnavailable } from '../../db/errors.js';
 
 export const SESSION_COOKIE = 'cassa_sportello';
 export const LANDING_PATH = '/epayweb/accessoLibero/pagaConIuv/accessoChiamanteEsterno';
@@ -145,6 +146,12 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
   await app.register(fastifyStatic, { root: projectPath('views', 'static'), prefix: '/static/portal/', decorateReply: false, maxAge: '1h', index: false });
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    if (!(err.statusCode && err.statusCode < 500) && isDatabaseUnavailable(err)) {
+      // the database unreachable (restart, failover): the plain page says to retry in a few minutes
+      req.log.warn({ db: dbErrorSummary(err) }, 'portal: database unavailable');
+      reply.header('retry-after', '30');
+      return sendPage(req, reply, 'error', { status: 503, messageKey: '503' }, 503);
+    }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) req.log.error({ err }, 'portal error');
     else req.log.info({ code: err.code, status }, 'portal request refused');

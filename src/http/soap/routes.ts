@@ -4,6 +4,7 @@ import type { Container } from '../../app/container.js';
 import type { PaForNodeService } from '../../modules/pagopa/application/pa-for-node-service.js';
 import { PaaFault, paaFault } from '../../modules/pagopa/domain/faults.js';
 import { projectPath } from '../../shared/paths.js';
+import { dbErrorSummary, isDatabaseUnavailable } from '../../db/errors.js';
 import {
   faultBody,
   faultIdOf,
@@ -152,7 +153,9 @@ export async function soapRoutes(app: FastifyInstance, { container }: { containe
       audit.outcome = 'OK';
     } catch (e) {
       const fault = e instanceof PaaFault ? e : paaFault('PAA_SYSTEM_ERROR', faultId, 'Errore interno della stazione');
-      if (!(e instanceof PaaFault)) req.log.error({ err: e, operation: op }, 'paForNode operation failed');
+      // the database unreachable (restart, failover): the node retries later; nothing was written (one transaction)
+      if (!(e instanceof PaaFault) && isDatabaseUnavailable(e)) req.log.warn({ operation: op, db: dbErrorSummary(e) }, 'paForNode: database unavailable');
+      else if (!(e instanceof PaaFault)) req.log.error({ err: e, operation: op }, 'paForNode operation failed');
       audit.outcome = fault.code;
       audit.detail = fault.description?.slice(0, 1000);
       served = { xml: faultBody(fault) };

@@ -7,6 +7,7 @@ import type { CallContext } from '../../../modules/debt-positions/application/de
 import { positionError } from '../../../modules/debt-positions/domain/errors.js';
 import { DomainError, HTTP_STATUS_OF_KIND } from '../../../shared/domain-error.js';
 import { parseBasicAuth } from '../../basic-auth.js';
+import { dbErrorSummary, isDatabaseUnavailable } from '../../../db/errors.js';
 import { validationMessage } from '../../validation-message.js';
 import { draftFromCreate, EPAYAPI_CREATE_FIELDS, EPAYAPI_UPDATE_FIELDS, patchFromUpdate, paymentDataOf } from './mappers.js';
 import {
@@ -25,7 +26,7 @@ import {
 } from './schemas.js';
 
 const OK = { code: '000', description: "L'invocazione del servizio si è conclusa correttamente." };
-const errorResponses = { 400: Result, 401: Result, 403: Result, 404: Result, 409: Result, 500: Result };
+const errorResponses = { 400: Result, 401: Result, 403: Result, 404: Result, 409: Result, 500: Result, 503: Result };
 const security = [{ basicAuth: [] }];
 const audit = (operation: string, epayapiScope?: Scope) => ({ audit: { interface: 'epayapi', operation }, epayapiScope });
 
@@ -134,6 +135,12 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
       status = err.statusCode;
       code = '100';
       description = err.statusCode === 413 ? 'Richiesta troppo grande' : `Richiesta non valida: ${err.message}`;
+    } else if (isDatabaseUnavailable(err)) {
+      // the database unreachable (restart, failover): retry later; a write either committed whole or not at all
+      req.log.warn({ db: dbErrorSummary(err) }, 'epayapi: database unavailable');
+      status = 503;
+      code = '100';
+      description = 'Servizio temporaneamente non disponibile: riprovare più tardi';
     } else {
       req.log.error({ err }, 'epayapi internal error');
       status = 500;
@@ -160,7 +167,7 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
         security,
         params: PathOrg,
         body: DebtPositionData,
-        response: { 200: DebtPositionReference, 201: DebtPositionReference, 400: DebtPositionReference, 401: DebtPositionReference, 403: DebtPositionReference, 404: DebtPositionReference, 409: DebtPositionReference, 500: DebtPositionReference },
+        response: { 200: DebtPositionReference, 201: DebtPositionReference, 400: DebtPositionReference, 401: DebtPositionReference, 403: DebtPositionReference, 404: DebtPositionReference, 409: DebtPositionReference, 500: DebtPositionReference, 503: DebtPositionReference },
       },
     },
     async (req, reply) => {
@@ -282,7 +289,7 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
         operationId: 'getRT',
         security,
         body: RtRequest,
-        response: { 200: RtResponse, 400: RtResponse, 401: RtResponse, 403: RtResponse, 404: RtResponse, 409: RtResponse, 500: RtResponse },
+        response: { 200: RtResponse, 400: RtResponse, 401: RtResponse, 403: RtResponse, 404: RtResponse, 409: RtResponse, 500: RtResponse, 503: RtResponse },
       },
     },
     async (req, reply) => {

@@ -97,6 +97,8 @@ export class AuditJournal {
     private readonly db: Database,
     private readonly opts: AuditOptions,
     private readonly onError: (err: unknown) => void = () => undefined,
+    /** after a batch is written (ends an outage reported through onError) */
+    private readonly onWritten: () => void = () => undefined,
   ) {
     this.batchSize = opts.batchSize ?? 500;
     this.flushIntervalMs = opts.flushIntervalMs ?? 50;
@@ -137,6 +139,7 @@ export class AuditJournal {
       if (batch.length === 0) return;
       try {
         await insertEvents(this.db, batch);
+        this.onWritten();
       } catch (err) {
         this.onError(err);
       }

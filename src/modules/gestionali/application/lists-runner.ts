@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { ListsService } from './lists-service.js';
+import { OutageBackoff } from '../../../db/errors.js';
 
 export interface ListsRunnerOptions {
   /** lists processed at the same time by this process */
@@ -18,12 +19,15 @@ export class ListsRunner {
   private readonly sleepers = new Set<() => void>();
   private loops: Promise<void>[] = [];
   private unsubscribe: (() => void) | undefined;
+  private readonly outage: OutageBackoff;
 
   constructor(
     private readonly lists: ListsService,
     private readonly opts: ListsRunnerOptions,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.outage = new OutageBackoff('lists runner', logger, opts.pollMs);
+  }
 
   start(): void {
     this.unsubscribe = this.lists.onStored(() => this.wakeAll());
@@ -44,23 +48,27 @@ export class ListsRunner {
   private async loop(): Promise<void> {
     while (!this.stopped) {
       let worked = false;
+      let backoff: number | undefined;
       try {
         worked = await this.lists.processNext();
+        this.outage.succeeded();
       } catch (err) {
-        this.logger.error({ err }, 'list processing loop failed');
+        // database unreachable: every loop backs off, one line per outage; any other failure: logged
+        backoff = this.outage.failed(err);
+        if (backoff === undefined) this.logger.error({ err }, 'list processing loop failed');
       }
-      if (!worked && !this.stopped) await this.sleep();
+      if (!worked && !this.stopped) await this.sleep(backoff);
     }
   }
 
-  private sleep(): Promise<void> {
+  private sleep(ms = this.opts.pollMs): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
         this.sleepers.delete(done);
         resolve();
       };
-      const timer = setTimeout(done, this.opts.pollMs);
+      const timer = setTimeout(done, ms);
       this.sleepers.add(done);
     });
   }
