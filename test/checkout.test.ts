@@ -255,7 +255,7 @@ describe('configuration per pagoPA environment', () => {
     expect(loadConfig({ ...base, CASSA_PAGOPA_ENV: 'uat', CASSA_CHECKOUT_SUBSCRIPTION_KEY: 'k' }).checkout.url).toBe('https://api.uat.platform.pagopa.it/checkout/ec/v2');
     expect(loadConfig({ ...base, CASSA_PAGOPA_ENV: 'production', CASSA_CHECKOUT_SUBSCRIPTION_KEY: 'k' }).checkout.url).toBe('https://api.platform.pagopa.it/checkout/ec/v2');
     expect(() => loadConfig({ ...base, CASSA_PAGOPA_ENV: 'uat' })).toThrow(/requires CASSA_CHECKOUT_SUBSCRIPTION_KEY/);
-    const prod = { CASSA_ENV: 'production', DATABASE_URL: 'postgres://cassa@db/cassa', CASSA_SECRET_KEYS: loadConfigKeys(), CASSA_ADMIN_TOKEN: 'a-production-admin-token-0123456789', CASSA_PUBLIC_URL: 'https://cassa.example.org' };
+    const prod = { CASSA_ENV: 'production', DATABASE_URL: 'postgres://cassa@db/cassa', CASSA_SECRET_KEYS: loadConfigKeys(), CASSA_ADMIN_TOKEN: '1F7iCQA5iSSMo8v5hzoHcWKK5KNnZnepW4imAHYxZN0=', CASSA_PUBLIC_URL: 'https://cassa.example.org' };
     expect(() => loadConfig(prod)).toThrow(ConfigError);
     expect(loadConfig({ ...prod, CASSA_CHECKOUT_SUBSCRIPTION_KEY: 'k' }).pagopa.env).toBe('production');
   });

@@ -69,14 +69,16 @@ async function outcome(idMessaggio: string, operation = 'EsitoInserimentoListaDi
 const good = (id: string, amount = '10.00'): TestPosition => ({ id, amount });
 
 describe('Enti2EPaywsoService contract', () => {
-  it('serves the WSDL with its address and the XSDs it imports', async () => {
+  it('serves the WSDL with its address and the XSDs it imports (the configured address, never the Host header outside development)', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/soap/Enti2EPaywsoService?wsdl', headers: { host: 'cassa.example' } });
     expect(res.statusCode).toBe(200);
-    expect(res.body).toContain('<soap:address location="http://cassa.example/soap/Enti2EPaywsoService"/>');
-    expect(res.body).toContain('schemaLocation="http://cassa.example/soap/Enti2EPaywsoService?xsd=Enti2EPaywsoServiceTypes.xsd"');
+    // test env without CASSA_PUBLIC_URL: the listen address HOST:PORT (defaults), not the forged Host
+    expect(res.body).toContain('<soap:address location="http://127.0.0.1:8080/soap/Enti2EPaywsoService"/>');
+    expect(res.body).toContain('schemaLocation="http://127.0.0.1:8080/soap/Enti2EPaywsoService?xsd=Enti2EPaywsoServiceTypes.xsd"');
+    expect(res.body).not.toContain('cassa.example');
     const xsd = await t.app.inject({ method: 'GET', url: '/soap/Enti2EPaywsoService?xsd=Enti2EPaywsoServiceTypes.xsd', headers: { host: 'cassa.example' } });
     expect(xsd.body).toContain('name="InserisciListaDiCaricoRequest"');
-    expect(xsd.body).toContain('schemaLocation="http://cassa.example/soap/Enti2EPaywsoService?xsd=EPaywsoCommonTypes.xsd"');
+    expect(xsd.body).toContain('schemaLocation="http://127.0.0.1:8080/soap/Enti2EPaywsoService?xsd=EPaywsoCommonTypes.xsd"');
   });
 });
 

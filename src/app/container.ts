@@ -69,7 +69,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     if (result.applied.length > 0) logger.info({ applied: result.applied }, 'database migrations applied');
   }
   const secrets = new SecretBox(config.secretKeys ?? localDevSecret(config, 'secret.key', () => SecretBox.generateKeySpec('dev1'), logger));
-  const adminToken = config.adminToken ?? localDevSecret(config, 'admin.token', () => randomBytes(24).toString('base64url'), logger);
+  const adminToken = config.adminToken ?? localDevSecret(config, 'admin.token', () => randomBytes(32).toString('base64url'), logger);
   // the journal flushes every 50 ms: while the database is down, one line when the outage starts and one when it ends
   const auditOutage = new OutageBackoff('audit journal', logger, 50);
   const audit = new AuditJournal(

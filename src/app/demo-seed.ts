@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { parseSoapRequest } from '../shared/soap/soap-envelope.js';
 import { readReceiptRequest } from '../http/soap/pa-for-node-messages.js';
 import { projectPath } from '../shared/paths.js';
+import { ConfigError } from '../config/config.js';
 
 /**
  * Demo data mirroring seed 000 (the Sportello manual's worked example): the Comune di Alessandria,
@@ -54,6 +55,8 @@ export function demoGestionaleEndpoints(soap: { url: string; username: string; p
 export const DEMO_RECEIPT = 'paSendRTV2-191890494852566.xml';
 
 export async function seedDemo(c: Container): Promise<{ created: boolean }> {
+  // the CLI refuses before opening the database; this guards any other caller
+  if (c.config.production) throw new ConfigError(`demo data refused in production (caller ${DEMO.codiceChiamante} has a published passphrase)`);
   try {
     const existing = await c.organizations.getEnte(DEMO.ente);
     // Demo data seeded before the pagoPA integration: give the ente its intermediary and station.

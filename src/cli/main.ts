@@ -108,6 +108,18 @@ function installSafetyNet(c: Container): void {
   });
 }
 
+/**
+ * The demo data include the caller AP_01 with the passphrase the manual publishes: `cassa demo` and
+ * `cassa seed-demo` refuse production before anything is opened, migrated or written.
+ */
+function refuseDemoInProduction(command: string): void {
+  if (process.env.CASSA_ENV?.trim() !== 'production') return;
+  throw new ConfigError(
+    `${command} refused with CASSA_ENV=production: the demo data include the caller ${DEMO.codiceChiamante} with the passphrase published in the manual. ` +
+      'Nothing was written. Use `cassa start` and create enti, payment types and applications with their own credentials.',
+  );
+}
+
 /** Runs the web and/or worker roles until SIGINT/SIGTERM, then stops gracefully. */
 async function start(role: string, demo: boolean): Promise<void> {
   if (!['web', 'worker', 'all'].includes(role)) throw new UsageError('--role must be web, worker or all');
@@ -167,6 +179,7 @@ export async function main(argv: string[]): Promise<number> {
       await start(typeof a.values.role === 'string' ? a.values.role : 'all', false);
       return -1;
     case 'demo':
+      refuseDemoInProduction(cmd);
       await start('all', true);
       return -1;
     case 'migrate': {
@@ -180,6 +193,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'seed-demo':
+      refuseDemoInProduction(cmd);
       print(await withContainer(seedDemo));
       return 0;
     case 'ente':

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SecretBox } from '../shared/secret-box.js';
 
+import { estimateTokenBits, MIN_TOKEN_BITS } from '../shared/token-strength.js';
 /**
  * Cassa's configuration, read once from the environment and validated.
  * Every variable is documented in docs/configuration.md.
@@ -185,6 +186,8 @@ function checkoutConfig(c: RawConfig, env: PagopaEnv): CheckoutConfig {
   const given = /\/checkout\/ec\/(v\d+)$/.exec(new URL(url).pathname)?.[1];
   if (given !== undefined && given !== version) {
     problems.push(`CASSA_CHECKOUT_URL ends in /${given} but CASSA_CHECKOUT_API_VERSION is ${version}`);
+    const unsafe = productionProblems(c);
+    if (unsafe.length > 0) throw new ConfigError(`Invalid configuration:\n${unsafe.map((p) => `  ${p}`).join('\n')}`);
   }
   if (env !== 'simulator' && !c.CASSA_CHECKOUT_SUBSCRIPTION_KEY) {
     problems.push(`CASSA_PAGOPA_ENV=${env} requires CASSA_CHECKOUT_SUBSCRIPTION_KEY`);
@@ -193,3 +196,22 @@ function checkoutConfig(c: RawConfig, env: PagopaEnv): CheckoutConfig {
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   return { url, apiVersion: version, subscriptionKey: c.CASSA_CHECKOUT_SUBSCRIPTION_KEY, timeoutMs: c.CASSA_CHECKOUT_TIMEOUT_MS };
 }
+/** What production refuses even when every required variable is set (docs/configuration.md, "Production"). */
+function productionProblems(c: RawConfig): string[] {
+  const problems: string[] = [];
+  if (c.CASSA_PUBLIC_URL && new URL(c.CASSA_PUBLIC_URL).protocol !== 'https:') {
+    problems.push(`CASSA_PUBLIC_URL must be https in production (it is ${new URL(c.CASSA_PUBLIC_URL).protocol.slice(0, -1)}): the Sportello's return URLs and printed links use it`);
+  }
+  if (c.CASSA_PAGOPA_ENV === 'simulator') {
+    problems.push('CASSA_PAGOPA_ENV=simulator is refused in production: use uat or production (or leave it unset)');
+  }
+  const bits = c.CASSA_ADMIN_TOKEN === undefined ? 0 : estimateTokenBits(c.CASSA_ADMIN_TOKEN);
+  if (c.CASSA_ADMIN_TOKEN !== undefined && bits < MIN_TOKEN_BITS) {
+    problems.push(
+      `CASSA_ADMIN_TOKEN is too easy to guess (about ${Math.floor(bits)} bits; production needs ${MIN_TOKEN_BITS}, ` +
+        'the worth of 32 random bytes, without repetitions or patterns): generate one with `openssl rand -base64 32` or `openssl rand -hex 32`',
+    );
+  }
+  return problems;
+}
+

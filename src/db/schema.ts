@@ -219,6 +219,8 @@ export const receipt = pgTable('receipt', {
   metadata: jsonb('metadata'),
   anomaly: varchar('anomaly', { length: 40 }),
   rawXml: text('raw_xml').notNull(),
+  /** The receipt's bytes as received, when they are not UTF-8 (null otherwise: raw_xml in UTF-8 is the document). */
+  rawBytes: bytea('raw_bytes'),
   receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
 });
 

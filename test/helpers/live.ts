@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { buildSimulator, type Simulator } from '../../simulator/src/app.js';
 import { simConfig, type SimConfig } from '../../simulator/src/config.js';
 import { buildTestApp, type TestApp } from './app.js';
@@ -17,11 +17,26 @@ export interface LiveCassa extends TestApp {
  * that talk to it over HTTP — the pagoPA simulator.
  */
 export async function startLiveCassa(opts: { env?: Record<string, string>; clock?: () => Date } = {}): Promise<LiveCassa> {
-  const t = await buildTestApp({ clock: opts.clock, env: { CASSA_ID_BROKER_PA: DEMO_BROKER.idBrokerPA, CASSA_ID_STATION: DEMO_BROKER.idStation, ...opts.env } });
-  await t.app.listen({ host: '127.0.0.1', port: 0 });
+  // HOST and PORT configured as Cassa listens: outside development its public URLs (the Sportello's return
+  // URLs, the WSDL's address) are the configured address, never the request's Host header
+  const free = await freePort();
+  const t = await buildTestApp({
+    clock: opts.clock,
+    env: { CASSA_ID_BROKER_PA: DEMO_BROKER.idBrokerPA, CASSA_ID_STATION: DEMO_BROKER.idStation, HOST: '127.0.0.1', PORT: String(free), ...opts.env },
+  });
+  await t.app.listen({ host: '127.0.0.1', port: free });
   const { port } = t.app.server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   return { ...t, url, soapUrl: `${url}/soap/paForNode` };
+}
+
+/** A port of 127.0.0.1 free right now (taken and released). */
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
 }
 
 /** The simulator in-process on a free port of 127.0.0.1, with fast receipt retries unless overridden. */

@@ -348,7 +348,7 @@ describe('loadConfig', () => {
     CASSA_ENV: 'production',
     DATABASE_URL: 'postgres://cassa@db:5432/cassa',
     CASSA_SECRET_KEYS: SecretBox.generateKeySpec('k1'),
-    CASSA_ADMIN_TOKEN: 'a-production-admin-token-0123456789',
+    CASSA_ADMIN_TOKEN: '1F7iCQA5iSSMo8v5hzoHcWKK5KNnZnepW4imAHYxZN0=',
     CASSA_CHECKOUT_SUBSCRIPTION_KEY: 'a-checkout-subscription-key',
     CASSA_PUBLIC_URL: 'https://cassa.example.org',
   };

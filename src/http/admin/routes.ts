@@ -282,7 +282,11 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
       config: { audit: { interface: 'admin', operation: 'getReceiptXml', keepResponse: false } },
       schema: { tags: ['Admin'], summary: 'The original XML of a receipt, as pagoPA sent it', security, params: ReceiptParams },
     },
-    async (req, reply) => reply.type('application/xml; charset=utf-8').send(await receipts.xml(req.params.id)),
+    async (req, reply) => {
+      // the bytes as pagoPA sent them: the charset is the one their XML declaration names
+      const { bytes, encoding } = await receipts.xml(req.params.id);
+      return reply.type(`application/xml; charset=${encoding}`).send(bytes);
+    },
   );
   // Liste di carico received over SOAP (Enti2EPaywsoService): status, counts, per-position outcomes
   app.get(

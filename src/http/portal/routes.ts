@@ -15,6 +15,7 @@ import { projectPath } from '../../shared/paths.js';
 import { sendPage, translator, requestLang } from './render.js';
 import { dbErrorSummary, isDatabaseUnavailable } from '../../db/errors.js';
 
+import { publicBaseUrl } from '../public-url.js';
 export const SESSION_COOKIE = 'cassa_sportello';
 export const LANDING_PATH = '/epayweb/accessoLibero/pagaConIuv/accessoChiamanteEsterno';
 
@@ -163,7 +164,7 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
     reply.setCookie(SESSION_COOKIE, id, { path: '/', httpOnly: true, sameSite: 'lax', secure, maxAge: 2 * 3600 });
   const currentSession = (req: FastifyRequest) => portal.session(req.cookies[SESSION_COOKIE]);
   const returnUrls = (req: FastifyRequest): ReturnUrlBuilder => {
-    const base = (config.publicUrl ?? `${req.protocol}://${req.host}`).replace(/\/+$/, '');
+    const base = publicBaseUrl(config, req);
     return (publicId, outcome, token) => `${base}/sportello/esito/${publicId}/${outcome}/${token}`;
   };
   /** A new session id at every step that puts personal data in the session (no session fixation). */

@@ -19,9 +19,13 @@ import {
   verifyBody,
   type Operation,
 } from './pa-for-node-messages.js';
-import { decodeXmlBytes, PAFORNODE_NS, parseSoapRequest, SoapEnvelopeError, soapFault, soapResponse, type XmlObject } from '../../shared/soap/soap-envelope.js';
+import { PAFORNODE_NS, parseSoapRequest, SoapEnvelopeError, soapFault, soapResponse, type XmlObject, readXmlBytes } from '../../shared/soap/soap-envelope.js';
+import { publicBaseUrl } from '../public-url.js';
 
 const XML = 'text/xml; charset=utf-8';
+
+/** A request's body bytes, when they are not UTF-8 (see readXmlBytes): a receipt keeps them. */
+const receivedBytes = new WeakMap<FastifyRequest, Buffer>();
 const SPECS = 'resources/specs/pagopa';
 
 interface Served {
@@ -30,7 +34,7 @@ interface Served {
 }
 
 /** Runs one operation; PaaFaults and internal failures become the operation's KO response. */
-async function serve(service: PaForNodeService, op: Operation, body: XmlObject, faultId: string, rawXml: string): Promise<Served> {
+async function serve(service: PaForNodeService, op: Operation, body: XmlObject, faultId: string, rawXml: string, rawBytes: Buffer | undefined): Promise<Served> {
   switch (op) {
     case 'paVerifyPaymentNotice': {
       const v = await service.verifyPaymentNotice(readNoticeRequest(body, faultId, op));
@@ -44,7 +48,8 @@ async function serve(service: PaForNodeService, op: Operation, body: XmlObject, 
     }
     case 'paSendRT':
     case 'paSendRTV2': {
-      const r = await service.sendReceipt(readReceiptRequest(body, faultId, op, rawXml));
+      // the receipt is kept as received: its bytes too when they are not UTF-8 (they must agree with its declaration)
+      const r = await service.sendReceipt({ ...readReceiptRequest(body, faultId, op, rawXml), rawBytes });
       return { xml: okBody(), iuv: r.iuv };
     }
     case 'paDemandPaymentNotice':
@@ -79,9 +84,11 @@ export async function soapRoutes(app: FastifyInstance, { container }: { containe
 
   // Only this scope reads bodies as text, whatever their declared type: a wrong Content-Type still gets a SOAP answer.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => {
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
     try {
-      done(null, decodeXmlBytes(body as Buffer));
+      const { text, original } = readXmlBytes(body as Buffer);
+      if (original) receivedBytes.set(req, original);
+      done(null, text);
     } catch {
       // an unsupported encoding: read as UTF-8, the parser then answers what it makes of it
       done(null, (body as Buffer).toString('utf8'));
@@ -101,7 +108,7 @@ export async function soapRoutes(app: FastifyInstance, { container }: { containe
 
   app.get('/paForNode', async (req: FastifyRequest, reply: FastifyReply) => {
     const query = req.query as Record<string, string | undefined>;
-    const base = `${(container.config.publicUrl ?? `${req.protocol}://${req.host}`).replace(/\/+$/, '')}${req.routeOptions.url}`;
+    const base = `${publicBaseUrl(container.config, req)}${req.routeOptions.url}`;
     if ('wsdl' in query || 'WSDL' in query) {
       return reply
         .type(XML)
@@ -149,7 +156,7 @@ export async function soapRoutes(app: FastifyInstance, { container }: { containe
     const faultId = faultIdOf(body, faultFallbackId);
     let served: Served;
     try {
-      served = await serve(service, op, body, faultId, rawXml);
+      served = await serve(service, op, body, faultId, rawXml, receivedBytes.get(req));
       audit.outcome = 'OK';
     } catch (e) {
       const fault = e instanceof PaaFault ? e : paaFault('PAA_SYSTEM_ERROR', faultId, 'Errore interno della stazione');

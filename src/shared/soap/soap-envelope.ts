@@ -91,20 +91,57 @@ function localise(v: unknown): XmlValue {
 const CDATA = /<!\[CDATA\[[\s\S]*?\]\]>/g;
 const UNDEFINED_ENTITY = /&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)/;
 
+const DECLARED_ENCODING = /^\s*<\?xml[^>]*\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/;
+
+function isUtf8Name(name: string): boolean {
+  return /^utf-?8$/i.test(name);
+}
+
+/**
+ * An XML body's text and, when its bytes are not UTF-8 (a declared encoding such as ISO-8859-1, or
+ * a byte order mark), the bytes themselves, so that a document can be kept and handed out exactly
+ * as received: re-encoding the text as UTF-8 would contradict its own declaration.
+ */
+export function readXmlBytes(bytes: Buffer): { text: string; original: Buffer | undefined } {
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return { text: bytes.subarray(3).toString('utf8'), original: bytes };
+  const declared = DECLARED_ENCODING.exec(bytes.subarray(0, 200).toString('latin1'))?.[1];
+  if (!declared || isUtf8Name(declared)) return { text: bytes.toString('utf8'), original: undefined };
+  let text: string;
+  try {
+    text = new TextDecoder(declared.toLowerCase()).decode(bytes);
+  } catch {
+    throw new SoapEnvelopeError('Client', `Codifica dei caratteri non supportata: ${declared}`);
+  }
+  return { text, original: bytes };
+}
+
 /**
  * The text of an XML body as its declaration says it is encoded (UTF-8 when it says nothing; a
  * byte order mark wins), so that a receipt in ISO-8859-1 keeps its accents.
  */
 export function decodeXmlBytes(bytes: Buffer): string {
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return bytes.subarray(3).toString('utf8');
-  const head = bytes.subarray(0, 200).toString('latin1');
-  const declared = /^\s*<\?xml[^>]*\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(head)?.[1]?.toLowerCase();
-  if (!declared || declared === 'utf-8' || declared === 'utf8') return bytes.toString('utf8');
-  try {
-    return new TextDecoder(declared).decode(bytes);
-  } catch {
-    throw new SoapEnvelopeError('Client', `Codifica dei caratteri non supportata: ${declared}`);
+  return readXmlBytes(bytes).text;
+}
+
+/**
+ * A stored XML document as bytes that agree with their own declaration: the bytes as received
+ * when they were kept (not UTF-8), else the text in UTF-8; a text declaring another encoding
+ * without its original bytes (kept before they were) is re-declared as UTF-8. `encoding` names
+ * the charset of the bytes (for a Content-Type), as the declaration spells it.
+ */
+export function xmlDocumentBytes(text: string, original: Uint8Array | null | undefined): { bytes: Buffer; encoding: string } {
+  if (original && original.length > 0) {
+    const bytes = Buffer.from(original.buffer, original.byteOffset, original.byteLength);
+    const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+    return { bytes, encoding: bom ? 'UTF-8' : (DECLARED_ENCODING.exec(bytes.subarray(0, 200).toString('latin1'))?.[1] ?? 'UTF-8') };
   }
+  const declared = DECLARED_ENCODING.exec(text.slice(0, 200))?.[1];
+  if (declared && !isUtf8Name(declared)) {
+    const m = DECLARED_ENCODING.exec(text)!;
+    const decl = m[0].replace(/(\bencoding\s*=\s*["'])[A-Za-z0-9._-]+/, '$1UTF-8');
+    return { bytes: Buffer.from(decl + text.slice(m[0].length), 'utf8'), encoding: 'UTF-8' };
+  }
+  return { bytes: Buffer.from(text, 'utf8'), encoding: 'UTF-8' };
 }
 
 /** Reads a SOAP 1.1 request; throws SoapEnvelopeError when it is not one. */

@@ -3,6 +3,7 @@ import { positionError } from '../../../modules/debt-positions/domain/errors.js'
 import type { DraftPatch } from '../../../modules/debt-positions/application/debt-positions-service.js';
 import type { ReceiptDetail } from '../../../modules/pagopa/application/receipts-queries.js';
 import { centsToDecimal, centsToEuros, decimalToCents, eurosToCents } from '../../../shared/money.js';
+import { truncateChars } from '../../../shared/text.js';
 import type { DebtPositionData, DebtPositionPaymentData } from './schemas.js';
 
 /** epayapi's field names, so that every error names the field the gestionale sent. */
@@ -82,7 +83,7 @@ export function draftFromCreate(body: DebtPositionData): DebtPositionDraft {
   const given = body.componentiPagamento ?? [];
   const components: Component[] = given.map((c, i) => ({
     amountCents: cents(c.importo, `componentiPagamento[${i}].importo`),
-    causale: blankToUndefined(c.causale) ?? causale.slice(0, 80),
+    causale: blankToUndefined(c.causale) ?? truncateChars(causale, 80),
     accountingYear: c.annoAccertamento,
     accountingNumber: blankToUndefined(c.numeroAccertamento),
     datiSpecificiRiscossione: blankToUndefined(c.datiSpecificiRiscossione),
@@ -105,7 +106,7 @@ export function draftFromCreate(body: DebtPositionData): DebtPositionDraft {
   return {
     idPosizioneDebitoria: blankToUndefined(body.identificativoPagamento),
     amountCents,
-    components: components.length > 0 ? components : [{ amountCents, causale: causale.slice(0, 80) }],
+    components: components.length > 0 ? components : [{ amountCents, causale: truncateChars(causale, 80) }],
     causale,
     descrizioneRata: blankToUndefined(body.descrizioneRata),
     debtor,

@@ -312,7 +312,8 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
       });
       reply.header('x-client-attivo', 'true');
       audit.outcome = OK.code;
-      const xml = Buffer.from(copy.rawXml, 'utf8').toString('base64');
+      // the receipt's bytes as pagoPA sent them, in the encoding their declaration names
+      const xml = copy.xml.bytes.toString('base64');
       return {
         codiceEsito: OK.code,
         descrizioneEsito: OK.description,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import '../../../shared/zod-italian.js';
+import { charLength } from '../../../shared/text.js';
 
 /**
  * PiemontePAY epayapi v1 shapes (../shared/specs/piemontepay/epayapi_v1.1.yaml), same names and
@@ -12,7 +13,18 @@ const amount = z.union([z.number(), z.string().regex(/^\d{1,12}(\.\d{1,2})?$/, '
 const dateTime = z
   .union([z.string().max(40), z.number().int().min(0).max(32503680000000)])
   .describe('date-time ISO 8601 (o data AAAA-MM-GG), o millisecondi dal 1970 (java.util.Date)');
-const text = (max: number) => z.string().max(max);
+/**
+ * Text of at most `max` characters, counted as the XSDs count them (code points: an emoji is one
+ * character, not two UTF-16 units); the same issue and message as z.string().max, and the same
+ * maxLength in the OpenAPI document.
+ */
+const text = (max: number) =>
+  z
+    .string()
+    .superRefine((s, ctx) => {
+      if (s.length > max && charLength(s) > max) ctx.addIssue({ code: 'too_big', maximum: max, origin: 'string', inclusive: true, input: s });
+    })
+    .meta({ maxLength: max });
 
 export const PathOrg = z.object({
   organization: z.string().regex(/^[a-zA-Z0-9]{11,16}$/, 'codice fiscale ente: 11-16 caratteri alfanumerici'),

@@ -9,6 +9,7 @@ import { parseBasicAuth } from '../../basic-auth.js';
 import { decodeXmlBytes, SOAP11_NS, soapFault } from '../../../shared/soap/soap-envelope.js';
 import { xmlEscape } from '../../../shared/soap/xml-text.js';
 
+import { publicBaseUrl } from '../../public-url.js';
 const XML = 'text/xml; charset=utf-8';
 const SERVICE = 'Enti2EPaywsoService';
 const XSDS = ['Enti2EPaywsoServiceTypes.xsd', 'EPaywsoCommonTypes.xsd'] as const;
@@ -69,7 +70,7 @@ export async function enti2EPaywsoRoutes(app: FastifyInstance, { container }: { 
 
   app.get(`/${SERVICE}`, async (req: FastifyRequest, reply: FastifyReply) => {
     const query = req.query as Record<string, string | undefined>;
-    const base = `${(container.config.publicUrl ?? `${req.protocol}://${req.host}`).replace(/\/+$/, '')}${req.routeOptions.url}`;
+    const base = `${publicBaseUrl(container.config, req)}${req.routeOptions.url}`;
     const withLocations = (text: string) => XSDS.reduce((t, f) => t.replaceAll(`schemaLocation="${f}"`, `schemaLocation="${base}?xsd=${f}"`), text);
     if ('wsdl' in query || 'WSDL' in query) {
       return reply.type(XML).send(withLocations(wsdl.replace(/(<soap:address\s+location=")[^"]*(")/, `$1${base}$2`)));

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isNumericFiscalCode, isPersonFiscalCode } from '../../../shared/fiscal-code.js';
+import { charLength } from '../../../shared/text.js';
 import { positionError } from './errors.js';
 
 export const MAX_AMOUNT_CENTS = 99_999_999_999; // 999.999.999,99 €
@@ -101,7 +102,7 @@ const CONTROL = /[\u0000-\u001F\u007F\uFFFE\uFFFF]/;
 
 /** Every text of a position: within its length, and printable (it goes into pagoPA's XML as is). */
 function checkLength(value: string | undefined, max: number, field: string): void {
-  if (value !== undefined && value.length > max) {
+  if (value !== undefined && value.length > max && charLength(value) > max) {
     throw positionError('INVALID_FIELD', `Il campo ${field} supera la lunghezza massima di ${max} caratteri`, field);
   }
   if (value !== undefined && CONTROL.test(value)) {

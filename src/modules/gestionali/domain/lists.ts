@@ -8,6 +8,7 @@ import type { DraftPatch } from '../../debt-positions/application/debt-positions
 import { ANONIMO, type Component, type DebtPositionDraft, type Debtor, type DraftFieldNames, type PaymentReference } from '../../debt-positions/domain/debt-position.js';
 import { positionError } from '../../debt-positions/domain/errors.js';
 import { DomainError, type ErrorKind } from '../../../shared/domain-error.js';
+import { truncateChars } from '../../../shared/text.js';
 
 export const ENTI2EPAYWSO_NS = 'http://www.csi.it/epay/epaywso/enti2epaywso/types';
 export const EPAYWSO2ENTI_NS = 'http://www.csi.it/epay/epaywso/epaywso2enti/types';
@@ -256,7 +257,7 @@ export function draftOf(p: Obj): DebtPositionDraft {
   return {
     idPosizioneDebitoria: idOf(p),
     amountCents,
-    components: components.length > 0 ? components : [{ amountCents, causale: causale.slice(0, 80) }],
+    components: components.length > 0 ? components : [{ amountCents, causale: truncateChars(causale, 80) }],
     causale,
     descrizioneRata: text(p.DescrizioneRata),
     debtor,

@@ -16,6 +16,7 @@ import {
 } from '../domain/notice.js';
 import { paidReason, receiptEffect, type ReceiptAnomaly, type ReceiptInput } from '../domain/receipt.js';
 import * as repo from '../infra/pa-for-node-repository.js';
+import { truncateChars } from '../../../shared/text.js';
 
 export interface NoticeRequest extends CallerIds {
   /** qrCode.fiscalCode: the ente the notice belongs to. */
@@ -85,7 +86,7 @@ export class PaForNodeService {
     return {
       iuv: p.iuv,
       option: paymentOption(p, paymentType!),
-      paymentDescription: p.causale.slice(0, 140),
+      paymentDescription: truncateChars(p.causale, 140),
       fiscalCodePA: creditor.fiscalCode,
       companyName: creditor.companyName,
       officeName: creditor.officeName,

@@ -4,7 +4,7 @@ import { DebtPositionError } from '../../debt-positions/domain/errors.js';
 import { receiptsError } from '../domain/receipts-errors.js';
 import * as reader from '../infra/receipts-reader.js';
 
-export type { ReceiptDetail, ReceiptFilter, ReceiptSummary } from '../infra/receipts-reader.js';
+export type { ReceiptDetail, ReceiptFilter, ReceiptSummary, ReceiptXml } from '../infra/receipts-reader.js';
 
 /** A gestionale's request for the copy of a receipt (PiemontePAY epayapi POST /rt). */
 export interface RtRequest {
@@ -21,8 +21,8 @@ export interface RtRequest {
 export interface RtCopy {
   ctx: CallContext;
   receipt: reader.ReceiptDetail;
-  /** The original receipt XML as pagoPA sent it. */
-  rawXml: string;
+  /** The original receipt XML as pagoPA sent it: its bytes, in the encoding it declares. */
+  xml: reader.ReceiptXml;
   /** PiemontePAY's description of the position's status now ("Pagato", ...). */
   statusDescription: string;
 }
@@ -50,7 +50,8 @@ export class ReceiptsQueries {
     return r;
   }
 
-  async xml(id: number): Promise<string> {
+  /** A receipt's XML as pagoPA sent it (its bytes, and the charset they are in). */
+  async xml(id: number): Promise<reader.ReceiptXml> {
     const x = await reader.getReceiptXml(this.db, id);
     if (x === undefined) throw receiptsError('RECEIPT_NOT_FOUND', `Ricevuta ${id} non trovata`, 'id');
     return x;
@@ -90,7 +91,7 @@ export class ReceiptsQueries {
       throw receiptsError('RECEIPT_NOT_FOUND', `Nessuna ricevuta per lo IUV ${req.iuv} e il codice fiscale indicato`, 'iuv');
     }
     const { description } = await this.debtPositions.status(ctx, req.iuv);
-    return { ctx, receipt, rawXml: receipt.rawXml, statusDescription: description };
+    return { ctx, receipt, xml: receipt.xml, statusDescription: description };
   }
 }
 

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { ANONIMO, effectiveStatus, type Component, type DebtPositionStatus, type PaymentReference } from '../../debt-positions/domain/debt-position.js';
 import { paaFault } from './faults.js';
+import { truncateChars } from '../../../shared/text.js';
 
 export const STAND_IN_PROBE_NOTICE = '000000000000000000';
 /** ctPaymentPA(V2).dueDate is required: a position without due date or validity end answers this "no expiry" date. */
@@ -248,7 +249,7 @@ export function marcaDaBollo(p: PayablePosition, creditor: Creditor, idTransfer:
 function componentMetadata(c: Component): MapEntry[] {
   const m: MapEntry[] = [];
   if (c.accountingYear !== undefined) m.push({ key: 'annoAccertamento', value: String(c.accountingYear) });
-  if (c.accountingNumber !== undefined && c.accountingNumber !== '') m.push({ key: 'numeroAccertamento', value: c.accountingNumber.slice(0, 140) });
+  if (c.accountingNumber !== undefined && c.accountingNumber !== '') m.push({ key: 'numeroAccertamento', value: truncateChars(c.accountingNumber, 140) });
   return m;
 }
 
@@ -293,7 +294,7 @@ export function transfers(p: PayablePosition, pt: PaymentTypeAccounts, creditor:
       amountCents: c.amountCents,
       fiscalCodePA: creditor.fiscalCode,
       ...(pt.marcaDaBollo ? { marcaDaBollo: marcaDaBollo(p, creditor, i + 1) } : { iban }),
-      remittanceInformation: (c.causale.trim() || p.causale).slice(0, 140),
+      remittanceInformation: truncateChars(c.causale.trim() || p.causale, 140),
       transferCategory: pt.transferCategory,
       metadata,
     };
@@ -305,7 +306,7 @@ export function positionMetadata(p: PayablePosition): MapEntry[] {
   return p.paymentReferences
     .filter((r) => r.name !== 'hashDocumento' && r.name !== 'provinciaResidenza' && r.name.trim() && r.value.trim())
     .slice(0, MAX_METADATA)
-    .map((r) => ({ key: r.name.slice(0, 140), value: r.value.slice(0, 140) }));
+    .map((r) => ({ key: truncateChars(r.name, 140), value: truncateChars(r.value, 140) }));
 }
 
 export function paymentData(p: PayablePosition, pt: PaymentTypeAccounts, creditor: Creditor, version: PrimitiveVersion, transferType: TransferType | undefined): PaymentData {
@@ -313,7 +314,7 @@ export function paymentData(p: PayablePosition, pt: PaymentTypeAccounts, credito
     creditorReferenceId: p.iuv,
     amountCents: p.amountCents,
     dueDate: answeredDueDate(p),
-    description: p.causale.slice(0, 140),
+    description: truncateChars(p.causale, 140),
     companyName: creditor.companyName,
     officeName: creditor.officeName,
     debtor: debtorSubject(p),

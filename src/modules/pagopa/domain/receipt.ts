@@ -76,6 +76,8 @@ export interface ReceiptInput {
   standIn: boolean;
   /** The whole SOAP request as received. */
   rawXml: string;
+  /** The request's bytes as received, when they are not UTF-8 (a declared ISO-8859-1...): kept beside rawXml. */
+  rawBytes?: Uint8Array | undefined;
 }
 
 export interface ReceiptEffect {

@@ -3,6 +3,7 @@ import { namedStatement, type Database, type Executor } from '../../../db/databa
 import { receipt } from '../../../db/schema.js';
 import type { Creditor, PayablePosition, PaymentTypeAccounts, TransferType } from '../domain/notice.js';
 import type { ReceiptAnomaly, ReceiptInput } from '../domain/receipt.js';
+import { truncateChars } from '../../../shared/text.js';
 
 /** A notice as verify/activate need it: the ente named by idPA, its position for the notice number and its payment type. */
 export interface NoticeContext {
@@ -89,7 +90,7 @@ interface LockedPosition {
 }
 
 function cut(v: string | undefined, max: number): string | null {
-  return v === undefined || v === '' ? null : v.slice(0, max);
+  return v === undefined || v === '' ? null : truncateChars(v, max);
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -142,9 +143,9 @@ export async function storeReceipt(
     const [inserted] = await rows<{ id: number }>(sql`
       insert into receipt (ente_id, position_id, payment_attempt_id, receipt_id, primitive, outcome, notice_number, iuv, fiscal_code,
         amount_cents, fee_cents, payment_date_time, application_date, transfer_date, id_psp, psp_company_name, psp_fiscal_code,
-        id_channel, channel_description, payment_method, payment_note, stand_in, debtor, payer, transfers, metadata, anomaly, raw_xml)
+        id_channel, channel_description, payment_method, payment_note, stand_in, debtor, payer, transfers, metadata, anomaly, raw_xml, raw_bytes)
       values (${enteId}, ${position?.id ?? null}, ${attempt?.id ?? null}, ${r.receiptId}, ${r.primitive}, ${r.outcome}, ${r.noticeNumber},
-        ${r.creditorReferenceId.slice(0, 35)}, ${r.fiscalCode}, ${r.amountCents}, ${r.feeCents ?? null},
+        ${truncateChars(r.creditorReferenceId, 35)}, ${r.fiscalCode}, ${r.amountCents}, ${r.feeCents ?? null},
         case when ${dateTime}::text is null then null
              when ${dateTime}::text ~ '(Z|[+-][0-9]{2}:[0-9]{2})$' then ${dateTime}::timestamptz
              else ${dateTime}::timestamp at time zone 'Europe/Rome' end,
@@ -152,7 +153,7 @@ export async function storeReceipt(
         ${cut(r.pspFiscalCode, 70)}, ${cut(r.idChannel, 35)}, ${cut(r.channelDescription, 35)}, ${cut(r.paymentMethod, 35)},
         ${cut(r.paymentNote, 210)}, ${r.standIn}, ${r.debtor ? JSON.stringify(r.debtor) : null}::jsonb,
         ${r.payer ? JSON.stringify(r.payer) : null}::jsonb, ${JSON.stringify(r.transfers)}::jsonb,
-        ${r.metadata ? JSON.stringify(r.metadata) : null}::jsonb, ${effect.anomaly}, ${r.rawXml})
+        ${r.metadata ? JSON.stringify(r.metadata) : null}::jsonb, ${effect.anomaly}, ${r.rawXml}, ${r.rawBytes ? Buffer.from(r.rawBytes.buffer, r.rawBytes.byteOffset, r.rawBytes.byteLength) : null}::bytea)
       on conflict (ente_id, receipt_id) do nothing
       returning id::int as id`);
     if (!inserted) return { id: null, positionId: position?.id ?? null, anomaly: null, paid: false };

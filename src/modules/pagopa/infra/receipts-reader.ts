@@ -4,6 +4,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../../db/database.js';
+import { xmlDocumentBytes } from '../../../shared/soap/soap-envelope.js';
 
 export interface ReceiptSummary {
   id: number;
@@ -100,23 +101,26 @@ export async function getReceipt(db: Database, id: number): Promise<ReceiptDetai
   return r && { ...summary(r), paymentAttemptId: num(r.paymentAttemptId), debtor: r.debtor, payer: r.payer, transfers: r.transfers, metadata: r.metadata };
 }
 
-export async function getReceiptXml(db: Database, id: number): Promise<string | undefined> {
-  const [r] = await db.rows<{ raw_xml: string }>(sql`select raw_xml from receipt where id = ${id}`);
-  return r?.raw_xml;
+/** A receipt's XML document: its bytes as received (see xmlDocumentBytes) and the charset they are in. */
+export type ReceiptXml = { bytes: Buffer; encoding: string };
+
+export async function getReceiptXml(db: Database, id: number): Promise<ReceiptXml | undefined> {
+  const [r] = await db.rows<{ raw_xml: string; raw_bytes: Uint8Array | null }>(sql`select raw_xml, raw_bytes from receipt where id = ${id}`);
+  return r && xmlDocumentBytes(r.raw_xml, r.raw_bytes);
 }
 
 /**
  * The receipt that stands for a position's payment: a positive one without anomaly first (the
  * one that made it paid), then any positive one, then the latest negative one.
  */
-export async function receiptOfPosition(db: Database, enteId: number, iuv: string): Promise<(ReceiptDetail & { rawXml: string }) | undefined> {
+export async function receiptOfPosition(db: Database, enteId: number, iuv: string): Promise<(ReceiptDetail & { xml: ReceiptXml }) | undefined> {
   const [r] = await db.rows<Raw>(sql`
-    select ${SUMMARY_COLUMNS}, r.payment_attempt_id::text as "paymentAttemptId", r.debtor, r.payer, r.transfers, r.metadata, r.raw_xml as "rawXml"
+    select ${SUMMARY_COLUMNS}, r.payment_attempt_id::text as "paymentAttemptId", r.debtor, r.payer, r.transfers, r.metadata, r.raw_xml as "rawXml", r.raw_bytes as "rawBytes"
       from receipt r join ente e on e.id = r.ente_id
      where r.ente_id = ${enteId} and r.iuv = ${iuv}
      order by (r.outcome = 'OK') desc, (r.anomaly is null) desc, case when r.outcome = 'OK' then r.id else -r.id end
      limit 1`);
-  return r && { ...summary(r), paymentAttemptId: num(r.paymentAttemptId), debtor: r.debtor, payer: r.payer, transfers: r.transfers, metadata: r.metadata, rawXml: String(r.rawXml) };
+  return r && { ...summary(r), paymentAttemptId: num(r.paymentAttemptId), debtor: r.debtor, payer: r.payer, transfers: r.transfers, metadata: r.metadata, xml: xmlDocumentBytes(String(r.rawXml), r.rawBytes as Uint8Array | null) };
 }
 
 /** The payment type (codice versamento) and debtor of an ente's position, to authorise a gestionale. */
