@@ -22,6 +22,7 @@ import { DeliveriesQueries, DeliverySender } from '../modules/gestionali/applica
 import { NotificationsService } from '../modules/gestionali/application/notifications.js';
 import { BulkPositions } from '../modules/debt-positions/application/bulk-positions.js';
 import { ListsService } from '../modules/gestionali/application/lists-service.js';
+import { AuthThrottle } from '../modules/limits/application/auth-throttle.js';
 import { createLogger } from './logger.js';
 
 /** Everything a process (web, worker or CLI) works with, wired once. */
@@ -48,6 +49,8 @@ export interface Container {
   notifications: NotificationsService;
   /** Liste di carico received over SOAP (Enti2EPaywsoService), processed by the worker role. */
   lists: ListsService;
+  /** The throttle on the gestionali's failed HTTP Basic authentications (docs/security.md). */
+  authThrottle: AuthThrottle;
   close(): Promise<void>;
 }
 
@@ -80,7 +83,9 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     },
     () => auditOutage.succeeded(),
   );
-  const debtPositions = new DebtPositionsService(db, secrets, opts.clock);
+  // failed HTTP Basic authentications of the gestionali, counted in PostgreSQL (docs/security.md)
+  const authThrottle = new AuthThrottle(db, config.auth, opts.clock);
+  const debtPositions = new DebtPositionsService(db, secrets, opts.clock, { throttle: authThrottle });
   const checkout = new CheckoutService(db, audit, { ...config.checkout, env: config.pagopa.env }, opts.clock);
   const portalRepo = new PortalRepository(db);
   // the captcha's HMAC key: derived from secrets every instance shares, never stored
@@ -103,6 +108,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     deliverySender: new DeliverySender(db, secrets, audit, config.deliveries, logger),
     deliveries: new DeliveriesQueries(db),
     notifications: new NotificationsService(db, { batchWindowMs: config.deliveries.notificationBatchWindowMs, pollMs: config.deliveries.pollMs }, logger),
+    authThrottle,
     lists: new ListsService(db, debtPositions, new BulkPositions(opts.clock), { maxPositions: config.lists.maxPositions }, logger),
     async close() {
       await audit.flush();

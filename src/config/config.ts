@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { SecretBox } from '../shared/secret-box.js';
 
@@ -9,6 +10,36 @@ import { estimateTokenBits, MIN_TOKEN_BITS } from '../shared/token-strength.js';
 const boolish = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/**
+ * CASSA_TRUST_PROXY: `false` (the socket's address is the client's), a number of proxy hops in front
+ * of Cassa (`true` is 1), or a comma-separated list of proxy addresses/CIDRs (and proxy-addr's names
+ * `loopback`, `linklocal`, `uniquelocal`). The client address (req.ip, which every limit is keyed on)
+ * is the one those hops or proxies saw: never a value the client alone chose.
+ */
+export type TrustProxy = false | number | string[];
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+function proxyEntryProblem(entry: string): string | undefined {
+  if (PROXY_NAMES.has(entry)) return undefined;
+  const [ip, prefix, ...rest] = entry.split('/');
+  const family = isIP(ip ?? '');
+  if (family === 0 || rest.length > 0) return `"${entry}" is not an IP address or CIDR`;
+  if (prefix !== undefined && (!/^\d{1,3}$/.test(prefix) || Number(prefix) > (family === 4 ? 32 : 128))) return `"${entry}" has an invalid prefix length`;
+  return undefined;
+}
+const trustProxy = z.string().transform((v, ctx): TrustProxy => {
+  const t = v.trim().toLowerCase();
+  if (['false', '0', 'no'].includes(t)) return false;
+  if (['true', 'yes'].includes(t)) return 1;
+  if (/^\d+$/.test(t)) return Number(t);
+  const entries = v.split(',').map((e) => e.trim()).filter((e) => e !== '');
+  const problems = entries.map(proxyEntryProblem).filter((p): p is string => p !== undefined);
+  if (entries.length === 0 || problems.length > 0) {
+    ctx.addIssue({ code: 'custom', message: `expected false, a number of proxy hops, or a comma-separated list of proxy addresses/CIDRs: ${problems.join('; ') || 'empty list'}` });
+    return z.NEVER;
+  }
+  return entries;
+});
 
 const ConfigSchema = z.object({
   CASSA_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -23,7 +54,7 @@ const ConfigSchema = z.object({
   CASSA_PUBLIC_URL: z.string().url().optional(),
   CASSA_TLS_CERT_FILE: z.string().optional(),
   CASSA_TLS_KEY_FILE: z.string().optional(),
-  CASSA_TRUST_PROXY: boolish.default(false),
+  CASSA_TRUST_PROXY: trustProxy.default(false),
   /** base64 of 32 bytes; the first key encrypts, all decrypt. Comma-separated "kid:base64" entries. */
   CASSA_SECRET_KEYS: z
     .string()
@@ -48,6 +79,10 @@ const ConfigSchema = z.object({
   CASSA_CHECKOUT_SUBSCRIPTION_KEY: z.string().min(1).optional(),
   CASSA_CHECKOUT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   CASSA_PORTAL_RATE_LIMIT: z.coerce.number().int().min(0).default(120),
+  CASSA_AUTH_MAX_FAILURES_PER_CALLER: z.coerce.number().int().min(0).default(20),
+  CASSA_AUTH_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(0).default(10),
+  CASSA_AUTH_FAILURE_WINDOW_MS: z.coerce.number().int().min(1000).max(86_400_000).default(900_000),
+  CASSA_AUTH_KNOWN_ADDRESS_TTL_MS: z.coerce.number().int().min(60_000).max(31_536_000_000).default(2_592_000_000),
   CASSA_PORTAL_CAPTCHA_MAX_NUMBER: z.coerce.number().int().min(10).max(10_000_000).default(100_000),
   CASSA_LIST_MAX_POSITIONS: z.coerce.number().int().min(1).max(1000).default(250),
   CASSA_LIST_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
@@ -103,7 +138,8 @@ export interface Config {
   port: number;
   publicUrl: string | undefined;
   tls: { certFile: string; keyFile: string } | undefined;
-  trustProxy: boolean;
+  /** Proxy hops or proxy addresses whose X-Forwarded-For is trusted (Fastify's trustProxy); false: none. */
+  trustProxy: TrustProxy;
   secretKeys: string | undefined;
   adminToken: string | undefined;
   pagopa: { idBrokerPA: string | undefined; idStation: string | undefined; env: PagopaEnv };
@@ -116,6 +152,8 @@ export interface Config {
   /** Liste di carico (Enti2EPaywsoService): positions per list, lists processed at once per worker, idle poll. */
   lists: { maxPositions: number; concurrency: number; pollMs: number };
   deliveries: DeliveriesConfig;
+  /** The throttle on the gestionali's HTTP Basic: failures per caller and per address in a window (docs/security.md). */
+  auth: { maxFailuresPerCaller: number; maxFailuresPerAddress: number; windowMs: number; knownAddressMs: number };
 }
 
 export class ConfigError extends Error {}
@@ -165,6 +203,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: c.CASSA_LOG_LEVEL,
     bodyLimit: c.CASSA_BODY_LIMIT,
     portal: { rateLimit: c.CASSA_PORTAL_RATE_LIMIT, captchaMaxNumber: c.CASSA_PORTAL_CAPTCHA_MAX_NUMBER },
+    auth: {
+      maxFailuresPerCaller: c.CASSA_AUTH_MAX_FAILURES_PER_CALLER,
+      maxFailuresPerAddress: c.CASSA_AUTH_MAX_FAILURES_PER_ADDRESS,
+      windowMs: c.CASSA_AUTH_FAILURE_WINDOW_MS,
+      knownAddressMs: c.CASSA_AUTH_KNOWN_ADDRESS_TTL_MS,
+    },
     lists: { maxPositions: c.CASSA_LIST_MAX_POSITIONS, concurrency: c.CASSA_LIST_CONCURRENCY, pollMs: c.CASSA_LIST_POLL_MS },
     deliveries: {
       timeoutMs: c.CASSA_DELIVERY_TIMEOUT_MS,

@@ -5,6 +5,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Container } from '../app/container.js';
+import type { TrustProxy } from '../config/config.js';
 import { auditHooks } from './audit-hooks.js';
 import { epayapiRoutes } from './rest/epayapi/routes.js';
 import { adminRoutes } from './admin/routes.js';
@@ -15,12 +16,23 @@ import { enti2EPaywsoRoutes } from './soap/enti2epaywso/routes.js';
 
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{8,80}$/;
 
+/**
+ * CASSA_TRUST_PROXY for Fastify: a number of hops trusts the socket's peer and the hops after it (the
+ * rightmost X-Forwarded-For entries the proxies appended), never the leftmost, client-chosen ones; a
+ * list trusts only those proxy addresses. req.ip, which every limit is keyed on, is the first
+ * address from the right that is not trusted.
+ */
+function trustProxyOption(tp: TrustProxy): false | string[] | ((address: string, hop: number) => boolean) {
+  if (tp === false || Array.isArray(tp)) return tp;
+  return (_address, hop) => hop < tp;
+}
+
 /** Builds the web process: every HTTP edge, journaled, with the OpenAPI document at /docs. */
 export async function buildServer(container: Container): Promise<FastifyInstance> {
   const { config } = container;
   const app = Fastify({
     loggerInstance: container.logger,
-    trustProxy: config.trustProxy,
+    trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: config.bodyLimit,
     genReqId: (req) => {
       const given = req.headers['x-correlation-id'];

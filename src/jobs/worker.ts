@@ -77,7 +77,9 @@ export async function startWorker(c: Container, opts: { pollingIntervalSeconds?:
   await boss.work(JOBS.housekeeping, { pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 5 }, async () => {
     const released = await c.debtPositions.releaseStaleAwaitingReceipt(AWAITING_RECEIPT_MAX_MS);
     const purged = await c.portal.purgeExpired();
-    if (released > 0 || purged > 0) c.logger.info({ released, purged }, 'housekeeping done');
+    // rate-limit counters whose window is over, known addresses of the gestionali past their time
+    const limits = await c.authThrottle.purgeExpired();
+    if (released > 0 || purged > 0 || limits > 0) c.logger.info({ released, purged, limits }, 'housekeeping done');
   });
 
   // Outbound deliveries to the gestionali and the grouping of notifications are not pg-boss jobs but two

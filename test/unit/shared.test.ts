@@ -385,6 +385,7 @@ describe('loadConfig', () => {
       portal: { rateLimit: 120, captchaMaxNumber: 100000 },
       lists: { maxPositions: 250, concurrency: 2, pollMs: 250 },
       deliveries: { timeoutMs: 10000, concurrency: 16, perEndpoint: 4, retryBaseMs: 1000, retryCapMs: 300000, failingAfter: 10, pollMs: 250, notificationBatchWindowMs: 2000 },
+      auth: { maxFailuresPerCaller: 20, maxFailuresPerAddress: 10, windowMs: 900000, knownAddressMs: 2592000000 },
     });
   });
 
@@ -411,7 +412,7 @@ describe('loadConfig', () => {
       port: 9090,
       host: '0.0.0.0',
       dbPoolSize: 5,
-      trustProxy: true,
+      trustProxy: 1,
       audit: { keepPayloads: false, payloadMaxBytes: 1024 },
       pagopa: { idBrokerPA: '01234567897', idStation: '01234567897_01' },
       tls: { certFile: '/etc/cassa/cert.pem', keyFile: '/etc/cassa/key.pem' },
@@ -489,8 +490,17 @@ describe('loadConfig', () => {
       ['0', false],
       ['no', false],
     ] as const) {
-      expect(loadConfig({ CASSA_TRUST_PROXY: v }).trustProxy).toBe(b);
+      // CASSA_TRUST_PROXY=true means one proxy hop
+      expect(loadConfig({ CASSA_TRUST_PROXY: v }).trustProxy).toBe(b ? 1 : false);
       expect(loadConfig({ CASSA_AUDIT_PAYLOADS: v }).audit.keepPayloads).toBe(b);
+    }
+  });
+
+  it('CASSA_TRUST_PROXY takes a number of hops or a list of proxy addresses/CIDRs, nothing else', () => {
+    expect(loadConfig({ CASSA_TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ CASSA_TRUST_PROXY: '10.0.0.1, 192.168.0.0/16,fd00::/8,loopback' }).trustProxy).toEqual(['10.0.0.1', '192.168.0.0/16', 'fd00::/8', 'loopback']);
+    for (const bad of ['proxy.example.org', '10.0.0.1/33', '10.0.0.0/8/1', ',', 'maybe']) {
+      expect(() => loadConfig({ CASSA_TRUST_PROXY: bad }), bad).toThrow(/CASSA_TRUST_PROXY/);
     }
   });
 });

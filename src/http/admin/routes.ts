@@ -210,6 +210,24 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
       return r.generated ? { passphrase: r.passphrase } : { rotated: true };
     },
   );
+  app.delete(
+    '/applications/:codiceChiamante/auth-failures',
+    {
+      config: audit('unblockApplication'),
+      schema: {
+        tags: ['Admin'],
+        summary: "End an application's failed-authentication block",
+        description: 'Clears the failure counter of the codiceChiamante (and of `address`, when given), so that the throttle no longer refuses it before its window ends. See docs/security.md.',
+        security,
+        params: AppParams,
+        querystring: z.object({ address: z.string().min(1).max(64).optional() }).strict(),
+      },
+    },
+    async (req) => {
+      req.audit!.detail = [req.params.codiceChiamante, req.query.address].filter(Boolean).join(' ');
+      return container.authThrottle.unblock(req.params.codiceChiamante, req.query.address);
+    },
+  );
 
   // Audit journal
   app.get(

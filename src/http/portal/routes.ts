@@ -12,6 +12,7 @@ import { NoticeNotPayable, PortalInputError, PortalRefusal, type RefusalReason }
 import { MAX_CART, OUTCOMES, type Outcome, type PortalSession } from '../../modules/portal/domain/session.js';
 import type { PortalPosition } from '../../modules/portal/infra/portal-repository.js';
 import { projectPath } from '../../shared/paths.js';
+import { pgRateLimitStore } from './pg-rate-limit-store.js';
 import { sendPage, translator, requestLang } from './render.js';
 import { dbErrorSummary, isDatabaseUnavailable } from '../../db/errors.js';
 
@@ -132,6 +133,8 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
       global: false,
       max: config.portal.rateLimit,
       timeWindow: '1 minute',
+      // counted in PostgreSQL, per route and client address (req.ip): the limit holds across web instances
+      store: pgRateLimitStore(container.db),
       errorResponseBuilder: (_req, ctx) => Object.assign(new Error('rate limited'), { statusCode: ctx.statusCode }),
     });
   }

@@ -5,6 +5,7 @@ import type { Container } from '../../../app/container.js';
 import type { Scope } from '../../../modules/applications/domain/applications.js';
 import type { CallContext } from '../../../modules/debt-positions/application/debt-positions-service.js';
 import { positionError } from '../../../modules/debt-positions/domain/errors.js';
+import { TooManyAuthFailures } from '../../../modules/limits/domain/errors.js';
 import { DomainError, HTTP_STATUS_OF_KIND } from '../../../shared/domain-error.js';
 import { parseBasicAuth } from '../../basic-auth.js';
 import { dbErrorSummary, isDatabaseUnavailable } from '../../../db/errors.js';
@@ -26,7 +27,7 @@ import {
 } from './schemas.js';
 
 const OK = { code: '000', description: "L'invocazione del servizio si è conclusa correttamente." };
-const errorResponses = { 400: Result, 401: Result, 403: Result, 404: Result, 409: Result, 500: Result, 503: Result };
+const errorResponses = { 400: Result, 401: Result, 403: Result, 404: Result, 409: Result, 429: Result, 500: Result, 503: Result };
 const security = [{ basicAuth: [] }];
 const audit = (operation: string, epayapiScope?: Scope) => ({ audit: { interface: 'epayapi', operation }, epayapiScope });
 
@@ -65,7 +66,7 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
     if (creds) audit.caller = creds.user;
     reply.header('x-client-attivo', 'false');
     if (!creds) throw positionError('CALLER_NOT_AUTHENTICATED', 'Autenticazione HTTP Basic richiesta (codiceChiamante e passphrase)');
-    const ctx = await svc.authorize({ codiceChiamante: creds.user, passphrase: creds.password, enteCodiceFiscale: p.organization, codiceVersamento: p.paymentType, scope });
+    const ctx = await svc.authorize({ codiceChiamante: creds.user, passphrase: creds.password, enteCodiceFiscale: p.organization, codiceVersamento: p.paymentType, scope, address: req.ip });
     reply.header('x-client-attivo', 'true');
     return ctx;
   }
@@ -111,13 +112,20 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
     return reply.code(404).header('x-client-attivo', 'false').send({ code: '100', description: `Operazione non disponibile: ${req.method} ${req.url.split('?')[0]}` });
   });
 
-  app.setErrorHandler((err: FastifyError | DomainError, req, reply) => {
+  app.setErrorHandler((err: FastifyError | DomainError | TooManyAuthFailures, req, reply) => {
     // createDebtPosition and getRT answer codiceEsito/descrizioneEsito, the others code/description
     const isCreate = ['createDebtPosition', 'getRT'].includes(req.routeOptions.config.audit?.operation ?? '');
     let status: number;
     let code: string;
     let description: string;
     let campo: string | undefined;
+    if (err instanceof TooManyAuthFailures) {
+      // refused before the credentials were checked (docs/security.md): code 100 as any refused
+      // authentication, HTTP 429 and Retry-After say when to try again
+      reply.header('retry-after', String(err.retryAfterSeconds));
+      if (req.audit) Object.assign(req.audit, { outcome: err.code, detail: `${err.message} (limite per ${err.over === 'caller' ? 'codiceChiamante' : `indirizzo ${req.ip}`})` });
+      return reply.code(429).send(isCreate ? { codiceEsito: '100', descrizioneEsito: err.message } : { code: '100', description: err.message });
+    }
     if (err instanceof DomainError) {
       status = HTTP_STATUS_OF_KIND[err.kind];
       code = status >= 500 ? '100' : err.code;
@@ -167,7 +175,7 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
         security,
         params: PathOrg,
         body: DebtPositionData,
-        response: { 200: DebtPositionReference, 201: DebtPositionReference, 400: DebtPositionReference, 401: DebtPositionReference, 403: DebtPositionReference, 404: DebtPositionReference, 409: DebtPositionReference, 500: DebtPositionReference, 503: DebtPositionReference },
+        response: { 200: DebtPositionReference, 201: DebtPositionReference, 400: DebtPositionReference, 401: DebtPositionReference, 403: DebtPositionReference, 404: DebtPositionReference, 409: DebtPositionReference, 429: DebtPositionReference, 500: DebtPositionReference, 503: DebtPositionReference },
       },
     },
     async (req, reply) => {
@@ -289,7 +297,7 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
         operationId: 'getRT',
         security,
         body: RtRequest,
-        response: { 200: RtResponse, 400: RtResponse, 401: RtResponse, 403: RtResponse, 404: RtResponse, 409: RtResponse, 500: RtResponse, 503: RtResponse },
+        response: { 200: RtResponse, 400: RtResponse, 401: RtResponse, 403: RtResponse, 404: RtResponse, 409: RtResponse, 429: RtResponse, 500: RtResponse, 503: RtResponse },
       },
     },
     async (req, reply) => {
@@ -309,6 +317,7 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
         codiceFiscale: b.codiceFiscale,
         formato: b.formatoRT,
         identificativoPagamento: b.identificativoPagamento,
+        address: req.ip,
       });
       reply.header('x-client-attivo', 'true');
       audit.outcome = OK.code;

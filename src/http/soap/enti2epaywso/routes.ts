@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Container } from '../../../app/container.js';
 import { ListAckError } from '../../../modules/gestionali/domain/lists.js';
+import { TooManyAuthFailures } from '../../../modules/limits/domain/errors.js';
 import { EPAYWSO_COMMON_NS } from '../../../modules/gestionali/domain/lists.js';
 import { PIEMONTEPAY_SPECS } from '../../../modules/gestionali/infra/piemontepay-schemas.js';
 import { projectPath } from '../../../shared/paths.js';
@@ -94,9 +95,16 @@ export async function enti2EPaywsoRoutes(app: FastifyInstance, { container }: { 
     const rawXml = typeof req.body === 'string' ? req.body : '';
     let ack;
     try {
-      ack = await lists.receive({ rawXml, codiceChiamante: creds.user, passphrase: creds.password, correlationId: req.id });
+      ack = await lists.receive({ rawXml, codiceChiamante: creds.user, passphrase: creds.password, correlationId: req.id, address: req.ip });
     } catch (e) {
       if (e instanceof ListAckError) return unauthenticated(e.message);
+      if (e instanceof TooManyAuthFailures) {
+        // refused before the credentials were checked (docs/security.md): a Client fault as for
+        // refused credentials, with HTTP 429 and Retry-After
+        audit.outcome = e.code;
+        audit.detail = `${e.message} (limite per ${e.over === 'caller' ? 'codiceChiamante' : `indirizzo ${req.ip}`})`;
+        return reply.code(429).header('retry-after', String(e.retryAfterSeconds)).send(soapFault('Client', e.message));
+      }
       throw e;
     }
     if (ack.operation) audit.operation = ack.operation;

@@ -1,6 +1,7 @@
 import type { Database } from '../../../db/database.js';
 import type { SecretBox } from '../../../shared/secret-box.js';
 import { isApplicationUsable, type Scope } from '../../applications/domain/applications.js';
+import type { AuthThrottle } from '../../limits/application/auth-throttle.js';
 import {
   assertDebtorChangeAllowed,
   assertFineChangeAllowed,
@@ -30,6 +31,8 @@ export interface GestionaleCall {
   enteCodiceFiscale: string;
   codiceVersamento: string;
   scope: Scope;
+  /** The client address (req.ip): with it, failed authentications are counted and throttled (docs/security.md). */
+  address?: string | undefined;
 }
 
 /** The outcome of authorising a call: who calls, for which ente and payment type. */
@@ -83,13 +86,15 @@ const IUV_PROBLEMS: Record<IuvProblem, string> = {
 
 export class DebtPositionsService {
   private readonly progressives: IuvProgressiveAllocator;
+  private readonly throttle: AuthThrottle | undefined;
 
   constructor(
     private readonly db: Database,
     private readonly secrets: SecretBox,
     private readonly clock: () => Date = () => new Date(),
-    opts: { iuvBlockSize?: number } = {},
+    opts: { iuvBlockSize?: number; throttle?: AuthThrottle } = {},
   ) {
+    this.throttle = opts.throttle;
     this.progressives = new IuvProgressiveAllocator((enteId, seg, count) => repo.nextIuvProgressives(db, enteId, seg, count), opts.iuvBlockSize);
   }
 
@@ -99,11 +104,17 @@ export class DebtPositionsService {
 
   /** Authenticates the caller (constant time) and checks its scope and its right to the payment type. */
   async authorize(call: GestionaleCall): Promise<CallContext> {
-    const row = await repo.loadCallContext(this.db, call.codiceChiamante, call.enteCodiceFiscale, call.codiceVersamento);
+    // the throttle's state comes with the call context (one statement); it writes only on failures
+    const address = this.throttle ? call.address : undefined;
+    const keys = this.throttle?.keys(call.codiceChiamante, address) ?? { callerKey: null, addressKey: null, address: null, now: this.clock() };
+    const { context: row, throttle } = await repo.loadCallContext(this.db, call.codiceChiamante, call.enteCodiceFiscale, call.codiceVersamento, keys);
+    if (address !== undefined) this.throttle!.check(throttle, keys.now);
     const passOk = this.secrets.matches(row?.passphraseEnc ?? null, call.passphrase);
+    if (address !== undefined && (!row || !passOk)) await this.throttle!.failed(row ? row.codiceChiamante : null, address, keys.now);
     if (!row || !passOk || !isApplicationUsable({ active: row.appActive, validFrom: row.appValidFrom, validTo: row.appValidTo }, this.today())) {
       throw positionError('CALLER_NOT_AUTHENTICATED', 'Credenziali del chiamante non valide o chiamante non attivo');
     }
+    if (address !== undefined) await this.throttle!.succeeded(row.codiceChiamante, address, throttle, keys.now);
     if (!row.scopes.includes(call.scope)) {
       throw positionError('SCOPE_MISSING', `Il chiamante non è autorizzato all'operazione (${call.scope})`);
     }

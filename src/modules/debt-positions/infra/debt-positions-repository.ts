@@ -2,6 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { namedStatement, type Database, type Executor } from '../../../db/database.js';
 import { debtPosition, debtPositionStatusHistory } from '../../../db/schema.js';
 import { iuvSequenceName } from '../../organizations/domain/organizations.js';
+import type { AuthThrottleKeys, AuthThrottleRow } from '../../limits/domain/auth-throttle-state.js';
 import type { Component, DebtPosition, DebtPositionDraft, DebtPositionStatus, PaymentReference } from '../domain/debt-position.js';
 
 type Row = typeof debtPosition.$inferSelect;
@@ -30,9 +31,17 @@ export interface CallContextRow {
   authorised: boolean;
 }
 
+// Always one row: the throttle columns, and the call context's columns null when the caller is unknown.
 const LOAD_CALL_CONTEXT = namedStatement(
   'debt_positions_load_call_context',
-  `select a.id::int as "applicationId", a.codice_chiamante as "codiceChiamante", a.passphrase_enc as "passphraseEnc",
+  `select ctx.*, rc.count::int as "callerFailures", rc.reset_at as "callerResetAt", ra.count::int as "addressFailures",
+          ra.reset_at as "addressResetAt", ka.last_success_at as "addressKnownAt"
+     from (select 1) as one
+     left join rate_limit rc on rc.key = $4::text and rc.reset_at > $7::timestamptz
+     left join rate_limit ra on ra.key = $5::text and ra.reset_at > $7::timestamptz
+     left join auth_known_address ka on ka.codice_chiamante = $1::text and ka.address = $6::text
+     left join lateral (
+   select a.id::int as "applicationId", a.codice_chiamante as "codiceChiamante", a.passphrase_enc as "passphraseEnc",
           a.scopes, a.active as "appActive", a.valid_from as "appValidFrom", a.valid_to as "appValidTo",
           e.id::int as "enteId", e.codice_fiscale as "enteCodiceFiscale", e.denominazione as "enteDenominazione",
           e.active as "enteActive", e.codice_segregazione as "codiceSegregazione", e.application_code as "applicationCode",
@@ -43,13 +52,34 @@ const LOAD_CALL_CONTEXT = namedStatement(
      left join ente e on e.codice_fiscale = $2
      left join payment_type pt on pt.ente_id = e.id and pt.codice_versamento = upper($3)
      left join application_payment_type apt on apt.application_id = a.id and apt.payment_type_id = pt.id
-    where a.codice_chiamante = $1`,
+    where a.codice_chiamante = $1
+     ) ctx on true`,
 );
 
-export async function loadCallContext(db: Database, codiceChiamante: string, enteCf: string, codiceVersamento: string): Promise<CallContextRow | undefined> {
-  const [row] = await db.run<CallContextRow>(LOAD_CALL_CONTEXT, [codiceChiamante, enteCf, codiceVersamento]);
-  return row;
+export async function loadCallContext(
+  db: Database,
+  codiceChiamante: string,
+  enteCf: string,
+  codiceVersamento: string,
+  throttle: AuthThrottleKeys,
+): Promise<{ context: CallContextRow | undefined; throttle: AuthThrottleRow }> {
+  const [row] = await db.run<CallContextRow & AuthThrottleRow>(LOAD_CALL_CONTEXT, [
+    codiceChiamante,
+    enteCf,
+    codiceVersamento,
+    throttle.callerKey,
+    throttle.addressKey,
+    throttle.address,
+    throttle.now.toISOString(),
+  ]);
+  const { callerFailures, callerResetAt, addressFailures, addressResetAt, addressKnownAt, ...context } = row!;
+  return {
+    context: context.applicationId === null ? undefined : context,
+    throttle: { callerFailures, callerResetAt: date(callerResetAt), addressFailures, addressResetAt: date(addressResetAt), addressKnownAt: date(addressKnownAt) },
+  };
 }
+
+const date = (v: Date | string | null) => (v === null ? null : new Date(v));
 
 const NEXT_IUV_PROGRESSIVES = namedStatement(
   'debt_positions_next_iuv_progressives',

@@ -43,6 +43,8 @@ export interface ListCall {
   codiceChiamante: string;
   passphrase: string;
   correlationId?: string | undefined;
+  /** The client address: failed authentications are counted and throttled (docs/security.md). */
+  address?: string | undefined;
 }
 
 /** The synchronous acknowledgement, and what the journal records of the call. */
@@ -151,7 +153,7 @@ export class ListsService {
   /** Throws ListAckError CALLER_NOT_AUTHENTICATED unless codiceChiamante / passphrase name an active application. */
   private async authenticate(call: ListCall): Promise<void> {
     try {
-      await this.debtPositions.authorize({ codiceChiamante: call.codiceChiamante, passphrase: call.passphrase, enteCodiceFiscale: '', codiceVersamento: '', scope: 'CREAZIONE_IUV' });
+      await this.debtPositions.authorize({ codiceChiamante: call.codiceChiamante, passphrase: call.passphrase, enteCodiceFiscale: '', codiceVersamento: '', scope: 'CREAZIONE_IUV', address: call.address });
     } catch (e) {
       if (e instanceof DebtPositionError && e.errorName === 'CALLER_NOT_AUTHENTICATED') throw ackError('CALLER_NOT_AUTHENTICATED', 'Credenziali del chiamante non valide o chiamante non attivo');
       if (!(e instanceof DebtPositionError)) throw e;
@@ -161,7 +163,7 @@ export class ListsService {
 
   private async authorize(call: ListCall, enteCodiceFiscale: string, codiceVersamento: string) {
     try {
-      return await this.debtPositions.authorize({ codiceChiamante: call.codiceChiamante, passphrase: call.passphrase, enteCodiceFiscale, codiceVersamento, scope: 'CREAZIONE_IUV' });
+      return await this.debtPositions.authorize({ codiceChiamante: call.codiceChiamante, passphrase: call.passphrase, enteCodiceFiscale, codiceVersamento, scope: 'CREAZIONE_IUV', address: call.address });
     } catch (e) {
       if (!(e instanceof DebtPositionError)) throw e;
       switch (e.errorName) {

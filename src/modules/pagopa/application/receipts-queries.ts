@@ -16,6 +16,8 @@ export interface RtRequest {
   codiceFiscale: string;
   formato: 'PDF' | 'XML';
   identificativoPagamento?: string | undefined;
+  /** The client address: failed authentications are counted and throttled (docs/security.md). */
+  address?: string | undefined;
 }
 
 export interface RtCopy {
@@ -76,6 +78,7 @@ export class ReceiptsQueries {
         enteCodiceFiscale: req.enteFiscalCode,
         codiceVersamento: owner?.codiceVersamento ?? NO_PAYMENT_TYPE,
         scope: 'STAMPA_RT_GE',
+        address: req.address,
       });
     } catch (e) {
       if (!owner && e instanceof DebtPositionError && e.errorName === 'PAYMENT_TYPE_UNKNOWN') throw notFound(req.iuv);
