@@ -24,11 +24,14 @@ import { BulkPositions } from '../modules/debt-positions/application/bulk-positi
 import { ListsService } from '../modules/gestionali/application/lists-service.js';
 import { AuthThrottle } from '../modules/limits/application/auth-throttle.js';
 import { createLogger } from './logger.js';
+import { Metrics } from './metrics.js';
 
 /** Everything a process (web, worker or CLI) works with, wired once. */
 export interface Container {
   config: Config;
   logger: Logger;
+  /** Prometheus metrics of this process (its own registry), served at /metrics (docs/operations.md). */
+  metrics: Metrics;
   db: Database;
   secrets: SecretBox;
   adminToken: string;
@@ -75,9 +78,10 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const adminToken = config.adminToken ?? localDevSecret(config, 'admin.token', () => randomBytes(32).toString('base64url'), logger);
   // the journal flushes every 50 ms: while the database is down, one line when the outage starts and one when it ends
   const auditOutage = new OutageBackoff('audit journal', logger, 50);
+  const metrics = new Metrics(db, { logger });
   const audit = new AuditJournal(
     db,
-    { keepPayloads: config.audit.keepPayloads, payloadMaxBytes: config.audit.payloadMaxBytes },
+    { keepPayloads: config.audit.keepPayloads, payloadMaxBytes: config.audit.payloadMaxBytes, onWriteFailure: (events) => metrics.journalWriteFailed(events) },
     (err) => {
       if (auditOutage.failed(err) === undefined) logger.error({ db: dbErrorSummary(err) }, 'audit journal write failed');
     },
@@ -94,6 +98,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   return {
     config,
     logger,
+    metrics,
     db,
     secrets,
     adminToken,
@@ -101,7 +106,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     organizations: new OrganizationsService(db),
     applications: new ApplicationsService(db, secrets, config.production),
     debtPositions,
-    paForNode: new PaForNodeService(db, config.pagopa, opts.clock),
+    paForNode: new PaForNodeService(db, config.pagopa, opts.clock, (r) => metrics.receiptStored(r)),
     checkout,
     receipts: new ReceiptsQueries(db, debtPositions),
     portal,

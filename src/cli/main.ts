@@ -9,6 +9,7 @@ import { migrate } from '../db/migrate.js';
 import { dbErrorSummary, isDatabaseUnavailable } from '../db/errors.js';
 import { buildServer } from '../http/server.js';
 import { startWorker } from '../jobs/worker.js';
+import { startMetricsListener } from '../http/metrics.js';
 import { DomainError } from '../shared/domain-error.js';
 import { SecretBox } from '../shared/secret-box.js';
 import { join } from 'node:path';
@@ -153,6 +154,12 @@ async function start(role: string, demo: boolean): Promise<void> {
         ].join('\n'),
       );
     }
+  }
+  // CASSA_METRICS_PORT: /metrics without a token on a listener of its own (the worker role's only one)
+  if (c.config.metrics.port !== undefined) {
+    const metrics = await startMetricsListener(c);
+    stops.push(metrics.close);
+    c.logger.info({ address: metrics.url }, 'metrics listening at /metrics');
   }
   let stopping = false;
   const shutdown = async (signal: string) => {

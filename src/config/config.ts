@@ -51,6 +51,9 @@ const ConfigSchema = z.object({
   CASSA_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** a separate, unauthenticated listener serving only /metrics (docs/operations.md); unset: none */
+  CASSA_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  CASSA_METRICS_HOST: z.string().min(1).optional(),
   CASSA_PUBLIC_URL: z.string().url().optional(),
   CASSA_TLS_CERT_FILE: z.string().optional(),
   CASSA_TLS_KEY_FILE: z.string().optional(),
@@ -136,6 +139,8 @@ export interface Config {
   dbPoolSize: number;
   host: string;
   port: number;
+  /** The separate /metrics listener: port undefined means none (the web role still serves /metrics with the admin token). */
+  metrics: { host: string; port: number | undefined };
   publicUrl: string | undefined;
   tls: { certFile: string; keyFile: string } | undefined;
   /** Proxy hops or proxy addresses whose X-Forwarded-For is trusted (Fastify's trustProxy); false: none. */
@@ -192,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbPoolSize: c.CASSA_DB_POOL_SIZE,
     host: c.HOST,
     port: c.PORT,
+    metrics: { host: c.CASSA_METRICS_HOST ?? c.HOST, port: c.CASSA_METRICS_PORT },
     publicUrl: c.CASSA_PUBLIC_URL,
     tls: c.CASSA_TLS_CERT_FILE && c.CASSA_TLS_KEY_FILE ? { certFile: c.CASSA_TLS_CERT_FILE, keyFile: c.CASSA_TLS_KEY_FILE } : undefined,
     trustProxy: c.CASSA_TRUST_PROXY,

@@ -55,6 +55,8 @@ export interface Database extends RawExecutor {
   close(): Promise<void>;
   /** PostgreSQL only: the connections lost (restart, failover, pooler timeout) and where each is reported. */
   readonly connections?: ConnectionLosses;
+  /** PostgreSQL only: the pool's connections (busy or idle), idle ones and queries waiting for one (metrics). */
+  poolStats?(): { total: number; idle: number; waiting: number };
 }
 
 /**
@@ -171,6 +173,7 @@ async function openPostgres(url: string, poolSize: number, connectTimeoutMs: num
     },
     close: () => pool.end(),
     connections: losses,
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
   };
 }
 

@@ -7,6 +7,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import type { Container } from '../app/container.js';
 import type { TrustProxy } from '../config/config.js';
 import { auditHooks } from './audit-hooks.js';
+import { metricsHooks } from './metrics.js';
 import { epayapiRoutes } from './rest/epayapi/routes.js';
 import { adminRoutes } from './admin/routes.js';
 import { healthRoutes } from './health.js';
@@ -79,6 +80,7 @@ export async function buildServer(container: Container): Promise<FastifyInstance
   });
 
   await app.register(auditHooks, { journal: container.audit });
+  await app.register(metricsHooks, { container });
   await app.register(healthRoutes, { container });
   await app.register(epayapiRoutes, { container, prefix: '/epayapi/api/v1' });
   await app.register(adminRoutes, { container, prefix: '/admin/api/v1' });

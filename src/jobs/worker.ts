@@ -32,6 +32,7 @@ export interface Worker {
  * PostgreSQL alone. Jobs only call application services: no business logic lives here.
  */
 export async function startWorker(c: Container, opts: { pollingIntervalSeconds?: number } = {}): Promise<Worker> {
+  c.metrics.markRole('worker');
   const outage = new OutageBackoff('job queue', c.logger, 1_000);
   const boss = new PgBoss({
     db: {

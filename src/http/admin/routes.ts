@@ -6,7 +6,7 @@ import { ApplicationInput, ApplicationPatch } from '../../modules/applications/d
 import { EnteInput, EntePatch, PaymentTypeInput, PaymentTypePatch } from '../../modules/organizations/domain/organizations.js';
 import { DomainError, HTTP_STATUS_OF_KIND } from '../../shared/domain-error.js';
 import { dbErrorSummary, isDatabaseUnavailable } from '../../db/errors.js';
-import { safeEqual } from '../../shared/secret-box.js';
+import { hasAdminToken, sendAdminUnauthorized } from './admin-auth.js';
 import { validationMessage } from '../validation-message.js';
 import { positionView, receiptView } from './views.js';
 import { DELIVERY_OPERATIONS, DELIVERY_STATUSES } from '../../modules/gestionali/domain/deliveries.js';
@@ -77,12 +77,10 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
   });
 
   app.addHook('onRequest', async (req, reply) => {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-    if (!m || !safeEqual(m[1]!, container.adminToken)) {
+    if (!hasAdminToken(req, container.adminToken)) {
       if (req.audit) req.audit.caller = 'unauthenticated';
       if (req.audit) req.audit.outcome = 'UNAUTHORIZED';
-      reply.header('www-authenticate', 'Bearer realm="cassa-admin"');
-      return reply.code(401).type('application/problem+json').send(problem(401, 'Unauthorized', 'token di amministrazione mancante o non valido'));
+      return sendAdminUnauthorized(reply);
     }
     if (req.audit) req.audit.caller = 'admin';
   });

@@ -78,6 +78,8 @@ export interface AuditOptions {
   /** Flush when this many events wait, or after flushIntervalMs, whichever comes first. */
   batchSize?: number;
   flushIntervalMs?: number;
+  /** Called with the number of events given up: not written, and never will be (metrics). */
+  onWriteFailure?: (events: number) => void;
 }
 
 /**
@@ -141,6 +143,7 @@ export class AuditJournal {
         await insertEvents(this.db, batch);
         this.onWritten();
       } catch (err) {
+        this.opts.onWriteFailure?.(batch.length);
         this.onError(err);
       }
     })();

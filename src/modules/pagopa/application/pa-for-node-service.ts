@@ -61,6 +61,8 @@ export class PaForNodeService {
     private readonly db: Database,
     private readonly intermediary: IntermediaryDefaults,
     private readonly clock: () => Date = () => new Date(),
+    /** Told of every receipt stored anew (not of duplicates): the metrics count them. */
+    private readonly onReceiptStored: (r: { primitive: ReceiptInput['primitive']; outcome: string; anomaly: ReceiptAnomaly | null }) => void = () => undefined,
   ) {}
 
   private today(): string {
@@ -138,6 +140,7 @@ export class PaForNodeService {
     if (stored.id === null) {
       throw paaFault('PAA_RECEIPT_DUPLICATA', r.idPA, `Ricevuta ${r.receiptId} già acquisita`);
     }
+    this.onReceiptStored({ primitive: r.primitive, outcome: r.outcome, anomaly: stored.anomaly });
     return { iuv: r.creditorReferenceId, anomaly: stored.anomaly, paid: stored.paid };
   }
 
