@@ -1,8 +1,8 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { SecretBox } from '../shared/secret-box.js';
-
 import { estimateTokenBits, MIN_TOKEN_BITS } from '../shared/token-strength.js';
+
 /**
  * Cassa's configuration, read once from the environment and validated.
  * Every variable is documented in docs/configuration.md.
@@ -186,6 +186,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (missing.length > 0) {
       throw new ConfigError(`Invalid configuration:\n  production mode requires ${missing.join(', ')}`);
     }
+    const unsafe = productionProblems(c);
+    if (unsafe.length > 0) throw new ConfigError(`Invalid configuration:\n${unsafe.map((p) => `  ${p}`).join('\n')}`);
   }
   const pagopaEnv: PagopaEnv = c.CASSA_PAGOPA_ENV ?? (production ? 'production' : 'simulator');
   const checkout = checkoutConfig(c, pagopaEnv);
@@ -229,23 +231,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
-function checkoutConfig(c: RawConfig, env: PagopaEnv): CheckoutConfig {
-  const version = c.CASSA_CHECKOUT_API_VERSION;
-  const url = (c.CASSA_CHECKOUT_URL ?? `${CHECKOUT_BASE_URLS[env]}/${version}`).replace(/\/+$/, '');
-  const problems: string[] = [];
-  const given = /\/checkout\/ec\/(v\d+)$/.exec(new URL(url).pathname)?.[1];
-  if (given !== undefined && given !== version) {
-    problems.push(`CASSA_CHECKOUT_URL ends in /${given} but CASSA_CHECKOUT_API_VERSION is ${version}`);
-    const unsafe = productionProblems(c);
-    if (unsafe.length > 0) throw new ConfigError(`Invalid configuration:\n${unsafe.map((p) => `  ${p}`).join('\n')}`);
-  }
-  if (env !== 'simulator' && !c.CASSA_CHECKOUT_SUBSCRIPTION_KEY) {
-    problems.push(`CASSA_PAGOPA_ENV=${env} requires CASSA_CHECKOUT_SUBSCRIPTION_KEY`);
-  }
-  if (env !== 'simulator' && !url.startsWith('https://')) problems.push(`CASSA_PAGOPA_ENV=${env} requires an https CASSA_CHECKOUT_URL`);
-  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
-  return { url, apiVersion: version, subscriptionKey: c.CASSA_CHECKOUT_SUBSCRIPTION_KEY, timeoutMs: c.CASSA_CHECKOUT_TIMEOUT_MS };
-}
 /** What production refuses even when every required variable is set (docs/configuration.md, "Production"). */
 function productionProblems(c: RawConfig): string[] {
   const problems: string[] = [];
@@ -265,3 +250,18 @@ function productionProblems(c: RawConfig): string[] {
   return problems;
 }
 
+function checkoutConfig(c: RawConfig, env: PagopaEnv): CheckoutConfig {
+  const version = c.CASSA_CHECKOUT_API_VERSION;
+  const url = (c.CASSA_CHECKOUT_URL ?? `${CHECKOUT_BASE_URLS[env]}/${version}`).replace(/\/+$/, '');
+  const problems: string[] = [];
+  const given = /\/checkout\/ec\/(v\d+)$/.exec(new URL(url).pathname)?.[1];
+  if (given !== undefined && given !== version) {
+    problems.push(`CASSA_CHECKOUT_URL ends in /${given} but CASSA_CHECKOUT_API_VERSION is ${version}`);
+  }
+  if (env !== 'simulator' && !c.CASSA_CHECKOUT_SUBSCRIPTION_KEY) {
+    problems.push(`CASSA_PAGOPA_ENV=${env} requires CASSA_CHECKOUT_SUBSCRIPTION_KEY`);
+  }
+  if (env !== 'simulator' && !url.startsWith('https://')) problems.push(`CASSA_PAGOPA_ENV=${env} requires an https CASSA_CHECKOUT_URL`);
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  return { url, apiVersion: version, subscriptionKey: c.CASSA_CHECKOUT_SUBSCRIPTION_KEY, timeoutMs: c.CASSA_CHECKOUT_TIMEOUT_MS };
+}

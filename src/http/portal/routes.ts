@@ -15,8 +15,8 @@ import { projectPath } from '../../shared/paths.js';
 import { pgRateLimitStore } from './pg-rate-limit-store.js';
 import { sendPage, translator, requestLang } from './render.js';
 import { dbErrorSummary, isDatabaseUnavailable } from '../../db/errors.js';
-
 import { publicBaseUrl } from '../public-url.js';
+
 export const SESSION_COOKIE = 'cassa_sportello';
 export const LANDING_PATH = '/epayweb/accessoLibero/pagaConIuv/accessoChiamanteEsterno';
 

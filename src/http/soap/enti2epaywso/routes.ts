@@ -9,8 +9,8 @@ import { projectPath } from '../../../shared/paths.js';
 import { parseBasicAuth } from '../../basic-auth.js';
 import { decodeXmlBytes, SOAP11_NS, soapFault } from '../../../shared/soap/soap-envelope.js';
 import { xmlEscape } from '../../../shared/soap/xml-text.js';
-
 import { publicBaseUrl } from '../../public-url.js';
+
 const XML = 'text/xml; charset=utf-8';
 const SERVICE = 'Enti2EPaywsoService';
 const XSDS = ['Enti2EPaywsoServiceTypes.xsd', 'EPaywsoCommonTypes.xsd'] as const;
