@@ -77,8 +77,8 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const secrets = new SecretBox(config.secretKeys ?? localDevSecret(config, 'secret.key', () => SecretBox.generateKeySpec('dev1'), logger));
   const adminToken = config.adminToken ?? localDevSecret(config, 'admin.token', () => randomBytes(32).toString('base64url'), logger);
   // the journal flushes every 50 ms: while the database is down, one line when the outage starts and one when it ends
-  const auditOutage = new OutageBackoff('audit journal', logger, 50);
   const metrics = new Metrics(db, { logger });
+  const auditOutage = new OutageBackoff('audit journal', logger, 50);
   const audit = new AuditJournal(
     db,
     { keepPayloads: config.audit.keepPayloads, payloadMaxBytes: config.audit.payloadMaxBytes, onWriteFailure: (events) => metrics.journalWriteFailed(events) },
@@ -116,7 +116,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     authThrottle,
     lists: new ListsService(db, debtPositions, new BulkPositions(opts.clock), { maxPositions: config.lists.maxPositions }, logger),
     async close() {
-      await audit.flush();
+      await audit.close();
       if (!opts.db) await db.close();
     },
   };

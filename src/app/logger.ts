@@ -1,5 +1,6 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { Config } from '../config/config.js';
+import { serializeError } from '../shared/safe-error.js';
 
 /**
  * Logs never carry secrets or personal fiscal codes: credentials, bodies and the query strings of
@@ -23,6 +24,9 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: Des
     level: config.logLevel,
     redact: { paths: REDACT_PATHS, censor: '***' },
     serializers: {
+      // errors without their data: a failed query's SQL parameters, PostgreSQL's echoed values (src/shared/safe-error.ts)
+      err: serializeError,
+      error: serializeError,
       req: (req: { method: string; url: string; id: string }) => ({ method: req.method, url: stripQuery(req.url), id: req.id }),
     },
   }, destination);

@@ -1,3 +1,5 @@
+import { hasForbiddenCharacter } from './input-guard.js';
+
 /** Reads an HTTP Basic Authorization header (RFC 7617, UTF-8). Null when absent or malformed. */
 export function parseBasicAuth(header: string | undefined): { user: string; password: string } | null {
   if (!header) return null;
@@ -10,5 +12,7 @@ export function parseBasicAuth(header: string | undefined): { user: string; pass
   const decoded = Buffer.from(utf8, 'utf8').equals(bytes) ? utf8 : bytes.toString('latin1');
   const i = decoded.indexOf(':');
   if (i <= 0) return null;
+  // control characters (NUL...) are in no codiceChiamante nor passphrase: malformed credentials, never a query
+  if (hasForbiddenCharacter(decoded) || /[\u0000-\u001F\u007F]/.test(decoded)) return null;
   return { user: decoded.slice(0, i), password: decoded.slice(i + 1) };
 }

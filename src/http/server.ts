@@ -7,6 +7,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import type { Container } from '../app/container.js';
 import type { TrustProxy } from '../config/config.js';
 import { auditHooks } from './audit-hooks.js';
+import { inputGuard } from './input-guard.js';
 import { metricsHooks } from './metrics.js';
 import { epayapiRoutes } from './rest/epayapi/routes.js';
 import { adminRoutes } from './admin/routes.js';
@@ -80,6 +81,8 @@ export async function buildServer(container: Container): Promise<FastifyInstance
   });
 
   await app.register(auditHooks, { journal: container.audit });
+  // before the edges: what no edge may let through (control characters, deep JSON), refused in each one's protocol
+  await app.register(inputGuard);
   await app.register(metricsHooks, { container });
   await app.register(healthRoutes, { container });
   await app.register(epayapiRoutes, { container, prefix: '/epayapi/api/v1' });

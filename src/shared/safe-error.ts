@@ -18,7 +18,9 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 /** A PostgreSQL error: a five-character SQLSTATE and a severity. */
 function isDatabaseError(e: unknown): e is Error & Record<string, unknown> {
-  return e instanceof Error && typeof (e as { code?: unknown }).code === 'string' && /^[0-9A-Z]{5}$/.test((e as { code: string }).code) && 'severity' in e;
+  if (!(e instanceof Error) || !('severity' in e)) return false;
+  const code = (e as { code?: unknown }).code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
 }
 
 function ownMessage(e: unknown): string {

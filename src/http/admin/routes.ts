@@ -8,6 +8,7 @@ import { DomainError, HTTP_STATUS_OF_KIND } from '../../shared/domain-error.js';
 import { dbErrorSummary, isDatabaseUnavailable } from '../../db/errors.js';
 import { hasAdminToken, sendAdminUnauthorized } from './admin-auth.js';
 import { validationMessage } from '../validation-message.js';
+import { InvalidInputError } from '../input-guard.js';
 import { positionView, receiptView } from './views.js';
 import { DELIVERY_OPERATIONS, DELIVERY_STATUSES } from '../../modules/gestionali/domain/deliveries.js';
 
@@ -50,6 +51,13 @@ const DeliveryQuery = z.object({
 const DeliveryParams = z.object({ id: z.coerce.number().int().positive() });
 const DeliveryReplayQuery = z.object({ status: z.enum(['FAILING', 'PENDING']).default('FAILING') });
 const NotificationParams = z.object({ cf: z.string().regex(/^\d{11}$/), iuv: z.string().regex(/^[0-9A-Za-z]{1,35}$/) });
+const NotificationQuery = z.object({
+  status: z.enum(['FAILED', 'RELEASED', 'PENDING']).default('FAILED'),
+  ente: z.string().regex(/^\d{11}$/, "codice fiscale dell'ente: 11 cifre").optional(),
+  before: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+const NotificationIdParams = z.object({ id: z.coerce.number().int().positive() });
 const ListQuery = z.object({
   ente: z.string().regex(/^\d{11}$/, "codice fiscale dell'ente: 11 cifre").optional(),
   status: z.enum(['DA_ELABORARE', 'ELABORATA', 'ERRORE_IN_FASE_DI_ELABORAZIONE']).optional(),
@@ -104,7 +112,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
       body = problem(400, 'VALIDATION', message, { code: 'VALIDATION', field });
     } else if (typeof err.statusCode === 'number' && err.statusCode < 500) {
       status = err.statusCode;
-      body = problem(status, 'BAD_REQUEST', err.message);
+      body = err instanceof InvalidInputError ? problem(400, 'VALIDATION', err.message, { code: 'VALIDATION', field: err.field }) : problem(status, 'BAD_REQUEST', err.message);
     } else if (isDatabaseUnavailable(err)) {
       req.log.warn({ db: dbErrorSummary(err) }, 'admin api: database unavailable');
       status = 503;
@@ -397,6 +405,70 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
       schema: { tags: ['Admin'], summary: 'Send again now every delivery of a status (default FAILING)', security, querystring: DeliveryReplayQuery },
     },
     async (req, reply) => reply.code(202).send({ replayed: await deliveries.replayAll(req.query.status) }),
+  );
+  app.get(
+    '/notifications',
+    {
+      config: { audit: { interface: 'admin', operation: 'listNotifications', keepResponse: false } },
+      schema: {
+        tags: ['Admin'],
+        summary: 'List payment / expiry notifications by state (default FAILED)',
+        description:
+          'FAILED: notifications that cannot be sent (not representable in PiemontePAY\'s XSD, or their group kept failing); they are not grouped until replayed, and the gestionale can still read the payment through paymentdata. RELEASED: FAILED ones an operator decided not to send. PENDING: not yet in a message (WAITING, RETRYING, WAITING_FOR_ENDPOINT). Newest first; page with `before` = the `nextBefore` of the previous page.',
+        security,
+        querystring: NotificationQuery,
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      if (q.ente) req.audit!.enteFiscalCode = q.ente;
+      const items = await notifications.list({ status: q.status, enteFiscalCode: q.ente, before: q.before, limit: q.limit });
+      return { items, nextBefore: items.length === q.limit ? items.at(-1)!.id : null };
+    },
+  );
+  app.post(
+    '/notifications/:id/replay',
+    {
+      config: { audit: { interface: 'admin', operation: 'replayNotification' } },
+      schema: {
+        tags: ['Admin'],
+        summary: 'Put a FAILED (or RELEASED, or RETRYING) notification back in the queue, due now',
+        description: 'It is grouped into a message at the next pass. 409 when it is already in a message: replay that delivery instead.',
+        security,
+        params: NotificationIdParams,
+      },
+    },
+    async (req, reply) => {
+      const n = await notifications.replay(req.params.id);
+      Object.assign(req.audit!, { enteFiscalCode: n.enteFiscalCode, iuv: n.iuv });
+      return reply.code(202).send(n);
+    },
+  );
+  app.post(
+    '/notifications/:id/release',
+    {
+      config: { audit: { interface: 'admin', operation: 'releaseNotification' } },
+      schema: {
+        tags: ['Admin'],
+        summary: 'Decide that a FAILED notification is not sent',
+        description: 'It stops counting as failed (metrics, alerts). The payment stays readable through paymentdata; a later replay still sends it.',
+        security,
+        params: NotificationIdParams,
+      },
+    },
+    async (req) => {
+      const n = await notifications.release(req.params.id);
+      Object.assign(req.audit!, { enteFiscalCode: n.enteFiscalCode, iuv: n.iuv });
+      return n;
+    },
+  );
+  app.post(
+    '/notifications/replay',
+    {
+      config: { audit: { interface: 'admin', operation: 'replayNotifications' } },
+      schema: { tags: ['Admin'], summary: 'Put every FAILED notification back in the queue', security },
+    },
+    async (_req, reply) => reply.code(202).send({ replayed: await notifications.replayFailed() }),
   );
   app.get(
     '/enti/:cf/notifications/:iuv',

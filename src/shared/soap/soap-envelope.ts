@@ -34,6 +34,10 @@ export interface SoapRequest {
   body: XmlObject;
 }
 
+const MARK = '\u00a7';
+/** Names fast-xml-parser will not use as object keys (its DANGEROUS_PROPERTY_NAMES and criticalProperties). */
+const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString', 'valueOf', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString']);
+
 const parser = new XMLParser({
   ignoreAttributes: (name: string) => !name.startsWith('xmlns'),
   attributeNamePrefix: '@_',
@@ -46,6 +50,13 @@ const parser = new XMLParser({
   ignoreDeclaration: true,
   ignorePiTags: true,
   removeNSPrefix: false,
+  // An element may be named constructor, __proto__, prototype or toString: well-formed XML, to be read (and refused
+  // by the operation if the XSD has no such element), never "not well-formed". The parser refuses the first three
+  // and renames the others; names are marked here instead (§ is no XML name character) and unmarked by localise,
+  // which builds objects without a prototype.
+  transformTagName: (name: string) => (RESERVED_NAMES.has(split(name)[1]) ? `${MARK}${name}` : name),
+  transformAttributeName: (name: string) => (RESERVED_NAMES.has(split(name)[1]) ? `${MARK}${name}` : name),
+  onDangerousProperty: (name: string) => name,
 });
 
 function split(qname: string): [prefix: string, local: string] {
@@ -78,9 +89,9 @@ function localise(v: unknown): XmlValue {
   const o = v as Record<string, unknown>;
   const keys = elementKeys(o);
   if (keys.length === 0) return typeof o['#text'] === 'string' ? (o['#text'] as string) : '';
-  const out: XmlObject = {};
+  const out: XmlObject = Object.create(null) as XmlObject;
   for (const k of keys) {
-    const name = split(k)[1];
+    const name = split(k.startsWith(MARK) ? k.slice(MARK.length) : k)[1];
     const child = localise(o[k]);
     const prev = out[name];
     out[name] = prev === undefined ? child : [...(Array.isArray(prev) ? prev : [prev]), ...(Array.isArray(child) ? child : [child])];

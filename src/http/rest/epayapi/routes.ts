@@ -8,6 +8,7 @@ import { positionError } from '../../../modules/debt-positions/domain/errors.js'
 import { TooManyAuthFailures } from '../../../modules/limits/domain/errors.js';
 import { DomainError, HTTP_STATUS_OF_KIND } from '../../../shared/domain-error.js';
 import { parseBasicAuth } from '../../basic-auth.js';
+import { InvalidInputError, parseJsonBody } from '../../input-guard.js';
 import { dbErrorSummary, isDatabaseUnavailable } from '../../../db/errors.js';
 import { validationMessage } from '../../validation-message.js';
 import { draftFromCreate, EPAYAPI_CREATE_FIELDS, EPAYAPI_UPDATE_FIELDS, patchFromUpdate, paymentDataOf } from './mappers.js';
@@ -82,13 +83,11 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     const text = body as string;
     req.auditRawBody = text;
-    if (text.trim() === '') return done(null, undefined);
     try {
-      done(null, JSON.parse(text));
-    } catch {
-      const err = new Error('JSON non valido') as Error & { statusCode: number };
-      err.statusCode = 400;
-      done(err, undefined);
+      // empty: no body; too deep, not JSON, or with control characters: 400 (src/http/input-guard.ts)
+      done(null, parseJsonBody(text));
+    } catch (e) {
+      done(e as Error, undefined);
     }
   });
 
@@ -142,7 +141,8 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
     } else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
       status = err.statusCode;
       code = '100';
-      description = err.statusCode === 413 ? 'Richiesta troppo grande' : `Richiesta non valida: ${err.message}`;
+      description = err.statusCode === 413 ? 'Richiesta troppo grande' : err instanceof InvalidInputError ? err.message : `Richiesta non valida: ${err.message}`;
+      if (err instanceof InvalidInputError) campo = err.field;
     } else if (isDatabaseUnavailable(err)) {
       // the database unreachable (restart, failover): retry later; a write either committed whole or not at all
       req.log.warn({ db: dbErrorSummary(err) }, 'epayapi: database unavailable');

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Database, Executor } from '../../../db/database.js';
+import { safeErrorMessage } from '../../../shared/safe-error.js';
 import { parseSoapRequest, SoapEnvelopeError } from '../../../shared/soap/soap-envelope.js';
 import type { BulkOutcome, BulkPositions } from '../../debt-positions/application/bulk-positions.js';
 import type { DebtPositionsService } from '../../debt-positions/application/debt-positions-service.js';
@@ -247,7 +248,8 @@ export class ListsService {
 
   /** A processing attempt that failed as a whole (database down...): retried with backoff, then given up with Result 100. */
   private async failed(list: repo.ClaimedList, e: unknown): Promise<void> {
-    const message = e instanceof Error ? e.message : String(e);
+    // never the query's parameters (the list's positions: fiscal codes, names) in the stored reason
+    const message = safeErrorMessage(e);
     this.logger?.error({ err: e, listId: list.id }, 'list processing failed');
     const attempts = await repo.recordFailure(this.db, list.id, message, Math.min(300, 2 ** list.attempts * 5));
     if (attempts < this.maxAttempts) return;
