@@ -196,6 +196,13 @@ describe('the epayapi throttles failed HTTP Basic authentications', () => {
     expect((await create(guesser, party.passphrase)).statusCode).toBe(201);
   });
 
+  it('counts an IPv6 client by its /64, so rotating addresses in it does not escape the address limit', async () => {
+    for (let i = 0; i < 8; i++) expect((await create(`2001:db8:1:2::${i + 1}`, 'x', `NOBODY_${i}`)).statusCode).toBe(401);
+    expect((await create('2001:db8:1:2:ffff::1', party.passphrase)).statusCode).toBe(429);
+    expect((await create('2001:db8:1:3::1', party.passphrase)).statusCode).toBe(201);
+    advance(WINDOW_MS + 1000);
+  });
+
   it('an operator ends a block at once with the admin API', async () => {
     const attacker = '198.51.100.90';
     for (let i = 0; i < 5; i++) expect((await create(attacker, `guess-${i}`)).statusCode).toBe(401);

@@ -1,9 +1,26 @@
+import { isIP } from 'node:net';
 import { namedStatement, type Database } from '../../../db/database.js';
+
+/**
+ * The address a failure counter is kept for: an IPv4 address as is, an IPv6 address by its /64 (one
+ * subscriber's network, whose 2^64 addresses would otherwise each get their own allowance), as the
+ * Sportello's limit does.
+ */
+export function addressBucket(address: string): string {
+  if (isIP(address) !== 6) return address;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1]!;
+  const [head, tail] = address.toLowerCase().split('::') as [string, string | undefined];
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
 
 /** The keys of the counters in table rate_limit (migration 0009). */
 export const LIMIT_KEYS = {
   authCaller: (codiceChiamante: string) => `auth:caller:${codiceChiamante}`,
-  authAddress: (address: string) => `auth:address:${address}`,
+  authAddress: (address: string) => `auth:address:${addressBucket(address)}`,
   portal: (route: string, address: string) => `portal:${route}:${address}`,
 };
 
