@@ -372,6 +372,7 @@ describe('loadConfig', () => {
       dbPoolSize: 20,
       host: '127.0.0.1',
       port: 8080,
+      metrics: { host: '127.0.0.1', port: undefined },
       publicUrl: undefined,
       tls: undefined,
       trustProxy: false,

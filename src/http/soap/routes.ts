@@ -19,7 +19,7 @@ import {
   verifyBody,
   type Operation,
 } from './pa-for-node-messages.js';
-import { PAFORNODE_NS, parseSoapRequest, SoapEnvelopeError, soapFault, soapResponse, type XmlObject, readXmlBytes } from '../../shared/soap/soap-envelope.js';
+import { PAFORNODE_NS, parseSoapRequest, SoapEnvelopeError, soapFault, soapResponse, type XmlObject, readXmlBody, UndecodableXml } from '../../shared/soap/soap-envelope.js';
 import { publicBaseUrl } from '../public-url.js';
 
 const XML = 'text/xml; charset=utf-8';
@@ -85,14 +85,11 @@ export async function soapRoutes(app: FastifyInstance, { container }: { containe
   // Only this scope reads bodies as text, whatever their declared type: a wrong Content-Type still gets a SOAP answer.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
-    try {
-      const { text, original } = readXmlBytes(body as Buffer);
-      if (original) receivedBytes.set(req, original);
-      done(null, text);
-    } catch {
-      // an unsupported encoding: read as UTF-8, the parser then answers what it makes of it
-      done(null, (body as Buffer).toString('utf8'));
-    }
+    // bytes not valid in their encoding, or an encoding Cassa cannot read: the route answers a Client fault
+    const read = readXmlBody(body as Buffer);
+    if (read instanceof UndecodableXml) return done(null, read);
+    if (read.original) receivedBytes.set(req, read.original);
+    done(null, read.text);
   });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -128,6 +125,11 @@ export async function soapRoutes(app: FastifyInstance, { container }: { containe
   app.post('/paForNode', { config: { audit: { interface: 'paForNode', operation: 'paForNode' } } }, async (req, reply) => {
     const audit = req.audit!;
     reply.type(XML);
+    if (req.body instanceof UndecodableXml) {
+      audit.outcome = `soap:${req.body.reason.faultCode}`;
+      audit.detail = req.body.reason.message;
+      return reply.code(500).send(soapFault(req.body.reason.faultCode, req.body.reason.message));
+    }
     const rawXml = typeof req.body === 'string' ? req.body : '';
     let element: string;
     let body: XmlObject;

@@ -114,16 +114,60 @@ function isUtf8Name(name: string): boolean {
  * as received: re-encoding the text as UTF-8 would contradict its own declaration.
  */
 export function readXmlBytes(bytes: Buffer): { text: string; original: Buffer | undefined } {
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return { text: bytes.subarray(3).toString('utf8'), original: bytes };
+  // a byte order mark decides (XML 1.0 appendix F): UTF-8, or UTF-16 in either byte order
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return { text: strictDecode(bytes.subarray(3), 'utf-8', 'UTF-8'), original: bytes };
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return { text: strictDecode(bytes.subarray(2), 'utf-16le', 'UTF-16'), original: bytes };
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return { text: strictDecode(bytes.subarray(2), 'utf-16be', 'UTF-16'), original: bytes };
   const declared = DECLARED_ENCODING.exec(bytes.subarray(0, 200).toString('latin1'))?.[1];
-  if (!declared || isUtf8Name(declared)) return { text: bytes.toString('utf8'), original: undefined };
-  let text: string;
+  if (!declared || isUtf8Name(declared)) return { text: strictDecode(bytes, 'utf-8', 'UTF-8'), original: undefined };
+  // US-ASCII is a 7-bit code (the WHATWG decoder would read it as windows-1252)
+  if (/^(us-)?ascii$/i.test(declared)) {
+    if (bytes.some((b) => b > 0x7f)) throw notInEncoding(declared);
+    return { text: bytes.toString('latin1'), original: bytes };
+  }
+  let decoder: InstanceType<typeof TextDecoder>;
   try {
-    text = new TextDecoder(declared.toLowerCase()).decode(bytes);
+    decoder = new TextDecoder(declared.toLowerCase(), { fatal: true });
   } catch {
     throw new SoapEnvelopeError('Client', `Codifica dei caratteri non supportata: ${declared}`);
   }
+  // UTF-16 and UTF-32 documents start with a byte order mark or with '<' in their own encoding, never in ASCII
+  if (/^utf-?(16|32)/i.test(declared)) throw notInEncoding(declared);
+  let text: string;
+  try {
+    text = decoder.decode(bytes);
+  } catch {
+    throw notInEncoding(declared);
+  }
   return { text, original: bytes };
+}
+
+function notInEncoding(encoding: string): SoapEnvelopeError {
+  return new SoapEnvelopeError('Client', `XML non ben formato: byte non validi nella codifica ${encoding}`);
+}
+
+/** Bytes that are not valid in their encoding are not well-formed XML (XML 1.0 §4.3.3): refused, never replaced by U+FFFD. */
+function strictDecode(bytes: Uint8Array, encoding: 'utf-8' | 'utf-16le' | 'utf-16be', name: string): string {
+  try {
+    return new TextDecoder(encoding, { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw notInEncoding(name);
+  }
+}
+
+/** A body whose bytes could not be read as XML text: the edge answers it (after the caller's credentials, where it checks them). */
+export class UndecodableXml {
+  constructor(readonly reason: SoapEnvelopeError) {}
+}
+
+/** What a SOAP edge's content-type parser hands its route: the text, or why there is none. */
+export function readXmlBody(bytes: Buffer): { text: string; original: Buffer | undefined } | UndecodableXml {
+  try {
+    return readXmlBytes(bytes);
+  } catch (e) {
+    if (e instanceof SoapEnvelopeError) return new UndecodableXml(e);
+    throw e;
+  }
 }
 
 /**

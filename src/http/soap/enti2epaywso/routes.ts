@@ -7,7 +7,7 @@ import { EPAYWSO_COMMON_NS } from '../../../modules/gestionali/domain/lists.js';
 import { PIEMONTEPAY_SPECS } from '../../../modules/gestionali/infra/piemontepay-schemas.js';
 import { projectPath } from '../../../shared/paths.js';
 import { parseBasicAuth } from '../../basic-auth.js';
-import { decodeXmlBytes, SOAP11_NS, soapFault } from '../../../shared/soap/soap-envelope.js';
+import { readXmlBody, SOAP11_NS, soapFault, UndecodableXml } from '../../../shared/soap/soap-envelope.js';
 import { xmlEscape } from '../../../shared/soap/xml-text.js';
 import { publicBaseUrl } from '../../public-url.js';
 
@@ -50,12 +50,9 @@ export async function enti2EPaywsoRoutes(app: FastifyInstance, { container }: { 
   app.removeAllContentTypeParsers();
   // bytes decoded per the XML declaration (ISO-8859-1 lists are common), whatever the Content-Type (or none)
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => {
-    try {
-      done(null, decodeXmlBytes(body as Buffer));
-    } catch {
-      // an unsupported encoding: read as UTF-8, the XSD validation then answers what it makes of it
-      done(null, (body as Buffer).toString('utf8'));
-    }
+    // bytes not valid in their encoding, or an encoding Cassa cannot read: answered 101 once the caller is authenticated
+    const read = readXmlBody(body as Buffer);
+    done(null, read instanceof UndecodableXml ? read : read.text);
   });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -63,6 +60,11 @@ export async function enti2EPaywsoRoutes(app: FastifyInstance, { container }: { 
     if (tooLarge) {
       if (req.audit) req.audit.outcome = '101';
       return reply.code(200).type(XML).send(ackEnvelope('101', 'Messaggio troppo grande'));
+    }
+    // the caller's input (control characters in the URL...): a validation refusal, not Cassa's failure
+    if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+      if (req.audit) req.audit.outcome = '101';
+      return reply.code(200).type(XML).send(ackEnvelope('101', err.message));
     }
     req.log.error({ err }, 'Enti2EPaywsoService request failed');
     if (req.audit) req.audit.outcome = '100';
@@ -93,9 +95,10 @@ export async function enti2EPaywsoRoutes(app: FastifyInstance, { container }: { 
     };
     if (!creds) return unauthenticated('Autenticazione HTTP Basic richiesta (codiceChiamante e passphrase)');
     const rawXml = typeof req.body === 'string' ? req.body : '';
+    const undecodable = req.body instanceof UndecodableXml ? req.body.reason.message : undefined;
     let ack;
     try {
-      ack = await lists.receive({ rawXml, codiceChiamante: creds.user, passphrase: creds.password, correlationId: req.id, address: req.ip });
+      ack = await lists.receive({ rawXml, undecodable, codiceChiamante: creds.user, passphrase: creds.password, correlationId: req.id, address: req.ip });
     } catch (e) {
       if (e instanceof ListAckError) return unauthenticated(e.message);
       if (e instanceof TooManyAuthFailures) {

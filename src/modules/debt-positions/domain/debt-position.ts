@@ -115,6 +115,9 @@ function checkDate(value: string | undefined, field: string): void {
   if (!ISO_DATE.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`)) || new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value) {
     throw positionError('INVALID_FIELD', `Il campo ${field} non contiene una data valida`, field);
   }
+  // a real day is not enough: year 0 is no date PostgreSQL (nor pagoPA) takes; PiemontePAY's years run 1900–2900
+  const year = Number(value.slice(0, 4));
+  if (year < 1900 || year > 2999) throw positionError('INVALID_FIELD', `Il campo ${field} non contiene una data valida (anno tra 1900 e 2999)`, field);
 }
 
 /** Field names as the caller knows them, so that errors name the caller's field. */

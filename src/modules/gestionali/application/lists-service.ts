@@ -41,6 +41,8 @@ export interface ListsOptions {
 
 export interface ListCall {
   rawXml: string;
+  /** why the body's bytes could not be read as text (not valid in their encoding): answered 101 after authentication */
+  undecodable?: string | undefined;
   codiceChiamante: string;
   passphrase: string;
   correlationId?: string | undefined;
@@ -88,6 +90,9 @@ export class ListsService {
   async receive(call: ListCall): Promise<ListAck> {
     // credentials first: an unauthenticated caller gets 401 whatever the body, and costs no XSD validation
     await this.authenticate(call);
+    if (call.undecodable !== undefined) return { code: '101', message: call.undecodable.slice(0, 500) };
+    // a DTD is refused before libxml2 reads the document (entities, external subsets): as on paForNode
+    if (/<!DOCTYPE/i.test(call.rawXml)) return { code: '101', message: 'I messaggi SOAP non possono contenere una DTD' };
     this.schema ??= new PiemontePaySchema('Enti2EPaywsoServiceTypes.xsd');
     const check = this.schema.checkEnvelope(call.rawXml);
     const known = check.element !== undefined && check.namespace === ENTI2EPAYWSO_NS ? LIST_OPERATIONS[check.element] : undefined;
