@@ -13,7 +13,7 @@
 //
 //   node bench/connection-drop.mjs [--rate=40] [--seconds=15] [--drops=5] ...
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,7 @@ import {
   cassaRequire,
   checkBuild,
   createDemoPositions,
+  demoReceiptBuilder,
   dropDatabase,
   fail,
   freePort,
@@ -92,13 +93,7 @@ const require = cassaRequire(CASSA_DIR);
 const say = sayer(opt.json);
 
 const SOAP_PATH = '/soap/paForNode';
-// the demo receipt (resources/demo), retargeted to each position: 8.50 EUR, like the positions created
-const DEMO_RECEIPT = readFileSync(join(CASSA_DIR, 'resources', 'demo', 'paSendRTV2-191890494852566.xml'), 'utf8');
-function receiptXml(notice, receiptId) {
-  return DEMO_RECEIPT.replace('d7c3a1e0b5f24c6a9e8d0f1b2c3d4e5f', receiptId)
-    .replace('001191890494852566', notice)
-    .replace('<creditorReferenceId>191890494852566', `<creditorReferenceId>${notice.slice(3)}`);
-}
+const receiptXml = demoReceiptBuilder(CASSA_DIR);
 
 async function main() {
   if (opt.build) await runBuild(CASSA_DIR, say);

@@ -25,6 +25,7 @@ import {
   cassaRequire,
   checkBuild,
   createDemoPositions,
+  demoReceiptBuilder,
   dropDatabase,
   fail,
   freePort,
@@ -78,12 +79,7 @@ const CASSA_DIR = resolve(join(HERE, '..'));
 const require = cassaRequire(CASSA_DIR);
 const say = sayer(opt.json);
 
-const DEMO_RECEIPT = readFileSync(join(CASSA_DIR, 'resources', 'demo', 'paSendRTV2-191890494852566.xml'), 'utf8');
-function receiptXml(notice, receiptId) {
-  return DEMO_RECEIPT.replace('d7c3a1e0b5f24c6a9e8d0f1b2c3d4e5f', receiptId)
-    .replace('001191890494852566', notice)
-    .replace('<creditorReferenceId>191890494852566', `<creditorReferenceId>${notice.slice(3)}`);
-}
+const receiptXml = demoReceiptBuilder(CASSA_DIR);
 
 function get(port, path, token) {
   return new Promise((res, rej) => {

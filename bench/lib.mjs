@@ -4,7 +4,7 @@
 // `pg` is loaded from the Cassa checkout through the `require` the caller passes.
 
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import net from 'node:net';
@@ -210,6 +210,19 @@ export async function createDemoPositions(port, n, bodyFor, pick) {
     }),
   );
   return kept;
+}
+
+/**
+ * The demo's paSendRTV2 (resources/demo: 8.50 EUR), retargeted: `(notice, receiptId) => xml` for a
+ * position created by createDemoPositions (same amount).
+ */
+export function demoReceiptBuilder(cassaDir) {
+  const template = readFileSync(join(cassaDir, 'resources', 'demo', 'paSendRTV2-191890494852566.xml'), 'utf8');
+  return (notice, receiptId) =>
+    template
+      .replace('d7c3a1e0b5f24c6a9e8d0f1b2c3d4e5f', receiptId)
+      .replace('001191890494852566', notice)
+      .replace('<creditorReferenceId>191890494852566', `<creditorReferenceId>${notice.slice(3)}`);
 }
 
 // ---------------------------------------------------------------------------------------------
