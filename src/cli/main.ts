@@ -5,6 +5,7 @@ import { createContainer, type Container } from '../app/container.js';
 import { DEMO, seedDemo } from '../app/demo-seed.js';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { openDatabase } from '../db/database.js';
+import { DataDirLockedError, declareLockHolder } from '../db/data-dir-lock.js';
 import { migrate } from '../db/migrate.js';
 import { dbErrorSummary, isDatabaseUnavailable } from '../db/errors.js';
 import { buildServer } from '../http/server.js';
@@ -13,6 +14,7 @@ import { startMetricsListener } from '../http/metrics.js';
 import { DomainError } from '../shared/domain-error.js';
 import { SecretBox } from '../shared/secret-box.js';
 import { join } from 'node:path';
+import { adminTokenFor, announceAdminApi, callRunningCassa, CommandRefused, EXIT_IN_USE, refusalOf, runningCassaFor, type AdminCall } from './running-cassa.js';
 
 const HELP = `cassa — pagoPA collection platform
 
@@ -36,7 +38,9 @@ Usage:
   cassa secrets rekey                     re-encrypt every stored secret with the first key
 
 Configuration comes from the environment (see docs/configuration.md): without DATABASE_URL
-Cassa uses the embedded database in ./data.`;
+Cassa uses the embedded database in ./data, which one process at a time may open. While Cassa
+runs on it, the ente, payment-type and application commands go through its admin API; the
+other commands are refused until it stops (docs/operations.md).`;
 
 type Args = { positionals: string[]; values: Record<string, string | boolean | undefined> };
 
@@ -72,6 +76,107 @@ function arg(a: Args, i: number, name: string): string {
   const v = a.positionals[i];
   if (!v) throw new UsageError(`missing <${name}>`);
   return v;
+}
+
+/** The command as typed, for messages: the values of --json, --file and --passphrase left out. */
+function commandLine(a: Args): string {
+  const options = Object.entries(a.values)
+    .filter(([, v]) => v !== undefined && v !== false)
+    .map(([k, v]) => (k === 'role' || k === 'kid' ? `--${k} ${String(v)}` : `--${k} …`));
+  return ['cassa', ...a.positionals, ...options].join(' ');
+}
+
+/** An administrative command: what it does on the database itself, and the same call on a running Cassa's admin API. */
+interface AdminCommand {
+  direct(c: Container): Promise<unknown>;
+  api: AdminCall;
+}
+
+/** The ente, payment-type and application commands, each with its admin API route (src/http/admin/routes.ts). */
+function adminCommand(a: Args): AdminCommand {
+  const [cmd, sub] = a.positionals;
+  const p = encodeURIComponent;
+  if (cmd === 'ente') {
+    if (sub === 'list') return { direct: (c) => c.organizations.listEnti(), api: { method: 'GET', path: '/enti' } };
+    if (sub === 'get') {
+      const cf = arg(a, 2, 'cf');
+      return { direct: (c) => c.organizations.getEnte(cf), api: { method: 'GET', path: `/enti/${p(cf)}` } };
+    }
+    if (sub === 'create') {
+      const input = inputOf(a);
+      return { direct: (c) => c.organizations.createEnte(input), api: { method: 'POST', path: '/enti', body: input } };
+    }
+    if (sub === 'update') {
+      const cf = arg(a, 2, 'cf');
+      const input = inputOf(a);
+      return { direct: (c) => c.organizations.updateEnte(cf, input), api: { method: 'PATCH', path: `/enti/${p(cf)}`, body: input } };
+    }
+    throw new UsageError('ente: list | get | create | update');
+  }
+  if (cmd === 'payment-type') {
+    if (sub === 'list') {
+      const cf = arg(a, 2, 'cf');
+      return { direct: (c) => c.organizations.listPaymentTypes(cf), api: { method: 'GET', path: `/enti/${p(cf)}/payment-types` } };
+    }
+    if (sub === 'get') {
+      const [cf, code] = [arg(a, 2, 'cf'), arg(a, 3, 'code')];
+      return { direct: (c) => c.organizations.getPaymentType(cf, code), api: { method: 'GET', path: `/enti/${p(cf)}/payment-types/${p(code)}` } };
+    }
+    if (sub === 'create') {
+      const cf = arg(a, 2, 'cf');
+      const input = inputOf(a);
+      return { direct: (c) => c.organizations.createPaymentType(cf, input), api: { method: 'POST', path: `/enti/${p(cf)}/payment-types`, body: input } };
+    }
+    if (sub === 'update') {
+      const [cf, code] = [arg(a, 2, 'cf'), arg(a, 3, 'code')];
+      const input = inputOf(a);
+      return { direct: (c) => c.organizations.updatePaymentType(cf, code, input), api: { method: 'PATCH', path: `/enti/${p(cf)}/payment-types/${p(code)}`, body: input } };
+    }
+    throw new UsageError('payment-type: list | get | create | update');
+  }
+  if (sub === 'list') return { direct: (c) => c.applications.list(), api: { method: 'GET', path: '/applications' } };
+  if (sub === 'get') {
+    const caller = arg(a, 2, 'codiceChiamante');
+    return { direct: (c) => c.applications.get(caller), api: { method: 'GET', path: `/applications/${p(caller)}` } };
+  }
+  if (sub === 'create') {
+    const input = inputOf(a);
+    return {
+      direct: async (c) => {
+        const r = await c.applications.create(input);
+        return { ...r.application, ...(r.generatedPassphrase ? { passphrase: r.generatedPassphrase } : {}) };
+      },
+      api: { method: 'POST', path: '/applications', body: input },
+    };
+  }
+  if (sub === 'update') {
+    const caller = arg(a, 2, 'codiceChiamante');
+    const input = inputOf(a);
+    return { direct: (c) => c.applications.update(caller, input), api: { method: 'PATCH', path: `/applications/${p(caller)}`, body: input } };
+  }
+  if (sub === 'rotate-passphrase') {
+    const caller = arg(a, 2, 'codiceChiamante');
+    const given = typeof a.values.passphrase === 'string' ? a.values.passphrase : undefined;
+    return {
+      direct: async (c) => {
+        const r = await c.applications.rotatePassphrase(caller, given);
+        return r.generated ? { passphrase: r.passphrase } : { rotated: true };
+      },
+      api: { method: 'POST', path: `/applications/${p(caller)}/passphrase`, ...(given !== undefined ? { body: { passphrase: given } } : {}) },
+    };
+  }
+  throw new UsageError('application: list | get | create | update | rotate-passphrase');
+}
+
+/**
+ * Runs an administrative command on the database itself, or, while a Cassa runs on the embedded database,
+ * through that Cassa's admin API (a second opening of the database would corrupt it): same output either way.
+ */
+async function runAdminCommand(command: string, ac: AdminCommand): Promise<number> {
+  const config = loadConfig();
+  const running = config.databaseUrl ? undefined : await runningCassaFor(config, command, ac.api);
+  print(running ? await callRunningCassa(running, adminTokenFor(config), ac.api) : await withContainer(ac.direct));
+  return 0;
 }
 
 async function withContainer<T>(fn: (c: Container) => Promise<T>): Promise<T> {
@@ -139,6 +244,8 @@ async function start(role: string, demo: boolean): Promise<void> {
     const app = await buildServer(c);
     const address = await app.listen({ host: c.config.host, port: c.config.port });
     stops.unshift(() => app.close());
+    // the command line finds the admin API in the embedded database's lock, and uses it while Cassa runs
+    if (c.db.dataDirLock) announceAdminApi(c.db.dataDirLock, c.config, app.server.address());
     const base = c.config.publicUrl ?? address;
     c.logger.info({ address, role, database: c.db.kind }, 'Cassa is listening');
     if (demo) {
@@ -181,6 +288,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return cmd || a.values.help ? 0 : 1;
   }
+  const role = cmd === 'demo' ? 'all' : cmd === 'start' ? (typeof a.values.role === 'string' ? a.values.role : 'all') : undefined;
+  declareLockHolder({ command: commandLine(a), ...(role === 'web' || role === 'worker' || role === 'all' ? { role } : {}) });
   switch (cmd) {
     case 'start':
       await start(typeof a.values.role === 'string' ? a.values.role : 'all', false);
@@ -204,38 +313,9 @@ export async function main(argv: string[]): Promise<number> {
       print(await withContainer(seedDemo));
       return 0;
     case 'ente':
-      return withContainer(async (c) => {
-        if (sub === 'list') print(await c.organizations.listEnti());
-        else if (sub === 'get') print(await c.organizations.getEnte(arg(a, 2, 'cf')));
-        else if (sub === 'create') print(await c.organizations.createEnte(inputOf(a)));
-        else if (sub === 'update') print(await c.organizations.updateEnte(arg(a, 2, 'cf'), inputOf(a)));
-        else throw new UsageError('ente: list | get | create | update');
-        return 0;
-      });
     case 'payment-type':
-      return withContainer(async (c) => {
-        if (sub === 'list') print(await c.organizations.listPaymentTypes(arg(a, 2, 'cf')));
-        else if (sub === 'get') print(await c.organizations.getPaymentType(arg(a, 2, 'cf'), arg(a, 3, 'code')));
-        else if (sub === 'create') print(await c.organizations.createPaymentType(arg(a, 2, 'cf'), inputOf(a)));
-        else if (sub === 'update') print(await c.organizations.updatePaymentType(arg(a, 2, 'cf'), arg(a, 3, 'code'), inputOf(a)));
-        else throw new UsageError('payment-type: list | get | create | update');
-        return 0;
-      });
     case 'application':
-      return withContainer(async (c) => {
-        if (sub === 'list') print(await c.applications.list());
-        else if (sub === 'get') print(await c.applications.get(arg(a, 2, 'codiceChiamante')));
-        else if (sub === 'create') {
-          const r = await c.applications.create(inputOf(a));
-          print({ ...r.application, ...(r.generatedPassphrase ? { passphrase: r.generatedPassphrase } : {}) });
-        } else if (sub === 'update') print(await c.applications.update(arg(a, 2, 'codiceChiamante'), inputOf(a)));
-        else if (sub === 'rotate-passphrase') {
-          const given = typeof a.values.passphrase === 'string' ? a.values.passphrase : undefined;
-          const r = await c.applications.rotatePassphrase(arg(a, 2, 'codiceChiamante'), given);
-          print(r.generated ? { passphrase: r.passphrase } : { rotated: true });
-        } else throw new UsageError('application: list | get | create | update | rotate-passphrase');
-        return 0;
-      });
+      return runAdminCommand(commandLine(a), adminCommand(a));
     case 'secrets':
       if (sub === 'generate-key') {
         process.stdout.write(`${SecretBox.generateKeySpec(typeof a.values.kid === 'string' ? a.values.kid : `k${Date.now()}`)}\n`);
@@ -248,7 +328,10 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** Entry point of bin/cassa.js: exit codes 0 ok, 1 usage or input error, 2 configuration error, 3 unexpected. */
+/**
+ * Entry point of bin/cassa.js: exit codes 0 ok, 1 usage or input error, 2 configuration error, 3 unexpected,
+ * 4 the embedded database is in use by another process (a running Cassa) and the command cannot go through it.
+ */
 export async function run(argv: string[]): Promise<void> {
   try {
     const code = await main(argv);
@@ -261,6 +344,14 @@ export async function run(argv: string[]): Promise<void> {
     if (err instanceof ConfigError) {
       process.stderr.write(`cassa: ${err.message}\n`);
       process.exit(2);
+    }
+    if (err instanceof DataDirLockedError) {
+      process.stderr.write(`cassa: ${refusalOf(err, commandLine(parse(argv)))}\n`);
+      process.exit(EXIT_IN_USE);
+    }
+    if (err instanceof CommandRefused) {
+      process.stderr.write(`cassa: ${err.message}\n`);
+      process.exit(err.exitCode);
     }
     if (err instanceof DomainError) {
       process.stderr.write(`cassa: ${err.message}${err.field ? ` (${err.field})` : ''}\n`);

@@ -7,6 +7,8 @@ import type { SQL } from 'drizzle-orm';
 import pg from 'pg';
 import { NodePgSession } from 'drizzle-orm/node-postgres';
 import { schema } from './schema.js';
+import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
+import { PgliteCheckpoints } from './pglite-checkpoints.js';
 import { dbErrorSummary, isDatabaseUnavailable, type DbErrorSummary } from './errors.js';
 
 export type Orm = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -57,6 +59,8 @@ export interface Database extends RawExecutor {
   readonly connections?: ConnectionLosses;
   /** PostgreSQL only: the pool's connections (busy or idle), idle ones and queries waiting for one (metrics). */
   poolStats?(): { total: number; idle: number; waiting: number };
+  /** The embedded database in a directory only: this process's lock on it (src/db/data-dir-lock.ts), released by close(). */
+  readonly dataDirLock?: DataDirLock;
 }
 
 /**
@@ -178,8 +182,20 @@ async function openPostgres(url: string, poolSize: number, connectTimeoutMs: num
 }
 
 async function openPglite(dataDir: string): Promise<Database> {
-  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  const client = await PGlite.create(dataDir, { parsers: { 1082: (v: string) => v } });
+  const inMemory = dataDir.startsWith('memory://');
+  if (!inMemory) mkdirSync(dataDir, { recursive: true });
+  // One process at a time: the lock is taken before PGlite reads a single page, or the open is refused.
+  const lock = inMemory ? undefined : await acquireDataDirLock(dataDir);
+  let client: PGlite;
+  try {
+    client = await PGlite.create(dataDir, { parsers: { 1082: (v: string) => v } });
+  } catch (e) {
+    lock?.release();
+    throw e;
+  }
+  // single-user PostgreSQL checkpoints only when closed: bound the WAL a crash leaves to replay (src/db/pglite-checkpoints.ts)
+  const checkpoints = inMemory ? undefined : new PgliteCheckpoints(client);
+  checkpoints?.start();
   const orm = drizzlePglite(client, { schema }) as unknown as Orm;
   return {
     kind: 'pglite',
@@ -207,6 +223,14 @@ async function openPglite(dataDir: string): Promise<Database> {
           },
         }),
       ),
-    close: () => client.close(),
+    dataDirLock: lock,
+    close: async () => {
+      try {
+        await checkpoints?.stop();
+        await client.close();
+      } finally {
+        lock?.release();
+      }
+    },
   };
 }
