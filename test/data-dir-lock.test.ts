@@ -22,22 +22,27 @@ const PAYMENT_TYPE = { codiceVersamento: 'TARI', descrizione: 'Tassa rifiuti', i
 const APP = { codiceChiamante: 'CLI_LIVE', descrizione: 'Gestionale di prova', scopes: ['RICHIESTA_STATO_POS_DEB'], paymentTypes: [{ ente: DEMO.ente, codiceVersamento: DEMO.paymentType }] };
 
 describe.skipIf(!PGLITE_RUN)('the embedded database while Cassa runs on it', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cassa-lock-live-'));
-  const env = embeddedEnv(dir);
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
   let cassa: CassaProcess;
   let base: string;
   let token: string;
   const admin = (path: string) => fetch(`${base}/admin/api/v1${path}`, { headers: { authorization: `Bearer ${token}` } });
 
   beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cassa-lock-live-'));
+    env = embeddedEnv(dir);
     cassa = startCassa(['demo'], env);
     base = await waitListening(dir, cassa);
     token = readFileSync(join(dir, 'admin.token'), 'utf8').trim();
   }, 120_000);
 
   afterAll(async () => {
-    if (cassa && cassa.child.exitCode === null) cassa.child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+    if (cassa && cassa.child.exitCode === null) {
+      cassa.child.kill('SIGKILL');
+      await cassa.exited;
+    }
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('records who holds it: pid, start time, host and the admin API it listens on', () => {
@@ -151,9 +156,10 @@ describe.skipIf(!PGLITE_RUN)('the embedded database while Cassa runs on it', () 
 
 describe.runIf(!PGLITE_RUN)('with DATABASE_URL (PostgreSQL)', () => {
   let drop: () => Promise<void>;
-  const dir = mkdtempSync(join(tmpdir(), 'cassa-lock-pg-'));
+  let dir: string;
   const saved = { ...process.env };
   beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cassa-lock-pg-'));
     const t = await createTestDatabase();
     drop = t.drop;
     Object.assign(process.env, { DATABASE_URL: t.url, CASSA_DATA_DIR: dir, CASSA_LOG_LEVEL: 'silent' });
@@ -161,7 +167,7 @@ describe.runIf(!PGLITE_RUN)('with DATABASE_URL (PostgreSQL)', () => {
   afterAll(async () => {
     process.env = saved;
     await drop?.();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('takes no lock and heeds none: a lock file in the data directory changes nothing', async () => {

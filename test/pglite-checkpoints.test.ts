@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/database.js';
 import { PgliteCheckpoints, type CheckpointTarget } from '../src/db/pglite-checkpoints.js';
 
@@ -56,8 +56,13 @@ describe('checkpoints of the embedded database', () => {
 });
 
 describe.skipIf(!!process.env.CASSA_TEST_DATABASE_URL)('the embedded database in a directory', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cassa-checkpoints-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cassa-checkpoints-'));
+  });
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
 
   it('takes checkpoints while it runs: the WAL a crash would leave to replay stays bounded', async () => {
     const db = await openDatabase({ dataDir: join(dir, 'pglite') });
