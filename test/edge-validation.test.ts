@@ -15,6 +15,7 @@ import { buildServer } from '../src/http/server.js';
 import { SecretBox } from '../src/shared/secret-box.js';
 import { safeErrorMessage } from '../src/shared/safe-error.js';
 import { jsonDepth } from '../src/http/input-guard.js';
+import { dbErrorSummary } from '../src/db/errors.js';
 import { ADMIN_TOKEN, basic } from './helpers/app.js';
 import { createTestDatabase } from './helpers/db.js';
 import type { FastifyInstance } from 'fastify';
@@ -66,6 +67,8 @@ describe('errors are logged without their data', () => {
     expect(logged).toContain('invalid input syntax for type integer');
     expect(logged).not.toContain('TSTPNI70D01L219V');
     expect(logged).not.toContain('select $1');
+    // the summary the outage handling logs cuts PostgreSQL's echo of the value too
+    expect(JSON.stringify(dbErrorSummary(err))).not.toContain('TSTPNI70D01L219V');
     lines.length = 0; // that error line was the test's own
   });
 });
@@ -141,6 +144,17 @@ describe('every edge refuses control characters and deep JSON with its own valid
       const r = await app.inject({ method: 'POST', url: '/soap/paForNode', headers: { 'content-type': 'text/xml', soapaction: 'paVerifyPaymentNotice' }, payload: xml });
       expect(r.body, name).not.toContain('non ben formato');
       expect(r.body, name).not.toContain('soapenv:Server');
+    }
+    expect(errorLines()).toEqual([]);
+  });
+
+  it('paForNode: a character reference to a character XML forbids (&#0;, &#xFFFE;, a surrogate) is a Client fault, not dropped nor stored', async () => {
+    for (const ref of ['&#0;', '&#x1F;', '&#xD800;', '&#xFFFE;', '&#65535;']) {
+      const xml = `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:pafn="http://pagopa-api.pagopa.gov.it/pa/paForNode.xsd"><soapenv:Body><pafn:paVerifyPaymentNoticeReq><idPA>${DEMO.ente}</idPA><idBrokerPA>${DEMO.idBrokerPA}</idBrokerPA><idStation>${DEMO.idStation}</idStation><qrCode><fiscalCode>${DEMO.ente}</fiscalCode><noticeNumber>301${DEMO.payable.iuv}${ref}</noticeNumber></qrCode></pafn:paVerifyPaymentNoticeReq></soapenv:Body></soapenv:Envelope>`;
+      const r = await app.inject({ method: 'POST', url: '/soap/paForNode', headers: { 'content-type': 'text/xml' }, payload: xml });
+      expect(r.statusCode, ref).toBe(500);
+      expect(r.body, ref).toContain('soapenv:Client');
+      expect(r.body, ref).toContain('carattere non ammesso');
     }
     expect(errorLines()).toEqual([]);
   });

@@ -199,7 +199,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbPoolSize: c.CASSA_DB_POOL_SIZE,
     host: c.HOST,
     port: c.PORT,
-    metrics: { host: c.CASSA_METRICS_HOST ?? c.HOST, port: c.CASSA_METRICS_PORT },
+    // the metrics listener has no token: loopback unless an (internal) address is chosen explicitly
+    metrics: { host: c.CASSA_METRICS_HOST ?? '127.0.0.1', port: c.CASSA_METRICS_PORT },
     publicUrl: c.CASSA_PUBLIC_URL,
     tls: c.CASSA_TLS_CERT_FILE && c.CASSA_TLS_KEY_FILE ? { certFile: c.CASSA_TLS_CERT_FILE, keyFile: c.CASSA_TLS_KEY_FILE } : undefined,
     trustProxy: c.CASSA_TRUST_PROXY,

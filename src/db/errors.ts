@@ -65,7 +65,9 @@ export function dbErrorSummary(err: unknown): DbErrorSummary {
   let e: ErrorLike | undefined = unavailable ?? (err as ErrorLike | undefined);
   // unwrap drizzle's wrapper (its message is "Failed query: ... params: ...")
   for (let i = 0; i < 5 && e && typeof e === 'object' && e.cause && typeof e.message === 'string' && e.message.startsWith('Failed query:'); i++) e = e.cause as ErrorLike;
-  const message = e && typeof e.message === 'string' && !e.message.startsWith('Failed query:') ? e.message.split('\n')[0]!.slice(0, 200) : 'database error';
+  // class 22 (data exception) messages end with the offending value ("…: \"RSSMRA80A01H501U\""): cut before it
+  const text = e && typeof e.message === 'string' && !e.message.startsWith('Failed query:') ? e.message.split('\n')[0]! : 'database error';
+  const message = (e && typeof e.code === 'string' && e.code.startsWith('22') ? text.split(': ')[0]! : text).slice(0, 200);
   const code = e && typeof e.code === 'string' ? e.code : undefined;
   return code ? { code, message } : { message };
 }

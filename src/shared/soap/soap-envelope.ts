@@ -101,6 +101,12 @@ function localise(v: unknown): XmlValue {
 
 const CDATA = /<!\[CDATA\[[\s\S]*?\]\]>/g;
 const UNDEFINED_ENTITY = /&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)/;
+const CHARACTER_REFERENCE = /&#(?:x([0-9a-fA-F]+)|([0-9]+));/g;
+
+/** XML 1.0 Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]. */
+function isXmlChar(cp: number): boolean {
+  return cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
+}
 
 const DECLARED_ENCODING = /^\s*<\?xml[^>]*\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/;
 
@@ -206,7 +212,12 @@ export function parseSoapRequest(xml: string, opts: { alreadyWellFormed?: boolea
   // characters XML 1.0 forbids (NUL and other controls but tab, CR, LF): not well-formed
   if (/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/.test(xml)) throw new SoapEnvelopeError('Client', 'XML non ben formato: carattere non ammesso');
   // an entity reference XML does not define (no DTD is allowed, so only the five and character references)
-  if (UNDEFINED_ENTITY.test(xml.replace(CDATA, ''))) throw new SoapEnvelopeError('Client', 'XML non ben formato: entità non definita');
+  const outsideCdata = xml.replace(CDATA, '');
+  if (UNDEFINED_ENTITY.test(outsideCdata)) throw new SoapEnvelopeError('Client', 'XML non ben formato: entità non definita');
+  // a character reference to a character XML 1.0 forbids (&#0;, &#xFFFE;, a surrogate) is not well-formed either
+  for (const m of outsideCdata.matchAll(CHARACTER_REFERENCE)) {
+    if (!isXmlChar(m[1] !== undefined ? parseInt(m[1], 16) : Number(m[2]))) throw new SoapEnvelopeError('Client', 'XML non ben formato: riferimento a un carattere non ammesso');
+  }
   let doc: Record<string, unknown>;
   try {
     // a document libxml2 has already validated (the liste di carico) is not checked a second time

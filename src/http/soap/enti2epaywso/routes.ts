@@ -8,6 +8,7 @@ import { PIEMONTEPAY_SPECS } from '../../../modules/gestionali/infra/piemontepay
 import { projectPath } from '../../../shared/paths.js';
 import { parseBasicAuth } from '../../basic-auth.js';
 import { readXmlBody, SOAP11_NS, soapFault, UndecodableXml } from '../../../shared/soap/soap-envelope.js';
+import { dbErrorSummary, isDatabaseUnavailable } from '../../../db/errors.js';
 import { xmlEscape } from '../../../shared/soap/xml-text.js';
 import { publicBaseUrl } from '../../public-url.js';
 
@@ -65,6 +66,12 @@ export async function enti2EPaywsoRoutes(app: FastifyInstance, { container }: { 
     if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
       if (req.audit) req.audit.outcome = '101';
       return reply.code(200).type(XML).send(ackEnvelope('101', err.message));
+    }
+    if (isDatabaseUnavailable(err)) {
+      // nothing was stored: the gestionale sends the list again later (a SOAP Server fault, HTTP 503)
+      req.log.warn({ db: dbErrorSummary(err) }, 'Enti2EPaywsoService: database unavailable');
+      if (req.audit) req.audit.outcome = 'soap:Server';
+      return reply.code(503).header('retry-after', '30').type(XML).send(soapFault('Server', 'Servizio temporaneamente non disponibile: riprovare più tardi'));
     }
     req.log.error({ err }, 'Enti2EPaywsoService request failed');
     if (req.audit) req.audit.outcome = '100';

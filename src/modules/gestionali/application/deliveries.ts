@@ -65,7 +65,16 @@ let outboundSchema: PiemontePaySchema | undefined;
 /** What EPaywso2EntiServiceTypes.xsd finds wrong with a request element (empty: valid). */
 export function outboundBodyErrors(bodyXml: string): string[] {
   outboundSchema ??= new PiemontePaySchema('EPaywso2EntiServiceTypes.xsd');
-  return outboundSchema.checkElement(bodyXml);
+  return outboundSchema.checkElement(bodyXml).map(withoutValues);
+}
+
+/**
+ * libxml2 quotes the offending value ("The value 'x' is not accepted by the pattern…", "'x' is not a valid value of
+ * the atomic type…"): the reasons Cassa stores and logs keep the element and the facet, never the value (it may be
+ * a fiscal code, a name, an e-mail).
+ */
+function withoutValues(message: string): string {
+  return message.replace(/\b(value|Value) '[^']*'/g, "$1 '…'").replace(/(: |^)'[^']*' is not a valid value/g, "$1'…' is not a valid value");
 }
 
 /**

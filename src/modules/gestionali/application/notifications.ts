@@ -165,6 +165,8 @@ export class NotificationsService {
         for (;;) {
           const n = await this.groupOne(g);
           grouped += n.taken;
+          // told only once the transaction that marked them has committed
+          if (n.rejected.length > 0) this.failed(n.rejected.length, g, n.rejected[0]!.error);
           if (n.taken < MAX_NOTIFICATIONS_PER_MESSAGE) break;
         }
       } catch (err) {
@@ -231,14 +233,16 @@ export class NotificationsService {
     for (const l of this.failedListeners) l(count);
   }
 
-  private groupOne(g: NotificationGroup): Promise<{ taken: number }> {
+  /** One message's worth of the group in one transaction: what was taken, and what was marked FAILED. */
+  private groupOne(g: NotificationGroup): Promise<{ taken: number; rejected: { id: number; error: string }[] }> {
     return this.db.transaction(async (tx) => {
       const header = await groupHeader(tx, g.enteId, g.paymentTypeId);
-      if (!header) return { taken: 0 };
+      const none = { taken: 0, rejected: [] };
+      if (!header) return none;
       const base = { enteId: g.enteId, paymentTypeId: g.paymentTypeId, applicationId: null };
       if (g.kind === 'EXPIRED') {
         const rows = await takePendingExpired(tx, g.enteId, g.paymentTypeId, MAX_NOTIFICATIONS_PER_MESSAGE);
-        if (rows.length === 0) return { taken: 0 };
+        if (rows.length === 0) return none;
         const idMessaggi = new Map<number, string>();
         const built = buildValidMessages(splitByTotal(rows, (r) => r.amountCents, MAX_NOTIFICATIONS_PER_MESSAGE), (items) =>
           trasmettiAvvisiScaduti({ idMessaggio: 'AS00000000000000000000000000000000', ...header }, items),
@@ -251,18 +255,32 @@ export class NotificationsService {
         });
         await enqueueDeliveries(tx, messages, { validated: true });
         await markGrouped(tx, [...idMessaggi].map(([id, idMessaggio]) => ({ id, idMessaggio, rtIdMessaggio: null })));
-        await this.rejectInTx(tx, built.rejected.map((r) => ({ id: r.item.notificationId, error: r.error })), g);
-        return { taken: rows.length };
+        const rejected = built.rejected.map((r) => ({ id: r.item.notificationId, error: r.error }));
+        await markFailed(tx, rejected);
+        return { taken: rows.length, rejected };
       }
       // nobody to tell yet: the payments stay pending (WAITING_FOR_ENDPOINT) and go when an endpoint appears
-      if (!(await hasRecipient(tx, g.paymentTypeId, 'TRASMETTI_NOTIFICHE_PAGAMENTO'))) return { taken: 0 };
+      if (!(await hasRecipient(tx, g.paymentTypeId, 'TRASMETTI_NOTIFICHE_PAGAMENTO'))) return none;
       const wantsRT = await hasRecipient(tx, g.paymentTypeId, 'TRASMETTI_RT');
       const rows = await takePendingPayments(tx, g.enteId, g.paymentTypeId, MAX_NOTIFICATIONS_PER_MESSAGE, wantsRT);
-      if (rows.length === 0) return { taken: 0 };
+      if (rows.length === 0) return none;
       const header0 = { idMessaggio: 'NP00000000000000000000000000000000', ...header, pagamentiSpontanei: false };
-      const built = buildValidMessages(splitByTotal(rows, (r) => r.amountCents, MAX_NOTIFICATIONS_PER_MESSAGE), (items) =>
-        trasmettiNotifichePagamento(header0, items.map(toNotification)),
-      );
+      const rtHeader = { idMessaggio: 'RT00000000000000000000000000000000', ...header };
+      const rtCopy = (r: PaymentNotificationRow) => ({ id: r.receiptId, xml: r.rawXml ?? '' });
+      const buildNotifications = (candidates: PaymentNotificationRow[]) =>
+        buildValidMessages(splitByTotal(candidates, (r) => r.amountCents, MAX_NOTIFICATIONS_PER_MESSAGE), (items) => trasmettiNotifichePagamento(header0, items.map(toNotification)));
+      let built = buildNotifications(rows);
+      const rejected = built.rejected.map((r) => ({ id: r.item.notificationId, error: r.error }));
+      let rt: ReturnType<typeof buildValidMessages<PaymentNotificationRow>> | undefined;
+      if (wantsRT) {
+        rt = buildValidMessages(splitByTotal(built.messages.flatMap((m) => m.items), () => 0, MAX_RT_PER_MESSAGE), (items) => trasmettiRT(rtHeader, items.map(rtCopy)));
+        if (rt.rejected.length > 0) {
+          // a payment whose RT copy cannot be represented is FAILED as a whole (visible, replayable), not sent without it
+          rejected.push(...rt.rejected.map((r) => ({ id: r.item.notificationId, error: `copia RT: ${r.error}` })));
+          const out = new Set(rt.rejected.map((r) => r.item.notificationId));
+          built = buildNotifications(built.messages.flatMap((m) => m.items).filter((r) => !out.has(r.notificationId)));
+        }
+      }
       const messages: OutboundMessage[] = [];
       const marks = new Map<number, { idMessaggio: string; rtIdMessaggio: string | null }>();
       for (const m of built.messages) {
@@ -276,37 +294,18 @@ export class NotificationsService {
           bodyXml: trasmettiNotifichePagamento({ ...header0, idMessaggio }, m.items.map(toNotification)),
         });
       }
-      const rejected = built.rejected.map((r) => ({ id: r.item.notificationId, error: r.error }));
-      if (wantsRT) {
-        const sent = rows.filter((r) => marks.has(r.notificationId));
-        const rt = buildValidMessages(splitByTotal(sent, () => 0, MAX_RT_PER_MESSAGE), (items) =>
-          trasmettiRT({ idMessaggio: 'RT00000000000000000000000000000000', ...header }, items.map((r) => ({ id: r.receiptId, xml: r.rawXml ?? '' }))),
-        );
-        for (const m of rt.messages) {
-          const rtId = newIdMessaggio('RT');
-          for (const r of m.items) marks.get(r.notificationId)!.rtIdMessaggio = rtId;
-          messages.push({
-            ...base,
-            kind: 'TRASMETTI_RT',
-            operation: 'TrasmettiRT',
-            idMessaggio: rtId,
-            bodyXml: trasmettiRT({ idMessaggio: rtId, ...header }, m.items.map((r) => ({ id: r.receiptId, xml: r.rawXml ?? '' }))),
-          });
-        }
-        // a payment whose RT copy cannot be represented still goes in its notification message, without the copy
-        if (rt.rejected.length > 0) this.logger?.error({ notifications: rt.rejected.map((r) => r.item.notificationId) }, 'RT copies not representable: sent without them');
+      for (const m of rt?.messages ?? []) {
+        const items = m.items.filter((r) => marks.has(r.notificationId));
+        if (items.length === 0) continue;
+        const rtId = newIdMessaggio('RT');
+        for (const r of items) marks.get(r.notificationId)!.rtIdMessaggio = rtId;
+        messages.push({ ...base, kind: 'TRASMETTI_RT', operation: 'TrasmettiRT', idMessaggio: rtId, bodyXml: trasmettiRT({ ...rtHeader, idMessaggio: rtId }, items.map(rtCopy)) });
       }
       await enqueueDeliveries(tx, messages, { validated: true });
       await markGrouped(tx, [...marks].map(([id, m]) => ({ id, ...m })));
-      await this.rejectInTx(tx, rejected, g);
-      return { taken: rows.length };
+      await markFailed(tx, rejected);
+      return { taken: rows.length, rejected };
     });
-  }
-
-  private async rejectInTx(tx: Parameters<typeof markFailed>[0], rejected: { id: number; error: string }[], g: NotificationGroup): Promise<void> {
-    if (rejected.length === 0) return;
-    await markFailed(tx, rejected);
-    this.failed(rejected.length, g, rejected[0]!.error);
   }
 }
 
