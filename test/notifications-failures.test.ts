@@ -11,8 +11,8 @@ import { ADMIN_TOKEN, basic, buildTestApp, type TestApp } from './helpers/app.js
 import { createEnteWithCaller, draft } from './helpers/fixtures.js';
 import { startGestionale, until, type Gestionale, type Received } from './deliveries-gestionale.js';
 import type { ReceiptInput } from '../src/modules/pagopa/domain/receipt.js';
-import { NotificationsService } from '../src/modules/gestionali/application/notifications.js';
-import { MAX_IMPORTO_CENTS, splitByTotal } from '../src/modules/gestionali/domain/notifications.js';
+import { buildValidMessages, NotificationsService } from '../src/modules/gestionali/application/notifications.js';
+import { MAX_IMPORTO_CENTS, splitByTotal, trasmettiAvvisiScaduti } from '../src/modules/gestionali/domain/notifications.js';
 
 const BROKER = '80087670016';
 const STATION = '80087670016_01';
@@ -54,6 +54,24 @@ describe('splitByTotal', () => {
     expect(splitByTotal([1, 2, 3, 4, 5], (x) => x, 2, 100)).toEqual([[1, 2], [3, 4], [5]]);
     expect(splitByTotal([MAX, 1, MAX - 1, 1], (x) => x, 1000)).toEqual([[MAX], [1, MAX - 1], [1]]);
     expect(splitByTotal([], (x: number) => x, 10)).toEqual([]);
+  });
+});
+
+describe('buildValidMessages', () => {
+  const header = { idMessaggio: 'AS00000000000000000000000000000000', enteFiscalCode: '00429440068', codiceVersamento: 'BIBL' };
+  const build = (items: readonly string[]) => trasmettiAvvisiScaduti(header, items.map((iuv) => ({ iuv, dueDate: null, amountCents: 100 })));
+
+  it('keeps every run that validates as it is', () => {
+    const r = buildValidMessages([['1', '2'], ['3']], build);
+    expect(r.messages.map((m) => m.items)).toEqual([['1', '2'], ['3']]);
+    expect(r.rejected).toEqual([]);
+  });
+
+  it('isolates the items that cannot be represented alone, with the XSD reason, and sends the rest of their run', () => {
+    const r = buildValidMessages([['1', '', '2'], ['']], build);
+    expect(r.messages.map((m) => m.items)).toEqual([['1', '2']]);
+    expect(r.rejected.map((x) => x.item)).toEqual(['', '']);
+    expect(r.rejected[0]!.error).toMatch(/IUV/);
   });
 });
 
