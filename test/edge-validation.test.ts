@@ -13,7 +13,7 @@ import { DEMO, seedDemo } from '../src/app/demo-seed.js';
 import { loadConfig } from '../src/config/config.js';
 import { buildServer } from '../src/http/server.js';
 import { SecretBox } from '../src/shared/secret-box.js';
-import { safeErrorMessage } from '../src/shared/safe-error.js';
+import { safeErrorMessage, serializeError } from '../src/shared/safe-error.js';
 import { jsonDepth } from '../src/http/input-guard.js';
 import { dbErrorSummary } from '../src/db/errors.js';
 import { ADMIN_TOKEN, basic } from './helpers/app.js';
@@ -70,6 +70,16 @@ describe('errors are logged without their data', () => {
     // the summary the outage handling logs cuts PostgreSQL's echo of the value too
     expect(JSON.stringify(dbErrorSummary(err))).not.toContain('TSTPNI70D01L219V');
     lines.length = 0; // that error line was the test's own
+  });
+});
+
+describe('serializeError', () => {
+  it('keeps the naming fields of a plain object thrown (pg-boss copies errors so), never its message; wraps keep their safe causes', async () => {
+    expect(serializeError({ code: '57P01', message: 'value TSTPNI70D01L219V' })).toEqual({ type: 'object', code: '57P01' });
+    const dbErr = await c.db.rows(sql`select ${'RSSMRA80A01L219M'}::int as x`).catch((e: unknown) => e);
+    const text = JSON.stringify(serializeError(new Error('grouping failed', { cause: dbErr })));
+    expect(text).toContain('invalid input syntax for type integer');
+    expect(text).not.toContain('RSSMRA80A01L219M');
   });
 });
 

@@ -69,6 +69,8 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const logger = opts.logger ?? createLogger(config);
   const db = opts.db ?? (await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, 'pglite'), poolSize: config.dbPoolSize }));
   // each connection the pool loses (restart, failover, pooler timeout) is one line, without SQL or parameters
+  // a checkpoint that fails leaves more WAL to replay after a crash, nothing else: a warning, without data
+  if (db.kind === 'pglite') db.onCheckpointError = (err) => logger.warn({ err }, 'embedded database: background checkpoint failed; retried at the next check');
   if (db.connections) db.connections.report = (e) => logger.warn({ db: e, lost: db.connections?.lost }, 'database connection lost; the pool opens a new one on demand');
   if (opts.migrate ?? true) {
     const result = await migrate(db);

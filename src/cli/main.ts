@@ -7,7 +7,7 @@ import { ConfigError, loadConfig } from '../config/config.js';
 import { openDatabase } from '../db/database.js';
 import { DataDirLockedError, declareLockHolder } from '../db/data-dir-lock.js';
 import { migrate } from '../db/migrate.js';
-import { dbErrorSummary, isDatabaseUnavailable } from '../db/errors.js';
+import { isDatabaseUnavailable } from '../db/errors.js';
 import { buildServer } from '../http/server.js';
 import { startWorker } from '../jobs/worker.js';
 import { startMetricsListener } from '../http/metrics.js';
@@ -196,20 +196,16 @@ async function withContainer<T>(fn: (c: Container) => Promise<T>): Promise<T> {
  * exception leaves the process in an unknown state: it exits (code 3) and the orchestrator restarts it.
  */
 function installSafetyNet(c: Container): void {
-  const described = (err: unknown) => ({
-    type: err instanceof Error ? err.constructor.name : typeof err,
-    ...dbErrorSummary(err),
-    frames: err instanceof Error ? (err.stack ?? '').split('\n').filter((l) => l.startsWith('    at ')).slice(0, 10) : undefined,
-  });
+  // `err` goes through the logger's serializer (src/shared/safe-error.ts): type, code, message and frames, never data
   process.on('unhandledRejection', (reason) => {
-    c.logger.error({ error: described(reason), databaseUnavailable: isDatabaseUnavailable(reason) }, 'unhandled promise rejection (a defect: every failure should be handled where it happens)');
+    c.logger.error({ err: reason, databaseUnavailable: isDatabaseUnavailable(reason) }, 'unhandled promise rejection (a defect: every failure should be handled where it happens)');
   });
   process.on('uncaughtException', (err, origin) => {
     if (isDatabaseUnavailable(err)) {
-      c.logger.error({ error: described(err), origin }, 'uncaught database connection error; the pool replaces the connection, Cassa goes on');
+      c.logger.error({ err, origin }, 'uncaught database connection error; the pool replaces the connection, Cassa goes on');
       return;
     }
-    c.logger.fatal({ error: described(err), origin }, 'uncaught exception: stopping');
+    c.logger.fatal({ err, origin }, 'uncaught exception: stopping');
     process.exit(3);
   });
 }

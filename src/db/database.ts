@@ -61,6 +61,8 @@ export interface Database extends RawExecutor {
   poolStats?(): { total: number; idle: number; waiting: number };
   /** The embedded database in a directory only: this process's lock on it (src/db/data-dir-lock.ts), released by close(). */
   readonly dataDirLock?: DataDirLock;
+  /** The embedded database in a directory only: where a failed background checkpoint is reported (the container logs it). */
+  onCheckpointError?: ((err: unknown) => void) | undefined;
 }
 
 /**
@@ -194,10 +196,12 @@ async function openPglite(dataDir: string): Promise<Database> {
     throw e;
   }
   // single-user PostgreSQL checkpoints only when closed: bound the WAL a crash leaves to replay (src/db/pglite-checkpoints.ts)
-  const checkpoints = inMemory ? undefined : new PgliteCheckpoints(client);
+  // assigned once the object exists; the checkpoints' callback reads it
+  let self: Database | undefined;
+  const checkpoints = inMemory ? undefined : new PgliteCheckpoints(client, undefined, (err) => self?.onCheckpointError?.(err));
   checkpoints?.start();
   const orm = drizzlePglite(client, { schema }) as unknown as Orm;
-  return {
+  return (self = {
     kind: 'pglite',
     orm,
     transaction: (fn) => orm.transaction((tx) => fn(tx as unknown as Executor)),
@@ -224,6 +228,7 @@ async function openPglite(dataDir: string): Promise<Database> {
         }),
       ),
     dataDirLock: lock,
+    onCheckpointError: undefined,
     close: async () => {
       try {
         await checkpoints?.stop();
@@ -232,5 +237,5 @@ async function openPglite(dataDir: string): Promise<Database> {
         lock?.release();
       }
     },
-  };
+  });
 }

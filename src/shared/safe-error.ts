@@ -51,7 +51,13 @@ function framesOf(e: Error): string {
 
 /** pino's serializer for `err`: type, safe message and frames, and the fields that name things. */
 export function serializeError(err: unknown, depth = 0): unknown {
-  if (!(err instanceof Error)) return isRecord(err) ? { type: 'object', message: '[not an Error]' } : err;
+  if (!(err instanceof Error)) {
+    if (!isRecord(err)) return err;
+    // a plain object thrown or rejected (pg-boss copies errors so): its naming fields, not its message
+    const out: Record<string, unknown> = { type: 'object' };
+    for (const k of SAFE_FIELDS) if (typeof err[k] === 'string' || typeof err[k] === 'number') out[k] = err[k];
+    return out;
+  }
   const type = err.constructor?.name || err.name;
   const out: Record<string, unknown> = { type, message: ownMessage(err), stack: `${type}: ${ownMessage(err)}${framesOf(err)}` };
   const fields: readonly string[] = isDatabaseError(err) ? SAFE_DB_FIELDS : SAFE_FIELDS;
