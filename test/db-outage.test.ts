@@ -40,7 +40,7 @@ let c: Container;
 let app: FastifyInstance;
 let worker: Worker | undefined;
 let ctx: CallContext;
-const logLines: { level: number; msg: string; time: number }[] = [];
+const logLines: { level: number; msg: string; time: number; loop?: string }[] = [];
 
 async function terminateBackends(): Promise<number> {
   const r = await admin.query(`select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where datname = $1 and application_name = 'cassa'`, [name]);
@@ -66,8 +66,8 @@ beforeAll(async () => {
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
       for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
-        const j = JSON.parse(line) as { level: number; msg: string };
-        logLines.push({ level: j.level, msg: j.msg, time: Date.now() });
+        const j = JSON.parse(line) as { level: number; msg: string; loop?: string };
+        logLines.push({ level: j.level, msg: j.msg, time: Date.now(), loop: j.loop });
       }
       done();
     },
@@ -137,28 +137,30 @@ async function onTestDb<T = Record<string, unknown>>(text: string, values: unkno
   }
 }
 
+// a pure rule: run on both databases' runs
+it('classifies connection-level failures as "database unavailable", and nothing else', () => {
+  for (const e of [
+    new Error('Connection terminated unexpectedly'),
+    new Error('Connection terminated due to connection timeout'),
+    new Error('timeout exceeded when trying to connect'),
+    new Error('Client has encountered a connection error and is not queryable'),
+    Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+    Object.assign(new Error('the database system is starting up'), { code: '57P03' }),
+    Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }),
+    Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
+    Object.assign(new Error('x'), { code: '08006' }),
+    new AggregateError([Object.assign(new Error('connect ECONNREFUSED ::1:5432'), { code: 'ECONNREFUSED' })]),
+    Object.assign(new Error('Failed query: select 1\nparams: '), { cause: Object.assign(new Error('y'), { code: '57P01' }) }),
+    { message: 'Connection terminated unexpectedly (Queue: q, Worker: w)' },
+  ]) {
+    expect(isDatabaseUnavailable(e), String((e as Error).message)).toBe(true);
+  }
+  for (const e of [new Error('boom'), Object.assign(new Error('duplicate key'), { code: '23505' }), Object.assign(new Error('syntax'), { code: '42601' }), undefined, 'x']) {
+    expect(isDatabaseUnavailable(e)).toBe(false);
+  }
+});
+
 describe.skipIf(!SERVER_URL)('database outages (PostgreSQL)', () => {
-  it('classifies connection-level failures as "database unavailable", and nothing else', () => {
-    for (const e of [
-      new Error('Connection terminated unexpectedly'),
-      new Error('Connection terminated due to connection timeout'),
-      new Error('timeout exceeded when trying to connect'),
-      new Error('Client has encountered a connection error and is not queryable'),
-      Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
-      Object.assign(new Error('the database system is starting up'), { code: '57P03' }),
-      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }),
-      Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
-      Object.assign(new Error('x'), { code: '08006' }),
-      new AggregateError([Object.assign(new Error('connect ECONNREFUSED ::1:5432'), { code: 'ECONNREFUSED' })]),
-      Object.assign(new Error('Failed query: select 1\nparams: '), { cause: Object.assign(new Error('y'), { code: '57P01' }) }),
-      { message: 'Connection terminated unexpectedly (Queue: q, Worker: w)' },
-    ]) {
-      expect(isDatabaseUnavailable(e), String((e as Error).message)).toBe(true);
-    }
-    for (const e of [new Error('boom'), Object.assign(new Error('duplicate key'), { code: '23505' }), Object.assign(new Error('syntax'), { code: '42601' }), undefined, 'x']) {
-      expect(isDatabaseUnavailable(e)).toBe(false);
-    }
-  });
 
   it('under load, backends terminated 5 times: no crash, every answer a success or the clean error, every receipt stored whole or not at all', async () => {
     const positions = await Promise.all(Array.from({ length: 150 }, () => payable()));
@@ -221,8 +223,11 @@ describe.skipIf(!SERVER_URL)('database outages (PostgreSQL)', () => {
     // and afterwards the pool has replaced its connections: everything works
     const after = await createPosition(k++);
     expect(after.statusCode).toBe(201);
+    // a receipt refused during the outage is accepted when pagoPA sends it again; and a new one goes through
     const retry = receipts.find((r) => r.outcome === 'FAULT' && !countOf.get(r.id));
     if (retry) expect((await sendReceipt(receiptFor(retry.p, retry.id))).body).toContain('<outcome>OK</outcome>');
+    const fresh = await payable();
+    expect((await sendReceipt(receiptFor(fresh, `drop-after-${k}`))).body).toContain('<outcome>OK</outcome>');
     expect(c.db.connections!.lost).toBeGreaterThan(0);
   }, 60_000);
 
@@ -253,17 +258,17 @@ describe.skipIf(!SERVER_URL)('database outages (PostgreSQL)', () => {
 
       // a server that accepts and never answers (dead route): the answer still comes, within the connect timeout
       await proxy.blackhole();
-      const t0 = Date.now();
       const hung = await app.inject({ method: 'GET', url: '/health/ready' });
       expect(hung.statusCode).toBe(503);
+      // it comes at all (the pool's connect timeout ends the wait, the test's timeout would catch a hang)
       expect(hung.json()).toMatchObject({ reason: 'database unavailable' });
-      expect(Date.now() - t0).toBeLessThan(4_000);
     } finally {
       await proxy.up();
     }
     const back = await until(async () => ((await app.inject({ method: 'GET', url: '/health/ready' })).statusCode === 200 ? true : undefined), 'ready again', 10_000);
     expect(back).toBe(true);
-    expect((await app.inject({ method: 'GET', url: `${EPAY}/000000000000001/status`, headers: epayAuth })).statusCode).not.toBe(503);
+    // an unknown IUV: the service answered from the database again (404 with PiemontePAY's code), not 503
+    expect((await app.inject({ method: 'GET', url: `${EPAY}/000000000000001/status`, headers: epayAuth })).statusCode).toBe(404);
   }, 30_000);
 
   it('the worker outlives an outage: its loops back off (a few log lines, not several a second) and resume, pg-boss processes jobs again', async () => {
@@ -278,8 +283,9 @@ describe.skipIf(!SERVER_URL)('database outages (PostgreSQL)', () => {
     await proxy.up();
     const to = Date.now();
     const during = logLines.filter((l) => l.time >= from && l.time <= to && l.level >= 40);
-    // at most a line per component and connection (the loops' pauses, the connections lost), not 4 a second per loop
-    expect(during.length, during.map((l) => l.msg).join('\n')).toBeLessThanOrEqual(15);
+    // each loop says once that the database is gone (OutageBackoff), not at every attempt: no message repeats per loop
+    const pauses = during.filter((l) => /database unavailable: pausing/.test(l.msg)).map((l) => l.loop);
+    expect(pauses.length, pauses.join(', ')).toBe(new Set(pauses).size);
     expect(during.filter((l) => /failed/.test(l.msg))).toEqual([]);
 
     // a list of carico goes through the lists runner, and its outcome message through the deliveries sender

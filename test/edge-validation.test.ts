@@ -150,10 +150,11 @@ describe('every edge refuses control characters and deep JSON with its own valid
 
   it('paForNode: an element named constructor or __proto__ is read as XML and refused by the operation, not as not well-formed', async () => {
     for (const name of ['constructor', '__proto__', 'prototype', 'toString']) {
-      const xml = `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:pafn="http://pagopa-api.pagopa.gov.it/pa/paForNode.xsd"><soapenv:Body><pafn:paVerifyPaymentNoticeReq><idPA>${DEMO.ente}</idPA><idBrokerPA>${DEMO.idBrokerPA}</idBrokerPA><idStation>${DEMO.idStation}</idStation><${name}>x</${name}><qrCode><fiscalCode>${DEMO.ente}</fiscalCode><noticeNumber>301${DEMO.payable.iuv}</noticeNumber></qrCode></pafn:paVerifyPaymentNoticeReq></soapenv:Body></soapenv:Envelope>`;
+      const xml = `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:pafn="http://pagopa-api.pagopa.gov.it/pa/paForNode.xsd"><soapenv:Body><pafn:paVerifyPaymentNoticeReq><idPA>${DEMO.ente}</idPA><idBrokerPA>${DEMO.idBrokerPA}</idBrokerPA><idStation>${DEMO.idStation}</idStation><${name}>x</${name}><qrCode><fiscalCode>${DEMO.ente}</fiscalCode><noticeNumber>001${DEMO.payable.iuv}</noticeNumber></qrCode></pafn:paVerifyPaymentNoticeReq></soapenv:Body></soapenv:Envelope>`;
       const r = await app.inject({ method: 'POST', url: '/soap/paForNode', headers: { 'content-type': 'text/xml', soapaction: 'paVerifyPaymentNotice' }, payload: xml });
-      expect(r.body, name).not.toContain('non ben formato');
-      expect(r.body, name).not.toContain('soapenv:Server');
+      // an unknown extra element is ignored (docs/pagopa.md): the notice is verified as usual
+      expect(r.statusCode, name).toBe(200);
+      expect(r.body, name).toContain('<outcome>OK</outcome>');
     }
     expect(errorLines()).toEqual([]);
   });

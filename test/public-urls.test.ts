@@ -63,6 +63,7 @@ describe('return URLs handed to Checkout, with a forged Host header', () => {
     const t = await app({ HOST: '127.0.0.1', PORT: '18443' });
     try {
       const urls = await payWithForgedHost(t);
+      expect(Object.keys(urls).sort()).toEqual(['returnCancelUrl', 'returnErrorUrl', 'returnOkUrl', 'returnWaitingUrl']);
       for (const u of Object.values(urls)) expect(u.startsWith('http://127.0.0.1:18443/sportello/esito/'), u).toBe(true);
       for (const path of ['/soap/paForNode?wsdl', '/soap/Enti2EPaywsoService?wsdl']) {
         const wsdl = await t.app.inject({ method: 'GET', url: path, headers: { host: FORGED } });
@@ -78,6 +79,7 @@ describe('return URLs handed to Checkout, with a forged Host header', () => {
     const t = await app({ CASSA_ENV: 'development' });
     try {
       const urls = await payWithForgedHost(t);
+      expect(Object.keys(urls).sort()).toEqual(['returnCancelUrl', 'returnErrorUrl', 'returnOkUrl', 'returnWaitingUrl']);
       for (const u of Object.values(urls)) expect(u.startsWith(`http://${FORGED}/sportello/esito/`), u).toBe(true);
     } finally {
       await t.close();

@@ -131,8 +131,14 @@ describe('a receipt in ISO-8859-1 is handed out as received', () => {
   });
 
   it('a UTF-8 receipt keeps no second copy of its bytes', async () => {
-    const [demo] = await t.c.db.rows<{ kept: boolean }>(sql`select raw_bytes is not null as kept from receipt where receipt_id <> ${receiptId} limit 1`);
-    expect(demo!.kept).toBe(false);
+    const created = await createPosition({ causale: 'Prestito UTF-8', identificativoPagamento: 'UTF8-BYTES-1' });
+    const pos = created.json() as { iuv: string; codiceAvviso: string };
+    const id = 'utf8-receipt-bytes-1';
+    const xml = isoReceipt({ iuv: pos.iuv, noticeNumber: pos.codiceAvviso, receiptId: id }).replace(/encoding="ISO-8859-1"/i, 'encoding="UTF-8"');
+    const r = await t.app.inject({ method: 'POST', url: '/soap/paForNode', headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: 'paSendRTV2' }, payload: Buffer.from(xml, 'utf8') });
+    expect(r.body).toContain('<outcome>OK</outcome>');
+    const [row] = await t.c.db.rows<{ kept: boolean }>(sql`select raw_bytes is not null as kept from receipt where receipt_id = ${id}`);
+    expect(row!.kept).toBe(false);
   });
 });
 

@@ -147,6 +147,8 @@ describe('the lock of a data directory', () => {
   it('takes over a damaged lock file once it is old enough not to be one being written', async () => {
     const dir = freshDir();
     writeFileSync(lockFileOf(dir), '{"pid":');
+    // just written: it may be a lock being written, so it is refused
+    await expect(acquireDataDirLock(dir)).rejects.toThrow(/could not take the lock/);
     const old = new Date(Date.now() - 60_000);
     utimesSync(lockFileOf(dir), old, old);
     (await acquireDataDirLock(dir)).release();
