@@ -7,17 +7,13 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { createContainer, type Container } from '../src/app/container.js';
+import type { Container } from '../src/app/container.js';
 import { createLogger } from '../src/app/logger.js';
 import { DEMO, seedDemo } from '../src/app/demo-seed.js';
-import { loadConfig } from '../src/config/config.js';
-import { buildServer } from '../src/http/server.js';
-import { SecretBox } from '../src/shared/secret-box.js';
 import { safeErrorMessage, serializeError } from '../src/shared/safe-error.js';
 import { jsonDepth } from '../src/http/input-guard.js';
 import { dbErrorSummary } from '../src/db/errors.js';
-import { ADMIN_TOKEN, basic } from './helpers/app.js';
-import { createTestDatabase } from './helpers/db.js';
+import { ADMIN_TOKEN, basic, buildTestApp, type TestApp } from './helpers/app.js';
 import type { FastifyInstance } from 'fastify';
 
 const lines: string[] = [];
@@ -30,26 +26,18 @@ const sink = new Writable({
 
 let c: Container;
 let app: FastifyInstance;
-let drop: () => Promise<void>;
+let t: TestApp;
 const PERSONAL = ['TSTPNI70D01L219V', 'Pino', 'pino.test@example.org', 'IT60X0542811101000000123456', 'RSSMRA80A01L219M'];
 const rest = `/epayapi/api/v1/organizations/${DEMO.ente}/paymenttypes/${DEMO.paymentType}/debtpositions`;
 const apAuth = { authorization: basic(DEMO.codiceChiamante, DEMO.passphrase), 'content-type': 'application/json' };
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
 
 beforeAll(async () => {
-  const t = await createTestDatabase();
-  drop = t.drop;
-  const config = loadConfig({ CASSA_ENV: 'test', CASSA_SECRET_KEYS: SecretBox.generateKeySpec('t1'), CASSA_ADMIN_TOKEN: ADMIN_TOKEN, CASSA_LOG_LEVEL: 'info', CASSA_PORTAL_RATE_LIMIT: '0' });
-  c = await createContainer(config, { db: t.db, logger: createLogger(config, sink) });
+  t = await buildTestApp({ env: { CASSA_LOG_LEVEL: 'info', CASSA_PORTAL_RATE_LIMIT: '0' }, logger: createLogger({ logLevel: 'info' }, sink) });
+  ({ c, app } = t);
   await seedDemo(c);
-  app = await buildServer(c);
-  await app.ready();
 });
-afterAll(async () => {
-  await app?.close();
-  await c?.close();
-  await drop?.();
-});
+afterAll(async () => t?.close());
 
 function noPersonalDataLogged(): void {
   const text = lines.join('');

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import { createContainer, type Container } from '../../src/app/container.js';
 import { loadConfig } from '../../src/config/config.js';
 import { buildServer } from '../../src/http/server.js';
@@ -13,8 +14,8 @@ export interface TestApp {
   close: () => Promise<void>;
 }
 
-/** Cassa on a fresh database, migrated, with a fixed admin token; `clock` fixes "now" when given. */
-export async function buildTestApp(opts: { clock?: () => Date; env?: Record<string, string> } = {}): Promise<TestApp> {
+/** Cassa on a fresh database, migrated, with a fixed admin token; `clock` fixes "now", `logger` captures the logs, when given. */
+export async function buildTestApp(opts: { clock?: () => Date; env?: Record<string, string>; logger?: Logger } = {}): Promise<TestApp> {
   const { db, drop } = await createTestDatabase();
   const config = loadConfig({
     CASSA_ENV: 'test',
@@ -23,7 +24,7 @@ export async function buildTestApp(opts: { clock?: () => Date; env?: Record<stri
     CASSA_LOG_LEVEL: 'silent',
     ...opts.env,
   });
-  const c = await createContainer(config, { db, clock: opts.clock });
+  const c = await createContainer(config, { db, clock: opts.clock, logger: opts.logger });
   const app = await buildServer(c);
   await app.ready();
   return {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lockFileOf } from '../../src/db/data-dir-lock.js';
 import { projectPath } from '../../src/shared/paths.js';
+import { until } from './live.js';
 
 // `cassa` as processes of their own (a running Cassa, command lines beside it), from the sources through
 // tsx (test/helpers/cassa-cli-entry.ts), on the embedded database of a data directory of the test's.
@@ -76,12 +77,3 @@ export async function waitListening(dataDir: string, p: CassaProcess, timeoutMs 
   return base;
 }
 
-async function until<T>(probe: () => Promise<T | undefined | null | false> | T | undefined | null | false, what: string, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

@@ -17,6 +17,7 @@ import {
   type ProcessProbe,
 } from '../../src/db/data-dir-lock.js';
 import { projectPath } from '../../src/shared/paths.js';
+import { until } from '../helpers/live.js';
 
 const root = mkdtempSync(join(tmpdir(), 'cassa-lock-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -52,13 +53,6 @@ function startChild(args: string[]) {
   return { child, exited, out: () => out };
 }
 
-async function until(probeFn: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probeFn()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('who holds a data directory', () => {
   it('reads the start time from /proc/<pid>/stat, whatever the command name holds', () => {
@@ -177,7 +171,7 @@ describe('the lock of a data directory', () => {
     expect(existsSync(lockFileOf(dir))).toBe(false);
 
     const killed = startChild([dir, '--hold']);
-    await until(() => killed.out().includes('acquired'), 'the child to take the lock');
+    await until(() => killed.out().includes('acquired'), 'the child to take the lock', 20_000);
     killed.child.kill('SIGKILL');
     await killed.exited;
     expect(inspectDataDirLock(dir)).toMatchObject({ holder: { pid: killed.child.pid }, state: { state: 'stale' } });
