@@ -10,6 +10,8 @@ export const LANDING = '/epayweb/accessoLibero/pagaConIuv/accessoChiamanteEstern
 export class Browser {
   readonly cookies = new Map<string, string>();
   lastHtml = '';
+  /** The cookies the last response set. */
+  lastCookies: { name: string; value: string; httpOnly?: boolean; sameSite?: string }[] = [];
   constructor(private readonly app: FastifyInstance) {}
 
   async request(opts: InjectOptions & { form?: Record<string, string> }) {
@@ -22,25 +24,49 @@ export class Browser {
     }
     const { form: _form, ...rest } = opts;
     const res = await this.app.inject({ ...rest, headers, payload } as InjectOptions);
+    this.lastCookies = res.cookies as { name: string; value: string; httpOnly?: boolean; sameSite?: string }[];
     for (const c of res.cookies as { name: string; value: string; maxAge?: number }[]) {
       if (c.maxAge === 0 || c.value === '') this.cookies.delete(c.name);
       else this.cookies.set(c.name, c.value);
     }
     if (String(res.headers['content-type'] ?? '').startsWith('text/html')) this.lastHtml = res.body;
+    // as a browser does, the landing's redirect is followed: that first GET binds the flow to this browser
+    const location = res.headers.location;
+    if (typeof location === 'string' && location.startsWith('/sportello/pagamento/') && location.includes('?accesso=')) await this.request({ method: 'GET', url: location });
     return res;
   }
 
-  get(url: string) {
-    return this.request({ method: 'GET', url });
+  /** A GET; redirects to a flow's summary page are followed (the summary without a flow leads there). */
+  async get(url: string) {
+    let res = await this.request({ method: 'GET', url });
+    for (let hops = 0; hops < 3 && res.statusCode === 303 && String(res.headers.location ?? '').startsWith('/sportello/pagamento/'); hops++) {
+      res = await this.request({ method: 'GET', url: String(res.headers.location) });
+    }
+    return res;
   }
 
   post(url: string, form: Record<string, string>) {
     return this.request({ method: 'POST', url, form });
   }
 
-  /** Posts a form of the last page, with its CSRF token. */
+  /**
+   * Posts a form of the last page, with its CSRF token. '/sportello/pagamento' stands for the
+   * summary's own form: its flow's URL and the cart revision it shows, as a browser sends them.
+   */
   submit(url: string, form: Record<string, string>) {
+    if (url === '/sportello/pagamento') {
+      const action = /id="form-personal-data"/.test(this.lastHtml) ? /<form method="post" action="([^"]+)" id="form-personal-data"/.exec(this.lastHtml)?.[1] : undefined;
+      const revision = /name="revisione" value="(\d+)"/.exec(this.lastHtml)?.[1];
+      if (action) return this.post(action, { _csrf: csrfOf(this.lastHtml), ...(revision !== undefined ? { revisione: revision } : {}), ...form });
+    }
     return this.post(url, { _csrf: csrfOf(this.lastHtml), ...form });
+  }
+
+  /** The public id of the flow whose summary is the last page. */
+  flowOfLastPage(): string {
+    const m = /action="\/sportello\/pagamento\/([A-Za-z0-9_-]+)" id="form-personal-data"/.exec(this.lastHtml);
+    if (!m) throw new Error('the last page is not a summary');
+    return m[1]!;
   }
 }
 

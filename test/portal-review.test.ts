@@ -157,9 +157,11 @@ describe('2. a new session id whenever personal data enter the session', () => {
     await b.post(LANDING, landingForm({ iuv: p.iuv, identificativoPagamento: nextPaymentId() }));
     const landed = b.cookies.get(SESSION)!;
     await b.get('/sportello/pagamento');
+    const flow = b.flowOfLastPage();
     expect((await b.submit('/sportello/pagamento', { email: 'a@example.org', emailConferma: 'a@example.org', privacy: 'on' })).statusCode).toBe(303);
     expect(b.cookies.get(SESSION)).not.toBe(landed);
-    expect(await cassa.c.portal.session(landed)).toBeUndefined();
+    expect((await cassa.c.portal.flow(flow, landed)).state).toBe('unknown');
+    expect((await cassa.c.portal.flow(flow, b.cookies.get(SESSION))).state).toBe('open');
   });
 });
 
@@ -191,15 +193,21 @@ describe('4. every error under /sportello and at the landing path is a plain pag
 });
 
 describe("5. a gestionale's summary: no way into a different session, the way back to it from the home", () => {
-  it('no "Indietro" on a gestionale\'s summary; the home offers the way back to it; the manual summary keeps "Indietro"', async () => {
+  it('"< Indietro" on a gestionale\'s summary goes back to the caller with codEsito 100; the home offers the way back to the summary; the manual summary\'s "Indietro" goes to the cart', async () => {
     const p = await newPosition(cassa.c);
     const b = new Browser(cassa.app);
-    await b.post(LANDING, landingForm({ iuv: p.iuv, identificativoPagamento: nextPaymentId() }));
+    const id = nextPaymentId();
+    await b.post(LANDING, landingForm({ iuv: p.iuv, identificativoPagamento: id }));
     const summary = await b.get('/sportello/pagamento');
     expect(summary.body).toContain(`data-iuv="${p.iuv}"`);
-    expect(summary.body).not.toContain('id="btn-back"');
+    const backLink = /id="btn-back" href="([^"]+)"/.exec(summary.body)![1]!.replaceAll('&amp;', '&');
+    expect(backLink.startsWith(`${DEMO.returnUrl}?idPagamento=`)).toBe(true);
+    const back = new URL(backLink);
+    expect(back.searchParams.get('idPagamento')).toBe(id);
+    expect(back.searchParams.get('codEsito')).toBe('100');
+    const flow = b.flowOfLastPage();
     const home = await b.get('/sportello/');
-    expect(home.body).toContain('id="link-resume" href="/sportello/pagamento"');
+    expect(home.body).toContain(`id="link-resume" href="/sportello/pagamento/${flow}"`);
     expect((await b.get('/sportello/pagamento')).body).toContain(`data-iuv="${p.iuv}"`);
 
     const m = new Browser(cassa.app);
@@ -253,7 +261,7 @@ describe('7. every page has a title of its own', () => {
       home: 'Paga un avviso - Sportello dei pagamenti',
       references: 'Riferimenti del pagamento - Sportello dei pagamenti',
       summary: 'Paga con pagoPA con IUV - Sportello dei pagamenti',
-      conclusion: 'Conclusione - Sportello dei pagamenti',
+      conclusion: 'Pagamento annullato - Sportello dei pagamenti',
       refusal: 'Impossibile procedere - Sportello dei pagamenti',
       notFound: 'Pagina non trovata - Sportello dei pagamenti',
       csrf: 'Modulo scaduto - Sportello dei pagamenti',

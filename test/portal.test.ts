@@ -186,16 +186,28 @@ describe('the accepted redirect', () => {
     const form = landingForm({ iuv: p.iuv, identificativoPagamento: id, sep: '%%%' });
     const landed = await land(b, form);
     expect(landed.statusCode).toBe(303);
-    expect(landed.headers.location).toBe('/sportello/pagamento');
-    const cookie = (landed.cookies as { name: string; httpOnly?: boolean; sameSite?: string }[]).find((c) => c.name === 'cassa_sportello')!;
+    // post/redirect/get to the flow's own page; its first GET binds the flow to the browser (the
+    // cross-site POST carries no SameSite cookie) and sets the cookie
+    expect(landed.headers.location).toMatch(/^\/sportello\/pagamento\/[A-Za-z0-9_-]{43}\?accesso=[A-Za-z0-9_-]{43}$/);
+    expect(landed.cookies).toEqual([]);
+    // (the test browser b followed the redirect, as a browser does: the flow is b's)
+    const cookie = b.lastCookies.find((c) => c.name === 'cassa_sportello')!;
     expect(cookie.httpOnly).toBe(true);
     expect(cookie.sameSite).toBe('Lax');
+    // the token is single use: another browser using it gets the flow's clean URL, which it cannot open
+    const other = await cassa.app.inject({ method: 'GET', url: landed.headers.location as string });
+    expect(other.statusCode).toBe(303);
+    expect(other.headers.location).toBe((landed.headers.location as string).split('?')[0]);
+    expect(other.cookies).toEqual([]);
+    const notHers = await cassa.app.inject({ method: 'GET', url: other.headers.location as string });
+    expect(notHers.statusCode).toBe(404);
+    expect(notHers.body).toContain('data-state="unknown"');
     expect((await journal('accessoChiamanteEsterno')).outcome).toBe('ACCETTATO');
 
     const page = await b.get('/sportello/pagamento');
     expect(page.statusCode).toBe(200);
     expect(page.headers['cache-control']).toBe('no-store');
-    for (const text of ['Comune di Alessandria', p.iuv, '100,00 €', 'Pino', 'Test', DEMO.debtor.codiceFiscalePartitaIVAPagatore, 'id="email"', 'id="emailConferma"', 'id="privacy"', 'id="altcha"', 'GDPR']) {
+    for (const text of ['Comune di Alessandria', p.iuv, '€ 100,00', 'Pino', 'Test', DEMO.debtor.codiceFiscalePartitaIVAPagatore, 'id="email"', 'id="emailConferma"', 'id="privacy"', 'id="altcha"', 'GDPR']) {
       expect(page.body).toContain(text);
     }
     expect(page.body).toContain(`value="${DEMO.debtor.email}"`);
@@ -212,7 +224,7 @@ describe('the accepted redirect', () => {
     expect(back).toContain('/ok/');
     const conclusion = await b.get(pathOf(back));
     expect(conclusion.statusCode).toBe(200);
-    expect(conclusion.body).toContain('Operazione terminata.');
+    expect(conclusion.body).toContain('Operazione terminata');
     expect(conclusion.body).toContain('Ricevuta Telematica');
     const link = /id="link-back-to-caller" href="([^"]+)"/.exec(conclusion.body)![1]!.replaceAll('&amp;', '&');
     expect(link.startsWith(`${DEMO.returnUrl}?idPagamento=`)).toBe(true);

@@ -31,11 +31,13 @@ async function payWithForgedHost(t: TestApp): Promise<Record<string, string>> {
   const headers = { host: FORGED };
   const landing = await b.request({ method: 'POST', url: LANDING, headers, form: landingForm({ iuv: p.iuv, identificativoPagamento: nextPaymentId() }) });
   expect(landing.statusCode).toBe(303);
-  expect((await b.request({ method: 'GET', url: '/sportello/pagamento', headers })).statusCode).toBe(200);
+  const toFlow = await b.request({ method: 'GET', url: '/sportello/pagamento', headers });
+  expect(toFlow.statusCode).toBe(303);
+  expect((await b.request({ method: 'GET', url: String(toFlow.headers.location), headers })).statusCode).toBe(200);
   const before = peer.received.length;
   const go = await b.request({
     method: 'POST',
-    url: '/sportello/pagamento',
+    url: String(toFlow.headers.location),
     headers,
     form: { _csrf: /name="_csrf" value="([^"]+)"/.exec(b.lastHtml)![1]!, email: 'pino.test@example.org', emailConferma: 'pino.test@example.org', privacy: 'on' },
   });

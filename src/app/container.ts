@@ -96,7 +96,8 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const portalRepo = new PortalRepository(db);
   // the captcha's HMAC key: derived from secrets every instance shares, never stored
   const captchaKey = createHash('sha256').update(`cassa-portal-captcha:${config.secretKeys ?? ''}:${adminToken}`).digest('base64');
-  const portal = new PortalService(portalRepo, secrets, debtPositions, checkout, new Captcha(portalRepo, captchaKey, config.portal.captchaMaxNumber, opts.clock), opts.clock);
+  const receipts = new ReceiptsQueries(db, debtPositions);
+  const portal = new PortalService(portalRepo, secrets, debtPositions, checkout, new Captcha(portalRepo, captchaKey, config.portal.captchaMaxNumber, opts.clock), receipts, opts.clock);
   return {
     config,
     logger,
@@ -110,7 +111,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     debtPositions,
     paForNode: new PaForNodeService(db, config.pagopa, opts.clock, (r) => metrics.receiptStored(r)),
     checkout,
-    receipts: new ReceiptsQueries(db, debtPositions),
+    receipts,
     portal,
     deliverySender: new DeliverySender(db, secrets, audit, config.deliveries, logger),
     deliveries: new DeliveriesQueries(db),

@@ -87,7 +87,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: the redirect from t
     const summary = page.locator(`.summary-position[data-iuv="${target.iuv}"]`);
     await expect.poll(() => summary.count()).toBe(1);
     const text = (await summary.textContent())!;
-    for (const s of ['Comune di Alessandria', target.causale, target.iuv, '12,00 €', 'Pino', 'Test', DEMO_CITIZEN.codiceFiscale]) expect(text).toContain(s);
+    for (const s of ['Comune di Alessandria', target.causale, target.iuv, '€ 12,00', 'Pino', 'Test', DEMO_CITIZEN.codiceFiscale]) expect(text).toContain(s);
     expect(await page.inputValue('#email')).toBe(DEMO_CITIZEN.email);
     await page.fill('#email', 'pino.test@example.org');
     await page.fill('#emailConferma', 'pino.test@example.org');

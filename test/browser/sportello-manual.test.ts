@@ -132,10 +132,10 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: paying by notice co
     expect(await page.locator('#cart-list li[data-notice]').count()).toBe(4);
     await Promise.all([page.waitForURL(`${stack.cassa.url}/sportello/`), page.click(`#btn-remove-${ps[3]!.noticeNumber}`)]);
     expect(await page.locator('#cart-list li[data-notice]').count()).toBe(3);
-    expect(await page.textContent('#cart-total')).toBe('60,00 €');
+    expect(await page.textContent('#cart-total')).toBe('€ 60,00');
     await Promise.all([page.waitForURL(`${stack.cassa.url}/sportello/pagamento`), page.click('#btn-proceed')]);
     expect(await page.locator('.summary-position').count()).toBe(3);
-    expect(await page.textContent('#summary-total')).toBe('60,00 €');
+    expect(await page.textContent('#summary-total')).toBe('€ 60,00');
     await page.fill('#email', 'pino.test@example.org');
     await page.fill('#emailConferma', 'pino.test@example.org');
     await tickPrivacy(page);

@@ -6,10 +6,11 @@ import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Container } from '../../app/container.js';
-import { ANONIMO, formatCents, romeToday } from '../../modules/debt-positions/domain/debt-position.js';
-import { PortalInputErrors, type ReturnUrlBuilder } from '../../modules/portal/application/portal-service.js';
-import { NoticeNotPayable, PortalInputError, PortalRefusal, type RefusalReason } from '../../modules/portal/domain/errors.js';
-import { MAX_CART, OUTCOMES, type Outcome, type PortalSession } from '../../modules/portal/domain/session.js';
+import { ANONIMO } from '../../modules/debt-positions/domain/debt-position.js';
+import { euro, romeDateLabel, romeDateTimeLabel } from './format.js';
+import { PortalInputErrors, type FlowLookup, type ReturnUrlBuilder } from '../../modules/portal/application/portal-service.js';
+import { CartChanged, NoticeNotPayable, PortalInputError, PortalRefusal, type RefusalReason } from '../../modules/portal/domain/errors.js';
+import { codEsitoOf, MAX_CART, OUTCOMES, type Outcome, type PortalSession } from '../../modules/portal/domain/session.js';
 import type { PortalPosition } from '../../modules/portal/infra/portal-repository.js';
 import { projectPath } from '../../shared/paths.js';
 import { pgRateLimitStore } from './pg-rate-limit-store.js';
@@ -49,14 +50,17 @@ interface FormErrorView {
   message: string;
 }
 
-function romeDateLabel(): string {
-  const [y, m, d] = romeToday().split('-');
-  return `${d}/${m}/${y}`;
-}
+
 
 function positionView(p: PortalPosition) {
   // an ANONIMO position (fines with advance notice): no debtor to show, its payment references instead
-  return { ...p, amount: formatCents(p.amountCents), anonymous: p.debtorFiscalCode === ANONIMO };
+  return { ...p, amount: euro(p.amountCents), anonymous: p.debtorFiscalCode === ANONIMO };
+}
+
+/** The language chosen in the query, kept across a redirect ("?lang=en" or nothing). */
+function langQuery(req: FastifyRequest): string {
+  const lang = (req.query as Record<string, unknown> | undefined)?.lang;
+  return lang === 'it' || lang === 'en' ? `?lang=${lang}` : '';
 }
 
 function str(body: unknown, key: string): string | undefined {
@@ -148,6 +152,7 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
     index: false,
   });
   await app.register(fastifyStatic, { root: projectPath('views', 'static'), prefix: '/static/portal/', decorateReply: false, maxAge: '1h', index: false });
+  await app.register((await import('./look.js')).portalLook, { container }); // header and footer settings, GET /sportello/enti/:codiceFiscale/logo
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     if (!(err.statusCode && err.statusCode < 500) && isDatabaseUnavailable(err)) {
@@ -163,18 +168,23 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
     return sendPage(req, reply, 'error', { status, messageKey: key }, status);
   });
 
-  const sessionCookie = (reply: FastifyReply, id: string) =>
-    reply.setCookie(SESSION_COOKIE, id, { path: '/', httpOnly: true, sameSite: 'lax', secure, maxAge: 2 * 3600 });
-  const currentSession = (req: FastifyRequest) => portal.session(req.cookies[SESSION_COOKIE]);
+  // The browser's cookie names the browser, not a payment: each payment flow has its own id in its
+  // pages' URLs and forms, and belongs to the browser whose cookie it was bound to.
+  const setBrowserCookie = (reply: FastifyReply, value: string) =>
+    reply.setCookie(SESSION_COOKIE, value, { path: '/', httpOnly: true, sameSite: 'lax', secure, maxAge: 2 * 3600 });
+  const browserCookie = (req: FastifyRequest): string | undefined => req.cookies[SESSION_COOKIE];
   const returnUrls = (req: FastifyRequest): ReturnUrlBuilder => {
     const base = publicBaseUrl(config, req);
     return (publicId, outcome, token) => `${base}/sportello/esito/${publicId}/${outcome}/${token}`;
   };
-  /** A new session id at every step that puts personal data in the session (no session fixation). */
-  const rotateSession = async (reply: FastifyReply, session: PortalSession) => {
-    const rotated = await portal.rotate(session);
-    if (rotated) sessionCookie(reply, rotated.id);
-    else reply.clearCookie(SESSION_COOKIE, { path: '/' });
+  /** A new cookie value at every step that puts personal data in a flow (no session fixation). */
+  const rotateBrowser = async (req: FastifyRequest, reply: FastifyReply) => {
+    const current = browserCookie(req);
+    if (current) {
+      const fresh = await portal.rotate(current);
+      setBrowserCookie(reply, fresh);
+      req.cookies[SESSION_COOKIE] = fresh;
+    }
   };
   const t = (req: FastifyRequest) => translator(requestLang(req));
   const errorViews = (req: FastifyRequest, problems: PortalInputError[]): FormErrorView[] =>
@@ -199,8 +209,9 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
       const landed = await portal.land(req.body, { returnUrls: returnUrls(req), correlationId: req.id });
       const first = landed.session.positions[0]!;
       Object.assign(req.audit!, { enteFiscalCode: first.enteFiscalCode, iuv: first.iuv, outcome: 'ACCETTATO', detail: `identificativoPagamento ${landed.session.identificativoPagamento}; separatore digest ${landed.session.digestSeparator}${landed.checkoutLocation ? '; dati personali non richiesti: avvio pagamento' : ''}` });
-      sessionCookie(reply, landed.session.id);
-      return reply.redirect(landed.checkoutLocation ?? '/sportello/pagamento', 303);
+      // post/redirect/get: the flow's own page, bound to this browser at its first GET (the cookie
+      // is SameSite=Lax, so this cross-site POST does not carry it); or straight to Checkout
+      return reply.redirect(landed.checkoutLocation ?? `/sportello/pagamento/${landed.session.publicId}?accesso=${landed.claimToken}`, 303);
     } catch (e) {
       if (e instanceof PortalRefusal) {
         Object.assign(req.audit!, { outcome: e.outcome, detail: e.journal, caller: e.context.caller ?? req.audit!.caller, iuv: e.context.iuv, enteFiscalCode: e.context.enteFiscalCode });
@@ -219,28 +230,53 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
     async (s) => {
       s.setNotFoundHandler((req, reply) => sendPage(req, reply, 'error', { status: 404, messageKey: '404' }, 404));
 
-      const renderHome = async (req: FastifyRequest, reply: FastifyReply, session: PortalSession | undefined, extra: { errors?: FormErrorView[]; form?: Record<string, string | undefined> } = {}, status = 200) => {
-        const cart = portal.editable(session) ? (await portal.positions(session)).map(positionView) : [];
-        const total = formatCents(cart.reduce((sum, p) => sum + p.amountCents, 0));
-        // a payment started by a gestionale and not concluded: the way back to its summary
-        const resume = session?.kind === 'gestionale' && session.outcome === null && session.positions.length > 0 ? '/sportello/pagamento' : null;
-        return sendPage(req, reply, 'home', { cart, total, max: MAX_CART, csrf: reply.generateCsrf(), errors: extra.errors ?? [], form: extra.form ?? {}, resume, pageTitle: t(req)('home.title') }, status);
+      /** The browser's manual cart, opened (with a cookie when the browser has none) when asked. */
+      const manualCart = async (req: FastifyRequest, reply: FastifyReply, open: boolean): Promise<PortalSession | undefined> => {
+        const cart = await portal.manualCart(browserCookie(req));
+        if (cart || !open) return cart;
+        const opened = await portal.openManual(browserCookie(req));
+        if (opened.cookie.changed) setBrowserCookie(reply, opened.cookie.value);
+        req.cookies[SESSION_COOKIE] = opened.cookie.value;
+        return opened.session;
       };
 
-      s.get('/', async (req, reply) => renderHome(req, reply, await currentSession(req)));
+      const renderHome = async (
+        req: FastifyRequest,
+        reply: FastifyReply,
+        session: PortalSession | undefined,
+        extra: { errors?: FormErrorView[]; form?: Record<string, string | undefined>; notPayable?: { notice: string; reason: RefusalReason; receiptUrl: string | null } } = {},
+        status = 200,
+      ) => {
+        const cart = portal.editable(session) ? (await portal.positions(session)).map(positionView) : [];
+        const total = euro(cart.reduce((sum, p) => sum + p.amountCents, 0));
+        // payments started by a gestionale in this browser and not concluded: the way back to each summary
+        const resume = (await portal.openFlows(browserCookie(req))).map((f) => ({ href: `/sportello/pagamento/${f.publicId}`, iuv: f.positions[0]?.iuv ?? '' }));
+        return sendPage(
+          req,
+          reply,
+          'home',
+          { cart, total, max: MAX_CART, csrf: reply.generateCsrf(), errors: extra.errors ?? [], form: extra.form ?? {}, notPayable: extra.notPayable ?? null, resume, proceedUrl: session ? `/sportello/pagamento/${session.publicId}` : null, step: 'references', pageTitle: t(req)('home.title') },
+          status,
+        );
+      };
+
+      /** A notice found but not payable: its own message (not a form error), with the receipt when paid. */
+      const notPayableView = (req: FastifyRequest, e: NoticeNotPayable, notice: string) => {
+        const cookie = browserCookie(req);
+        const receiptUrl = e.reason === 'POSITION_PAID' && e.positionId !== undefined && cookie ? `/sportello/ricevuta/${e.positionId}/${portal.receiptToken(cookie, e.positionId)}` : null;
+        return { notice, reason: e.reason, receiptUrl };
+      };
+
+      s.get('/', async (req, reply) => renderHome(req, reply, await portal.manualCart(browserCookie(req))));
 
       s.post('/avvisi', { preHandler: app.csrfProtection, config: { audit: { interface: 'portal', operation: 'aggiungiAvviso', keepResponse: false }, ...rateLimitConfig } }, async (req, reply) => {
         journalBody(req);
-        let session = await currentSession(req);
-        if (!portal.editable(session)) {
-          session = await portal.openManual();
-          sessionCookie(reply, session.id);
-        }
+        const session = (await manualCart(req, reply, true))!;
         const input = { code: str(req.body, 'codiceAvviso'), codiceFiscale: str(req.body, 'codiceFiscale'), ente: str(req.body, 'ente') };
         try {
           const result = await portal.addNotice(session, input);
           req.audit!.outcome = result === 'added' ? 'AGGIUNTO' : 'RIFERIMENTI_RICHIESTI';
-          await rotateSession(reply, session);
+          await rotateBrowser(req, reply);
           return reply.redirect(result === 'added' ? '/sportello/' : '/sportello/riferimenti', 303);
         } catch (e) {
           const form = { codiceAvviso: input.code, codiceFiscale: input.codiceFiscale, ente: input.ente };
@@ -250,14 +286,14 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
           }
           if (e instanceof NoticeNotPayable) {
             req.audit!.outcome = e.reason;
-            return renderHome(req, reply, session, { errors: [{ field: 'codiceAvviso', message: t(req)(`refusal.${e.reason}`) }], form }, 409);
+            return renderHome(req, reply, session, { notPayable: notPayableView(req, e, (input.code ?? '').trim()) }, 409);
           }
           throw e;
         }
       });
 
       s.post('/avvisi/rimuovi', { preHandler: app.csrfProtection }, async (req, reply) => {
-        const session = await currentSession(req);
+        const session = await portal.manualCart(browserCookie(req));
         const id = Number(str(req.body, 'positionId'));
         if (portal.editable(session) && Number.isSafeInteger(id)) await portal.removeNotice(session, id);
         return reply.redirect('/sportello/', 303);
@@ -266,24 +302,24 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
       const renderReferences = async (req: FastifyRequest, reply: FastifyReply, session: PortalSession, errors: FormErrorView[] = [], status = 200) => {
         const position = await portal.pendingReferences(session);
         if (!position) return reply.redirect('/sportello/', 303);
-        return sendPage(req, reply, 'references', { position, csrf: reply.generateCsrf(), errors, pageTitle: t(req)('references.title') }, status);
+        return sendPage(req, reply, 'references', { position, csrf: reply.generateCsrf(), errors, step: 'references', pageTitle: t(req)('references.title') }, status);
       };
 
       s.get('/riferimenti', async (req, reply) => {
-        const session = await currentSession(req);
+        const session = await portal.manualCart(browserCookie(req));
         if (!portal.editable(session)) return reply.redirect('/sportello/', 303);
         return renderReferences(req, reply, session);
       });
 
       s.post('/riferimenti', { preHandler: app.csrfProtection, config: { audit: { interface: 'portal', operation: 'riferimentiPagamento', keepResponse: false }, ...rateLimitConfig } }, async (req, reply) => {
         journalBody(req);
-        const session = await currentSession(req);
+        const session = await portal.manualCart(browserCookie(req));
         if (!portal.editable(session)) return reply.redirect('/sportello/', 303);
         const values = [0, 1, 2, 3, 4].map((i) => str(req.body, `riferimento_${i}`) ?? '');
         try {
           await portal.submitReferences(session, values);
           req.audit!.outcome = 'AGGIUNTO';
-          await rotateSession(reply, session);
+          await rotateBrowser(req, reply);
           return reply.redirect('/sportello/', 303);
         } catch (e) {
           if (e instanceof PortalInputError) {
@@ -293,63 +329,126 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
           if (e instanceof NoticeNotPayable) {
             req.audit!.outcome = e.reason;
             await portal.cancelPending(session);
-            return renderHome(req, reply, session, { errors: [{ field: 'codiceAvviso', message: t(req)(`refusal.${e.reason}`) }] }, 409);
+            const pending = session.pending?.noticeNumber ?? '';
+            return renderHome(req, reply, await portal.manualCart(browserCookie(req)), { notPayable: notPayableView(req, e, pending) }, 409);
           }
           throw e;
         }
       });
 
-      const renderPayment = async (req: FastifyRequest, reply: FastifyReply, session: PortalSession, extra: { errors?: FormErrorView[]; form?: Record<string, string | undefined> } = {}, status = 200) => {
+      const renderPayment = async (
+        req: FastifyRequest,
+        reply: FastifyReply,
+        session: PortalSession,
+        extra: { errors?: FormErrorView[]; form?: Record<string, string | undefined>; cartChanged?: boolean } = {},
+        status = 200,
+      ) => {
         const positions = (await portal.positions(session)).map(positionView);
         const parts = await portal.parts(session);
         const prefill = session.kind === 'gestionale' ? { email: session.email ?? '', emailConferma: session.email ?? '' } : {};
-        return sendPage(req, reply, 'payment', {
-          positions,
-          total: formatCents(positions.reduce((sum, p) => sum + p.amountCents, 0)),
-          parts,
-          date: romeDateLabel(),
-          csrf: reply.generateCsrf(),
-          errors: extra.errors ?? [],
-          form: extra.form ?? prefill,
-          // a gestionale's session starts on this page: no "Indietro" to the Sportello's home (an
-          // empty cart there, and a notice added there would start another session); the browser's
-          // back button returns to the gestionale
-          backUrl: session.kind === 'manual' ? '/sportello/' : null,
-          pageTitle: t(req)('summary.title'),
-        }, status);
+        return sendPage(
+          req,
+          reply,
+          'payment',
+          {
+            positions,
+            total: euro(positions.reduce((sum, p) => sum + p.amountCents, 0)),
+            parts,
+            date: romeDateLabel(),
+            csrf: reply.generateCsrf(),
+            errors: extra.errors ?? [],
+            form: extra.form ?? prefill,
+            cartChanged: extra.cartChanged ?? false,
+            // the form names its flow and the cart it shows: "Prosegui" pays exactly these notices
+            action: `/sportello/pagamento/${session.publicId}`,
+            revision: session.revision,
+            // "< Indietro": the manual flow's cart; a gestionale's flow goes back to the caller with
+            // codEsito 100, as for a citizen who gives up (seed 000 §3.3)
+            backUrl: session.kind === 'manual' ? '/sportello/' : await portal.giveUpLink(session),
+            backToCaller: session.kind === 'gestionale',
+            step: parts.email || parts.privacy || parts.captcha ? 'personalData' : 'summary',
+            pageTitle: t(req)('summary.title'),
+          },
+          status,
+        );
       };
 
+      /** A page of a flow that can no longer go on: says why, with the way back to the caller (codEsito 100) when there is one. */
+      const renderEnded = async (req: FastifyRequest, reply: FastifyReply, lookup: FlowLookup) => {
+        const state = lookup.state;
+        const returnLink = lookup.state === 'unknown' ? null : await portal.giveUpLink(lookup.session);
+        const status = state === 'unknown' ? 404 : 410;
+        return sendPage(req, reply, 'flow-ended', { state, returnLink, pageTitle: t(req)(`flowEnded.title.${state}`) }, status);
+      };
+
+      /** The way on for a page of a flow that is not open: the conclusion when concluded, the "ended" page otherwise. */
+      const notOpen = async (req: FastifyRequest, reply: FastifyReply, lookup: FlowLookup) => {
+        if (lookup.state === 'concluded') return reply.redirect(portal.conclusionPath(lookup.session)!, 303);
+        return renderEnded(req, reply, lookup);
+      };
+
+      // The summary without a flow (an old bookmark, the home's link before this version): the browser's cart, else its latest payment.
       s.get('/pagamento', async (req, reply) => {
-        const session = await currentSession(req);
-        if (!session || session.outcome !== null || session.positions.length === 0) return reply.redirect('/sportello/', 303);
-        return renderPayment(req, reply, session);
+        const cart = await portal.manualCart(browserCookie(req));
+        if (cart && cart.positions.length > 0) return reply.redirect(`/sportello/pagamento/${cart.publicId}${langQuery(req)}`, 303);
+        const [latest] = await portal.openFlows(browserCookie(req));
+        return reply.redirect(`${latest ? `/sportello/pagamento/${latest.publicId}` : '/sportello/'}${langQuery(req)}`, 303);
       });
 
-      s.post('/pagamento', { preHandler: app.csrfProtection, config: { audit: { interface: 'portal', operation: 'avviaPagamento', keepResponse: false }, ...rateLimitConfig } }, async (req, reply) => {
-        journalBody(req);
-        const session = await currentSession(req);
-        if (!session || session.outcome !== null || session.positions.length === 0) {
-          req.audit!.outcome = 'SESSIONE_ASSENTE';
-          return reply.redirect('/sportello/', 303);
+      s.post('/pagamento', { preHandler: app.csrfProtection }, async (_req, reply) => reply.redirect('/sportello/pagamento', 303));
+
+      s.get<{ Params: { flow: string }; Querystring: { accesso?: string } }>('/pagamento/:flow', async (req, reply) => {
+        const { flow } = req.params;
+        const token = typeof req.query.accesso === 'string' ? req.query.accesso : undefined;
+        if (token) {
+          // the landing's redirect: bind the flow to this browser, then its clean URL (reload and Back never claim again)
+          const claimed = await portal.claim(flow, token, browserCookie(req));
+          if (claimed) setBrowserCookie(reply, claimed.cookie);
+          return reply.redirect(`/sportello/pagamento/${flow}${langQuery(req)}`, 303);
         }
-        const first = session.positions[0]!;
-        Object.assign(req.audit!, { enteFiscalCode: first.enteFiscalCode, iuv: first.iuv, caller: session.identificativoPagamento ? `portal:${session.identificativoPagamento}` : 'portal' });
-        const input = { email: str(req.body, 'email'), emailConfirm: str(req.body, 'emailConferma'), privacy: str(req.body, 'privacy'), captcha: str(req.body, 'altcha') };
-        try {
-          const location = await portal.startPayment(session, input, { returnUrls: returnUrls(req), correlationId: req.id });
-          Object.assign(req.audit!, { outcome: 'AVVIATO', detail: `avvisi ${session.positions.map((p) => p.noticeNumber).join(',')}` });
-          await rotateSession(reply, session);
-          return reply.redirect(location, 303);
-        } catch (e) {
-          if (e instanceof PortalInputErrors) {
-            req.audit!.outcome = e.problems.map((p) => p.problem).join(',').slice(0, 40);
-            const unavailable = e.problems.some((p) => p.problem === 'CHECKOUT_UNAVAILABLE');
-            const unpayable = e.problems.some((p) => p.problem === 'NOTICE_NOT_PAYABLE');
-            return renderPayment(req, reply, session, { errors: errorViews(req, e.problems), form: { email: input.email, emailConferma: input.emailConfirm, privacy: input.privacy } }, unavailable ? 502 : unpayable ? 409 : 422);
-          }
-          throw e;
-        }
+        const lookup = await portal.flow(flow, browserCookie(req));
+        if (lookup.state !== 'open') return notOpen(req, reply, lookup);
+        if (lookup.session.positions.length === 0) return reply.redirect('/sportello/', 303);
+        return renderPayment(req, reply, lookup.session);
       });
+
+      s.post<{ Params: { flow: string } }>(
+        '/pagamento/:flow',
+        { preHandler: app.csrfProtection, config: { audit: { interface: 'portal', operation: 'avviaPagamento', keepResponse: false }, ...rateLimitConfig } },
+        async (req, reply) => {
+          journalBody(req);
+          const lookup = await portal.flow(req.params.flow, browserCookie(req));
+          if (lookup.state !== 'open' || lookup.session.positions.length === 0) {
+            req.audit!.outcome = lookup.state === 'unknown' ? 'SESSIONE_ASSENTE' : `FLUSSO_${lookup.state.toUpperCase()}`;
+            if (lookup.state === 'open') return reply.redirect('/sportello/', 303);
+            return notOpen(req, reply, lookup);
+          }
+          const session = lookup.session;
+          const first = session.positions[0]!;
+          Object.assign(req.audit!, { enteFiscalCode: first.enteFiscalCode, iuv: first.iuv, caller: session.identificativoPagamento ? `portal:${session.identificativoPagamento}` : 'portal' });
+          const input = { email: str(req.body, 'email'), emailConfirm: str(req.body, 'emailConferma'), privacy: str(req.body, 'privacy'), captcha: str(req.body, 'altcha') };
+          const revision = Number(str(req.body, 'revisione'));
+          try {
+            const location = await portal.startPayment(session, input, { returnUrls: returnUrls(req), correlationId: req.id, revision: Number.isSafeInteger(revision) ? revision : undefined });
+            Object.assign(req.audit!, { outcome: 'AVVIATO', detail: `avvisi ${session.positions.map((p) => p.noticeNumber).join(',')}` });
+            await rotateBrowser(req, reply);
+            return reply.redirect(location, 303);
+          } catch (e) {
+            const form = { email: input.email, emailConferma: input.emailConfirm, privacy: input.privacy };
+            if (e instanceof CartChanged) {
+              req.audit!.outcome = 'CARRELLO_CAMBIATO';
+              return renderPayment(req, reply, session, { cartChanged: true, form }, 409);
+            }
+            if (e instanceof PortalInputErrors) {
+              req.audit!.outcome = e.problems.map((p) => p.problem).join(',').slice(0, 40);
+              const unavailable = e.problems.some((p) => p.problem === 'CHECKOUT_UNAVAILABLE');
+              const unpayable = e.problems.some((p) => p.problem === 'NOTICE_NOT_PAYABLE');
+              return renderPayment(req, reply, session, { errors: errorViews(req, e.problems), form }, unavailable ? 502 : unpayable ? 409 : 422);
+            }
+            throw e;
+          }
+        },
+      );
 
       s.get('/captcha', { config: rateLimitConfig }, async (_req, reply) => {
         reply.header('cache-control', 'no-store');
@@ -367,26 +466,63 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
             return sendPage(req, reply, 'error', { status: 404, messageKey: '404' }, 404);
           }
           const first = conclusion.positions[0];
+          const codEsito = codEsitoOf(conclusion.state);
           Object.assign(req.audit!, {
             outcome: conclusion.outcome.toUpperCase(),
             enteFiscalCode: first?.enteFiscalCode,
             iuv: first?.iuv,
             caller: conclusion.session.identificativoPagamento ? `portal:${conclusion.session.identificativoPagamento}` : 'portal',
-            detail: `idCart ${conclusion.session.idCart}; esito Checkout ${outcome}${conclusion.returnLink ? `; ritorno al chiamante con codEsito ${conclusion.outcome === 'ok' ? '000' : '100'}` : ''}`,
+            detail: `idCart ${conclusion.session.idCart}; esito Checkout ${outcome}; stato ${conclusion.state}${conclusion.returnLink ? `; ritorno al chiamante con codEsito ${codEsito}` : ''}`,
           });
-          // the e-mail only to the browser of the session (the URL alone does not show it)
-          const own = (await currentSession(req))?.id === conclusion.session.id;
+          // the e-mail and the receipts only to the browser of the flow (the URL alone does not show them)
+          const cookie = browserCookie(req);
+          const own = cookie !== undefined && (await portal.flow(conclusion.session.publicId, cookie)).state !== 'unknown';
+          const positions = conclusion.positions.map((p) => ({
+            ...positionView(p),
+            receiptUrl: own && cookie && p.status === 'PAID' ? `/sportello/ricevuta/${p.id}/${portal.receiptToken(cookie, p.id)}` : null,
+          }));
+          const when = conclusion.session.concludedAt ?? new Date();
           return sendPage(req, reply, 'conclusion', {
             outcome: conclusion.outcome,
-            success: conclusion.outcome === 'ok' || conclusion.outcome === 'attesa',
-            positions: conclusion.positions,
+            state: conclusion.state,
+            codEsito,
+            success: codEsito === '000',
+            positions,
+            total: euro(conclusion.positions.reduce((sum, p) => sum + p.amountCents, 0)),
             email: own ? conclusion.session.email : null,
-            date: romeDateLabel(),
+            date: romeDateTimeLabel(when),
             returnLink: conclusion.returnLink,
-            pageTitle: t(req)('conclusion.title'),
+            retryUrl: conclusion.session.kind === 'manual' ? '/sportello/' : null,
+            step: 'conclusion',
+            pageTitle: t(req)(`conclusion.heading.${conclusion.state}`),
           });
         },
       );
+
+      // A paid position's receipt, as a printable page: only in the browser that reached the position.
+      s.get<{ Params: { position: string; token: string } }>('/ricevuta/:position/:token', { config: { audit: { interface: 'portal', operation: 'ricevuta', keepResponse: false } } }, async (req, reply) => {
+        const id = Number(req.params.position);
+        const found = Number.isSafeInteger(id) && id > 0 && portal.checkReceiptToken(browserCookie(req), id, req.params.token) ? await portal.receiptOf(id) : undefined;
+        if (!found) {
+          req.audit!.outcome = 'RICEVUTA_NON_DISPONIBILE';
+          return sendPage(req, reply, 'error', { status: 404, messageKey: '404' }, 404);
+        }
+        const { position, receipt } = found;
+        Object.assign(req.audit!, { outcome: 'MOSTRATA', enteFiscalCode: position.enteFiscalCode, iuv: position.iuv });
+        return sendPage(req, reply, 'receipt', {
+          position: positionView(position),
+          receipt: {
+            receiptId: receipt.receiptId,
+            amount: euro(receipt.amountCents),
+            fee: receipt.feeCents === null ? null : euro(receipt.feeCents),
+            psp: receipt.pspCompanyName ?? receipt.idPsp,
+            paymentMethod: receipt.paymentMethod,
+            paymentDateTime: receipt.paymentDateTime ? romeDateTimeLabel(receipt.paymentDateTime) : null,
+            receivedAt: romeDateTimeLabel(receipt.receivedAt),
+          },
+          pageTitle: t(req)('receipt.title'),
+        });
+      });
     },
     { prefix: '/sportello' },
   );

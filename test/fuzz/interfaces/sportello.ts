@@ -81,7 +81,7 @@ function mutateForm(rng: Rng, pairs: Pairs, mutable: string[]): Mutation {
 const PAGES = ['/sportello/', '/sportello/riferimenti', '/sportello/pagamento', '/sportello/captcha', '/sportello/esito/abc/ok/def', '/sportello/pagina-che-non-esiste', '/sportello', '/', LANDING, '/static/portal/portal.css'];
 
 export function sportelloSpec(world: World): InterfaceSpec {
-  const state = { csrfCookie: '', csrf: '', session: '' };
+  const state = { csrfCookie: '', csrf: '', session: '', flowPath: '/sportello/pagamento' };
   const cookieOf = (extra: string[] = []) => [state.csrfCookie, ...extra].filter(Boolean).join('; ');
   return {
     name: 'sportello',
@@ -94,8 +94,12 @@ export function sportelloSpec(world: World): InterfaceSpec {
       const id = `FZ-SESSION-${h.db}`;
       const digest = computeDigest({ passphrase: DEMO.passphrase, codiceChiamante: DEMO.codiceChiamante, identificativoPagamento: id, iuv: p.iuv, returnUrl: DEMO.returnUrl }, '%%%%');
       const landed = await h.app.inject({ method: 'POST', url: LANDING, headers: { 'content-type': FORM }, payload: formOf([['codiceChiamante', DEMO.codiceChiamante], ['digest', digest], ['iuv', p.iuv], ['codiceFiscale', p.debtor.fiscalCode], ['identificativoPagamento', id]]) });
-      const s = ([] as string[]).concat((landed.headers['set-cookie'] as string | string[] | undefined) ?? []);
+      // the landing's redirect to the flow's page: its first GET binds the flow to this "browser"
+      const location = String(landed.headers.location ?? '');
+      const claimed = await h.app.inject({ method: 'GET', url: location });
+      const s = ([] as string[]).concat((claimed.headers['set-cookie'] as string | string[] | undefined) ?? []);
       state.session = s.map((c) => c.split(';')[0]!).find((c) => c.startsWith('cassa_sportello=')) ?? '';
+      state.flowPath = location.split('?')[0]!;
       if (landed.statusCode !== 303 || !state.session || !state.csrf) throw new Error(`sportello: could not open a session (${landed.statusCode}) or read a CSRF token`);
     },
     generate(rng: Rng, index: number): FuzzCase {
@@ -133,7 +137,7 @@ export function sportelloSpec(world: World): InterfaceSpec {
         const m = mutateForm(rng, pairs, pairs.map(([k]) => k));
         headers.cookie = cookieOf(kind === 'pagamento' ? [state.session] : []);
         if (m.contentType !== undefined) headers['content-type'] = m.contentType;
-        const url = kind === 'rimuovi' ? '/sportello/avvisi/rimuovi' : `/sportello/${kind}`;
+        const url = kind === 'rimuovi' ? '/sportello/avvisi/rimuovi' : kind === 'pagamento' ? state.flowPath : `/sportello/${kind}`;
         return { route: `POST ${url}`, mutation: m.kind, describe: m.describe, method: 'POST', url, headers, payload: m.payload, pii, facts: { portal: true } };
       }
       if (kind === 'landing-method') {

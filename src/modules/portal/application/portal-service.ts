@@ -1,14 +1,18 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { isApplicationUsable } from '../../applications/domain/applications.js';
 import type { DebtPositionsService } from '../../debt-positions/application/debt-positions-service.js';
 import { ANONIMO, romeToday } from '../../debt-positions/domain/debt-position.js';
 import type { CheckoutService } from '../../pagopa/application/checkout-service.js';
+import type { ReceiptsQueries } from '../../pagopa/application/receipts-queries.js';
 import type { ReturnUrls } from '../../pagopa/domain/checkout-cart.js';
 import { CheckoutError } from '../../pagopa/domain/checkout-errors.js';
 import type { SecretBox } from '../../../shared/secret-box.js';
 import { computeReturnDigest, matchDigest, returnLink, type CodEsito } from '../domain/digest.js';
-import { NoticeNotPayable, PortalInputError, PortalRefusal } from '../domain/errors.js';
+import { CartChanged, NoticeNotPayable, PortalInputError, PortalRefusal } from '../domain/errors.js';
 import {
+  codEsitoOf,
+  conclusionState,
+  flowState,
   IDENTIFICATIVO_PAGAMENTO,
   isEmail,
   MANUAL_FLOW_PARTS,
@@ -20,6 +24,8 @@ import {
   skipsPersonalData,
   unpayableReason,
   type CartItem,
+  type ConclusionState,
+  type FlowState,
   type Outcome,
   type PersonalDataParts,
   type PortalSession,
@@ -32,6 +38,17 @@ export interface Landed {
   parts: PersonalDataParts;
   /** Set when the personal-data page is skipped (§3.2): the browser goes straight to Checkout. */
   checkoutLocation?: string;
+  /** Otherwise: the single-use token of the first GET of the flow's page, which binds it to the browser. */
+  claimToken?: string;
+}
+
+/** A flow as one of its pages finds it; the session is there unless the flow is unknown to this browser. */
+export type FlowLookup = { state: FlowState; session: PortalSession } | { state: 'unknown' };
+
+/** A browser's Sportello cookie: its value, and whether it was just issued or changed (to be sent). */
+export interface BrowserCookie {
+  value: string;
+  changed: boolean;
 }
 
 export interface PersonalDataInput {
@@ -44,15 +61,22 @@ export interface PersonalDataInput {
 export interface Conclusion {
   session: PortalSession;
   positions: PortalPosition[];
-  /** "Torna al sistema chiamante" (gestionale sessions only). */
+  /** "Torna al sistema chiamante" (gestionale sessions only), with the code matching `state`. */
   returnLink: string | null;
   outcome: Outcome;
+  /** What the page says: Checkout's outcome read with the positions' state now. */
+  state: ConclusionState;
 }
 
 /** Builds the absolute conclusion URLs handed to Checkout for a session, named by its public id (never the cookie's value). */
 export type ReturnUrlBuilder = (publicId: string, outcome: Outcome, token: string) => string;
 
 const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
+
+/** The key a flow row keeps of a browser: the digest of its cookie's value (a database copy gives no cookie). */
+export function browserKeyOf(cookie: string): string {
+  return createHash('sha256').update(cookie).digest('hex');
+}
 
 const cartItem = (p: PortalPosition): CartItem => ({ positionId: p.id, enteFiscalCode: p.enteFiscalCode, iuv: p.iuv, noticeNumber: p.noticeNumber });
 
@@ -69,6 +93,7 @@ export class PortalService {
     private readonly debtPositions: DebtPositionsService,
     private readonly checkout: CheckoutService,
     readonly captcha: Captcha,
+    private readonly receipts: ReceiptsQueries,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
@@ -114,6 +139,7 @@ export class PortalService {
       throw new PortalRefusal(unpayable, `Errore sul campo iuv, con valore ${f.iuv}. Messaggio = Codice Iuv riferito a pagamento effettuato, annullato o in attesa di ricevuta oppure non più valido perché scaduto (${unpayable})`, where);
     }
     const id = newId();
+    const claimToken = newId();
     const session = await this.repo.openGestionaleSession({
       id,
       applicationId: caller.id,
@@ -125,35 +151,67 @@ export class PortalService {
       returnKey: newId(),
       publicId: newId(),
       expiresAt: this.expiry(),
+      claimHash: skipsPersonalData(partsOf(caller)) ? null : browserKeyOf(claimToken),
     });
     if (!session) throw new PortalRefusal('PAYMENT_ID_REUSED', `Errore sul campo identificativoPagamento, con valore ${f.identificativoPagamento}. Messaggio = identificativo già presente in archivio`, where);
     const parts = partsOf(caller);
-    if (!skipsPersonalData(parts)) return { session, parts };
+    if (!skipsPersonalData(parts)) return { session, parts, claimToken };
     const location = await this.startCheckout(session, [position], position.debtorEmail ?? undefined, false, opts);
     return { session, parts, checkoutLocation: location };
   }
 
-  async session(id: string | undefined): Promise<PortalSession | undefined> {
-    if (!id || !SESSION_ID.test(id)) return undefined;
-    return this.repo.session(id);
+  /**
+   * The first GET of a landing's flow: binds the flow to the browser (its cookie, or a new one) and
+   * gives the browser a new cookie value (against session fixation), which all its flows follow.
+   * Older open flows of the same position in this browser become superseded. Undefined when the
+   * token is wrong, used or expired.
+   */
+  async claim(publicId: string, token: string, cookie: string | undefined): Promise<{ session: PortalSession; cookie: string } | undefined> {
+    if (!SESSION_ID.test(publicId) || !SESSION_ID.test(token)) return undefined;
+    const fresh = newId();
+    if (cookie && SESSION_ID.test(cookie)) await this.repo.rotateBrowser(browserKeyOf(cookie), browserKeyOf(fresh));
+    const session = await this.repo.claimFlow(publicId, browserKeyOf(fresh), browserKeyOf(token));
+    if (!session) return undefined;
+    await this.repo.supersedeOlder(browserKeyOf(fresh), session);
+    return { session, cookie: fresh };
   }
 
-  /** A manual-flow session, opened when the citizen first adds a notice. */
-  async openManual(): Promise<PortalSession> {
+  /** A flow of this browser by its public id, and where it stands. */
+  async flow(publicId: string, cookie: string | undefined): Promise<FlowLookup> {
+    if (!cookie || !SESSION_ID.test(cookie) || !SESSION_ID.test(publicId)) return { state: 'unknown' };
+    const session = await this.repo.flow(publicId, browserKeyOf(cookie));
+    return session ? { state: flowState(session, this.clock()), session } : { state: 'unknown' };
+  }
+
+  /** The browser's open manual cart (one per browser, shared by its windows). */
+  async manualCart(cookie: string | undefined): Promise<PortalSession | undefined> {
+    if (!cookie || !SESSION_ID.test(cookie)) return undefined;
+    return this.repo.manualCart(browserKeyOf(cookie));
+  }
+
+  /** The browser's gestionale flows still open (for the Sportello's home: the way back to them). */
+  async openFlows(cookie: string | undefined): Promise<PortalSession[]> {
+    if (!cookie || !SESSION_ID.test(cookie)) return [];
+    return this.repo.openFlows(browserKeyOf(cookie));
+  }
+
+  /** A manual cart, opened when the citizen first adds a notice; the browser gets a cookie if it had none. */
+  async openManual(cookie: string | undefined): Promise<{ session: PortalSession; cookie: BrowserCookie }> {
+    const browser = cookie && SESSION_ID.test(cookie) ? { value: cookie, changed: false } : { value: newId(), changed: true };
     const id = newId();
-    await this.repo.openManualSession(id, newId(), newId(), this.expiry());
-    return (await this.repo.session(id))!;
+    await this.repo.openManualSession(id, newId(), newId(), this.expiry(), browserKeyOf(browser.value));
+    return { session: (await this.repo.session(id))!, cookie: browser };
   }
 
   /**
-   * A new id for the session (against session fixation): called at every step that puts personal
-   * data in it (a notice added, references confirmed, personal data saved). The old id stops
-   * working; the caller sends the new one in the cookie. Undefined when the session is gone.
+   * A new cookie value for the browser (against session fixation): called at every step that puts
+   * personal data in one of its flows (a notice added, references confirmed, the payment started).
+   * The old value stops working for all its flows; the caller sends the new one.
    */
-  async rotate(s: PortalSession): Promise<PortalSession | undefined> {
-    const id = newId();
-    if (!(await this.repo.rotate(s.id, id))) return undefined;
-    return this.repo.session(id);
+  async rotate(cookie: string): Promise<string> {
+    const fresh = newId();
+    await this.repo.rotateBrowser(browserKeyOf(cookie), browserKeyOf(fresh));
+    return fresh;
   }
 
   /** Whether the session's cart can still change (manual flow, not concluded). */
@@ -234,8 +292,10 @@ export class PortalService {
    * verified last, so that a typo does not use a solved captcha up), then starts the payment on
    * pagoPA Checkout and answers where the browser goes.
    */
-  async startPayment(s: PortalSession, input: PersonalDataInput, opts: { returnUrls: ReturnUrlBuilder; correlationId?: string | undefined }): Promise<string> {
+  async startPayment(s: PortalSession, input: PersonalDataInput, opts: { returnUrls: ReturnUrlBuilder; correlationId?: string | undefined; revision?: number | undefined }): Promise<string> {
     if (s.outcome !== null || s.positions.length === 0) throw new PortalInputError('CART_EMPTY', 'codiceAvviso');
+    // the page showed another cart (changed meanwhile in another window): pay nothing it did not show
+    if (s.kind === 'manual' && opts.revision !== s.revision) throw new CartChanged();
     const parts = await this.parts(s);
     const problems: PortalInputError[] = [];
     const email = (input.email ?? '').trim();
@@ -313,15 +373,57 @@ export class PortalService {
     }
     const current = (await this.repo.session(s.id)) ?? s;
     const final = (current.outcome ?? fixed ?? outcome) as Outcome;
-    return { session: current, positions: await this.positions(current), returnLink: await this.callerReturnLink(current, final), outcome: final };
+    const positions = await this.positions(current);
+    const state = conclusionState(final, positions.map((p) => p.status));
+    return { session: current, positions, returnLink: await this.callerReturnLink(current, codEsitoOf(state)), outcome: final, state };
   }
 
-  /** The way back to a gestionale: 000 only when Checkout reported success. */
-  private async callerReturnLink(s: PortalSession, outcome: Outcome): Promise<string | null> {
+  /** The conclusion URL of a concluded flow (where "Prosegui" on one of its old pages leads). */
+  conclusionPath(s: PortalSession): string | null {
+    if (s.outcome === null) return null;
+    return `/sportello/esito/${s.publicId}/${s.outcome}/${this.returnToken(s, s.outcome)}`;
+  }
+
+  /**
+   * "< Indietro" from a gestionale's summary, or the way back from a superseded or expired flow:
+   * the caller's return URL with codEsito 100 (a payment not made, seed 000 §3.3). Null for the
+   * manual flow.
+   */
+  giveUpLink(s: PortalSession): Promise<string | null> {
+    return this.callerReturnLink(s, '100');
+  }
+
+  /**
+   * A paid position's receipt as the citizen may see it: the position and the receipt pagoPA sent.
+   * Undefined when it has none (not paid, or paid before Cassa).
+   */
+  async receiptOf(positionId: number) {
+    const [position] = await this.repo.positionsByIds([positionId]);
+    if (!position || position.status !== 'PAID') return undefined;
+    const receipt = await this.receipts.ofPosition(position.enteId, position.iuv);
+    return receipt && receipt.outcome === 'OK' ? { position, receipt } : undefined;
+  }
+
+  /**
+   * The receipt link's secret for a position in a browser: only the browser that reached the
+   * position (its cookie) can open it, and only until its cookie changes.
+   */
+  receiptToken(cookie: string, positionId: number): string {
+    return createHmac('sha256', cookie).update(`ricevuta:${positionId}`).digest('base64url').slice(0, 32);
+  }
+
+  checkReceiptToken(cookie: string | undefined, positionId: number, token: string): boolean {
+    if (!cookie || !SESSION_ID.test(cookie)) return false;
+    const expected = Buffer.from(this.receiptToken(cookie, positionId));
+    const given = Buffer.from(token);
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  }
+
+  /** The way back to a gestionale, with the outcome code the page's message matches. */
+  private async callerReturnLink(s: PortalSession, codEsito: CodEsito): Promise<string | null> {
     if (s.kind !== 'gestionale' || s.applicationId === null || !s.identificativoPagamento || !s.callerDigest) return null;
     const caller = await this.repo.callerById(s.applicationId);
     if (!caller?.returnUrl) return null;
-    const codEsito: CodEsito = outcome === 'ok' ? '000' : '100';
     const digest =
       caller.returnDigestMode === 'signed'
         ? computeReturnDigest(
@@ -335,7 +437,7 @@ export class PortalService {
 
   private assertPayable(p: PortalPosition): void {
     const reason = p.enteActive ? unpayableReason(p, this.today()) : 'POSITION_CANCELLED';
-    if (reason) throw new NoticeNotPayable(reason);
+    if (reason) throw new NoticeNotPayable(reason, p.id);
   }
 
   async purgeExpired(): Promise<number> {

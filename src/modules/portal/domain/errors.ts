@@ -73,8 +73,20 @@ export class PortalInputError extends Error {
 
 /** A notice found but not payable (home page): the message names the status. */
 export class NoticeNotPayable extends Error {
-  constructor(readonly reason: Extract<RefusalReason, `POSITION_${string}`>) {
+  constructor(
+    readonly reason: Extract<RefusalReason, `POSITION_${string}`>,
+    /** The position found (a paid one: the citizen is offered its receipt). */
+    readonly positionId?: number,
+  ) {
     super(reason);
     this.name = 'NoticeNotPayable';
+  }
+}
+
+/** "Prosegui" from a summary showing a cart that has changed since (in another window of the browser). */
+export class CartChanged extends Error {
+  constructor() {
+    super('CART_CHANGED');
+    this.name = 'CartChanged';
   }
 }

@@ -38,6 +38,57 @@ export interface PortalSession {
   concludedAt: Date | null;
   createdAt: Date;
   expiresAt: Date;
+  /** The digest of the cookie of the browser the flow belongs to; null until a landing's flow is claimed. */
+  browserKey: string | null;
+  /** The cart's version, raised at every change: a summary page carries the one it showed. */
+  revision: number;
+  /** Set when a later landing of the same position in the same browser reopened the payment. */
+  supersededAt: Date | null;
+}
+
+/**
+ * Where a flow stands when one of its pages is used: open (the payment can go on), concluded
+ * (Checkout's outcome is in), superseded (reopened by a later landing), expired (no activity for
+ * SESSION_TTL_MS), or unknown (no such flow in this browser).
+ */
+export type FlowState = 'open' | 'concluded' | 'superseded' | 'expired';
+
+export function flowState(s: Pick<PortalSession, 'outcome' | 'supersededAt' | 'expiresAt'>, now: Date): FlowState {
+  if (s.outcome !== null) return 'concluded';
+  if (s.supersededAt !== null) return 'superseded';
+  if (s.expiresAt.getTime() <= now.getTime()) return 'expired';
+  return 'open';
+}
+
+/**
+ * What the conclusion page says, from Checkout's outcome and the positions' state now (a reload
+ * after the receipt shows the payment done):
+ * - paid: every position has its receipt;
+ * - received: Checkout reported success, the receipt is awaited;
+ * - unknown: Checkout could not tell (returnWaitingUrl) and a payment is still open at the node;
+ *   the outcome will follow from the receipt;
+ * - abandoned: Checkout could not tell and nothing is open any more (the payment token expired);
+ * - cancelled / failed: the citizen cancelled, or the payment failed.
+ */
+export type ConclusionState = 'paid' | 'received' | 'unknown' | 'abandoned' | 'cancelled' | 'failed';
+
+export function conclusionState(outcome: Outcome, statuses: DebtPositionStatus[]): ConclusionState {
+  if (statuses.length > 0 && statuses.every((st) => st === 'PAID')) return 'paid';
+  switch (outcome) {
+    case 'ok':
+      return 'received';
+    case 'annullato':
+      return 'cancelled';
+    case 'ko':
+      return 'failed';
+    case 'attesa':
+      return statuses.some((st) => st === 'PAYMENT_IN_PROGRESS') ? 'unknown' : 'abandoned';
+  }
+}
+
+/** The outcome code the caller gets back for a conclusion (seed 000 §2.2.1): 000 only for a payment made. */
+export function codEsitoOf(state: ConclusionState): '000' | '100' {
+  return state === 'paid' || state === 'received' ? '000' : '100';
 }
 
 /** The three switchable parts of the personal-data page (seed 000 §3.2). */

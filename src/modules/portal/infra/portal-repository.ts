@@ -23,6 +23,7 @@ export interface CallerRow {
 /** A position as the portal shows it, with its ente and payment type. */
 export interface PortalPosition {
   id: number;
+  enteId: number;
   enteFiscalCode: string;
   enteName: string;
   enteActive: boolean;
@@ -74,7 +75,7 @@ const LOAD_CALLER_BY_ID = namedStatement(
      from application where id = $1`,
 );
 
-const POSITION_COLUMNS = `p.id::int as id, e.codice_fiscale as "enteFiscalCode", e.denominazione as "enteName", e.active as "enteActive",
+const POSITION_COLUMNS = `p.id::int as id, e.id::int as "enteId", e.codice_fiscale as "enteFiscalCode", e.denominazione as "enteName", e.active as "enteActive",
   p.payment_type_id::int as "paymentTypeId", pt.descrizione as "paymentTypeDescription", p.iuv, p.notice_number as "noticeNumber",
   p.amount_cents::float8 as "amountCents", p.causale, p.debtor_type as "debtorType", p.debtor_fiscal_code as "debtorFiscalCode",
   p.debtor_name as "debtorName", p.debtor_surname as "debtorSurname", p.debtor_company as "debtorCompany", p.debtor_email as "debtorEmail",
@@ -115,7 +116,8 @@ const FIND_BY_IDS = namedStatement(
 
 const SESSION_COLUMNS = `id, kind, application_id::int as "applicationId", identificativo_pagamento as "identificativoPagamento",
   caller_digest as "callerDigest", digest_separator as "digestSeparator", positions, pending, email, privacy_consent as "privacyConsent",
-  return_key as "returnKey", public_id as "publicId", id_cart as "idCart", outcome, concluded_at as "concludedAt", created_at as "createdAt", expires_at as "expiresAt"`;
+  return_key as "returnKey", public_id as "publicId", id_cart as "idCart", outcome, concluded_at as "concludedAt", created_at as "createdAt", expires_at as "expiresAt",
+  browser_key as "browserKey", revision, superseded_at as "supersededAt"`;
 
 // The identificativoPagamento and the session are written by one statement: both or neither.
 const OPEN_GESTIONALE_SESSION = namedStatement(
@@ -125,32 +127,62 @@ const OPEN_GESTIONALE_SESSION = namedStatement(
      on conflict do nothing
      returning session_id
    )
-   insert into portal_session (id, kind, application_id, identificativo_pagamento, caller_digest, digest_separator, positions, email, return_key, expires_at, public_id)
-   select pid.session_id, 'gestionale', $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10 from pid
+   insert into portal_session (id, kind, application_id, identificativo_pagamento, caller_digest, digest_separator, positions, email, return_key, expires_at, public_id, claim_hash)
+   select pid.session_id, 'gestionale', $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11 from pid
    returning ${SESSION_COLUMNS}`,
 );
 
 const OPEN_MANUAL_SESSION = namedStatement(
   'portal_open_manual_session',
-  `insert into portal_session (id, kind, positions, return_key, expires_at, public_id) values ($1, 'manual', '[]'::jsonb, $2, $3, $4) returning id`,
+  `insert into portal_session (id, kind, positions, return_key, expires_at, public_id, browser_key) values ($1, 'manual', '[]'::jsonb, $2, $3, $4, $5) returning id`,
 );
 
 const LOAD_SESSION_BY_PUBLIC_ID = namedStatement('portal_load_session_by_public_id', `select ${SESSION_COLUMNS} from portal_session where public_id = $1 and expires_at > now()`);
 
-// A new id for a session (the cookie's value changes; the old one stops working), with its
-// identificativoPagamento record when it has one.
-const ROTATE_SESSION = namedStatement(
-  'portal_rotate_session',
-  `with s as (update portal_session set id = $2, updated_at = now() where id = $1 and expires_at > now() returning id),
-        p as (update portal_payment_id set session_id = $2 where session_id = $1 and exists (select 1 from s) returning 1)
-   select id from s`,
+// A flow of a browser, expired or not (the page says which): rows live a day past their expiry.
+const LOAD_FLOW = namedStatement('portal_load_flow', `select ${SESSION_COLUMNS} from portal_session where public_id = $1 and browser_key = $2`);
+
+// The first GET of a landing's flow binds it to the browser (single-use token).
+const CLAIM_FLOW = namedStatement(
+  'portal_claim_flow',
+  `update portal_session set browser_key = $2, claim_hash = null, updated_at = now()
+    where public_id = $1 and claim_hash = $3 and expires_at > now()
+   returning ${SESSION_COLUMNS}`,
+);
+
+// Older open flows of the same browser for the same position: reopened by a later landing.
+const SUPERSEDE_OLDER = namedStatement(
+  'portal_supersede_older',
+  `update portal_session set superseded_at = now(), updated_at = now()
+    where browser_key = $1 and kind = 'gestionale' and public_id <> $2 and outcome is null and superseded_at is null
+      and created_at <= $4 and positions @> $3::jsonb`,
+);
+
+const LOAD_MANUAL_CART = namedStatement(
+  'portal_load_manual_cart',
+  `select ${SESSION_COLUMNS} from portal_session
+    where browser_key = $1 and kind = 'manual' and outcome is null and expires_at > now()
+    order by created_at desc limit 1`,
+);
+
+const LOAD_OPEN_FLOWS = namedStatement(
+  'portal_load_open_flows',
+  `select ${SESSION_COLUMNS} from portal_session
+    where browser_key = $1 and kind = 'gestionale' and outcome is null and superseded_at is null and expires_at > now()
+    order by created_at desc limit 5`,
+);
+
+// A new key for a browser (the cookie's value changes; the old one stops working) on all its flows.
+const ROTATE_BROWSER = namedStatement(
+  'portal_rotate_browser',
+  `update portal_session set browser_key = $2 where browser_key = $1 and expires_at > now() - interval '1 day'`,
 );
 
 const LOAD_SESSION = namedStatement('portal_load_session', `select ${SESSION_COLUMNS} from portal_session where id = $1 and expires_at > now()`);
 
 const SAVE_CART = namedStatement(
   'portal_save_cart',
-  `update portal_session set positions = $2::jsonb, pending = $3::jsonb, updated_at = now(), expires_at = $4 where id = $1 and outcome is null`,
+  `update portal_session set positions = $2::jsonb, pending = $3::jsonb, revision = revision + 1, updated_at = now(), expires_at = $4 where id = $1 and outcome is null`,
 );
 
 const SAVE_PERSONAL_DATA = namedStatement(
@@ -236,25 +268,54 @@ export class PortalRepository {
     returnKey: string;
     publicId: string;
     expiresAt: Date;
+    /** The digest of the single-use token that binds the flow to a browser at its first GET; null when it goes straight to Checkout. */
+    claimHash: string | null;
   }): Promise<PortalSession | undefined> {
     const [row] = await this.db.run<SessionRow>(OPEN_GESTIONALE_SESSION, [
-      s.id, s.applicationId, s.identificativoPagamento, s.callerDigest, s.digestSeparator, JSON.stringify(s.positions), s.email, s.returnKey, s.expiresAt, s.publicId,
+      s.id, s.applicationId, s.identificativoPagamento, s.callerDigest, s.digestSeparator, JSON.stringify(s.positions), s.email, s.returnKey, s.expiresAt, s.publicId, s.claimHash,
     ]);
     return row && toSession(row);
   }
 
-  async openManualSession(id: string, returnKey: string, publicId: string, expiresAt: Date): Promise<void> {
-    await this.db.run(OPEN_MANUAL_SESSION, [id, returnKey, expiresAt, publicId]);
+  async openManualSession(id: string, returnKey: string, publicId: string, expiresAt: Date, browserKey: string): Promise<void> {
+    await this.db.run(OPEN_MANUAL_SESSION, [id, returnKey, expiresAt, publicId, browserKey]);
+  }
+
+  /** A flow of the browser named by its key, whatever its state; undefined when another browser's or purged. */
+  async flow(publicId: string, browserKey: string): Promise<PortalSession | undefined> {
+    const [row] = await this.db.run<SessionRow>(LOAD_FLOW, [publicId, browserKey]);
+    return row && toSession(row);
+  }
+
+  /** Binds a landing's flow to a browser; undefined when the token is wrong, used or expired. */
+  async claimFlow(publicId: string, browserKey: string, claimHash: string): Promise<PortalSession | undefined> {
+    const [row] = await this.db.run<SessionRow>(CLAIM_FLOW, [publicId, browserKey, claimHash]);
+    return row && toSession(row);
+  }
+
+  /** Marks the browser's older open flows for any of these positions as reopened elsewhere. */
+  async supersedeOlder(browserKey: string, s: PortalSession): Promise<void> {
+    for (const p of s.positions) {
+      await this.db.run(SUPERSEDE_OLDER, [browserKey, s.publicId, JSON.stringify([{ positionId: p.positionId }]), s.createdAt]);
+    }
+  }
+
+  async manualCart(browserKey: string): Promise<PortalSession | undefined> {
+    const [row] = await this.db.run<SessionRow>(LOAD_MANUAL_CART, [browserKey]);
+    return row && toSession(row);
+  }
+
+  async openFlows(browserKey: string): Promise<PortalSession[]> {
+    return (await this.db.run<SessionRow>(LOAD_OPEN_FLOWS, [browserKey])).map(toSession);
+  }
+
+  async rotateBrowser(browserKey: string, newKey: string): Promise<void> {
+    await this.db.run(ROTATE_BROWSER, [browserKey, newKey]);
   }
 
   async sessionByPublicId(publicId: string): Promise<PortalSession | undefined> {
     const [row] = await this.db.run<SessionRow>(LOAD_SESSION_BY_PUBLIC_ID, [publicId]);
     return row && toSession(row);
-  }
-
-  /** Gives the session a new id; false when it no longer exists (expired, or rotated meanwhile). */
-  async rotate(id: string, newId: string): Promise<boolean> {
-    return (await this.db.run(ROTATE_SESSION, [id, newId])).length > 0;
   }
 
   async session(id: string): Promise<PortalSession | undefined> {
