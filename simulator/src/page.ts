@@ -16,7 +16,7 @@ const STYLE = `
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#17324d;background:#f5f7fa;line-height:1.5}
 header{background:#0066cc;color:#fff;padding:1rem 1.5rem}
 header p{margin:.25rem 0 0}
-main{max-width:48rem;margin:1.5rem auto;padding:0 1rem}
+main{max-width:48rem;margin:1.5rem auto;padding:0 1rem;overflow-wrap:anywhere}
 table{border-collapse:collapse;width:100%;background:#fff;margin-bottom:1.5rem}
 caption{text-align:left;font-weight:600;padding:.5rem 0}
 th,td{border:1px solid #c5c7c9;padding:.5rem .75rem;text-align:left;vertical-align:top}
@@ -28,6 +28,15 @@ button.primary{background:#0066cc;color:#fff}
 button:focus-visible{outline:3px solid #ff9900;outline-offset:2px}
 .hint{font-size:.875rem;margin:.25rem 0 0;color:#3b4a5a}
 .notice{background:#fff3cd;border-left:4px solid #a66300;padding:.75rem 1rem}
+@media (max-width:36rem){
+header{padding:1rem}
+table.stack thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+table.stack,table.stack caption,table.stack tbody,table.stack tfoot,table.stack tr,table.stack th,table.stack td{display:block}
+table.stack tr{border:1px solid #c5c7c9;border-bottom:0}
+table.stack tbody tr+tr,table.stack tfoot tr{margin-top:.75rem}
+table.stack th,table.stack td{border:0;border-bottom:1px solid #c5c7c9;text-align:left}
+table.stack td[data-label]::before{content:attr(data-label);display:block;font-size:.875rem;font-weight:600;color:#3b4a5a}
+}
 `;
 
 function layout(title: string, body: string): string {
@@ -55,9 +64,13 @@ export function cartPage(cart: Cart): string {
   const notices = cart.request.paymentNotices;
   const total = notices.reduce((s, n) => s + n.amount, 0);
   const rows = notices
-    .map((n) => `<tr><td>${esc(n.companyName)}<br><small>C.F. ente ${esc(n.fiscalCode)}</small></td><td>${esc(n.description)}</td><td>${esc(n.noticeNumber)}</td><td class="amount">${euro(n.amount)}</td></tr>`)
+    .map(
+      (n) =>
+        `<tr><td data-label="Ente creditore">${esc(n.companyName)}<br><small>C.F. ente ${esc(n.fiscalCode)}</small></td><td data-label="Oggetto">${esc(n.description)}</td><td data-label="Codice avviso">${esc(n.noticeNumber)}</td><td class="amount" data-label="Importo">${euro(n.amount)}</td></tr>`,
+    )
     .join('\n');
-  const table = `<table>
+  // below 36rem (phones) the table is stacked: a block per notice, each value under its column's name
+  const table = `<table class="stack">
 <caption>Avvisi nel carrello (${notices.length})</caption>
 <thead><tr><th scope="col">Ente creditore</th><th scope="col">Oggetto</th><th scope="col">Codice avviso</th><th scope="col" class="amount">Importo</th></tr></thead>
 <tbody>
