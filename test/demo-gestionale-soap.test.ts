@@ -130,7 +130,10 @@ describe('the demo gestionale\'s EPaywso2EntiService, directly', () => {
     expect(g.gestionale.store.position('100000000000001')!.state).toBe('SCADUTA');
     const csrf = await gestionaleCsrf(g);
     const paga = await g.inject({ method: 'POST', url: '/paga', headers: { cookie: `gest_cf=${DEMO_CITIZEN.codiceFiscale}; ${csrf.cookie}` }, payload: { iuv: '100000000000001', _csrf: csrf.token } });
-    expect(paga.statusCode).toBe(409);
+    // refused: back to the list (post/redirect/get), no payment page
+    expect(paga.statusCode).toBe(303);
+    expect(paga.headers.location).toBe('/posizioni');
+    expect(paga.cookies.find((c) => c.name === 'gest_paga')).toBeUndefined();
 
     const rtXml = `<pafn:paSendRTV2Req xmlns:pafn="http://pagopa-api.pagopa.gov.it/pa/paForNode.xsd"><receipt><receiptId>IUR-PRIMA</receiptId><creditorReferenceId>${MANUAL_POSITION.iuv}</creditorReferenceId></receipt></pafn:paSendRTV2Req>`;
     const rt = envelope(
@@ -276,7 +279,11 @@ describe('the closed loop of seed 000: Cassa, the simulator and the demo gestion
     await pointAt(g.url);
     const csrf = await gestionaleCsrf(g);
     const res = await g.inject({ method: 'POST', url: '/liste/prova', headers: { cookie: csrf.cookie }, payload: { _csrf: csrf.token } });
-    expect(res.statusCode).toBe(200);
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/liste');
+    const notice = res.cookies.find((c) => c.name === 'gest_avviso')!;
+    const shown = await g.inject({ method: 'GET', url: '/liste', headers: { cookie: `${csrf.cookie}; gest_avviso=${notice.value}` } });
+    expect(shown.body).toContain("Cassa l&#39;ha presa in carico (000)");
     const [list] = g.gestionale.inbox.allLists();
     expect(list!.ack?.codice).toBe('000');
     await until(() => list!.outcome, 'the list outcome at the gestionale', 20_000);

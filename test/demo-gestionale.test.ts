@@ -116,9 +116,29 @@ describe('the demo gestionale against a real Cassa', () => {
     return m[1]!.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
   }
 
+  /** The cookies a redirect sets, added to a cookie header (post/redirect/get: the page after a POST is a GET). */
+  function withCookies(cookie: string, res: { cookies: { name: string; value: string }[] }): string {
+    const jar = new Map(cookie.split('; ').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as const));
+    for (const c of res.cookies) {
+      if (c.value === '') jar.delete(c.name);
+      else jar.set(c.name, c.value);
+    }
+    return [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
+  /** A POST of a form, then the GET its 303 points to (as a browser does). */
+  async function submitAndFollow(app: DemoGestionale, url: string, cookie: string, fields: Record<string, string>) {
+    const post = await submit(app, url, cookie, fields);
+    expect(post.statusCode, `${url}: ${post.body}`).toBe(303);
+    const page = await app.inject({ method: 'GET', url: post.headers.location as string, headers: { cookie: withCookies(cookie, post) } });
+    return { post, page };
+  }
+
+  /** "Paga": the POST answers 303 to GET /paga, the page with the form to the Sportello. */
   async function pay(app: DemoGestionale, cookie: string, iuv: string) {
-    const res = await submit(app, '/paga', cookie, { iuv });
-    return { res, id: res.statusCode === 200 ? hidden(res.body, 'identificativoPagamento') : '', digest: res.statusCode === 200 ? hidden(res.body, 'digest') : '' };
+    const { post, page: res } = await submitAndFollow(app, '/paga', cookie, { iuv });
+    const form = res.statusCode === 200 && post.headers.location === '/paga';
+    return { post, res, id: form ? hidden(res.body, 'identificativoPagamento') : '', digest: form ? hidden(res.body, 'digest') : '' };
   }
 
   const ret = (app: DemoGestionale, q: Record<string, string>) => app.inject({ method: 'GET', url: `/ritorno?${new URLSearchParams(q)}` });
@@ -152,6 +172,15 @@ describe('the demo gestionale against a real Cassa', () => {
     expect(list.body).toContain('100,00');
     expect(list.body).toContain('da pagare');
     expect((await app.inject({ method: 'GET', url: '/posizioni' })).statusCode).toBe(303);
+    // an unknown citizen: back to the access page, with the reason once
+    const csrf = await gestionaleCsrf(app);
+    const unknown = await app.inject({ method: 'POST', url: '/accesso', headers: { cookie: csrf.cookie }, payload: { codiceFiscale: 'RSSMRA80A01H501U', _csrf: csrf.token } });
+    expect(unknown.statusCode).toBe(303);
+    expect(unknown.headers.location).toBe('/');
+    expect(unknown.headers.location).not.toContain('RSSMRA80A01H501U');
+    const shown = await app.inject({ method: 'GET', url: '/', headers: { cookie: withCookies(csrf.cookie, unknown) } });
+    expect(shown.body).toContain('Cittadino non riconosciuto');
+    expect(shown.body).not.toContain('RSSMRA80A01H501U');
     const css = await app.inject({ method: 'GET', url: '/static/bootstrap-italia/css/bootstrap-italia.min.css' });
     expect(css.statusCode).toBe(200);
     expect(css.headers['content-type']).toMatch(/text\/css/);
@@ -181,8 +210,24 @@ describe('the demo gestionale against a real Cassa', () => {
     const app3 = await gestionale({ digestSeparator: '%%%' });
     const third = await pay(app3, await login(app3), MANUAL_POSITION.iuv);
     expect(third.digest).toBe(callDigest({ passphrase: DEMO_GESTIONALE.passphrase, separator: '%%%', codiceChiamante: DEMO_GESTIONALE.codiceChiamante, identificativoPagamento: third.id, iuv: MANUAL_POSITION.iuv, returnUrl: returnUrlOf(app3.gestionale.config) }));
-    // not the citizen's position, or no citizen
-    expect((await submit(app, '/paga', cookie, { iuv: '999999999999999' })).statusCode).toBe(404);
+    // post/redirect/get: the POST only chooses the position; each GET of the page is a fresh attempt (Back, reload)
+    expect(second.post.headers.location).toBe('/paga');
+    const chosen = second.post.cookies.find((c) => c.name === 'gest_paga');
+    expect(chosen).toMatchObject({ value: MANUAL_POSITION.iuv, path: '/paga', httpOnly: true, sameSite: 'Lax' });
+    const again = await app.inject({ method: 'GET', url: '/paga', headers: { cookie: withCookies(cookie, second.post) } });
+    expect(again.statusCode).toBe(200);
+    expect(hidden(again.body, 'identificativoPagamento')).not.toBe(second.id);
+    expect(again.headers['cache-control']).toBe('no-store');
+    // without a chosen position, or without a citizen, the page sends back
+    expect((await app.inject({ method: 'GET', url: '/paga', headers: { cookie } })).headers.location).toBe('/posizioni');
+    expect((await app.inject({ method: 'GET', url: '/paga', headers: { cookie: `gest_paga=${MANUAL_POSITION.iuv}` } })).headers.location).toBe('/');
+    // not the citizen's position, or no citizen: back to the list, with a notice shown once
+    const unknown = await pay(app, cookie, '999999999999999');
+    expect(unknown.post.headers.location).toBe('/posizioni');
+    expect(unknown.res.body).toContain('Posizione non trovata tra le tue.');
+    expect(unknown.post.cookies.find((c) => c.name === 'gest_paga')).toBeUndefined();
+    const later = await app.inject({ method: 'GET', url: '/posizioni', headers: { cookie: withCookies(cookie, unknown.post) } });
+    expect(later.body).not.toContain('Posizione non trovata tra le tue.');
     const anonymous = await gestionaleCsrf(app);
     expect((await app.inject({ method: 'POST', url: '/paga', headers: { cookie: anonymous.cookie }, payload: { iuv: MANUAL_POSITION.iuv, _csrf: anonymous.token } })).statusCode).toBe(303);
     // the gestionale's CSRF token stays with the gestionale: the form to the Sportello does not carry it
@@ -255,26 +300,29 @@ describe('the demo gestionale against a real Cassa', () => {
     const app = await gestionale();
     const cookie = await login(app);
     const target = app.gestionale.store.positionsOf(DEMO_CITIZEN.codiceFiscale).find((p) => p.idPosizione === CREATED_POSITIONS[1].idPosizione)!;
-    const before = await submit(app, '/verifica-stato', cookie, { iuv: target.iuv });
+    const { post, page: before } = await submitAndFollow(app, '/verifica-stato', cookie, { iuv: target.iuv });
+    expect(post.headers.location).toBe('/verifica-stato');
     expect(before.statusCode).toBe(200);
     expect(before.body).toContain('Non Pagato (codice 1)');
     expect(target.state).toBe('DA_PAGARE');
     // the citizen pays the notice at a PSP (pagoPA simulator → Cassa's paForNode)
     const paid = await fetch(`${sim.base}/sim/psp/payments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fiscalCode: DEMO.ente, noticeNumber: target.codiceAvviso }) });
     expect(paid.status, await paid.clone().text()).toBe(200);
-    const after = await submit(app, '/verifica-stato', cookie, { iuv: target.iuv });
+    const { page: after } = await submitAndFollow(app, '/verifica-stato', cookie, { iuv: target.iuv });
     expect(after.body).toContain('il pagamento è definitivo');
     expect(target.state).toBe('PAGATO_DEFINITIVO');
     expect(target.paid?.source).toBe('stato-cassa');
     expect(after.body).not.toContain(`aria-label="Paga ${target.causale}`);
-    expect((await pay(app, cookie, target.iuv)).res.statusCode).toBe(409);
+    const refused = await pay(app, cookie, target.iuv);
+    expect(refused.post.headers.location).toBe('/posizioni');
+    expect(refused.res.body).toContain(`La posizione ${target.iuv} non si può pagare`);
     // the notification (issue 5) goes through the same function, and a duplicate changes nothing
     expect(app.gestionale.payments.markPaidDefinitive(target.iuv, { source: 'notifica', idMessaggio: 'M1' }).kind).toBe('already-paid');
     expect(target.paid?.source).toBe('stato-cassa');
     expect(app.gestionale.payments.markPaidDefinitive('000000000000000', { source: 'notifica' }).kind).toBe('unknown-position');
   });
 
-  it("refuses its own forms without the CSRF token, or with another browser's, with a plain page", async () => {
+  it("refuses its own forms without the CSRF token, or with another browser's: a redirect to a plain page", async () => {
     const app = await gestionale();
     const csrf = await gestionaleCsrf(app);
     const other = await gestionaleCsrf(app);
@@ -285,17 +333,22 @@ describe('the demo gestionale against a real Cassa', () => {
     ];
     for (const c of cases) {
       const res = await app.inject({ method: 'POST', url: c.url, headers: { cookie: c.cookie }, payload: c.payload });
-      expect(res.statusCode).toBe(403);
-      expect(res.headers['content-type']).toContain('text/html');
-      expect(res.body).toContain('Modulo scaduto');
+      expect(res.statusCode).toBe(303);
+      expect(res.headers.location).toBe('/modulo-scaduto');
       expect(res.cookies.find((k) => k.name === 'gest_cf')).toBeUndefined();
     }
+    const expired = await app.inject({ method: 'GET', url: '/modulo-scaduto' });
+    expect(expired.statusCode).toBe(403);
+    expect(expired.headers['content-type']).toContain('text/html');
+    expect(expired.body).toContain('Modulo scaduto');
     const cookie = await login(app);
     const paga = (await app.inject({ method: 'GET', url: '/posizioni', headers: { cookie } })).body;
     expect(paga.match(/name="_csrf"/g)?.length).toBeGreaterThan(2);
     for (const url of ['/paga', '/verifica-stato', '/esci', '/liste/prova']) {
       const res = await app.inject({ method: 'POST', url, headers: { cookie }, payload: { iuv: MANUAL_POSITION.iuv } });
-      expect(res.statusCode, url).toBe(403);
+      expect(res.statusCode, url).toBe(303);
+      expect(res.headers.location, url).toBe('/modulo-scaduto');
+      expect(res.cookies.find((k) => k.name === 'gest_paga'), url).toBeUndefined();
     }
     expect(app.gestionale.store.position(MANUAL_POSITION.iuv)!.state).toBe('DA_PAGARE');
     expect((await submit(app, '/esci', cookie, {})).statusCode).toBe(303);
@@ -306,8 +359,8 @@ describe('the demo gestionale against a real Cassa', () => {
     apps.push(broken);
     await broken.gestionale.loadDemoPositions();
     const cookie = await login(broken);
-    const res = await submit(broken, '/verifica-stato', cookie, { iuv: MANUAL_POSITION.iuv });
-    expect(res.statusCode).toBe(502);
+    const { page: res } = await submitAndFollow(broken, '/verifica-stato', cookie, { iuv: MANUAL_POSITION.iuv });
+    expect(res.statusCode).toBe(200);
     expect(res.body).toContain('Non è stato possibile verificare lo stato');
     expect(broken.gestionale.store.position(MANUAL_POSITION.iuv)!.state).toBe('DA_PAGARE');
   });

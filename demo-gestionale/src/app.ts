@@ -8,7 +8,8 @@ import { CassaClient } from './cassa-client.js';
 import { returnUrlOf, type GestionaleConfig } from './config.js';
 import { GESTIONALE_NAME, loadDemoPositions } from './demo-positions.js';
 import { Payments } from './payments.js';
-import { CSRF_COOKIE, registerRoutes } from './routes.js';
+import { Notices } from './notices.js';
+import { CSRF_COOKIE, EXPIRED_FORM_PATH, registerRoutes } from './routes.js';
 import { GestionaleStore } from './store.js';
 import { bootstrapItaliaDist, Views } from './views.js';
 import { Inbox } from './epaywso2enti/inbox.js';
@@ -46,6 +47,7 @@ export async function buildDemoGestionale(config: GestionaleConfig, opts: { logg
   const payments = new Payments(config, store, cassa, opts.clock);
   const views = new Views(GESTIONALE_NAME);
   const inbox = new Inbox();
+  const notices = new Notices();
   const liste = new ListeClient(config);
   const soapService = new EPaywso2Enti(store, payments, inbox, opts.clock);
   await app.register(fastifyFormbody);
@@ -65,8 +67,8 @@ export async function buildDemoGestionale(config: GestionaleConfig, opts: { logg
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     if (err.code?.startsWith('FST_CSRF')) {
       req.log.info({ code: err.code }, 'form refused: CSRF token missing or invalid');
-      const heading = 'Modulo scaduto';
-      return reply.code(403).type('text/html; charset=utf-8').send(views.render('errore', heading, { heading, paragraphs: ['Il modulo è scaduto o non è valido: torna alla pagina precedente, ricaricala e riprova.'] }));
+      // post/redirect/get here too: the refusal is a page of its own (403), never the answer to the POST
+      return reply.redirect(EXPIRED_FORM_PATH, 303);
     }
     return reply.send(err);
   });
@@ -89,8 +91,8 @@ export async function buildDemoGestionale(config: GestionaleConfig, opts: { logg
 
   app.get('/static/demo-gestionale.css', async (_req, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'max-age=3600').send(views.css));
   app.get('/health', async () => ({ status: 'ok', codiceChiamante: config.codiceChiamante, returnUrl: returnUrlOf(config) }));
-  registerRoutes(app, { store, payments, views, inbox });
-  registerSoapPages(app, { inbox, views, liste });
+  registerRoutes(app, { store, payments, views, notices, inbox });
+  registerSoapPages(app, { inbox, views, liste, notices });
   // EPaywso2EntiService in a scope of its own: its XML body parser does not touch the pages
   await app.register(async (scope) => epaywso2EntiRoutes(scope, { config, service: soapService, inbox }));
 

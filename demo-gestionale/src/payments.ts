@@ -56,11 +56,19 @@ export class Payments {
     }
   }
 
-  /** "Paga": a new attempt on a position of this citizen, and the form that takes the browser to the Sportello. */
-  startAttempt(codiceFiscale: string, iuv: string): StartAttemptResult {
+  /** Whether this citizen may pay this position now, without issuing an attempt ("Paga" is posted, then the page is shown). */
+  payable(codiceFiscale: string, iuv: string): { kind: 'payable'; position: Position } | { kind: 'unknown-position' } | { kind: 'not-payable'; position: Position } {
     const position = this.store.position(iuv);
     if (!position || position.codiceFiscale !== codiceFiscale.toUpperCase()) return { kind: 'unknown-position' };
     if (!canPay(position)) return { kind: 'not-payable', position };
+    return { kind: 'payable', position };
+  }
+
+  /** "Paga": a new attempt on a position of this citizen, and the form that takes the browser to the Sportello. */
+  startAttempt(codiceFiscale: string, iuv: string): StartAttemptResult {
+    const check = this.payable(codiceFiscale, iuv);
+    if (check.kind !== 'payable') return check;
+    const { position } = check;
     const identificativoPagamento = this.newIdentificativoPagamento();
     const returnUrl = returnUrlOf(this.config);
     const digest = callDigest({

@@ -5,16 +5,24 @@ import { canPay, type Payments, type ReturnResult } from './payments.js';
 import type { GestionaleStore, Position } from './store.js';
 import type { Views } from './views.js';
 import type { Inbox } from './epaywso2enti/inbox.js';
+import { redirectWithNotice, takeNotice, type Notices } from './notices.js';
 
 /** The "logged-in" citizen: a plain cookie with the chosen demo fiscal code (no real authentication). */
 export const CITIZEN_COOKIE = 'gest_cf';
 /** The secret of the CSRF tokens of the gestionale's own forms. */
 export const CSRF_COOKIE = 'gest_csrf';
+/** The payment page (GET) and its form (POST "Paga"). */
+export const PAY_PATH = '/paga';
+/** The IUV chosen with "Paga", for the payment page (a cookie of the browser, sent only to PAY_PATH). */
+export const PAY_COOKIE = 'gest_paga';
+/** Where a form refused for its CSRF token is redirected. */
+export const EXPIRED_FORM_PATH = '/modulo-scaduto';
 
 interface Deps {
   store: GestionaleStore;
   payments: Payments;
   views: Views;
+  notices: Notices;
   /** EPaywso2EntiService's inbox: the RTs received for a position (optional for embedders). */
   inbox?: Inbox;
 }
@@ -40,42 +48,63 @@ function positionRow(p: Position, inbox?: Inbox) {
   return { ...p, importo: formatCents(p.amountCents), stateLabel: s.label, stateClass: s.badge, canPay: canPay(p), rts, paidByNotification };
 }
 
-export function registerRoutes(app: FastifyInstance, { store, payments, views, inbox }: Deps): void {
-  const listPage = (reply: FastifyReply, cf: string, message?: { type: string; text: string }, status = 200) => {
+export function registerRoutes(app: FastifyInstance, { store, payments, views, notices, inbox }: Deps): void {
+  const listPage = (req: FastifyRequest, reply: FastifyReply, cf: string) => {
     const positions = store.positionsOf(cf);
-    return html(reply, views.render('posizioni', 'Le tue posizioni', { codiceFiscale: cf, debitore: positions[0]?.debitore ?? '', positions: positions.map((p) => positionRow(p, inbox)), message, csrf: reply.generateCsrf() }), status);
+    const message = takeNotice(req, reply, notices);
+    return html(reply, views.render('posizioni', 'Le tue posizioni', { codiceFiscale: cf, debitore: positions[0]?.debitore ?? '', positions: positions.map((p) => positionRow(p, inbox)), message, csrf: reply.generateCsrf() }));
   };
   const errorPage = (reply: FastifyReply, status: number, heading: string, ...paragraphs: string[]) => html(reply, views.render('errore', heading, { heading, paragraphs }), status);
+  const notFound = { type: 'danger', text: 'Posizione non trovata tra le tue.' } as const;
+  const notPayable = (p: Position) => ({ type: 'warning', text: `La posizione ${p.iuv} non si può pagare: ${STATE_LABELS[p.state].label}.` }) as const;
+
+  // Every POST below answers 303 to a GET page (post/redirect/get, notices.ts): Back and reload never re-send a form.
 
   app.get('/', async (req, reply) => {
     if (citizenOf(req, store)) return reply.redirect('/posizioni', 303);
-    return html(reply, views.render('home', 'Accesso', { citizens: store.citizens(), csrf: reply.generateCsrf() }));
+    return html(reply, views.render('home', 'Accesso', { citizens: store.citizens(), message: takeNotice(req, reply, notices), csrf: reply.generateCsrf() }));
   });
 
   app.post('/accesso', { preHandler: app.csrfProtection }, async (req, reply) => {
     const cf = field(req.body, 'codiceFiscale')?.toUpperCase();
-    if (!cf || !store.citizens().some((c) => c.codiceFiscale === cf)) return errorPage(reply, 400, 'Cittadino non riconosciuto', 'Scegli uno dei cittadini di prova elencati.');
+    if (!cf || !store.citizens().some((c) => c.codiceFiscale === cf)) return redirectWithNotice(reply, notices, '/', { type: 'danger', text: 'Cittadino non riconosciuto: scegli uno dei cittadini di prova elencati.' });
     reply.setCookie(CITIZEN_COOKIE, cf, { path: '/', httpOnly: true, sameSite: 'lax' });
     return reply.redirect('/posizioni', 303);
   });
 
   app.post('/esci', { preHandler: app.csrfProtection }, async (_req, reply) => {
     reply.clearCookie(CITIZEN_COOKIE, { path: '/' });
+    reply.clearCookie(PAY_COOKIE, { path: PAY_PATH });
     return reply.redirect('/', 303);
   });
 
   app.get('/posizioni', async (req, reply) => {
     const cf = citizenOf(req, store);
     if (!cf) return reply.redirect('/', 303);
-    return listPage(reply, cf);
+    return listPage(req, reply, cf);
   });
 
-  app.post('/paga', { preHandler: app.csrfProtection }, async (req, reply) => {
+  // "Paga": the position is remembered in a cookie of the browser and the payment page is a GET of its own.
+  app.post(PAY_PATH, { preHandler: app.csrfProtection }, async (req, reply) => {
     const cf = citizenOf(req, store);
     if (!cf) return reply.redirect('/', 303);
-    const r = payments.startAttempt(cf, field(req.body, 'iuv') ?? '');
-    if (r.kind === 'unknown-position') return listPage(reply, cf, { type: 'danger', text: 'Posizione non trovata tra le tue.' }, 404);
-    if (r.kind === 'not-payable') return listPage(reply, cf, { type: 'warning', text: `La posizione ${r.position.iuv} non si può pagare: ${STATE_LABELS[r.position.state].label}.` }, 409);
+    const r = payments.payable(cf, field(req.body, 'iuv') ?? '');
+    if (r.kind === 'unknown-position') return redirectWithNotice(reply, notices, '/posizioni', notFound);
+    if (r.kind === 'not-payable') return redirectWithNotice(reply, notices, '/posizioni', notPayable(r.position));
+    reply.setCookie(PAY_COOKIE, r.position.iuv, { path: PAY_PATH, httpOnly: true, sameSite: 'lax' });
+    return reply.redirect(PAY_PATH, 303);
+  });
+
+  // The page with the form to the Sportello (a POST to Cassa: PiemontePAY's protocol). Each time it is
+  // shown (Back from the Sportello included: the page is no-store) it issues a fresh identificativoPagamento.
+  app.get(PAY_PATH, async (req, reply) => {
+    const cf = citizenOf(req, store);
+    if (!cf) return reply.redirect('/', 303);
+    const iuv = req.cookies[PAY_COOKIE];
+    if (!iuv) return reply.redirect('/posizioni', 303);
+    const r = payments.startAttempt(cf, iuv);
+    if (r.kind === 'unknown-position') return redirectWithNotice(reply, notices, '/posizioni', notFound);
+    if (r.kind === 'not-payable') return redirectWithNotice(reply, notices, '/posizioni', notPayable(r.position));
     req.log.info({ iuv: r.position.iuv, identificativoPagamento: r.attempt.identificativoPagamento }, 'payment attempt issued');
     return html(reply, views.render('paga', 'Pagamento', { position: r.position, importo: formatCents(r.position.amountCents), form: r.form }));
   });
@@ -85,18 +114,30 @@ export function registerRoutes(app: FastifyInstance, { store, payments, views, i
     if (!cf) return reply.redirect('/', 303);
     try {
       const r = await payments.checkStatus(cf, field(req.body, 'iuv') ?? '');
-      if (r.kind === 'unknown-position') return listPage(reply, cf, { type: 'danger', text: 'Posizione non trovata tra le tue.' }, 404);
+      if (r.kind === 'unknown-position') return redirectWithNotice(reply, notices, '/posizioni', notFound);
       const text =
         r.status.code === '0'
           ? `Cassa conferma che la posizione ${r.position.iuv} è pagata: il pagamento è definitivo.`
           : `Cassa risponde per la posizione ${r.position.iuv}: ${r.status.description} (codice ${r.status.code}).`;
-      return listPage(reply, cf, { type: r.status.code === '0' ? 'success' : 'info', text });
+      return redirectWithNotice(reply, notices, '/verifica-stato', { type: r.status.code === '0' ? 'success' : 'info', text });
     } catch (e) {
       if (!(e instanceof CassaError)) throw e;
       req.log.warn({ err: e.message }, 'status check failed');
-      return listPage(reply, cf, { type: 'danger', text: 'Non è stato possibile verificare lo stato su Cassa in questo momento: riprova più tardi.' }, 502);
+      return redirectWithNotice(reply, notices, '/verifica-stato', { type: 'danger', text: 'Non è stato possibile verificare lo stato su Cassa in questo momento: riprova più tardi.' });
     }
   });
+
+  // Where "Verifica stato" lands: the list with Cassa's answer (once; a reload shows the list).
+  app.get('/verifica-stato', async (req, reply) => {
+    const cf = citizenOf(req, store);
+    if (!cf) return reply.redirect('/', 303);
+    return listPage(req, reply, cf);
+  });
+
+  // A form refused for its CSRF token (app.ts) lands here.
+  app.get(EXPIRED_FORM_PATH, async (_req, reply) =>
+    errorPage(reply, 403, 'Modulo scaduto', 'Il modulo è scaduto o non è valido: torna alla pagina precedente, ricaricala e riprova.'),
+  );
 
   // The registered return URL (seed 000 §2.2): GET ?idPagamento=&digest=&codEsito=000|100
   app.get('/ritorno', async (req, reply) => {

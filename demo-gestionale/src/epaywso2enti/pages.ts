@@ -4,6 +4,7 @@ import { formatCents } from '../format.js';
 import type { ListeClient, ListItem } from '../liste-client.js';
 import type { Views } from '../views.js';
 import type { Inbox, ListRecord } from './inbox.js';
+import { redirectWithNotice, takeNotice, type Notices } from '../notices.js';
 
 function html(reply: FastifyReply, body: string, status = 200): FastifyReply {
   return reply.code(status).type('text/html; charset=utf-8').send(body);
@@ -33,28 +34,28 @@ function listRow(l: ListRecord) {
 }
 
 /** "Messaggi ricevuti" (what arrived on EPaywso2EntiService), "Liste di carico" (sent and their outcomes), the RTs. */
-export function registerSoapPages(app: FastifyInstance, deps: { inbox: Inbox; views: Views; liste: ListeClient }): void {
-  const { inbox, views, liste } = deps;
-  const listsPage = (reply: FastifyReply, message?: { type: string; text: string }, status = 200) =>
-    html(reply, views.render('liste', 'Liste di carico', { lists: inbox.allLists().map(listRow), message, csrf: reply.generateCsrf() }), status);
+export function registerSoapPages(app: FastifyInstance, deps: { inbox: Inbox; views: Views; liste: ListeClient; notices: Notices }): void {
+  const { inbox, views, liste, notices } = deps;
 
   app.get('/messaggi', async (_req, reply) =>
     html(reply, views.render('messaggi', 'Messaggi ricevuti', { messages: inbox.messages().map((m) => ({ ...m, atText: dateTime.format(m.at) })) })),
   );
 
-  app.get('/liste', async (_req, reply) => listsPage(reply));
+  app.get('/liste', async (req, reply) => html(reply, views.render('liste', 'Liste di carico', { lists: inbox.allLists().map(listRow), message: takeNotice(req, reply, notices), csrf: reply.generateCsrf() })));
 
+  // post/redirect/get (notices.ts): the outcome of the sending is shown by GET /liste
   app.post('/liste/prova', { preHandler: app.csrfProtection }, async (req, reply) => {
     const list = await liste.inserisciListaDiCarico(listaDiProva());
     inbox.addSentList(list);
     req.log.info({ idMessaggio: list.idMessaggio, ack: list.ack?.codice }, 'lista di carico sent');
     const ok = list.ack?.codice === '000';
-    return listsPage(
+    return redirectWithNotice(
       reply,
+      notices,
+      '/liste',
       ok
         ? { type: 'success', text: `Lista ${list.idMessaggio} inviata: Cassa l'ha presa in carico (000). L'esito con IUV e codice avviso arriverà su EPaywso2EntiService.` }
         : { type: 'danger', text: `Lista ${list.idMessaggio} non accettata da Cassa: ${list.ack?.codice ?? ''} ${list.ack?.messaggio ?? ''}`.trim() },
-      ok ? 200 : 502,
     );
   });
 
