@@ -83,7 +83,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: the redirect from t
     const id = await payOnGestionale(page, target.causale, true);
 
     // Sportello: summary and personal data
-    await page.waitForURL(`${stack.cassa.url}/sportello/pagamento`);
+    await page.waitForURL(`${stack.cassa.url}/sportello/pagamento/*`);
     const summary = page.locator(`.summary-position[data-iuv="${target.iuv}"]`);
     await expect.poll(() => summary.count()).toBe(1);
     const text = (await summary.textContent())!;
@@ -138,7 +138,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: the redirect from t
     const target = gestPosition(1);
     await loginOnGestionale(page);
     const first = await payOnGestionale(page, target.causale);
-    await page.waitForURL(`${stack.cassa.url}/sportello/pagamento`);
+    await page.waitForURL(`${stack.cassa.url}/sportello/pagamento/*`);
     await page.fill('#emailConferma', DEMO_CITIZEN.email);
     await tickPrivacy(page);
     await page.waitForSelector('#altcha[data-state=verified]');
@@ -160,7 +160,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: the redirect from t
     await page.goto(`${stack.gestUrl}/posizioni`);
     const second = await payOnGestionale(page, target.causale);
     expect(second).not.toBe(first);
-    await page.waitForURL(`${stack.cassa.url}/sportello/pagamento`);
+    await page.waitForURL(`${stack.cassa.url}/sportello/pagamento/*`);
     expect(await page.locator(`.summary-position[data-iuv="${target.iuv}"]`).count()).toBe(1);
   });
 
@@ -189,7 +189,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: the redirect from t
       const p = await noJs.newPage();
       await loginOnGestionale(p);
       const id = await payOnGestionale(p, MANUAL_POSITION.causale);
-      await p.waitForURL(`${stack.cassa.url}/sportello/pagamento`);
+      await p.waitForURL(`${stack.cassa.url}/sportello/pagamento/*`);
       expect(await p.locator('#altcha').count()).toBe(0);
       await p.fill('#emailConferma', DEMO_CITIZEN.email);
       await tickPrivacy(p);
@@ -214,15 +214,21 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: the redirect from t
     await expectAccessible(page, 'gestionale: messages');
   });
 
-  it("a gestionale's summary offers no \"Indietro\" to an empty Sportello; from the Sportello's home the way back to it", async () => {
+  it("a gestionale's summary: from the Sportello's home the way back to it; \"< Indietro\" goes back to the gestionale with codEsito 100", async () => {
     const p = await newPosition(stack.cassa.c, { cents: 800 });
-    await postLanding(page, stack.cassa.url, landingForm({ iuv: p.iuv, identificativoPagamento: nextPaymentId(), codiceChiamante: DEMO_GESTIONALE.codiceChiamante, passphrase: DEMO_GESTIONALE.passphrase, returnUrl: returnUrlOf(stack.gest.gestionale.config) }));
-    await page.waitForURL(`${stack.cassa.url}/sportello/pagamento`);
-    expect(await page.locator('#btn-back').count()).toBe(0);
+    const id = nextPaymentId();
+    await postLanding(page, stack.cassa.url, landingForm({ iuv: p.iuv, identificativoPagamento: id, codiceChiamante: DEMO_GESTIONALE.codiceChiamante, passphrase: DEMO_GESTIONALE.passphrase, returnUrl: returnUrlOf(stack.gest.gestionale.config) }));
+    await page.waitForURL(`${stack.cassa.url}/sportello/pagamento/*`);
+    const summaryUrl = page.url();
     await Promise.all([page.waitForURL(`${stack.cassa.url}/sportello/`), page.click('#link-home-header')]);
     await expectAccessible(page, 'Sportello: home with a payment in progress');
-    await Promise.all([page.waitForURL(`${stack.cassa.url}/sportello/pagamento`), page.click('#link-resume')]);
+    await Promise.all([page.waitForURL(summaryUrl), page.click('#link-resume')]);
     expect(await page.locator(`.summary-position[data-iuv="${p.iuv}"]`).count()).toBe(1);
+    const back = new URL((await page.getAttribute('#btn-back', 'href'))!);
+    expect(`${back.origin}${back.pathname}`).toBe(returnUrlOf(stack.gest.gestionale.config));
+    expect(back.searchParams.get('idPagamento')).toBe(id);
+    expect(back.searchParams.get('codEsito')).toBe('100');
+    expect(await page.textContent('#btn-back')).toContain('Indietro');
   });
 
   describe('refusals (seed 000 §3.3) and state messages (§3.4): only the way back to the Sportello home', () => {
@@ -264,7 +270,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: the redirect from t
       const p = await newPosition(stack.cassa.c);
       const form = gestForm(p.iuv);
       await postLanding(page, stack.cassa.url, form);
-      await page.waitForURL(`${stack.cassa.url}/sportello/pagamento`);
+      await page.waitForURL(`${stack.cassa.url}/sportello/pagamento/*`);
       await expectRefusal(form, 'PAYMENT_ID_REUSED', /già stata usata/);
     });
 

@@ -261,9 +261,10 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
       };
 
       /** A notice found but not payable: its own message (not a form error), with the receipt when paid. */
-      const notPayableView = (req: FastifyRequest, e: NoticeNotPayable, notice: string) => {
+      const notPayableView = async (req: FastifyRequest, e: NoticeNotPayable, notice: string) => {
         const cookie = browserCookie(req);
-        const receiptUrl = e.reason === 'POSITION_PAID' && e.positionId !== undefined && cookie ? `/sportello/ricevuta/${e.positionId}/${portal.receiptToken(cookie, e.positionId)}` : null;
+        const hasReceipt = e.reason === 'POSITION_PAID' && e.positionId !== undefined && cookie !== undefined && (await portal.receiptOf(e.positionId)) !== undefined;
+        const receiptUrl = hasReceipt ? `/sportello/ricevuta/${e.positionId}/${portal.receiptToken(cookie, e.positionId!)}` : null;
         return { notice, reason: e.reason, receiptUrl };
       };
 
@@ -286,7 +287,7 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
           }
           if (e instanceof NoticeNotPayable) {
             req.audit!.outcome = e.reason;
-            return renderHome(req, reply, session, { notPayable: notPayableView(req, e, (input.code ?? '').trim()) }, 409);
+            return renderHome(req, reply, session, { notPayable: await notPayableView(req, e, (input.code ?? '').trim()) }, 409);
           }
           throw e;
         }
@@ -330,7 +331,7 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
             req.audit!.outcome = e.reason;
             await portal.cancelPending(session);
             const pending = session.pending?.noticeNumber ?? '';
-            return renderHome(req, reply, await portal.manualCart(browserCookie(req)), { notPayable: notPayableView(req, e, pending) }, 409);
+            return renderHome(req, reply, await portal.manualCart(browserCookie(req)), { notPayable: await notPayableView(req, e, pending) }, 409);
           }
           throw e;
         }

@@ -17,6 +17,7 @@ import {
   isEmail,
   MANUAL_FLOW_PARTS,
   MAX_CART,
+  PAYMENT_TOKEN_MAX_MS,
   readLandingForm,
   readNoticeCode,
   sameReference,
@@ -374,7 +375,8 @@ export class PortalService {
     const current = (await this.repo.session(s.id)) ?? s;
     const final = (current.outcome ?? fixed ?? outcome) as Outcome;
     const positions = await this.positions(current);
-    const state = conclusionState(final, positions.map((p) => p.status));
+    const mayBeOpen = final === 'attesa' && (await this.repo.recentlyActivated(positions.map((p) => p.id), PAYMENT_TOKEN_MAX_MS));
+    const state = conclusionState(final, positions.map((p) => p.status), mayBeOpen);
     return { session: current, positions, returnLink: await this.callerReturnLink(current, codEsitoOf(state)), outcome: final, state };
   }
 

@@ -65,14 +65,22 @@ export function flowState(s: Pick<PortalSession, 'outcome' | 'supersededAt' | 'e
  * after the receipt shows the payment done):
  * - paid: every position has its receipt;
  * - received: Checkout reported success, the receipt is awaited;
- * - unknown: Checkout could not tell (returnWaitingUrl) and a payment is still open at the node;
- *   the outcome will follow from the receipt;
- * - abandoned: Checkout could not tell and nothing is open any more (the payment token expired);
+ * - unknown: Checkout could not tell (returnWaitingUrl) and a payment may still be open at the node
+ *   (an activation younger than the longest payment token); the outcome will follow from the receipt;
+ * - abandoned: Checkout could not tell and nothing can be open any more (no activation, or its
+ *   token has expired);
  * - cancelled / failed: the citizen cancelled, or the payment failed.
  */
 export type ConclusionState = 'paid' | 'received' | 'unknown' | 'abandoned' | 'cancelled' | 'failed';
 
-export function conclusionState(outcome: Outcome, statuses: DebtPositionStatus[]): ConclusionState {
+/**
+ * How long after an activation (paGetPayment) a payment can still complete: the longest payment
+ * token pagoPA issues (activatePaymentNotice's expirationTime, at most 1,800,000 ms). A payment
+ * whose outcome Checkout could not tell is "unknown" within it, "abandoned" after it.
+ */
+export const PAYMENT_TOKEN_MAX_MS = 30 * 60 * 1000;
+
+export function conclusionState(outcome: Outcome, statuses: DebtPositionStatus[], paymentMayBeOpen: boolean): ConclusionState {
   if (statuses.length > 0 && statuses.every((st) => st === 'PAID')) return 'paid';
   switch (outcome) {
     case 'ok':
@@ -82,7 +90,7 @@ export function conclusionState(outcome: Outcome, statuses: DebtPositionStatus[]
     case 'ko':
       return 'failed';
     case 'attesa':
-      return statuses.some((st) => st === 'PAYMENT_IN_PROGRESS') ? 'unknown' : 'abandoned';
+      return paymentMayBeOpen || statuses.some((st) => st === 'PAYMENT_IN_PROGRESS') ? 'unknown' : 'abandoned';
   }
 }
 

@@ -195,6 +195,12 @@ const CONCLUDE = namedStatement(
   `update portal_session set outcome = $2, concluded_at = now(), updated_at = now() where id = $1 and outcome is null returning id`,
 );
 
+// An activation (paGetPayment) recent enough for its payment token to be still valid.
+const RECENT_ACTIVATION = namedStatement(
+  'portal_recent_activation',
+  `select exists (select 1 from payment_attempt where position_id = any($1::bigint[]) and created_at > now() - ($2::int * interval '1 millisecond')) as open`,
+);
+
 const USE_CAPTCHA = namedStatement(
   'portal_use_captcha',
   `insert into portal_captcha_used (signature, expires_at) values ($1, $2) on conflict do nothing returning signature`,
@@ -334,6 +340,13 @@ export class PortalRepository {
   /** Fixes the outcome at the first return from Checkout; false when it was already fixed. */
   async conclude(id: string, outcome: Outcome): Promise<boolean> {
     return (await this.db.run(CONCLUDE, [id, outcome])).length > 0;
+  }
+
+  /** Whether any of the positions was activated at the node within the last `withinMs`. */
+  async recentlyActivated(positionIds: number[], withinMs: number): Promise<boolean> {
+    if (positionIds.length === 0) return false;
+    const [row] = await this.db.run<{ open: boolean }>(RECENT_ACTIVATION, [positionIds, withinMs]);
+    return row?.open ?? false;
   }
 
   /** Marks a captcha challenge as used; false when it already was (a replayed solution). */
