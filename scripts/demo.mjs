@@ -4,56 +4,101 @@
 // one terminal. Output lines are prefixed [cassa] / [sim] / [gest]; Ctrl-C (SIGINT) or SIGTERM stops
 // them all, and so does any of them dying.
 //
-// Environment: PORT (Cassa, default 8080), SIM_PORT (simulator, default 8090), GEST_PORT (demo
-// gestionale, default 8070: Cassa's demo data registers http://127.0.0.1:8070/ritorno as AP_02's
-// return URL); anything else (CASSA_*, SIM_*, GEST_*) is passed through. Needs the build
-// (`npm install` or `npm run build`).
+// Environment, read here and only here: PORT (Cassa, default 8080), SIM_PORT (simulator, default
+// 8090), GEST_PORT (demo gestionale, default 8070), and the public URLs derived from them unless set
+// (SIM_PUBLIC_URL, GEST_PUBLIC_URL, CASSA_URL). Each program is told the others' URLs: the
+// simulator Cassa's station, Cassa the simulator's Checkout and the gestionale's address (its demo
+// data register GEST_PUBLIC_URL/ritorno as AP_02's return URL and GEST_PUBLIC_URL/soap/EPaywso2EntiService
+// as its endpoints, moving them at each start if the ports changed), the gestionale Cassa. Anything
+// else (CASSA_*, SIM_*, GEST_*) is passed through. Logs are readable lines (development; JSON with
+// CASSA_ENV=production or NODE_ENV=production).
+//
+// Runs the build (`npm install` or `npm run build`); `npm start -- --sources` runs the TypeScript
+// sources through tsx instead (no build needed after a change; tsx is a development dependency).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const cassaPort = process.env.PORT || '8080';
-const simPort = process.env.SIM_PORT || '8090';
-const gestPort = process.env.GEST_PORT || '8070';
+const fromSources = process.argv.slice(2).includes('--sources');
 const host = '127.0.0.1';
 
-for (const [file, what] of [
-  ['dist/cli/main.js', 'Cassa'],
-  ['dist/simulator/main.js', 'the simulator'],
-  ['dist/demo-gestionale/main.js', 'the demo gestionale'],
-]) {
+function port(name, def) {
+  const raw = process.env[name] || def;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) {
+    process.stderr.write(`demo: ${name} must be a port number (1-65535), got "${raw}"\n`);
+    process.exit(2);
+  }
+  return String(n);
+}
+const stripSlash = (u) => u.replace(/\/+$/, '');
+const cassaPort = port('PORT', '8080');
+const simPort = port('SIM_PORT', '8090');
+const gestPort = port('GEST_PORT', '8070');
+const cassaUrl = stripSlash(process.env.CASSA_URL || `http://${host}:${cassaPort}`);
+const simUrl = stripSlash(process.env.SIM_PUBLIC_URL || `http://${host}:${simPort}`);
+const gestUrl = stripSlash(process.env.GEST_PUBLIC_URL || `http://${host}:${gestPort}`);
+
+/** What runs each program: its bin (the build) or, with --sources, its TypeScript entry through tsx. */
+const entries = {
+  cassa: { bin: join(ROOT, 'bin', 'cassa.js'), build: 'dist/cli/main.js', source: 'src/cli/main.ts', what: 'Cassa' },
+  sim: { bin: join(ROOT, 'simulator', 'bin', 'simulator.js'), build: 'dist/simulator/main.js', source: 'simulator/src/main.ts', what: 'the simulator' },
+  gest: { bin: join(ROOT, 'demo-gestionale', 'bin', 'demo-gestionale.js'), build: 'dist/demo-gestionale/main.js', source: 'demo-gestionale/src/main.ts', what: 'the demo gestionale' },
+};
+
+for (const e of Object.values(entries)) {
+  const file = fromSources ? e.source : e.build;
   if (!existsSync(join(ROOT, file))) {
-    process.stderr.write(`demo: the build of ${what} is missing (${file}); run \`npm run build\` first\n`);
+    process.stderr.write(fromSources ? `demo: ${file} is missing\n` : `demo: the build of ${e.what} is missing (${file}); run \`npm run build\` first (or \`npm start -- --sources\`)\n`);
     process.exit(2);
   }
 }
+if (fromSources && !existsSync(join(ROOT, 'node_modules', 'tsx'))) {
+  process.stderr.write('demo: --sources needs tsx (a development dependency): run `npm install`\n');
+  process.exit(2);
+}
+
+function argsOf(name, args) {
+  const e = entries[name];
+  if (!fromSources) return [e.bin, ...args];
+  const entry = pathToFileURL(join(ROOT, e.source)).href;
+  return ['--import', 'tsx', '--input-type=module', '-e', `const { run } = await import(${JSON.stringify(entry)}); await run(process.argv.slice(1));`, '--', ...args];
+}
+
+// Readable logs keep their colours when this terminal has them (the programs write to a pipe).
+const colour = process.stdout.isTTY && !process.env.NO_COLOR && process.env.FORCE_COLOR === undefined ? { FORCE_COLOR: '1' } : {};
 
 const children = [
   {
     name: 'cassa',
-    args: [join(ROOT, 'bin', 'cassa.js'), 'demo'],
-    env: { PORT: cassaPort, CASSA_CHECKOUT_URL: process.env.CASSA_CHECKOUT_URL || `http://${host}:${simPort}/checkout/ec/v2` },
+    args: argsOf('cassa', ['demo']),
+    env: {
+      PORT: cassaPort,
+      CASSA_CHECKOUT_URL: process.env.CASSA_CHECKOUT_URL || `${simUrl}/checkout/ec/v2`,
+      // the demo data register the gestionale at this address (src/app/demo-seed.ts, demoGestionaleUrl)
+      GEST_PUBLIC_URL: gestUrl,
+    },
   },
   {
     name: 'sim',
-    args: [join(ROOT, 'simulator', 'bin', 'simulator.js')],
+    args: argsOf('sim', []),
     env: {
       SIM_PORT: simPort,
-      SIM_PUBLIC_URL: process.env.SIM_PUBLIC_URL || `http://${host}:${simPort}`,
-      SIM_STATION_URL: process.env.SIM_STATION_URL || `http://${host}:${cassaPort}/soap/paForNode`,
+      SIM_PUBLIC_URL: simUrl,
+      SIM_STATION_URL: process.env.SIM_STATION_URL || `${cassaUrl}/soap/paForNode`,
     },
   },
   {
     name: 'gest',
-    args: [join(ROOT, 'demo-gestionale', 'bin', 'demo-gestionale.js')],
+    args: argsOf('gest', []),
     // AP_02 of Cassa's demo data (src/app/demo-seed.ts DEMO_GESTIONALE): AP_01 keeps the manual's return URL
     env: {
       GEST_PORT: gestPort,
-      GEST_PUBLIC_URL: process.env.GEST_PUBLIC_URL || `http://${host}:${gestPort}`,
-      CASSA_URL: process.env.CASSA_URL || `http://${host}:${cassaPort}`,
+      GEST_PUBLIC_URL: gestUrl,
+      CASSA_URL: cassaUrl,
       GEST_CODICE_CHIAMANTE: process.env.GEST_CODICE_CHIAMANTE || 'AP_02',
       GEST_PASSPHRASE: process.env.GEST_PASSPHRASE || 'demo-gestionale%£AP_02',
     },
@@ -70,7 +115,7 @@ function prefix(name, stream, out) {
 }
 
 for (const c of children) {
-  c.proc = spawn(process.execPath, c.args, { cwd: ROOT, env: { ...process.env, ...c.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  c.proc = spawn(process.execPath, c.args, { cwd: ROOT, env: { ...process.env, ...colour, ...c.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   prefix(c.name, c.proc.stdout, process.stdout);
   prefix(c.name, c.proc.stderr, process.stderr);
   c.proc.once('error', (err) => {
@@ -103,10 +148,10 @@ for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => stopAll());
 
 process.stdout.write(
   [
-    `demo: Cassa on http://${host}:${cassaPort}, pagoPA simulator on http://${host}:${simPort}, demo gestionale on http://${host}:${gestPort} (Ctrl-C stops all)`,
-    `demo: open the demo gestionale, log in as TSTPNI70D01L219V and press "Paga":  http://${host}:${gestPort}/`,
-    `demo: the Sportello (citizens' portal):  http://${host}:${cassaPort}/sportello/`,
-    `demo: pay the demo notice at a PSP:  npm run simulator -- pay --url http://${host}:${simPort} --fiscal-code 00429440068 --notice 001190280072147087`,
+    `demo: Cassa on ${cassaUrl}, pagoPA simulator on ${simUrl}, demo gestionale on ${gestUrl}${fromSources ? ' (from the sources)' : ''} (Ctrl-C stops all)`,
+    `demo: open the demo gestionale, log in as TSTPNI70D01L219V and press "Paga":  ${gestUrl}/`,
+    `demo: the Sportello (citizens' portal):  ${cassaUrl}/sportello/`,
+    `demo: pay the demo notice at a PSP:  npm run simulator -- pay --url ${simUrl} --fiscal-code 00429440068 --notice 001190280072147087`,
     '',
   ].join('\n'),
 );

@@ -28,22 +28,43 @@ export const DEMO = {
   paid: { iuv: '191890494852566', identificativoPagamento: 'POSDEB1_1234596724102', causale: 'Biblioteca-Prestito interbibliotecario', importo: 8.5 },
 } as const;
 
+/** Where the demo gestionale runs unless told otherwise (demo-gestionale/src/config.ts: GEST_PORT 8070). */
+export const DEMO_GESTIONALE_DEFAULT_URL = 'http://127.0.0.1:8070';
+
+/**
+ * The demo gestionale's base URL, from the variables it reads itself (demo-gestionale/src/config.ts):
+ * GEST_PUBLIC_URL, else http://127.0.0.1:$GEST_PORT, else the default. `npm start` (scripts/demo.mjs)
+ * sets GEST_PUBLIC_URL for Cassa and the gestionale alike, so both agree on any port.
+ */
+export function demoGestionaleUrl(env: Record<string, string | undefined> = process.env): string {
+  const publicUrl = env.GEST_PUBLIC_URL?.trim().replace(/\/+$/, '');
+  if (publicUrl) return publicUrl;
+  const port = env.GEST_PORT?.trim();
+  return port ? `http://127.0.0.1:${port}` : DEMO_GESTIONALE_DEFAULT_URL;
+}
+
+/** The URLs Cassa registers for the demo gestionale at `baseUrl`: its return URL and its EPaywso2EntiService. */
+export function demoGestionaleUrls(baseUrl: string = DEMO_GESTIONALE_DEFAULT_URL): { returnUrl: string; soapUrl: string } {
+  return { returnUrl: `${baseUrl}/ritorno`, soapUrl: `${baseUrl}/soap/EPaywso2EntiService` };
+}
+
 /**
  * A second caller for Cassa's own demo gestionale (demo-gestionale/, docs/demo-gestionale.md): the
  * same ente and payment type as AP_01, but with the demo gestionale's return URL, so that the
  * redirect loop of seed 000 closes on this machine. AP_01 stays exactly as the manual has it.
+ * The URLs here are those of the default port; `cassa demo` registers those of demoGestionaleUrl().
  */
 export const DEMO_GESTIONALE = {
   codiceChiamante: 'AP_02',
   descrizione: 'Demo gestionale (Pagamenti Vari del Comune di Alessandria, in locale)',
   passphrase: 'demo-gestionale%£AP_02',
-  returnUrl: 'http://127.0.0.1:8070/ritorno',
+  returnUrl: demoGestionaleUrls().returnUrl,
   /**
    * The demo gestionale's EPaywso2EntiService: Cassa sends it list outcomes, payment notifications,
    * expired notices and RTs there, with these Basic credentials (demo-gestionale/src/config.ts,
    * DEMO_SOAP_CREDENTIALS: GEST_SOAP_USER / GEST_SOAP_PASSWORD).
    */
-  soap: { url: 'http://127.0.0.1:8070/soap/EPaywso2EntiService', username: 'cassa-demo', password: 'epaywso2enti-demo%AP_02' },
+  soap: { url: demoGestionaleUrls().soapUrl, username: 'cassa-demo', password: 'epaywso2enti-demo%AP_02' },
 } as const;
 
 /** Every kind of EPaywso2EntiService call, all to the demo gestionale. */
@@ -54,7 +75,13 @@ export function demoGestionaleEndpoints(soap: { url: string; username: string; p
 /** pagoPA's receipt of the manual's paid position (resources/demo/SOURCE.txt). */
 export const DEMO_RECEIPT = 'paSendRTV2-191890494852566.xml';
 
-export async function seedDemo(c: Container): Promise<{ created: boolean }> {
+/**
+ * Seeds the demo data. With `gestionaleUrl` (the CLI's `cassa demo` and `cassa seed-demo` pass
+ * demoGestionaleUrl()), AP_02 gets the demo gestionale's URLs at that address, and an AP_02 seeded
+ * earlier for another address is moved to it; without it AP_02 is created for the default port and
+ * never changed.
+ */
+export async function seedDemo(c: Container, opts: { gestionaleUrl?: string } = {}): Promise<{ created: boolean }> {
   // the CLI refuses before opening the database; this guards any other caller
   if (c.config.production) throw new ConfigError(`demo data refused in production (caller ${DEMO.codiceChiamante} has a published passphrase)`);
   try {
@@ -63,7 +90,7 @@ export async function seedDemo(c: Container): Promise<{ created: boolean }> {
     if (existing.idBrokerPA === null && existing.idStation === null) {
       await c.organizations.updateEnte(DEMO.ente, { idBrokerPA: DEMO.idBrokerPA, idStation: DEMO.idStation });
     }
-    await seedDemoGestionaleCaller(c);
+    await seedDemoGestionaleCaller(c, opts.gestionaleUrl);
     return { created: false };
   } catch (e) {
     if (!(e instanceof OrganizationError) || e.kind !== 'not-found') throw e;
@@ -121,18 +148,32 @@ export async function seedDemo(c: Container): Promise<{ created: boolean }> {
   // The paid position is paid the way every position is: by pagoPA's receipt, read as the SOAP edge reads it.
   const rawXml = readFileSync(projectPath('resources', 'demo', DEMO_RECEIPT), 'utf8');
   await c.paForNode.sendReceipt(readReceiptRequest(parseSoapRequest(rawXml).body, DEMO.ente, 'paSendRTV2', rawXml));
-  await seedDemoGestionaleCaller(c);
+  await seedDemoGestionaleCaller(c, opts.gestionaleUrl);
   return { created: true };
 }
 
 /**
  * The demo gestionale's caller AP_02, added also to demo data seeded before it existed; its
- * EPaywso2EntiService endpoints are added to an AP_02 seeded without them (never changed once present).
+ * EPaywso2EntiService endpoints are added to an AP_02 seeded without them. With `baseUrl`, an AP_02
+ * whose return URL or endpoints point elsewhere (the demo started before on other ports) is moved
+ * to it, with the demo's endpoint credentials; otherwise it is never changed once present.
  */
-async function seedDemoGestionaleCaller(c: Container): Promise<void> {
+async function seedDemoGestionaleCaller(c: Container, baseUrl?: string): Promise<void> {
+  const urls = demoGestionaleUrls(baseUrl);
+  const endpoints = demoGestionaleEndpoints({ ...DEMO_GESTIONALE.soap, url: urls.soapUrl });
   try {
     const existing = await c.applications.get(DEMO_GESTIONALE.codiceChiamante);
-    if (existing.endpoints.length === 0) await c.applications.update(DEMO_GESTIONALE.codiceChiamante, { endpoints: demoGestionaleEndpoints() });
+    if (baseUrl === undefined) {
+      if (existing.endpoints.length === 0) await c.applications.update(DEMO_GESTIONALE.codiceChiamante, { endpoints });
+      return;
+    }
+    const patch: { returnUrl?: string; endpoints?: typeof endpoints } = {};
+    if (existing.returnUrl !== urls.returnUrl) patch.returnUrl = urls.returnUrl;
+    if (existing.endpoints.length === 0 || existing.endpoints.some((e) => e.url !== urls.soapUrl)) patch.endpoints = endpoints;
+    if (Object.keys(patch).length > 0) {
+      await c.applications.update(DEMO_GESTIONALE.codiceChiamante, patch);
+      c.logger.info({ codiceChiamante: DEMO_GESTIONALE.codiceChiamante, gestionale: baseUrl }, 'demo gestionale caller moved to the demo gestionale\'s address');
+    }
     return;
   } catch (e) {
     if (!(e instanceof ApplicationError) || e.kind !== 'not-found') throw e;
@@ -141,9 +182,9 @@ async function seedDemoGestionaleCaller(c: Container): Promise<void> {
     codiceChiamante: DEMO_GESTIONALE.codiceChiamante,
     descrizione: DEMO_GESTIONALE.descrizione,
     passphrase: DEMO_GESTIONALE.passphrase,
-    returnUrl: DEMO_GESTIONALE.returnUrl,
+    returnUrl: urls.returnUrl,
     scopes: ['CREAZIONE_IUV', 'RICHIESTA_STATO_POS_DEB', 'RICHIESTA_DATI_PAGAMENTO', 'STAMPA_AVVISO_PAGAMENTO', 'STAMPA_RT_GE'],
     paymentTypes: [{ ente: DEMO.ente, codiceVersamento: DEMO.paymentType }],
-    endpoints: demoGestionaleEndpoints(),
+    endpoints,
   });
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ZodError } from 'zod';
 import { createContainer, type Container } from '../app/container.js';
-import { DEMO, seedDemo } from '../app/demo-seed.js';
+import { DEMO, demoGestionaleUrl, seedDemo } from '../app/demo-seed.js';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { openDatabase } from '../db/database.js';
 import { DataDirLockedError, declareLockHolder } from '../db/data-dir-lock.js';
@@ -228,7 +228,8 @@ async function start(role: string, demo: boolean): Promise<void> {
   const c = await createContainer(loadConfig());
   installSafetyNet(c);
   if (demo) {
-    const { created } = await seedDemo(c);
+    // AP_02 points at the demo gestionale wherever it runs (GEST_PUBLIC_URL / GEST_PORT, as scripts/demo.mjs sets them)
+    const { created } = await seedDemo(c, { gestionaleUrl: demoGestionaleUrl() });
     c.logger.info({ created }, 'demo data ready');
   }
   const stops: (() => Promise<void>)[] = [];
@@ -306,7 +307,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'seed-demo':
       refuseDemoInProduction(cmd);
-      print(await withContainer(seedDemo));
+      print(await withContainer((c) => seedDemo(c, { gestionaleUrl: demoGestionaleUrl() })));
       return 0;
     case 'ente':
     case 'payment-type':

@@ -31,7 +31,7 @@ export async function startLiveCassa(opts: { env?: Record<string, string>; clock
 }
 
 /** A port of 127.0.0.1 free right now (taken and released). */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const srv = createServer();
   await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
   const { port } = srv.address() as AddressInfo;
