@@ -231,6 +231,27 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: the redirect from t
     expect(await page.textContent('#btn-back')).toContain('Indietro');
   });
 
+  it('Back from the summary lands on the gestionale\'s page by GET (no form resubmission), and Forward finds the summary again', async () => {
+    const target = gestPosition(1);
+    await loginOnGestionale(page);
+    await payOnGestionale(page, target.causale);
+    await page.waitForURL(`${stack.cassa.url}/sportello/pagamento/*`);
+    const summaryUrl = page.url();
+    const posts: string[] = [];
+    page.on('request', (r) => {
+      if (r.isNavigationRequest() && r.method() === 'POST') posts.push(r.url());
+    });
+    const back = await page.goBack();
+    expect(back!.request().method()).toBe('GET');
+    expect(page.url().startsWith(`${stack.gestUrl}/`)).toBe(true);
+    expect(await page.getByRole('button', { name: 'Vai allo Sportello dei pagamenti' }).count()).toBe(1);
+    const forward = await page.goForward();
+    expect(forward!.request().method()).toBe('GET');
+    expect(page.url()).toBe(summaryUrl);
+    expect(await page.locator(`.summary-position[data-iuv="${target.iuv}"]`).count()).toBe(1);
+    expect(posts).toEqual([]);
+  });
+
   describe('refusals (seed 000 §3.3) and state messages (§3.4): only the way back to the Sportello home', () => {
     const gestForm = (iuv: string, o: { identificativoPagamento?: string; codiceFiscale?: string; passphrase?: string; codiceChiamante?: string } = {}) =>
       landingForm({
