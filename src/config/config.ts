@@ -41,6 +41,13 @@ const trustProxy = z.string().transform((v, ctx): TrustProxy => {
   return entries;
 });
 
+/** A link the Sportello shows to citizens: http(s) only (never javascript: or data:). */
+const webUrl = z
+  .string()
+  .trim()
+  .url()
+  .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), 'an http(s) URL');
+
 const ConfigSchema = z.object({
   CASSA_ENV: z.enum(['development', 'production', 'test']).default('development'),
   DATABASE_URL: z
@@ -98,6 +105,19 @@ const ConfigSchema = z.object({
   CASSA_DELIVERY_FAILING_AFTER: z.coerce.number().int().min(1).max(1_000_000).default(10),
   CASSA_DELIVERY_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
   CASSA_NOTIFICATION_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(3_600_000).default(2_000),
+  // the Sportello's header and footer (SportelloSiteConfig); in development unset ones take demo values
+  CASSA_INTERMEDIARY_NAME: z.string().trim().min(1).max(140).optional(),
+  CASSA_INTERMEDIARY_URL: webUrl.optional(),
+  CASSA_SPORTELLO_ACCESSIBILITY_URL: webUrl.optional(),
+  CASSA_SPORTELLO_PRIVACY_URL: webUrl.optional(),
+  CASSA_SPORTELLO_LEGAL_NOTES_URL: webUrl.optional(),
+  CASSA_SPORTELLO_COOKIE_POLICY_URL: webUrl.optional(),
+  CASSA_SPORTELLO_INFO_PHONE: z.string().trim().regex(/^\+?[0-9][0-9 .\-/]{2,28}$/, 'a phone number: digits, spaces, dots, dashes, an initial +').optional(),
+  CASSA_SPORTELLO_INFO_HOURS: z.string().trim().min(1).max(200).optional(),
+  CASSA_SPORTELLO_INFO_HOURS_EN: z.string().trim().min(1).max(200).optional(),
+  CASSA_SPORTELLO_INFO_URL: webUrl.optional(),
+  CASSA_SPORTELLO_SUPPORT_URL: webUrl.optional(),
+  CASSA_SPORTELLO_SUPPORT_EMAIL: z.string().trim().email().max(256).optional(),
 });
 
 /** Outbound deliveries to the gestionali (EPaywso2EntiService) and the grouping of notifications. */
@@ -131,6 +151,66 @@ export interface CheckoutConfig {
 
 export type RawConfig = z.infer<typeof ConfigSchema>;
 
+/**
+ * Who runs the Sportello and the links and contacts of its header and footer (docs/configuration.md,
+ * "Sportello: header and footer"). Each one unset is not shown; in development unset ones take the
+ * demo values of SPORTELLO_SITE_DEMO.
+ */
+export interface SportelloSiteConfig {
+  intermediaryName: string | undefined;
+  intermediaryUrl: string | undefined;
+  /** the accessibility statement (AgID's form.agid.gov.it/view/…) */
+  accessibilityUrl: string | undefined;
+  privacyUrl: string | undefined;
+  legalNotesUrl: string | undefined;
+  cookiePolicyUrl: string | undefined;
+  /** "PER INFORMAZIONI": phone, hours (Italian; English falls back to it), a site */
+  infoPhone: string | undefined;
+  infoHours: string | undefined;
+  infoHoursEn: string | undefined;
+  infoUrl: string | undefined;
+  /** "PER MALFUNZIONAMENTI": a report form and/or an address */
+  supportUrl: string | undefined;
+  supportEmail: string | undefined;
+}
+
+/** What a development Sportello shows where nothing is configured: visibly a demo (.example addresses). */
+export const SPORTELLO_SITE_DEMO: SportelloSiteConfig = {
+  intermediaryName: 'Intermediario tecnologico pagoPA (demo)',
+  intermediaryUrl: 'https://intermediario.example/',
+  accessibilityUrl: 'https://form.agid.gov.it/',
+  privacyUrl: 'https://intermediario.example/privacy',
+  legalNotesUrl: 'https://intermediario.example/note-legali',
+  cookiePolicyUrl: undefined,
+  infoPhone: '800 000 000',
+  infoHours: 'Il servizio è gratuito, dal lunedì al venerdì dalle 8:00 alle 18:00, da telefono fisso e mobile',
+  infoHoursEn: 'Free of charge, Monday to Friday from 8:00 to 18:00, from landlines and mobile phones',
+  infoUrl: 'https://intermediario.example/sportello',
+  supportUrl: 'https://intermediario.example/segnalazioni',
+  supportEmail: undefined,
+};
+
+function sportelloSiteConfig(c: RawConfig): SportelloSiteConfig {
+  const given: SportelloSiteConfig = {
+    intermediaryName: c.CASSA_INTERMEDIARY_NAME,
+    intermediaryUrl: c.CASSA_INTERMEDIARY_URL,
+    accessibilityUrl: c.CASSA_SPORTELLO_ACCESSIBILITY_URL,
+    privacyUrl: c.CASSA_SPORTELLO_PRIVACY_URL,
+    legalNotesUrl: c.CASSA_SPORTELLO_LEGAL_NOTES_URL,
+    cookiePolicyUrl: c.CASSA_SPORTELLO_COOKIE_POLICY_URL,
+    infoPhone: c.CASSA_SPORTELLO_INFO_PHONE,
+    infoHours: c.CASSA_SPORTELLO_INFO_HOURS,
+    infoHoursEn: c.CASSA_SPORTELLO_INFO_HOURS_EN,
+    infoUrl: c.CASSA_SPORTELLO_INFO_URL,
+    supportUrl: c.CASSA_SPORTELLO_SUPPORT_URL,
+    supportEmail: c.CASSA_SPORTELLO_SUPPORT_EMAIL,
+  };
+  if (c.CASSA_ENV !== 'development') return given;
+  const site = { ...given };
+  for (const k of Object.keys(site) as (keyof SportelloSiteConfig)[]) site[k] ??= SPORTELLO_SITE_DEMO[k];
+  return site;
+}
+
 export interface Config {
   env: 'development' | 'production' | 'test';
   production: boolean;
@@ -154,6 +234,8 @@ export interface Config {
   bodyLimit: number;
   /** The citizen portal: requests per minute per client address on its public forms (0 = no limit); ALTCHA work. */
   portal: { rateLimit: number; captchaMaxNumber: number };
+  /** The Sportello's header and footer: the intermediary, the links a PA site must have, contacts. */
+  sportelloSite: SportelloSiteConfig;
   /** Liste di carico (Enti2EPaywsoService): positions per list, lists processed at once per worker, idle poll. */
   lists: { maxPositions: number; concurrency: number; pollMs: number };
   deliveries: DeliveriesConfig;
@@ -212,6 +294,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: c.CASSA_LOG_LEVEL,
     bodyLimit: c.CASSA_BODY_LIMIT,
     portal: { rateLimit: c.CASSA_PORTAL_RATE_LIMIT, captchaMaxNumber: c.CASSA_PORTAL_CAPTCHA_MAX_NUMBER },
+    sportelloSite: sportelloSiteConfig(c),
     auth: {
       maxFailuresPerCaller: c.CASSA_AUTH_MAX_FAILURES_PER_CALLER,
       maxFailuresPerAddress: c.CASSA_AUTH_MAX_FAILURES_PER_ADDRESS,
