@@ -6,9 +6,11 @@ export const LANGUAGES = ['it', 'en'] as const;
 export type Lang = (typeof LANGUAGES)[number];
 export const LANG_COOKIE = 'cassa_lang';
 
-const resources = Object.fromEntries(
-  LANGUAGES.map((lng) => [lng, { portal: JSON.parse(readFileSync(projectPath('locales', lng, 'portal.json'), 'utf8')) as Record<string, unknown> }]),
-);
+const readLocale = (lng: Lang, file: string) => JSON.parse(readFileSync(projectPath('locales', lng, file), 'utf8')) as Record<string, unknown>;
+
+// The pages' strings (portal.json) and those of the shell around them, header, steps and footer
+// (layout.json, under the key `layout`: t('layout.footer.info')), in one namespace.
+const resources = Object.fromEntries(LANGUAGES.map((lng) => [lng, { portal: { ...readLocale(lng, 'portal.json'), layout: readLocale(lng, 'layout.json') } }]));
 
 const i18n = i18next.createInstance();
 void i18n.init({ resources, lng: 'it', fallbackLng: 'it', supportedLngs: [...LANGUAGES], ns: ['portal'], defaultNS: 'portal', initAsync: false, interpolation: { escapeValue: false }, showSupportNotice: false } as Parameters<typeof i18n.init>[0]);
