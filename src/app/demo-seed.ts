@@ -75,6 +75,9 @@ export function demoGestionaleEndpoints(soap: { url: string; username: string; p
 /** pagoPA's receipt of the manual's paid position (resources/demo/SOURCE.txt). */
 export const DEMO_RECEIPT = 'paSendRTV2-191890494852566.xml';
 
+/** The demo ente's logo in the Sportello's header: a made-up crest (resources/demo/SOURCE.txt). */
+const demoEnteLogo = () => ({ mime: 'image/svg+xml' as const, base64: readFileSync(projectPath('resources', 'demo', 'logo-ente.svg')).toString('base64') });
+
 /**
  * Seeds the demo data. With `gestionaleUrl` (the CLI's `cassa demo` and `cassa seed-demo` pass
  * demoGestionaleUrl()), AP_02 gets the demo gestionale's URLs at that address, and an AP_02 seeded
@@ -90,6 +93,7 @@ export async function seedDemo(c: Container, opts: { gestionaleUrl?: string } = 
     if (existing.idBrokerPA === null && existing.idStation === null) {
       await c.organizations.updateEnte(DEMO.ente, { idBrokerPA: DEMO.idBrokerPA, idStation: DEMO.idStation });
     }
+    if (!existing.hasLogo) await c.organizations.updateEnte(DEMO.ente, { logo: demoEnteLogo() });
     await seedDemoGestionaleCaller(c, opts.gestionaleUrl);
     return { created: false };
   } catch (e) {
@@ -106,6 +110,9 @@ export async function seedDemo(c: Container, opts: { gestionaleUrl?: string } = 
     idBrokerPA: DEMO.idBrokerPA,
     idStation: DEMO.idStation,
     email: 'protocollo@comune.alessandria.example',
+    telefono: '0131 000000',
+    sitoWeb: 'https://comune.alessandria.example/',
+    logo: demoEnteLogo(),
     indirizzo: 'Piazza della Libertà',
     civico: '1',
     cap: '15121',
