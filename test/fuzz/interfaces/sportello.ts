@@ -78,7 +78,7 @@ function mutateForm(rng: Rng, pairs: Pairs, mutable: string[]): Mutation {
   }
 }
 
-const PAGES = ['/sportello/', '/sportello/riferimenti', '/sportello/pagamento', '/sportello/captcha', '/sportello/esito/abc/ok/def', '/sportello/pagina-che-non-esiste', '/sportello', '/', LANDING, '/static/portal/portal.css'];
+const PAGES = ['/sportello/', '/sportello/riferimenti', '/sportello/pagamento', '/sportello/pagamento/abc', `/sportello/pagamento/${'A'.repeat(43)}?accesso=${'B'.repeat(43)}`, '/sportello/pagamento/x?accesso=%00', '/sportello/ricevuta/1/abc', '/sportello/ricevuta/-1/x', '/sportello/ricevuta/99999999999999999999/x', '/sportello/captcha', '/sportello/esito/abc/ok/def', '/sportello/pagina-che-non-esiste', '/sportello', '/', LANDING, '/static/portal/portal.css'];
 
 export function sportelloSpec(world: World): InterfaceSpec {
   const state = { csrfCookie: '', csrf: '', session: '', flowPath: '/sportello/pagamento' };
