@@ -198,7 +198,9 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: payment flows and o
       await until(async () => (await status(p.iuv)) === 'PAID', 'the receipt');
       await page.reload();
       expect(await page.getAttribute('#conclusion', 'data-state')).toBe('paid');
-      expect(await page.textContent('#conclusion-message')).toContain('ricevuta telematica è arrivata');
+      expect(await page.textContent('#conclusion-message')).toContain('il pagamento è stato eseguito');
+      expect(await page.textContent('#conclusion-detail')).toContain('La Ricevuta Telematica è arrivata');
+      expect(await page.textContent('#conclusion-detail')).toContain('pino.test@example.org');
       expect(await backCode(page)).toBe('000');
       await expectAccessible(page, 'Sportello: conclusion, paid');
       await screenshot(page, 'esiti-01-pagato');
