@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/config.js';
+import { ConfigError, loadConfig, SPORTELLO_SITE_DEMO } from '../../src/config/config.js';
 import { returnUrlProblem } from '../../src/modules/applications/domain/applications.js';
 import { redactPayload } from '../../src/modules/audit/domain/redaction.js';
 import { isNumericFiscalCode, isPersonFiscalCode } from '../../src/shared/fiscal-code.js';
@@ -384,6 +384,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       bodyLimit: 1_048_576,
       portal: { rateLimit: 120, captchaMaxNumber: 100000 },
+      sportelloSite: SPORTELLO_SITE_DEMO,
       lists: { maxPositions: 250, concurrency: 2, pollMs: 250 },
       deliveries: { timeoutMs: 10000, concurrency: 16, perEndpoint: 4, retryBaseMs: 1000, retryCapMs: 300000, failingAfter: 10, pollMs: 250, notificationBatchWindowMs: 2000 },
       auth: { maxFailuresPerCaller: 20, maxFailuresPerAddress: 10, windowMs: 900000, knownAddressMs: 2592000000 },
