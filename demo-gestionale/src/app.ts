@@ -3,7 +3,8 @@ import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 import { CassaClient } from './cassa-client.js';
 import { returnUrlOf, type GestionaleConfig } from './config.js';
 import { GESTIONALE_NAME, loadDemoPositions } from './demo-positions.js';
@@ -34,13 +35,23 @@ export interface DemoGestionale extends FastifyInstance {
 }
 
 /**
+ * The gestionale's own logger: readable lines (pino-pretty, one event a line) unless GEST_LOG_FORMAT=json
+ * (or NODE_ENV=production).
+ */
+export function createGestionaleLogger(config: Pick<GestionaleConfig, 'logLevel' | 'logFormat'>, destination?: DestinationStream): Logger {
+  const options = { level: config.logLevel, name: 'demo-gestionale' };
+  if (config.logFormat === 'json' || config.logLevel === 'silent') return pino(options, destination);
+  return pino(options, pretty({ singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true, destination: destination ?? 1 }));
+}
+
+/**
  * The demo gestionale "Pagamenti Vari del Comune di Alessandria": a web application of its own that
  * talks to Cassa only over HTTP (epayapi REST; the Sportello's redirect through the browser).
  * Returns the Fastify app, not yet listening (tests listen on port 0). Positions are loaded by
  * `app.gestionale.loadDemoPositions()` (main calls it before listening).
  */
 export async function buildDemoGestionale(config: GestionaleConfig, opts: { logger?: Logger; clock?: () => Date } = {}): Promise<DemoGestionale> {
-  const logger = opts.logger ?? pino({ level: config.logLevel, name: 'demo-gestionale' });
+  const logger = opts.logger ?? createGestionaleLogger(config);
   const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: 65_536 }) as unknown as DemoGestionale;
   const store = new GestionaleStore();
   const cassa = new CassaClient(config);

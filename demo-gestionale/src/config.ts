@@ -31,6 +31,8 @@ export interface GestionaleConfig {
   soapUser: string;
   soapPassword: string;
   logLevel: string;
+  /** pretty: readable lines (the default); json: one JSON object a line (the default with NODE_ENV=production). */
+  logFormat: 'pretty' | 'json';
 }
 
 export class GestionaleConfigError extends Error {}
@@ -94,12 +96,13 @@ export function loadGestionaleConfig(env: Env = process.env): GestionaleConfig {
     soapUser: str(env, 'GEST_SOAP_USER', DEMO_SOAP_CREDENTIALS.user),
     soapPassword: str(env, 'GEST_SOAP_PASSWORD', DEMO_SOAP_CREDENTIALS.password),
     logLevel: str(env, 'GEST_LOG_LEVEL', 'info'),
+    logFormat: oneOf(env, 'GEST_LOG_FORMAT', env.NODE_ENV === 'production' ? 'json' : 'pretty', ['pretty', 'json'] as const),
   };
 }
 
 /** Defaults for tests and embedding: the env defaults, overridden field by field. */
 export function gestionaleConfig(overrides: Partial<GestionaleConfig> = {}): GestionaleConfig {
-  return { ...loadGestionaleConfig({}), logLevel: 'silent', ...overrides };
+  return { ...loadGestionaleConfig({}), logLevel: 'silent', logFormat: 'json', ...overrides };
 }
 
 /** The URL registered in Cassa for this caller (seed 000 §2.2): where the Sportello sends the citizen back. */

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 import { Checkout } from './checkout.js';
 import type { SimConfig } from './config.js';
 import { Journal } from './journal.js';
@@ -27,11 +28,21 @@ export interface Simulator {
 }
 
 /**
+ * The simulator's own logger: readable lines (pino-pretty, one event a line) unless SIM_LOG_FORMAT=json
+ * (or NODE_ENV=production).
+ */
+export function createSimLogger(config: Pick<SimConfig, 'logLevel' | 'logFormat'>, destination?: DestinationStream): Logger {
+  const options = { level: config.logLevel, name: 'simulator' };
+  if (config.logFormat === 'json' || config.logLevel === 'silent') return pino(options, destination);
+  return pino(options, pretty({ singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true, destination: destination ?? 1 }));
+}
+
+/**
  * Builds the simulator of the pagoPA node, Checkout and a PSP. It talks to the EC (Cassa) only over
  * HTTP/SOAP at config.stationUrl; tests start it in-process on port 0.
  */
 export async function buildSimulator(config: SimConfig, opts: { logger?: Logger } = {}): Promise<Simulator> {
-  const logger = opts.logger ?? pino({ level: config.logLevel, name: 'simulator' });
+  const logger = opts.logger ?? createSimLogger(config);
   const journal = new Journal(logger);
   const schema = new PaForNodeSchema(config.specsDir);
   const client = new StationClient(schema, journal);

@@ -19,6 +19,8 @@ export interface SimConfig {
   rtRetryMax: number;
   tokenTtlMs: number;
   logLevel: string;
+  /** pretty: readable lines (the default); json: one JSON object a line (the default with NODE_ENV=production). */
+  logFormat: 'pretty' | 'json';
   /** Directory holding wsdl/, xsd-common/ and openapi/ of pagoPA (default: resources/specs/pagopa). */
   specsDir: string | undefined;
 }
@@ -48,6 +50,12 @@ function url(env: Record<string, string | undefined>, name: string, def: string)
   return v;
 }
 
+function logFormat(env: Record<string, string | undefined>, name: string): 'pretty' | 'json' {
+  const v = str(env, name, env.NODE_ENV === 'production' ? 'json' : 'pretty');
+  if (v !== 'pretty' && v !== 'json') throw new SimConfigError(`${name} must be pretty or json, got "${v}"`);
+  return v;
+}
+
 export function loadSimConfig(env: Record<string, string | undefined> = process.env): SimConfig {
   const host = str(env, 'SIM_HOST', '127.0.0.1');
   const port = int(env, 'SIM_PORT', 8090, 0, 65535);
@@ -65,11 +73,12 @@ export function loadSimConfig(env: Record<string, string | undefined> = process.
     rtRetryMax: int(env, 'SIM_RT_RETRY_MAX', 48, 0, 10_000),
     tokenTtlMs: int(env, 'SIM_TOKEN_TTL_MS', 1_800_000, 1, 1_800_000),
     logLevel: str(env, 'SIM_LOG_LEVEL', 'info'),
+    logFormat: logFormat(env, 'SIM_LOG_FORMAT'),
     specsDir: env.SIM_SPECS_DIR || undefined,
   };
 }
 
 /** Defaults for tests and embedding: the env defaults, overridden field by field. */
 export function simConfig(overrides: Partial<SimConfig> = {}): SimConfig {
-  return { ...loadSimConfig({}), logLevel: 'silent', ...overrides };
+  return { ...loadSimConfig({}), logLevel: 'silent', logFormat: 'json', ...overrides };
 }
