@@ -2,7 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { returnUrlOf } from '../../demo-gestionale/src/config.js';
 import { DEMO, DEMO_GESTIONALE } from '../../src/app/demo-seed.js';
-import { expectAccessible, launchBrowser, newContext, postLanding, screenshot, SKIP_BROWSER_TESTS, startStack, tickPrivacy, type Stack } from '../helpers/browser.js';
+import { atPhoneAndDesktop, launchBrowser, newContext, postLanding, SKIP_BROWSER_TESTS, startStack, tickPrivacy, type Stack } from '../helpers/browser.js';
 import { until } from '../helpers/live.js';
 import { landingForm, newPosition, nextPaymentId } from '../portal-helpers.js';
 
@@ -113,8 +113,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: payment flows and o
     const back = new URL((await tab1.getAttribute('#link-back-to-caller', 'href'))!);
     expect(back.searchParams.get('idPagamento')).toBe(first);
     expect(back.searchParams.get('codEsito')).toBe('100');
-    await expectAccessible(tab1, 'Sportello: superseded flow');
-    await screenshot(tab1, 'flussi-01-riaperto-altrove');
+    await atPhoneAndDesktop(tab1, 'flussi-01-riaperto-altrove');
     // nothing started from the old page; the new one pays
     expect(stack.sim.journal.listViolations()).toEqual([]);
     await tab2.bringToFront();
@@ -135,7 +134,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: payment flows and o
       expect(res!.status()).toBe(404);
       expect(await stranger.getAttribute('#flow-ended', 'data-state')).toBe('unknown');
       expect(await stranger.locator('#link-back-to-caller').count()).toBe(0);
-      await expectAccessible(stranger, 'Sportello: flow of another browser');
+      await atPhoneAndDesktop(stranger, 'flussi-04-altro-browser');
     } finally {
       await other.close();
     }
@@ -144,7 +143,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: payment flows and o
     expect(res!.status()).toBe(410);
     expect(await page.getAttribute('#flow-ended', 'data-state')).toBe('expired');
     expect(new URL((await page.getAttribute('#link-back-to-caller', 'href'))!).searchParams.get('codEsito')).toBe('100');
-    await screenshot(page, 'flussi-02-scaduto');
+    await atPhoneAndDesktop(page, 'flussi-02-scaduto');
   });
 
   it('the cart changed in another window: "Prosegui" on the older page pays nothing and shows the current cart; then it pays both', async () => {
@@ -172,8 +171,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: payment flows and o
     expect(await win1.locator('.summary-position').count()).toBe(2);
     expect(await win1.textContent('#summary-total')).toBe('€ 30,00');
     expect(stack.sim.journal.listViolations().length).toBe(before);
-    await expectAccessible(win1, 'Sportello: cart changed');
-    await screenshot(win1, 'flussi-03-carrello-cambiato');
+    await atPhoneAndDesktop(win1, 'flussi-03-carrello-cambiato');
     await win1.waitForSelector('#altcha[data-state=verified]');
     await Promise.all([win1.waitForURL(`${stack.sim.base}/checkout/carts/**`), win1.click('#prosegui')]);
     const checkout = (await win1.textContent('main'))!;
@@ -202,14 +200,12 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: payment flows and o
       expect(await page.textContent('#conclusion-detail')).toContain('La Ricevuta Telematica è arrivata');
       expect(await page.textContent('#conclusion-detail')).toContain('pino.test@example.org');
       expect(await backCode(page)).toBe('000');
-      await expectAccessible(page, 'Sportello: conclusion, paid');
-      await screenshot(page, 'esiti-01-pagato');
+      await atPhoneAndDesktop(page, 'esiti-01-pagato');
       await Promise.all([page.waitForURL(`${stack.cassa.url}/sportello/ricevuta/**`), page.click('.receipt-link')]);
       const receipt = (await page.textContent('#receipt'))!;
       for (const s of ['Comune di Alessandria', DEMO.ente, p.noticeNumber, p.iuv, '€ 12,34']) expect(receipt).toContain(s);
       expect((await page.textContent('#receipt-iur'))!.trim().length).toBeGreaterThan(0);
-      await expectAccessible(page, 'Sportello: receipt');
-      await screenshot(page, 'esiti-02-ricevuta');
+      await atPhoneAndDesktop(page, 'esiti-02-ricevuta');
       // the receipt's link opens nothing in another browser
       const other = await newContext(browser);
       try {
@@ -229,8 +225,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: payment flows and o
       expect(await page.textContent('#conclusion-message')).toContain('Operazione annullata');
       expect(await page.textContent('#conclusion-detail')).toContain('puoi riprovare');
       expect(await backCode(page)).toBe('100');
-      await expectAccessible(page, 'Sportello: cancelled');
-      await screenshot(page, 'esiti-03-annullato');
+      await atPhoneAndDesktop(page, 'esiti-03-annullato');
     });
 
     it('error: "non riuscita" (100), never the green success', async () => {
@@ -243,7 +238,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: payment flows and o
       expect(await page.locator('#conclusion .alert-success').count()).toBe(0);
       expect(await page.textContent('#conclusion-message')).toContain('non riuscita');
       expect(await backCode(page)).toBe('100');
-      await screenshot(page, 'esiti-04-errore');
+      await atPhoneAndDesktop(page, 'esiti-04-errore');
     });
 
     it('abandon (Checkout times out): unknown while the token may be alive, the outcome to follow from the receipt (100); abandoned once it has expired (100)', async () => {
@@ -258,15 +253,14 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: payment flows and o
       expect(await page.textContent('#conclusion-message')).toContain('non è ancora noto');
       expect(await page.textContent('#conclusion-detail')).toContain("L'esito arriverà con la Ricevuta Telematica");
       expect(await backCode(page)).toBe('100');
-      await expectAccessible(page, 'Sportello: outcome unknown');
-      await screenshot(page, 'esiti-05-esito-ignoto');
+      await atPhoneAndDesktop(page, 'esiti-05-esito-ignoto');
       // the payment token's 30 minutes pass (the activation is made older) and nothing came: abandoned
       await stack.cassa.c.db.executeSql(`update payment_attempt set created_at = now() - interval '31 minutes' where iuv = '${p.iuv}'`);
       await page.reload();
       expect(await page.getAttribute('#conclusion', 'data-state')).toBe('abandoned');
       expect(await page.textContent('#conclusion-message')).toContain('abbandonato');
       expect(await backCode(page)).toBe('100');
-      await screenshot(page, 'esiti-06-abbandonato');
+      await atPhoneAndDesktop(page, 'esiti-06-abbandonato');
     });
   });
 });

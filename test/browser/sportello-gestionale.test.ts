@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { returnUrlOf } from '../../demo-gestionale/src/config.js';
 import { CREATED_POSITIONS, DEMO_CITIZEN, MANUAL_POSITION } from '../../demo-gestionale/src/demo-positions.js';
 import { DEMO, DEMO_GESTIONALE } from '../../src/app/demo-seed.js';
-import { expectAccessible, expectOnlyHomeLinks, tickPrivacy, launchBrowser, newContext, postLanding, screenshot, SKIP_BROWSER_TESTS, startStack, type Stack } from '../helpers/browser.js';
+import { atPhoneAndDesktop, expectAccessible, expectOnlyHomeLinks, tickPrivacy, launchBrowser, newContext, postLanding, SKIP_BROWSER_TESTS, startStack, type Stack } from '../helpers/browser.js';
 import { until } from '../helpers/live.js';
 import { landingForm, newPosition, nextPaymentId } from '../portal-helpers.js';
 
@@ -55,7 +55,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: the redirect from t
     await p.goto(`${stack.gestUrl}/`);
     if (shots) {
       await expectAccessible(p, 'gestionale: access');
-      await screenshot(p, 'gestionale-01-accesso');
+      await atPhoneAndDesktop(p, 'gestionale-01-accesso');
     }
     await p.selectOption('#codiceFiscale', DEMO_CITIZEN.codiceFiscale);
     await Promise.all([p.waitForURL(`${stack.gestUrl}/posizioni`), p.getByRole('button', { name: 'Accedi' }).click()]);
@@ -69,7 +69,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: the redirect from t
     const id = await p.locator('input[name=identificativoPagamento]').getAttribute('value');
     if (shots) {
       await expectAccessible(p, 'gestionale: pay');
-      await screenshot(p, 'gestionale-03-paga');
+      await atPhoneAndDesktop(p, 'gestionale-03-paga');
     }
     await Promise.all([p.waitForURL(`${stack.cassa.url}/**`), p.getByRole('button', { name: 'Vai allo Sportello dei pagamenti' }).click()]);
     return id!;
@@ -79,7 +79,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: the redirect from t
     const target = gestPosition(0);
     await loginOnGestionale(page, true);
     await expectAccessible(page, 'gestionale: positions');
-    await screenshot(page, 'gestionale-02-posizioni');
+    await atPhoneAndDesktop(page, 'gestionale-02-posizioni');
     const id = await payOnGestionale(page, target.causale, true);
 
     // Sportello: summary and personal data
@@ -95,19 +95,19 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: the redirect from t
     await page.waitForSelector('#altcha[data-state=verified]');
     expect(await page.locator('#altcha-status').textContent()).not.toBe('');
     await expectAccessible(page, 'Sportello: summary and personal data');
-    await screenshot(page, 'sportello-01-riepilogo-dati-personali');
+    await atPhoneAndDesktop(page, 'sportello-01-riepilogo-dati-personali');
 
     // Checkout (the simulator)
     await Promise.all([page.waitForURL(`${stack.sim.base}/checkout/carts/**`), page.click('#prosegui')]);
     expect(await page.textContent('main')).toContain(target.codiceAvviso);
-    await screenshot(page, 'checkout-simulato');
+    await atPhoneAndDesktop(page, 'checkout-simulato');
     await Promise.all([page.waitForURL(`${stack.cassa.url}/sportello/esito/**`), page.getByRole('button', { name: 'Paga', exact: true }).click()]);
 
     // conclusion
     expect(await page.getAttribute('#conclusion', 'data-outcome')).toBe('ok');
     expect(await page.textContent('#conclusion-message')).toContain('Operazione terminata');
     await expectAccessible(page, 'Sportello: conclusion');
-    await screenshot(page, 'sportello-02-conclusione');
+    await atPhoneAndDesktop(page, 'sportello-02-conclusione');
     const back = new URL((await page.getAttribute('#link-back-to-caller', 'href'))!);
     expect(`${back.origin}${back.pathname}`).toBe(returnUrlOf(stack.gest.gestionale.config));
     expect(back.searchParams.get('idPagamento')).toBe(id);
@@ -118,7 +118,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: the redirect from t
     expect(await page.textContent('h1')).toBe('Pagamento concluso positivamente');
     expect(await page.textContent('main')).toMatch(/definitivo solo all'arrivo della notifica di pagamento/);
     await expectAccessible(page, 'gestionale: return');
-    await screenshot(page, 'gestionale-04-ritorno-positivo');
+    await atPhoneAndDesktop(page, 'gestionale-04-ritorno-positivo');
     expect(stack.gest.gestionale.store.attempt(id)!.codEsito).toBe('000');
     expect(target.state).toBe('ESITO_POSITIVO_IN_ATTESA');
     expect(target.paid).toBeUndefined();
@@ -131,7 +131,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: the redirect from t
     expect(await page.textContent('main')).toContain('il pagamento è definitivo');
     expect(target.state).toBe('PAGATO_DEFINITIVO');
     expect(await page.getByRole('button', { name: `Paga ${target.causale}` }).count()).toBe(0);
-    await screenshot(page, 'gestionale-05-definitivo');
+    await atPhoneAndDesktop(page, 'gestionale-05-definitivo');
   });
 
   it('cancel on Checkout: "Operazione annullata", back with codEsito 100, and a new attempt is allowed', async () => {
@@ -147,7 +147,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: the redirect from t
     expect(await page.getAttribute('#conclusion', 'data-outcome')).toBe('annullato');
     expect(await page.textContent('#conclusion-message')).toContain('Operazione annullata');
     await expectAccessible(page, 'Sportello: cancelled');
-    await screenshot(page, 'sportello-03-annullata');
+    await atPhoneAndDesktop(page, 'sportello-03-annullata');
     expect(new URL((await page.getAttribute('#link-back-to-caller', 'href'))!).searchParams.get('codEsito')).toBe('100');
     await Promise.all([page.waitForURL(`${stack.gestUrl}/ritorno?**`), page.click('#link-back-to-caller')]);
     expect(await page.textContent('h1')).toBe('Tentativo di pagamento non riuscito');
@@ -271,7 +271,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: the redirect from t
       expect(await page.content()).not.toContain(stack.gestUrl);
       if (shot) {
         await expectAccessible(page, `refusal ${reason}`);
-        await screenshot(page, shot);
+        await atPhoneAndDesktop(page, shot);
       }
       await Promise.all([page.waitForURL(`${stack.cassa.url}/sportello/`), page.click('#link-home')]);
       expect(await page.locator('#form-add-notice').count()).toBe(1);

@@ -29,12 +29,6 @@ const SITE = {
   CASSA_SPORTELLO_SUPPORT_EMAIL: 'assistenza@regione.example',
 };
 const ENTE_NAME = 'Comune di Alessandria';
-/**
- * Whether the routes give the layout the ente of a gestionale's payment (`headerEnte`, from
- * layout-data.ts enteHeader): until they do, those pages show the Sportello's title, and the ente's
- * header is checked on a page rendered by sendPage itself (the last test).
- */
-const ROUTES_PASS_ENTE = readFileSync(projectPath('src', 'http', 'portal', 'routes.ts'), 'utf8').includes('enteHeader(');
 
 describe.skipIf(SKIP_BROWSER_TESTS)('the Sportello\'s look: header, stepper, footer', () => {
   let cassa: LiveCassa;
@@ -146,6 +140,13 @@ describe.skipIf(SKIP_BROWSER_TESTS)('the Sportello\'s look: header, stepper, foo
     expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } | null } }).document.activeElement?.id)).toBe('skip-link');
   }
 
+  /** "Pagamento tramite pagoPA" where the payment is handed to pagoPA: the wordmark loaded, with its text alternative. */
+  async function expectPagoPaMark() {
+    const img = page.locator('#pagopa-mark img');
+    expect(await img.getAttribute('alt')).toBe('pagoPA');
+    expect(await img.evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
+  }
+
   it('home: the Sportello in the header, the installation\'s footer', async () => {
     await page.goto(`${cassa.url}/sportello/`);
     await expectShell({ ente: false });
@@ -156,7 +157,8 @@ describe.skipIf(SKIP_BROWSER_TESTS)('the Sportello\'s look: header, stepper, foo
     await landing();
     const step = await page.getAttribute('#steps', 'data-step');
     expect(['personalData', 'summary']).toContain(step);
-    await expectShell({ ente: ROUTES_PASS_ENTE, step: step! });
+    await expectShell({ ente: true, step: step! });
+    await expectPagoPaMark();
     await expectAtBothWidths('summary', { step: step! });
   });
 
@@ -166,7 +168,8 @@ describe.skipIf(SKIP_BROWSER_TESTS)('the Sportello\'s look: header, stepper, foo
     expect(page.url().startsWith(`${sim.base}/checkout/`), page.url()).toBe(true);
     await Promise.all([page.waitForURL(`${cassa.url}/**`), page.getByRole('button', { name: 'Paga', exact: true }).click()]);
     await page.waitForSelector('#conclusion');
-    await expectShell({ ente: ROUTES_PASS_ENTE, step: 'conclusion' });
+    await expectShell({ ente: true, step: 'conclusion' });
+    await expectPagoPaMark();
     expect(await page.locator('#steps li[data-state="done"]').count()).toBe(4);
     await expectAtBothWidths('conclusion', { step: 'conclusion' });
   });

@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO } from '../../src/app/demo-seed.js';
-import { expectAccessible, launchBrowser, newContext, screenshot, SKIP_BROWSER_TESTS, startStack, tickPrivacy, type Stack } from '../helpers/browser.js';
+import { atPhoneAndDesktop, expectAccessible, launchBrowser, newContext, screenshot, SKIP_BROWSER_TESTS, startStack, tickPrivacy, type Stack } from '../helpers/browser.js';
 import { until } from '../helpers/live.js';
 import { newPosition } from '../portal-helpers.js';
 
@@ -50,7 +50,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: paying by notice co
     await p.waitForSelector('#altcha[data-state=verified]');
     if (shot) {
       await expectAccessible(p, 'Sportello: summary (manual flow)');
-      await screenshot(p, shot);
+      await atPhoneAndDesktop(p, shot);
     }
     await Promise.all([p.waitForURL(`${stack.sim.base}/checkout/carts/**`), p.click('#prosegui')]);
     await Promise.all([p.waitForURL(`${stack.cassa.url}/sportello/esito/**`), p.getByRole('button', { name: /^(Paga)$/ }).click()]);
@@ -76,17 +76,17 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: paying by notice co
     expect(await page.evaluate(loadedFaces)).toContain('Titillium Web');
     expect(await page.evaluate('getComputedStyle(document.body).fontFamily')).toContain('Titillium Web');
     await expectAccessible(page, 'Sportello: home');
-    await screenshot(page, 'sportello-10-home');
+    await atPhoneAndDesktop(page, 'sportello-10-home');
 
     await addNotice(page, p.noticeNumber, CF.toLowerCase());
     expect(await page.locator(`#cart-list li[data-notice="${p.noticeNumber}"]`).count()).toBe(1);
     await expectAccessible(page, 'Sportello: home with a notice');
-    await screenshot(page, 'sportello-11-carrello');
+    await atPhoneAndDesktop(page, 'sportello-11-carrello');
     await Promise.all([page.waitForURL(`${stack.cassa.url}/sportello/pagamento/*`), page.click('#btn-proceed')]);
     expect(await page.textContent(`.summary-position[data-iuv="${p.iuv}"]`)).toContain('€ 31,50');
     expect(await page.inputValue('#email')).toBe('');
     await personalDataAndPay(page, 'sportello-12-riepilogo-manuale');
-    await screenshot(page, 'sportello-13-conclusione-manuale');
+    await atPhoneAndDesktop(page, 'sportello-13-conclusione-manuale');
     await paid(p.iuv);
   });
 
@@ -97,14 +97,14 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: paying by notice co
     expect(await page.textContent('#form-errors')).toContain('Avviso non trovato');
     expect(await page.inputValue('#codiceAvviso')).toBe(p.noticeNumber);
     await expectAccessible(page, 'Sportello: home with errors');
-    await screenshot(page, 'sportello-14-errore-avviso');
+    await atPhoneAndDesktop(page, 'sportello-14-errore-avviso');
     await addNotice(page, DEMO.paid.iuv, CF);
     expect(await page.locator('#form-errors').count()).toBe(0);
     expect(await page.getAttribute('#notice-not-payable', 'data-reason')).toBe('POSITION_PAID');
     expect(await page.textContent('#notice-not-payable')).toContain('già effettuato');
     expect(await page.locator('#cart-empty').count()).toBe(1);
     await expectAccessible(page, 'Sportello: home with a paid notice');
-    await screenshot(page, 'sportello-15-avviso-pagato');
+    await atPhoneAndDesktop(page, 'sportello-15-avviso-pagato');
   });
 
   it('an ANONIMO fine paid by its payment references instead of the fiscal code', async () => {
@@ -114,7 +114,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: paying by notice co
     expect(page.url()).toBe(`${stack.cassa.url}/sportello/riferimenti`);
     expect(await page.textContent('label[for=riferimento_0]')).toContain('Numero verbale');
     await expectAccessible(page, 'Sportello: references');
-    await screenshot(page, 'sportello-15-riferimenti');
+    await atPhoneAndDesktop(page, 'sportello-17-riferimenti');
     await page.fill('#riferimento_0', 'V-2026-9999');
     await Promise.all([page.waitForNavigation(), page.click('#btn-confirm-references')]);
     expect(await page.textContent('#form-errors')).toContain('non corrispondono');
@@ -145,7 +145,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: paying by notice co
     await tickPrivacy(page);
     await page.waitForSelector('#altcha[data-state=verified]');
     await expectAccessible(page, 'Sportello: summary of a cart');
-    await screenshot(page, 'sportello-16-riepilogo-carrello');
+    await atPhoneAndDesktop(page, 'sportello-16-riepilogo-carrello');
     await Promise.all([page.waitForURL(`${stack.sim.base}/checkout/carts/**`), page.click('#prosegui')]);
     const idCart = /\/checkout\/carts\/([^/?]+)/.exec(page.url())![1]!;
     for (const p of ps.slice(0, 3)) expect(await page.textContent('main')).toContain(p.noticeNumber);
@@ -166,7 +166,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: paying by notice co
     expect(await page.getAttribute('html', 'lang')).toBe('en');
     expect(await page.textContent('#page-title')).toBe('Pay a notice');
     await expectAccessible(page, 'Sportello: home (en)');
-    await screenshot(page, 'sportello-20-home-en');
+    await atPhoneAndDesktop(page, 'sportello-20-home-en');
     await addNotice(page, p.noticeNumber, CF);
     await Promise.all([page.waitForURL(`${stack.cassa.url}/sportello/pagamento/*`), page.click('#btn-proceed')]);
     expect(await page.getAttribute('html', 'lang')).toBe('en');
@@ -176,14 +176,14 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: paying by notice co
     await tickPrivacy(page);
     await page.waitForSelector('#altcha[data-state=verified]');
     await expectAccessible(page, 'Sportello: summary (en)');
-    await screenshot(page, 'sportello-21-riepilogo-en');
+    await atPhoneAndDesktop(page, 'sportello-21-riepilogo-en');
     await Promise.all([page.waitForURL(`${stack.sim.base}/checkout/carts/**`), page.click('#prosegui')]);
     await Promise.all([page.waitForURL(`${stack.cassa.url}/sportello/esito/**`), page.getByRole('button', { name: 'Annulla', exact: true }).click()]);
     expect(await page.getAttribute('html', 'lang')).toBe('en');
     expect(await page.getAttribute('#conclusion', 'data-outcome')).toBe('annullato');
     expect(await page.textContent('#conclusion-message')).toMatch(/cancelled/i);
     await expectAccessible(page, 'Sportello: conclusion (en)');
-    await screenshot(page, 'sportello-22-annullata-en');
+    await atPhoneAndDesktop(page, 'sportello-22-annullata-en');
     expect(await status(p.iuv)).toBe('PAYABLE');
   });
 

@@ -130,3 +130,20 @@ export async function postLanding(page: Page, cassaUrl: string, fields: Record<s
   await page.setContent(`<!doctype html><html lang="it"><head><title>Gestionale</title></head><body><form method="post" action="${cassaUrl}/epayweb/accessoLibero/pagaConIuv/accessoChiamanteEsterno">${inputs}<button type="submit">Paga</button></form></body></html>`);
   await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
 }
+
+/**
+ * The page as a phone (375 px) and a desktop (1280 px) show it: no horizontal scroll, axe-clean,
+ * a screenshot `<name>-375` / `<name>-1280`; the viewport is left at 1280 px.
+ */
+export async function atPhoneAndDesktop(page: Page, name: string): Promise<void> {
+  for (const width of [375, 1280]) {
+    await page.setViewportSize({ width, height: width === 375 ? 740 : 900 });
+    const { scroll, inner } = await page.evaluate(() => {
+      const g = globalThis as unknown as { document: { documentElement: { scrollWidth: number } }; innerWidth: number };
+      return { scroll: g.document.documentElement.scrollWidth, inner: g.innerWidth };
+    });
+    expect(scroll, `${name} at ${width}px: horizontal scroll`).toBeLessThanOrEqual(inner);
+    await expectAccessible(page, `${name} at ${width}px`);
+    await screenshot(page, `${name}-${width}`);
+  }
+}

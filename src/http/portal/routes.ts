@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Container } from '../../app/container.js';
 import { ANONIMO } from '../../modules/debt-positions/domain/debt-position.js';
 import { euro, romeDateLabel, romeDateTimeLabel } from './format.js';
+import { enteHeader } from './layout-data.js';
 import { PortalInputErrors, type FlowLookup, type ReturnUrlBuilder } from '../../modules/portal/application/portal-service.js';
 import { CartChanged, NoticeNotPayable, PortalInputError, PortalRefusal, type RefusalReason } from '../../modules/portal/domain/errors.js';
 import { codEsitoOf, MAX_CART, OUTCOMES, type Outcome, type PortalSession } from '../../modules/portal/domain/session.js';
@@ -368,18 +369,23 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
             backUrl: session.kind === 'manual' ? '/sportello/' : await portal.giveUpLink(session),
             backToCaller: session.kind === 'gestionale',
             step: parts.email || parts.privacy || parts.captcha ? 'personalData' : 'summary',
+            headerEnte: await headerOf(session),
             pageTitle: t(req)('summary.title'),
           },
           status,
         );
       };
 
+      /** The ente whose name and logo head a gestionale's payment pages (seed 000's screens); none for the manual cart. */
+      const headerOf = (session: PortalSession) => (session.kind === 'gestionale' && session.positions[0] ? enteHeader(container, session.positions[0].enteFiscalCode) : Promise.resolve(undefined));
+
       /** A page of a flow that can no longer go on: says why, with the way back to the caller (codEsito 100) when there is one. */
       const renderEnded = async (req: FastifyRequest, reply: FastifyReply, lookup: FlowLookup) => {
         const state = lookup.state;
         const returnLink = lookup.state === 'unknown' ? null : await portal.giveUpLink(lookup.session);
         const status = state === 'unknown' ? 404 : 410;
-        return sendPage(req, reply, 'flow-ended', { state, returnLink, pageTitle: t(req)(`flowEnded.title.${state}`) }, status);
+        const headerEnte = lookup.state === 'unknown' ? undefined : await headerOf(lookup.session);
+        return sendPage(req, reply, 'flow-ended', { state, returnLink, headerEnte, pageTitle: t(req)(`flowEnded.title.${state}`) }, status);
       };
 
       /** The way on for a page of a flow that is not open: the conclusion when concluded, the "ended" page otherwise. */
@@ -495,6 +501,7 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
             returnLink: conclusion.returnLink,
             retryUrl: conclusion.session.kind === 'manual' ? '/sportello/' : null,
             step: 'conclusion',
+            headerEnte: await headerOf(conclusion.session),
             pageTitle: t(req)(`conclusion.heading.${conclusion.state}`),
           });
         },
