@@ -4,14 +4,21 @@
 // one terminal. Output lines are prefixed [cassa] / [sim] / [gest]; Ctrl-C (SIGINT) or SIGTERM stops
 // them all, and so does any of them dying.
 //
-// Environment, read here and only here: PORT (Cassa, default 8080), SIM_PORT (simulator, default
-// 8090), GEST_PORT (demo gestionale, default 8070), and the public URLs derived from them unless set
-// (SIM_PUBLIC_URL, GEST_PUBLIC_URL, CASSA_URL). Each program is told the others' URLs: the
-// simulator Cassa's station, Cassa the simulator's Checkout and the gestionale's address (its demo
-// data register GEST_PUBLIC_URL/ritorno as AP_02's return URL and GEST_PUBLIC_URL/soap/EPaywso2EntiService
-// as its endpoints, moving them at each start if the ports changed), the gestionale Cassa. Anything
-// else (CASSA_*, SIM_*, GEST_*) is passed through. Logs are readable lines (development; JSON with
-// CASSA_ENV=production or NODE_ENV=production).
+// Environment, read here: PORT (Cassa, default 8080), SIM_PORT (simulator, default 8090), GEST_PORT
+// (demo gestionale, default 8070), and the public URLs derived from them unless set (SIM_PUBLIC_URL,
+// CASSA_URL; GEST_PUBLIC_URL see below). Each program is told the others' URLs: the
+// simulator Cassa's station, Cassa the simulator's Checkout, the gestionale Cassa. The gestionale's
+// own address is not derived here: Cassa and the gestionale both get GEST_PORT (and GEST_PUBLIC_URL
+// when set) and both derive it with gestionalePublicUrl() of demo-gestionale/public-url.js, so that
+// Cassa's demo data register exactly the return URL the gestionale's digests cover (…/ritorno) and
+// its EPaywso2EntiService (…/soap/EPaywso2EntiService) as AP_02's endpoints, moving them at each
+// start if the ports changed; this script calls the same function only to print the address.
+// Anything else (CASSA_*, SIM_*, GEST_*) is passed through.
+//
+// Logs: readable lines from all three. NODE_ENV=production makes all three write JSON lines;
+// SIM_LOG_FORMAT=json / GEST_LOG_FORMAT=json switch the simulator / the gestionale alone.
+// CASSA_ENV=production does not do it: `cassa demo` refuses to start with it (the demo data publish
+// their passphrases), and the simulator and the gestionale do not read CASSA_ENV.
 //
 // Runs the build (`npm install` or `npm run build`); `npm start -- --sources` runs the TypeScript
 // sources through tsx instead (no build needed after a change; tsx is a development dependency).
@@ -20,6 +27,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+// plain JavaScript, shared with the gestionale's config and Cassa's demo data: no build or tsx needed
+import { GestionaleConfigError, gestionalePublicUrl } from '../demo-gestionale/public-url.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const fromSources = process.argv.slice(2).includes('--sources');
@@ -40,7 +49,15 @@ const simPort = port('SIM_PORT', '8090');
 const gestPort = port('GEST_PORT', '8070');
 const cassaUrl = stripSlash(process.env.CASSA_URL || `http://${host}:${cassaPort}`);
 const simUrl = stripSlash(process.env.SIM_PUBLIC_URL || `http://${host}:${simPort}`);
-const gestUrl = stripSlash(process.env.GEST_PUBLIC_URL || `http://${host}:${gestPort}`);
+/** The gestionale's address as Cassa and the gestionale derive it from the environment they get below. */
+let gestUrl;
+try {
+  gestUrl = gestionalePublicUrl({ ...process.env, GEST_PORT: gestPort });
+} catch (e) {
+  if (!(e instanceof GestionaleConfigError)) throw e;
+  process.stderr.write(`demo: ${e.message}\n`);
+  process.exit(2);
+}
 
 /** What runs each program: its bin (the build) or, with --sources, its TypeScript entry through tsx. */
 const entries = {
@@ -78,8 +95,9 @@ const children = [
     env: {
       PORT: cassaPort,
       CASSA_CHECKOUT_URL: process.env.CASSA_CHECKOUT_URL || `${simUrl}/checkout/ec/v2`,
-      // the demo data register the gestionale at this address (src/app/demo-seed.ts, demoGestionaleUrl)
-      GEST_PUBLIC_URL: gestUrl,
+      // the demo data register the gestionale where it listens: GEST_PORT, or GEST_PUBLIC_URL when set
+      // (passed through), read by demoGestionaleUrl() of src/app/demo-seed.ts as the gestionale reads them
+      GEST_PORT: gestPort,
     },
   },
   {
@@ -97,7 +115,6 @@ const children = [
     // AP_02 of Cassa's demo data (src/app/demo-seed.ts DEMO_GESTIONALE): AP_01 keeps the manual's return URL
     env: {
       GEST_PORT: gestPort,
-      GEST_PUBLIC_URL: gestUrl,
       CASSA_URL: cassaUrl,
       GEST_CODICE_CHIAMANTE: process.env.GEST_CODICE_CHIAMANTE || 'AP_02',
       GEST_PASSPHRASE: process.env.GEST_PASSPHRASE || 'demo-gestionale%£AP_02',

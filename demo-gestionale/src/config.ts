@@ -3,13 +3,20 @@
  * Parsed by hand: the demo gestionale imports nothing from Cassa.
  */
 import type { DigestSeparator } from './digest.js';
+// ../../ from demo-gestionale/src and from its build dist/demo-gestionale alike (public-url.js says why)
+import { GestionaleConfigError, gestionalePort, gestionalePublicUrl } from '../../demo-gestionale/public-url.js';
+
+export { EPAYWSO2ENTI_PATH, GestionaleConfigError, returnUrlOf, soapEndpointOf } from '../../demo-gestionale/public-url.js';
 
 export type ReturnDigestMode = 'echo' | 'signed';
 
 export interface GestionaleConfig {
   host: string;
   port: number;
-  /** Base URL the browser reaches the gestionale at; the return URL is `${publicUrl}/ritorno`. */
+  /**
+   * Base URL the browser and Cassa reach the gestionale at, without a trailing slash; the return URL is
+   * returnUrlOf() and the EPaywso2EntiService soapEndpointOf(), as Cassa's demo data register them.
+   */
   publicUrl: string;
   /** Cassa's base URL: epayapi REST below /epayapi/api/v1, the Sportello below /epayweb. */
   cassaUrl: string;
@@ -35,21 +42,11 @@ export interface GestionaleConfig {
   logFormat: 'pretty' | 'json';
 }
 
-export class GestionaleConfigError extends Error {}
-
 type Env = Record<string, string | undefined>;
 
 function str(env: Env, name: string, def: string): string {
   const raw = env[name];
   return raw === undefined || raw === '' ? def : raw;
-}
-
-function int(env: Env, name: string, def: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return def;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new GestionaleConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
-  return n;
 }
 
 function url(env: Env, name: string, def: string): string {
@@ -78,13 +75,11 @@ export const MANUAL_PASSPHRASE = '1www%$se1ver£$APP';
 export const DEMO_SOAP_CREDENTIALS = { user: 'cassa-demo', password: 'epaywso2enti-demo%AP_02' } as const;
 
 export function loadGestionaleConfig(env: Env = process.env): GestionaleConfig {
-  const port = int(env, 'GEST_PORT', 8070, 0, 65535);
-  const publicUrl = url(env, 'GEST_PUBLIC_URL', `http://127.0.0.1:${port}`);
-  if (/[?&#]/.test(publicUrl)) throw new GestionaleConfigError('GEST_PUBLIC_URL must not contain ?, & or # (seed 000 §5: Cassa appends the query string)');
   return {
     host: str(env, 'GEST_HOST', '127.0.0.1'),
-    port,
-    publicUrl,
+    port: gestionalePort(env),
+    // the same function gives Cassa's demo data the address they register (src/app/demo-seed.ts)
+    publicUrl: gestionalePublicUrl(env),
     cassaUrl: url(env, 'CASSA_URL', 'http://127.0.0.1:8080'),
     codiceChiamante: str(env, 'GEST_CODICE_CHIAMANTE', 'AP_01'),
     passphrase: str(env, 'GEST_PASSPHRASE', MANUAL_PASSPHRASE),
@@ -103,9 +98,4 @@ export function loadGestionaleConfig(env: Env = process.env): GestionaleConfig {
 /** Defaults for tests and embedding: the env defaults, overridden field by field. */
 export function gestionaleConfig(overrides: Partial<GestionaleConfig> = {}): GestionaleConfig {
   return { ...loadGestionaleConfig({}), logLevel: 'silent', logFormat: 'json', ...overrides };
-}
-
-/** The URL registered in Cassa for this caller (seed 000 §2.2): where the Sportello sends the citizen back. */
-export function returnUrlOf(config: Pick<GestionaleConfig, 'publicUrl'>): string {
-  return `${config.publicUrl}/ritorno`;
 }

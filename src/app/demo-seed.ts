@@ -6,6 +6,9 @@ import { parseSoapRequest } from '../shared/soap/soap-envelope.js';
 import { readReceiptRequest } from '../http/soap/pa-for-node-messages.js';
 import { projectPath } from '../shared/paths.js';
 import { ConfigError } from '../config/config.js';
+// The demo gestionale's own derivation of its address (../../ from src/app and from dist/app alike):
+// the return URL registered here is the one its digests cover.
+import { GestionaleConfigError, gestionalePublicUrl, returnUrlOf, soapEndpointOf } from '../../demo-gestionale/public-url.js';
 
 /**
  * Demo data mirroring seed 000 (the Sportello manual's worked example): the Comune di Alessandria,
@@ -28,24 +31,28 @@ export const DEMO = {
   paid: { iuv: '191890494852566', identificativoPagamento: 'POSDEB1_1234596724102', causale: 'Biblioteca-Prestito interbibliotecario', importo: 8.5 },
 } as const;
 
-/** Where the demo gestionale runs unless told otherwise (demo-gestionale/src/config.ts: GEST_PORT 8070). */
-export const DEMO_GESTIONALE_DEFAULT_URL = 'http://127.0.0.1:8070';
+/** Where the demo gestionale runs unless told otherwise (GEST_PORT 8070). */
+export const DEMO_GESTIONALE_DEFAULT_URL = gestionalePublicUrl({});
 
 /**
- * The demo gestionale's base URL, from the variables it reads itself (demo-gestionale/src/config.ts):
- * GEST_PUBLIC_URL, else http://127.0.0.1:$GEST_PORT, else the default. `npm start` (scripts/demo.mjs)
- * sets GEST_PUBLIC_URL for Cassa and the gestionale alike, so both agree on any port.
+ * The demo gestionale's base URL, from the variables it reads itself and by its own function
+ * (demo-gestionale/public-url.js, which its config loader uses): GEST_PUBLIC_URL without trailing
+ * slashes, else http://127.0.0.1:$GEST_PORT, else the default. A value the gestionale would refuse
+ * is a ConfigError here too.
  */
 export function demoGestionaleUrl(env: Record<string, string | undefined> = process.env): string {
-  const publicUrl = env.GEST_PUBLIC_URL?.trim().replace(/\/+$/, '');
-  if (publicUrl) return publicUrl;
-  const port = env.GEST_PORT?.trim();
-  return port ? `http://127.0.0.1:${port}` : DEMO_GESTIONALE_DEFAULT_URL;
+  try {
+    return gestionalePublicUrl(env);
+  } catch (e) {
+    if (e instanceof GestionaleConfigError) throw new ConfigError(`demo gestionale: ${e.message}`);
+    throw e;
+  }
 }
 
 /** The URLs Cassa registers for the demo gestionale at `baseUrl`: its return URL and its EPaywso2EntiService. */
 export function demoGestionaleUrls(baseUrl: string = DEMO_GESTIONALE_DEFAULT_URL): { returnUrl: string; soapUrl: string } {
-  return { returnUrl: `${baseUrl}/ritorno`, soapUrl: `${baseUrl}/soap/EPaywso2EntiService` };
+  const config = { publicUrl: baseUrl };
+  return { returnUrl: returnUrlOf(config), soapUrl: soapEndpointOf(config) };
 }
 
 /**

@@ -225,11 +225,13 @@ function refuseDemoInProduction(command: string): void {
 /** Runs the web and/or worker roles until SIGINT/SIGTERM, then stops gracefully. */
 async function start(role: string, demo: boolean): Promise<void> {
   if (!['web', 'worker', 'all'].includes(role)) throw new UsageError('--role must be web, worker or all');
+  // AP_02 points at the demo gestionale wherever it runs (GEST_PUBLIC_URL / GEST_PORT, derived as the
+  // gestionale derives them); a value it would refuse stops here, before the database is opened
+  const gestionaleUrl = demo ? demoGestionaleUrl() : undefined;
   const c = await createContainer(loadConfig());
   installSafetyNet(c);
   if (demo) {
-    // AP_02 points at the demo gestionale wherever it runs (GEST_PUBLIC_URL / GEST_PORT, as scripts/demo.mjs sets them)
-    const { created } = await seedDemo(c, { gestionaleUrl: demoGestionaleUrl() });
+    const { created } = await seedDemo(c, { gestionaleUrl });
     c.logger.info({ created }, 'demo data ready');
   }
   const stops: (() => Promise<void>)[] = [];
@@ -305,10 +307,12 @@ export async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
-    case 'seed-demo':
+    case 'seed-demo': {
       refuseDemoInProduction(cmd);
-      print(await withContainer((c) => seedDemo(c, { gestionaleUrl: demoGestionaleUrl() })));
+      const gestionaleUrl = demoGestionaleUrl();
+      print(await withContainer((c) => seedDemo(c, { gestionaleUrl })));
       return 0;
+    }
     case 'ente':
     case 'payment-type':
     case 'application':

@@ -2,13 +2,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { GestionaleConfig } from '../config.js';
+import { EPAYWSO2ENTI_PATH, soapEndpointOf, type GestionaleConfig } from '../config.js';
 import type { Inbox } from './inbox.js';
 import { faultEnvelope, readRequest, responseEnvelope } from './messages.js';
 import { checkRequest, specsDir, WSDL_FILE, XSD_FILES } from './schema.js';
 import type { EPaywso2Enti } from './service.js';
 
-export const EPAYWSO2ENTI_PATH = '/soap/EPaywso2EntiService';
 const XML = 'text/xml; charset=utf-8';
 /** A TrasmettiNotifichePagamento of 1000 payments, or 100 RTs of several KB each, fit with room. */
 const BODY_LIMIT = 32 * 1024 * 1024;
@@ -39,7 +38,7 @@ export async function epaywso2EntiRoutes(app: FastifyInstance, deps: { config: G
   const dir = specsDir();
   const wsdl = readFileSync(join(dir, WSDL_FILE), 'utf8');
   const xsds = new Map<string, string>(XSD_FILES.map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
-  const base = `${config.publicUrl}${EPAYWSO2ENTI_PATH}`;
+  const base = soapEndpointOf(config);
   const withLocations = (text: string) => XSD_FILES.reduce((t, f) => t.replaceAll(`schemaLocation="${f}"`, `schemaLocation="${base}?xsd=${f}"`), text);
 
   // SOAP bodies are read as text in this scope only (the pages keep their form parser)
