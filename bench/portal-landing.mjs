@@ -1,16 +1,18 @@
 #!/usr/bin/env node
 // Cassa benchmark: the redirect from a gestionale to the Sportello dei pagamenti (seed 000),
 // POST /epayweb/accessoLibero/pagaConIuv/accessoChiamanteEsterno — digest check, caller and
-// position lookup, identificativoPagamento used up, session opened, 303 to the summary page — and,
-// unless --no-summary, the summary page the browser then asks for (GET /sportello/pagamento).
+// position lookup, identificativoPagamento used up, payment flow opened, 303 to the flow's page — and,
+// unless --no-summary, what the browser then asks for: the flow's page with its single-use token
+// (binds the flow to the browser: 303 and the cookie), then the summary (GET /sportello/pagamento/{flow}).
 //
 // It creates a throwaway PostgreSQL database, starts `node bin/cassa.js demo` on it as a child
 // process (rate limits off), creates --positions payable positions through the epayapi REST API,
 // then runs --clients concurrent closed-loop clients on raw keep-alive sockets. Each iteration posts
 // the landing form of the demo caller AP_01 with a fresh identificativoPagamento and a digest
-// computed as the manual says, checks the answer (303 to /sportello/pagamento with the session
-// cookie, not a refusal page), then GETs the summary with that cookie and checks it (200, the
-// position's IUV, the personal-data form, no refusal). Prints req/s and p50/p90/p99/max for each.
+// computed as the manual says, checks the answer (303 to /sportello/pagamento/{flow}?accesso=…, not
+// a refusal page), then follows it as a browser does (the claim: 303 with the cookie; the summary
+// with that cookie: 200, the position's IUV, the personal-data form, no refusal). Prints req/s and
+// p50/p90/p99/max for the landing and for the two GETs of the summary together.
 // See bench/README.md.
 //
 //   node bench/portal-landing.mjs [--clients=50] [--seconds=10] [--warmup=3] [--positions=200] ...
@@ -122,7 +124,7 @@ const DEMO = {
   codiceFiscale: 'TSTPNI70D01L219V',
 };
 const LANDING_PATH = '/epayweb/accessoLibero/pagaConIuv/accessoChiamanteEsterno';
-const SUMMARY_PATH = '/sportello/pagamento';
+const FLOW_LOCATION = /^(\/sportello\/pagamento\/[A-Za-z0-9_-]{43})\?accesso=[A-Za-z0-9_-]{43}$/;
 
 /** Base64(SHA-256(UTF-8(passphrase + sep + codiceChiamante + identificativoPagamento + iuv + returnUrl + sep))), seed 000 §2.1. */
 function digest(identificativoPagamento, iuv) {
@@ -134,17 +136,26 @@ function landingBody(identificativoPagamento, iuv) {
   return new URLSearchParams({ codiceChiamante: DEMO.codiceChiamante, digest: digest(identificativoPagamento, iuv), iuv, codiceFiscale: DEMO.codiceFiscale, identificativoPagamento }).toString();
 }
 
-/** The landing counts only as an accepted redirect to the summary, with the session cookie. */
+/** The landing counts only as an accepted redirect to its flow's page, with the single-use token. */
 function checkLanding(r) {
   if (r.status !== 303) {
     const reason = /data-reason="([^"]+)"/.exec(r.text)?.[1];
     return `HTTP ${r.status}${reason ? ` refusal ${reason}` : ''}`;
   }
   const location = /\r\nlocation:\s*([^\r]*)/i.exec(r.head)?.[1];
-  if (location !== SUMMARY_PATH) return `redirect to ${location ?? '(none)'}`;
+  const flow = location ? FLOW_LOCATION.exec(location) : null;
+  if (!flow) return `redirect to ${location ?? '(none)'}`;
   if (/id="refusal"/.test(r.text)) return 'refusal page';
+  return { location, summaryPath: flow[1] };
+}
+
+/** The claim counts only as a redirect to the flow's page with the browser's cookie. */
+function checkClaim(r, summaryPath) {
+  if (r.status !== 303) return `claim HTTP ${r.status}`;
+  const location = /\r\nlocation:\s*([^\r]*)/i.exec(r.head)?.[1];
+  if (location !== summaryPath) return `claim redirect to ${location ?? '(none)'}`;
   const cookie = /\r\nset-cookie:\s*(cassa_sportello=[^;\r]+)/i.exec(r.head)?.[1];
-  if (!cookie) return 'no session cookie';
+  if (!cookie) return 'claim without the cookie';
   return { cookie };
 }
 
@@ -199,7 +210,13 @@ async function runPhase({ port, seconds, iuvs }) {
           }
           landing.push(t1 - t0);
           if (!SUMMARY) continue;
-          const s = await c.request('GET', SUMMARY_PATH, `cookie: ${landed.cookie}\r\n`);
+          const claim = await c.request('GET', landed.location, '');
+          const claimed = checkClaim(claim, landed.summaryPath);
+          if (typeof claimed === 'string') {
+            problem(claimed);
+            continue;
+          }
+          const s = await c.request('GET', landed.summaryPath, `cookie: ${claimed.cookie}\r\n`);
           const t2 = performance.now();
           const bad = checkSummary(s, iuv);
           if (bad) problem(bad);

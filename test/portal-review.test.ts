@@ -113,7 +113,7 @@ describe('1. conclusion URLs name the session by a public id, never by the cooki
 });
 
 describe('2. a new session id whenever personal data enter the session', () => {
-  it('a planted manual session: adding a notice, confirming references and saving the personal data each change the id; the old one stops working', async () => {
+  it('a planted cookie: adding a notice and confirming references each change its value; the old one stops working; "Prosegui" adds nothing to retire', async () => {
     const attacker = new Browser(cassa.app);
     await addNotice(attacker, '301999999999999999'); // not found: an empty session, and its cookie
     const planted = attacker.cookies.get(SESSION)!;
@@ -143,7 +143,9 @@ describe('2. a new session id whenever personal data enter the session', () => {
     await victim.get('/sportello/pagamento');
     const go = await victim.submit('/sportello/pagamento', { email: 'v@example.org', emailConferma: 'v@example.org', privacy: 'on', altcha: await solveCaptcha(victim) });
     expect(go.statusCode).toBe(303);
-    expect(victim.cookies.get(SESSION)).not.toBe(afterReferences);
+    // nothing joins the browser's key at "Prosegui" (the planted value was retired at the first
+    // notice): the value stays, so a second click or another tab is not left with a dead cookie
+    expect(victim.cookies.get(SESSION)).toBe(afterReferences);
     // the conclusion URLs still work after the rotation
     const back = pathOf(await pressOnCheckout(go.headers.location as string, 'pay'));
     const page = await victim.get(back);
@@ -151,17 +153,45 @@ describe('2. a new session id whenever personal data enter the session', () => {
     expect(page.body).toContain('v@example.org');
   });
 
-  it('a landing session gets a new id when its personal data are saved', async () => {
+  it("a landing's flow is bound with a new cookie value: a planted value opens nothing; a failed claim changes nothing", async () => {
     const p = await newPosition(cassa.c);
+    const attacker = new Browser(cassa.app);
+    await addNotice(attacker, '301999999999999999');
+    const planted = attacker.cookies.get(SESSION)!;
     const b = new Browser(cassa.app);
+    b.cookies.set(SESSION, planted);
     await b.post(LANDING, landingForm({ iuv: p.iuv, identificativoPagamento: nextPaymentId() }));
-    const landed = b.cookies.get(SESSION)!;
+    const bound = b.cookies.get(SESSION)!;
+    expect(bound).not.toBe(planted);
     await b.get('/sportello/pagamento');
     const flow = b.flowOfLastPage();
+    expect((await cassa.c.portal.flow(flow, planted)).state).toBe('unknown');
+    expect((await cassa.c.portal.flow(flow, bound)).state).toBe('open');
+    expect((await attacker.get('/sportello/')).body).not.toContain('id="link-resume"');
+    // a page sending the browser to a flow's URL with a token that is not its own: no new value, the flow stays the browser's
+    const forged = await b.get(`/sportello/pagamento/${flow}?accesso=${'A'.repeat(43)}`);
+    expect(forged.statusCode).toBe(200);
+    expect(b.cookies.get(SESSION)).toBe(bound);
+    expect((await cassa.c.portal.flow(flow, bound)).state).toBe('open');
+    // "Prosegui" keeps the value (a double click finds the flow)
     expect((await b.submit('/sportello/pagamento', { email: 'a@example.org', emailConferma: 'a@example.org', privacy: 'on' })).statusCode).toBe(303);
-    expect(b.cookies.get(SESSION)).not.toBe(landed);
-    expect((await cassa.c.portal.flow(flow, landed)).state).toBe('unknown');
-    expect((await cassa.c.portal.flow(flow, b.cookies.get(SESSION))).state).toBe('open');
+    expect(b.cookies.get(SESSION)).toBe(bound);
+  });
+
+  it('two landings bound at the same moment by one browser still carrying the same value: both flows stay the browser\'s', async () => {
+    const [x, y] = [await newPosition(cassa.c), await newPosition(cassa.c)];
+    const b = new Browser(cassa.app);
+    await addNotice(b, '301999999999999999');
+    const before = b.cookies.get(SESSION)!;
+    const locations: string[] = [];
+    for (const p of [x, y]) {
+      const res = await cassa.app.inject({ method: 'POST', url: LANDING, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams(landingForm({ iuv: p.iuv, identificativoPagamento: nextPaymentId() })).toString() });
+      locations.push(String(res.headers.location));
+    }
+    const claims = await Promise.all(locations.map((url) => cassa.app.inject({ method: 'GET', url, headers: { cookie: `${SESSION}=${before}` } })));
+    const values = claims.flatMap((c) => (c.cookies as { name: string; value: string }[]).filter((k) => k.name === SESSION).map((k) => k.value));
+    expect(values).toHaveLength(1);
+    for (const url of locations) expect((await cassa.c.portal.flow(url.split('/')[3]!.split('?')[0]!, values[0])).state).toBe('open');
   });
 });
 
@@ -193,23 +223,33 @@ describe('4. every error under /sportello and at the landing path is a plain pag
 });
 
 describe("5. a gestionale's summary: no way into a different session, the way back to it from the home", () => {
-  it('"< Indietro" on a gestionale\'s summary goes back to the caller with codEsito 100; the home offers the way back to the summary; the manual summary\'s "Indietro" goes to the cart', async () => {
+  it('"< Indietro" on a gestionale\'s summary closes the flow and goes back to the caller with codEsito 100; the home offers the way back to the summary; the manual summary\'s "Indietro" goes to the cart', async () => {
     const p = await newPosition(cassa.c);
     const b = new Browser(cassa.app);
     const id = nextPaymentId();
     await b.post(LANDING, landingForm({ iuv: p.iuv, identificativoPagamento: id }));
     const summary = await b.get('/sportello/pagamento');
     expect(summary.body).toContain(`data-iuv="${p.iuv}"`);
-    const backLink = /id="btn-back" href="([^"]+)"/.exec(summary.body)![1]!.replaceAll('&amp;', '&');
+    const flow = b.flowOfLastPage();
+    const home = await b.get('/sportello/');
+    expect(home.body).toContain(`id="link-resume" href="/sportello/pagamento/${flow}"`);
+    await b.get(`/sportello/pagamento/${flow}`);
+    expect(b.lastHtml).toContain(`<form method="post" action="/sportello/pagamento/${flow}/indietro" id="form-back">`);
+    const gaveUp = await b.submit(`/sportello/pagamento/${flow}/indietro`, {});
+    expect(gaveUp.statusCode).toBe(303);
+    const backLink = String(gaveUp.headers.location);
     expect(backLink.startsWith(`${DEMO.returnUrl}?idPagamento=`)).toBe(true);
     const back = new URL(backLink);
     expect(back.searchParams.get('idPagamento')).toBe(id);
     expect(back.searchParams.get('codEsito')).toBe('100');
-    const flow = b.flowOfLastPage();
-    const home = await b.get('/sportello/');
-    expect(home.body).toContain(`id="link-resume" href="/sportello/pagamento/${flow}"`);
-    expect((await b.get('/sportello/pagamento')).body).toContain(`data-iuv="${p.iuv}"`);
-
+    await cassa.c.audit.flush();
+    const [journaled] = (await cassa.c.db.executeSql(`select outcome, iuv from audit_event where interface = 'portal' and operation = 'tornaAlChiamante' order by id desc limit 1`)).rows as { outcome: string; iuv: string }[];
+    expect(journaled).toEqual({ outcome: 'RINUNCIA', iuv: p.iuv });
+    // the flow is closed: its page says so (Forward from the gestionale), "Prosegui" from it pays nothing
+    const closed = await b.get(`/sportello/pagamento/${flow}`);
+    expect(closed.statusCode).toBe(410);
+    expect(closed.body).toContain('data-state="closed"');
+    expect((await b.get('/sportello/')).body).not.toContain('id="link-resume"');
     const m = new Browser(cassa.app);
     const q = await newPosition(cassa.c);
     await addNotice(m, q.noticeNumber);

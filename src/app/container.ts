@@ -97,7 +97,9 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   // the captcha's HMAC key: derived from secrets every instance shares, never stored
   const captchaKey = createHash('sha256').update(`cassa-portal-captcha:${config.secretKeys ?? ''}:${adminToken}`).digest('base64');
   const receipts = new ReceiptsQueries(db, debtPositions);
-  const portal = new PortalService(portalRepo, secrets, debtPositions, checkout, new Captcha(portalRepo, captchaKey, config.portal.captchaMaxNumber, opts.clock), receipts, opts.clock);
+  // the Sportello's receipt links' HMAC key: derived the same way, under another label
+  const linkKey = createHash('sha256').update(`cassa-portal-links:${config.secretKeys ?? ''}:${adminToken}`).digest('base64');
+  const portal = new PortalService(portalRepo, secrets, debtPositions, checkout, new Captcha(portalRepo, captchaKey, config.portal.captchaMaxNumber, opts.clock), receipts, linkKey, opts.clock);
   return {
     config,
     logger,

@@ -215,20 +215,26 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: the redirect from t
   });
 
   it("a gestionale's summary: from the Sportello's home the way back to it; \"< Indietro\" goes back to the gestionale with codEsito 100", async () => {
-    const p = await newPosition(stack.cassa.c, { cents: 800 });
-    const id = nextPaymentId();
-    await postLanding(page, stack.cassa.url, landingForm({ iuv: p.iuv, identificativoPagamento: id, codiceChiamante: DEMO_GESTIONALE.codiceChiamante, passphrase: DEMO_GESTIONALE.passphrase, returnUrl: returnUrlOf(stack.gest.gestionale.config) }));
+    const p = gestPosition(1);
+    await loginOnGestionale(page);
+    const id = await payOnGestionale(page, p.causale);
     await page.waitForURL(`${stack.cassa.url}/sportello/pagamento/*`);
     const summaryUrl = page.url();
     await Promise.all([page.waitForURL(`${stack.cassa.url}/sportello/`), page.click('#link-home-header')]);
     await expectAccessible(page, 'Sportello: home with a payment in progress');
     await Promise.all([page.waitForURL(summaryUrl), page.click('#link-resume')]);
     expect(await page.locator(`.summary-position[data-iuv="${p.iuv}"]`).count()).toBe(1);
-    const back = new URL((await page.getAttribute('#btn-back', 'href'))!);
-    expect(`${back.origin}${back.pathname}`).toBe(returnUrlOf(stack.gest.gestionale.config));
+    // "< Indietro": back to the gestionale with codEsito 100 (the citizen gives up), the flow closed
+    expect(await page.textContent('#btn-back')).toContain('Indietro');
+    await Promise.all([page.waitForURL(`${stack.gestUrl}/ritorno?**`), page.click('#btn-back')]);
+    const back = new URL(page.url());
     expect(back.searchParams.get('idPagamento')).toBe(id);
     expect(back.searchParams.get('codEsito')).toBe('100');
-    expect(await page.textContent('#btn-back')).toContain('Indietro');
+    expect(await page.textContent('h1')).toBe('Tentativo di pagamento non riuscito');
+    expect(stack.gest.gestionale.store.attempt(id)!.codEsito).toBe('100');
+    await page.goto(summaryUrl);
+    expect(await page.getAttribute('#flow-ended', 'data-state')).toBe('closed');
+    await atPhoneAndDesktop(page, 'sportello-06-pagamento-lasciato');
   });
 
   it('Back from the summary lands on the gestionale\'s page by GET (no form resubmission), and Forward finds the summary again', async () => {

@@ -17,3 +17,17 @@ alter table portal_session add column revision integer not null default 0;
 
 -- A gestionale's flow reopened by a later landing of the same position in the same browser.
 alter table portal_session add column superseded_at timestamptz;
+
+-- A browser's cookie value changes when a landing's flow is bound to it and when a notice enters its
+-- cart. A landing bound at the same moment by another tab still carrying the previous value joins
+-- the browser's new key for a minute (digests only: the previous value never learns the new one).
+create table portal_browser_rotation (
+  old_key     varchar(64) primary key,
+  new_key     varchar(64) not null,
+  expires_at  timestamptz not null
+);
+create index portal_browser_rotation_expires on portal_browser_rotation (expires_at);
+
+-- "< Indietro" from a gestionale's summary closes the flow (the caller was told codEsito 100).
+alter table portal_session drop constraint if exists portal_session_outcome_check;
+alter table portal_session add constraint portal_session_outcome_check check (outcome in ('ok', 'ko', 'annullato', 'attesa', 'indietro'));

@@ -58,6 +58,16 @@ function positionView(p: PortalPosition) {
   return { ...p, amount: euro(p.amountCents), anonymous: p.debtorFiscalCode === ANONIMO };
 }
 
+/** Adds an origin to the form-action directive of the response's Content-Security-Policy. */
+function allowFormActionTo(reply: FastifyReply, origin: string): void {
+  const csp = reply.getHeader('content-security-policy');
+  if (typeof csp !== 'string') return;
+  reply.header('content-security-policy', csp.replace(/(^|;)\s*form-action ([^;]*)/, (_m, sep: string, sources: string) => `${sep}form-action ${sources} ${origin}`));
+}
+
+/** A flow's public id, a claim token, a cookie value: 256 random bits in base64url. */
+const FLOW_ID = /^[A-Za-z0-9_-]{43}$/;
+
 /** The language chosen in the query, kept across a redirect ("?lang=en" or nothing). */
 function langQuery(req: FastifyRequest): string {
   const lang = (req.query as Record<string, unknown> | undefined)?.lang;
@@ -178,11 +188,11 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
     const base = publicBaseUrl(config, req);
     return (publicId, outcome, token) => `${base}/sportello/esito/${publicId}/${outcome}/${token}`;
   };
-  /** A new cookie value at every step that puts personal data in a flow (no session fixation). */
+  /** A new cookie value when a notice enters the browser's cart (no session fixation; see PortalService.rotate). */
   const rotateBrowser = async (req: FastifyRequest, reply: FastifyReply) => {
     const current = browserCookie(req);
-    if (current) {
-      const fresh = await portal.rotate(current);
+    const fresh = current ? await portal.rotate(current) : undefined;
+    if (fresh) {
       setBrowserCookie(reply, fresh);
       req.cookies[SESSION_COOKIE] = fresh;
     }
@@ -347,6 +357,12 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
       ) => {
         const positions = (await portal.positions(session)).map(positionView);
         const parts = await portal.parts(session);
+        if (session.kind === 'gestionale') {
+          // "< Indietro" posts to Cassa, which redirects to the caller's return URL: browsers apply the
+          // page's form-action to that redirect, so this page also allows the caller's origin
+          const back = await portal.giveUpLink(session);
+          if (back) allowFormActionTo(reply, new URL(back).origin);
+        }
         const prefill = session.kind === 'gestionale' ? { email: session.email ?? '', emailConferma: session.email ?? '' } : {};
         return sendPage(
           req,
@@ -366,8 +382,8 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
             revision: session.revision,
             // "< Indietro": the manual flow's cart; a gestionale's flow goes back to the caller with
             // codEsito 100, as for a citizen who gives up (seed 000 §3.3)
-            backUrl: session.kind === 'manual' ? '/sportello/' : await portal.giveUpLink(session),
-            backToCaller: session.kind === 'gestionale',
+            backUrl: session.kind === 'manual' ? '/sportello/' : null,
+            backAction: session.kind === 'gestionale' ? `/sportello/pagamento/${session.publicId}/indietro` : null,
             step: parts.email || parts.privacy || parts.captcha ? 'personalData' : 'summary',
             headerEnte: await headerOf(session),
             pageTitle: t(req)('summary.title'),
@@ -385,7 +401,9 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
         const returnLink = lookup.state === 'unknown' ? null : await portal.giveUpLink(lookup.session);
         const status = state === 'unknown' ? 404 : 410;
         const headerEnte = lookup.state === 'unknown' ? undefined : await headerOf(lookup.session);
-        return sendPage(req, reply, 'flow-ended', { state, returnLink, headerEnte, pageTitle: t(req)(`flowEnded.title.${state}`) }, status);
+        // an expired flow that had been handed to Checkout: it may have been paid there
+        const message = state === 'expired' && 'session' in lookup && lookup.session.idCart !== null ? 'expiredStarted' : state;
+        return sendPage(req, reply, 'flow-ended', { state, message, returnLink, headerEnte, pageTitle: t(req)(`flowEnded.title.${state}`) }, status);
       };
 
       /** The way on for a page of a flow that is not open: the conclusion when concluded, the "ended" page otherwise. */
@@ -407,10 +425,11 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
       s.get<{ Params: { flow: string }; Querystring: { accesso?: string } }>('/pagamento/:flow', async (req, reply) => {
         const { flow } = req.params;
         const token = typeof req.query.accesso === 'string' ? req.query.accesso : undefined;
+        if (!FLOW_ID.test(flow)) return renderEnded(req, reply, { state: 'unknown' });
         if (token) {
           // the landing's redirect: bind the flow to this browser, then its clean URL (reload and Back never claim again)
           const claimed = await portal.claim(flow, token, browserCookie(req));
-          if (claimed) setBrowserCookie(reply, claimed.cookie);
+          if (claimed?.cookie) setBrowserCookie(reply, claimed.cookie);
           return reply.redirect(`/sportello/pagamento/${flow}${langQuery(req)}`, 303);
         }
         const lookup = await portal.flow(flow, browserCookie(req));
@@ -438,7 +457,6 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
           try {
             const location = await portal.startPayment(session, input, { returnUrls: returnUrls(req), correlationId: req.id, revision: Number.isSafeInteger(revision) ? revision : undefined });
             Object.assign(req.audit!, { outcome: 'AVVIATO', detail: `avvisi ${session.positions.map((p) => p.noticeNumber).join(',')}` });
-            await rotateBrowser(req, reply);
             return reply.redirect(location, 303);
           } catch (e) {
             const form = { email: input.email, emailConferma: input.emailConfirm, privacy: input.privacy };
@@ -454,6 +472,25 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
             }
             throw e;
           }
+        },
+      );
+
+      // "< Indietro" on a gestionale's summary: the flow is closed and the browser goes back to the
+      // caller with codEsito 100, as for a citizen who gives up (seed 000 §3.3)
+      s.post<{ Params: { flow: string } }>(
+        '/pagamento/:flow/indietro',
+        { preHandler: app.csrfProtection, config: { audit: { interface: 'portal', operation: 'tornaAlChiamante', keepResponse: false }, ...rateLimitConfig } },
+        async (req, reply) => {
+          journalBody(req);
+          const lookup = await portal.flow(req.params.flow, browserCookie(req));
+          if (lookup.state !== 'open' || lookup.session.kind !== 'gestionale') {
+            req.audit!.outcome = lookup.state === 'unknown' ? 'SESSIONE_ASSENTE' : `FLUSSO_${lookup.state.toUpperCase()}`;
+            return notOpen(req, reply, lookup);
+          }
+          const first = lookup.session.positions[0];
+          Object.assign(req.audit!, { outcome: 'RINUNCIA', enteFiscalCode: first?.enteFiscalCode, iuv: first?.iuv, caller: `portal:${lookup.session.identificativoPagamento}`, detail: 'ritorno al chiamante con codEsito 100' });
+          const link = await portal.giveUp(lookup.session);
+          return reply.redirect(link ?? '/sportello/', 303);
         },
       );
 
@@ -508,7 +545,7 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
       );
 
       // A paid position's receipt, as a printable page: only in the browser that reached the position.
-      s.get<{ Params: { position: string; token: string } }>('/ricevuta/:position/:token', { config: { audit: { interface: 'portal', operation: 'ricevuta', keepResponse: false } } }, async (req, reply) => {
+      s.get<{ Params: { position: string; token: string } }>('/ricevuta/:position/:token', { config: { audit: { interface: 'portal', operation: 'ricevuta', keepResponse: false }, ...rateLimitConfig } }, async (req, reply) => {
         const id = Number(req.params.position);
         const found = Number.isSafeInteger(id) && id > 0 && portal.checkReceiptToken(browserCookie(req), id, req.params.token) ? await portal.receiptOf(id) : undefined;
         if (!found) {

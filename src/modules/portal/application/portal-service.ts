@@ -95,6 +95,8 @@ export class PortalService {
     private readonly checkout: CheckoutService,
     readonly captcha: Captcha,
     private readonly receipts: ReceiptsQueries,
+    /** The key of the receipt links' HMAC: derived from the installation's secrets, never sent. */
+    private readonly linkKey: string,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
@@ -162,19 +164,30 @@ export class PortalService {
   }
 
   /**
-   * The first GET of a landing's flow: binds the flow to the browser (its cookie, or a new one) and
-   * gives the browser a new cookie value (against session fixation), which all its flows follow.
-   * Older open flows of the same position in this browser become superseded. Undefined when the
-   * token is wrong, used or expired.
+   * The first GET of a landing's flow: binds the flow to the browser (its cookie, or a new one when
+   * it has none), then gives the browser a new cookie value (against session fixation), which all
+   * its flows follow. Older open flows of the same position in this browser become superseded.
+   * Undefined when the token is wrong, used or expired: then nothing changes for the browser.
+   * `cookie` is undefined in the answer when the browser keeps the value it has: another tab's
+   * landing, bound a moment before with the same old value, already gave it the new one, and this
+   * flow joins the new key (the old value never learns it).
    */
-  async claim(publicId: string, token: string, cookie: string | undefined): Promise<{ session: PortalSession; cookie: string } | undefined> {
+  async claim(publicId: string, token: string, cookie: string | undefined): Promise<{ session: PortalSession; cookie: string | undefined } | undefined> {
     if (!SESSION_ID.test(publicId) || !SESSION_ID.test(token)) return undefined;
-    const fresh = newId();
-    if (cookie && SESSION_ID.test(cookie)) await this.repo.rotateBrowser(browserKeyOf(cookie), browserKeyOf(fresh));
-    const session = await this.repo.claimFlow(publicId, browserKeyOf(fresh), browserKeyOf(token));
-    if (!session) return undefined;
-    await this.repo.supersedeOlder(browserKeyOf(fresh), session);
-    return { session, cookie: fresh };
+    const known = cookie !== undefined && SESSION_ID.test(cookie);
+    const value = known ? cookie : newId();
+    const key = browserKeyOf(value);
+    return this.repo.forBrowser(key, async (tx) => {
+      const successor = known ? await tx.successorOf(key) : undefined;
+      const session = await tx.claimFlow(publicId, successor ?? key, browserKeyOf(token));
+      if (!session) return undefined;
+      await tx.supersede(successor ?? key, session);
+      if (successor) return { session, cookie: undefined };
+      if (!known) return { session, cookie: value };
+      const fresh = newId();
+      await tx.rotate(key, browserKeyOf(fresh));
+      return { session, cookie: fresh };
+    });
   }
 
   /** A flow of this browser by its public id, and where it stands. */
@@ -205,19 +218,24 @@ export class PortalService {
   }
 
   /**
-   * A new cookie value for the browser (against session fixation): called at every step that puts
-   * personal data in one of its flows (a notice added, references confirmed, the payment started).
-   * The old value stops working for all its flows; the caller sends the new one.
+   * A new cookie value for the browser (against session fixation): when a landing's flow is bound to
+   * it and when a notice enters its cart, the steps that put someone's personal data under its key.
+   * The old value stops working for all its flows; the caller sends the new one. Undefined when
+   * another request of the same browser rotated it a moment before (its answer carries the value).
    */
-  async rotate(cookie: string): Promise<string> {
-    const fresh = newId();
-    await this.repo.rotateBrowser(browserKeyOf(cookie), browserKeyOf(fresh));
-    return fresh;
+  async rotate(cookie: string): Promise<string | undefined> {
+    const key = browserKeyOf(cookie);
+    return this.repo.forBrowser(key, async (tx) => {
+      if (await tx.successorOf(key)) return undefined;
+      const fresh = newId();
+      await tx.rotate(key, browserKeyOf(fresh));
+      return fresh;
+    });
   }
 
-  /** Whether the session's cart can still change (manual flow, not concluded). */
+  /** Whether the session's cart can still change (manual flow, not concluded, not yet handed to Checkout). */
   editable(s: PortalSession | undefined): s is PortalSession {
-    return s !== undefined && s.kind === 'manual' && s.outcome === null;
+    return s !== undefined && s.kind === 'manual' && s.outcome === null && s.idCart === null;
   }
 
   /**
@@ -373,16 +391,27 @@ export class PortalService {
       }
     }
     const current = (await this.repo.session(s.id)) ?? s;
-    const final = (current.outcome ?? fixed ?? outcome) as Outcome;
+    // a flow closed with "< Indietro" and then paid in a Checkout window left open: Checkout's word
+    const stored = current.outcome ?? fixed;
+    const final: Outcome = stored === null || stored === 'indietro' ? outcome : stored;
     const positions = await this.positions(current);
     const mayBeOpen = final === 'attesa' && (await this.repo.recentlyActivated(positions.map((p) => p.id), PAYMENT_TOKEN_MAX_MS));
     const state = conclusionState(final, positions.map((p) => p.status), mayBeOpen);
     return { session: current, positions, returnLink: await this.callerReturnLink(current, codEsitoOf(state)), outcome: final, state };
   }
 
+  /**
+   * "< Indietro" from a gestionale's summary: the flow is closed (the caller is told codEsito 100,
+   * so it cannot later be paid from this flow and told otherwise) and the way back is returned.
+   */
+  async giveUp(s: PortalSession): Promise<string | null> {
+    await this.repo.conclude(s.id, 'indietro');
+    return this.giveUpLink(s);
+  }
+
   /** The conclusion URL of a concluded flow (where "Prosegui" on one of its old pages leads). */
   conclusionPath(s: PortalSession): string | null {
-    if (s.outcome === null) return null;
+    if (s.outcome === null || s.outcome === 'indietro') return null;
     return `/sportello/esito/${s.publicId}/${s.outcome}/${this.returnToken(s, s.outcome)}`;
   }
 
@@ -407,11 +436,12 @@ export class PortalService {
   }
 
   /**
-   * The receipt link's secret for a position in a browser: only the browser that reached the
-   * position (its cookie) can open it, and only until its cookie changes.
+   * The receipt link's secret for a position in a browser: an HMAC under the installation's key over
+   * the browser's key and the position, so only the browser that reached the position (its cookie)
+   * can open it, only until its cookie changes, and nobody can compute one for a cookie of their own.
    */
   receiptToken(cookie: string, positionId: number): string {
-    return createHmac('sha256', cookie).update(`ricevuta:${positionId}`).digest('base64url').slice(0, 32);
+    return createHmac('sha256', this.linkKey).update(`ricevuta:${browserKeyOf(cookie)}:${positionId}`).digest('base64url').slice(0, 32);
   }
 
   checkReceiptToken(cookie: string | undefined, positionId: number, token: string): boolean {

@@ -11,6 +11,8 @@ export const SESSION_TTL_MS = 2 * 60 * 60 * 1000;
 
 export type Outcome = 'ok' | 'ko' | 'annullato' | 'attesa';
 export const OUTCOMES: readonly Outcome[] = ['ok', 'ko', 'annullato', 'attesa'];
+/** How a flow ended: Checkout's outcome, or "indietro" (the citizen went back to the caller from the summary). */
+export type FlowOutcome = Outcome | 'indietro';
 
 export interface CartItem {
   positionId: number;
@@ -34,7 +36,7 @@ export interface PortalSession {
   /** The session's name in the conclusion URLs handed to Checkout: never the cookie's value (id). */
   publicId: string;
   idCart: string | null;
-  outcome: Outcome | null;
+  outcome: FlowOutcome | null;
   concludedAt: Date | null;
   createdAt: Date;
   expiresAt: Date;
@@ -48,12 +50,14 @@ export interface PortalSession {
 
 /**
  * Where a flow stands when one of its pages is used: open (the payment can go on), concluded
- * (Checkout's outcome is in), superseded (reopened by a later landing), expired (no activity for
- * SESSION_TTL_MS), or unknown (no such flow in this browser).
+ * (Checkout's outcome is in), closed (the citizen went back to the caller with "< Indietro"),
+ * superseded (reopened by a later landing), expired (no activity for SESSION_TTL_MS), or unknown
+ * (no such flow in this browser).
  */
-export type FlowState = 'open' | 'concluded' | 'superseded' | 'expired';
+export type FlowState = 'open' | 'concluded' | 'closed' | 'superseded' | 'expired';
 
 export function flowState(s: Pick<PortalSession, 'outcome' | 'supersededAt' | 'expiresAt'>, now: Date): FlowState {
+  if (s.outcome === 'indietro') return 'closed';
   if (s.outcome !== null) return 'concluded';
   if (s.supersededAt !== null) return 'superseded';
   if (s.expiresAt.getTime() <= now.getTime()) return 'expired';

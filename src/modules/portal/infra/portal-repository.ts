@@ -1,7 +1,8 @@
-import { namedStatement, type Database } from '../../../db/database.js';
+import { sql } from 'drizzle-orm';
+import { namedStatement, type Database, type Executor } from '../../../db/database.js';
 import type { DebtPositionStatus, PaymentReference } from '../../debt-positions/domain/debt-position.js';
 import type { Separator, SeparatorSetting } from '../domain/digest.js';
-import type { CartItem, Outcome, PortalSession } from '../domain/session.js';
+import type { CartItem, FlowOutcome, PortalSession } from '../domain/session.js';
 
 /** A caller of the redirect, as the landing needs it. */
 export interface CallerRow {
@@ -137,52 +138,36 @@ const OPEN_MANUAL_SESSION = namedStatement(
   `insert into portal_session (id, kind, positions, return_key, expires_at, public_id, browser_key) values ($1, 'manual', '[]'::jsonb, $2, $3, $4, $5) returning id`,
 );
 
-const LOAD_SESSION_BY_PUBLIC_ID = namedStatement('portal_load_session_by_public_id', `select ${SESSION_COLUMNS} from portal_session where public_id = $1 and expires_at > now()`);
+// A conclusion URL works until the row is purged (a day after it expires): Checkout may return late.
+const LOAD_SESSION_BY_PUBLIC_ID = namedStatement('portal_load_session_by_public_id', `select ${SESSION_COLUMNS} from portal_session where public_id = $1`);
 
 // A flow of a browser, expired or not (the page says which): rows live a day past their expiry.
 const LOAD_FLOW = namedStatement('portal_load_flow', `select ${SESSION_COLUMNS} from portal_session where public_id = $1 and browser_key = $2`);
 
-// The first GET of a landing's flow binds it to the browser (single-use token).
-const CLAIM_FLOW = namedStatement(
-  'portal_claim_flow',
-  `update portal_session set browser_key = $2, claim_hash = null, updated_at = now()
-    where public_id = $1 and claim_hash = $3 and expires_at > now()
-   returning ${SESSION_COLUMNS}`,
-);
-
-// Older open flows of the same browser for the same position: reopened by a later landing.
-const SUPERSEDE_OLDER = namedStatement(
-  'portal_supersede_older',
-  `update portal_session set superseded_at = now(), updated_at = now()
-    where browser_key = $1 and kind = 'gestionale' and public_id <> $2 and outcome is null and superseded_at is null
-      and created_at <= $4 and positions @> $3::jsonb`,
-);
-
+// The browser's cart still being filled: not yet handed to Checkout (a cart sent to Checkout is
+// frozen, so that what Checkout pays is what the conclusion shows and marks).
 const LOAD_MANUAL_CART = namedStatement(
   'portal_load_manual_cart',
   `select ${SESSION_COLUMNS} from portal_session
-    where browser_key = $1 and kind = 'manual' and outcome is null and expires_at > now()
+    where browser_key = $1 and kind = 'manual' and outcome is null and id_cart is null and expires_at > now()
     order by created_at desc limit 1`,
 );
 
+// Payments of the browser that can be resumed: a gestionale's not concluded, a cart handed to Checkout and not back.
 const LOAD_OPEN_FLOWS = namedStatement(
   'portal_load_open_flows',
   `select ${SESSION_COLUMNS} from portal_session
-    where browser_key = $1 and kind = 'gestionale' and outcome is null and superseded_at is null and expires_at > now()
+    where browser_key = $1 and outcome is null and superseded_at is null and expires_at > now()
+      and (kind = 'gestionale' or id_cart is not null)
     order by created_at desc limit 5`,
 );
 
-// A new key for a browser (the cookie's value changes; the old one stops working) on all its flows.
-const ROTATE_BROWSER = namedStatement(
-  'portal_rotate_browser',
-  `update portal_session set browser_key = $2 where browser_key = $1 and expires_at > now() - interval '1 day'`,
-);
 
 const LOAD_SESSION = namedStatement('portal_load_session', `select ${SESSION_COLUMNS} from portal_session where id = $1 and expires_at > now()`);
 
 const SAVE_CART = namedStatement(
   'portal_save_cart',
-  `update portal_session set positions = $2::jsonb, pending = $3::jsonb, revision = revision + 1, updated_at = now(), expires_at = $4 where id = $1 and outcome is null`,
+  `update portal_session set positions = $2::jsonb, pending = $3::jsonb, revision = revision + 1, updated_at = now(), expires_at = $4 where id = $1 and outcome is null and id_cart is null`,
 );
 
 const SAVE_PERSONAL_DATA = namedStatement(
@@ -190,9 +175,11 @@ const SAVE_PERSONAL_DATA = namedStatement(
   `update portal_session set email = $2, privacy_consent = $3, id_cart = $4, updated_at = now(), expires_at = $5 where id = $1`,
 );
 
+// A concluded flow's page stays for a day, so that a reload shows the payment as it stands.
 const CONCLUDE = namedStatement(
   'portal_conclude',
-  `update portal_session set outcome = $2, concluded_at = now(), updated_at = now() where id = $1 and outcome is null returning id`,
+  `update portal_session set outcome = $2, concluded_at = now(), updated_at = now(), expires_at = greatest(expires_at, now() + interval '1 day')
+    where id = $1 and outcome is null returning id`,
 );
 
 // An activation (paGetPayment) recent enough for its payment token to be still valid.
@@ -209,8 +196,9 @@ const USE_CAPTCHA = namedStatement(
 const PURGE = namedStatement(
   'portal_purge',
   `with s as (delete from portal_session where expires_at < now() - interval '1 day' returning 1),
-        c as (delete from portal_captcha_used where expires_at < now() returning 1)
-   select (select count(*) from s)::int + (select count(*) from c)::int as n`,
+        c as (delete from portal_captcha_used where expires_at < now() returning 1),
+        r as (delete from portal_browser_rotation where expires_at < now() returning 1)
+   select (select count(*) from s)::int + (select count(*) from c)::int + (select count(*) from r)::int as n`,
 );
 
 interface SessionRow extends Omit<PortalSession, 'positions' | 'pending' | 'digestSeparator' | 'outcome'> {
@@ -225,7 +213,59 @@ function toPosition(r: PortalPosition & { validFrom: string | null; validTo: str
 }
 
 function toSession(row: SessionRow): PortalSession {
-  return { ...row, digestSeparator: (row.digestSeparator as Separator | null) ?? null, outcome: (row.outcome as Outcome | null) ?? null };
+  return { ...row, digestSeparator: (row.digestSeparator as Separator | null) ?? null, outcome: (row.outcome as FlowOutcome | null) ?? null };
+}
+
+const rowsOf = async <T>(tx: Executor, q: ReturnType<typeof sql>): Promise<T[]> => ((await tx.execute(q)) as unknown as { rows: T[] }).rows;
+
+/** The statements that change a browser's flows, run inside PortalRepository.forBrowser's transaction. */
+export class BrowserTx {
+  constructor(private readonly tx: Executor) {}
+
+  /** The key a browser key was rotated to in the last minute (followed up to three times), if any. */
+  async successorOf(browserKey: string): Promise<string | undefined> {
+    let key: string | undefined;
+    let from = browserKey;
+    for (let hop = 0; hop < 3; hop++) {
+      const [row] = await rowsOf<{ newKey: string }>(this.tx, sql`select new_key as "newKey" from portal_browser_rotation where old_key = ${from} and expires_at > now()`);
+      if (!row) break;
+      key = from = row.newKey;
+    }
+    return key;
+  }
+
+  /** Moves every flow of the browser to its new key, and records the move for a minute. */
+  async rotate(browserKey: string, newKey: string): Promise<void> {
+    await this.tx.execute(sql`update portal_session set browser_key = ${newKey} where browser_key = ${browserKey} and expires_at > now() - interval '1 day'`);
+    await this.tx.execute(sql`insert into portal_browser_rotation (old_key, new_key, expires_at) values (${browserKey}, ${newKey}, now() + interval '1 minute')
+      on conflict (old_key) do update set new_key = excluded.new_key, expires_at = excluded.expires_at`);
+  }
+
+  /** Binds a landing's flow to a browser; undefined when the token is wrong, used or expired. */
+  async claimFlow(publicId: string, browserKey: string, claimHash: string): Promise<PortalSession | undefined> {
+    const [row] = await rowsOf<SessionRow>(this.tx, sql`update portal_session set browser_key = ${browserKey}, claim_hash = null, updated_at = now()
+      where public_id = ${publicId} and claim_hash = ${claimHash} and expires_at > now() returning ${sql.raw(SESSION_COLUMNS)}`);
+    return row && toSession(row);
+  }
+
+  /**
+   * One open gestionale flow per position in a browser: the latest landing's. Older flows of the
+   * same positions are superseded, and so is this one if a later landing was bound before it.
+   */
+  async supersede(browserKey: string, s: PortalSession): Promise<void> {
+    for (const p of s.positions) {
+      const same = JSON.stringify([{ positionId: p.positionId }]);
+      await this.tx.execute(sql`update portal_session set superseded_at = now(), updated_at = now()
+        where browser_key = ${browserKey} and kind = 'gestionale' and public_id <> ${s.publicId} and outcome is null and superseded_at is null
+          and positions @> ${same}::jsonb
+          and (created_at < ${s.createdAt} or (created_at = ${s.createdAt} and public_id < ${s.publicId}))`);
+      await this.tx.execute(sql`update portal_session set superseded_at = now(), updated_at = now()
+        where public_id = ${s.publicId} and exists (
+          select 1 from portal_session o where o.browser_key = ${browserKey} and o.kind = 'gestionale' and o.public_id <> ${s.publicId}
+             and o.outcome is null and o.superseded_at is null and o.positions @> ${same}::jsonb
+             and (o.created_at > ${s.createdAt} or (o.created_at = ${s.createdAt} and o.public_id > ${s.publicId})))`);
+    }
+  }
 }
 
 export class PortalRepository {
@@ -293,19 +333,6 @@ export class PortalRepository {
     return row && toSession(row);
   }
 
-  /** Binds a landing's flow to a browser; undefined when the token is wrong, used or expired. */
-  async claimFlow(publicId: string, browserKey: string, claimHash: string): Promise<PortalSession | undefined> {
-    const [row] = await this.db.run<SessionRow>(CLAIM_FLOW, [publicId, browserKey, claimHash]);
-    return row && toSession(row);
-  }
-
-  /** Marks the browser's older open flows for any of these positions as reopened elsewhere. */
-  async supersedeOlder(browserKey: string, s: PortalSession): Promise<void> {
-    for (const p of s.positions) {
-      await this.db.run(SUPERSEDE_OLDER, [browserKey, s.publicId, JSON.stringify([{ positionId: p.positionId }]), s.createdAt]);
-    }
-  }
-
   async manualCart(browserKey: string): Promise<PortalSession | undefined> {
     const [row] = await this.db.run<SessionRow>(LOAD_MANUAL_CART, [browserKey]);
     return row && toSession(row);
@@ -315,8 +342,12 @@ export class PortalRepository {
     return (await this.db.run<SessionRow>(LOAD_OPEN_FLOWS, [browserKey])).map(toSession);
   }
 
-  async rotateBrowser(browserKey: string, newKey: string): Promise<void> {
-    await this.db.run(ROTATE_BROWSER, [browserKey, newKey]);
+  /** Work on one browser's flows in one transaction, serialised with any other on the same key. */
+  async forBrowser<T>(browserKey: string, fn: (tx: BrowserTx) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`portal:${browserKey}`}, 0))`);
+      return fn(new BrowserTx(tx));
+    });
   }
 
   async sessionByPublicId(publicId: string): Promise<PortalSession | undefined> {
@@ -338,7 +369,7 @@ export class PortalRepository {
   }
 
   /** Fixes the outcome at the first return from Checkout; false when it was already fixed. */
-  async conclude(id: string, outcome: Outcome): Promise<boolean> {
+  async conclude(id: string, outcome: FlowOutcome): Promise<boolean> {
     return (await this.db.run(CONCLUDE, [id, outcome])).length > 0;
   }
 
