@@ -32,7 +32,8 @@ describe('conclusionState: Checkout outcome read with the positions now', () => 
 describe('flowState', () => {
   const now = new Date('2026-12-02T10:00:00Z');
   const later = new Date('2026-12-02T11:00:00Z');
-  it('concluded before superseded before expired before open', () => {
+  it('closed ("< Indietro") and concluded before superseded before expired before open', () => {
+    expect(flowState({ outcome: 'indietro', supersededAt: now, expiresAt: now }, now)).toBe('closed');
     expect(flowState({ outcome: 'ok', supersededAt: now, expiresAt: now }, now)).toBe('concluded');
     expect(flowState({ outcome: null, supersededAt: now, expiresAt: now }, now)).toBe('superseded');
     expect(flowState({ outcome: null, supersededAt: null, expiresAt: now }, now)).toBe('expired');
