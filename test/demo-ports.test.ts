@@ -3,10 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_CITIZEN, MANUAL_POSITION } from '../demo-gestionale/src/demo-positions.js';
+import { CREATED_POSITIONS, DEMO_CITIZEN, MANUAL_POSITION } from '../demo-gestionale/src/demo-positions.js';
 import { DEMO, DEMO_GESTIONALE, DEMO_GESTIONALE_DEFAULT_URL, demoGestionaleUrl, seedDemo } from '../src/app/demo-seed.js';
 import { projectPath } from '../src/shared/paths.js';
 import { buildTestApp, type TestApp } from './helpers/app.js';
+import { atPhoneAndDesktop, launchBrowser, newContext, SKIP_BROWSER_TESTS, tickPrivacy } from './helpers/browser.js';
 import { freePort, until } from './helpers/live.js';
 
 // The demo on any ports: `npm start` (scripts/demo.mjs) reads PORT, SIM_PORT and GEST_PORT and tells
@@ -171,5 +172,29 @@ describe.skipIf(!!process.env.CASSA_TEST_DATABASE_URL)('npm start on ports other
     // ... and Cassa notifies the gestionale on its port: the position becomes definitively paid there
     await until(async () => (await (await get(`${gest}/messaggi`)).text()).includes('TrasmettiNotifichePagamento'), 'the payment notification at the gestionale', 60_000);
     await until(async () => /pagato \(definitivo\)/i.test(await (await get(`${gest}/posizioni`)).text()), 'the position paid at the gestionale', 30_000);
+  }, 120_000);
+
+  it.skipIf(SKIP_BROWSER_TESTS)('in a browser: the gestionale on its port, the Sportello, Checkout on the simulator\'s port, and back to the gestionale', async () => {
+    const browser = await launchBrowser();
+    try {
+      const page = await (await newContext(browser)).newPage();
+      const target = CREATED_POSITIONS[0];
+      await page.goto(`${gest}/`);
+      await page.selectOption('#codiceFiscale', DEMO_CITIZEN.codiceFiscale);
+      await Promise.all([page.waitForURL(`${gest}/posizioni`), page.getByRole('button', { name: 'Accedi' }).click()]);
+      await Promise.all([page.waitForURL(`${gest}/paga`), page.getByRole('button', { name: `Paga ${target.causale}` }).click()]);
+      await Promise.all([page.waitForURL(`${cassa}/sportello/pagamento/*`), page.getByRole('button', { name: 'Vai allo Sportello dei pagamenti' }).click()]);
+      await page.fill('#emailConferma', await page.inputValue('#email'));
+      await tickPrivacy(page);
+      if ((await page.locator('#altcha').count()) > 0) await page.waitForSelector('#altcha[data-state=verified]', { timeout: 60_000 });
+      await atPhoneAndDesktop(page, 'demo-porte-sportello');
+      await Promise.all([page.waitForURL(`${sim}/checkout/carts/**`), page.click('#prosegui')]);
+      await Promise.all([page.waitForURL(`${cassa}/sportello/esito/**`), page.getByRole('button', { name: 'Paga', exact: true }).click()]);
+      expect(await page.getAttribute('#conclusion', 'data-cod-esito')).toBe('000');
+      await Promise.all([page.waitForURL(`${gest}/ritorno?**`), page.click('#link-back-to-caller')]);
+      expect(await page.textContent('h1')).toBe('Pagamento concluso positivamente');
+    } finally {
+      await browser.close();
+    }
   }, 120_000);
 });
