@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Container } from '../../app/container.js';
 import { ANONIMO } from '../../modules/debt-positions/domain/debt-position.js';
 import { euro, romeDateLabel, romeDateTimeLabel } from './format.js';
-import { enteHeader } from './layout-data.js';
+import { enteHeader, isServedLogoType, type HeaderEnte } from './layout-data.js';
 import { PortalInputErrors, type FlowLookup, type ReturnUrlBuilder } from '../../modules/portal/application/portal-service.js';
 import { CartChanged, NoticeNotPayable, PortalInputError, PortalRefusal, type RefusalReason } from '../../modules/portal/domain/errors.js';
 import { codEsitoOf, MAX_CART, OUTCOMES, type Outcome, type PortalSession } from '../../modules/portal/domain/session.js';
@@ -355,14 +355,13 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
         extra: { errors?: FormErrorView[]; form?: Record<string, string | undefined>; cartChanged?: boolean } = {},
         status = 200,
       ) => {
-        const positions = (await portal.positions(session)).map(positionView);
-        const parts = await portal.parts(session);
-        if (session.kind === 'gestionale') {
-          // "< Indietro" posts to Cassa, which redirects to the caller's return URL: browsers apply the
-          // page's form-action to that redirect, so this page also allows the caller's origin
-          const back = await portal.giveUpLink(session);
-          if (back) allowFormActionTo(reply, new URL(back).origin);
-        }
+        const summary = await portal.summary(session);
+        const { parts } = summary;
+        const headerEnte = headerFrom(session, summary.positions[0]);
+        const positions = summary.positions.map(positionView);
+        // "< Indietro" posts to Cassa, which redirects to the caller's return URL: browsers apply the
+        // page's form-action to that redirect, so this page also allows the caller's origin
+        if (summary.callerOrigin) allowFormActionTo(reply, summary.callerOrigin);
         const prefill = session.kind === 'gestionale' ? { email: session.email ?? '', emailConferma: session.email ?? '' } : {};
         return sendPage(
           req,
@@ -385,7 +384,7 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
             backUrl: session.kind === 'manual' ? '/sportello/' : null,
             backAction: session.kind === 'gestionale' ? `/sportello/pagamento/${session.publicId}/indietro` : null,
             step: parts.email || parts.privacy || parts.captcha ? 'personalData' : 'summary',
-            headerEnte: await headerOf(session),
+            headerEnte,
             pageTitle: t(req)('summary.title'),
           },
           status,
@@ -394,6 +393,9 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
 
       /** The ente whose name and logo head a gestionale's payment pages (seed 000's screens); none for the manual cart. */
       const headerOf = (session: PortalSession) => (session.kind === 'gestionale' && session.positions[0] ? enteHeader(container, session.positions[0].enteFiscalCode) : Promise.resolve(undefined));
+      /** The same from a position already read (no query of its own). */
+      const headerFrom = (session: PortalSession, p: PortalPosition | undefined): HeaderEnte | undefined =>
+        session.kind === 'gestionale' && p ? { name: p.enteName, fiscalCode: p.enteFiscalCode, hasLogo: isServedLogoType(p.enteLogoMime), contacts: p.enteContacts } : undefined;
 
       /** A page of a flow that can no longer go on: says why, with the way back to the caller (codEsito 100) when there is one. */
       const renderEnded = async (req: FastifyRequest, reply: FastifyReply, lookup: FlowLookup) => {
@@ -427,10 +429,16 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
         const token = typeof req.query.accesso === 'string' ? req.query.accesso : undefined;
         if (!FLOW_ID.test(flow)) return renderEnded(req, reply, { state: 'unknown' });
         if (token) {
-          // the landing's redirect: bind the flow to this browser, then its clean URL (reload and Back never claim again)
+          // the landing's redirect: bind the flow to this browser and show its summary at once; a
+          // reload finds the token used and shows the flow if it is this browser's
           const claimed = await portal.claim(flow, token, browserCookie(req));
-          if (claimed?.cookie) setBrowserCookie(reply, claimed.cookie);
-          return reply.redirect(`/sportello/pagamento/${flow}${langQuery(req)}`, 303);
+          if (claimed) {
+            if (claimed.cookie) {
+              setBrowserCookie(reply, claimed.cookie);
+              req.cookies[SESSION_COOKIE] = claimed.cookie;
+            }
+            return renderPayment(req, reply, claimed.session);
+          }
         }
         const lookup = await portal.flow(flow, browserCookie(req));
         if (lookup.state !== 'open') return notOpen(req, reply, lookup);
@@ -538,7 +546,7 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
             returnLink: conclusion.returnLink,
             retryUrl: conclusion.session.kind === 'manual' ? '/sportello/' : null,
             step: 'conclusion',
-            headerEnte: await headerOf(conclusion.session),
+            headerEnte: headerFrom(conclusion.session, conclusion.positions[0]),
             pageTitle: t(req)(`conclusion.heading.${conclusion.state}`),
           });
         },

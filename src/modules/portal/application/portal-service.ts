@@ -174,16 +174,19 @@ export class PortalService {
    */
   async claim(publicId: string, token: string, cookie: string | undefined): Promise<{ session: PortalSession; cookie: string | undefined } | undefined> {
     if (!SESSION_ID.test(publicId) || !SESSION_ID.test(token)) return undefined;
-    const known = cookie !== undefined && SESSION_ID.test(cookie);
-    const value = known ? cookie : newId();
-    const key = browserKeyOf(value);
+    if (cookie === undefined || !SESSION_ID.test(cookie)) {
+      // a browser without the Sportello's cookie: a new value nobody else knows, no other flow under it
+      const fresh = newId();
+      const session = await this.repo.claimForNewBrowser(publicId, browserKeyOf(fresh), browserKeyOf(token));
+      return session && { session, cookie: fresh };
+    }
+    const key = browserKeyOf(cookie);
     return this.repo.forBrowser(key, async (tx) => {
-      const successor = known ? await tx.successorOf(key) : undefined;
+      const successor = await tx.successorOf(key);
       const session = await tx.claimFlow(publicId, successor ?? key, browserKeyOf(token));
       if (!session) return undefined;
       await tx.supersede(successor ?? key, session);
       if (successor) return { session, cookie: undefined };
-      if (!known) return { session, cookie: value };
       const fresh = newId();
       await tx.rotate(key, browserKeyOf(fresh));
       return { session, cookie: fresh };
@@ -297,6 +300,15 @@ export class PortalService {
 
   async positions(s: PortalSession): Promise<PortalPosition[]> {
     return this.repo.positionsByIds(s.positions.map((p) => p.positionId));
+  }
+
+  /**
+   * What the summary page shows of a flow, with one read of its caller: the positions, the parts of
+   * the personal-data page, and the origin of the caller's return URL (where "< Indietro" leads).
+   */
+  async summary(s: PortalSession): Promise<{ positions: PortalPosition[]; parts: PersonalDataParts; callerOrigin: string | null }> {
+    const [positions, caller] = await Promise.all([this.positions(s), s.kind === 'gestionale' && s.applicationId !== null ? this.repo.callerById(s.applicationId) : undefined]);
+    return { positions, parts: caller ? partsOf(caller) : MANUAL_FLOW_PARTS, callerOrigin: caller?.returnUrl ? new URL(caller.returnUrl).origin : null };
   }
 
   /** The parts of the personal-data page for a session: the caller's flags, or the manual flow's. */

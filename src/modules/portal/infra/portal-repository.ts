@@ -46,6 +46,9 @@ export interface PortalPosition {
   dueDate: string | undefined;
   payerNote: string | null;
   paymentReferences: PaymentReference[];
+  /** The ente's logo type when it has one (the header shows it if the Sportello serves that type). */
+  enteLogoMime: string | null;
+  enteContacts: { phone: string | null; email: string | null; website: string | null };
   /** Whether the given application may use the position's payment type (landing only). */
   authorised: boolean;
 }
@@ -81,7 +84,9 @@ const POSITION_COLUMNS = `p.id::int as id, e.id::int as "enteId", e.codice_fisca
   p.amount_cents::float8 as "amountCents", p.causale, p.debtor_type as "debtorType", p.debtor_fiscal_code as "debtorFiscalCode",
   p.debtor_name as "debtorName", p.debtor_surname as "debtorSurname", p.debtor_company as "debtorCompany", p.debtor_email as "debtorEmail",
   p.status, p.valid_from::text as "validFrom", p.valid_to::text as "validTo", p.due_date::text as "dueDate", p.payer_note as "payerNote",
-  p.payment_references as "paymentReferences"`;
+  p.payment_references as "paymentReferences",
+  case when e.logo is not null then e.logo_mime end as "enteLogoMime",
+  json_build_object('phone', e.telefono, 'email', e.email, 'website', e.sito_web) as "enteContacts"`;
 
 const FIND_FOR_LANDING = namedStatement(
   'portal_find_for_landing',
@@ -146,6 +151,15 @@ const LOAD_FLOW = namedStatement('portal_load_flow', `select ${SESSION_COLUMNS} 
 
 // The browser's cart still being filled: not yet handed to Checkout (a cart sent to Checkout is
 // frozen, so that what Checkout pays is what the conclusion shows and marks).
+// A landing's flow bound to a browser that had no cookie: its new key has no other flow to supersede
+// or move, so one statement does it (the hot path of every first landing).
+const CLAIM_FLOW_NEW_BROWSER = namedStatement(
+  'portal_claim_flow_new_browser',
+  `update portal_session set browser_key = $2, claim_hash = null, updated_at = now()
+    where public_id = $1 and claim_hash = $3 and expires_at > now()
+   returning ${SESSION_COLUMNS}`,
+);
+
 const LOAD_MANUAL_CART = namedStatement(
   'portal_load_manual_cart',
   `select ${SESSION_COLUMNS} from portal_session
@@ -340,6 +354,12 @@ export class PortalRepository {
 
   async openFlows(browserKey: string): Promise<PortalSession[]> {
     return (await this.db.run<SessionRow>(LOAD_OPEN_FLOWS, [browserKey])).map(toSession);
+  }
+
+  /** Binds a landing's flow to a browser that had no cookie (see CLAIM_FLOW_NEW_BROWSER); undefined when the token is wrong, used or expired. */
+  async claimForNewBrowser(publicId: string, browserKey: string, claimHash: string): Promise<PortalSession | undefined> {
+    const [row] = await this.db.run<SessionRow>(CLAIM_FLOW_NEW_BROWSER, [publicId, browserKey, claimHash]);
+    return row && toSession(row);
   }
 
   /** Work on one browser's flows in one transaction, serialised with any other on the same key. */
