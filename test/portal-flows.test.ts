@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO, seedDemo } from '../src/app/demo-seed.js';
 import { until } from './helpers/live.js';
 import { startLiveCassa, startSimulator, type LiveCassa } from './helpers/live.js';
-import { Browser, LANDING, landingForm, newPosition, nextPaymentId, solveCaptcha } from './portal-helpers.js';
+import { Browser, LANDING, landingForm, newPosition, nextPaymentId, pathOf, pressOnCheckout, solveCaptcha } from './portal-helpers.js';
 
 // Payment flows of the Sportello, through HTTP: receipt links only for the browser that paid, a cart
 // frozen once handed to Checkout, flows that ended (closed, expired after Checkout), conclusions that
@@ -28,20 +28,7 @@ beforeEach(async () => {
   await cassa.c.applications.update(DEMO.codiceChiamante, { active: true, digestSeparator: 'any', pageEmail: true, pagePrivacy: true, pageCaptcha: false, returnDigestMode: 'echo', paymentTypes: [{ ente: DEMO.ente, codiceVersamento: DEMO.paymentType }] });
 });
 
-const pathOf = (url: string) => {
-  const u = new URL(url);
-  return `${u.pathname}${u.search}`;
-};
 
-/** What a browser does on the simulator's Checkout page: press a button; answers Cassa's conclusion URL. */
-async function pressOnCheckout(location: string, action: 'pay' | 'cancel' | 'fail'): Promise<string> {
-  const html = await (await fetch(location)).text();
-  const form = new RegExp(`<form method="post" action="([^"]+/${action})">`).exec(html);
-  expect(form, `the ${action} button`).not.toBeNull();
-  const res = await fetch(new URL(form![1]!, location), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '', redirect: 'manual' });
-  expect(res.status).toBe(303);
-  return res.headers.get('location')!;
-}
 
 const status = async (iuv: string) => ((await cassa.c.db.executeSql(`select status from debt_position where iuv = '${iuv}'`)).rows[0] as { status: string }).status;
 

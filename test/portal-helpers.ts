@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { solveChallenge } from 'altcha-lib/v1';
 import { DEMO } from '../src/app/demo-seed.js';
@@ -117,4 +118,20 @@ export async function newPosition(c: Container, o: { cents?: number; debtor?: 'A
 
 export function nextPaymentId(): string {
   return `PORTAL_${process.pid}_${Date.now()}_${++seq}`;
+}
+
+/** What a browser does on the simulator's Checkout page: press a button; answers Cassa's conclusion URL. */
+export async function pressOnCheckout(location: string, action: 'pay' | 'cancel' | 'fail'): Promise<string> {
+  const html = await (await fetch(location)).text();
+  const form = new RegExp(`<form method="post" action="([^"]+/${action})">`).exec(html);
+  expect(form, `the ${action} button`).not.toBeNull();
+  const res = await fetch(new URL(form![1]!, location), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '', redirect: 'manual' });
+  expect(res.status).toBe(303);
+  return res.headers.get('location')!;
+}
+
+/** The path and query of an absolute URL (for app.inject). */
+export function pathOf(url: string): string {
+  const u = new URL(url);
+  return u.pathname + u.search;
 }

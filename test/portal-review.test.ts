@@ -8,7 +8,7 @@ import { buildServer } from '../src/http/server.js';
 import { SecretBox } from '../src/shared/secret-box.js';
 import { createTestDatabase } from './helpers/db.js';
 import { startLiveCassa, startSimulator, type LiveCassa } from './helpers/live.js';
-import { Browser, LANDING, landingForm, newPosition, nextPaymentId, solveCaptcha } from './portal-helpers.js';
+import { Browser, LANDING, landingForm, newPosition, nextPaymentId, pathOf, pressOnCheckout, solveCaptcha } from './portal-helpers.js';
 
 // The findings of the Sportello's review: the session cookie's value never in a URL (nor in the log),
 // a new session id whenever personal data enter the session, plain pages for every error, the way
@@ -39,17 +39,7 @@ async function addNotice(b: Browser, code: string, codiceFiscale = CF, ente = ''
   return b.submit('/sportello/avvisi', { codiceAvviso: code, codiceFiscale, ente });
 }
 
-/** What a browser does on the simulator's Checkout page: press a button; answers Cassa's conclusion URL. */
-async function pressOnCheckout(location: string, action: 'pay' | 'cancel' | 'fail'): Promise<string> {
-  const html = await (await fetch(location)).text();
-  const form = new RegExp(`<form method="post" action="([^"]+/${action})">`).exec(html);
-  expect(form, `the ${action} button`).not.toBeNull();
-  const res = await fetch(new URL(form![1]!, location), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '', redirect: 'manual' });
-  expect(res.status).toBe(303);
-  return res.headers.get('location')!;
-}
 
-const pathOf = (url: string) => new URL(url).pathname;
 const titleOf = (html: string) => /<title>([^<]*)<\/title>/.exec(html)?.[1] ?? '';
 const positionId = async (iuv: string) => ((await cassa.c.db.executeSql(`select id::int as id from debt_position where iuv = '${iuv}'`)).rows[0] as { id: number }).id;
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO, seedDemo } from '../src/app/demo-seed.js';
 import { computeDigest, computeReturnDigest, matchDigest } from '../src/modules/portal/domain/digest.js';
 import { startLiveCassa, startSimulator, until, type LiveCassa } from './helpers/live.js';
-import { Browser, landingForm, LANDING, newPosition, nextPaymentId, solveCaptcha } from './portal-helpers.js';
+import { Browser, LANDING, landingForm, newPosition, nextPaymentId, pathOf, pressOnCheckout, solveCaptcha } from './portal-helpers.js';
 
 // The redirect from a gestionale to the Sportello (seed 000), against a real pagoPA Checkout peer:
 // the bundled simulator, in-process, with Cassa listening on a real port.
@@ -38,21 +38,7 @@ async function land(browser: Browser, form: Record<string, string>) {
   return res;
 }
 
-/** What a browser does on the simulator's Checkout page: press a button, follow to Cassa's conclusion. */
-async function pressOnCheckout(location: string, action: 'pay' | 'cancel' | 'fail'): Promise<string> {
-  const page = await fetch(location);
-  const html = await page.text();
-  const form = new RegExp(`<form method="post" action="([^"]+/${action})">`).exec(html);
-  expect(form, `the ${action} button`).not.toBeNull();
-  const res = await fetch(new URL(form![1]!, location), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '', redirect: 'manual' });
-  expect(res.status).toBe(303);
-  return res.headers.get('location')!;
-}
 
-function pathOf(url: string): string {
-  const u = new URL(url);
-  return u.pathname + u.search;
-}
 
 describe('digest', () => {
   const manual = { passphrase: DEMO.passphrase, codiceChiamante: 'AP_01', identificativoPagamento: 'POSDEB1_1234596724100', iuv: '190280072147087', returnUrl: 'https://applicativoChiamanteApp2.prova.it/biblioweb' };
