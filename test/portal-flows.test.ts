@@ -98,6 +98,26 @@ describe('a cart handed to Checkout is frozen', () => {
   });
 });
 
+describe('the manual flow after Checkout', () => {
+  it('cancelled: "Riprova il pagamento" back to the cart; paid: no retry', async () => {
+    const p = await newPosition(cassa.c, { cents: 700 });
+    const b = new Browser(cassa.app);
+    await addNotice(b, p.noticeNumber);
+    await b.get('/sportello/pagamento');
+    const go = await b.submit('/sportello/pagamento', { email: 'm@example.org', emailConferma: 'm@example.org', privacy: 'on', altcha: await solveCaptcha(b) });
+    const cancelled = await b.get(pathOf(await pressOnCheckout(go.headers.location as string, 'cancel')));
+    expect(cancelled.body).toContain('data-state="cancelled"');
+    expect(cancelled.body).toContain('id="link-retry" href="/sportello/"');
+    await b.get('/sportello/');
+    expect((await addNotice(b, p.noticeNumber)).statusCode).toBe(303);
+    await b.get('/sportello/pagamento');
+    const again = await b.submit('/sportello/pagamento', { email: 'm@example.org', emailConferma: 'm@example.org', privacy: 'on', altcha: await solveCaptcha(b) });
+    const paid = await b.get(pathOf(await pressOnCheckout(again.headers.location as string, 'pay')));
+    expect(paid.body).toMatch(/data-state="(received|paid)"/);
+    expect(paid.body).not.toContain('id="link-retry"');
+  });
+});
+
 describe('flows that ended', () => {
   it('a flow handed to Checkout and then expired does not say that nothing was paid', async () => {
     const p = await newPosition(cassa.c);

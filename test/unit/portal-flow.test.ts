@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { codEsitoOf, conclusionState, flowState } from '../../src/modules/portal/domain/session.js';
+import { codEsitoOf, conclusionState, flowState, offersRetry } from '../../src/modules/portal/domain/session.js';
 
 // What the Sportello says after Checkout, and where a payment flow stands when one of its pages is used.
 
@@ -26,6 +26,13 @@ describe('conclusionState: Checkout outcome read with the positions now', () => 
     expect(codEsitoOf('paid')).toBe('000');
     expect(codEsitoOf('received')).toBe('000');
     for (const s of ['unknown', 'abandoned', 'cancelled', 'failed'] as const) expect(codEsitoOf(s)).toBe('100');
+  });
+});
+
+describe('offersRetry', () => {
+  it('cancelled, failed, abandoned: retry; unknown (the receipt may still come), received, paid: none', () => {
+    for (const st of ['cancelled', 'failed', 'abandoned'] as const) expect(offersRetry(st)).toBe(true);
+    for (const st of ['unknown', 'received', 'paid'] as const) expect(offersRetry(st)).toBe(false);
   });
 });
 

@@ -11,7 +11,7 @@ import { euro, romeDateLabel, romeDateTimeLabel } from './format.js';
 import { enteHeader, isServedLogoType, type HeaderEnte } from './layout-data.js';
 import { PortalInputErrors, type FlowLookup, type ReturnUrlBuilder } from '../../modules/portal/application/portal-service.js';
 import { CartChanged, NoticeNotPayable, PortalInputError, PortalRefusal, type RefusalReason } from '../../modules/portal/domain/errors.js';
-import { codEsitoOf, MAX_CART, OUTCOMES, type Outcome, type PortalSession } from '../../modules/portal/domain/session.js';
+import { codEsitoOf, FLOW_ID, MAX_CART, offersRetry, OUTCOMES, type Outcome, type PortalSession } from '../../modules/portal/domain/session.js';
 import type { PortalPosition } from '../../modules/portal/infra/portal-repository.js';
 import { projectPath } from '../../shared/paths.js';
 import { pgRateLimitStore } from './pg-rate-limit-store.js';
@@ -64,9 +64,6 @@ function allowFormActionTo(reply: FastifyReply, origin: string): void {
   if (typeof csp !== 'string') return;
   reply.header('content-security-policy', csp.replace(/(^|;)\s*form-action ([^;]*)/, (_m, sep: string, sources: string) => `${sep}form-action ${sources} ${origin}`));
 }
-
-/** A flow's public id, a claim token, a cookie value: 256 random bits in base64url. */
-const FLOW_ID = /^[A-Za-z0-9_-]{43}$/;
 
 /** The language chosen in the query, kept across a redirect ("?lang=en" or nothing). */
 function langQuery(req: FastifyRequest): string {
@@ -544,7 +541,8 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
             email: own ? conclusion.session.email : null,
             date: romeDateTimeLabel(when),
             returnLink: conclusion.returnLink,
-            retryUrl: conclusion.session.kind === 'manual' ? '/sportello/' : null,
+            // the manual flow's retry, after a payment that was not made (a gestionale's is back at the caller)
+            retryUrl: conclusion.session.kind === 'manual' && offersRetry(conclusion.state) ? '/sportello/' : null,
             step: 'conclusion',
             headerEnte: headerFrom(conclusion.session, conclusion.positions[0]),
             pageTitle: t(req)(`conclusion.heading.${conclusion.state}`),

@@ -12,6 +12,7 @@ import { CartChanged, NoticeNotPayable, PortalInputError, PortalRefusal } from '
 import {
   codEsitoOf,
   conclusionState,
+  FLOW_ID,
   flowState,
   IDENTIFICATIVO_PAGAMENTO,
   isEmail,
@@ -72,7 +73,7 @@ export interface Conclusion {
 /** Builds the absolute conclusion URLs handed to Checkout for a session, named by its public id (never the cookie's value). */
 export type ReturnUrlBuilder = (publicId: string, outcome: Outcome, token: string) => string;
 
-const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
+const SESSION_ID = FLOW_ID;
 
 /** The key a flow row keeps of a browser: the digest of its cookie's value (a database copy gives no cookie). */
 export function browserKeyOf(cookie: string): string {

@@ -98,6 +98,11 @@ export function conclusionState(outcome: Outcome, statuses: DebtPositionStatus[]
   }
 }
 
+/** Whether the citizen is offered to pay again: not while the outcome may still come (unknown), nor once paid. */
+export function offersRetry(state: ConclusionState): boolean {
+  return state === 'cancelled' || state === 'failed' || state === 'abandoned';
+}
+
 /** The outcome code the caller gets back for a conclusion (seed 000 §2.2.1): 000 only for a payment made. */
 export function codEsitoOf(state: ConclusionState): '000' | '100' {
   return state === 'paid' || state === 'received' ? '000' : '100';
@@ -139,6 +144,9 @@ export function unpayableReason(p: { status: DebtPositionStatus; validFrom?: str
       return p.amountCents > 0 ? null : 'POSITION_NOT_YET_PAYABLE';
   }
 }
+
+/** A flow's public id, a claim token, a browser's cookie value: 256 random bits in base64url. */
+export const FLOW_ID = /^[A-Za-z0-9_-]{43}$/;
 
 export const IDENTIFICATIVO_PAGAMENTO = /^[A-Za-z0-9_-]{1,50}$/;
 const CODICE_FISCALE = /^[A-Za-z0-9]{11,35}$/;
