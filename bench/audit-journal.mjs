@@ -38,7 +38,9 @@ try {
            case when g % 97 = 0 then '176' else '000' end, 200, g % 40, 'corr-' || g, null
       from generate_series(1, ${ROWS}) g`);
   await db.executeSql('analyze audit_event');
-  console.log(`inserted ${ROWS.toLocaleString('en')} events in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `inserted ${ROWS.toLocaleString('en')} events in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
 
   const journal = new AuditJournal(db, { keepPayloads: false, payloadMaxBytes: 0 });
   const someId = (await db.executeSql('select max(id)::int - 1500000 as id from audit_event')).rows[0].id;
@@ -50,11 +52,16 @@ try {
     ['by correlation id', { correlationId: 'corr-123456', limit: 50 }],
     ['by operation', { interface: 'epayapi', operation: 'updateDebtPositions', limit: 50 }],
     ['by outcome (rare)', { outcome: '176', limit: 50 }],
-    ['time window (1 hour, 45 days ago)', { from: daysAgo(45), to: new Date(daysAgo(45).getTime() + 3_600_000), limit: 50 }],
+    [
+      'time window (1 hour, 45 days ago)',
+      { from: daysAgo(45), to: new Date(daysAgo(45).getTime() + 3_600_000), limit: 50 },
+    ],
     ['deep page (keyset, 1.5M rows back)', { before: someId, limit: 50 }],
     ['caller + deep page', { caller: 'APP_7', before: someId, limit: 50 }],
   ];
-  console.log(`\n${'query'.padEnd(38)} ${'rows'.padStart(5)} ${'p50 ms'.padStart(8)} ${'max ms'.padStart(8)}`);
+  console.log(
+    `\n${'query'.padEnd(38)} ${'rows'.padStart(5)} ${'p50 ms'.padStart(8)} ${'max ms'.padStart(8)}`,
+  );
   for (const [name, q] of cases) {
     const times = [];
     let n = 0;
@@ -64,7 +71,9 @@ try {
       times.push(performance.now() - t0);
     }
     times.sort((a, b) => a - b);
-    console.log(`${name.padEnd(38)} ${String(n).padStart(5)} ${times[10].toFixed(2).padStart(8)} ${times[19].toFixed(2).padStart(8)}`);
+    console.log(
+      `${name.padEnd(38)} ${String(n).padStart(5)} ${times[10].toFixed(2).padStart(8)} ${times[19].toFixed(2).padStart(8)}`,
+    );
   }
   const plan = await db.executeSql(
     `explain select * from audit_event where caller = 'APP_7' and id < ${someId} order by id desc limit 51`,

@@ -104,7 +104,11 @@ async function main() {
   await recreateDatabase(require, pgUrl, dbName);
   const dataDir = mkdtempSync(join(tmpdir(), 'cassa-bench-drop-'));
   const port = await freePort();
-  const cassa = startChild(['bin/cassa.js', 'demo'], cassaEnv({ port, dataDir, logLevel: opt['log-level'], databaseUrl: dbUrl, extraEnv: EXTRA_ENV }), CASSA_DIR);
+  const cassa = startChild(
+    ['bin/cassa.js', 'demo'],
+    cassaEnv({ port, dataDir, logLevel: opt['log-level'], databaseUrl: dbUrl, extraEnv: EXTRA_ENV }),
+    CASSA_DIR,
+  );
   let exit = null;
   cassa.exited.then((e) => (exit = e));
   const admin = await pgConnect(require, pgUrl);
@@ -115,7 +119,14 @@ async function main() {
     const notices = await createDemoPositions(
       port,
       n,
-      (k) => ({ causale: `Biblioteca - tessera ${k}`, importo: 8.5, codiceFiscalePartitaIVAPagatore: 'TSTPNI70D01L219V', nome: 'Pino', cognome: 'Test', identificativoPagamento: `BENCH-DROP-${k}` }),
+      (k) => ({
+        causale: `Biblioteca - tessera ${k}`,
+        importo: 8.5,
+        codiceFiscalePartitaIVAPagatore: 'TSTPNI70D01L219V',
+        nome: 'Pino',
+        cognome: 'Test',
+        identificativoPagamento: `BENCH-DROP-${k}`,
+      }),
       (answer) => answer.codiceAvviso,
     );
     say(`sending ${RATE} receipts/s for ${SECONDS} s, terminating Cassa's backends ${DROPS} times...`);
@@ -127,7 +138,10 @@ async function main() {
       for (let i = 1; i <= DROPS; i++) {
         const at = started + (i * SECONDS * 1000) / (DROPS + 1);
         await sleep(Math.max(0, at - Date.now()));
-        const r = await admin.query(`select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where datname = $1 and application_name = 'cassa'`, [dbName]);
+        const r = await admin.query(
+          `select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where datname = $1 and application_name = 'cassa'`,
+          [dbName],
+        );
         terminations.push(r.rows[0].n);
       }
     })();
@@ -135,7 +149,12 @@ async function main() {
       await sleep(Math.max(0, started + (k * 1000) / RATE - Date.now()));
       const id = `bench-drop-${k}`;
       inflight.push(
-        post(port, SOAP_PATH, { 'content-type': 'text/xml; charset=utf-8', soapaction: 'paSendRTV2' }, receiptXml(notices[k], id)).then(
+        post(
+          port,
+          SOAP_PATH,
+          { 'content-type': 'text/xml; charset=utf-8', soapaction: 'paSendRTV2' },
+          receiptXml(notices[k], id),
+        ).then(
           (r) => {
             if (r.status === 200 && r.text.includes('<outcome>OK</outcome>')) answers.ok.push(id);
             else if (r.text.includes('<faultCode>PAA_SYSTEM_ERROR</faultCode>')) answers.faults++;
@@ -160,7 +179,9 @@ async function main() {
       }
     }
     const stored = await withPg(require, dbUrl, async (c) => {
-      const all = await c.query(`select receipt_id, count(*)::int as n from receipt where receipt_id like 'bench-drop-%' group by receipt_id`);
+      const all = await c.query(
+        `select receipt_id, count(*)::int as n from receipt where receipt_id like 'bench-drop-%' group by receipt_id`,
+      );
       return new Map(all.rows.map((r) => [r.receipt_id, r.n]));
     });
     const ackedMissing = answers.ok.filter((id) => !stored.has(id)).length;
@@ -185,10 +206,16 @@ async function main() {
     say(`receipts sent                 ${results.sent} in ${results.seconds} s (${RATE}/s)`);
     say(`backends terminated           ${DROPS} times: ${terminations.join(', ')} sessions`);
     say(`acknowledged OK               ${results.acknowledgedOk}`);
-    say(`stored (counted in the db)    ${results.stored}  (twice: ${twice}; acknowledged but missing: ${ackedMissing}; committed though answered with a fault: ${results.storedAfterAFault})`);
+    say(
+      `stored (counted in the db)    ${results.stored}  (twice: ${twice}; acknowledged but missing: ${ackedMissing}; committed though answered with a fault: ${results.storedAfterAFault})`,
+    );
     say(`faults PAA_SYSTEM_ERROR       ${results.faults}`);
-    say(`other answers                 ${results.other}${answers.other.length ? `  e.g. ${answers.other[0]}` : ''}`);
-    say(`process survived              ${results.survived ? 'yes (running, /health/ready 200 afterwards)' : `NO ${JSON.stringify(exit)}`}`);
+    say(
+      `other answers                 ${results.other}${answers.other.length ? `  e.g. ${answers.other[0]}` : ''}`,
+    );
+    say(
+      `process survived              ${results.survived ? 'yes (running, /health/ready 200 afterwards)' : `NO ${JSON.stringify(exit)}`}`,
+    );
     if (!results.survived) say(cassa.log().slice(-4000));
     if (opt.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
     return results.survived && ackedMissing === 0 && twice === 0 && results.other === 0 ? 0 : 1;

@@ -41,7 +41,10 @@ try {
 /** The ESM entry of a package as the server imports it (require.resolve gives the CommonJS one). */
 function esmEntry(name) {
   let dir = dirname(require.resolve(name));
-  while (!existsSync(join(dir, 'package.json')) || JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name !== name) {
+  while (
+    !existsSync(join(dir, 'package.json')) ||
+    JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name !== name
+  ) {
     const up = dirname(dir);
     if (up === dir) throw new Error(`package.json of ${name} not found`);
     dir = up;

@@ -129,7 +129,8 @@ if (opt.help) {
 }
 
 const TARGETS = opt.db === 'both' ? ['pglite', 'pg'] : opt.db.split(',').map((s) => s.trim());
-for (const t of TARGETS) if (t !== 'pglite' && t !== 'pg') fail(`--db must be pglite, pg or both (got "${t}")`);
+for (const t of TARGETS)
+  if (t !== 'pglite' && t !== 'pg') fail(`--db must be pglite, pg or both (got "${t}")`);
 const CLIENTS = positiveInt('clients', opt.clients);
 const SECONDS = Number(opt.seconds);
 if (!(SECONDS > 0)) fail('--seconds must be > 0');
@@ -181,7 +182,10 @@ function procCpuMs(pid) {
  */
 function mainThreadSched(pid) {
   try {
-    const [run, wait] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+    const [run, wait] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .map(Number);
     return { runMs: run / 1e6, waitMs: wait / 1e6 };
   } catch {
     return null;
@@ -252,7 +256,12 @@ function machineCpu() {
 // Load generators: both expose `post(path, body) -> Promise<{ status, text }>` and `close()`.
 
 function httpClient(port, connections) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections, scheduling: 'fifo' });
+  const agent = new http.Agent({
+    keepAlive: true,
+    maxSockets: connections,
+    maxFreeSockets: connections,
+    scheduling: 'fifo',
+  });
   return {
     post(path, body) {
       return new Promise((res, rej) => {
@@ -263,7 +272,11 @@ function httpClient(port, connections) {
             path,
             method: 'POST',
             agent,
-            headers: { authorization: AUTHORIZATION, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+            headers: {
+              authorization: AUTHORIZATION,
+              'content-type': 'application/json',
+              'content-length': Buffer.byteLength(body),
+            },
           },
           (resp) => {
             let text = '';
@@ -279,13 +292,16 @@ function httpClient(port, connections) {
     },
     get(path) {
       return new Promise((res, rej) => {
-        const req = http.request({ host: '127.0.0.1', port, path, method: 'GET', agent, headers: { authorization: AUTHORIZATION } }, (resp) => {
-          let text = '';
-          resp.setEncoding('utf8');
-          resp.on('data', (c) => (text += c));
-          resp.on('end', () => res({ status: resp.statusCode, text }));
-          resp.on('error', rej);
-        });
+        const req = http.request(
+          { host: '127.0.0.1', port, path, method: 'GET', agent, headers: { authorization: AUTHORIZATION } },
+          (resp) => {
+            let text = '';
+            resp.setEncoding('utf8');
+            resp.on('data', (c) => (text += c));
+            resp.on('end', () => res({ status: resp.statusCode, text }));
+            resp.on('error', rej);
+          },
+        );
         req.on('error', rej);
         req.end();
       });
@@ -391,7 +407,8 @@ async function runPhase({ client, clients, seconds, requests, tag, iuvs, onTick 
         continue;
       }
       if (j.codiceEsito !== '000') addError(`codiceEsito ${j.codiceEsito}`, r.text);
-      else if (typeof j.iuv !== 'string' || !IUV.test(j.iuv) || j.codiceAvviso !== `3${j.iuv}`) addError('malformed IUV or codiceAvviso', r.text);
+      else if (typeof j.iuv !== 'string' || !IUV.test(j.iuv) || j.codiceAvviso !== `3${j.iuv}`)
+        addError('malformed IUV or codiceAvviso', r.text);
       else if (j.identificativoPagamento !== id) addError('identificativoPagamento not echoed', r.text);
       else if (iuvs.has(j.iuv)) addError('duplicate IUV', `${j.iuv} for ${id} and ${iuvs.get(j.iuv)}`);
       else {
@@ -402,7 +419,9 @@ async function runPhase({ client, clients, seconds, requests, tag, iuvs, onTick 
     }
   }
 
-  const ticker = onTick ? setInterval(() => onTick({ ok, elapsed: (performance.now() - t0) / 1000 }), 1000) : null;
+  const ticker = onTick
+    ? setInterval(() => onTick({ ok, elapsed: (performance.now() - t0) / 1000 }), 1000)
+    : null;
   await Promise.all(Array.from({ length: clients }, (_, c) => loop(c)));
   if (ticker) clearInterval(ticker);
   const elapsed = (performance.now() - t0) / 1000;
@@ -431,10 +450,22 @@ async function runPhase({ client, clients, seconds, requests, tag, iuvs, onTick 
 
 function startServer({ target, port, dataDir, databaseUrl, profileDir }) {
   // whatever the caller's shell has, the target decides the database
-  const env = cassaEnv({ port, dataDir, logLevel: opt['log-level'], databaseUrl: target === 'pg' ? databaseUrl : undefined, extraEnv: EXTRA_ENV });
+  const env = cassaEnv({
+    port,
+    dataDir,
+    logLevel: opt['log-level'],
+    databaseUrl: target === 'pg' ? databaseUrl : undefined,
+    extraEnv: EXTRA_ENV,
+  });
   const nodeArgs = [...opt['node-arg']];
-  if (opt['count-queries']) nodeArgs.push(`--import=${pathToFileURL(join(HERE, 'count-queries-preload.mjs')).href}`);
-  if (profileDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=cassa-${target}-${Date.now()}.cpuprofile`);
+  if (opt['count-queries'])
+    nodeArgs.push(`--import=${pathToFileURL(join(HERE, 'count-queries-preload.mjs')).href}`);
+  if (profileDir)
+    nodeArgs.push(
+      '--cpu-prof',
+      `--cpu-prof-dir=${profileDir}`,
+      `--cpu-prof-name=cassa-${target}-${Date.now()}.cpuprofile`,
+    );
   return startChild([...nodeArgs, join(CASSA_DIR, 'bin', 'cassa.js'), 'demo'], env, CASSA_DIR);
 }
 
@@ -488,7 +519,8 @@ async function recreatePgDatabase() {
   });
 }
 
-const COUNT_SQL = 'select (select count(*) from debt_position)::int as positions, (select count(distinct iuv) from debt_position)::int as iuvs, (select count(*) from debt_position_status_history)::int as history';
+const COUNT_SQL =
+  'select (select count(*) from debt_position)::int as positions, (select count(distinct iuv) from debt_position)::int as iuvs, (select count(*) from debt_position_status_history)::int as history';
 
 async function countPg(url) {
   return withPg(require, url, async (c) => (await c.query(COUNT_SQL)).rows[0]);
@@ -519,7 +551,8 @@ async function verifySample(client, created, n) {
     } catch {
       j = null;
     }
-    if (r.status !== 200 || j?.code !== '1' || j?.result?.code !== '000') problems.push(`${iuv}: HTTP ${r.status} ${r.text.slice(0, 200)}`);
+    if (r.status !== 200 || j?.code !== '1' || j?.result?.code !== '000')
+      problems.push(`${iuv}: HTTP ${r.status} ${r.text.slice(0, 200)}`);
   }
   return { checked, problems };
 }
@@ -533,10 +566,15 @@ async function runTarget(target) {
   let idleLoad = await backgroundLoad();
   const quietUntil = Date.now() + Number(opt['wait-quiet']) * 1000;
   if (idleLoad !== null && idleLoad > 15 && Date.now() < quietUntil) {
-    say(`waiting up to ${opt['wait-quiet']}s for the machine to be quiet (others use ${idleLoad.toFixed(0)}% of a core)...`);
+    say(
+      `waiting up to ${opt['wait-quiet']}s for the machine to be quiet (others use ${idleLoad.toFixed(0)}% of a core)...`,
+    );
     while (idleLoad > 15 && Date.now() < quietUntil) idleLoad = await backgroundLoad(2000);
   }
-  if (idleLoad !== null && idleLoad > 15) say(`warning: something else uses ${idleLoad.toFixed(0)}% of a core before the server starts; figures will be noisy`);
+  if (idleLoad !== null && idleLoad > 15)
+    say(
+      `warning: something else uses ${idleLoad.toFixed(0)}% of a core before the server starts; figures will be noisy`,
+    );
   const dataDir = mkdtempSync(join(tmpdir(), `cassa-bench-${target}-`));
   const port = await freePort();
   let databaseUrl;
@@ -544,7 +582,9 @@ async function runTarget(target) {
   if (target === 'pg') {
     pgSettings = await recreatePgDatabase();
     databaseUrl = withDatabase(opt['pg-url'], opt['pg-db']);
-    say(`database: ${redactUrl(databaseUrl)} (fresh; PostgreSQL ${pgSettings.server_version}, synchronous_commit=${pgSettings.synchronous_commit}, fsync=${pgSettings.fsync}, shared_buffers=${pgSettings.shared_buffers}x8kB)`);
+    say(
+      `database: ${redactUrl(databaseUrl)} (fresh; PostgreSQL ${pgSettings.server_version}, synchronous_commit=${pgSettings.synchronous_commit}, fsync=${pgSettings.fsync}, shared_buffers=${pgSettings.shared_buffers}x8kB)`,
+    );
   } else {
     say(`database: ${join(dataDir, 'pglite')} (fresh)`);
   }
@@ -566,7 +606,9 @@ async function runTarget(target) {
   try {
     const tReady = performance.now();
     await waitReady(port, server, { name: 'the server' });
-    say(`server: pid ${server.child.pid}, http://127.0.0.1:${port}, ready in ${((performance.now() - tReady) / 1000).toFixed(1)}s`);
+    say(
+      `server: pid ${server.child.pid}, http://127.0.0.1:${port}, ready in ${((performance.now() - tReady) / 1000).toFixed(1)}s`,
+    );
     client = opt.client === 'raw' ? rawClient(port, CLIENTS) : httpClient(port, CLIENTS);
     const runTag = `B${Date.now().toString(36)}`;
     const iuvs = new Map();
@@ -574,13 +616,23 @@ async function runTarget(target) {
     let warm = null;
     if (WARMUP > 0) {
       warm = await runPhase({ client, clients: CLIENTS, seconds: WARMUP, tag: `${runTag}w`, iuvs });
-      say(`warm-up: ${warm.ok} positions in ${warm.elapsed.toFixed(1)}s (${(warm.ok / warm.elapsed).toFixed(0)}/s), ${warm.errors} errors`);
+      say(
+        `warm-up: ${warm.ok} positions in ${warm.elapsed.toFixed(1)}s (${(warm.ok / warm.elapsed).toFixed(0)}/s), ${warm.errors} errors`,
+      );
     }
     const before = target === 'pg' ? await countPg(databaseUrl) : null;
 
     const q0 = opt['count-queries'] ? await queryCounts(server) : null;
-    const cpu0 = { sched: mainThreadSched(server.child.pid), server: procCpuMs(server.child.pid), pg: target === 'pg' ? await postgresCpu(databaseUrl) : null, self: process.cpuUsage(), machine: machineCpu() };
-    say(`measuring: ${CLIENTS} clients, ${REQUESTS === undefined ? `${SECONDS}s` : `${REQUESTS} requests`}...`);
+    const cpu0 = {
+      sched: mainThreadSched(server.child.pid),
+      server: procCpuMs(server.child.pid),
+      pg: target === 'pg' ? await postgresCpu(databaseUrl) : null,
+      self: process.cpuUsage(),
+      machine: machineCpu(),
+    };
+    say(
+      `measuring: ${CLIENTS} clients, ${REQUESTS === undefined ? `${SECONDS}s` : `${REQUESTS} requests`}...`,
+    );
     const m = await runPhase({
       client,
       clients: CLIENTS,
@@ -588,11 +640,23 @@ async function runTarget(target) {
       requests: REQUESTS,
       tag: `${runTag}m`,
       iuvs,
-      onTick: opt.json || !process.stderr.isTTY ? undefined : ({ ok, elapsed }) => process.stderr.write(`\r  ${ok} positions, ${elapsed.toFixed(0)}s, ${(ok / elapsed).toFixed(0)}/s   `),
+      onTick:
+        opt.json || !process.stderr.isTTY
+          ? undefined
+          : ({ ok, elapsed }) =>
+              process.stderr.write(
+                `\r  ${ok} positions, ${elapsed.toFixed(0)}s, ${(ok / elapsed).toFixed(0)}/s   `,
+              ),
     });
     if (!opt.json && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     const q1 = opt['count-queries'] ? await queryCounts(server) : null;
-    const cpu1 = { sched: mainThreadSched(server.child.pid), server: procCpuMs(server.child.pid), pg: target === 'pg' ? await postgresCpu(databaseUrl) : null, self: process.cpuUsage(cpu0.self), machine: machineCpu() };
+    const cpu1 = {
+      sched: mainThreadSched(server.child.pid),
+      server: procCpuMs(server.child.pid),
+      pg: target === 'pg' ? await postgresCpu(databaseUrl) : null,
+      self: process.cpuUsage(cpu0.self),
+      machine: machineCpu(),
+    };
 
     // Checks: the database grew by exactly the successes, with distinct IUVs; a sample reads back.
     if (target === 'pg') {
@@ -602,9 +666,14 @@ async function runTarget(target) {
       verification.rowsAdded = after.positions - before.positions;
       verification.distinctIuvs = after.iuvs;
       verification.historyRows = after.history;
-      if (verification.rowsAdded !== m.ok) verification.problems.push(`debt_position grew by ${verification.rowsAdded}, successes were ${m.ok}`);
-      if (after.iuvs !== after.positions) verification.problems.push(`${after.positions} positions but ${after.iuvs} distinct IUVs`);
-      if (after.history !== after.positions + 2) verification.problems.push(`${after.history} status-history rows for ${after.positions} positions (expected positions + 2 of the demo data)`);
+      if (verification.rowsAdded !== m.ok)
+        verification.problems.push(`debt_position grew by ${verification.rowsAdded}, successes were ${m.ok}`);
+      if (after.iuvs !== after.positions)
+        verification.problems.push(`${after.positions} positions but ${after.iuvs} distinct IUVs`);
+      if (after.history !== after.positions + 2)
+        verification.problems.push(
+          `${after.history} status-history rows for ${after.positions} positions (expected positions + 2 of the demo data)`,
+        );
     }
     if (VERIFY_SAMPLE > 0 && m.created.length > 0) {
       const s = await verifySample(client, m.created, VERIFY_SAMPLE);
@@ -616,7 +685,10 @@ async function runTarget(target) {
     const serverCpuMs = cpu0.server !== null && cpu1.server !== null ? cpu1.server - cpu0.server : null;
     const pgCpuMs = postgresCpuDelta(cpu0.pg, cpu1.pg);
     const clientCpuMs = (cpu1.self.user + cpu1.self.system) / 1000;
-    const machineBusy = cpu0.machine && cpu1.machine ? (cpu1.machine.busy - cpu0.machine.busy) / (cpu1.machine.total - cpu0.machine.total) : null;
+    const machineBusy =
+      cpu0.machine && cpu1.machine
+        ? (cpu1.machine.busy - cpu0.machine.busy) / (cpu1.machine.total - cpu0.machine.total)
+        : null;
     Object.assign(result, {
       warmup: warm && { positions: warm.ok, errors: warm.errors, seconds: round(warm.elapsed, 2) },
       positions: m.ok,
@@ -636,7 +708,13 @@ async function runTarget(target) {
         otherPct:
           machineBusy === null || serverCpuMs === null
             ? null
-            : round(Math.max(0, machineBusy * cpus().length * 100 - (100 * (serverCpuMs + (pgCpuMs ?? 0) + clientCpuMs)) / elapsedMs)),
+            : round(
+                Math.max(
+                  0,
+                  machineBusy * cpus().length * 100 -
+                    (100 * (serverCpuMs + (pgCpuMs ?? 0) + clientCpuMs)) / elapsedMs,
+                ),
+              ),
         idleBeforePct: idleLoad === null ? null : round(idleLoad),
         // the event loop thread: share of the wall time running, waiting for a CPU, and idle
         eventLoop:
@@ -644,10 +722,18 @@ async function runTarget(target) {
             ? {
                 runningPct: round((100 * (cpu1.sched.runMs - cpu0.sched.runMs)) / elapsedMs),
                 waitingForCpuPct: round((100 * (cpu1.sched.waitMs - cpu0.sched.waitMs)) / elapsedMs),
-                idlePct: round(Math.max(0, 100 - (100 * (cpu1.sched.runMs - cpu0.sched.runMs + cpu1.sched.waitMs - cpu0.sched.waitMs)) / elapsedMs)),
+                idlePct: round(
+                  Math.max(
+                    0,
+                    100 -
+                      (100 * (cpu1.sched.runMs - cpu0.sched.runMs + cpu1.sched.waitMs - cpu0.sched.waitMs)) /
+                        elapsedMs,
+                  ),
+                ),
               }
             : null,
-        serverUsPerPosition: serverCpuMs === null || m.ok === 0 ? null : round((1000 * serverCpuMs) / m.ok, 0),
+        serverUsPerPosition:
+          serverCpuMs === null || m.ok === 0 ? null : round((1000 * serverCpuMs) / m.ok, 0),
         postgresUsPerPosition: pgCpuMs === null || m.ok === 0 ? null : round((1000 * pgCpuMs) / m.ok, 0),
       },
     });
@@ -659,7 +745,8 @@ async function runTarget(target) {
     client?.close();
     const exit = await stopChild(server);
     result.serverExit = exit;
-    if (exit.code !== 0 && !result.failure) verification.problems.push(`server exited with ${JSON.stringify(exit)} after SIGTERM`);
+    if (exit.code !== 0 && !result.failure)
+      verification.problems.push(`server exited with ${JSON.stringify(exit)} after SIGTERM`);
     if (exit.code !== 0) say(`server log (tail):\n${server.log().slice(-4000)}`);
     if (target === 'pglite' && result.positions !== undefined && exit.code !== null) {
       try {
@@ -669,20 +756,29 @@ async function runTarget(target) {
         verification.distinctIuvs = c.iuvs;
         verification.historyRows = c.history;
         verification.rowsExpected = expected;
-        if (c.positions !== expected) verification.problems.push(`debt_position has ${c.positions} rows, expected ${expected} (demo + warm-up + measured successes)`);
-        if (c.iuvs !== c.positions) verification.problems.push(`${c.positions} positions but ${c.iuvs} distinct IUVs`);
+        if (c.positions !== expected)
+          verification.problems.push(
+            `debt_position has ${c.positions} rows, expected ${expected} (demo + warm-up + measured successes)`,
+          );
+        if (c.iuvs !== c.positions)
+          verification.problems.push(`${c.positions} positions but ${c.iuvs} distinct IUVs`);
       } catch (e) {
         verification.problems.push(`could not count PGlite rows: ${e?.message ?? e}`);
       }
     }
     if (profileDir) {
-      const profiles = existsSync(profileDir) ? readdirSync(profileDir).filter((f) => f.startsWith(`cassa-${target}-`)) : [];
+      const profiles = existsSync(profileDir)
+        ? readdirSync(profileDir).filter((f) => f.startsWith(`cassa-${target}-`))
+        : [];
       result.cpuProfile = profiles.length ? join(profileDir, profiles.sort().at(-1)) : null;
     }
     if (opt.keep) say(`kept: ${dataDir}${target === 'pg' ? ` and database ${opt['pg-db']}` : ''}`);
     else {
       rmSync(dataDir, { recursive: true, force: true });
-      if (target === 'pg') await dropDatabase(require, opt['pg-url'], opt['pg-db']).catch((e) => say(`warning: could not drop ${opt['pg-db']}: ${e.message}`));
+      if (target === 'pg')
+        await dropDatabase(require, opt['pg-url'], opt['pg-db']).catch((e) =>
+          say(`warning: could not drop ${opt['pg-db']}: ${e.message}`),
+        );
     }
   }
   result.verification = verification;
@@ -696,7 +792,9 @@ async function runTarget(target) {
         : v.rowsAfter !== undefined
           ? `debt_position ${v.rowsAfter} rows (expected ${v.rowsExpected}), ${v.distinctIuvs} distinct IUVs`
           : 'row count not checked';
-    say(`checks: ${rows}; ${v.readBack ?? 0} read back via GET .../status; ${v.problems.length ? `PROBLEMS:\n  - ${v.problems.join('\n  - ')}` : 'all good'}`);
+    say(
+      `checks: ${rows}; ${v.readBack ?? 0} read back via GET .../status; ${v.problems.length ? `PROBLEMS:\n  - ${v.problems.join('\n  - ')}` : 'all good'}`,
+    );
     if (result.cpuProfile) say(`cpu profile: ${result.cpuProfile}`);
   }
   return result;
@@ -710,15 +808,25 @@ function report(r) {
   say(`errors:        ${r.errors}${r.errors ? `  ${JSON.stringify(r.errorKinds)}` : ''}`);
   say(
     `cpu:           server ${c.serverPct ?? '?'}% of a core (${c.serverUsPerPosition ?? '?'} µs/position)` +
-      (c.postgresPct !== null ? `, postgres ${c.postgresPct}% (${c.postgresUsPerPosition} µs/position)` : '') +
+      (c.postgresPct !== null
+        ? `, postgres ${c.postgresPct}% (${c.postgresUsPerPosition} µs/position)`
+        : '') +
       `, bench client ${c.benchClientPct}%, other ${c.otherPct ?? '?'}%; machine ${c.machineBusyPct ?? '?'}% busy (${cpus().length} cores)`,
   );
-  if (c.eventLoop) say(`event loop:    running ${c.eventLoop.runningPct}%, waiting for a CPU ${c.eventLoop.waitingForCpuPct}%, idle ${c.eventLoop.idlePct}% of the time`);
+  if (c.eventLoop)
+    say(
+      `event loop:    running ${c.eventLoop.runningPct}%, waiting for a CPU ${c.eventLoop.waitingForCpuPct}%, idle ${c.eventLoop.idlePct}% of the time`,
+    );
   if (r.queries) {
-    say(`queries:       ${r.queries.perPosition} statements per position (${r.queries.total} in all), by kind per position:`);
+    say(
+      `queries:       ${r.queries.perPosition} statements per position (${r.queries.total} in all), by kind per position:`,
+    );
     for (const [k, v] of Object.entries(r.queries.byKindPerPosition)) say(`  ${String(v).padStart(7)}  ${k}`);
   }
-  if (c.otherPct > 20) say(`warning:       other processes used ${c.otherPct}% of a core during the measurement: figures are noisy`);
+  if (c.otherPct > 20)
+    say(
+      `warning:       other processes used ${c.otherPct}% of a core during the measurement: figures are noisy`,
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -730,7 +838,11 @@ async function main() {
   let commit = null;
   try {
     const head = readFileSync(join(CASSA_DIR, '.git', 'HEAD'), 'utf8').trim();
-    commit = head.startsWith('ref: ') ? readFileSync(join(CASSA_DIR, '.git', head.slice(5)), 'utf8').trim().slice(0, 12) : head.slice(0, 12);
+    commit = head.startsWith('ref: ')
+      ? readFileSync(join(CASSA_DIR, '.git', head.slice(5)), 'utf8')
+          .trim()
+          .slice(0, 12)
+      : head.slice(0, 12);
   } catch {
     /* not a git checkout */
   }
@@ -743,10 +855,18 @@ async function main() {
     commit,
     date: new Date().toISOString(),
   };
-  say(`Cassa create-positions benchmark — Node ${env.node}, ${env.cpus} CPUs (${env.cpuModel}), ${env.platform}`);
+  say(
+    `Cassa create-positions benchmark — Node ${env.node}, ${env.cpus} CPUs (${env.cpuModel}), ${env.platform}`,
+  );
   say(
     `${CLIENTS} clients (${opt.client}), ${REQUESTS === undefined ? `${SECONDS}s` : `${REQUESTS} requests`} measured after ${WARMUP}s warm-up; ` +
-      `server CASSA_LOG_LEVEL=${opt['log-level']}${Object.keys(EXTRA_ENV).length ? `, ${Object.entries(EXTRA_ENV).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}` +
+      `server CASSA_LOG_LEVEL=${opt['log-level']}${
+        Object.keys(EXTRA_ENV).length
+          ? `, ${Object.entries(EXTRA_ENV)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' ')}`
+          : ''
+      }` +
       `${opt['node-arg'].length ? `, node ${opt['node-arg'].join(' ')}` : ''}; ${CASSA_DIR}${commit ? ` @ ${commit}` : ''}`,
   );
 
@@ -763,7 +883,21 @@ async function main() {
 
   say('\n=== Summary ===');
   const rows = [
-    ['database', 'positions/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors', 'clients', 'seconds', 'server CPU', 'pg CPU', 'checks', `target ≥${TARGET_RPS}/s p99<${TARGET_P99}ms`],
+    [
+      'database',
+      'positions/s',
+      'p50 ms',
+      'p90 ms',
+      'p99 ms',
+      'max ms',
+      'errors',
+      'clients',
+      'seconds',
+      'server CPU',
+      'pg CPU',
+      'checks',
+      `target ≥${TARGET_RPS}/s p99<${TARGET_P99}ms`,
+    ],
     ...results.map((r) =>
       r.failure
         ? [r.database, 'FAILED', '', '', '', '', '', String(r.clients), '', '', '', 'failed', '']
@@ -785,9 +919,14 @@ async function main() {
     ),
   ];
   printTable(say, rows, [0, -2]);
-  say(`Node ${env.node}, ${env.cpus} CPUs; ${CLIENTS} clients; CPU columns are percent of one core (the bench client runs on the same machine).`);
+  say(
+    `Node ${env.node}, ${env.cpus} CPUs; ${CLIENTS} clients; CPU columns are percent of one core (the bench client runs on the same machine).`,
+  );
 
-  if (opt.json) process.stdout.write(`${JSON.stringify({ environment: env, options: { clients: CLIENTS, seconds: REQUESTS === undefined ? SECONDS : null, requests: REQUESTS ?? null, warmupSeconds: WARMUP, client: opt.client, targets: TARGETS, targetRps: TARGET_RPS, targetP99Ms: TARGET_P99 }, results }, null, 2)}\n`);
+  if (opt.json)
+    process.stdout.write(
+      `${JSON.stringify({ environment: env, options: { clients: CLIENTS, seconds: REQUESTS === undefined ? SECONDS : null, requests: REQUESTS ?? null, warmupSeconds: WARMUP, client: opt.client, targets: TARGETS, targetRps: TARGET_RPS, targetP99Ms: TARGET_P99 }, results }, null, 2)}\n`,
+    );
   const failed = results.some((r) => !r.ok) || (opt['enforce-target'] && results.some((r) => !r.meetsTarget));
   process.exit(failed ? 1 : 0);
 }

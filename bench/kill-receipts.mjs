@@ -84,12 +84,15 @@ const receiptXml = demoReceiptBuilder(CASSA_DIR);
 function get(port, path, token) {
   return new Promise((res, rej) => {
     http
-      .get({ host: '127.0.0.1', port, path, agent: false, headers: { authorization: `Bearer ${token}` } }, (r) => {
-        let text = '';
-        r.setEncoding('utf8');
-        r.on('data', (c) => (text += c));
-        r.on('end', () => res({ status: r.statusCode, text }));
-      })
+      .get(
+        { host: '127.0.0.1', port, path, agent: false, headers: { authorization: `Bearer ${token}` } },
+        (r) => {
+          let text = '';
+          r.setEncoding('utf8');
+          r.on('data', (c) => (text += c));
+          r.on('end', () => res({ status: r.statusCode, text }));
+        },
+      )
       .on('error', rej);
   });
 }
@@ -100,9 +103,11 @@ async function storedReceipts(port, token) {
   let before = '';
   for (;;) {
     const r = await get(port, `/admin/api/v1/receipts?limit=500${before}`, token);
-    if (r.status !== 200) throw new Error(`GET /admin/api/v1/receipts: HTTP ${r.status} ${r.text.slice(0, 200)}`);
+    if (r.status !== 200)
+      throw new Error(`GET /admin/api/v1/receipts: HTTP ${r.status} ${r.text.slice(0, 200)}`);
     const page = JSON.parse(r.text);
-    for (const it of page.items) if (it.receiptId.startsWith('bench-kill-')) ids.set(it.receiptId, (ids.get(it.receiptId) ?? 0) + 1);
+    for (const it of page.items)
+      if (it.receiptId.startsWith('bench-kill-')) ids.set(it.receiptId, (ids.get(it.receiptId) ?? 0) + 1);
     if (!page.nextBefore) break;
     before = `&before=${page.nextBefore}`;
   }
@@ -131,7 +136,14 @@ async function oneRun(k) {
     const notices = await createDemoPositions(
       port,
       n,
-      (i) => ({ causale: `Biblioteca - tessera ${i}`, importo: 8.5, codiceFiscalePartitaIVAPagatore: 'TSTPNI70D01L219V', nome: 'Pino', cognome: 'Test', identificativoPagamento: `BENCH-KILL-${i}` }),
+      (i) => ({
+        causale: `Biblioteca - tessera ${i}`,
+        importo: 8.5,
+        codiceFiscalePartitaIVAPagatore: 'TSTPNI70D01L219V',
+        nome: 'Pino',
+        cognome: 'Test',
+        identificativoPagamento: `BENCH-KILL-${i}`,
+      }),
       (answer) => answer.codiceAvviso,
     );
     const killAfterMs = Math.round(SECONDS * 1000 * (0.3 + 0.5 * Math.random()));
@@ -150,7 +162,12 @@ async function oneRun(k) {
       if (killed) break;
       const id = `bench-kill-${k}-${i}`;
       inflight.push(
-        post(port, '/soap/paForNode', { 'content-type': 'text/xml; charset=utf-8', soapaction: 'paSendRTV2' }, receiptXml(notices[i], id)).then(
+        post(
+          port,
+          '/soap/paForNode',
+          { 'content-type': 'text/xml; charset=utf-8', soapaction: 'paSendRTV2' },
+          receiptXml(notices[i], id),
+        ).then(
           (r) => {
             if (r.status === 200 && r.text.includes('<outcome>OK</outcome>')) acked.push(id);
             else faults++;
@@ -171,7 +188,18 @@ async function oneRun(k) {
     await stopChild(server);
     const clean = await timedStart(env, port);
     server = clean.server;
-    return { run: k, killedAfterS: killAfterMs / 1000, acknowledged: acked.length, stored: stored.size, missing, twice, faults, unanswered: refused, restartMs: restart.ms, cleanStartMs: clean.ms };
+    return {
+      run: k,
+      killedAfterS: killAfterMs / 1000,
+      acknowledged: acked.length,
+      stored: stored.size,
+      missing,
+      twice,
+      faults,
+      unanswered: refused,
+      restartMs: restart.ms,
+      cleanStartMs: clean.ms,
+    };
   } finally {
     await stopChild(server);
     rmSync(dataDir, { recursive: true, force: true });
@@ -192,8 +220,12 @@ async function main() {
     );
   }
   const sum = (f) => results.reduce((s, r) => s + r[f], 0);
-  say(`\n${opt.db}: ${RUNS} kill -9 runs: acknowledged ${sum('acknowledged')}, stored ${sum('stored')}, acknowledged but missing ${sum('missing')}, stored twice ${sum('twice')}`);
-  say(`restart after kill -9: ${results.map((r) => r.restartMs).join(', ')} ms; clean start: ${results.map((r) => r.cleanStartMs).join(', ')} ms`);
+  say(
+    `\n${opt.db}: ${RUNS} kill -9 runs: acknowledged ${sum('acknowledged')}, stored ${sum('stored')}, acknowledged but missing ${sum('missing')}, stored twice ${sum('twice')}`,
+  );
+  say(
+    `restart after kill -9: ${results.map((r) => r.restartMs).join(', ')} ms; clean start: ${results.map((r) => r.cleanStartMs).join(', ')} ms`,
+  );
   if (opt.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   return sum('missing') === 0 && sum('twice') === 0 ? 0 : 1;
 }

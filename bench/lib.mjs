@@ -14,7 +14,12 @@ import { join } from 'node:path';
 export const DEFAULT_PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 // The demo data (src/app/demo-seed.ts): ente, payment type and the manual's caller AP_01
-export const DEMO_CALLER = { ente: '00429440068', paymentType: 'BIBL', codiceChiamante: 'AP_01', passphrase: '1www%$se1ver£$APP' };
+export const DEMO_CALLER = {
+  ente: '00429440068',
+  paymentType: 'BIBL',
+  codiceChiamante: 'AP_01',
+  passphrase: '1www%$se1ver£$APP',
+};
 export const CREATE_PATH = `/epayapi/api/v1/organizations/${DEMO_CALLER.ente}/paymenttypes/${DEMO_CALLER.paymentType}/debtpositions`;
 export const AUTHORIZATION = `Basic ${Buffer.from(`${DEMO_CALLER.codiceChiamante}:${DEMO_CALLER.passphrase}`, 'utf8').toString('base64')}`;
 
@@ -94,7 +99,12 @@ export function percentile(sorted, p) {
 
 /** p50, p90, p99 and max (ms, 2 decimals) of latencies sorted in ascending order. */
 export function latencySummary(sorted) {
-  return { p50: round(percentile(sorted, 50), 2), p90: round(percentile(sorted, 90), 2), p99: round(percentile(sorted, 99), 2), max: round(sorted.at(-1) ?? NaN, 2) };
+  return {
+    p50: round(percentile(sorted, 50), 2),
+    p90: round(percentile(sorted, 90), 2),
+    p99: round(percentile(sorted, 99), 2),
+    max: round(sorted.at(-1) ?? NaN, 2),
+  };
 }
 
 export function withDatabase(url, database) {
@@ -180,13 +190,23 @@ export class RawConnection {
 /** One POST through node:http without keep-alive: `{ status, text }`. */
 export function post(port, path, headers, body) {
   return new Promise((res, rej) => {
-    const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', agent: false, headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (r) => {
-      let text = '';
-      r.setEncoding('utf8');
-      r.on('data', (c) => (text += c));
-      r.on('end', () => res({ status: r.statusCode, text }));
-      r.on('error', rej);
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        agent: false,
+        headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+      },
+      (r) => {
+        let text = '';
+        r.setEncoding('utf8');
+        r.on('data', (c) => (text += c));
+        r.on('end', () => res({ status: r.statusCode, text }));
+        r.on('error', rej);
+      },
+    );
     req.on('error', rej);
     req.end(body);
   });
@@ -203,8 +223,14 @@ export async function createDemoPositions(port, n, bodyFor, pick) {
     Array.from({ length: 8 }, async () => {
       while (i < n) {
         const k = i++;
-        const r = await post(port, CREATE_PATH, { authorization: AUTHORIZATION, 'content-type': 'application/json' }, JSON.stringify(bodyFor(k)));
-        if (r.status !== 201) throw new Error(`creating position ${k}: HTTP ${r.status} ${r.text.slice(0, 300)}`);
+        const r = await post(
+          port,
+          CREATE_PATH,
+          { authorization: AUTHORIZATION, 'content-type': 'application/json' },
+          JSON.stringify(bodyFor(k)),
+        );
+        if (r.status !== 201)
+          throw new Error(`creating position ${k}: HTTP ${r.status} ${r.text.slice(0, 300)}`);
         kept.push(pick(JSON.parse(r.text)));
       }
     }),
@@ -217,7 +243,10 @@ export async function createDemoPositions(port, n, bodyFor, pick) {
  * position created by createDemoPositions (same amount).
  */
 export function demoReceiptBuilder(cassaDir) {
-  const template = readFileSync(join(cassaDir, 'resources', 'demo', 'paSendRTV2-191890494852566.xml'), 'utf8');
+  const template = readFileSync(
+    join(cassaDir, 'resources', 'demo', 'paSendRTV2-191890494852566.xml'),
+    'utf8',
+  );
   return (notice, receiptId) =>
     template
       .replace('d7c3a1e0b5f24c6a9e8d0f1b2c3d4e5f', receiptId)
@@ -249,7 +278,13 @@ export function cassaEnv({ port, dataDir, logLevel, databaseUrl, more = {}, extr
   const env = { ...process.env };
   delete env.DATABASE_URL;
   delete env.CASSA_PUBLIC_URL;
-  Object.assign(env, { PORT: String(port), HOST: '127.0.0.1', CASSA_DATA_DIR: dataDir, CASSA_LOG_LEVEL: logLevel, CASSA_ENV: 'development' });
+  Object.assign(env, {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    CASSA_DATA_DIR: dataDir,
+    CASSA_LOG_LEVEL: logLevel,
+    CASSA_ENV: 'development',
+  });
   if (databaseUrl) env.DATABASE_URL = databaseUrl;
   return Object.assign(env, more, extraEnv);
 }
@@ -260,12 +295,16 @@ export async function waitReady(port, server, { name = 'the server', timeoutMs =
   let exited = null;
   server.exited.then((e) => (exited = e));
   while (Date.now() < until) {
-    if (exited) throw new Error(`${name} exited before being ready (${JSON.stringify(exited)}):\n${server.log()}`);
+    if (exited)
+      throw new Error(`${name} exited before being ready (${JSON.stringify(exited)}):\n${server.log()}`);
     const ready = await new Promise((res) => {
-      const req = http.get({ host: '127.0.0.1', port, path: '/health/ready', agent: false, timeout: 2000 }, (r) => {
-        r.resume();
-        r.on('end', () => res(r.statusCode === 200));
-      });
+      const req = http.get(
+        { host: '127.0.0.1', port, path: '/health/ready', agent: false, timeout: 2000 },
+        (r) => {
+          r.resume();
+          r.on('end', () => res(r.statusCode === 200));
+        },
+      );
       req.on('error', () => res(false));
       req.on('timeout', () => {
         req.destroy();
@@ -294,7 +333,12 @@ export async function stopChild(server, timeoutMs = 30_000) {
 /** `npm run build` in cassaDir (--build); a failed build fails. */
 export async function runBuild(cassaDir, say) {
   say(`building ${cassaDir}...`);
-  const r = await new Promise((res) => spawn('npm', ['run', 'build'], { cwd: cassaDir, stdio: ['ignore', 'inherit', 'inherit'] }).on('exit', res));
+  const r = await new Promise((res) =>
+    spawn('npm', ['run', 'build'], { cwd: cassaDir, stdio: ['ignore', 'inherit', 'inherit'] }).on(
+      'exit',
+      res,
+    ),
+  );
   if (r !== 0) fail('the build failed');
 }
 
@@ -304,7 +348,8 @@ export async function runBuild(cassaDir, say) {
  */
 export function checkBuild(cassaDir, say, required = []) {
   const entry = join(cassaDir, 'dist', 'cli', 'main.js');
-  if (!existsSync(join(cassaDir, 'bin', 'cassa.js'))) fail(`${cassaDir} is not a Cassa checkout (no bin/cassa.js)`);
+  if (!existsSync(join(cassaDir, 'bin', 'cassa.js')))
+    fail(`${cassaDir} is not a Cassa checkout (no bin/cassa.js)`);
   if (!existsSync(entry)) fail(`no build in ${cassaDir}: run \`npm run build\` (or pass --build)`);
   for (const [path, message] of required) if (!existsSync(join(cassaDir, 'dist', path))) fail(message);
   const built = statSync(entry).mtimeMs;
@@ -313,11 +358,15 @@ export function checkBuild(cassaDir, say, required = []) {
     for (const f of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, f.name);
       if (f.isDirectory()) walk(p);
-      else if (f.name.endsWith('.ts') && statSync(p).mtimeMs > built) newer.push(p.slice(cassaDir.length + 1));
+      else if (f.name.endsWith('.ts') && statSync(p).mtimeMs > built)
+        newer.push(p.slice(cassaDir.length + 1));
     }
   };
   walk(join(cassaDir, 'src'));
-  if (newer.length) say(`warning: the build may be stale, newer sources: ${newer.slice(0, 5).join(', ')}${newer.length > 5 ? ', ...' : ''} (use --build)`);
+  if (newer.length)
+    say(
+      `warning: the build may be stale, newer sources: ${newer.slice(0, 5).join(', ')}${newer.length > 5 ? ', ...' : ''} (use --build)`,
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -20,7 +20,20 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DEFAULT_PG_URL, cassaEnv, cassaRequire, dropDatabase, freePort, isPlainIdentifier, percentile, recreateDatabase, sayer, sleep, withDatabase, withPg } from './lib.mjs';
+import {
+  DEFAULT_PG_URL,
+  cassaEnv,
+  cassaRequire,
+  dropDatabase,
+  freePort,
+  isPlainIdentifier,
+  percentile,
+  recreateDatabase,
+  sayer,
+  sleep,
+  withDatabase,
+  withPg,
+} from './lib.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -40,13 +53,16 @@ const { values: opt } = parseArgs({
   strict: true,
 });
 if (opt.help) {
-  process.stdout.write('node bench/load-lists.mjs [--lists=4000] [--positions=250] [--clients=4] [--pg-url=URL] [--pg-db=NAME] [--env=K=V]... [--node-arg=ARG]... [--source] [--timeout-s=900] [--keep] [--json]\n');
+  process.stdout.write(
+    'node bench/load-lists.mjs [--lists=4000] [--positions=250] [--clients=4] [--pg-url=URL] [--pg-db=NAME] [--env=K=V]... [--node-arg=ARG]... [--source] [--timeout-s=900] [--keep] [--json]\n',
+  );
   process.exit(0);
 }
 const LISTS = Number(opt.lists);
 const PER_LIST = Number(opt.positions);
 const CLIENTS = Number(opt.clients);
-if (!(LISTS >= 1 && PER_LIST >= 1 && PER_LIST <= 1000 && CLIENTS >= 1)) throw new Error('bad --lists/--positions/--clients');
+if (!(LISTS >= 1 && PER_LIST >= 1 && PER_LIST <= 1000 && CLIENTS >= 1))
+  throw new Error('bad --lists/--positions/--clients');
 if (!isPlainIdentifier(opt['pg-db'])) throw new Error('--pg-db must be a plain identifier');
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -72,7 +88,12 @@ const listener = http.createServer((req, res) => {
     const id = /<(?:\w+:)?IdMessaggio>([^<]*)<\/(?:\w+:)?IdMessaggio>/.exec(body)?.[1];
     if (id && !outcomes.has(id)) {
       const codes = [...body.matchAll(/<(?:\w+:)?CodiceEsito>(\d{3})</g)].map((m) => m[1]);
-      outcomes.set(id, { at: performance.now(), ok: codes.filter((c) => c === '000').length, total: codes.length, result: /<(?:\w+:)?Codice>(\d{3})</.exec(body)?.[1] });
+      outcomes.set(id, {
+        at: performance.now(),
+        ok: codes.filter((c) => c === '000').length,
+        total: codes.length,
+        result: /<(?:\w+:)?Codice>(\d{3})</.exec(body)?.[1],
+      });
     }
     res.writeHead(200, { 'content-type': 'text/xml; charset=utf-8' });
     res.end(
@@ -134,12 +155,25 @@ async function main() {
   await new Promise((r) => listener.listen(listenerPort, '127.0.0.1', r));
   const port = await freePort();
   dataDir = mkdtempSync(join(tmpdir(), 'cassa-bench-lists-'));
-  const env = cassaEnv({ port, dataDir, logLevel: 'warn', databaseUrl: dbUrl(opt['pg-db']), more: { CASSA_ADMIN_TOKEN: ADMIN_TOKEN, CASSA_AUDIT_PAYLOADS: 'false' } });
+  const env = cassaEnv({
+    port,
+    dataDir,
+    logLevel: 'warn',
+    databaseUrl: dbUrl(opt['pg-db']),
+    more: { CASSA_ADMIN_TOKEN: ADMIN_TOKEN, CASSA_AUDIT_PAYLOADS: 'false' },
+  });
   for (const kv of opt.env) env[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
   const args = opt.source
-    ? ['--import', 'tsx', '--input-type=module', '-e', `const { run } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'src', 'cli', 'main.ts')).href)}); await run(['demo']);`]
+    ? [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `const { run } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'src', 'cli', 'main.ts')).href)}); await run(['demo']);`,
+      ]
     : [...opt['node-arg'], join(ROOT, 'bin', 'cassa.js'), 'demo'];
-  if (!opt.source && !existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('no build: run `npm run build` or use --source');
+  if (!opt.source && !existsSync(join(ROOT, 'dist', 'cli', 'main.js')))
+    throw new Error('no build: run `npm run build` or use --source');
   let log = '';
   child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.on('data', (d) => (log = (log + d).slice(-20000)));
@@ -152,10 +186,25 @@ async function main() {
     if (Date.now() - started > 120_000) throw new Error(`cassa not ready:\n${log}`);
     await sleep(300);
   }
-  const patch = await request(port, 'PATCH', `/admin/api/v1/applications/${DEMO.caller}`, { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, JSON.stringify({ endpoints: [{ kind: 'ESITO_INSERIMENTO_LISTA_DI_CARICO', url: `http://127.0.0.1:${listenerPort}/EPaywso2EntiService` }] }));
+  const patch = await request(
+    port,
+    'PATCH',
+    `/admin/api/v1/applications/${DEMO.caller}`,
+    { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    JSON.stringify({
+      endpoints: [
+        {
+          kind: 'ESITO_INSERIMENTO_LISTA_DI_CARICO',
+          url: `http://127.0.0.1:${listenerPort}/EPaywso2EntiService`,
+        },
+      ],
+    }),
+  );
   if (patch.status !== 200) throw new Error(`cannot set the outcome endpoint: ${patch.status} ${patch.body}`);
 
-  say(`liste di carico: ${LISTS} lists × ${PER_LIST} positions = ${LISTS * PER_LIST} positions, ${CLIENTS} clients, PostgreSQL ${opt['pg-db']}`);
+  say(
+    `liste di carico: ${LISTS} lists × ${PER_LIST} positions = ${LISTS * PER_LIST} positions, ${CLIENTS} clients, PostgreSQL ${opt['pg-db']}`,
+  );
   const acks = new Map(); // IdMessaggio -> ack time
   const ackLatency = [];
   let next = 0;
@@ -167,21 +216,36 @@ async function main() {
       if (n >= LISTS) return;
       const { idMessaggio, xml } = listXml(n);
       const s = performance.now();
-      const r = await request(port, 'POST', '/soap/Enti2EPaywsoService', { authorization: AUTH, 'content-type': 'text/xml; charset=utf-8', soapaction: '"http://www.csi.it/epay/epaywso/service/InserisciListaDiCarico"' }, xml);
+      const r = await request(
+        port,
+        'POST',
+        '/soap/Enti2EPaywsoService',
+        {
+          authorization: AUTH,
+          'content-type': 'text/xml; charset=utf-8',
+          soapaction: '"http://www.csi.it/epay/epaywso/service/InserisciListaDiCarico"',
+        },
+        xml,
+      );
       const at = performance.now();
       const code = /<cmn:Codice>(\d{3})</.exec(r.body)?.[1];
-      if (r.status !== 200 || code !== '000') throw new Error(`list ${idMessaggio}: HTTP ${r.status} ${r.body.slice(0, 500)}`);
+      if (r.status !== 200 || code !== '000')
+        throw new Error(`list ${idMessaggio}: HTTP ${r.status} ${r.body.slice(0, 500)}`);
       acks.set(idMessaggio, at);
       ackLatency.push(at - s);
       if (at - lastReport > 10_000) {
         lastReport = at;
-        say(`  ${((at - t0) / 1000).toFixed(0)} s: ${acks.size} lists acknowledged, ${outcomes.size} outcomes delivered`);
+        say(
+          `  ${((at - t0) / 1000).toFixed(0)} s: ${acks.size} lists acknowledged, ${outcomes.size} outcomes delivered`,
+        );
       }
     }
   }
   await Promise.all(Array.from({ length: CLIENTS }, client));
   const tSent = performance.now();
-  say(`  all ${LISTS} lists acknowledged in ${((tSent - t0) / 1000).toFixed(1)} s; waiting for the outcomes...`);
+  say(
+    `  all ${LISTS} lists acknowledged in ${((tSent - t0) / 1000).toFixed(1)} s; waiting for the outcomes...`,
+  );
   const deadline = Date.now() + Number(opt['timeout-s']) * 1000;
   while (outcomes.size < LISTS) {
     if (Date.now() > deadline) throw new Error(`timeout: ${outcomes.size}/${LISTS} outcomes delivered`);
@@ -197,7 +261,16 @@ async function main() {
   const ackSorted = ackLatency.sort((a, b) => a - b);
   const okPositions = [...outcomes.values()].reduce((s, o) => s + o.ok, 0);
   const notOk = [...outcomes.values()].filter((o) => o.result !== '000').length;
-  const counts = await withPg(require, dbUrl(opt['pg-db']), async (c) => (await c.query(`select (select count(*) from debt_position where id_posizione_debitoria like 'B%')::int as positions, (select count(distinct iuv) from debt_position)::int as iuvs, (select count(*) from load_list where status = 'ELABORATA')::int as lists`)).rows[0]);
+  const counts = await withPg(
+    require,
+    dbUrl(opt['pg-db']),
+    async (c) =>
+      (
+        await c.query(
+          `select (select count(*) from debt_position where id_posizione_debitoria like 'B%')::int as positions, (select count(distinct iuv) from debt_position)::int as iuvs, (select count(*) from load_list where status = 'ELABORATA')::int as lists`,
+        )
+      ).rows[0],
+  );
   const seconds = (tLast - t0) / 1000;
   const result = {
     lists: LISTS,
@@ -207,17 +280,30 @@ async function main() {
     secondsToLastOutcome: Number(seconds.toFixed(2)),
     positionsPerSecond: Math.round((LISTS * PER_LIST) / seconds),
     ackMs: { p50: Math.round(percentile(ackSorted, 50)), p99: Math.round(percentile(ackSorted, 99)) },
-    ackToOutcomeMs: { p50: Math.round(percentile(latencies, 50)), p99: Math.round(percentile(latencies, 99)), max: Math.round(latencies.at(-1)) },
+    ackToOutcomeMs: {
+      p50: Math.round(percentile(latencies, 50)),
+      p99: Math.round(percentile(latencies, 99)),
+      max: Math.round(latencies.at(-1)),
+    },
     outcomeCalls,
     positionsOkInOutcomes: okPositions,
     listsNotOk: notOk,
     database: counts,
   };
   say(`  positions/s ${result.positionsPerSecond} · last outcome after ${result.secondsToLastOutcome} s`);
-  say(`  ack latency p50 ${result.ackMs.p50} ms, p99 ${result.ackMs.p99} ms · ack → outcome delivered p50 ${result.ackToOutcomeMs.p50} ms, p99 ${result.ackToOutcomeMs.p99} ms, max ${result.ackToOutcomeMs.max} ms`);
-  say(`  outcomes: ${outcomes.size} lists (${outcomeCalls} calls), ${okPositions} positions with 000, ${notOk} lists not 000; database: ${JSON.stringify(counts)}`);
+  say(
+    `  ack latency p50 ${result.ackMs.p50} ms, p99 ${result.ackMs.p99} ms · ack → outcome delivered p50 ${result.ackToOutcomeMs.p50} ms, p99 ${result.ackToOutcomeMs.p99} ms, max ${result.ackToOutcomeMs.max} ms`,
+  );
+  say(
+    `  outcomes: ${outcomes.size} lists (${outcomeCalls} calls), ${okPositions} positions with 000, ${notOk} lists not 000; database: ${JSON.stringify(counts)}`,
+  );
   if (opt.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  if (okPositions !== LISTS * PER_LIST || counts.positions !== LISTS * PER_LIST || counts.iuvs < LISTS * PER_LIST) throw new Error('verification failed');
+  if (
+    okPositions !== LISTS * PER_LIST ||
+    counts.positions !== LISTS * PER_LIST ||
+    counts.iuvs < LISTS * PER_LIST
+  )
+    throw new Error('verification failed');
 }
 
 try {

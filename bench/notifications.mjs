@@ -61,12 +61,22 @@ const dbName = opt['pg-db'];
 const dbUrl = withDatabase(serverUrl, dbName);
 await recreateDatabase(require, serverUrl, dbName);
 const dataDir = mkdtempSync(join(tmpdir(), 'cassa-bench-notif-'));
-const env = { ...process.env, DATABASE_URL: dbUrl, CASSA_DATA_DIR: dataDir, CASSA_LOG_LEVEL: 'warn', CASSA_NOTIFICATION_BATCH_WINDOW_MS: opt['window-ms'] };
+const env = {
+  ...process.env,
+  DATABASE_URL: dbUrl,
+  CASSA_DATA_DIR: dataDir,
+  CASSA_LOG_LEVEL: 'warn',
+  CASSA_NOTIFICATION_BATCH_WINDOW_MS: opt['window-ms'],
+};
 for (const kv of opt.env) {
   const i = kv.indexOf('=');
   env[kv.slice(0, i)] = kv.slice(i + 1);
 }
-const mig = spawnSync(process.execPath, [join(ROOT, 'bin/cassa.js'), 'migrate'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+const mig = spawnSync(process.execPath, [join(ROOT, 'bin/cassa.js'), 'migrate'], {
+  cwd: ROOT,
+  env,
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
 if (mig.status !== 0) throw new Error('migrate failed');
 
 // ------------------------------------------------------------------ listener (the gestionale)
@@ -102,37 +112,51 @@ const listenerUrl = `http://127.0.0.1:${server.address().port}/EPaywso2EntiServi
 // ------------------------------------------------------------------ data
 const db = new pg.Client({ connectionString: dbUrl });
 await db.connect();
-const { rows: [ids] } = await db.query(`
+const {
+  rows: [ids],
+} = await db.query(
+  `
   with e as (insert into ente (codice_fiscale, denominazione, codice_segregazione) values ('00429440068', 'Comune di Bench', '02') returning id),
        pt as (insert into payment_type (ente_id, codice_versamento, descrizione, transfer_category) select id, 'TARI', 'Tassa rifiuti', '9/0101108TS/' from e returning id, ente_id),
        ap as (insert into application (codice_chiamante, descrizione, passphrase_enc) values ('GEST_BENCH', 'Gestionale bench', 'x') returning id),
        apt as (insert into application_payment_type (application_id, payment_type_id) select ap.id, pt.id from ap, pt),
        ep as (insert into application_endpoint (application_id, kind, url) select ap.id, 'TRASMETTI_NOTIFICHE_PAGAMENTO', $1 from ap)
-  select pt.ente_id::int as ente, pt.id::int as pt from pt`, [listenerUrl]);
+  select pt.ente_id::int as ente, pt.id::int as pt from pt`,
+  [listenerUrl],
+);
 let t0 = performance.now();
-await db.query(`
+await db.query(
+  `
   insert into debt_position (ente_id, payment_type_id, id_posizione_debitoria, iuv, notice_number, amount_cents, components, causale,
                              debtor_type, debtor_fiscal_code, debtor_name, debtor_surname, status)
   select $1, $2, 'B-' || g, lpad(g::text, 17, '0'), '3' || lpad(g::text, 17, '0'), 1000 + g % 100, '[{"amountCents":1000,"causale":"Quota"}]',
          'Quota', 'F', 'TSTPNI70D01L219V', 'Pino', 'Test', 'PAYABLE'
-    from generate_series(1, $3) g`, [ids.ente, ids.pt, COUNT]);
+    from generate_series(1, $3) g`,
+  [ids.ente, ids.pt, COUNT],
+);
 log(`${COUNT} positions created in ${Math.round(performance.now() - t0)} ms (untimed)`);
 
 // ------------------------------------------------------------------ worker
-const worker = spawn(process.execPath, [join(ROOT, 'bin/cassa.js'), 'start', '--role', 'worker'], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] });
+const worker = spawn(process.execPath, [join(ROOT, 'bin/cassa.js'), 'start', '--role', 'worker'], {
+  cwd: ROOT,
+  env,
+  stdio: ['ignore', 'inherit', 'inherit'],
+});
 await new Promise((r) => setTimeout(r, 1500));
 
 // ------------------------------------------------------------------ timed: receipts, then deliveries
 const start = performance.now();
 for (let from = 1; from <= COUNT; from += CHUNK) {
   const to = Math.min(COUNT, from + CHUNK - 1);
-  await db.query(`
+  await db.query(
+    `
     insert into receipt (ente_id, position_id, receipt_id, primitive, outcome, notice_number, iuv, fiscal_code, amount_cents, fee_cents,
                          payment_date_time, id_psp, psp_company_name, raw_xml)
     select p.ente_id, p.id, 'rcpt-' || p.id, 'paSendRTV2', 'OK', p.notice_number, p.iuv, '00429440068', p.amount_cents, 100, now(),
            'BCITITMM', 'Banca di Prova', '<paSendRTV2Request/>'
       from generate_series($2::int, $3::int) g join debt_position p on p.ente_id = $1 and p.iuv = lpad(g::text, 17, '0')`,
-    [ids.ente, from, to]);
+    [ids.ente, from, to],
+  );
 }
 const receiptsDone = performance.now();
 log(`${COUNT} receipts committed in ${Math.round(receiptsDone - start)} ms`);
@@ -144,7 +168,11 @@ await done;
 clearTimeout(timeout);
 const total = lastAt - start;
 await new Promise((r) => setTimeout(r, 500)); // let the worker record the last answers
-const { rows: [st] } = await db.query(`select count(*) filter (where status = 'DELIVERED')::int as delivered, count(*)::int as messages, coalesce(sum(attempts), 0)::int as attempts from outbound_message`);
+const {
+  rows: [st],
+} = await db.query(
+  `select count(*) filter (where status = 'DELIVERED')::int as delivered, count(*)::int as messages, coalesce(sum(attempts), 0)::int as attempts from outbound_message`,
+);
 const result = {
   notifications: COUNT,
   received: notifications,

@@ -106,7 +106,8 @@ const TARGET_RATIO = Number(opt['target-ratio']);
 const TARGET_P99 = Number(opt['target-p99']);
 if (!isPlainIdentifier(opt['pg-db'])) fail('--pg-db must be a plain lower-case identifier');
 const OPS = opt.ops.split(',').map((s) => s.trim());
-for (const op of OPS) if (op !== 'paVerifyPaymentNotice' && op !== 'paGetPaymentV2') fail(`--ops: unknown operation ${op}`);
+for (const op of OPS)
+  if (op !== 'paVerifyPaymentNotice' && op !== 'paGetPaymentV2') fail(`--ops: unknown operation ${op}`);
 const EXTRA_ENV = parseEnvOptions(opt.env);
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -135,9 +136,13 @@ function soapRequest(op, noticeNumber) {
 /** An answer counts only if it is a successful SOAP answer to the operation asked. */
 function checkAnswer(op, r) {
   if (r.status !== 200) return `HTTP ${r.status}`;
-  if (r.text.includes('faultCode') || r.text.includes(':Fault>')) return `fault ${/<faultCode>([^<]*)</.exec(r.text)?.[1] ?? /<faultstring>([^<]*)</.exec(r.text)?.[1] ?? ''}`.trim();
+  if (r.text.includes('faultCode') || r.text.includes(':Fault>'))
+    return `fault ${/<faultCode>([^<]*)</.exec(r.text)?.[1] ?? /<faultstring>([^<]*)</.exec(r.text)?.[1] ?? ''}`.trim();
   if (!r.text.includes('<outcome>OK</outcome>')) return 'no <outcome>OK</outcome>';
-  if (!r.text.includes(op === 'paVerifyPaymentNotice' ? 'paVerifyPaymentNoticeRes' : 'paGetPaymentV2Response')) return 'wrong response element';
+  if (
+    !r.text.includes(op === 'paVerifyPaymentNotice' ? 'paVerifyPaymentNoticeRes' : 'paGetPaymentV2Response')
+  )
+    return 'wrong response element';
   return null;
 }
 
@@ -225,7 +230,12 @@ await app.listen({ host: '127.0.0.1', port: Number(process.env.BARE_PORT) });
 `;
 
 function startBare(port, answers) {
-  const env = { ...process.env, BARE_PORT: String(port), BARE_ANSWERS: JSON.stringify(answers), BARE_CASSA_DIR: CASSA_DIR };
+  const env = {
+    ...process.env,
+    BARE_PORT: String(port),
+    BARE_ANSWERS: JSON.stringify(answers),
+    BARE_CASSA_DIR: CASSA_DIR,
+  };
   return startChild(['--input-type=module', '-e', BARE_SERVER], env, CASSA_DIR);
 }
 
@@ -234,7 +244,14 @@ function createPositions(port, n) {
   return createDemoPositions(
     port,
     n,
-    (k) => ({ causale: `Biblioteca - tessera ${k}`, importo: 12.5, codiceFiscalePartitaIVAPagatore: 'TSTPNI70D01L219V', nome: 'Pino', cognome: 'Test', identificativoPagamento: `BENCH-PAF-${k}` }),
+    (k) => ({
+      causale: `Biblioteca - tessera ${k}`,
+      importo: 12.5,
+      codiceFiscalePartitaIVAPagatore: 'TSTPNI70D01L219V',
+      nome: 'Pino',
+      cognome: 'Test',
+      identificativoPagamento: `BENCH-PAF-${k}`,
+    }),
     (answer) => answer.codiceAvviso,
   );
 }
@@ -244,10 +261,24 @@ function createPositions(port, n) {
 
 async function main() {
   if (opt.build) await runBuild(CASSA_DIR, say);
-  checkBuild(CASSA_DIR, say, [['http/soap/routes.js', 'this build has no SOAP endpoint (dist/http/soap/routes.js): run `npm run build` (or pass --build)']]);
-  const environment = { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', date: new Date().toISOString() };
-  say(`Cassa paForNode benchmark — Node ${environment.node}, ${environment.cpus} CPUs (${environment.cpuModel})`);
-  say(`${CLIENTS} clients, ${WARMUP}s warm-up + ${SECONDS}s measured per operation and target; PostgreSQL database ${opt['pg-db']}`);
+  checkBuild(CASSA_DIR, say, [
+    [
+      'http/soap/routes.js',
+      'this build has no SOAP endpoint (dist/http/soap/routes.js): run `npm run build` (or pass --build)',
+    ],
+  ]);
+  const environment = {
+    node: process.version,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    date: new Date().toISOString(),
+  };
+  say(
+    `Cassa paForNode benchmark — Node ${environment.node}, ${environment.cpus} CPUs (${environment.cpuModel})`,
+  );
+  say(
+    `${CLIENTS} clients, ${WARMUP}s warm-up + ${SECONDS}s measured per operation and target; PostgreSQL database ${opt['pg-db']}`,
+  );
 
   await recreateDatabase(require, opt['pg-url'], opt['pg-db']);
   const dataDir = mkdtempSync(join(tmpdir(), 'cassa-bench-paf-'));
@@ -261,28 +292,43 @@ async function main() {
     await waitReady(cassaPort, cassa, { name: 'a server' });
     const t0 = performance.now();
     const notices = await createPositions(cassaPort, POSITIONS);
-    say(`cassa: pid ${cassa.child.pid}, http://127.0.0.1:${cassaPort}; ${notices.length} payable positions created in ${round((performance.now() - t0) / 1000, 1)}s`);
+    say(
+      `cassa: pid ${cassa.child.pid}, http://127.0.0.1:${cassaPort}; ${notices.length} payable positions created in ${round((performance.now() - t0) / 1000, 1)}s`,
+    );
 
     // Cassa's own answers, which the bare route will return verbatim
     const answers = {};
     for (const op of OPS) {
-      const r = await post(cassaPort, SOAP_PATH, { 'content-type': 'text/xml; charset=utf-8', soapaction: `"${op}"` }, soapRequest(op, notices[0]));
+      const r = await post(
+        cassaPort,
+        SOAP_PATH,
+        { 'content-type': 'text/xml; charset=utf-8', soapaction: `"${op}"` },
+        soapRequest(op, notices[0]),
+      );
       const problem = checkAnswer(op, r);
-      if (problem) throw new Error(`Cassa's ${op} is not an OK answer (${problem}):\n${r.text.slice(0, 1500)}`);
+      if (problem)
+        throw new Error(`Cassa's ${op} is not an OK answer (${problem}):\n${r.text.slice(0, 1500)}`);
       answers[op] = r.text;
     }
     bare = startBare(barePort, answers);
     await waitReady(barePort, bare, { name: 'a server' });
-    say(`bare route: pid ${bare.child.pid}, http://127.0.0.1:${barePort}, same XML answers (${OPS.map((op) => `${op} ${Buffer.byteLength(answers[op])} bytes`).join(', ')})`);
+    say(
+      `bare route: pid ${bare.child.pid}, http://127.0.0.1:${barePort}, same XML answers (${OPS.map((op) => `${op} ${Buffer.byteLength(answers[op])} bytes`).join(', ')})`,
+    );
 
     for (const op of OPS) {
       const bodies = notices.map((n) => soapRequest(op, n));
       const row = { operation: op };
-      for (const [target, port] of [['bare', barePort], ['cassa', cassaPort]]) {
+      for (const [target, port] of [
+        ['bare', barePort],
+        ['cassa', cassaPort],
+      ]) {
         if (WARMUP > 0) await runPhase({ port, op, seconds: WARMUP, notices, bodies });
         const r = await runPhase({ port, op, seconds: SECONDS, notices, bodies });
         row[target] = r;
-        say(`${op.padEnd(22)} ${target.padEnd(5)} ${String(r.reqPerSecond).padStart(8)} req/s  p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms  max ${r.latencyMs.max} ms  errors ${r.errors}${r.errors ? ` ${JSON.stringify(r.errorKinds)}` : ''}`);
+        say(
+          `${op.padEnd(22)} ${target.padEnd(5)} ${String(r.reqPerSecond).padStart(8)} req/s  p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms  max ${r.latencyMs.max} ms  errors ${r.errors}${r.errors ? ` ${JSON.stringify(r.errorKinds)}` : ''}`,
+        );
       }
       row.ratio = round(row.cassa.reqPerSecond / row.bare.reqPerSecond, 3);
       row.meetsTarget = row.ratio >= TARGET_RATIO && row.cassa.latencyMs.p99 < TARGET_P99;
@@ -293,7 +339,10 @@ async function main() {
   } finally {
     if (bare) await stopChild(bare);
     const stopped = await stopChild(cassa);
-    if (stopped.code !== 0 && !failure) failure = new Error(`Cassa did not stop cleanly: ${JSON.stringify(stopped)}\n${cassa.log().slice(-2000)}`);
+    if (stopped.code !== 0 && !failure)
+      failure = new Error(
+        `Cassa did not stop cleanly: ${JSON.stringify(stopped)}\n${cassa.log().slice(-2000)}`,
+      );
     rmSync(dataDir, { recursive: true, force: true });
     if (!opt.keep) await dropDatabase(require, opt['pg-url'], opt['pg-db']).catch(() => undefined);
   }
@@ -304,7 +353,18 @@ async function main() {
 
   say('\n=== Summary (PostgreSQL) ===');
   const rows = [
-    ['operation', 'bare req/s', 'bare p50', 'bare p99', 'cassa req/s', 'cassa p50', 'cassa p99', 'ratio', 'errors', `target ≥${TARGET_RATIO}× p99<${TARGET_P99}ms`],
+    [
+      'operation',
+      'bare req/s',
+      'bare p50',
+      'bare p99',
+      'cassa req/s',
+      'cassa p50',
+      'cassa p99',
+      'ratio',
+      'errors',
+      `target ≥${TARGET_RATIO}× p99<${TARGET_P99}ms`,
+    ],
     ...results.map((r) => [
       r.operation,
       String(r.bare.reqPerSecond),
@@ -319,8 +379,13 @@ async function main() {
     ]),
   ];
   printTable(say, rows, [0, -1]);
-  say(`latencies in ms, measured by the client (same machine, ${environment.cpus} CPUs shared by Cassa, PostgreSQL, the bare route and the client)`);
-  if (opt.json) process.stdout.write(`${JSON.stringify({ environment, options: { clients: CLIENTS, seconds: SECONDS, warmup: WARMUP, positions: POSITIONS, targetRatio: TARGET_RATIO, targetP99Ms: TARGET_P99 }, results }, null, 2)}\n`);
+  say(
+    `latencies in ms, measured by the client (same machine, ${environment.cpus} CPUs shared by Cassa, PostgreSQL, the bare route and the client)`,
+  );
+  if (opt.json)
+    process.stdout.write(
+      `${JSON.stringify({ environment, options: { clients: CLIENTS, seconds: SECONDS, warmup: WARMUP, positions: POSITIONS, targetRatio: TARGET_RATIO, targetP99Ms: TARGET_P99 }, results }, null, 2)}\n`,
+    );
   const errors = results.some((r) => r.bare.errors + r.cassa.errors > 0);
   process.exit(errors || (opt['enforce-target'] && results.some((r) => !r.meetsTarget)) ? 1 : 0);
 }

@@ -128,12 +128,23 @@ const FLOW_LOCATION = /^(\/sportello\/pagamento\/[A-Za-z0-9_-]{43})\?accesso=[A-
 
 /** Base64(SHA-256(UTF-8(passphrase + sep + codiceChiamante + identificativoPagamento + iuv + returnUrl + sep))), seed 000 §2.1. */
 function digest(identificativoPagamento, iuv) {
-  return createHash('sha256').update(`${DEMO.passphrase}${SEP}${DEMO.codiceChiamante}${identificativoPagamento}${iuv}${DEMO.returnUrl}${SEP}`, 'utf8').digest('base64');
+  return createHash('sha256')
+    .update(
+      `${DEMO.passphrase}${SEP}${DEMO.codiceChiamante}${identificativoPagamento}${iuv}${DEMO.returnUrl}${SEP}`,
+      'utf8',
+    )
+    .digest('base64');
 }
 
 /** The form a gestionale's page posts (what the citizen's browser sends). */
 function landingBody(identificativoPagamento, iuv) {
-  return new URLSearchParams({ codiceChiamante: DEMO.codiceChiamante, digest: digest(identificativoPagamento, iuv), iuv, codiceFiscale: DEMO.codiceFiscale, identificativoPagamento }).toString();
+  return new URLSearchParams({
+    codiceChiamante: DEMO.codiceChiamante,
+    digest: digest(identificativoPagamento, iuv),
+    iuv,
+    codiceFiscale: DEMO.codiceFiscale,
+    identificativoPagamento,
+  }).toString();
 }
 
 /** The landing counts only as an accepted redirect to its flow's page, with the single-use token. */
@@ -157,7 +168,8 @@ function checkClaim(r) {
 /** The summary counts only as the personal-data page of that position. */
 function checkSummary(r, iuv) {
   if (r.status !== 200) return `summary HTTP ${r.status}`;
-  if (r.text.includes('id="refusal"') || r.text.includes('id="error"')) return 'summary: refusal or error page';
+  if (r.text.includes('id="refusal"') || r.text.includes('id="error"'))
+    return 'summary: refusal or error page';
   if (!r.text.includes(`data-iuv="${iuv}"`)) return "summary without the position's IUV";
   if (!r.text.includes('id="form-personal-data"')) return 'summary without the personal-data form';
   return null;
@@ -231,7 +243,14 @@ async function runPhase({ port, seconds, iuvs }) {
 // Child process, REST
 
 function startCassa(port, databaseUrl, dataDir) {
-  const env = cassaEnv({ port, dataDir, logLevel: opt['log-level'], databaseUrl, more: { CASSA_PORTAL_RATE_LIMIT: '0' }, extraEnv: EXTRA_ENV });
+  const env = cassaEnv({
+    port,
+    dataDir,
+    logLevel: opt['log-level'],
+    databaseUrl,
+    more: { CASSA_PORTAL_RATE_LIMIT: '0' },
+    extraEnv: EXTRA_ENV,
+  });
   return startChild([...opt['node-arg'], join(CASSA_DIR, 'bin', 'cassa.js'), 'demo'], env, CASSA_DIR);
 }
 
@@ -240,7 +259,15 @@ function createPositions(port, n) {
   return createDemoPositions(
     port,
     n,
-    (k) => ({ causale: `Biblioteca - copie ${k}`, importo: 12.5, codiceFiscalePartitaIVAPagatore: DEMO.codiceFiscale, nome: 'Pino', cognome: 'Test', email: 'pino.test@example.org', identificativoPagamento: `BENCH-PORTAL-${k}` }),
+    (k) => ({
+      causale: `Biblioteca - copie ${k}`,
+      importo: 12.5,
+      codiceFiscalePartitaIVAPagatore: DEMO.codiceFiscale,
+      nome: 'Pino',
+      cognome: 'Test',
+      email: 'pino.test@example.org',
+      identificativoPagamento: `BENCH-PORTAL-${k}`,
+    }),
     (answer) => answer.iuv,
   );
 }
@@ -254,10 +281,24 @@ function line(label, s) {
 
 async function main() {
   if (opt.build) await runBuild(CASSA_DIR, say);
-  checkBuild(CASSA_DIR, say, [['http/portal/routes.js', 'this build has no Sportello (dist/http/portal/routes.js): run `npm run build` (or pass --build)']]);
-  const environment = { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', date: new Date().toISOString() };
-  say(`Cassa Sportello landing benchmark — Node ${environment.node}, ${environment.cpus} CPUs (${environment.cpuModel})`);
-  say(`${CLIENTS} clients, ${WARMUP}s warm-up + ${SECONDS}s measured; ${SUMMARY ? 'landing POST then summary GET' : 'landing POST only'}; digest separator ${SEP}; PostgreSQL database ${opt['pg-db']}`);
+  checkBuild(CASSA_DIR, say, [
+    [
+      'http/portal/routes.js',
+      'this build has no Sportello (dist/http/portal/routes.js): run `npm run build` (or pass --build)',
+    ],
+  ]);
+  const environment = {
+    node: process.version,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    date: new Date().toISOString(),
+  };
+  say(
+    `Cassa Sportello landing benchmark — Node ${environment.node}, ${environment.cpus} CPUs (${environment.cpuModel})`,
+  );
+  say(
+    `${CLIENTS} clients, ${WARMUP}s warm-up + ${SECONDS}s measured; ${SUMMARY ? 'landing POST then summary GET' : 'landing POST only'}; digest separator ${SEP}; PostgreSQL database ${opt['pg-db']}`,
+  );
 
   await recreateDatabase(require, opt['pg-url'], opt['pg-db']);
   const dataDir = mkdtempSync(join(tmpdir(), 'cassa-bench-portal-'));
@@ -269,13 +310,23 @@ async function main() {
     await waitReady(port, cassa, { name: 'Cassa' });
     const t0 = performance.now();
     const iuvs = await createPositions(port, POSITIONS);
-    say(`cassa: pid ${cassa.child.pid}, http://127.0.0.1:${port}; ${iuvs.length} payable positions created in ${round((performance.now() - t0) / 1000, 1)}s`);
+    say(
+      `cassa: pid ${cassa.child.pid}, http://127.0.0.1:${port}; ${iuvs.length} payable positions created in ${round((performance.now() - t0) / 1000, 1)}s`,
+    );
     // one landing first, so that a misconfiguration shows as itself and not as N errors
     const probe = new RawConnection(port);
-    const first = await probe.request('POST', LANDING_PATH, 'content-type: application/x-www-form-urlencoded\r\n', landingBody(`${RUN}_probe`, iuvs[0]));
+    const first = await probe.request(
+      'POST',
+      LANDING_PATH,
+      'content-type: application/x-www-form-urlencoded\r\n',
+      landingBody(`${RUN}_probe`, iuvs[0]),
+    );
     probe.close();
     const checked = checkLanding(first);
-    if (typeof checked === 'string') throw new Error(`the landing is not accepted (${checked}):\n${first.head}\n${first.text.slice(0, 1500)}`);
+    if (typeof checked === 'string')
+      throw new Error(
+        `the landing is not accepted (${checked}):\n${first.head}\n${first.text.slice(0, 1500)}`,
+      );
     if (WARMUP > 0) await runPhase({ port, seconds: WARMUP, iuvs });
     result = await runPhase({ port, seconds: SECONDS, iuvs });
     say(line('landing', result.landing));
@@ -285,7 +336,10 @@ async function main() {
     failure = e;
   } finally {
     const stopped = await stopChild(cassa);
-    if (stopped.code !== 0 && !failure) failure = new Error(`Cassa did not stop cleanly: ${JSON.stringify(stopped)}\n${cassa.log().slice(-2000)}`);
+    if (stopped.code !== 0 && !failure)
+      failure = new Error(
+        `Cassa did not stop cleanly: ${JSON.stringify(stopped)}\n${cassa.log().slice(-2000)}`,
+      );
     rmSync(dataDir, { recursive: true, force: true });
     if (!opt.keep) await dropDatabase(require, opt['pg-url'], opt['pg-db']).catch(() => undefined);
   }
@@ -294,9 +348,16 @@ async function main() {
     process.exit(1);
   }
   const met = result.landing.latencyMs.p99 < TARGET_P99;
-  say(`\nlanding p99 ${result.landing.latencyMs.p99} ms: target p99 < ${TARGET_P99} ms ${met ? 'met' : 'NOT met'}`);
-  say(`latencies in ms, measured by the client (same machine, ${environment.cpus} CPUs shared by Cassa, PostgreSQL and the client)`);
-  if (opt.json) process.stdout.write(`${JSON.stringify({ environment, options: { clients: CLIENTS, seconds: SECONDS, warmup: WARMUP, positions: POSITIONS, summary: SUMMARY, separator: SEP, targetP99Ms: TARGET_P99 }, result: { ...result, meetsTarget: met } }, null, 2)}\n`);
+  say(
+    `\nlanding p99 ${result.landing.latencyMs.p99} ms: target p99 < ${TARGET_P99} ms ${met ? 'met' : 'NOT met'}`,
+  );
+  say(
+    `latencies in ms, measured by the client (same machine, ${environment.cpus} CPUs shared by Cassa, PostgreSQL and the client)`,
+  );
+  if (opt.json)
+    process.stdout.write(
+      `${JSON.stringify({ environment, options: { clients: CLIENTS, seconds: SECONDS, warmup: WARMUP, positions: POSITIONS, summary: SUMMARY, separator: SEP, targetP99Ms: TARGET_P99 }, result: { ...result, meetsTarget: met } }, null, 2)}\n`,
+    );
   process.exit(result.errors > 0 || (opt['enforce-target'] && !met) ? 1 : 0);
 }
 

@@ -19,7 +19,19 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cassaEnv, checkBuild, fail, freePort, positiveInt, round, sayer, sleep, startChild, stopChild, waitReady } from './lib.mjs';
+import {
+  cassaEnv,
+  checkBuild,
+  fail,
+  freePort,
+  positiveInt,
+  round,
+  sayer,
+  sleep,
+  startChild,
+  stopChild,
+  waitReady,
+} from './lib.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -31,7 +43,9 @@ const { values: opt } = parseArgs({
   strict: true,
 });
 if (opt.help) {
-  process.stdout.write('node bench/restart-after-crash.mjs [--positions=1000000] [--cassa-dir=DIR] [--keep]\n');
+  process.stdout.write(
+    'node bench/restart-after-crash.mjs [--positions=1000000] [--cassa-dir=DIR] [--keep]\n',
+  );
   process.exit(0);
 }
 const POSITIONS = positiveInt('positions', opt.positions);
@@ -64,7 +78,11 @@ process.stdout.write('written ' + JSON.stringify({ seconds: (Date.now() - t0) / 
 setInterval(() => undefined, 1000);
 `;
 
-const du = (d) => readdirSync(d, { withFileTypes: true }).reduce((s, f) => s + (f.isDirectory() ? du(join(d, f.name)) : statSync(join(d, f.name)).size), 0);
+const du = (d) =>
+  readdirSync(d, { withFileTypes: true }).reduce(
+    (s, f) => s + (f.isDirectory() ? du(join(d, f.name)) : statSync(join(d, f.name)).size),
+    0,
+  );
 const cpuSeconds = (pid) => {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -87,7 +105,11 @@ const dataDir = mkdtempSync(join(tmpdir(), 'cassa-bench-crash-'));
 const env = cassaEnv({ port: await freePort(), dataDir, logLevel: 'warn' });
 try {
   say(`writing ${POSITIONS.toLocaleString('en')} positions on the embedded database in ${dataDir}...`);
-  const writer = startChild(['--input-type=module', '-e', WRITER], { ...env, BENCH_CASSA_DIR: CASSA_DIR, BENCH_POSITIONS: String(POSITIONS) }, CASSA_DIR);
+  const writer = startChild(
+    ['--input-type=module', '-e', WRITER],
+    { ...env, BENCH_CASSA_DIR: CASSA_DIR, BENCH_POSITIONS: String(POSITIONS) },
+    CASSA_DIR,
+  );
   let done;
   while (!(done = /^written (\{.*\})$/m.exec(writer.log()))) {
     if (writer.child.exitCode !== null) fail(`the writer exited:\n${writer.log()}`);
@@ -96,7 +118,9 @@ try {
   const w = JSON.parse(done[1]);
   writer.child.kill('SIGKILL');
   await writer.exited;
-  say(`written in ${round(w.seconds, 0)} s: ${mb(w.walTotal)} of WAL in all, ${mb(w.walSinceCheckpoint)} since the last checkpoint; killed with SIGKILL, pg_wal ${mb(du(join(dataDir, 'pglite', 'pg_wal')))}`);
+  say(
+    `written in ${round(w.seconds, 0)} s: ${mb(w.walTotal)} of WAL in all, ${mb(w.walSinceCheckpoint)} since the last checkpoint; killed with SIGKILL, pg_wal ${mb(du(join(dataDir, 'pglite', 'pg_wal')))}`,
+  );
   await timedStart(env, 'restart after kill -9');
   await timedStart(env, 'clean start');
 } finally {

@@ -25,7 +25,10 @@ export function gestionalePort(env = process.env) {
   const raw = env.GEST_PORT?.trim();
   if (raw === undefined || raw === '') return GEST_DEFAULT_PORT;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new GestionaleConfigError(`GEST_PORT must be an integer between 0 and 65535, got "${env.GEST_PORT}"`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new GestionaleConfigError(
+      `GEST_PORT must be an integer between 0 and 65535, got "${env.GEST_PORT}"`,
+    );
   return n;
 }
 
@@ -43,7 +46,10 @@ export function gestionalePublicUrl(env = process.env) {
   } catch {
     throw new GestionaleConfigError(`GEST_PUBLIC_URL must be an absolute URL, got "${url}"`);
   }
-  if (/[?&#]/.test(url)) throw new GestionaleConfigError('GEST_PUBLIC_URL must not contain ?, & or # (seed 000 §5: Cassa appends the query string)');
+  if (/[?&#]/.test(url))
+    throw new GestionaleConfigError(
+      'GEST_PUBLIC_URL must not contain ?, & or # (seed 000 §5: Cassa appends the query string)',
+    );
   return url;
 }
 

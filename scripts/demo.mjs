@@ -61,15 +61,34 @@ try {
 
 /** What runs each program: its bin (the build) or, with --sources, its TypeScript entry through tsx. */
 const entries = {
-  cassa: { bin: join(ROOT, 'bin', 'cassa.js'), build: 'dist/cli/main.js', source: 'src/cli/main.ts', what: 'Cassa' },
-  sim: { bin: join(ROOT, 'simulator', 'bin', 'simulator.js'), build: 'dist/simulator/main.js', source: 'simulator/src/main.ts', what: 'the simulator' },
-  gest: { bin: join(ROOT, 'demo-gestionale', 'bin', 'demo-gestionale.js'), build: 'dist/demo-gestionale/main.js', source: 'demo-gestionale/src/main.ts', what: 'the demo gestionale' },
+  cassa: {
+    bin: join(ROOT, 'bin', 'cassa.js'),
+    build: 'dist/cli/main.js',
+    source: 'src/cli/main.ts',
+    what: 'Cassa',
+  },
+  sim: {
+    bin: join(ROOT, 'simulator', 'bin', 'simulator.js'),
+    build: 'dist/simulator/main.js',
+    source: 'simulator/src/main.ts',
+    what: 'the simulator',
+  },
+  gest: {
+    bin: join(ROOT, 'demo-gestionale', 'bin', 'demo-gestionale.js'),
+    build: 'dist/demo-gestionale/main.js',
+    source: 'demo-gestionale/src/main.ts',
+    what: 'the demo gestionale',
+  },
 };
 
 for (const e of Object.values(entries)) {
   const file = fromSources ? e.source : e.build;
   if (!existsSync(join(ROOT, file))) {
-    process.stderr.write(fromSources ? `demo: ${file} is missing\n` : `demo: the build of ${e.what} is missing (${file}); run \`npm run build\` first (or \`npm start -- --sources\`)\n`);
+    process.stderr.write(
+      fromSources
+        ? `demo: ${file} is missing\n`
+        : `demo: the build of ${e.what} is missing (${file}); run \`npm run build\` first (or \`npm start -- --sources\`)\n`,
+    );
     process.exit(2);
   }
 }
@@ -82,11 +101,22 @@ function argsOf(name, args) {
   const e = entries[name];
   if (!fromSources) return [e.bin, ...args];
   const entry = pathToFileURL(join(ROOT, e.source)).href;
-  return ['--import', 'tsx', '--input-type=module', '-e', `const { run } = await import(${JSON.stringify(entry)}); await run(process.argv.slice(1));`, '--', ...args];
+  return [
+    '--import',
+    'tsx',
+    '--input-type=module',
+    '-e',
+    `const { run } = await import(${JSON.stringify(entry)}); await run(process.argv.slice(1));`,
+    '--',
+    ...args,
+  ];
 }
 
 // Readable logs keep their colours when this terminal has them (the programs write to a pipe).
-const colour = process.stdout.isTTY && !process.env.NO_COLOR && process.env.FORCE_COLOR === undefined ? { FORCE_COLOR: '1' } : {};
+const colour =
+  process.stdout.isTTY && !process.env.NO_COLOR && process.env.FORCE_COLOR === undefined
+    ? { FORCE_COLOR: '1' }
+    : {};
 
 const children = [
   {
@@ -132,7 +162,11 @@ function prefix(name, stream, out) {
 }
 
 for (const c of children) {
-  c.proc = spawn(process.execPath, c.args, { cwd: ROOT, env: { ...process.env, ...colour, ...c.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  c.proc = spawn(process.execPath, c.args, {
+    cwd: ROOT,
+    env: { ...process.env, ...colour, ...c.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   prefix(c.name, c.proc.stdout, process.stdout);
   prefix(c.name, c.proc.stderr, process.stderr);
   c.proc.once('error', (err) => {
@@ -143,7 +177,9 @@ for (const c of children) {
   c.proc.once('exit', (code, signal) => {
     c.exited = true;
     if (!stopping) {
-      process.stderr.write(`demo: ${c.name} stopped (${signal ? `signal ${signal}` : `exit code ${code}`}); stopping the rest\n`);
+      process.stderr.write(
+        `demo: ${c.name} stopped (${signal ? `signal ${signal}` : `exit code ${code}`}); stopping the rest\n`,
+      );
       exitCode = code || 1;
       stopAll();
     }

@@ -62,7 +62,8 @@ function redact(url) {
 function pgTarget(url) {
   const u = new URL(url); // throws on garbage
   const port = Number(u.port || u.searchParams.get('port') || process.env.PGPORT || 5432);
-  let host = u.searchParams.get('host') || decodeURIComponent(u.hostname) || process.env.PGHOST || 'localhost';
+  let host =
+    u.searchParams.get('host') || decodeURIComponent(u.hostname) || process.env.PGHOST || 'localhost';
   host = host.replace(/^\[(.*)\]$/, '$1');
   if (host.startsWith('/')) {
     const path = `${host}/.s.PGSQL.${port}`;
@@ -95,7 +96,10 @@ function checkReachable(url) {
       sock.destroy();
       done({ label: target.label, reason });
     };
-    const timer = setTimeout(() => finish(`no answer within ${PG_CONNECT_TIMEOUT_MS / 1000}s`), PG_CONNECT_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => finish(`no answer within ${PG_CONNECT_TIMEOUT_MS / 1000}s`),
+      PG_CONNECT_TIMEOUT_MS,
+    );
     sock.once('connect', () => {
       const sslRequest = Buffer.alloc(8);
       sslRequest.writeInt32BE(8, 0);
@@ -133,7 +137,14 @@ async function runVitest(name, description, env) {
   const jsonFile = join(dir, 'vitest.json');
   const result = { name, passed: 0, failed: 0, skipped: 0, ok: false, note: '' };
   try {
-    const args = [VITEST, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${jsonFile}`, ...vitestArgs];
+    const args = [
+      VITEST,
+      'run',
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${jsonFile}`,
+      ...vitestArgs,
+    ];
     const { code, signal } = await new Promise((done) => {
       const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: 'inherit' });
       currentChild = child;
@@ -171,7 +182,9 @@ async function runVitest(name, description, env) {
     if (total === 0 && brokenFiles === 0) problems.push('no test collected');
     if (code !== 0 || signal) {
       const unexplained = result.failed === 0 && problems.length === 0;
-      problems.push(`vitest ${exitDesc}${unexplained ? ' although no test failed: unhandled error? see its output above' : ''}`);
+      problems.push(
+        `vitest ${exitDesc}${unexplained ? ' although no test failed: unhandled error? see its output above' : ''}`,
+      );
     }
     result.ok = problems.length === 0 && result.failed === 0 && total > 0;
     if (!result.ok && result.failed === 0) result.failed = 1; // keep the totals line honest
@@ -202,13 +215,25 @@ if (db !== 'pglite' && !aborted) {
   if (reason) {
     const why = `PostgreSQL not reachable at ${label} (${reason}), URL ${redact(pgUrl)}`;
     if (requirePg) {
-      console.log(`\n=== pg: FAILED, ${why}; PostgreSQL is required ` +
-        `(${db === 'pg' ? '--db=pg' : 'CASSA_TEST_REQUIRE_PG=1'}) ===`);
+      console.log(
+        `\n=== pg: FAILED, ${why}; PostgreSQL is required ` +
+          `(${db === 'pg' ? '--db=pg' : 'CASSA_TEST_REQUIRE_PG=1'}) ===`,
+      );
       results.push({ name: 'pg', passed: 0, failed: 1, skipped: 0, ok: false, note: `not run: ${why}` });
     } else {
-      console.log(`\n=== pg: PostgreSQL run SKIPPED: ${why}. ` +
-        'Set CASSA_TEST_DATABASE_URL to point at a server, or CASSA_TEST_REQUIRE_PG=1 to make this an error. ===');
-      results.push({ name: 'pg', passed: 0, failed: 0, skipped: 0, ok: true, note: `SKIPPED: ${why}`, notRun: true });
+      console.log(
+        `\n=== pg: PostgreSQL run SKIPPED: ${why}. ` +
+          'Set CASSA_TEST_DATABASE_URL to point at a server, or CASSA_TEST_REQUIRE_PG=1 to make this an error. ===',
+      );
+      results.push({
+        name: 'pg',
+        passed: 0,
+        failed: 0,
+        skipped: 0,
+        ok: true,
+        note: `SKIPPED: ${why}`,
+        notRun: true,
+      });
     }
   } else {
     const env = { ...process.env, CASSA_TEST_DATABASE_URL: pgUrl };

@@ -22,11 +22,16 @@ export interface ReceivedCart {
 }
 
 function cartValidator(file: string, schemaName: string): ValidateFunction {
-  const spec = JSON.parse(readFileSync(new URL(`../resources/specs/pagopa/openapi/${file}`, import.meta.url), 'utf8').toString());
+  const spec = JSON.parse(
+    readFileSync(new URL(`../resources/specs/pagopa/openapi/${file}`, import.meta.url), 'utf8').toString(),
+  );
   const ajv = new Ajv({ strict: false, allErrors: true });
   (addFormats as unknown as (a: Ajv) => void)(ajv);
   for (const [name, schema] of Object.entries(spec.components.schemas)) {
-    ajv.addSchema(fromOpenApi30(JSON.parse(JSON.stringify(schema).replaceAll('#/components/schemas/', ''))) as object, name);
+    ajv.addSchema(
+      fromOpenApi30(JSON.parse(JSON.stringify(schema).replaceAll('#/components/schemas/', ''))) as object,
+      name,
+    );
   }
   // the request body schema the operation declares
   const ref = spec.paths['/carts'].post.requestBody.content['application/json'].schema.$ref as string;
@@ -38,8 +43,14 @@ function cartValidator(file: string, schemaName: string): ValidateFunction {
 function fromOpenApi30(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(fromOpenApi30);
   if (!node || typeof node !== 'object') return node;
-  const o = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, fromOpenApi30(v)])) as Record<string, unknown>;
-  for (const [flag, bound] of [['exclusiveMaximum', 'maximum'], ['exclusiveMinimum', 'minimum']] as const) {
+  const o = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, fromOpenApi30(v)])) as Record<
+    string,
+    unknown
+  >;
+  for (const [flag, bound] of [
+    ['exclusiveMaximum', 'maximum'],
+    ['exclusiveMinimum', 'minimum'],
+  ] as const) {
     if (typeof o[flag] === 'boolean') {
       if (o[flag]) o[flag] = o[bound];
       else delete o[flag];
@@ -58,25 +69,63 @@ export interface CheckoutPeer {
 }
 
 export async function startCheckoutPeer(opts: { subscriptionKey?: string } = {}): Promise<CheckoutPeer> {
-  const validators = { v1: cartValidator('checkout_v1.json', 'CartRequest'), v2: cartValidator('checkout_v2.json', 'CartRequestV2') };
+  const validators = {
+    v1: cartValidator('checkout_v1.json', 'CartRequest'),
+    v2: cartValidator('checkout_v2.json', 'CartRequestV2'),
+  };
   const app: FastifyInstance = Fastify({ logger: false });
-  const peer: CheckoutPeer = { url: '', received: [], mode: { kind: 'redirect' }, subscriptionKey: opts.subscriptionKey, close: () => app.close() };
-  const problem = (status: number, title: string, detail: string) => ({ type: 'about:blank', title, status, detail, instance: 'about:blank' });
+  const peer: CheckoutPeer = {
+    url: '',
+    received: [],
+    mode: { kind: 'redirect' },
+    subscriptionKey: opts.subscriptionKey,
+    close: () => app.close(),
+  };
+  const problem = (status: number, title: string, detail: string) => ({
+    type: 'about:blank',
+    title,
+    status,
+    detail,
+    instance: 'about:blank',
+  });
 
   for (const version of ['v1', 'v2'] as const) {
     app.post(`/checkout/ec/${version}/carts`, async (req, reply) => {
       peer.received.push({ version, headers: req.headers, body: req.body });
-      if (peer.subscriptionKey !== undefined && req.headers['ocp-apim-subscription-key'] !== peer.subscriptionKey) {
-        return reply.code(401).send({ statusCode: 401, message: 'Access denied due to invalid subscription key.' });
+      if (
+        peer.subscriptionKey !== undefined &&
+        req.headers['ocp-apim-subscription-key'] !== peer.subscriptionKey
+      ) {
+        return reply
+          .code(401)
+          .send({ statusCode: 401, message: 'Access denied due to invalid subscription key.' });
       }
       const validate = validators[version];
-      if (!validate(req.body)) return reply.code(400).send(problem(400, 'Bad Request', validate.errors!.map((e) => `${e.instancePath} ${e.message}`).join('; ')));
+      if (!validate(req.body))
+        return reply
+          .code(400)
+          .send(
+            problem(
+              400,
+              'Bad Request',
+              validate.errors!.map((e) => `${e.instancePath} ${e.message}`).join('; '),
+            ),
+          );
       const mode = peer.mode;
       switch (mode.kind) {
         case 'redirect':
-          return reply.code(302).header('location', mode.location ?? `${peer.url}/checkout/carts/${(req.body as { idCart: string }).idCart}`).send();
+          return reply
+            .code(302)
+            .header(
+              'location',
+              mode.location ?? `${peer.url}/checkout/carts/${(req.body as { idCart: string }).idCart}`,
+            )
+            .send();
         case 'problem':
-          return reply.code(mode.status).type('application/problem+json').send(problem(mode.status, `Error ${mode.status}`, mode.detail ?? 'refused by the peer'));
+          return reply
+            .code(mode.status)
+            .type('application/problem+json')
+            .send(problem(mode.status, `Error ${mode.status}`, mode.detail ?? 'refused by the peer'));
         case 'slow':
           await new Promise((r) => setTimeout(r, mode.ms));
           return reply.code(302).header('location', `${peer.url}/checkout/carts/late`).send();

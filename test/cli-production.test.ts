@@ -50,7 +50,9 @@ afterAll(async () => {
 async function counts(): Promise<{ tablesBefore: number; ente: number; application: number }> {
   const db: Database = await openDatabase(url ? { url, poolSize: 2 } : { dataDir: join(dir, 'pglite') });
   try {
-    const [before] = await db.rows<{ n: number }>(sql`select count(*)::int as n from information_schema.tables where table_schema = 'public'`);
+    const [before] = await db.rows<{ n: number }>(
+      sql`select count(*)::int as n from information_schema.tables where table_schema = 'public'`,
+    );
     await migrate(db);
     const [ente] = await db.rows<{ n: number }>(sql`select count(*)::int as n from ente`);
     const [application] = await db.rows<{ n: number }>(sql`select count(*)::int as n from application`);

@@ -60,25 +60,68 @@ describe('cassa CLI', () => {
   });
 
   it('creates and changes enti, payment types and applications, and rotates a passphrase', async () => {
-    const ente = await cassa('ente', 'create', '--json', JSON.stringify({ codiceFiscale: '00429440068', denominazione: 'Comune di Alessandria', codiceSegregazione: '01', ibanBancario: 'IT60X0542811101000000123456' }));
+    const ente = await cassa(
+      'ente',
+      'create',
+      '--json',
+      JSON.stringify({
+        codiceFiscale: '00429440068',
+        denominazione: 'Comune di Alessandria',
+        codiceSegregazione: '01',
+        ibanBancario: 'IT60X0542811101000000123456',
+      }),
+    );
     expect(ente).toMatchObject({ code: 0, out: { codiceFiscale: '00429440068', codiceSegregazione: '01' } });
-    expect((await cassa('ente', 'update', '00429440068', '--json', '{"denominazione":"Città di Alessandria"}')).out.denominazione).toBe('Città di Alessandria');
-    const pt = await cassa('payment-type', 'create', '00429440068', '--json', JSON.stringify({ codiceVersamento: 'BIBL', descrizione: 'Biblioteca', iban: 'IT60X0542811101000000123456', transferCategory: '9/0201133IM/' }));
+    expect(
+      (await cassa('ente', 'update', '00429440068', '--json', '{"denominazione":"Città di Alessandria"}')).out
+        .denominazione,
+    ).toBe('Città di Alessandria');
+    const pt = await cassa(
+      'payment-type',
+      'create',
+      '00429440068',
+      '--json',
+      JSON.stringify({
+        codiceVersamento: 'BIBL',
+        descrizione: 'Biblioteca',
+        iban: 'IT60X0542811101000000123456',
+        transferCategory: '9/0201133IM/',
+      }),
+    );
     expect(pt.out).toMatchObject({ codiceVersamento: 'BIBL', enteCodiceFiscale: '00429440068' });
-    const app = await cassa('application', 'create', '--json', JSON.stringify({ codiceChiamante: 'CLI_APP', descrizione: 'Gestionale', scopes: ['CREAZIONE_IUV'], paymentTypes: [{ ente: '00429440068', codiceVersamento: 'BIBL' }] }));
+    const app = await cassa(
+      'application',
+      'create',
+      '--json',
+      JSON.stringify({
+        codiceChiamante: 'CLI_APP',
+        descrizione: 'Gestionale',
+        scopes: ['CREAZIONE_IUV'],
+        paymentTypes: [{ ente: '00429440068', codiceVersamento: 'BIBL' }],
+      }),
+    );
     expect(app.out.passphrase).toMatch(/^[A-Za-z0-9_-]{32}$/);
     expect(app.out.paymentTypes).toEqual([{ ente: '00429440068', codiceVersamento: 'BIBL' }]);
     const rotated = await cassa('application', 'rotate-passphrase', 'CLI_APP');
     expect(rotated.out.passphrase).toMatch(/^[A-Za-z0-9_-]{32}$/);
     expect(rotated.out.passphrase).not.toBe(app.out.passphrase);
-    expect((await cassa('application', 'rotate-passphrase', 'CLI_APP', '--passphrase', 'chosen-passphrase')).out).toEqual({ rotated: true });
+    expect(
+      (await cassa('application', 'rotate-passphrase', 'CLI_APP', '--passphrase', 'chosen-passphrase')).out,
+    ).toEqual({ rotated: true });
     const list = await cassa('application', 'list');
     expect(list.out.map((a: { codiceChiamante: string }) => a.codiceChiamante)).toEqual(['CLI_APP']);
     expect(JSON.stringify(list.out)).not.toContain('chosen-passphrase');
   });
 
   it('refuses invalid input with the field named', async () => {
-    await expect(cassa('ente', 'create', '--json', '{"codiceFiscale":"00429440069","denominazione":"X","codiceSegregazione":"01"}')).rejects.toMatchObject({
+    await expect(
+      cassa(
+        'ente',
+        'create',
+        '--json',
+        '{"codiceFiscale":"00429440069","denominazione":"X","codiceSegregazione":"01"}',
+      ),
+    ).rejects.toMatchObject({
       issues: [expect.objectContaining({ path: ['codiceFiscale'] })],
     });
     await expect(cassa('ente', 'create')).rejects.toThrow(/--json or --file/);
@@ -91,7 +134,9 @@ describe('cassa CLI', () => {
     expect((await cassa('secrets', 'rekey')).out.reencrypted).toBe(0);
     // only the new key is needed now
     process.env.CASSA_SECRET_KEYS = process.env.CASSA_SECRET_KEYS.split(',')[0];
-    expect((await cassa('application', 'rotate-passphrase', 'CLI_APP', '--passphrase', 'after-rekey-1')).out).toEqual({ rotated: true });
+    expect(
+      (await cassa('application', 'rotate-passphrase', 'CLI_APP', '--passphrase', 'after-rekey-1')).out,
+    ).toEqual({ rotated: true });
   });
 
   it('prints a new key entry', async () => {

@@ -43,7 +43,10 @@ let ctx: CallContext;
 const logLines: { level: number; msg: string; time: number; loop?: string }[] = [];
 
 async function terminateBackends(): Promise<number> {
-  const r = await admin.query(`select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where datname = $1 and application_name = 'cassa'`, [name]);
+  const r = await admin.query(
+    `select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where datname = $1 and application_name = 'cassa'`,
+    [name],
+  );
   return r.rows[0].n as number;
 }
 
@@ -62,7 +65,14 @@ beforeAll(async () => {
   url.pathname = `/${name}`;
   // a short connect timeout: while the server does not answer, requests fail within it instead of hanging
   const db = await openDatabase({ url: url.toString(), poolSize: 5, connectTimeoutMs: 1000 });
-  const config = loadConfig({ CASSA_ENV: 'test', CASSA_SECRET_KEYS: SecretBox.generateKeySpec('t1'), CASSA_ADMIN_TOKEN: ADMIN_TOKEN, CASSA_LOG_LEVEL: 'info', CASSA_LIST_POLL_MS: '100', CASSA_DELIVERY_POLL_MS: '100' });
+  const config = loadConfig({
+    CASSA_ENV: 'test',
+    CASSA_SECRET_KEYS: SecretBox.generateKeySpec('t1'),
+    CASSA_ADMIN_TOKEN: ADMIN_TOKEN,
+    CASSA_LOG_LEVEL: 'info',
+    CASSA_LIST_POLL_MS: '100',
+    CASSA_DELIVERY_POLL_MS: '100',
+  });
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
       for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
@@ -76,7 +86,13 @@ beforeAll(async () => {
   await seedDemo(c);
   app = await buildServer(c);
   await app.ready();
-  ctx = await c.debtPositions.authorize({ codiceChiamante: DEMO.codiceChiamante, passphrase: DEMO.passphrase, enteCodiceFiscale: DEMO.ente, codiceVersamento: DEMO.paymentType, scope: 'CREAZIONE_IUV' });
+  ctx = await c.debtPositions.authorize({
+    codiceChiamante: DEMO.codiceChiamante,
+    passphrase: DEMO.passphrase,
+    enteCodiceFiscale: DEMO.ente,
+    codiceVersamento: DEMO.paymentType,
+    scope: 'CREAZIONE_IUV',
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -100,7 +116,14 @@ afterEach(() => {
 let seq = 0;
 async function payable() {
   seq++;
-  return c.debtPositions.create(ctx, draft({ idPosizioneDebitoria: `OUT-${seq}`, amountCents: 850, components: [{ amountCents: 850, causale: 'Quota' }] }) as never);
+  return c.debtPositions.create(
+    ctx,
+    draft({
+      idPosizioneDebitoria: `OUT-${seq}`,
+      amountCents: 850,
+      components: [{ amountCents: 850, causale: 'Quota' }],
+    }) as never,
+  );
 }
 
 const demoReceipt = readFileSync(projectPath('resources', 'demo', DEMO_RECEIPT), 'utf8');
@@ -113,7 +136,13 @@ function receiptFor(p: { iuv: string; noticeNumber: string }, receiptId: string)
     .replace(/<transferAmount>[^<]*</, '<transferAmount>8.50<');
 }
 
-const sendReceipt = (xml: string) => app.inject({ method: 'POST', url: '/soap/paForNode', headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: 'paSendRTV2' }, payload: xml });
+const sendReceipt = (xml: string) =>
+  app.inject({
+    method: 'POST',
+    url: '/soap/paForNode',
+    headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: 'paSendRTV2' },
+    payload: xml,
+  });
 const EPAY = `/epayapi/api/v1/organizations/${DEMO.ente}/paymenttypes/${DEMO.paymentType}/debtpositions`;
 const epayAuth = { authorization: basic(DEMO.codiceChiamante, DEMO.passphrase) };
 const createPosition = (k: number) =>
@@ -121,7 +150,14 @@ const createPosition = (k: number) =>
     method: 'POST',
     url: EPAY,
     headers: { ...epayAuth, 'content-type': 'application/json' },
-    payload: { causale: 'Prestito', importo: 12.5, codiceFiscalePartitaIVAPagatore: 'TSTPNI70D01L219V', nome: 'Pino', cognome: 'Test', identificativoPagamento: `LOAD-${k}` },
+    payload: {
+      causale: 'Prestito',
+      importo: 12.5,
+      codiceFiscalePartitaIVAPagatore: 'TSTPNI70D01L219V',
+      nome: 'Pino',
+      cognome: 'Test',
+      identificativoPagamento: `LOAD-${k}`,
+    },
   });
 
 /** A query on the test database through a connection of its own (not Cassa's pool, never terminated). */
@@ -150,18 +186,25 @@ it('classifies connection-level failures as "database unavailable", and nothing 
     Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
     Object.assign(new Error('x'), { code: '08006' }),
     new AggregateError([Object.assign(new Error('connect ECONNREFUSED ::1:5432'), { code: 'ECONNREFUSED' })]),
-    Object.assign(new Error('Failed query: select 1\nparams: '), { cause: Object.assign(new Error('y'), { code: '57P01' }) }),
+    Object.assign(new Error('Failed query: select 1\nparams: '), {
+      cause: Object.assign(new Error('y'), { code: '57P01' }),
+    }),
     { message: 'Connection terminated unexpectedly (Queue: q, Worker: w)' },
   ]) {
     expect(isDatabaseUnavailable(e), String((e as Error).message)).toBe(true);
   }
-  for (const e of [new Error('boom'), Object.assign(new Error('duplicate key'), { code: '23505' }), Object.assign(new Error('syntax'), { code: '42601' }), undefined, 'x']) {
+  for (const e of [
+    new Error('boom'),
+    Object.assign(new Error('duplicate key'), { code: '23505' }),
+    Object.assign(new Error('syntax'), { code: '42601' }),
+    undefined,
+    'x',
+  ]) {
     expect(isDatabaseUnavailable(e)).toBe(false);
   }
 });
 
 describe.skipIf(!SERVER_URL)('database outages (PostgreSQL)', () => {
-
   it('under load, backends terminated 5 times: no crash, every answer a success or the clean error, every receipt stored whole or not at all', async () => {
     const positions = await Promise.all(Array.from({ length: 150 }, () => payable()));
     const receipts: { p: (typeof positions)[number]; id: string; outcome: 'OK' | 'FAULT' | string }[] = [];
@@ -174,7 +217,12 @@ describe.skipIf(!SERVER_URL)('database outages (PostgreSQL)', () => {
         const p = positions[next++]!;
         const id = `drop-${p.iuv}`;
         const res = await sendReceipt(receiptFor(p, id));
-        const outcome = res.statusCode === 200 && res.body.includes('<outcome>OK</outcome>') ? 'OK' : /<faultCode>PAA_SYSTEM_ERROR<\/faultCode>/.test(res.body) ? 'FAULT' : `${res.statusCode} ${res.body.slice(0, 300)}`;
+        const outcome =
+          res.statusCode === 200 && res.body.includes('<outcome>OK</outcome>')
+            ? 'OK'
+            : /<faultCode>PAA_SYSTEM_ERROR<\/faultCode>/.test(res.body)
+              ? 'FAULT'
+              : `${res.statusCode} ${res.body.slice(0, 300)}`;
         receipts.push({ p, id, outcome });
       }
     });
@@ -193,18 +241,37 @@ describe.skipIf(!SERVER_URL)('database outages (PostgreSQL)', () => {
     stop = true;
     await Promise.all([...receiptClients, ...createClients]);
 
-    if (process.env.OUTAGE_DEBUG) console.log({ terminated, receipts: receipts.length, faults: receipts.filter((r) => r.outcome === 'FAULT').length, creates: creates.length, unavailable: creates.filter((cr) => cr.status === 503).length, lost: c.db.connections?.lost });
+    if (process.env.OUTAGE_DEBUG)
+      console.log({
+        terminated,
+        receipts: receipts.length,
+        faults: receipts.filter((r) => r.outcome === 'FAULT').length,
+        creates: creates.length,
+        unavailable: creates.filter((cr) => cr.status === 503).length,
+        lost: c.db.connections?.lost,
+      });
     expect(terminated).toBeGreaterThan(0);
     // every answer: the operation's success or its protocol's clean "unavailable"
     expect(receipts.filter((r) => r.outcome !== 'OK' && r.outcome !== 'FAULT')).toEqual([]);
     for (const cr of creates) {
       if (cr.status === 201) expect(cr.body.codiceEsito).toBe('000');
-      else expect(cr, JSON.stringify(cr)).toMatchObject({ status: 503, body: { codiceEsito: '100', descrizioneEsito: 'Servizio temporaneamente non disponibile: riprovare più tardi' } });
+      else
+        expect(cr, JSON.stringify(cr)).toMatchObject({
+          status: 503,
+          body: {
+            codiceEsito: '100',
+            descrizioneEsito: 'Servizio temporaneamente non disponibile: riprovare più tardi',
+          },
+        });
     }
-    expect(receipts.filter((r) => r.outcome === 'FAULT').length + creates.filter((cr) => cr.status === 503).length).toBeGreaterThan(0);
+    expect(
+      receipts.filter((r) => r.outcome === 'FAULT').length + creates.filter((cr) => cr.status === 503).length,
+    ).toBeGreaterThan(0);
 
     // every receipt answered OK is stored exactly once and paid its position; a faulted one is whole or absent
-    const stored = await onTestDb<{ receipt_id: string; n: number }>(`select receipt_id, count(*)::int as n from receipt where receipt_id like 'drop-%' group by receipt_id`);
+    const stored = await onTestDb<{ receipt_id: string; n: number }>(
+      `select receipt_id, count(*)::int as n from receipt where receipt_id like 'drop-%' group by receipt_id`,
+    );
     const countOf = new Map(stored.map((s) => [s.receipt_id, s.n]));
     const state = await onTestDb<{ iuv: string; status: string; paid_history: number }>(
       `select p.iuv, p.status, (select count(*)::int from debt_position_status_history h where h.position_id = p.id and h.to_status = 'PAID') as paid_history
@@ -214,10 +281,27 @@ describe.skipIf(!SERVER_URL)('database outages (PostgreSQL)', () => {
     for (const r of receipts) {
       const n = countOf.get(r.id) ?? 0;
       const s = stateOf.get(r.p.iuv)!;
-      if (r.outcome === 'OK') expect({ id: r.id, n, status: s.status, history: s.paid_history }).toEqual({ id: r.id, n: 1, status: 'PAID', history: 1 });
-      else if (n === 0) expect({ id: r.id, status: s.status, history: s.paid_history }).toEqual({ id: r.id, status: 'PAYABLE', history: 0 });
+      if (r.outcome === 'OK')
+        expect({ id: r.id, n, status: s.status, history: s.paid_history }).toEqual({
+          id: r.id,
+          n: 1,
+          status: 'PAID',
+          history: 1,
+        });
+      else if (n === 0)
+        expect({ id: r.id, status: s.status, history: s.paid_history }).toEqual({
+          id: r.id,
+          status: 'PAYABLE',
+          history: 0,
+        });
       // committed, but the answer was lost with the connection: the node's retry gets PAA_RECEIPT_DUPLICATA
-      else expect({ id: r.id, n, status: s.status, history: s.paid_history }).toEqual({ id: r.id, n: 1, status: 'PAID', history: 1 });
+      else
+        expect({ id: r.id, n, status: s.status, history: s.paid_history }).toEqual({
+          id: r.id,
+          n: 1,
+          status: 'PAID',
+          history: 1,
+        });
     }
 
     // and afterwards the pool has replaced its connections: everything works
@@ -225,7 +309,8 @@ describe.skipIf(!SERVER_URL)('database outages (PostgreSQL)', () => {
     expect(after.statusCode).toBe(201);
     // a receipt refused during the outage is accepted when pagoPA sends it again; and a new one goes through
     const retry = receipts.find((r) => r.outcome === 'FAULT' && !countOf.get(r.id));
-    if (retry) expect((await sendReceipt(receiptFor(retry.p, retry.id))).body).toContain('<outcome>OK</outcome>');
+    if (retry)
+      expect((await sendReceipt(receiptFor(retry.p, retry.id))).body).toContain('<outcome>OK</outcome>');
     const fresh = await payable();
     expect((await sendReceipt(receiptFor(fresh, `drop-after-${k}`))).body).toContain('<outcome>OK</outcome>');
     expect(c.db.connections!.lost).toBeGreaterThan(0);
@@ -243,16 +328,32 @@ describe.skipIf(!SERVER_URL)('database outages (PostgreSQL)', () => {
       expect(soap.statusCode).toBe(200);
       expect(soap.body).toContain('<faultCode>PAA_SYSTEM_ERROR</faultCode>');
 
-      const status = await app.inject({ method: 'GET', url: `${EPAY}/000000000000001/status`, headers: epayAuth });
+      const status = await app.inject({
+        method: 'GET',
+        url: `${EPAY}/000000000000001/status`,
+        headers: epayAuth,
+      });
       expect(status.statusCode).toBe(503);
-      expect(status.json()).toEqual({ code: '100', description: 'Servizio temporaneamente non disponibile: riprovare più tardi' });
+      expect(status.json()).toEqual({
+        code: '100',
+        description: 'Servizio temporaneamente non disponibile: riprovare più tardi',
+      });
 
-      const adm = await app.inject({ method: 'GET', url: '/admin/api/v1/enti', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      const adm = await app.inject({
+        method: 'GET',
+        url: '/admin/api/v1/enti',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      });
       expect(adm.statusCode).toBe(503);
       expect(adm.headers['content-type']).toContain('application/problem+json');
       expect(adm.json()).toMatchObject({ status: 503, title: 'DATABASE_UNAVAILABLE' });
 
-      const portal = await app.inject({ method: 'POST', url: '/epayweb/accessoLibero/pagaConIuv/accessoChiamanteEsterno', payload: 'codiceChiamante=AP_01&iuv=1&digest=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      const portal = await app.inject({
+        method: 'POST',
+        url: '/epayweb/accessoLibero/pagaConIuv/accessoChiamanteEsterno',
+        payload: 'codiceChiamante=AP_01&iuv=1&digest=x',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
       expect(portal.statusCode).toBe(503);
       expect(portal.headers['content-type']).toContain('text/html');
 
@@ -265,10 +366,18 @@ describe.skipIf(!SERVER_URL)('database outages (PostgreSQL)', () => {
     } finally {
       await proxy.up();
     }
-    const back = await until(async () => ((await app.inject({ method: 'GET', url: '/health/ready' })).statusCode === 200 ? true : undefined), 'ready again', 10_000);
+    const back = await until(
+      async () =>
+        (await app.inject({ method: 'GET', url: '/health/ready' })).statusCode === 200 ? true : undefined,
+      'ready again',
+      10_000,
+    );
     expect(back).toBe(true);
     // an unknown IUV: the service answered from the database again (404 with PiemontePAY's code), not 503
-    expect((await app.inject({ method: 'GET', url: `${EPAY}/000000000000001/status`, headers: epayAuth })).statusCode).toBe(404);
+    expect(
+      (await app.inject({ method: 'GET', url: `${EPAY}/000000000000001/status`, headers: epayAuth }))
+        .statusCode,
+    ).toBe(404);
   }, 30_000);
 
   it('the worker outlives an outage: its loops back off (a few log lines, not several a second) and resume, pg-boss processes jobs again', async () => {
@@ -293,16 +402,49 @@ describe.skipIf(!SERVER_URL)('database outages (PostgreSQL)', () => {
     const res = await app.inject({
       method: 'POST',
       url: '/soap/Enti2EPaywsoService',
-      headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: '"http://www.csi.it/epay/epaywso/service/InserisciListaDiCarico"', authorization: basic(fx.caller, fx.passphrase) },
-      payload: insertListXml({ idMessaggio, cf: fx.cf, code: fx.code, positions: [{ id: `LST-${Date.now()}`, amount: '10.00' }] }),
+      headers: {
+        'content-type': 'text/xml; charset=utf-8',
+        soapaction: '"http://www.csi.it/epay/epaywso/service/InserisciListaDiCarico"',
+        authorization: basic(fx.caller, fx.passphrase),
+      },
+      payload: insertListXml({
+        idMessaggio,
+        cf: fx.cf,
+        code: fx.code,
+        positions: [{ id: `LST-${Date.now()}`, amount: '10.00' }],
+      }),
     });
     expect(res.statusCode).toBe(200);
-    await until(async () => (await onTestDb<{ status: string }>(`select status from load_list where id_messaggio = $1 and status <> 'DA_ELABORARE'`, [idMessaggio]))[0], 'the list processed', 15_000);
-    await until(async () => (await onTestDb(`select 1 from outbound_message where operation = 'EsitoInserimentoListaDiCarico' and attempts > 0`))[0], 'its outcome attempted', 15_000);
+    await until(
+      async () =>
+        (
+          await onTestDb<{ status: string }>(
+            `select status from load_list where id_messaggio = $1 and status <> 'DA_ELABORARE'`,
+            [idMessaggio],
+          )
+        )[0],
+      'the list processed',
+      15_000,
+    );
+    await until(
+      async () =>
+        (
+          await onTestDb(
+            `select 1 from outbound_message where operation = 'EsitoInserimentoListaDiCarico' and attempts > 0`,
+          )
+        )[0],
+      'its outcome attempted',
+      15_000,
+    );
     // pg-boss: a job sent after the outage is processed
     const jobId = await worker.boss.send(JOBS.housekeeping, {});
     expect(jobId).toBeTruthy();
-    await until(async () => (await onTestDb(`select 1 from pgboss.job where id = $1 and state = 'completed'`, [jobId]))[0], 'the job completed', 20_000);
+    await until(
+      async () =>
+        (await onTestDb(`select 1 from pgboss.job where id = $1 and state = 'completed'`, [jobId]))[0],
+      'the job completed',
+      20_000,
+    );
     expect(logLines.some((l) => l.msg === 'database available again: resumed')).toBe(true);
   }, 60_000);
 });

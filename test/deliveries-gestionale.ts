@@ -40,7 +40,9 @@ export function validateEPaywso2EntiRequest(envelope: string): string {
     try {
       xsd().validate(body);
     } catch (e) {
-      const details = (e as { details?: { message: string }[] }).details?.map((d) => d.message.trim()).join('; ');
+      const details = (e as { details?: { message: string }[] }).details
+        ?.map((d) => d.message.trim())
+        .join('; ');
       throw new Error(`${body.name} is not valid: ${details ?? (e as Error).message}`);
     }
     return body.name;
@@ -49,9 +51,15 @@ export function validateEPaywso2EntiRequest(envelope: string): string {
   }
 }
 
-const parser = new XMLParser({ removeNSPrefix: true, ignoreAttributes: true, parseTagValue: false, isArray: (name) => ['NotificaPagamento', 'AvvisoScaduto', 'RT'].includes(name) });
+const parser = new XMLParser({
+  removeNSPrefix: true,
+  ignoreAttributes: true,
+  parseTagValue: false,
+  isArray: (name) => ['NotificaPagamento', 'AvvisoScaduto', 'RT'].includes(name),
+});
 
-export type Mode = { kind: 'ok' } | { kind: 'http'; status: number } | { kind: 'code'; codice: string } | { kind: 'hang' };
+export type Mode =
+  { kind: 'ok' } | { kind: 'http'; status: number } | { kind: 'code'; codice: string } | { kind: 'hang' };
 
 export interface Received {
   operation: string;
@@ -77,8 +85,14 @@ export interface Gestionale {
 }
 
 export async function startGestionale(path = '/EPaywso2EntiService'): Promise<Gestionale> {
-  const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 64 * 1024 * 1024, forceCloseConnections: true });
-  app.addContentTypeParser(['text/xml', 'application/soap+xml'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  const app: FastifyInstance = Fastify({
+    logger: false,
+    bodyLimit: 64 * 1024 * 1024,
+    forceCloseConnections: true,
+  });
+  app.addContentTypeParser(['text/xml', 'application/soap+xml'], { parseAs: 'string' }, (_req, body, done) =>
+    done(null, body),
+  );
   const g: Gestionale = {
     url: '',
     mode: { kind: 'ok' },
@@ -106,9 +120,17 @@ export async function startGestionale(path = '/EPaywso2EntiService'): Promise<Ge
     const body = (doc.Envelope?.Body?.[element] ?? {}) as Record<string, any>;
     const operation = element.replace(/Request$/, '');
     const soapAction = String(req.headers.soapaction ?? '');
-    if (soapAction.replace(/"/g, '') !== `http://www.csi.it/epay/epaywso/service/${operation}`) g.invalid.push(`SOAPAction ${soapAction} for ${operation}`);
+    if (soapAction.replace(/"/g, '') !== `http://www.csi.it/epay/epaywso/service/${operation}`)
+      g.invalid.push(`SOAPAction ${soapAction} for ${operation}`);
     const idMessaggio = String(body.Testata?.IdMessaggio ?? body.TestataEsito?.IdMessaggio ?? '');
-    const r: Received = { operation, soapAction, authorization: req.headers.authorization, idMessaggio, body, at: Date.now() };
+    const r: Received = {
+      operation,
+      soapAction,
+      authorization: req.headers.authorization,
+      idMessaggio,
+      body,
+      at: Date.now(),
+    };
     g.requests.push(r);
     g.arrivals.set(idMessaggio, (g.arrivals.get(idMessaggio) ?? 0) + 1);
     const mode = g.mode;
@@ -123,7 +145,8 @@ export async function startGestionale(path = '/EPaywso2EntiService'): Promise<Ge
       });
       return reply;
     }
-    if (mode.kind === 'http') return reply.code(mode.status).type('text/plain').send('gestionale in manutenzione');
+    if (mode.kind === 'http')
+      return reply.code(mode.status).type('text/plain').send('gestionale in manutenzione');
     const codice = mode.kind === 'code' ? mode.codice : '000';
     if (codice === '000' && !g.applied.has(idMessaggio)) g.applied.set(idMessaggio, r);
     return reply
@@ -140,7 +163,11 @@ export async function startGestionale(path = '/EPaywso2EntiService'): Promise<Ge
 }
 
 /** Polls `check` until it returns true (or throws after `ms`). */
-export async function until(check: () => boolean | Promise<boolean>, ms = 15_000, what = 'condition'): Promise<void> {
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  ms = 15_000,
+  what = 'condition',
+): Promise<void> {
   const end = Date.now() + ms;
   for (;;) {
     if (await check()) return;

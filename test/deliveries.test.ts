@@ -23,28 +23,52 @@ interface Party {
   applicationId: number;
 }
 
-async function gestionaleFor(t: TestApp, g: Gestionale, opts: { cf: string; seg: string; caller: string }): Promise<Party> {
+async function gestionaleFor(
+  t: TestApp,
+  g: Gestionale,
+  opts: { cf: string; seg: string; caller: string },
+): Promise<Party> {
   const { cf, code, caller } = await createEnteWithCaller(t.c, opts);
   await t.c.applications.update(caller, {
-    endpoints: [{ kind: 'TRASMETTI_AVVISI_SCADUTI', url: g.url, username: `${caller}-user`, password: 's3gr3to' }],
+    endpoints: [
+      { kind: 'TRASMETTI_AVVISI_SCADUTI', url: g.url, username: `${caller}-user`, password: 's3gr3to' },
+    ],
   });
   const { enteId, paymentTypeId } = await t.c.organizations.resolveIds(cf, code);
-  const [app] = await t.c.db.rows<{ id: number }>(sql`select id::int as id from application where codice_chiamante = ${caller}`);
+  const [app] = await t.c.db.rows<{ id: number }>(
+    sql`select id::int as id from application where codice_chiamante = ${caller}`,
+  );
   return { cf, code, caller, enteId, paymentTypeId, applicationId: app!.id };
 }
 
 /** A valid TrasmettiAvvisiScaduti message for the party (any operation would do: the sender does not look inside). */
 async function enqueue(t: TestApp, p: Party, iuv = '01000000000000123'): Promise<string> {
   const idMessaggio = newIdMessaggio('AS');
-  const bodyXml = trasmettiAvvisiScaduti({ idMessaggio, enteFiscalCode: p.cf, codiceVersamento: p.code }, [{ iuv, dueDate: '2025-01-31', amountCents: 1234 }]);
+  const bodyXml = trasmettiAvvisiScaduti({ idMessaggio, enteFiscalCode: p.cf, codiceVersamento: p.code }, [
+    { iuv, dueDate: '2025-01-31', amountCents: 1234 },
+  ]);
   await t.c.db.transaction((tx) =>
-    enqueueDelivery(tx, { enteId: p.enteId, paymentTypeId: p.paymentTypeId, kind: 'TRASMETTI_AVVISI_SCADUTI', applicationId: p.applicationId, operation: 'TrasmettiAvvisiScaduti', idMessaggio, bodyXml }),
+    enqueueDelivery(tx, {
+      enteId: p.enteId,
+      paymentTypeId: p.paymentTypeId,
+      kind: 'TRASMETTI_AVVISI_SCADUTI',
+      applicationId: p.applicationId,
+      operation: 'TrasmettiAvvisiScaduti',
+      idMessaggio,
+      bodyXml,
+    }),
   );
   return idMessaggio;
 }
 
 async function message(t: TestApp, idMessaggio: string) {
-  const [m] = await t.c.db.rows<{ id: number; status: string; attempts: number; lastError: string | null; lastHttpStatus: number | null }>(sql`
+  const [m] = await t.c.db.rows<{
+    id: number;
+    status: string;
+    attempts: number;
+    lastError: string | null;
+    lastHttpStatus: number | null;
+  }>(sql`
     select id::int as id, status, attempts, last_error as "lastError", last_http_status as "lastHttpStatus" from outbound_message where id_messaggio = ${idMessaggio}`);
   return m!;
 }
@@ -93,7 +117,10 @@ describe('deliveries to a gestionale that answers, fails, comes back', () => {
     const r = g.applied.get(id)!;
     expect(r.operation).toBe('TrasmettiAvvisiScaduti');
     expect(r.authorization).toBe(`Basic ${Buffer.from('GEST_A-user:s3gr3to').toString('base64')}`);
-    expect(r.body.CorpoAvvisiScaduti.ElencoAvvisiScaduti.AvvisoScaduto[0]).toMatchObject({ IUV: '01000000000000123', Importo: '12.34' });
+    expect(r.body.CorpoAvvisiScaduti.ElencoAvvisiScaduti.AvvisoScaduto[0]).toMatchObject({
+      IUV: '01000000000000123',
+      Importo: '12.34',
+    });
     expect(await message(t, id)).toMatchObject({ attempts: 1, lastError: null, lastHttpStatus: 200 });
     await t.c.audit.flush();
     const journal = await t.c.db.rows<{ outcome: string; ente: string; direction: string }>(sql`
@@ -116,19 +143,29 @@ describe('deliveries to a gestionale that answers, fails, comes back', () => {
       expect(['FAILING', 'SENDING']).toContain(m.status);
       expect(g.applied.has(id)).toBe(false);
     }
-    const failing = await t.app.inject({ method: 'GET', url: `/admin/api/v1/deliveries?status=FAILING&ente=${p.cf}`, headers: auth });
+    const failing = await t.app.inject({
+      method: 'GET',
+      url: `/admin/api/v1/deliveries?status=FAILING&ente=${p.cf}`,
+      headers: auth,
+    });
     expect(failing.statusCode).toBe(200);
     expect(failing.json().items.length).toBeGreaterThan(0);
 
     g.mode = { kind: 'ok' };
-    await until(async () => {
-      const rows = await Promise.all(ids.map((id) => message(t, id)));
-      return rows.every((m) => m.status === 'DELIVERED');
-    }, 20_000, 'deliveries after the gestionale is back');
+    await until(
+      async () => {
+        const rows = await Promise.all(ids.map((id) => message(t, id)));
+        return rows.every((m) => m.status === 'DELIVERED');
+      },
+      20_000,
+      'deliveries after the gestionale is back',
+    );
     for (const id of ids) expect(g.applied.get(id)?.idMessaggio).toBe(id);
     // applied once each, though received several times
     expect([...g.applied.keys()].filter((k) => ids.includes(k))).toHaveLength(5);
-    const delivered = await t.c.db.rows<{ n: number }>(sql`select count(*)::int as n from outbound_message where status = 'DELIVERED' and id_messaggio in ${sql.raw(`('${ids.join("','")}')`)}`);
+    const delivered = await t.c.db.rows<{ n: number }>(
+      sql`select count(*)::int as n from outbound_message where status = 'DELIVERED' and id_messaggio in ${sql.raw(`('${ids.join("','")}')`)}`,
+    );
     expect(delivered[0]!.n).toBe(5);
     expect(g.invalid).toEqual([]);
   });
@@ -136,7 +173,11 @@ describe('deliveries to a gestionale that answers, fails, comes back', () => {
   it('treats a Result code other than 000 as not delivered, and a "duplicate IdMessaggio" answer as delivered', async () => {
     g.mode = { kind: 'code', codice: '200' };
     const id = await enqueue(t, p, '01000000000009999');
-    await until(async () => (await message(t, id)).attempts >= 1 && (await message(t, id)).status !== 'SENDING', 10_000, 'refused attempt');
+    await until(
+      async () => (await message(t, id)).attempts >= 1 && (await message(t, id)).status !== 'SENDING',
+      10_000,
+      'refused attempt',
+    );
     expect((await message(t, id)).lastError).toBe('Result 200: errore di prova');
     g.mode = { kind: 'code', codice: '150' };
     await until(async () => (await message(t, id)).status === 'DELIVERED', 10_000, 'delivery on 150');
@@ -181,7 +222,11 @@ describe('a hanging gestionale and replays', () => {
     const flowing: string[] = [];
     for (let i = 0; i < 5; i++) flowing.push(await enqueue(t, b, `0300000000000${1000 + i}`));
     t.c.deliverySender.start();
-    await until(() => flowing.every((id) => healthy.applied.has(id)), 6_000, "the healthy gestionale's deliveries");
+    await until(
+      () => flowing.every((id) => healthy.applied.has(id)),
+      6_000,
+      "the healthy gestionale's deliveries",
+    );
     // the hanging gestionale has not answered anything yet (its timeout is 8 s), and holds 2 connections at most
     const attemptsOnHanging = await t.c.db.rows<{ n: number }>(sql`
       select count(*)::int as n from outbound_attempt at join outbound_message m on m.id = at.message_id where m.application_id = ${a.applicationId}`);
@@ -195,23 +240,47 @@ describe('a hanging gestionale and replays', () => {
     const id = await enqueue(t, b, '03000000000077777');
     await until(async () => (await message(t, id)).status === 'FAILING', 10_000, 'FAILING after one attempt');
     const m = await message(t, id);
-    const detail = await t.app.inject({ method: 'GET', url: `/admin/api/v1/deliveries/${m.id}`, headers: auth });
+    const detail = await t.app.inject({
+      method: 'GET',
+      url: `/admin/api/v1/deliveries/${m.id}`,
+      headers: auth,
+    });
     expect(detail.statusCode).toBe(200);
-    expect(detail.json()).toMatchObject({ idMessaggio: id, status: 'FAILING', attempts: 1, lastError: expect.stringMatching(/^HTTP 503/), lastHttpStatus: 503 });
-    expect(detail.json().attemptLog).toEqual([expect.objectContaining({ attempt: 1, httpStatus: 503, outcome: 'HTTP_ERROR' })]);
+    expect(detail.json()).toMatchObject({
+      idMessaggio: id,
+      status: 'FAILING',
+      attempts: 1,
+      lastError: expect.stringMatching(/^HTTP 503/),
+      lastHttpStatus: 503,
+    });
+    expect(detail.json().attemptLog).toEqual([
+      expect.objectContaining({ attempt: 1, httpStatus: 503, outcome: 'HTTP_ERROR' }),
+    ]);
     expect(detail.json().bodyXml).toContain(id);
 
     healthy.mode = { kind: 'ok' };
     // the next attempt is a minute away: only the replay sends it now
-    const replay = await t.app.inject({ method: 'POST', url: `/admin/api/v1/deliveries/${m.id}/replay`, headers: auth });
+    const replay = await t.app.inject({
+      method: 'POST',
+      url: `/admin/api/v1/deliveries/${m.id}/replay`,
+      headers: auth,
+    });
     expect(replay.statusCode).toBe(202);
     await until(async () => (await message(t, id)).status === 'DELIVERED', 5_000, 'replayed delivery');
     expect(healthy.arrivals.get(id)).toBe(2);
     expect(healthy.applied.get(id)?.idMessaggio).toBe(id);
 
-    const unknown = await t.app.inject({ method: 'GET', url: '/admin/api/v1/deliveries/999999', headers: auth });
+    const unknown = await t.app.inject({
+      method: 'GET',
+      url: '/admin/api/v1/deliveries/999999',
+      headers: auth,
+    });
     expect(unknown.statusCode).toBe(404);
-    const list = await t.app.inject({ method: 'GET', url: `/admin/api/v1/deliveries?operation=TrasmettiAvvisiScaduti&limit=2`, headers: auth });
+    const list = await t.app.inject({
+      method: 'GET',
+      url: `/admin/api/v1/deliveries?operation=TrasmettiAvvisiScaduti&limit=2`,
+      headers: auth,
+    });
     expect(list.json().items).toHaveLength(2);
     expect(list.json().nextBefore).toBe(list.json().items[1].id);
   });

@@ -23,8 +23,10 @@ const PATH = '/soap/EPaywso2EntiService';
 const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`, 'utf8').toString('base64')}`;
 const GOOD_AUTH = basic(DEMO_SOAP_CREDENTIALS.user, DEMO_SOAP_CREDENTIALS.password);
 
-const envelope = (inner: string) => `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="${ENV}" xmlns:srv="${SRV}" xmlns:cmn="${CMN}"><soapenv:Header/><soapenv:Body>${inner}</soapenv:Body></soapenv:Envelope>`;
-const testata = (id: string, extra: string) => `<srv:Testata><srv:IdMessaggio>${id}</srv:IdMessaggio><srv:CFEnteCreditore>${DEMO.ente}</srv:CFEnteCreditore><srv:CodiceVersamento>BIBL</srv:CodiceVersamento>${extra}</srv:Testata>`;
+const envelope = (inner: string) =>
+  `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="${ENV}" xmlns:srv="${SRV}" xmlns:cmn="${CMN}"><soapenv:Header/><soapenv:Body>${inner}</soapenv:Body></soapenv:Envelope>`;
+const testata = (id: string, extra: string) =>
+  `<srv:Testata><srv:IdMessaggio>${id}</srv:IdMessaggio><srv:CFEnteCreditore>${DEMO.ente}</srv:CFEnteCreditore><srv:CodiceVersamento>BIBL</srv:CodiceVersamento>${extra}</srv:Testata>`;
 const debitore = `<cmn:PersonaFisica><cmn:Cognome>Test</cmn:Cognome><cmn:Nome>Pino</cmn:Nome></cmn:PersonaFisica><cmn:IdentificativoUnivocoFiscale>TSTPNI70D01L219V</cmn:IdentificativoUnivocoFiscale>`;
 
 function notifica(id: string, iuv: string, iur: string, importo = '100.00'): string {
@@ -37,14 +39,29 @@ function notifica(id: string, iuv: string, iur: string, importo = '100.00'): str
   );
 }
 
-describe('the demo gestionale\'s EPaywso2EntiService, directly', () => {
+describe("the demo gestionale's EPaywso2EntiService, directly", () => {
   let g: DemoGestionale;
-  const post = (xml: string, authorization: string | null = GOOD_AUTH, operation = 'TrasmettiNotifichePagamento') =>
-    g.inject({ method: 'POST', url: PATH, headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: `"http://www.csi.it/epay/epaywso/service/${operation}"`, ...(authorization ? { authorization } : {}) }, payload: xml });
+  const post = (
+    xml: string,
+    authorization: string | null = GOOD_AUTH,
+    operation = 'TrasmettiNotifichePagamento',
+  ) =>
+    g.inject({
+      method: 'POST',
+      url: PATH,
+      headers: {
+        'content-type': 'text/xml; charset=utf-8',
+        soapaction: `"http://www.csi.it/epay/epaywso/service/${operation}"`,
+        ...(authorization ? { authorization } : {}),
+      },
+      payload: xml,
+    });
   const manual = () => g.gestionale.store.position(MANUAL_POSITION.iuv)!;
 
   beforeAll(async () => {
-    g = await buildDemoGestionale(gestionaleConfig({ port: 0, seedOnStart: false, publicUrl: 'http://gest.example:8070' }));
+    g = await buildDemoGestionale(
+      gestionaleConfig({ port: 0, seedOnStart: false, publicUrl: 'http://gest.example:8070' }),
+    );
     await g.gestionale.loadDemoPositions();
   });
   afterAll(async () => {
@@ -54,15 +71,23 @@ describe('the demo gestionale\'s EPaywso2EntiService, directly', () => {
   it('serves the WSDL with its address rewritten, and the XSDs it imports', async () => {
     const wsdl = await g.inject({ method: 'GET', url: `${PATH}?wsdl` });
     expect(wsdl.statusCode).toBe(200);
-    expect(wsdl.body).toContain('<soap:address location="http://gest.example:8070/soap/EPaywso2EntiService"/>');
-    expect(wsdl.body).toContain('schemaLocation="http://gest.example:8070/soap/EPaywso2EntiService?xsd=EPaywso2EntiServiceTypes.xsd"');
+    expect(wsdl.body).toContain(
+      '<soap:address location="http://gest.example:8070/soap/EPaywso2EntiService"/>',
+    );
+    expect(wsdl.body).toContain(
+      'schemaLocation="http://gest.example:8070/soap/EPaywso2EntiService?xsd=EPaywso2EntiServiceTypes.xsd"',
+    );
     const xsd = await g.inject({ method: 'GET', url: `${PATH}?xsd=EPaywsoCommonTypes.xsd` });
     expect(xsd.body).toContain('name="EPaywsoServiceResponse"');
     expect((await g.inject({ method: 'GET', url: `${PATH}?xsd=../../etc/passwd` })).statusCode).toBe(404);
   });
 
   it('refuses missing or wrong Basic credentials with 401 and applies nothing', async () => {
-    for (const auth of [null, basic(DEMO_SOAP_CREDENTIALS.user, 'sbagliata'), basic('altro', DEMO_SOAP_CREDENTIALS.password)]) {
+    for (const auth of [
+      null,
+      basic(DEMO_SOAP_CREDENTIALS.user, 'sbagliata'),
+      basic('altro', DEMO_SOAP_CREDENTIALS.password),
+    ]) {
       const res = await post(notifica('MSG-AUTH', MANUAL_POSITION.iuv, 'IUR-AUTH'), auth);
       expect(res.statusCode).toBe(401);
       expect(res.headers['www-authenticate']).toContain('Basic');
@@ -77,7 +102,10 @@ describe('the demo gestionale\'s EPaywso2EntiService, directly', () => {
     const cases = [
       '<not xml',
       notifica('MSG-XSD-1', MANUAL_POSITION.iuv, 'IUR-X', '100.001'), // three decimals
-      notifica('MSG-XSD-2', MANUAL_POSITION.iuv, 'IUR-X').replace(/<srv:DataEsitoPagamento>[^<]*<\/srv:DataEsitoPagamento>/, ''), // required element missing
+      notifica('MSG-XSD-2', MANUAL_POSITION.iuv, 'IUR-X').replace(
+        /<srv:DataEsitoPagamento>[^<]*<\/srv:DataEsitoPagamento>/,
+        '',
+      ), // required element missing
       notifica('MSG-XSD-3', MANUAL_POSITION.iuv, 'IUR-X').replaceAll(SRV, 'urn:altro'), // wrong namespace
       envelope('<srv:InserisciListaDiCaricoRequest/>'), // not an operation of this service
       `<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]>${notifica('MSG-XSD-4', MANUAL_POSITION.iuv, 'IUR-X').replace(/^<\?xml[^>]*\?>/, '')}`,
@@ -98,7 +126,13 @@ describe('the demo gestionale\'s EPaywso2EntiService, directly', () => {
     expect(res.body).toContain(`<cmn:EPaywsoServiceResponse xmlns:cmn="${CMN}">`);
     expect(readAck(res.body).code).toBe('000');
     expect(manual().state).toBe('PAGATO_DEFINITIVO');
-    expect(manual().paid).toMatchObject({ source: 'notifica', identificativoUnicoRiscossione: 'IUR-PRIMA', psp: 'Banca di Prova (BCITITMM)', importoPagatoCents: 10_000, idMessaggio: 'MSG-PAY-1' });
+    expect(manual().paid).toMatchObject({
+      source: 'notifica',
+      identificativoUnicoRiscossione: 'IUR-PRIMA',
+      psp: 'Banca di Prova (BCITITMM)',
+      importoPagatoCents: 10_000,
+      idMessaggio: 'MSG-PAY-1',
+    });
 
     // the same IdMessaggio again (Cassa's answer was lost): 000, discarded, nothing applied twice
     const again = await post(notifica('MSG-PAY-1', MANUAL_POSITION.iuv, 'IUR-ALTRA'));
@@ -121,7 +155,15 @@ describe('the demo gestionale\'s EPaywso2EntiService, directly', () => {
   });
 
   it('TrasmettiAvvisiScaduti marks a known unpaid position expired (no more "Paga"); TrasmettiRT keeps the RT, downloadable', async () => {
-    g.gestionale.store.upsertPosition({ idPosizione: 'SCAD_1', iuv: '100000000000001', codiceAvviso: '001100000000000001', causale: 'Prova scadenza', amountCents: 4200, codiceFiscale: DEMO_CITIZEN.codiceFiscale, debitore: 'Pino Test' });
+    g.gestionale.store.upsertPosition({
+      idPosizione: 'SCAD_1',
+      iuv: '100000000000001',
+      codiceAvviso: '001100000000000001',
+      causale: 'Prova scadenza',
+      amountCents: 4200,
+      codiceFiscale: DEMO_CITIZEN.codiceFiscale,
+      debitore: 'Pino Test',
+    });
     const avvisi = envelope(
       `<srv:TrasmettiAvvisiScadutiRequest>${testata('MSG-SCAD-1', '<srv:NumeroAvvisiScaduti>1</srv:NumeroAvvisiScaduti><srv:ImportoTotaleAvvisiScaduti>42.00</srv:ImportoTotaleAvvisiScaduti>')}` +
         `<srv:CorpoAvvisiScaduti><srv:ElencoAvvisiScaduti><srv:AvvisoScaduto><srv:IUV>100000000000001</srv:IUV><srv:DataScadenza>2020-01-31</srv:DataScadenza><srv:Importo>42.00</srv:Importo></srv:AvvisoScaduto></srv:ElencoAvvisiScaduti></srv:CorpoAvvisiScaduti></srv:TrasmettiAvvisiScadutiRequest>`,
@@ -129,7 +171,12 @@ describe('the demo gestionale\'s EPaywso2EntiService, directly', () => {
     expect(readAck((await post(avvisi, GOOD_AUTH, 'TrasmettiAvvisiScaduti')).body).code).toBe('000');
     expect(g.gestionale.store.position('100000000000001')!.state).toBe('SCADUTA');
     const csrf = await gestionaleCsrf(g);
-    const paga = await g.inject({ method: 'POST', url: '/paga', headers: { cookie: `gest_cf=${DEMO_CITIZEN.codiceFiscale}; ${csrf.cookie}` }, payload: { iuv: '100000000000001', _csrf: csrf.token } });
+    const paga = await g.inject({
+      method: 'POST',
+      url: '/paga',
+      headers: { cookie: `gest_cf=${DEMO_CITIZEN.codiceFiscale}; ${csrf.cookie}` },
+      payload: { iuv: '100000000000001', _csrf: csrf.token },
+    });
     // refused: back to the list (post/redirect/get), no payment page
     expect(paga.statusCode).toBe(303);
     expect(paga.headers.location).toBe('/posizioni');
@@ -144,7 +191,11 @@ describe('the demo gestionale\'s EPaywso2EntiService, directly', () => {
     expect(download.statusCode).toBe(200);
     expect(download.headers['content-disposition']).toContain('attachment');
     expect(download.body).toBe(rtXml);
-    const page = await g.inject({ method: 'GET', url: '/posizioni', headers: { cookie: `gest_cf=${DEMO_CITIZEN.codiceFiscale}` } });
+    const page = await g.inject({
+      method: 'GET',
+      url: '/posizioni',
+      headers: { cookie: `gest_cf=${DEMO_CITIZEN.codiceFiscale}` },
+    });
     expect(page.body).toContain('href="/rt/IUR-PRIMA"');
     expect((await g.inject({ method: 'GET', url: '/rt/NESSUNA' })).statusCode).toBe(404);
   });
@@ -162,8 +213,17 @@ describe('the demo gestionale\'s EPaywso2EntiService, directly', () => {
     const list = g.gestionale.inbox.list('LISTA-ESTERNA-1')!;
     expect(list.outcome?.codice).toBe('050');
     expect(list.positions).toEqual([
-      expect.objectContaining({ idPosizioneDebitoria: 'POS-A', iuv: '100000000000077', codiceAvviso: '001100000000000077', codiceEsito: '000' }),
-      expect.objectContaining({ idPosizioneDebitoria: 'POS-B', codiceEsito: '161', descrizioneEsito: 'IdPosizioneDebitoria già presente' }),
+      expect.objectContaining({
+        idPosizioneDebitoria: 'POS-A',
+        iuv: '100000000000077',
+        codiceAvviso: '001100000000000077',
+        codiceEsito: '000',
+      }),
+      expect.objectContaining({
+        idPosizioneDebitoria: 'POS-B',
+        codiceEsito: '161',
+        descrizioneEsito: 'IdPosizioneDebitoria già presente',
+      }),
     ]);
     const page = await g.inject({ method: 'GET', url: '/liste' });
     expect(page.body).toContain('001100000000000077');
@@ -176,7 +236,11 @@ describe('the demo gestionale\'s EPaywso2EntiService, directly', () => {
         `</srv:CorpoRichiesteDiRevoca></srv:TrasmettiRichiesteDiRevocaRequest>`,
     );
     expect(readAck((await post(revoca, GOOD_AUTH, 'TrasmettiRichiesteDiRevoca')).body).code).toBe('000');
-    expect(g.gestionale.inbox.messages()[0]).toMatchObject({ operation: 'TrasmettiRichiesteDiRevoca', idMessaggio: 'MSG-REV-1', codice: '000' });
+    expect(g.gestionale.inbox.messages()[0]).toMatchObject({
+      operation: 'TrasmettiRichiesteDiRevoca',
+      idMessaggio: 'MSG-REV-1',
+      codice: '000',
+    });
   });
 });
 
@@ -187,22 +251,41 @@ describe('the closed loop of seed 000: Cassa, the simulator and the demo gestion
   const apps: DemoGestionale[] = [];
 
   async function gestionale(port = 0): Promise<DemoGestionale & { url: string }> {
-    const app = await buildDemoGestionale(gestionaleConfig({ port, cassaUrl: cassa.url, codiceChiamante: DEMO_GESTIONALE.codiceChiamante, passphrase: DEMO_GESTIONALE.passphrase }));
+    const app = await buildDemoGestionale(
+      gestionaleConfig({
+        port,
+        cassaUrl: cassa.url,
+        codiceChiamante: DEMO_GESTIONALE.codiceChiamante,
+        passphrase: DEMO_GESTIONALE.passphrase,
+      }),
+    );
     apps.push(app);
     await app.gestionale.loadDemoPositions();
     await app.listen({ host: '127.0.0.1', port });
     return Object.assign(app, { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` });
   }
-  const pointAt = (url: string) => cassa.c.applications.update(DEMO_GESTIONALE.codiceChiamante, { endpoints: demoGestionaleEndpoints({ ...DEMO_GESTIONALE.soap, url: `${url}${PATH}` }) });
+  const pointAt = (url: string) =>
+    cassa.c.applications.update(DEMO_GESTIONALE.codiceChiamante, {
+      endpoints: demoGestionaleEndpoints({ ...DEMO_GESTIONALE.soap, url: `${url}${PATH}` }),
+    });
   async function payAtPsp(noticeNumber: string): Promise<void> {
-    const res = await fetch(`${sim.base}/sim/psp/payments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fiscalCode: DEMO.ente, noticeNumber }) });
+    const res = await fetch(`${sim.base}/sim/psp/payments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ fiscalCode: DEMO.ente, noticeNumber }),
+    });
     expect(res.status).toBe(200);
   }
 
   beforeAll(async () => {
     sim = await startSimulator();
     cassa = await startLiveCassa({
-      env: { CASSA_NOTIFICATION_BATCH_WINDOW_MS: '200', CASSA_DELIVERY_POLL_MS: '20', CASSA_DELIVERY_RETRY_BASE_MS: '50', CASSA_DELIVERY_RETRY_CAP_MS: '200' },
+      env: {
+        CASSA_NOTIFICATION_BATCH_WINDOW_MS: '200',
+        CASSA_DELIVERY_POLL_MS: '20',
+        CASSA_DELIVERY_RETRY_BASE_MS: '50',
+        CASSA_DELIVERY_RETRY_CAP_MS: '200',
+      },
     });
     await seedDemo(cassa.c);
     Object.assign(sim.config, { stationUrl: cassa.soapUrl });
@@ -222,31 +305,62 @@ describe('the closed loop of seed 000: Cassa, the simulator and the demo gestion
 
   it("the demo seed registers AP_02's five EPaywso2EntiService endpoints with the gestionale's credentials, once; AP_01 has none", async () => {
     const ap02 = await cassa.c.applications.get(DEMO_GESTIONALE.codiceChiamante);
-    expect(ap02.endpoints.map((e) => e.kind).sort()).toEqual(['ESITO_AGGIORNA_POSIZIONI_DEBITORIE', 'ESITO_INSERIMENTO_LISTA_DI_CARICO', 'TRASMETTI_AVVISI_SCADUTI', 'TRASMETTI_NOTIFICHE_PAGAMENTO', 'TRASMETTI_RT']);
-    expect(ap02.endpoints.every((e) => e.url === 'http://127.0.0.1:8070/soap/EPaywso2EntiService' && e.username === DEMO_SOAP_CREDENTIALS.user && e.hasPassword && e.paymentType === null)).toBe(true);
+    expect(ap02.endpoints.map((e) => e.kind).sort()).toEqual([
+      'ESITO_AGGIORNA_POSIZIONI_DEBITORIE',
+      'ESITO_INSERIMENTO_LISTA_DI_CARICO',
+      'TRASMETTI_AVVISI_SCADUTI',
+      'TRASMETTI_NOTIFICHE_PAGAMENTO',
+      'TRASMETTI_RT',
+    ]);
+    expect(
+      ap02.endpoints.every(
+        (e) =>
+          e.url === 'http://127.0.0.1:8070/soap/EPaywso2EntiService' &&
+          e.username === DEMO_SOAP_CREDENTIALS.user &&
+          e.hasPassword &&
+          e.paymentType === null,
+      ),
+    ).toBe(true);
     expect(DEMO_GESTIONALE.soap.password).toBe(DEMO_SOAP_CREDENTIALS.password);
     expect((await cassa.c.applications.get(DEMO.codiceChiamante)).endpoints).toEqual([]);
     // seeding again keeps them as they are (also after an operator changed them)
     await pointAt('http://127.0.0.1:1');
     await seedDemo(cassa.c);
-    expect((await cassa.c.applications.get(DEMO_GESTIONALE.codiceChiamante)).endpoints.every((e) => e.url === `http://127.0.0.1:1${PATH}`)).toBe(true);
+    expect(
+      (await cassa.c.applications.get(DEMO_GESTIONALE.codiceChiamante)).endpoints.every(
+        (e) => e.url === `http://127.0.0.1:1${PATH}`,
+      ),
+    ).toBe(true);
   });
 
   it('a payment at the PSP becomes "pagato (definitivo)" at the gestionale only through the notification, with IUR, PSP and the RT', async () => {
     const g = await gestionale();
     await pointAt(g.url);
-    const target = g.gestionale.store.positionsOf(DEMO_CITIZEN.codiceFiscale).find((p) => p.idPosizione === CREATED_POSITIONS[0].idPosizione)!;
+    const target = g.gestionale.store
+      .positionsOf(DEMO_CITIZEN.codiceFiscale)
+      .find((p) => p.idPosizione === CREATED_POSITIONS[0].idPosizione)!;
     expect(target.state).toBe('DA_PAGARE');
     await payAtPsp(target.codiceAvviso);
-    const paid = await until(() => (target.state === 'PAGATO_DEFINITIVO' ? target : undefined), 'the payment notification at the gestionale', 20_000);
-    expect(paid.paid).toMatchObject({ source: 'notifica', importoPagatoCents: CREATED_POSITIONS[0].amountCents });
+    const paid = await until(
+      () => (target.state === 'PAGATO_DEFINITIVO' ? target : undefined),
+      'the payment notification at the gestionale',
+      20_000,
+    );
+    expect(paid.paid).toMatchObject({
+      source: 'notifica',
+      importoPagatoCents: CREATED_POSITIONS[0].amountCents,
+    });
     expect(paid.paid?.identificativoUnicoRiscossione).toBeTruthy();
     // the RT follows in its own message and is downloadable
     const rt = await until(() => g.gestionale.inbox.rtsOf(target.iuv)[0], 'the RT at the gestionale', 20_000);
     expect(rt.id).toBe(paid.paid?.identificativoUnicoRiscossione);
     expect(rt.xml).toContain(target.iuv);
     // (the demo data's paid position was notified too: its receipt is seeded through the receipt path)
-    const notifications = g.gestionale.inbox.messages().filter((m) => m.operation === 'TrasmettiNotifichePagamento' && m.details.some((d) => d.includes(target.iuv)));
+    const notifications = g.gestionale.inbox
+      .messages()
+      .filter(
+        (m) => m.operation === 'TrasmettiNotifichePagamento' && m.details.some((d) => d.includes(target.iuv)),
+      );
     expect(notifications.filter((m) => !m.duplicate)).toHaveLength(1);
     expect(g.gestionale.inbox.messages().filter((m) => m.codice !== '000')).toEqual([]);
   });
@@ -257,20 +371,47 @@ describe('the closed loop of seed 000: Cassa, the simulator and the demo gestion
     const port = (probe.server.address() as AddressInfo).port;
     await probe.close();
     await pointAt(`http://127.0.0.1:${port}`);
-    const target = probe.gestionale.store.positionsOf(DEMO_CITIZEN.codiceFiscale).find((p) => p.idPosizione === CREATED_POSITIONS[1].idPosizione)!;
+    const target = probe.gestionale.store
+      .positionsOf(DEMO_CITIZEN.codiceFiscale)
+      .find((p) => p.idPosizione === CREATED_POSITIONS[1].idPosizione)!;
     await payAtPsp(target.codiceAvviso);
     await until(
-      async () => (await cassa.c.db.rows<{ n: number }>(sql`select coalesce(max(attempts), 0)::int as n from outbound_message where operation = 'TrasmettiNotifichePagamento' and status <> 'DELIVERED'`))[0]!.n >= 2,
+      async () =>
+        (
+          await cassa.c.db.rows<{ n: number }>(
+            sql`select coalesce(max(attempts), 0)::int as n from outbound_message where operation = 'TrasmettiNotifichePagamento' and status <> 'DELIVERED'`,
+          )
+        )[0]!.n >= 2,
       'failed delivery attempts while the gestionale is down',
       20_000,
     );
     const g = await gestionale(port);
     const position = g.gestionale.store.position(target.iuv)!;
-    await until(() => position.state === 'PAGATO_DEFINITIVO', 'the notification after the gestionale is back', 20_000);
+    await until(
+      () => position.state === 'PAGATO_DEFINITIVO',
+      'the notification after the gestionale is back',
+      20_000,
+    );
     expect(position.paid?.source).toBe('notifica');
     // delivered: Cassa stops sending; applied once
-    await until(async () => (await cassa.c.db.rows<{ n: number }>(sql`select count(*)::int as n from outbound_message where status <> 'DELIVERED'`))[0]!.n === 0, 'every message delivered', 20_000);
-    const applied = g.gestionale.inbox.messages().filter((m) => m.operation === 'TrasmettiNotifichePagamento' && !m.duplicate && m.details.some((d) => d.includes(target.iuv)));
+    await until(
+      async () =>
+        (
+          await cassa.c.db.rows<{ n: number }>(
+            sql`select count(*)::int as n from outbound_message where status <> 'DELIVERED'`,
+          )
+        )[0]!.n === 0,
+      'every message delivered',
+      20_000,
+    );
+    const applied = g.gestionale.inbox
+      .messages()
+      .filter(
+        (m) =>
+          m.operation === 'TrasmettiNotifichePagamento' &&
+          !m.duplicate &&
+          m.details.some((d) => d.includes(target.iuv)),
+      );
     expect(applied).toHaveLength(1);
   });
 
@@ -278,12 +419,21 @@ describe('the closed loop of seed 000: Cassa, the simulator and the demo gestion
     const g = await gestionale();
     await pointAt(g.url);
     const csrf = await gestionaleCsrf(g);
-    const res = await g.inject({ method: 'POST', url: '/liste/prova', headers: { cookie: csrf.cookie }, payload: { _csrf: csrf.token } });
+    const res = await g.inject({
+      method: 'POST',
+      url: '/liste/prova',
+      headers: { cookie: csrf.cookie },
+      payload: { _csrf: csrf.token },
+    });
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe('/liste');
     const notice = res.cookies.find((c) => c.name === 'gest_avviso')!;
-    const shown = await g.inject({ method: 'GET', url: '/liste', headers: { cookie: `${csrf.cookie}; gest_avviso=${notice.value}` } });
-    expect(shown.body).toContain("Cassa l&#39;ha presa in carico (000)");
+    const shown = await g.inject({
+      method: 'GET',
+      url: '/liste',
+      headers: { cookie: `${csrf.cookie}; gest_avviso=${notice.value}` },
+    });
+    expect(shown.body).toContain('Cassa l&#39;ha presa in carico (000)');
     const [list] = g.gestionale.inbox.allLists();
     expect(list!.ack?.codice).toBe('000');
     await until(() => list!.outcome, 'the list outcome at the gestionale', 20_000);
@@ -292,7 +442,10 @@ describe('the closed loop of seed 000: Cassa, the simulator and the demo gestion
     for (const p of list!.positions) {
       expect(p).toMatchObject({ codiceEsito: '000' });
       expect(p.codiceAvviso).toMatch(/^\d{18}$/);
-      expect(g.gestionale.store.position(p.iuv!)).toMatchObject({ idPosizione: p.idPosizioneDebitoria, state: 'DA_PAGARE' });
+      expect(g.gestionale.store.position(p.iuv!)).toMatchObject({
+        idPosizione: p.idPosizioneDebitoria,
+        state: 'DA_PAGARE',
+      });
     }
     const page = await g.inject({ method: 'GET', url: '/liste' });
     expect(page.body).toContain(list!.positions[0]!.codiceAvviso!);

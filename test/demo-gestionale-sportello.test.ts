@@ -22,7 +22,10 @@ describe('demo gestionale and the Sportello agree on the digests', () => {
     });
 
     it(`signed return digest, separator '${separator}'`, () => {
-      for (const codEsito of ['000', '100'] as const) expect(signedReturnDigest({ ...fields, separator, codEsito })).toBe(computeReturnDigest(fields, codEsito, separator));
+      for (const codEsito of ['000', '100'] as const)
+        expect(signedReturnDigest({ ...fields, separator, codEsito })).toBe(
+          computeReturnDigest(fields, codEsito, separator),
+        );
     });
   }
 });

@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGestionaleConfig, returnUrlOf, soapEndpointOf } from '../demo-gestionale/src/config.js';
-import { DEMO_GESTIONALE, DEMO_GESTIONALE_DEFAULT_URL, demoGestionaleUrl, demoGestionaleUrls, seedDemo } from '../src/app/demo-seed.js';
+import {
+  DEMO_GESTIONALE,
+  DEMO_GESTIONALE_DEFAULT_URL,
+  demoGestionaleUrl,
+  demoGestionaleUrls,
+  seedDemo,
+} from '../src/app/demo-seed.js';
 import { ConfigError } from '../src/config/config.js';
 import { buildTestApp, type TestApp } from './helpers/app.js';
 
@@ -37,15 +43,28 @@ describe("the demo gestionale's address: one derivation for Cassa's demo data an
 
   it('with a path below the host, the same on both sides with or without the trailing slash', () => {
     for (const url of ['https://gest.example/pagamenti', 'https://gest.example/pagamenti/']) {
-      const expected = { returnUrl: 'https://gest.example/pagamenti/ritorno', soapUrl: 'https://gest.example/pagamenti/soap/EPaywso2EntiService' };
+      const expected = {
+        returnUrl: 'https://gest.example/pagamenti/ritorno',
+        soapUrl: 'https://gest.example/pagamenti/soap/EPaywso2EntiService',
+      };
       expect(gestionaleSide({ GEST_PUBLIC_URL: url })).toEqual(expected);
       expect(cassaSide({ GEST_PUBLIC_URL: url })).toEqual(expected);
     }
   });
 
   it('without GEST_PUBLIC_URL: GEST_PORT read the same way (08070 is port 8070 on both sides), else 8070', () => {
-    for (const env of [{}, { GEST_PUBLIC_URL: '' }, { GEST_PORT: '' }, { GEST_PORT: '8070' }, { GEST_PORT: '08070' }, { GEST_PORT: ' 8070 ' }]) {
-      expect(gestionaleSide(env), JSON.stringify(env)).toEqual({ returnUrl: 'http://127.0.0.1:8070/ritorno', soapUrl: 'http://127.0.0.1:8070/soap/EPaywso2EntiService' });
+    for (const env of [
+      {},
+      { GEST_PUBLIC_URL: '' },
+      { GEST_PORT: '' },
+      { GEST_PORT: '8070' },
+      { GEST_PORT: '08070' },
+      { GEST_PORT: ' 8070 ' },
+    ]) {
+      expect(gestionaleSide(env), JSON.stringify(env)).toEqual({
+        returnUrl: 'http://127.0.0.1:8070/ritorno',
+        soapUrl: 'http://127.0.0.1:8070/soap/EPaywso2EntiService',
+      });
       expect(cassaSide(env), JSON.stringify(env)).toEqual(gestionaleSide(env));
     }
     expect(DEMO_GESTIONALE_DEFAULT_URL).toBe('http://127.0.0.1:8070');
@@ -55,7 +74,13 @@ describe("the demo gestionale's address: one derivation for Cassa's demo data an
   });
 
   it('a value the gestionale refuses, Cassa refuses too (a configuration error) instead of registering another address', () => {
-    for (const env of [{ GEST_PORT: 'abc' }, { GEST_PORT: '70000' }, { GEST_PUBLIC_URL: 'gest.example' }, { GEST_PUBLIC_URL: 'http://gest.example/?a=1' }, { GEST_PUBLIC_URL: 'http://gest.example/#x' }]) {
+    for (const env of [
+      { GEST_PORT: 'abc' },
+      { GEST_PORT: '70000' },
+      { GEST_PUBLIC_URL: 'gest.example' },
+      { GEST_PUBLIC_URL: 'http://gest.example/?a=1' },
+      { GEST_PUBLIC_URL: 'http://gest.example/#x' },
+    ]) {
       expect(() => loadGestionaleConfig(env), JSON.stringify(env)).toThrow(/GEST_(PORT|PUBLIC_URL)/);
       expect(() => demoGestionaleUrl(env), JSON.stringify(env)).toThrow(ConfigError);
     }
@@ -69,7 +94,7 @@ describe("Cassa's seeded AP_02 against the gestionale's config", () => {
   });
   afterAll(async () => t?.close());
 
-  it('GEST_PUBLIC_URL with or without a trailing slash: the registered return URL and endpoints are the gestionale\'s own', async () => {
+  it("GEST_PUBLIC_URL with or without a trailing slash: the registered return URL and endpoints are the gestionale's own", async () => {
     for (const url of ['http://h:1/', 'http://h:1', 'http://h:2//']) {
       const env = { GEST_PUBLIC_URL: url };
       await seedDemo(t.c, { gestionaleUrl: demoGestionaleUrl(env) });

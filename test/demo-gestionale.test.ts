@@ -1,9 +1,19 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDemoGestionale, type DemoGestionale } from '../demo-gestionale/src/app.js';
-import { gestionaleConfig, loadGestionaleConfig, MANUAL_PASSPHRASE, returnUrlOf } from '../demo-gestionale/src/config.js';
+import {
+  gestionaleConfig,
+  loadGestionaleConfig,
+  MANUAL_PASSPHRASE,
+  returnUrlOf,
+} from '../demo-gestionale/src/config.js';
 import { CREATED_POSITIONS, DEMO_CITIZEN, MANUAL_POSITION } from '../demo-gestionale/src/demo-positions.js';
-import { callDigest, digestsEqual, normalizeReceivedDigest, signedReturnDigest } from '../demo-gestionale/src/digest.js';
+import {
+  callDigest,
+  digestsEqual,
+  normalizeReceivedDigest,
+  signedReturnDigest,
+} from '../demo-gestionale/src/digest.js';
 import { SPORTELLO_ENTRY_PATH } from '../demo-gestionale/src/payments.js';
 import { DEMO, DEMO_GESTIONALE, seedDemo } from '../src/app/demo-seed.js';
 import { gestionaleCsrf } from './demo-gestionale-csrf.js';
@@ -34,8 +44,13 @@ describe('digest (seed 000 §2.1, §3.1)', () => {
   });
 
   it('hashes the UTF-8 bytes (the passphrase has a £)', () => {
-    const latin1 = Buffer.from(`${MANUAL.passphrase}%%%%AP_01${MANUAL.identificativoPagamento}${MANUAL.iuv}${MANUAL.returnUrl}%%%%`, 'latin1');
-    expect(callDigest({ ...MANUAL, separator: '%%%%' })).not.toBe(createHash('sha256').update(latin1).digest('base64'));
+    const latin1 = Buffer.from(
+      `${MANUAL.passphrase}%%%%AP_01${MANUAL.identificativoPagamento}${MANUAL.iuv}${MANUAL.returnUrl}%%%%`,
+      'latin1',
+    );
+    expect(callDigest({ ...MANUAL, separator: '%%%%' })).not.toBe(
+      createHash('sha256').update(latin1).digest('base64'),
+    );
   });
 
   it('signs the outcome in signed mode: 000 and 100 give different digests, both different from the call digest', () => {
@@ -46,7 +61,9 @@ describe('digest (seed 000 §2.1, §3.1)', () => {
   });
 
   it("reads a digest whose '+' became a space in an unencoded query string; compares exactly", () => {
-    expect(normalizeReceivedDigest('/ZYZk4VKLMSLGuX7L7G2xcLD0pSToOXo8WMu jDFJog=\r\n')).toBe('/ZYZk4VKLMSLGuX7L7G2xcLD0pSToOXo8WMu+jDFJog=');
+    expect(normalizeReceivedDigest('/ZYZk4VKLMSLGuX7L7G2xcLD0pSToOXo8WMu jDFJog=\r\n')).toBe(
+      '/ZYZk4VKLMSLGuX7L7G2xcLD0pSToOXo8WMu+jDFJog=',
+    );
     expect(digestsEqual('abc=', 'abc=')).toBe(true);
     expect(digestsEqual('abc=', 'ABC=')).toBe(false);
     expect(digestsEqual('abc=', 'abc')).toBe(false);
@@ -56,12 +73,29 @@ describe('digest (seed 000 §2.1, §3.1)', () => {
 describe('configuration', () => {
   it('has the documented defaults and refuses bad values', () => {
     const c = loadGestionaleConfig({});
-    expect(c).toMatchObject({ host: '127.0.0.1', port: 8070, publicUrl: 'http://127.0.0.1:8070', cassaUrl: 'http://127.0.0.1:8080', codiceChiamante: 'AP_01', passphrase: MANUAL_PASSPHRASE, ente: '00429440068', paymentType: 'BIBL', digestSeparator: '%%%%', returnDigestMode: 'echo' });
+    expect(c).toMatchObject({
+      host: '127.0.0.1',
+      port: 8070,
+      publicUrl: 'http://127.0.0.1:8070',
+      cassaUrl: 'http://127.0.0.1:8080',
+      codiceChiamante: 'AP_01',
+      passphrase: MANUAL_PASSPHRASE,
+      ente: '00429440068',
+      paymentType: 'BIBL',
+      digestSeparator: '%%%%',
+      returnDigestMode: 'echo',
+    });
     expect(returnUrlOf(c)).toBe('http://127.0.0.1:8070/ritorno');
-    expect(loadGestionaleConfig({ GEST_DIGEST_SEPARATOR: '%%%', GEST_RETURN_DIGEST_MODE: 'signed' })).toMatchObject({ digestSeparator: '%%%', returnDigestMode: 'signed' });
+    expect(
+      loadGestionaleConfig({ GEST_DIGEST_SEPARATOR: '%%%', GEST_RETURN_DIGEST_MODE: 'signed' }),
+    ).toMatchObject({ digestSeparator: '%%%', returnDigestMode: 'signed' });
     expect(() => loadGestionaleConfig({ GEST_DIGEST_SEPARATOR: '%%' })).toThrow(/GEST_DIGEST_SEPARATOR/);
-    expect(() => loadGestionaleConfig({ GEST_RETURN_DIGEST_MODE: 'none' })).toThrow(/GEST_RETURN_DIGEST_MODE/);
-    expect(() => loadGestionaleConfig({ GEST_PUBLIC_URL: 'http://x.example/a?b=1' })).toThrow(/GEST_PUBLIC_URL/);
+    expect(() => loadGestionaleConfig({ GEST_RETURN_DIGEST_MODE: 'none' })).toThrow(
+      /GEST_RETURN_DIGEST_MODE/,
+    );
+    expect(() => loadGestionaleConfig({ GEST_PUBLIC_URL: 'http://x.example/a?b=1' })).toThrow(
+      /GEST_PUBLIC_URL/,
+    );
   });
 });
 
@@ -84,7 +118,13 @@ describe('the demo gestionale against a real Cassa', () => {
 
   async function gestionale(overrides: Parameters<typeof gestionaleConfig>[0] = {}): Promise<DemoGestionale> {
     const app = await buildDemoGestionale(
-      gestionaleConfig({ port: 0, cassaUrl: cassa.url, codiceChiamante: DEMO_GESTIONALE.codiceChiamante, passphrase: DEMO_GESTIONALE.passphrase, ...overrides }),
+      gestionaleConfig({
+        port: 0,
+        cassaUrl: cassa.url,
+        codiceChiamante: DEMO_GESTIONALE.codiceChiamante,
+        passphrase: DEMO_GESTIONALE.passphrase,
+        ...overrides,
+      }),
     );
     apps.push(app);
     await app.gestionale.loadDemoPositions();
@@ -97,7 +137,12 @@ describe('the demo gestionale against a real Cassa', () => {
 
   async function login(app: DemoGestionale): Promise<string> {
     const csrf = await gestionaleCsrf(app);
-    const res = await app.inject({ method: 'POST', url: '/accesso', headers: { cookie: csrf.cookie }, payload: { codiceFiscale: DEMO_CITIZEN.codiceFiscale, _csrf: csrf.token } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/accesso',
+      headers: { cookie: csrf.cookie },
+      payload: { codiceFiscale: DEMO_CITIZEN.codiceFiscale, _csrf: csrf.token },
+    });
     expect(res.statusCode).toBe(303);
     const cookie = res.cookies.find((c) => c.name === 'gest_cf');
     expect(cookie?.value).toBe(DEMO_CITIZEN.codiceFiscale);
@@ -108,17 +153,29 @@ describe('the demo gestionale against a real Cassa', () => {
 
   /** A POST of one of the gestionale's forms, with its CSRF token. */
   const submit = (app: DemoGestionale, url: string, cookie: string, fields: Record<string, string>) =>
-    app.inject({ method: 'POST', url, headers: { cookie }, payload: { ...fields, _csrf: tokens.get(cookie) ?? '' } });
+    app.inject({
+      method: 'POST',
+      url,
+      headers: { cookie },
+      payload: { ...fields, _csrf: tokens.get(cookie) ?? '' },
+    });
 
   function hidden(html: string, name: string): string {
     const m = new RegExp(`<input type="hidden" name="${name}" value="([^"]*)">`).exec(html);
     if (!m) throw new Error(`no hidden field ${name}`);
-    return m[1]!.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    return m[1]!
+      .replace(/&#39;/g, "'")
+      .replace(/&quot;/g, '"')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&');
   }
 
   /** The cookies a redirect sets, added to a cookie header (post/redirect/get: the page after a POST is a GET). */
   function withCookies(cookie: string, res: { cookies: { name: string; value: string }[] }): string {
-    const jar = new Map(cookie.split('; ').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as const));
+    const jar = new Map(
+      cookie.split('; ').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as const),
+    );
     for (const c of res.cookies) {
       if (c.value === '') jar.delete(c.name);
       else jar.set(c.name, c.value);
@@ -127,10 +184,19 @@ describe('the demo gestionale against a real Cassa', () => {
   }
 
   /** A POST of a form, then the GET its 303 points to (as a browser does). */
-  async function submitAndFollow(app: DemoGestionale, url: string, cookie: string, fields: Record<string, string>) {
+  async function submitAndFollow(
+    app: DemoGestionale,
+    url: string,
+    cookie: string,
+    fields: Record<string, string>,
+  ) {
     const post = await submit(app, url, cookie, fields);
     expect(post.statusCode, `${url}: ${post.body}`).toBe(303);
-    const page = await app.inject({ method: 'GET', url: post.headers.location as string, headers: { cookie: withCookies(cookie, post) } });
+    const page = await app.inject({
+      method: 'GET',
+      url: post.headers.location as string,
+      headers: { cookie: withCookies(cookie, post) },
+    });
     return { post, page };
   }
 
@@ -138,10 +204,16 @@ describe('the demo gestionale against a real Cassa', () => {
   async function pay(app: DemoGestionale, cookie: string, iuv: string) {
     const { post, page: res } = await submitAndFollow(app, '/paga', cookie, { iuv });
     const form = res.statusCode === 200 && post.headers.location === '/paga';
-    return { post, res, id: form ? hidden(res.body, 'identificativoPagamento') : '', digest: form ? hidden(res.body, 'digest') : '' };
+    return {
+      post,
+      res,
+      id: form ? hidden(res.body, 'identificativoPagamento') : '',
+      digest: form ? hidden(res.body, 'digest') : '',
+    };
   }
 
-  const ret = (app: DemoGestionale, q: Record<string, string>) => app.inject({ method: 'GET', url: `/ritorno?${new URLSearchParams(q)}` });
+  const ret = (app: DemoGestionale, q: Record<string, string>) =>
+    app.inject({ method: 'GET', url: `/ritorno?${new URLSearchParams(q)}` });
 
   it('creates its positions in Cassa at start, and a restart is a harmless resend', async () => {
     const app = await gestionale();
@@ -174,14 +246,26 @@ describe('the demo gestionale against a real Cassa', () => {
     expect((await app.inject({ method: 'GET', url: '/posizioni' })).statusCode).toBe(303);
     // an unknown citizen: back to the access page, with the reason once
     const csrf = await gestionaleCsrf(app);
-    const unknown = await app.inject({ method: 'POST', url: '/accesso', headers: { cookie: csrf.cookie }, payload: { codiceFiscale: 'RSSMRA80A01H501U', _csrf: csrf.token } });
+    const unknown = await app.inject({
+      method: 'POST',
+      url: '/accesso',
+      headers: { cookie: csrf.cookie },
+      payload: { codiceFiscale: 'RSSMRA80A01H501U', _csrf: csrf.token },
+    });
     expect(unknown.statusCode).toBe(303);
     expect(unknown.headers.location).toBe('/');
     expect(unknown.headers.location).not.toContain('RSSMRA80A01H501U');
-    const shown = await app.inject({ method: 'GET', url: '/', headers: { cookie: withCookies(csrf.cookie, unknown) } });
+    const shown = await app.inject({
+      method: 'GET',
+      url: '/',
+      headers: { cookie: withCookies(csrf.cookie, unknown) },
+    });
     expect(shown.body).toContain('Cittadino non riconosciuto');
     expect(shown.body).not.toContain('RSSMRA80A01H501U');
-    const css = await app.inject({ method: 'GET', url: '/static/bootstrap-italia/css/bootstrap-italia.min.css' });
+    const css = await app.inject({
+      method: 'GET',
+      url: '/static/bootstrap-italia/css/bootstrap-italia.min.css',
+    });
     expect(css.statusCode).toBe(200);
     expect(css.headers['content-type']).toMatch(/text\/css/);
   });
@@ -198,8 +282,18 @@ describe('the demo gestionale against a real Cassa', () => {
     expect(hidden(res.body, 'codiceFiscale')).toBe(DEMO_CITIZEN.codiceFiscale);
     expect(id).toMatch(/^[A-Za-z0-9_]{1,50}$/);
     const returnUrl = returnUrlOf(app.gestionale.config);
-    expect(digest).toBe(callDigest({ passphrase: DEMO_GESTIONALE.passphrase, separator: '%%%%', codiceChiamante: DEMO_GESTIONALE.codiceChiamante, identificativoPagamento: id, iuv: MANUAL_POSITION.iuv, returnUrl }));
-    for (const secret of [DEMO_GESTIONALE.passphrase, 'demo-gestionale%', returnUrl, '/ritorno']) expect(res.body).not.toContain(secret);
+    expect(digest).toBe(
+      callDigest({
+        passphrase: DEMO_GESTIONALE.passphrase,
+        separator: '%%%%',
+        codiceChiamante: DEMO_GESTIONALE.codiceChiamante,
+        identificativoPagamento: id,
+        iuv: MANUAL_POSITION.iuv,
+        returnUrl,
+      }),
+    );
+    for (const secret of [DEMO_GESTIONALE.passphrase, 'demo-gestionale%', returnUrl, '/ritorno'])
+      expect(res.body).not.toContain(secret);
     // no form-action: browsers apply it to the Sportello's redirect to Checkout that follows the form
     expect(res.headers['content-security-policy']).not.toContain('form-action');
     expect(res.headers['content-security-policy']).toContain("script-src 'none'");
@@ -209,27 +303,68 @@ describe('the demo gestionale against a real Cassa', () => {
     // the manual's separator, when configured
     const app3 = await gestionale({ digestSeparator: '%%%' });
     const third = await pay(app3, await login(app3), MANUAL_POSITION.iuv);
-    expect(third.digest).toBe(callDigest({ passphrase: DEMO_GESTIONALE.passphrase, separator: '%%%', codiceChiamante: DEMO_GESTIONALE.codiceChiamante, identificativoPagamento: third.id, iuv: MANUAL_POSITION.iuv, returnUrl: returnUrlOf(app3.gestionale.config) }));
+    expect(third.digest).toBe(
+      callDigest({
+        passphrase: DEMO_GESTIONALE.passphrase,
+        separator: '%%%',
+        codiceChiamante: DEMO_GESTIONALE.codiceChiamante,
+        identificativoPagamento: third.id,
+        iuv: MANUAL_POSITION.iuv,
+        returnUrl: returnUrlOf(app3.gestionale.config),
+      }),
+    );
     // post/redirect/get: the POST only chooses the position; each GET of the page is a fresh attempt (Back, reload)
     expect(second.post.headers.location).toBe('/paga');
     const chosen = second.post.cookies.find((c) => c.name === 'gest_paga');
-    expect(chosen).toMatchObject({ value: MANUAL_POSITION.iuv, path: '/paga', httpOnly: true, sameSite: 'Lax' });
-    const again = await app.inject({ method: 'GET', url: '/paga', headers: { cookie: withCookies(cookie, second.post) } });
+    expect(chosen).toMatchObject({
+      value: MANUAL_POSITION.iuv,
+      path: '/paga',
+      httpOnly: true,
+      sameSite: 'Lax',
+    });
+    const again = await app.inject({
+      method: 'GET',
+      url: '/paga',
+      headers: { cookie: withCookies(cookie, second.post) },
+    });
     expect(again.statusCode).toBe(200);
     expect(hidden(again.body, 'identificativoPagamento')).not.toBe(second.id);
     expect(again.headers['cache-control']).toBe('no-store');
     // without a chosen position, or without a citizen, the page sends back
-    expect((await app.inject({ method: 'GET', url: '/paga', headers: { cookie } })).headers.location).toBe('/posizioni');
-    expect((await app.inject({ method: 'GET', url: '/paga', headers: { cookie: `gest_paga=${MANUAL_POSITION.iuv}` } })).headers.location).toBe('/');
+    expect((await app.inject({ method: 'GET', url: '/paga', headers: { cookie } })).headers.location).toBe(
+      '/posizioni',
+    );
+    expect(
+      (
+        await app.inject({
+          method: 'GET',
+          url: '/paga',
+          headers: { cookie: `gest_paga=${MANUAL_POSITION.iuv}` },
+        })
+      ).headers.location,
+    ).toBe('/');
     // not the citizen's position, or no citizen: back to the list, with a notice shown once
     const unknown = await pay(app, cookie, '999999999999999');
     expect(unknown.post.headers.location).toBe('/posizioni');
     expect(unknown.res.body).toContain('Posizione non trovata tra le tue.');
     expect(unknown.post.cookies.find((c) => c.name === 'gest_paga')).toBeUndefined();
-    const later = await app.inject({ method: 'GET', url: '/posizioni', headers: { cookie: withCookies(cookie, unknown.post) } });
+    const later = await app.inject({
+      method: 'GET',
+      url: '/posizioni',
+      headers: { cookie: withCookies(cookie, unknown.post) },
+    });
     expect(later.body).not.toContain('Posizione non trovata tra le tue.');
     const anonymous = await gestionaleCsrf(app);
-    expect((await app.inject({ method: 'POST', url: '/paga', headers: { cookie: anonymous.cookie }, payload: { iuv: MANUAL_POSITION.iuv, _csrf: anonymous.token } })).statusCode).toBe(303);
+    expect(
+      (
+        await app.inject({
+          method: 'POST',
+          url: '/paga',
+          headers: { cookie: anonymous.cookie },
+          payload: { iuv: MANUAL_POSITION.iuv, _csrf: anonymous.token },
+        })
+      ).statusCode,
+    ).toBe(303);
     // the gestionale's CSRF token stays with the gestionale: the form to the Sportello does not carry it
     expect(res.body).not.toContain('name="_csrf"');
   });
@@ -243,7 +378,11 @@ describe('the demo gestionale against a real Cassa', () => {
     const unknown = await ret(app, { idPagamento: 'GEST_never_issued', digest, codEsito: '000' });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.body).toContain('Esito non riconosciuto');
-    const tampered = await ret(app, { idPagamento: id, digest: callDigest({ ...MANUAL, separator: '%%%%' }), codEsito: '000' });
+    const tampered = await ret(app, {
+      idPagamento: id,
+      digest: callDigest({ ...MANUAL, separator: '%%%%' }),
+      codEsito: '000',
+    });
     expect(tampered.statusCode).toBe(400);
     expect(tampered.body).toContain('Esito non attendibile');
     expect((await ret(app, { idPagamento: id, digest, codEsito: '001' })).statusCode).toBe(400);
@@ -287,7 +426,14 @@ describe('the demo gestionale against a real Cassa', () => {
     const app = await gestionale({ returnDigestMode: 'signed' });
     const cookie = await login(app);
     const { id, digest } = await pay(app, cookie, MANUAL_POSITION.iuv);
-    const fields = { passphrase: DEMO_GESTIONALE.passphrase, separator: '%%%%' as const, codiceChiamante: DEMO_GESTIONALE.codiceChiamante, identificativoPagamento: id, iuv: MANUAL_POSITION.iuv, returnUrl: returnUrlOf(app.gestionale.config) };
+    const fields = {
+      passphrase: DEMO_GESTIONALE.passphrase,
+      separator: '%%%%' as const,
+      codiceChiamante: DEMO_GESTIONALE.codiceChiamante,
+      identificativoPagamento: id,
+      iuv: MANUAL_POSITION.iuv,
+      returnUrl: returnUrlOf(app.gestionale.config),
+    };
     expect((await ret(app, { idPagamento: id, digest, codEsito: '000' })).statusCode).toBe(400);
     const signed100 = signedReturnDigest({ ...fields, codEsito: '100' });
     expect((await ret(app, { idPagamento: id, digest: signed100, codEsito: '000' })).statusCode).toBe(400);
@@ -299,14 +445,20 @@ describe('the demo gestionale against a real Cassa', () => {
   it('"verifica stato" asks Cassa: not paid stays open; paid through pagoPA becomes definitive, and Paga is no longer offered', async () => {
     const app = await gestionale();
     const cookie = await login(app);
-    const target = app.gestionale.store.positionsOf(DEMO_CITIZEN.codiceFiscale).find((p) => p.idPosizione === CREATED_POSITIONS[1].idPosizione)!;
+    const target = app.gestionale.store
+      .positionsOf(DEMO_CITIZEN.codiceFiscale)
+      .find((p) => p.idPosizione === CREATED_POSITIONS[1].idPosizione)!;
     const { post, page: before } = await submitAndFollow(app, '/verifica-stato', cookie, { iuv: target.iuv });
     expect(post.headers.location).toBe('/verifica-stato');
     expect(before.statusCode).toBe(200);
     expect(before.body).toContain('Non Pagato (codice 1)');
     expect(target.state).toBe('DA_PAGARE');
     // the citizen pays the notice at a PSP (pagoPA simulator → Cassa's paForNode)
-    const paid = await fetch(`${sim.base}/sim/psp/payments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fiscalCode: DEMO.ente, noticeNumber: target.codiceAvviso }) });
+    const paid = await fetch(`${sim.base}/sim/psp/payments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ fiscalCode: DEMO.ente, noticeNumber: target.codiceAvviso }),
+    });
     expect(paid.status, await paid.clone().text()).toBe(200);
     const { page: after } = await submitAndFollow(app, '/verifica-stato', cookie, { iuv: target.iuv });
     expect(after.body).toContain('il pagamento è definitivo');
@@ -317,9 +469,13 @@ describe('the demo gestionale against a real Cassa', () => {
     expect(refused.post.headers.location).toBe('/posizioni');
     expect(refused.res.body).toContain(`La posizione ${target.iuv} non si può pagare`);
     // the notification (issue 5) goes through the same function, and a duplicate changes nothing
-    expect(app.gestionale.payments.markPaidDefinitive(target.iuv, { source: 'notifica', idMessaggio: 'M1' }).kind).toBe('already-paid');
+    expect(
+      app.gestionale.payments.markPaidDefinitive(target.iuv, { source: 'notifica', idMessaggio: 'M1' }).kind,
+    ).toBe('already-paid');
     expect(target.paid?.source).toBe('stato-cassa');
-    expect(app.gestionale.payments.markPaidDefinitive('000000000000000', { source: 'notifica' }).kind).toBe('unknown-position');
+    expect(app.gestionale.payments.markPaidDefinitive('000000000000000', { source: 'notifica' }).kind).toBe(
+      'unknown-position',
+    );
   });
 
   it("refuses its own forms without the CSRF token, or with another browser's: a redirect to a plain page", async () => {
@@ -328,11 +484,24 @@ describe('the demo gestionale against a real Cassa', () => {
     const other = await gestionaleCsrf(app);
     const cases = [
       { url: '/accesso', cookie: csrf.cookie, payload: { codiceFiscale: DEMO_CITIZEN.codiceFiscale } },
-      { url: '/accesso', cookie: csrf.cookie, payload: { codiceFiscale: DEMO_CITIZEN.codiceFiscale, _csrf: 'forged' } },
-      { url: '/accesso', cookie: other.cookie.replace(/=.*/, '=not-the-secret'), payload: { codiceFiscale: DEMO_CITIZEN.codiceFiscale, _csrf: csrf.token } },
+      {
+        url: '/accesso',
+        cookie: csrf.cookie,
+        payload: { codiceFiscale: DEMO_CITIZEN.codiceFiscale, _csrf: 'forged' },
+      },
+      {
+        url: '/accesso',
+        cookie: other.cookie.replace(/=.*/, '=not-the-secret'),
+        payload: { codiceFiscale: DEMO_CITIZEN.codiceFiscale, _csrf: csrf.token },
+      },
     ];
     for (const c of cases) {
-      const res = await app.inject({ method: 'POST', url: c.url, headers: { cookie: c.cookie }, payload: c.payload });
+      const res = await app.inject({
+        method: 'POST',
+        url: c.url,
+        headers: { cookie: c.cookie },
+        payload: c.payload,
+      });
       expect(res.statusCode).toBe(303);
       expect(res.headers.location).toBe('/modulo-scaduto');
       expect(res.cookies.find((k) => k.name === 'gest_cf')).toBeUndefined();
@@ -345,21 +514,33 @@ describe('the demo gestionale against a real Cassa', () => {
     const paga = (await app.inject({ method: 'GET', url: '/posizioni', headers: { cookie } })).body;
     expect(paga.match(/name="_csrf"/g)?.length).toBeGreaterThan(2);
     for (const url of ['/paga', '/verifica-stato', '/esci', '/liste/prova']) {
-      const res = await app.inject({ method: 'POST', url, headers: { cookie }, payload: { iuv: MANUAL_POSITION.iuv } });
+      const res = await app.inject({
+        method: 'POST',
+        url,
+        headers: { cookie },
+        payload: { iuv: MANUAL_POSITION.iuv },
+      });
       expect(res.statusCode, url).toBe(303);
       expect(res.headers.location, url).toBe('/modulo-scaduto');
-      expect(res.cookies.find((k) => k.name === 'gest_paga'), url).toBeUndefined();
+      expect(
+        res.cookies.find((k) => k.name === 'gest_paga'),
+        url,
+      ).toBeUndefined();
     }
     expect(app.gestionale.store.position(MANUAL_POSITION.iuv)!.state).toBe('DA_PAGARE');
     expect((await submit(app, '/esci', cookie, {})).statusCode).toBe(303);
   });
 
   it('says so when Cassa cannot be reached, without changing the position', async () => {
-    const broken = await buildDemoGestionale(gestionaleConfig({ cassaUrl: 'http://127.0.0.1:1', seedOnStart: false }));
+    const broken = await buildDemoGestionale(
+      gestionaleConfig({ cassaUrl: 'http://127.0.0.1:1', seedOnStart: false }),
+    );
     apps.push(broken);
     await broken.gestionale.loadDemoPositions();
     const cookie = await login(broken);
-    const { page: res } = await submitAndFollow(broken, '/verifica-stato', cookie, { iuv: MANUAL_POSITION.iuv });
+    const { page: res } = await submitAndFollow(broken, '/verifica-stato', cookie, {
+      iuv: MANUAL_POSITION.iuv,
+    });
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('Non è stato possibile verificare lo stato');
     expect(broken.gestionale.store.position(MANUAL_POSITION.iuv)!.state).toBe('DA_PAGARE');

@@ -23,9 +23,17 @@ describe('demo data (seed 000)', () => {
   it("pays the manual's paid position with a receipt that is valid against pagoPA's schema", async () => {
     const xml = readFileSync(projectPath('resources', 'demo', DEMO_RECEIPT), 'utf8');
     expect(validateSoapResponse(xml).element).toBe('paSendRTV2Request');
-    const status = await t.app.inject({ method: 'GET', url: `${BASE}/${DEMO.paid.iuv}/status`, headers: AUTH });
+    const status = await t.app.inject({
+      method: 'GET',
+      url: `${BASE}/${DEMO.paid.iuv}/status`,
+      headers: AUTH,
+    });
     expect(status.json()).toMatchObject({ code: '0' });
-    const data = await t.app.inject({ method: 'GET', url: `${BASE}/${DEMO.paid.iuv}/paymentdata`, headers: AUTH });
+    const data = await t.app.inject({
+      method: 'GET',
+      url: `${BASE}/${DEMO.paid.iuv}/paymentdata`,
+      headers: AUTH,
+    });
     expect(data.statusCode, data.body).toBe(200);
     expect(data.json()).toMatchObject({
       importoPagato: 8.5,
@@ -38,14 +46,27 @@ describe('demo data (seed 000)', () => {
       method: 'POST',
       url: '/epayapi/api/v1/rt',
       headers: AUTH,
-      payload: { iuv: DEMO.paid.iuv, codiceFiscale: DEMO.debtor.codiceFiscalePartitaIVAPagatore, formatoRT: 'XML', codiceFiscaleEnte: DEMO.ente },
+      payload: {
+        iuv: DEMO.paid.iuv,
+        codiceFiscale: DEMO.debtor.codiceFiscalePartitaIVAPagatore,
+        formatoRT: 'XML',
+        codiceFiscaleEnte: DEMO.ente,
+      },
     });
     expect(rt.statusCode, rt.body).toBe(200);
     expect(Buffer.from(rt.json().rtXml, 'base64').toString('utf8')).toBe(xml);
   });
 
   it('keeps the payable and cancelled positions of the manual with their codes', async () => {
-    expect((await t.app.inject({ method: 'GET', url: `${BASE}/${DEMO.payable.iuv}/status`, headers: AUTH })).json()).toMatchObject({ code: '1' });
-    expect((await t.app.inject({ method: 'GET', url: `${BASE}/${DEMO.cancelled.iuv}/status`, headers: AUTH })).json()).toMatchObject({ code: '2' });
+    expect(
+      (
+        await t.app.inject({ method: 'GET', url: `${BASE}/${DEMO.payable.iuv}/status`, headers: AUTH })
+      ).json(),
+    ).toMatchObject({ code: '1' });
+    expect(
+      (
+        await t.app.inject({ method: 'GET', url: `${BASE}/${DEMO.cancelled.iuv}/status`, headers: AUTH })
+      ).json(),
+    ).toMatchObject({ code: '2' });
   });
 });

@@ -27,13 +27,25 @@ const sink = new Writable({
 let c: Container;
 let app: FastifyInstance;
 let t: TestApp;
-const PERSONAL = ['TSTPNI70D01L219V', 'Pino', 'pino.test@example.org', 'IT60X0542811101000000123456', 'RSSMRA80A01L219M'];
+const PERSONAL = [
+  'TSTPNI70D01L219V',
+  'Pino',
+  'pino.test@example.org',
+  'IT60X0542811101000000123456',
+  'RSSMRA80A01L219M',
+];
 const rest = `/epayapi/api/v1/organizations/${DEMO.ente}/paymenttypes/${DEMO.paymentType}/debtpositions`;
-const apAuth = { authorization: basic(DEMO.codiceChiamante, DEMO.passphrase), 'content-type': 'application/json' };
+const apAuth = {
+  authorization: basic(DEMO.codiceChiamante, DEMO.passphrase),
+  'content-type': 'application/json',
+};
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
 
 beforeAll(async () => {
-  t = await buildTestApp({ env: { CASSA_LOG_LEVEL: 'info', CASSA_PORTAL_RATE_LIMIT: '0' }, logger: createLogger({ logLevel: 'info' }, sink) });
+  t = await buildTestApp({
+    env: { CASSA_LOG_LEVEL: 'info', CASSA_PORTAL_RATE_LIMIT: '0' },
+    logger: createLogger({ logLevel: 'info' }, sink),
+  });
   ({ c, app } = t);
   await seedDemo(c);
 });
@@ -43,7 +55,8 @@ function noPersonalDataLogged(): void {
   const text = lines.join('');
   for (const p of PERSONAL) expect(text, `log holds ${p}`).not.toContain(p);
 }
-const errorLines = () => lines.map((l) => JSON.parse(l) as { level: number; msg: string }).filter((l) => l.level >= 50);
+const errorLines = () =>
+  lines.map((l) => JSON.parse(l) as { level: number; msg: string }).filter((l) => l.level >= 50);
 
 describe('errors are logged without their data', () => {
   it('a failed query with personal data in its parameters is logged and summarised without them', async () => {
@@ -63,7 +76,10 @@ describe('errors are logged without their data', () => {
 
 describe('serializeError', () => {
   it('keeps the naming fields of a plain object thrown (pg-boss copies errors so), never its message; wraps keep their safe causes', async () => {
-    expect(serializeError({ code: '57P01', message: 'value TSTPNI70D01L219V' })).toEqual({ type: 'object', code: '57P01' });
+    expect(serializeError({ code: '57P01', message: 'value TSTPNI70D01L219V' })).toEqual({
+      type: 'object',
+      code: '57P01',
+    });
     const dbErr = await c.db.rows(sql`select ${'RSSMRA80A01L219M'}::int as x`).catch((e: unknown) => e);
     const text = JSON.stringify(serializeError(new Error('grouping failed', { cause: dbErr })));
     expect(text).toContain('invalid input syntax for type integer');
@@ -73,10 +89,26 @@ describe('serializeError', () => {
 
 describe('every edge refuses control characters and deep JSON with its own validation error', () => {
   it('epayapi: a NUL in a body field is 400 with a Result code, not 500 with the parameters in the log', async () => {
-    const r = await app.inject({ method: 'PUT', url: `${rest}/${DEMO.payable.iuv}`, headers: apAuth, payload: JSON.stringify({ importo: 100, email: 'a\u0000@b.it' }) });
+    const r = await app.inject({
+      method: 'PUT',
+      url: `${rest}/${DEMO.payable.iuv}`,
+      headers: apAuth,
+      payload: JSON.stringify({ importo: 100, email: 'a\u0000@b.it' }),
+    });
     expect(r.statusCode).toBe(400);
     expect(r.json()).toMatchObject({ code: '100' });
-    const created = await app.inject({ method: 'POST', url: rest, headers: apAuth, payload: JSON.stringify({ causale: 'x', importo: 1, codiceFiscalePartitaIVAPagatore: 'RSSMRA80A01L219M', nome: 'Pino\u0000', cognome: 'Test' }) });
+    const created = await app.inject({
+      method: 'POST',
+      url: rest,
+      headers: apAuth,
+      payload: JSON.stringify({
+        causale: 'x',
+        importo: 1,
+        codiceFiscalePartitaIVAPagatore: 'RSSMRA80A01L219M',
+        nome: 'Pino\u0000',
+        cognome: 'Test',
+      }),
+    });
     expect(created.statusCode).toBe(400);
     expect(created.json()).toMatchObject({ codiceEsito: '100' });
     expect(errorLines()).toEqual([]);
@@ -93,7 +125,11 @@ describe('every edge refuses control characters and deep JSON with its own valid
       expect(r.statusCode, url).toBeGreaterThanOrEqual(400);
       expect(r.statusCode, url).toBeLessThan(500);
     }
-    const nulUser = await app.inject({ method: 'GET', url: `${rest}/${DEMO.payable.iuv}/status`, headers: { authorization: basic('AP_\u000001', DEMO.passphrase) } });
+    const nulUser = await app.inject({
+      method: 'GET',
+      url: `${rest}/${DEMO.payable.iuv}/status`,
+      headers: { authorization: basic('AP_\u000001', DEMO.passphrase) },
+    });
     expect(nulUser.statusCode).toBe(401);
     expect(errorLines()).toEqual([]);
   });
@@ -114,10 +150,21 @@ describe('every edge refuses control characters and deep JSON with its own valid
   });
 
   it('admin: NUL in a description, a query parameter or a path id is 400 problem+json', async () => {
-    const patch = await app.inject({ method: 'PATCH', url: `/admin/api/v1/enti/${DEMO.ente}`, headers: admin, payload: JSON.stringify({ denominazione: 'Comune\u0000' }) });
+    const patch = await app.inject({
+      method: 'PATCH',
+      url: `/admin/api/v1/enti/${DEMO.ente}`,
+      headers: admin,
+      payload: JSON.stringify({ denominazione: 'Comune\u0000' }),
+    });
     expect(patch.statusCode).toBe(400);
     expect(patch.headers['content-type']).toMatch(/problem\+json/);
-    for (const url of ['/admin/api/v1/audit-events?iuv=1%00', '/admin/api/v1/audit-events?caller=%00', `/admin/api/v1/applications/AP%0001`, `/admin/api/v1/enti/${DEMO.ente}/notifications/1%002`, '/admin/api/v1/deliveries?idMessaggio=%00']) {
+    for (const url of [
+      '/admin/api/v1/audit-events?iuv=1%00',
+      '/admin/api/v1/audit-events?caller=%00',
+      `/admin/api/v1/applications/AP%0001`,
+      `/admin/api/v1/enti/${DEMO.ente}/notifications/1%002`,
+      '/admin/api/v1/deliveries?idMessaggio=%00',
+    ]) {
       const r = await app.inject({ method: 'GET', url, headers: admin });
       expect(r.statusCode, url).toBe(400);
     }
@@ -129,7 +176,12 @@ describe('every edge refuses control characters and deep JSON with its own valid
       method: 'POST',
       url: '/epayweb/accessoLibero/pagaConIuv/accessoChiamanteEsterno',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: new URLSearchParams({ codiceChiamante: 'AP_01', identificativoPagamento: 'POS\u0000DEB', iuv: DEMO.payable.iuv, digest: 'x' }).toString(),
+      payload: new URLSearchParams({
+        codiceChiamante: 'AP_01',
+        identificativoPagamento: 'POS\u0000DEB',
+        iuv: DEMO.payable.iuv,
+        digest: 'x',
+      }).toString(),
     });
     expect(r.statusCode).toBe(400);
     expect(r.headers['content-type']).toMatch(/text\/html/);
@@ -139,7 +191,12 @@ describe('every edge refuses control characters and deep JSON with its own valid
   it('paForNode: an element named constructor or __proto__ is read as XML and refused by the operation, not as not well-formed', async () => {
     for (const name of ['constructor', '__proto__', 'prototype', 'toString']) {
       const xml = `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:pafn="http://pagopa-api.pagopa.gov.it/pa/paForNode.xsd"><soapenv:Body><pafn:paVerifyPaymentNoticeReq><idPA>${DEMO.ente}</idPA><idBrokerPA>${DEMO.idBrokerPA}</idBrokerPA><idStation>${DEMO.idStation}</idStation><${name}>x</${name}><qrCode><fiscalCode>${DEMO.ente}</fiscalCode><noticeNumber>001${DEMO.payable.iuv}</noticeNumber></qrCode></pafn:paVerifyPaymentNoticeReq></soapenv:Body></soapenv:Envelope>`;
-      const r = await app.inject({ method: 'POST', url: '/soap/paForNode', headers: { 'content-type': 'text/xml', soapaction: 'paVerifyPaymentNotice' }, payload: xml });
+      const r = await app.inject({
+        method: 'POST',
+        url: '/soap/paForNode',
+        headers: { 'content-type': 'text/xml', soapaction: 'paVerifyPaymentNotice' },
+        payload: xml,
+      });
       // an unknown extra element is ignored (docs/pagopa.md): the notice is verified as usual
       expect(r.statusCode, name).toBe(200);
       expect(r.body, name).toContain('<outcome>OK</outcome>');
@@ -150,7 +207,12 @@ describe('every edge refuses control characters and deep JSON with its own valid
   it('paForNode: a character reference to a character XML forbids (&#0;, &#xFFFE;, a surrogate) is a Client fault, not dropped nor stored', async () => {
     for (const ref of ['&#0;', '&#x1F;', '&#xD800;', '&#xFFFE;', '&#65535;']) {
       const xml = `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:pafn="http://pagopa-api.pagopa.gov.it/pa/paForNode.xsd"><soapenv:Body><pafn:paVerifyPaymentNoticeReq><idPA>${DEMO.ente}</idPA><idBrokerPA>${DEMO.idBrokerPA}</idBrokerPA><idStation>${DEMO.idStation}</idStation><qrCode><fiscalCode>${DEMO.ente}</fiscalCode><noticeNumber>301${DEMO.payable.iuv}${ref}</noticeNumber></qrCode></pafn:paVerifyPaymentNoticeReq></soapenv:Body></soapenv:Envelope>`;
-      const r = await app.inject({ method: 'POST', url: '/soap/paForNode', headers: { 'content-type': 'text/xml' }, payload: xml });
+      const r = await app.inject({
+        method: 'POST',
+        url: '/soap/paForNode',
+        headers: { 'content-type': 'text/xml' },
+        payload: xml,
+      });
       expect(r.statusCode, ref).toBe(500);
       expect(r.body, ref).toContain('soapenv:Client');
       expect(r.body, ref).toContain('carattere non ammesso');

@@ -63,7 +63,13 @@ beforeAll(async () => {
     { kind: 'secret (admin token)', value: ADMIN_TOKEN },
   ];
   // paForNode last: its receipts pay pool positions the others update, cancel and land on
-  specs = [epayapiSpec(world), adminSpec(world), sportelloSpec(world), enti2EPaywsoSpec(world), paForNodeSpec(world)];
+  specs = [
+    epayapiSpec(world),
+    adminSpec(world),
+    sportelloSpec(world),
+    enti2EPaywsoSpec(world),
+    paForNodeSpec(world),
+  ];
   fz.logs.drain();
   h.listen();
 }, 120_000);
@@ -72,7 +78,10 @@ afterAll(async () => {
   h?.unlisten();
   if (h) {
     const path = h.writeReport();
-    const lines = [...h.stats].map(([name, s]) => `  ${name}: ${s.cases} inputs in ${s.ms} ms, ${s.failing} failing, ${h.classesOf(name).length} failure classes`);
+    const lines = [...h.stats].map(
+      ([name, s]) =>
+        `  ${name}: ${s.cases} inputs in ${s.ms} ms, ${s.failing} failing, ${h.classesOf(name).length} failure classes`,
+    );
     console.log(`fuzz (seed ${SEED}, db ${DB}), report in ${path}\n${lines.join('\n')}`);
   }
   await fz?.close();
@@ -80,17 +89,24 @@ afterAll(async () => {
 
 describe(`fuzz (seed ${SEED}, ${RUNS} inputs per interface)`, () => {
   for (const name of ['epayapi', 'admin', 'sportello', 'Enti2EPaywsoService', 'paForNode']) {
-    it.skipIf(ONLY !== undefined && ONLY[0] !== name)(`${name}: no undocumented 5xx, no error in the log, no personal data in the log, still answering`, async () => {
-      const spec = specs.find((s) => s.name === name)!;
-      await h.campaign(spec, ONLY?.[1] === undefined ? undefined : Number(ONLY[1]));
-      const classes = h.classesOf(name);
-      expect.soft(classes.length, h.summary(name)).toBe(0);
-      // and afterwards the valid requests of the interface still succeed, without an error line
-      fz.logs.drain();
-      await spec.alive(h);
-      const errors = fz.logs.drain().filter((l) => l.level >= 50);
-      expect(errors.map((l) => l.raw), `error lines of the valid ${name} requests after the campaign`).toEqual([]);
-    }, 300_000);
+    it.skipIf(ONLY !== undefined && ONLY[0] !== name)(
+      `${name}: no undocumented 5xx, no error in the log, no personal data in the log, still answering`,
+      async () => {
+        const spec = specs.find((s) => s.name === name)!;
+        await h.campaign(spec, ONLY?.[1] === undefined ? undefined : Number(ONLY[1]));
+        const classes = h.classesOf(name);
+        expect.soft(classes.length, h.summary(name)).toBe(0);
+        // and afterwards the valid requests of the interface still succeed, without an error line
+        fz.logs.drain();
+        await spec.alive(h);
+        const errors = fz.logs.drain().filter((l) => l.level >= 50);
+        expect(
+          errors.map((l) => l.raw),
+          `error lines of the valid ${name} requests after the campaign`,
+        ).toEqual([]);
+      },
+      300_000,
+    );
   }
 
   it('the server still answers: /health/ready', async () => {

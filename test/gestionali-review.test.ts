@@ -37,8 +37,17 @@ describe('liste di carico (review)', () => {
     await t?.close();
   });
 
-  const send = (payload: string | Buffer, headers: Record<string, string> = { 'content-type': 'text/xml; charset=utf-8' }, authorization = auth) =>
-    t.app.inject({ method: 'POST', url: '/soap/Enti2EPaywsoService', headers: { ...headers, authorization }, payload });
+  const send = (
+    payload: string | Buffer,
+    headers: Record<string, string> = { 'content-type': 'text/xml; charset=utf-8' },
+    authorization = auth,
+  ) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/soap/Enti2EPaywsoService',
+      headers: { ...headers, authorization },
+      payload,
+    });
   const ack = async (xml: string | Buffer, headers?: Record<string, string>) => {
     const res = await send(xml, headers);
     expect(res.statusCode).toBe(200);
@@ -47,20 +56,28 @@ describe('liste di carico (review)', () => {
   const processAll = async () => {
     while (await t.c.lists.processNext());
   };
-  const rows = async <T>(text: string, values: unknown[] = []) => (await t.c.db.executeSql(text, values)).rows as T[];
+  const rows = async <T>(text: string, values: unknown[] = []) =>
+    (await t.c.db.executeSql(text, values)).rows as T[];
   const outcome = async (idMessaggio: string, operation = 'EsitoInserimentoListaDiCarico') => {
-    const [m] = await rows<{ body_xml: string }>('select body_xml from outbound_message where id_messaggio = $1 and operation = $2', [idMessaggio, operation]);
+    const [m] = await rows<{ body_xml: string }>(
+      'select body_xml from outbound_message where id_messaggio = $1 and operation = $2',
+      [idMessaggio, operation],
+    );
     expect(m).toBeDefined();
     expect(piemontePaySchemas().epaywso2enti.checkElement(m!.body_xml)).toEqual([]);
-    return [...m!.body_xml.matchAll(/<cmn:IdPosizioneDebitoria>([^<]*)<\/cmn:IdPosizioneDebitoria>.*?<cmn:CodiceEsito>(\d{3})<\/cmn:CodiceEsito>(?:<cmn:DescrizioneEsito>([^<]*)<\/cmn:DescrizioneEsito>)?/g)].map(
-      (x) => ({ id: x[1], code: x[2], description: x[3] }),
-    );
+    return [
+      ...m!.body_xml.matchAll(
+        /<cmn:IdPosizioneDebitoria>([^<]*)<\/cmn:IdPosizioneDebitoria>.*?<cmn:CodiceEsito>(\d{3})<\/cmn:CodiceEsito>(?:<cmn:DescrizioneEsito>([^<]*)<\/cmn:DescrizioneEsito>)?/g,
+      ),
+    ].map((x) => ({ id: x[1], code: x[2], description: x[3] }));
   };
   const position = async (id: string) =>
-    (await rows<{ amount: number; debtor: string; causale: string; name: string | null }>(
-      'select amount_cents::int as amount, debtor_fiscal_code as debtor, causale, debtor_name as name from debt_position where id_posizione_debitoria = $1',
-      [id],
-    ))[0];
+    (
+      await rows<{ amount: number; debtor: string; causale: string; name: string | null }>(
+        'select amount_cents::int as amount, debtor_fiscal_code as debtor, causale, debtor_name as name from debt_position where id_posizione_debitoria = $1',
+        [id],
+      )
+    )[0];
 
   it('answers multi-beneficiary positions and inconsistent components with codes the outcome XSD allows (no 300)', async () => {
     let xml = insertListXml({
@@ -69,10 +86,20 @@ describe('liste di carico (review)', () => {
       code: fx.code,
       positions: [
         { id: 'REV-MULTI', amount: '10.00' },
-        { id: 'REV-COMP', amount: '10.00', components: [{ amount: '10.00', causale: 'A' }, { amount: '0.00', causale: 'B' }] },
+        {
+          id: 'REV-COMP',
+          amount: '10.00',
+          components: [
+            { amount: '10.00', causale: 'A' },
+            { amount: '0.00', causale: 'B' },
+          ],
+        },
       ],
     });
-    xml = xml.replace('<srv:ImportoTotale>10.00</srv:ImportoTotale>', '<srv:ImportoTotale>10.00</srv:ImportoTotale><srv:ImportoSecondarioAltroEnte>1.00</srv:ImportoSecondarioAltroEnte>');
+    xml = xml.replace(
+      '<srv:ImportoTotale>10.00</srv:ImportoTotale>',
+      '<srv:ImportoTotale>10.00</srv:ImportoTotale><srv:ImportoSecondarioAltroEnte>1.00</srv:ImportoSecondarioAltroEnte>',
+    );
     expect((await ack(xml)).code).toBe('000');
     await processAll();
     const items = await outcome('REV-300');
@@ -83,11 +110,29 @@ describe('liste di carico (review)', () => {
   });
 
   it('refuses at once a blank IdMessaggio or IdPosizioneDebitoria, which the outcome could not echo (101, nothing stored)', async () => {
-    const blankId = insertListXml({ idMessaggio: 'REV-BLANK', cf: fx.cf, code: fx.code, positions: [{ id: '   ', amount: '10.00' }] });
-    expect(await ack(blankId)).toMatchObject({ code: '101', message: expect.stringMatching(/IdPosizioneDebitoria/) });
-    const blankMessage = insertListXml({ idMessaggio: '  ', cf: fx.cf, code: fx.code, positions: [{ id: 'REV-BLANK-MSG', amount: '10.00' }] });
-    expect(await ack(blankMessage)).toMatchObject({ code: '101', message: expect.stringMatching(/IdMessaggio/) });
-    expect(await rows('select id from load_list where id_messaggio in ($1, $2, $3)', ['REV-BLANK', '', '  '])).toEqual([]);
+    const blankId = insertListXml({
+      idMessaggio: 'REV-BLANK',
+      cf: fx.cf,
+      code: fx.code,
+      positions: [{ id: '   ', amount: '10.00' }],
+    });
+    expect(await ack(blankId)).toMatchObject({
+      code: '101',
+      message: expect.stringMatching(/IdPosizioneDebitoria/),
+    });
+    const blankMessage = insertListXml({
+      idMessaggio: '  ',
+      cf: fx.cf,
+      code: fx.code,
+      positions: [{ id: 'REV-BLANK-MSG', amount: '10.00' }],
+    });
+    expect(await ack(blankMessage)).toMatchObject({
+      code: '101',
+      message: expect.stringMatching(/IdMessaggio/),
+    });
+    expect(
+      await rows('select id from load_list where id_messaggio in ($1, $2, $3)', ['REV-BLANK', '', '  ']),
+    ).toEqual([]);
   });
 
   it('reads every decimal form the XSD accepts (".50", "+10.00", "10", "7.500", "28.0" in the header)', async () => {
@@ -106,17 +151,29 @@ describe('liste di carico (review)', () => {
     expect((await ack(xml)).code).toBe('000');
     await processAll();
     expect((await outcome('REV-DEC')).map((i) => i.code)).toEqual(['000', '000', '000', '000']);
-    expect((await Promise.all(['REV-DEC-1', 'REV-DEC-2', 'REV-DEC-3', 'REV-DEC-4'].map(position))).map((p) => p!.amount)).toEqual([50, 1000, 1000, 750]);
+    expect(
+      (await Promise.all(['REV-DEC-1', 'REV-DEC-2', 'REV-DEC-3', 'REV-DEC-4'].map(position))).map(
+        (p) => p!.amount,
+      ),
+    ).toEqual([50, 1000, 1000, 750]);
     // a header total that differs is still 155, not a generic error
-    const wrong = insertListXml({ idMessaggio: 'REV-DEC-2', cf: fx.cf, code: fx.code, total: '.01', positions: [{ id: 'REV-DEC-5', amount: '1' }] });
+    const wrong = insertListXml({
+      idMessaggio: 'REV-DEC-2',
+      cf: fx.cf,
+      code: fx.code,
+      total: '.01',
+      positions: [{ id: 'REV-DEC-5', amount: '1' }],
+    });
     expect((await ack(wrong)).code).toBe('155');
   });
 
   it('decodes a list sent in ISO-8859-1, and answers a request without Content-Type with a SOAP acknowledgement', async () => {
-    const xml = insertListXml({ idMessaggio: 'REV-LATIN1', cf: fx.cf, code: fx.code, positions: [{ id: 'REV-LATIN1', amount: '5.00', causale: 'Tassa più àccessori' }] }).replace(
-      'encoding="UTF-8"',
-      'encoding="ISO-8859-1"',
-    );
+    const xml = insertListXml({
+      idMessaggio: 'REV-LATIN1',
+      cf: fx.cf,
+      code: fx.code,
+      positions: [{ id: 'REV-LATIN1', amount: '5.00', causale: 'Tassa più àccessori' }],
+    }).replace('encoding="UTF-8"', 'encoding="ISO-8859-1"');
     expect((await ack(Buffer.from(xml, 'latin1'), { 'content-type': 'text/xml' })).code).toBe('000');
     await processAll();
     expect((await position('REV-LATIN1'))!.causale).toBe('Tassa più àccessori');
@@ -146,11 +203,20 @@ describe('liste di carico (review)', () => {
     await processAll();
     expect((await outcome('REV-FINE')).map((i) => i.code)).toEqual(['000', '000']);
 
-    const amountOnly = updateListXml({ idMessaggio: 'REV-FINE-U1', cf: fx.cf, code: fx.code, updates: [{ tipo: 'MODIFICA', id: 'REV-FINE-1', amount: '50.00' }] });
+    const amountOnly = updateListXml({
+      idMessaggio: 'REV-FINE-U1',
+      cf: fx.cf,
+      code: fx.code,
+      updates: [{ tipo: 'MODIFICA', id: 'REV-FINE-1', amount: '50.00' }],
+    });
     expect((await ack(amountOnly, undefined)).code).toBe('000');
     await processAll();
     const [refused] = await outcome('REV-FINE-U1', 'EsitoAggiornaPosizioniDebitorie');
-    expect(refused).toMatchObject({ id: 'REV-FINE-1', code: '100', description: expect.stringMatching(/SoggettoPagatore/) });
+    expect(refused).toMatchObject({
+      id: 'REV-FINE-1',
+      code: '100',
+      description: expect.stringMatching(/SoggettoPagatore/),
+    });
     expect(await position('REV-FINE-1')).toMatchObject({ amount: 0, debtor: 'ANONIMO' });
 
     // then debtor and amount together activate it
@@ -158,7 +224,14 @@ describe('liste di carico (review)', () => {
       idMessaggio: 'REV-FINE-U2',
       cf: fx.cf,
       code: fx.code,
-      updates: [{ tipo: 'MODIFICA', id: 'REV-FINE-1', amount: '50.00', debtor: { cf: 'RSSMRA80A01L219M', name: 'Mario', surname: 'Rossi' } }],
+      updates: [
+        {
+          tipo: 'MODIFICA',
+          id: 'REV-FINE-1',
+          amount: '50.00',
+          debtor: { cf: 'RSSMRA80A01L219M', name: 'Mario', surname: 'Rossi' },
+        },
+      ],
     });
     expect((await ack(both)).code).toBe('000');
     await processAll();
@@ -177,7 +250,10 @@ describe('liste di carico (review)', () => {
     );
     expect((await ack(refs)).code).toBe('000');
     await processAll();
-    expect((await outcome('REV-FINE-U3', 'EsitoAggiornaPosizioniDebitorie')).map((i) => i.code)).toEqual(['194', '000']);
+    expect((await outcome('REV-FINE-U3', 'EsitoAggiornaPosizioniDebitorie')).map((i) => i.code)).toEqual([
+      '194',
+      '000',
+    ]);
     expect(await position('REV-NOTANON')).toMatchObject({ amount: 1200 });
   });
 
@@ -189,10 +265,20 @@ describe('liste di carico (review)', () => {
     const bad = `<ent:EsitoInserimentoListaDiCaricoRequest xmlns:ent="http://www.csi.it/epay/epaywso/epaywso2enti/types" xmlns:cmn="${CMN}"><cmn:Result><cmn:Codice>300</cmn:Codice></cmn:Result></ent:EsitoInserimentoListaDiCaricoRequest>`;
     await expect(
       t.c.db.transaction((tx) =>
-        enqueueDelivery(tx, { enteId: ids!.ente, paymentTypeId: ids!.pt, kind: 'ESITO_INSERIMENTO_LISTA_DI_CARICO', applicationId: ids!.app, operation: 'EsitoInserimentoListaDiCarico', idMessaggio: 'REV-INVALID', bodyXml: bad }),
+        enqueueDelivery(tx, {
+          enteId: ids!.ente,
+          paymentTypeId: ids!.pt,
+          kind: 'ESITO_INSERIMENTO_LISTA_DI_CARICO',
+          applicationId: ids!.app,
+          operation: 'EsitoInserimentoListaDiCarico',
+          idMessaggio: 'REV-INVALID',
+          bodyXml: bad,
+        }),
       ),
     ).rejects.toMatchObject({ code: 'DELIVERY_INVALID_BODY' });
-    expect(await rows('select id from outbound_message where id_messaggio = $1', ['REV-INVALID'])).toEqual([]);
+    expect(await rows('select id from outbound_message where id_messaggio = $1', ['REV-INVALID'])).toEqual(
+      [],
+    );
   });
 });
 
@@ -206,26 +292,46 @@ interface Party {
   applicationId: number;
 }
 
-async function partyFor(t: TestApp, url: string, opts: { cf: string; seg: string; caller: string }): Promise<Party> {
+async function partyFor(
+  t: TestApp,
+  url: string,
+  opts: { cf: string; seg: string; caller: string },
+): Promise<Party> {
   const { cf, code, caller } = await createEnteWithCaller(t.c, opts);
-  await t.c.applications.update(caller, { endpoints: [{ kind: 'TRASMETTI_AVVISI_SCADUTI', url, username: 'u', password: 'p' }] });
+  await t.c.applications.update(caller, {
+    endpoints: [{ kind: 'TRASMETTI_AVVISI_SCADUTI', url, username: 'u', password: 'p' }],
+  });
   const { enteId, paymentTypeId } = await t.c.organizations.resolveIds(cf, code);
-  const [app] = await t.c.db.rows<{ id: number }>(sql`select id::int as id from application where codice_chiamante = ${caller}`);
+  const [app] = await t.c.db.rows<{ id: number }>(
+    sql`select id::int as id from application where codice_chiamante = ${caller}`,
+  );
   return { cf, code, enteId, paymentTypeId, applicationId: app!.id };
 }
 
 async function enqueue(t: TestApp, p: Party, iuv = '01000000000000123'): Promise<string> {
   const idMessaggio = newIdMessaggio('AS');
-  const bodyXml = trasmettiAvvisiScaduti({ idMessaggio, enteFiscalCode: p.cf, codiceVersamento: p.code }, [{ iuv, dueDate: '2025-01-31', amountCents: 1234 }]);
+  const bodyXml = trasmettiAvvisiScaduti({ idMessaggio, enteFiscalCode: p.cf, codiceVersamento: p.code }, [
+    { iuv, dueDate: '2025-01-31', amountCents: 1234 },
+  ]);
   await t.c.db.transaction((tx) =>
-    enqueueDelivery(tx, { enteId: p.enteId, paymentTypeId: p.paymentTypeId, kind: 'TRASMETTI_AVVISI_SCADUTI', applicationId: p.applicationId, operation: 'TrasmettiAvvisiScaduti', idMessaggio, bodyXml }),
+    enqueueDelivery(tx, {
+      enteId: p.enteId,
+      paymentTypeId: p.paymentTypeId,
+      kind: 'TRASMETTI_AVVISI_SCADUTI',
+      applicationId: p.applicationId,
+      operation: 'TrasmettiAvvisiScaduti',
+      idMessaggio,
+      bodyXml,
+    }),
   );
   return idMessaggio;
 }
 
 const statusOf = async (t: TestApp, idMessaggio: string) =>
-  (await t.c.db.rows<{ id: number; status: string; attempts: number; lastError: string | null }>(sql`
-    select id::int as id, status, attempts, last_error as "lastError" from outbound_message where id_messaggio = ${idMessaggio}`))[0]!;
+  (
+    await t.c.db.rows<{ id: number; status: string; attempts: number; lastError: string | null }>(sql`
+    select id::int as id, status, attempts, last_error as "lastError" from outbound_message where id_messaggio = ${idMessaggio}`)
+  )[0]!;
 
 describe('deliveries (review)', () => {
   let t: TestApp;
@@ -279,12 +385,18 @@ describe('deliveries (review)', () => {
   it("does not let the late answer of an expired lease overwrite the newer claim's attempt", async () => {
     const p = await partyFor(t, healthy.url, { cf: '01307110484', seg: '05', caller: 'REV_LEASE' });
     // only this message is due
-    await t.c.db.executeSql(`update outbound_message set next_attempt_at = now() + interval '1 hour' where status <> 'DELIVERED'`, []);
+    await t.c.db.executeSql(
+      `update outbound_message set next_attempt_at = now() + interval '1 hour' where status <> 'DELIVERED'`,
+      [],
+    );
     const id = await enqueue(t, p, '05000000000001000');
     const [first] = await claimDueMessages(t.c.db, 10, 60_000, 2, [], () => 2);
     expect(first?.idMessaggio).toBe(id);
     // the lease ends (the worker is presumed dead) and another claim takes it
-    await t.c.db.executeSql(`update outbound_message set next_attempt_at = now() - interval '1 second' where id_messaggio = $1`, [id]);
+    await t.c.db.executeSql(
+      `update outbound_message set next_attempt_at = now() - interval '1 second' where id_messaggio = $1`,
+      [id],
+    );
     const [second] = await claimDueMessages(t.c.db, 10, 60_000, 2, [], () => 2);
     expect(second?.id).toBe(first!.id);
     expect(second!.claimToken).not.toBe(first!.claimToken);
@@ -309,7 +421,9 @@ describe('deliveries (review)', () => {
     await record(second!.claimToken, false);
     await record(first!.claimToken, true);
     expect(await statusOf(t, id)).toMatchObject({ status: 'PENDING', lastError: 'HTTP 500' });
-    const attempts = await t.c.db.rows<{ n: number }>(sql`select count(*)::int as n from outbound_attempt where message_id = ${first!.id}`);
+    const attempts = await t.c.db.rows<{ n: number }>(
+      sql`select count(*)::int as n from outbound_attempt where message_id = ${first!.id}`,
+    );
     expect(attempts[0]!.n).toBe(1);
   });
 
@@ -322,22 +436,36 @@ describe('deliveries (review)', () => {
     for (let i = 0; i < 40; i++) stuck.push(await enqueue(t, a, `020000000000${String(10000 + i)}`));
     const flowing = await enqueue(t, b, '03000000000001000');
     t.c.deliverySender.start();
-    await until(async () => (await statusOf(t, flowing)).status === 'DELIVERED', 6_000, "the healthy gestionale's delivery");
+    await until(
+      async () => (await statusOf(t, flowing)).status === 'DELIVERED',
+      6_000,
+      "the healthy gestionale's delivery",
+    );
     expect(healthy.applied.has(flowing)).toBe(true);
     // the hanging gestionale has answered nothing yet: its messages are still waiting or being sent
     const states = await Promise.all(stuck.map((id) => statusOf(t, id)));
-    expect(states.every((s) => s.attempts === 0 && (s.status === 'PENDING' || s.status === 'SENDING'))).toBe(true);
+    expect(states.every((s) => s.attempts === 0 && (s.status === 'PENDING' || s.status === 'SENDING'))).toBe(
+      true,
+    );
     expect(hanging.requests.length).toBeLessThanOrEqual(2);
   });
 
   it('gives ISO 8601 timestamps in the admin deliveries API', async () => {
-    const list = await t.app.inject({ method: 'GET', url: '/admin/api/v1/deliveries?limit=5', headers: admin });
+    const list = await t.app.inject({
+      method: 'GET',
+      url: '/admin/api/v1/deliveries?limit=5',
+      headers: admin,
+    });
     expect(list.statusCode).toBe(200);
     const item = list.json().items[0];
     expect(item.createdAt).toMatch(ISO);
     expect(item.updatedAt).toMatch(ISO);
     expect(item.nextAttemptAt).toMatch(ISO);
-    const detail = await t.app.inject({ method: 'GET', url: `/admin/api/v1/deliveries/${item.id}`, headers: admin });
+    const detail = await t.app.inject({
+      method: 'GET',
+      url: `/admin/api/v1/deliveries/${item.id}`,
+      headers: admin,
+    });
     for (const a of detail.json().attemptLog) expect(a.startedAt).toMatch(ISO);
   });
 });
@@ -349,7 +477,13 @@ describe('payment notifications waiting for an endpoint (review)', () => {
   let g: Gestionale;
 
   beforeAll(async () => {
-    t = await buildTestApp({ env: { CASSA_ID_BROKER_PA: '80087670016', CASSA_ID_STATION: '80087670016_01', CASSA_NOTIFICATION_BATCH_WINDOW_MS: '0' } });
+    t = await buildTestApp({
+      env: {
+        CASSA_ID_BROKER_PA: '80087670016',
+        CASSA_ID_STATION: '80087670016_01',
+        CASSA_NOTIFICATION_BATCH_WINDOW_MS: '0',
+      },
+    });
     g = await startGestionale();
   });
   afterAll(async () => {
@@ -373,7 +507,15 @@ describe('payment notifications waiting for an endpoint (review)', () => {
       amountCents: 1000,
       debtor: { type: 'F', id: 'TSTPNI70D01L219V', fullName: 'Pino Test' },
       payer: { type: 'F', id: 'TSTPNI70D01L219V', fullName: 'Pino Test' },
-      transfers: [{ idTransfer: '1', amountCents: 1000, fiscalCodePA: party.cf, remittanceInformation: 'Quota', transferCategory: '9/0101108TS/' }],
+      transfers: [
+        {
+          idTransfer: '1',
+          amountCents: 1000,
+          fiscalCodePA: party.cf,
+          remittanceInformation: 'Quota',
+          transferCategory: '9/0101108TS/',
+        },
+      ],
       idPSP: 'BCITITMM',
       pspCompanyName: 'Banca di Prova',
       paymentMethod: 'CP',
@@ -385,14 +527,34 @@ describe('payment notifications waiting for an endpoint (review)', () => {
     };
     await t.c.paForNode.sendReceipt(receipt);
     expect(await t.c.notifications.groupDue(0)).toBe(0);
-    const lookup = async () => (await t.app.inject({ method: 'GET', url: `/admin/api/v1/enti/${party.cf}/notifications/${pos.iuv}`, headers: admin })).json();
+    const lookup = async () =>
+      (
+        await t.app.inject({
+          method: 'GET',
+          url: `/admin/api/v1/enti/${party.cf}/notifications/${pos.iuv}`,
+          headers: admin,
+        })
+      ).json();
     const waiting = await lookup();
-    expect(waiting.items).toEqual([expect.objectContaining({ kind: 'PAYMENT', status: 'WAITING_FOR_ENDPOINT', idMessaggio: null, createdAt: expect.stringMatching(ISO) })]);
+    expect(waiting.items).toEqual([
+      expect.objectContaining({
+        kind: 'PAYMENT',
+        status: 'WAITING_FOR_ENDPOINT',
+        idMessaggio: null,
+        createdAt: expect.stringMatching(ISO),
+      }),
+    ]);
 
-    await t.c.applications.update(party.caller, { endpoints: [{ kind: 'TRASMETTI_NOTIFICHE_PAGAMENTO', url: g.url, username: 'u', password: 'p' }] });
+    await t.c.applications.update(party.caller, {
+      endpoints: [{ kind: 'TRASMETTI_NOTIFICHE_PAGAMENTO', url: g.url, username: 'u', password: 'p' }],
+    });
     expect(await t.c.notifications.groupDue(0)).toBe(1);
     await t.c.deliverySender.sendDueOnce();
-    await until(() => [...g.applied.values()].some((r) => r.operation === 'TrasmettiNotifichePagamento'), 5_000, 'the notification');
+    await until(
+      () => [...g.applied.values()].some((r) => r.operation === 'TrasmettiNotifichePagamento'),
+      5_000,
+      'the notification',
+    );
     const grouped = await lookup();
     expect(grouped.items[0]).toMatchObject({ status: 'GROUPED', groupedAt: expect.stringMatching(ISO) });
     expect(g.invalid).toEqual([]);

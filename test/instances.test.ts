@@ -19,9 +19,17 @@ let b: Container;
 beforeAll(async () => {
   base = await createTestDatabase();
   second = base.url ? await openDatabase({ url: base.url, poolSize: 5 }) : base.db;
-  const config = loadConfig({ CASSA_ENV: 'test', CASSA_SECRET_KEYS: SecretBox.generateKeySpec('t1'), CASSA_ADMIN_TOKEN: 'x'.repeat(24), CASSA_LOG_LEVEL: 'silent' });
+  const config = loadConfig({
+    CASSA_ENV: 'test',
+    CASSA_SECRET_KEYS: SecretBox.generateKeySpec('t1'),
+    CASSA_ADMIN_TOKEN: 'x'.repeat(24),
+    CASSA_LOG_LEVEL: 'silent',
+  });
   // both instances migrate at the same time
-  [a, b] = await Promise.all([createContainer(config, { db: base.db }), createContainer(config, { db: second })]);
+  [a, b] = await Promise.all([
+    createContainer(config, { db: base.db }),
+    createContainer(config, { db: second }),
+  ]);
 });
 afterAll(async () => {
   await a?.close();
@@ -40,11 +48,15 @@ describe('two instances on one database', () => {
 
   it('hand out distinct IUVs to concurrent creates and agree on idempotent resends', async () => {
     const { ctx } = await createEnteWithCaller(a);
-    const creates = Array.from({ length: 60 }, (_, i) => (i % 2 === 0 ? a : b).debtPositions.create(ctx, draft({ idPosizioneDebitoria: `P-${i}` })));
+    const creates = Array.from({ length: 60 }, (_, i) =>
+      (i % 2 === 0 ? a : b).debtPositions.create(ctx, draft({ idPosizioneDebitoria: `P-${i}` })),
+    );
     const results = await Promise.all(creates);
     expect(new Set(results.map((r) => r.iuv)).size).toBe(60);
     expect(results.every((r) => /^02\d{15}$/.test(r.iuv))).toBe(true);
-    const resends = await Promise.all([a, b].map((c) => c.debtPositions.create(ctx, draft({ idPosizioneDebitoria: 'P-0' }))));
+    const resends = await Promise.all(
+      [a, b].map((c) => c.debtPositions.create(ctx, draft({ idPosizioneDebitoria: 'P-0' }))),
+    );
     expect(resends.map((r) => r.iuv)).toEqual([results[0]!.iuv, results[0]!.iuv]);
     expect(resends.every((r) => r.replayed)).toBe(true);
     const n = await base.db.executeSql('select count(*)::int as n from debt_position');

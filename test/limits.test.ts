@@ -25,7 +25,10 @@ async function land(app: FastifyInstance, remoteAddress: string, forwardedFor?: 
     method: 'POST',
     url: LANDING,
     remoteAddress,
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}) },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}),
+    },
     payload: 'codiceChiamante=X',
   });
   return res.statusCode;
@@ -54,13 +57,16 @@ describe('the Sportello behind one proxy hop (CASSA_TRUST_PROXY=1)', () => {
 describe('the Sportello behind a list of proxies (CASSA_TRUST_PROXY=10.0.0.1, 10.0.0.2)', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await buildTestApp({ env: { CASSA_TRUST_PROXY: '10.0.0.1, 10.0.0.2', CASSA_PORTAL_RATE_LIMIT: '3' } });
+    t = await buildTestApp({
+      env: { CASSA_TRUST_PROXY: '10.0.0.1, 10.0.0.2', CASSA_PORTAL_RATE_LIMIT: '3' },
+    });
   });
   afterAll(async () => t?.close());
 
   it('keys on the first address that is not a listed proxy, whatever the client prepends', async () => {
     const codes: number[] = [];
-    for (let i = 0; i < 5; i++) codes.push(await land(t.app, '10.0.0.1', `198.18.0.${i}, 203.0.113.20, 10.0.0.2`));
+    for (let i = 0; i < 5; i++)
+      codes.push(await land(t.app, '10.0.0.1', `198.18.0.${i}, 203.0.113.20, 10.0.0.2`));
     expect(codes).toEqual([400, 400, 400, 429, 429]);
     // another client through the same proxies has its own count
     expect(await land(t.app, '10.0.0.1', '203.0.113.21, 10.0.0.2')).toBe(400);
@@ -85,7 +91,13 @@ describe('two instances on one database', () => {
     base = await createTestDatabase();
     // on PostgreSQL, two connection pools as two processes would have
     second = base.url ? await openDatabase({ url: base.url, poolSize: 5 }) : base.db;
-    const config = loadConfig({ CASSA_ENV: 'test', CASSA_SECRET_KEYS: SecretBox.generateKeySpec('t1'), CASSA_ADMIN_TOKEN: ADMIN_TOKEN, CASSA_LOG_LEVEL: 'silent', CASSA_PORTAL_RATE_LIMIT: '3' });
+    const config = loadConfig({
+      CASSA_ENV: 'test',
+      CASSA_SECRET_KEYS: SecretBox.generateKeySpec('t1'),
+      CASSA_ADMIN_TOKEN: ADMIN_TOKEN,
+      CASSA_LOG_LEVEL: 'silent',
+      CASSA_PORTAL_RATE_LIMIT: '3',
+    });
     a = await createContainer(config, { db: base.db });
     b = await createContainer(config, { db: second });
     appA = await buildServer(a);
@@ -105,7 +117,13 @@ describe('two instances on one database', () => {
     const codes: number[] = [];
     for (const app of [appA, appB, appA, appB, appA]) codes.push(await land(app, '203.0.113.30'));
     expect(codes).toEqual([400, 400, 400, 429, 429]);
-    const refused = await appB.inject({ method: 'POST', url: LANDING, remoteAddress: '203.0.113.30', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'codiceChiamante=X' });
+    const refused = await appB.inject({
+      method: 'POST',
+      url: LANDING,
+      remoteAddress: '203.0.113.30',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'codiceChiamante=X',
+    });
     expect(refused.statusCode).toBe(429);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
   });
@@ -127,9 +145,16 @@ async function appWithClock(): Promise<{ t: TestApp; advance: (ms: number) => vo
   return { t, advance: (ms) => (now += ms) };
 }
 
-async function auditEvents(t: TestApp, query: Record<string, string>): Promise<{ caller: string | null; outcome: string; httpStatus: number | null; interface: string }[]> {
+async function auditEvents(
+  t: TestApp,
+  query: Record<string, string>,
+): Promise<{ caller: string | null; outcome: string; httpStatus: number | null; interface: string }[]> {
   await t.c.audit.flush();
-  const res = await t.app.inject({ method: 'GET', url: `/admin/api/v1/audit-events?${new URLSearchParams(query)}`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  const res = await t.app.inject({
+    method: 'GET',
+    url: `/admin/api/v1/audit-events?${new URLSearchParams(query)}`,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+  });
   expect(res.statusCode, res.body).toBe(200);
   return res.json().items;
 }
@@ -145,7 +170,14 @@ describe('the epayapi throttles failed HTTP Basic authentications', () => {
       url: `/epayapi/api/v1/organizations/${party.cf}/paymenttypes/${party.code}/debtpositions`,
       remoteAddress,
       headers: { authorization: basic(caller, passphrase) },
-      payload: { causale: 'Tassa rifiuti', importo: 10, codiceFiscalePartitaIVAPagatore: 'TSTPNI70D01L219V', nome: 'Pino', cognome: 'Test', identificativoPagamento: `LIM-${++n}` },
+      payload: {
+        causale: 'Tassa rifiuti',
+        importo: 10,
+        codiceFiscalePartitaIVAPagatore: 'TSTPNI70D01L219V',
+        nome: 'Pino',
+        cognome: 'Test',
+        identificativoPagamento: `LIM-${++n}`,
+      },
     } as InjectOptions);
 
   beforeAll(async () => {
@@ -164,7 +196,10 @@ describe('the epayapi throttles failed HTTP Basic authentications', () => {
     const retryAfter = Number(refused.headers['retry-after']);
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(WINDOW_MS / 1000);
-    expect(refused.json()).toMatchObject({ codiceEsito: '100', descrizioneEsito: expect.stringMatching(/^Troppi tentativi di autenticazione falliti/) });
+    expect(refused.json()).toMatchObject({
+      codiceEsito: '100',
+      descrizioneEsito: expect.stringMatching(/^Troppi tentativi di autenticazione falliti/),
+    });
     expect(refused.headers['x-client-attivo']).toBe('false');
     // the other operations answer the same, in their own Result shape
     const status = await t.app.inject({
@@ -175,7 +210,10 @@ describe('the epayapi throttles failed HTTP Basic authentications', () => {
     });
     expect(status.statusCode).toBe(429);
     expect(status.headers['retry-after']).toBeDefined();
-    expect(status.json()).toMatchObject({ code: '100', description: expect.stringContaining('Troppi tentativi') });
+    expect(status.json()).toMatchObject({
+      code: '100',
+      description: expect.stringContaining('Troppi tentativi'),
+    });
 
     // the caller is over its limit: any address it has not authenticated from is refused...
     expect((await create('198.51.100.67', party.passphrase)).statusCode).toBe(429);
@@ -197,7 +235,8 @@ describe('the epayapi throttles failed HTTP Basic authentications', () => {
   });
 
   it('counts an IPv6 client by its /64, so rotating addresses in it does not escape the address limit', async () => {
-    for (let i = 0; i < 8; i++) expect((await create(`2001:db8:1:2::${i + 1}`, 'x', `NOBODY_${i}`)).statusCode).toBe(401);
+    for (let i = 0; i < 8; i++)
+      expect((await create(`2001:db8:1:2::${i + 1}`, 'x', `NOBODY_${i}`)).statusCode).toBe(401);
     expect((await create('2001:db8:1:2:ffff::1', party.passphrase)).statusCode).toBe(429);
     expect((await create('2001:db8:1:3::1', party.passphrase)).statusCode).toBe(201);
     advance(WINDOW_MS + 1000);
@@ -207,7 +246,12 @@ describe('the epayapi throttles failed HTTP Basic authentications', () => {
     const attacker = '198.51.100.90';
     for (let i = 0; i < 5; i++) expect((await create(attacker, `guess-${i}`)).statusCode).toBe(401);
     expect((await create(attacker, party.passphrase)).statusCode).toBe(429);
-    const admin = (url: string) => t.app.inject({ method: 'DELETE', url: `/admin/api/v1${url}`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const admin = (url: string) =>
+      t.app.inject({
+        method: 'DELETE',
+        url: `/admin/api/v1${url}`,
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      });
     expect((await admin(`/applications/${party.caller}/auth-failures`)).json()).toEqual({ cleared: 1 });
     expect((await create(attacker, party.passphrase)).statusCode).toBe(201);
   });
@@ -231,8 +275,17 @@ describe('Enti2EPaywsoService throttles failed HTTP Basic authentications', () =
       method: 'POST',
       url: '/soap/Enti2EPaywsoService',
       remoteAddress,
-      headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: '"http://www.csi.it/epay/epaywso/service/InserisciListaDiCarico"', authorization: basic(party.caller, passphrase) },
-      payload: insertListXml({ idMessaggio: id, cf: party.cf, code: party.code, positions: [{ id, amount: '10.00' }] }),
+      headers: {
+        'content-type': 'text/xml; charset=utf-8',
+        soapaction: '"http://www.csi.it/epay/epaywso/service/InserisciListaDiCarico"',
+        authorization: basic(party.caller, passphrase),
+      },
+      payload: insertListXml({
+        idMessaggio: id,
+        cf: party.cf,
+        code: party.code,
+        positions: [{ id, amount: '10.00' }],
+      }),
     } as InjectOptions);
   };
 

@@ -1,7 +1,8 @@
 import { PiemontePaySchema } from '../src/modules/gestionali/infra/piemontepay-schemas.js';
 
 /** XSD checks of what Cassa answers and sends on PiemontePAY's SOAP interfaces (lists, outcomes). */
-let schemas: { common: PiemontePaySchema; epaywso2enti: PiemontePaySchema; enti2epaywso: PiemontePaySchema } | undefined;
+let schemas:
+  { common: PiemontePaySchema; epaywso2enti: PiemontePaySchema; enti2epaywso: PiemontePaySchema } | undefined;
 
 export function piemontePaySchemas() {
   schemas ??= {
@@ -41,8 +42,16 @@ export function envelope(inner: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="${ENV}" xmlns:srv="${SRV}" xmlns:cmn="${CMN}"><soapenv:Header/><soapenv:Body>${inner}</soapenv:Body></soapenv:Envelope>`;
 }
 
-export function insertListXml(o: { idMessaggio: string; cf: string; code: string; positions: TestPosition[]; count?: number; total?: string }): string {
-  const total = o.total ?? (o.positions.reduce((s, p) => s + Math.round(Number(p.amount) * 100), 0) / 100).toFixed(2);
+export function insertListXml(o: {
+  idMessaggio: string;
+  cf: string;
+  code: string;
+  positions: TestPosition[];
+  count?: number;
+  total?: string;
+}): string {
+  const total =
+    o.total ?? (o.positions.reduce((s, p) => s + Math.round(Number(p.amount) * 100), 0) / 100).toFixed(2);
   const positions = o.positions
     .map(
       (p) =>
@@ -53,7 +62,9 @@ export function insertListXml(o: { idMessaggio: string; cf: string; code: string
         (p.components
           ? `<srv:ComponentiImporto>${p.components.map((c) => `<srv:ComponenteImporto><srv:Importo>${c.amount}</srv:Importo><srv:CausaleDescrittiva>${c.causale}</srv:CausaleDescrittiva></srv:ComponenteImporto>`).join('')}</srv:ComponentiImporto>`
           : '') +
-        (p.references ? `<srv:RiferimentiPagamento>${p.references.map((r) => `<srv:Riferimento><srv:Nome>${r.name}</srv:Nome><srv:Valore>${r.value}</srv:Valore></srv:Riferimento>`).join('')}</srv:RiferimentiPagamento>` : '') +
+        (p.references
+          ? `<srv:RiferimentiPagamento>${p.references.map((r) => `<srv:Riferimento><srv:Nome>${r.name}</srv:Nome><srv:Valore>${r.value}</srv:Valore></srv:Riferimento>`).join('')}</srv:RiferimentiPagamento>`
+          : '') +
         `<srv:SoggettoPagatore>${soggetto(p)}</srv:SoggettoPagatore></srv:PosizioneDaInserire>`,
     )
     .join('');
@@ -72,7 +83,13 @@ export interface TestUpdate {
   debtor?: { cf: string; name?: string; surname?: string; company?: string };
 }
 
-export function updateListXml(o: { idMessaggio: string; cf: string; code: string; updates: TestUpdate[]; count?: number }): string {
+export function updateListXml(o: {
+  idMessaggio: string;
+  cf: string;
+  code: string;
+  updates: TestUpdate[];
+  count?: number;
+}): string {
   const updates = o.updates
     .map(
       (u) =>

@@ -35,7 +35,8 @@ function parse(text: string): Sample[] {
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     expect(m, line).not.toBeNull();
     const labels: Record<string, string> = {};
-    for (const l of (m![2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!;
+    for (const l of (m![2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g))
+      labels[l[1]!] = l[2]!;
     samples.push({ name: m![1]!, labels, value: Number(m![3]) });
   }
   return samples;
@@ -43,7 +44,9 @@ function parse(text: string): Sample[] {
 
 /** The sum of the samples named `name` whose labels include `labels`; undefined when there is none. */
 function value(samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
-  const hits = samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+  const hits = samples.filter(
+    (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
+  );
   return hits.length === 0 ? undefined : hits.reduce((a, s) => a + s.value, 0);
 }
 
@@ -80,9 +83,17 @@ describe('GET /metrics on the web server', () => {
     expect(none.statusCode).toBe(401);
     expect(none.headers['www-authenticate']).toBe('Bearer realm="cassa-admin"');
     expect(none.headers['content-type']).toMatch(/^application\/problem\+json/);
-    const wrong = await t.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${ADMIN_TOKEN}x` } });
+    const wrong = await t.app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}x` },
+    });
     expect(wrong.statusCode).toBe(401);
-    const basicAuth = await t.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: basic('admin', ADMIN_TOKEN) } });
+    const basicAuth = await t.app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: basic('admin', ADMIN_TOKEN) },
+    });
     expect(basicAuth.statusCode).toBe(401);
     expect(none.body).not.toContain('cassa_');
   });
@@ -91,7 +102,11 @@ describe('GET /metrics on the web server', () => {
     const s = await scrape();
     const info = s.find((x) => x.name === 'cassa_info')!;
     expect(info.value).toBe(1);
-    expect(info.labels).toEqual({ version: expect.stringMatching(/^\d+\.\d+\.\d+/), role: 'web', database: t.c.db.kind });
+    expect(info.labels).toEqual({
+      version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+      role: 'web',
+      database: t.c.db.kind,
+    });
     expect(value(s, 'cassa_database_up')).toBe(1);
     expect(value(s, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
     expect(value(s, 'nodejs_eventloop_lag_seconds')).toBeDefined();
@@ -104,7 +119,9 @@ describe('GET /metrics on the web server', () => {
       expect(value(s, 'cassa_database_pool_clients')).toBeUndefined();
     }
     // every database gauge is there, at 0, for every known label value
-    expect(value(s, 'cassa_deliveries', { status: 'FAILING', operation: 'TrasmettiNotifichePagamento' })).toBe(0);
+    expect(
+      value(s, 'cassa_deliveries', { status: 'FAILING', operation: 'TrasmettiNotifichePagamento' }),
+    ).toBe(0);
     // (the demo data's paid position has a payment notification waiting for an endpoint)
     expect(value(s, 'cassa_notifications_pending', { kind: 'PAYMENT' })).toBe(1);
     expect(value(s, 'cassa_notifications_pending', { kind: 'EXPIRED' })).toBe(0);
@@ -127,20 +144,40 @@ describe('GET /metrics on the web server', () => {
       select outcome from audit_event where interface = 'epayapi' and operation = 'getDebtPositionStatus' order by id desc limit 1`);
     const after = await scrape();
     const outcome = { ...labels, outcome: journaled!.outcome };
-    expect((value(after, 'cassa_requests_total', outcome) ?? 0) - (value(before, 'cassa_requests_total', outcome) ?? 0)).toBe(1);
-    expect((value(after, 'cassa_request_duration_seconds_count', labels) ?? 0) - (value(before, 'cassa_request_duration_seconds_count', labels) ?? 0)).toBe(1);
-    expect(value(after, 'cassa_request_duration_seconds_bucket', { ...labels, le: '+Inf' })).toBe(value(after, 'cassa_request_duration_seconds_count', labels));
+    expect(
+      (value(after, 'cassa_requests_total', outcome) ?? 0) -
+        (value(before, 'cassa_requests_total', outcome) ?? 0),
+    ).toBe(1);
+    expect(
+      (value(after, 'cassa_request_duration_seconds_count', labels) ?? 0) -
+        (value(before, 'cassa_request_duration_seconds_count', labels) ?? 0),
+    ).toBe(1);
+    expect(value(after, 'cassa_request_duration_seconds_bucket', { ...labels, le: '+Inf' })).toBe(
+      value(after, 'cassa_request_duration_seconds_count', labels),
+    );
     // no IUV, fiscal code or caller in any label
-    for (const x of after) for (const v of Object.values(x.labels)) expect(v).not.toMatch(new RegExp(`${DEMO.payable.iuv}|${DEMO.ente}|${DEMO.codiceChiamante}`));
+    for (const x of after)
+      for (const v of Object.values(x.labels))
+        expect(v).not.toMatch(new RegExp(`${DEMO.payable.iuv}|${DEMO.ente}|${DEMO.codiceChiamante}`));
   });
 
   it('counts a refused admin call under its protocol outcome, and routes without a journal under interface "other"', async () => {
     await t.app.inject({ method: 'GET', url: '/admin/api/v1/enti' });
     await t.app.inject({ method: 'GET', url: '/no/such/route/190280072147087' });
     const s = await scrape();
-    expect(value(s, 'cassa_requests_total', { interface: 'admin', operation: 'GET /enti', outcome: 'UNAUTHORIZED' })).toBeGreaterThanOrEqual(1);
-    expect(value(s, 'cassa_requests_total', { interface: 'other', operation: 'unmatched', outcome: '404' })).toBeGreaterThanOrEqual(1);
-    expect(value(s, 'cassa_requests_total', { interface: 'other', operation: 'GET /metrics', outcome: '401' })).toBeGreaterThanOrEqual(1);
+    expect(
+      value(s, 'cassa_requests_total', {
+        interface: 'admin',
+        operation: 'GET /enti',
+        outcome: 'UNAUTHORIZED',
+      }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      value(s, 'cassa_requests_total', { interface: 'other', operation: 'unmatched', outcome: '404' }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      value(s, 'cassa_requests_total', { interface: 'other', operation: 'GET /metrics', outcome: '401' }),
+    ).toBeGreaterThanOrEqual(1);
   });
 });
 
@@ -174,13 +211,16 @@ describe('receipts', () => {
   }
 
   it('counts a paSendRTV2 receipt stored, then a second one for the same notice as a DOUBLE_PAYMENT anomaly; a duplicate is not counted', async () => {
-    const stored = (s: Sample[], labels: Record<string, string> = {}) => value(s, 'cassa_receipts_stored_total', { primitive: 'paSendRTV2', outcome: 'OK', ...labels }) ?? 0;
+    const stored = (s: Sample[], labels: Record<string, string> = {}) =>
+      value(s, 'cassa_receipts_stored_total', { primitive: 'paSendRTV2', outcome: 'OK', ...labels }) ?? 0;
     const s0 = await scrape();
     expect(await paSendRTV2('rt-metrics-1')).toMatch(/<outcome>OK<\/outcome>/);
     const s1 = await scrape();
     expect(stored(s1) - stored(s0)).toBe(1);
     expect(stored(s1, { anomaly: 'none' }) - stored(s0, { anomaly: 'none' })).toBe(1);
-    expect(value(s1, 'cassa_requests_total', { interface: 'paForNode', outcome: 'OK' })).toBeGreaterThanOrEqual(1);
+    expect(
+      value(s1, 'cassa_requests_total', { interface: 'paForNode', outcome: 'OK' }),
+    ).toBeGreaterThanOrEqual(1);
 
     expect(await paSendRTV2('rt-metrics-2')).toMatch(/<outcome>OK<\/outcome>/);
     const s2 = await scrape();
@@ -191,7 +231,9 @@ describe('receipts', () => {
     expect(await paSendRTV2('rt-metrics-2')).toContain('PAA_RECEIPT_DUPLICATA');
     const s3 = await scrape();
     expect(stored(s3)).toBe(stored(s2));
-    expect(value(s3, 'cassa_requests_total', { interface: 'paForNode', outcome: 'PAA_RECEIPT_DUPLICATA' })).toBe(1);
+    expect(
+      value(s3, 'cassa_requests_total', { interface: 'paForNode', outcome: 'PAA_RECEIPT_DUPLICATA' }),
+    ).toBe(1);
   });
 });
 
@@ -202,7 +244,9 @@ describe('deliveries and lists, read from the database at scrape time', () => {
   beforeAll(async () => {
     g = await startGestionale();
     party = await createEnteWithCaller(t.c, { cf: '15376371009', seg: '02', caller: 'GEST_METRICS' });
-    await t.c.applications.update(party.caller, { endpoints: [{ kind: 'TRASMETTI_AVVISI_SCADUTI', url: g.url, username: 'u', password: 'p' }] });
+    await t.c.applications.update(party.caller, {
+      endpoints: [{ kind: 'TRASMETTI_AVVISI_SCADUTI', url: g.url, username: 'u', password: 'p' }],
+    });
   });
   afterAll(async () => {
     await t.c.deliverySender.stop();
@@ -212,24 +256,47 @@ describe('deliveries and lists, read from the database at scrape time', () => {
   it('shows a FAILING delivery in cassa_deliveries and the age of the oldest undelivered message', async () => {
     g.mode = { kind: 'http', status: 503 };
     const { enteId, paymentTypeId } = await t.c.organizations.resolveIds(party.cf, party.code);
-    const [app] = await t.c.db.rows<{ id: number }>(sql`select id::int as id from application where codice_chiamante = ${party.caller}`);
+    const [app] = await t.c.db.rows<{ id: number }>(
+      sql`select id::int as id from application where codice_chiamante = ${party.caller}`,
+    );
     const idMessaggio = newIdMessaggio('AS');
-    const bodyXml = trasmettiAvvisiScaduti({ idMessaggio, enteFiscalCode: party.cf, codiceVersamento: party.code }, [{ iuv: '01000000000000123', dueDate: '2025-01-31', amountCents: 1234 }]);
+    const bodyXml = trasmettiAvvisiScaduti(
+      { idMessaggio, enteFiscalCode: party.cf, codiceVersamento: party.code },
+      [{ iuv: '01000000000000123', dueDate: '2025-01-31', amountCents: 1234 }],
+    );
     await t.c.db.transaction((tx) =>
-      enqueueDelivery(tx, { enteId, paymentTypeId, kind: 'TRASMETTI_AVVISI_SCADUTI', applicationId: app!.id, operation: 'TrasmettiAvvisiScaduti', idMessaggio, bodyXml }),
+      enqueueDelivery(tx, {
+        enteId,
+        paymentTypeId,
+        kind: 'TRASMETTI_AVVISI_SCADUTI',
+        applicationId: app!.id,
+        operation: 'TrasmettiAvvisiScaduti',
+        idMessaggio,
+        bodyXml,
+      }),
     );
     const pending = await scrape();
-    expect(value(pending, 'cassa_deliveries', { status: 'PENDING', operation: 'TrasmettiAvvisiScaduti' })).toBe(1);
+    expect(
+      value(pending, 'cassa_deliveries', { status: 'PENDING', operation: 'TrasmettiAvvisiScaduti' }),
+    ).toBe(1);
     t.c.deliverySender.start();
-    await until(async () => {
-      const [m] = await t.c.db.rows<{ status: string }>(sql`select status from outbound_message where id_messaggio = ${idMessaggio}`);
-      return m?.status === 'FAILING';
-    }, 10_000, 'FAILING after one attempt');
+    await until(
+      async () => {
+        const [m] = await t.c.db.rows<{ status: string }>(
+          sql`select status from outbound_message where id_messaggio = ${idMessaggio}`,
+        );
+        return m?.status === 'FAILING';
+      },
+      10_000,
+      'FAILING after one attempt',
+    );
     await new Promise((r) => setTimeout(r, 20));
     const s = await scrape();
     expect(value(s, 'cassa_deliveries', { status: 'FAILING', operation: 'TrasmettiAvvisiScaduti' })).toBe(1);
     expect(value(s, 'cassa_deliveries', { status: 'PENDING' })).toBe(0);
-    expect(value(s, 'cassa_deliveries_oldest_age_seconds', { operation: 'TrasmettiAvvisiScaduti' })).toBeGreaterThan(0);
+    expect(
+      value(s, 'cassa_deliveries_oldest_age_seconds', { operation: 'TrasmettiAvvisiScaduti' }),
+    ).toBeGreaterThan(0);
     expect(value(s, 'cassa_deliveries_oldest_age_seconds', { operation: 'TrasmettiRT' })).toBe(0);
   });
 
@@ -242,7 +309,12 @@ describe('deliveries and lists, read from the database at scrape time', () => {
         soapaction: '"http://www.csi.it/epay/epaywso/service/InserisciListaDiCarico"',
         authorization: basic(party.caller, party.passphrase),
       },
-      payload: insertListXml({ idMessaggio: 'L-METRICS-1', cf: party.cf, code: party.code, positions: [{ id: 'M-1', amount: '10.00' }] }),
+      payload: insertListXml({
+        idMessaggio: 'L-METRICS-1',
+        cf: party.cf,
+        code: party.code,
+        positions: [{ id: 'M-1', amount: '10.00' }],
+      }),
     });
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('<cmn:Codice>000</cmn:Codice>');
@@ -275,16 +347,23 @@ describe('the separate metrics listener (CASSA_METRICS_PORT)', () => {
 });
 
 describe('Metrics on their own', () => {
-  const fakeDb = (executeSql: () => Promise<{ rows: any[] }>) => ({ kind: 'postgres', executeSql }) as unknown as Database;
+  const fakeDb = (executeSql: () => Promise<{ rows: any[] }>) =>
+    ({ kind: 'postgres', executeSql }) as unknown as Database;
 
   it('reports cassa_database_up 0, and no database figures, when the database fails or does not answer in time', async () => {
-    const failing = new Metrics(fakeDb(() => Promise.reject(new Error('connection refused'))), { processMetrics: false });
+    const failing = new Metrics(
+      fakeDb(() => Promise.reject(new Error('connection refused'))),
+      { processMetrics: false },
+    );
     let s = parse(await failing.text());
     expect(value(s, 'cassa_database_up')).toBe(0);
     expect(value(s, 'cassa_deliveries')).toBeUndefined();
     expect(value(s, 'cassa_info', { role: 'none', database: 'postgres' })).toBe(1);
 
-    const hanging = new Metrics(fakeDb(() => new Promise(() => undefined)), { processMetrics: false, queryTimeoutMs: 50 });
+    const hanging = new Metrics(
+      fakeDb(() => new Promise(() => undefined)),
+      { processMetrics: false, queryTimeoutMs: 50 },
+    );
     s = parse(await hanging.text());
     expect(value(s, 'cassa_database_up')).toBe(0);
     // the query that never came back is not sent again
@@ -297,7 +376,19 @@ describe('Metrics on their own', () => {
     const m = new Metrics(
       fakeDb(async () => {
         queries++;
-        return { rows: [{ snapshot: JSON.stringify({ deliveries: [], notifications: [], notificationsFailed: [], lists: [], anomalies: [] }) }] };
+        return {
+          rows: [
+            {
+              snapshot: JSON.stringify({
+                deliveries: [],
+                notifications: [],
+                notificationsFailed: [],
+                lists: [],
+                anomalies: [],
+              }),
+            },
+          ],
+        };
       }),
       { processMetrics: false },
     );
@@ -317,19 +408,50 @@ describe('Metrics on their own', () => {
     expect(boundedLabel('a b')).toBe('other');
     expect(boundedLabel('x'.repeat(41))).toBe('other');
     expect(boundedLabel(undefined)).toBe('other');
-    const m = new Metrics(fakeDb(() => Promise.reject(new Error('no'))), { processMetrics: false });
-    for (let i = 0; i < 600; i++) m.observeRequest({ interface: 'epayapi', operation: `op${i}`, outcome: 'weird outcome "x"', seconds: 0.01 });
+    const m = new Metrics(
+      fakeDb(() => Promise.reject(new Error('no'))),
+      { processMetrics: false },
+    );
+    for (let i = 0; i < 600; i++)
+      m.observeRequest({
+        interface: 'epayapi',
+        operation: `op${i}`,
+        outcome: 'weird outcome "x"',
+        seconds: 0.01,
+      });
     const s = parse(await m.text());
     expect(value(s, 'cassa_requests_total', { outcome: 'other' })).toBe(600);
     expect(value(s, 'cassa_requests_total', { operation: 'other' })).toBe(100);
-    expect(new Set(s.filter((x) => x.name === 'cassa_requests_total').map((x) => x.labels.operation)).size).toBe(501);
+    expect(
+      new Set(s.filter((x) => x.name === 'cassa_requests_total').map((x) => x.labels.operation)).size,
+    ).toBe(501);
   });
 
   it('counts the audit journal events given up', async () => {
-    const m = new Metrics(fakeDb(() => Promise.reject(new Error('no'))), { processMetrics: false });
-    const db = { kind: 'pglite', run: () => Promise.reject(new Error('database down')) } as unknown as Database;
-    const journal = new AuditJournal(db, { keepPayloads: false, payloadMaxBytes: 0, flushIntervalMs: 1, onWriteFailure: (n) => m.journalWriteFailed(n) });
-    for (let i = 0; i < 3; i++) journal.record({ at: new Date(), interface: 'test', direction: 'IN', operation: 'x', outcome: 'OK', durationMs: 1, correlationId: `c-${i}` });
+    const m = new Metrics(
+      fakeDb(() => Promise.reject(new Error('no'))),
+      { processMetrics: false },
+    );
+    const db = {
+      kind: 'pglite',
+      run: () => Promise.reject(new Error('database down')),
+    } as unknown as Database;
+    const journal = new AuditJournal(db, {
+      keepPayloads: false,
+      payloadMaxBytes: 0,
+      flushIntervalMs: 1,
+      onWriteFailure: (n) => m.journalWriteFailed(n),
+    });
+    for (let i = 0; i < 3; i++)
+      journal.record({
+        at: new Date(),
+        interface: 'test',
+        direction: 'IN',
+        operation: 'x',
+        outcome: 'OK',
+        durationMs: 1,
+        correlationId: `c-${i}`,
+      });
     await journal.flush();
     const s = parse(await m.text());
     expect(value(s, 'cassa_audit_journal_write_failures_total')).toBeGreaterThanOrEqual(1);

@@ -11,15 +11,28 @@ import { ADMIN_TOKEN, basic, buildTestApp, type TestApp } from './helpers/app.js
 import { createEnteWithCaller, draft } from './helpers/fixtures.js';
 import { startGestionale, until, type Gestionale, type Received } from './deliveries-gestionale.js';
 import type { ReceiptInput } from '../src/modules/pagopa/domain/receipt.js';
-import { buildValidMessages, NotificationsService } from '../src/modules/gestionali/application/notifications.js';
-import { MAX_IMPORTO_CENTS, splitByTotal, trasmettiAvvisiScaduti } from '../src/modules/gestionali/domain/notifications.js';
+import {
+  buildValidMessages,
+  NotificationsService,
+} from '../src/modules/gestionali/application/notifications.js';
+import {
+  MAX_IMPORTO_CENTS,
+  splitByTotal,
+  trasmettiAvvisiScaduti,
+} from '../src/modules/gestionali/domain/notifications.js';
 
 const BROKER = '80087670016';
 const STATION = '80087670016_01';
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const MAX = MAX_IMPORTO_CENTS; // 999.999.999,99 €
 
-function receipt(cf: string, pos: { iuv: string; noticeNumber: string }, receiptId: string, amountCents: number, feeCents = 100): ReceiptInput {
+function receipt(
+  cf: string,
+  pos: { iuv: string; noticeNumber: string },
+  receiptId: string,
+  amountCents: number,
+  feeCents = 100,
+): ReceiptInput {
   return {
     primitive: 'paSendRTV2',
     idPA: cf,
@@ -32,7 +45,15 @@ function receipt(cf: string, pos: { iuv: string; noticeNumber: string }, receipt
     creditorReferenceId: pos.iuv,
     amountCents,
     debtor: { type: 'F', id: 'TSTPNI70D01L219V', fullName: 'Pino Test' },
-    transfers: [{ idTransfer: '1', amountCents, fiscalCodePA: cf, remittanceInformation: 'Quota', transferCategory: '9/0101108TS/' }],
+    transfers: [
+      {
+        idTransfer: '1',
+        amountCents,
+        fiscalCodePA: cf,
+        remittanceInformation: 'Quota',
+        transferCategory: '9/0101108TS/',
+      },
+    ],
     idPSP: 'BCITITMM',
     pspCompanyName: 'Banca di Prova',
     paymentMethod: 'CP',
@@ -45,12 +66,17 @@ function receipt(cf: string, pos: { iuv: string; noticeNumber: string }, receipt
 }
 
 const ofOperation = (g: Gestionale, op: string) => [...g.applied.values()].filter((r) => r.operation === op);
-const items = (r: Received) => r.body.CorpoNotifichePagamento.ElencoNotifichePagamento.NotificaPagamento as any[];
-const iursOf = (g: Gestionale) => ofOperation(g, 'TrasmettiNotifichePagamento').flatMap((r) => items(r).map((n) => n.DatiTransazionePSP.IUR));
+const items = (r: Received) =>
+  r.body.CorpoNotifichePagamento.ElencoNotifichePagamento.NotificaPagamento as any[];
+const iursOf = (g: Gestionale) =>
+  ofOperation(g, 'TrasmettiNotifichePagamento').flatMap((r) => items(r).map((n) => n.DatiTransazionePSP.IUR));
 
 describe('splitByTotal', () => {
   it('keeps order and puts as many items in a run as both limits allow', () => {
-    expect(splitByTotal([5, 5, 5, 5], (x) => x, 3, 10)).toEqual([[5, 5], [5, 5]]);
+    expect(splitByTotal([5, 5, 5, 5], (x) => x, 3, 10)).toEqual([
+      [5, 5],
+      [5, 5],
+    ]);
     expect(splitByTotal([1, 2, 3, 4, 5], (x) => x, 2, 100)).toEqual([[1, 2], [3, 4], [5]]);
     expect(splitByTotal([MAX, 1, MAX - 1, 1], (x) => x, 1000)).toEqual([[MAX], [1, MAX - 1], [1]]);
     expect(splitByTotal([], (x: number) => x, 10)).toEqual([]);
@@ -58,8 +84,16 @@ describe('splitByTotal', () => {
 });
 
 describe('buildValidMessages', () => {
-  const header = { idMessaggio: 'AS00000000000000000000000000000000', enteFiscalCode: '00429440068', codiceVersamento: 'BIBL' };
-  const build = (items: readonly string[]) => trasmettiAvvisiScaduti(header, items.map((iuv) => ({ iuv, dueDate: null, amountCents: 100 })));
+  const header = {
+    idMessaggio: 'AS00000000000000000000000000000000',
+    enteFiscalCode: '00429440068',
+    codiceVersamento: 'BIBL',
+  };
+  const build = (items: readonly string[]) =>
+    trasmettiAvvisiScaduti(
+      header,
+      items.map((iuv) => ({ iuv, dueDate: null, amountCents: 100 })),
+    );
 
   it('keeps every run that validates as it is', () => {
     const r = buildValidMessages([['1', '2'], ['3']], build);
@@ -114,7 +148,10 @@ describe('notifications that cannot be sent as they are', () => {
   });
 
   const position = (party: typeof a, id: string, amountCents: number) =>
-    t.c.debtPositions.create(party.ctx, draft({ idPosizioneDebitoria: id, amountCents, components: [{ amountCents, causale: 'Quota' }] }));
+    t.c.debtPositions.create(
+      party.ctx,
+      draft({ idPosizioneDebitoria: id, amountCents, components: [{ amountCents, causale: 'Quota' }] }),
+    );
 
   it('notifies a 999.999.999,99 € payment with a fee (ImportoTransato left out), and the other entes behind it are not held back', async () => {
     // the big one first: its group is the oldest, as in the defect found
@@ -123,12 +160,20 @@ describe('notifications that cannot be sent as they are', () => {
     await t.c.paForNode.sendReceipt(receipt(a.cf, big, 'rcpt-big-1', MAX, 100));
     await t.c.paForNode.sendReceipt(receipt(b.cf, small, 'rcpt-small-1', 300, 100));
     expect(await t.c.notifications.groupDue(0)).toBe(2);
-    await until(() => iursOf(g).includes('rcpt-big-1') && iursOf(g).includes('rcpt-small-1'), 10_000, 'both notifications');
-    const bigItem = ofOperation(g, 'TrasmettiNotifichePagamento').flatMap(items).find((n) => n.DatiTransazionePSP.IUR === 'rcpt-big-1');
+    await until(
+      () => iursOf(g).includes('rcpt-big-1') && iursOf(g).includes('rcpt-small-1'),
+      10_000,
+      'both notifications',
+    );
+    const bigItem = ofOperation(g, 'TrasmettiNotifichePagamento')
+      .flatMap(items)
+      .find((n) => n.DatiTransazionePSP.IUR === 'rcpt-big-1');
     expect(bigItem.ImportoPagato).toBe('999999999.99');
     expect(bigItem.DatiTransazionePSP.ImportoCommissioni).toBe('1.00');
     expect(bigItem.DatiTransazionePSP.ImportoTransato).toBeUndefined();
-    const smallItem = ofOperation(g, 'TrasmettiNotifichePagamento').flatMap(items).find((n) => n.DatiTransazionePSP.IUR === 'rcpt-small-1');
+    const smallItem = ofOperation(g, 'TrasmettiNotifichePagamento')
+      .flatMap(items)
+      .find((n) => n.DatiTransazionePSP.IUR === 'rcpt-small-1');
     expect(smallItem.DatiTransazionePSP.ImportoTransato).toBe('4.00');
     expect(g.invalid).toEqual([]);
   });
@@ -142,9 +187,16 @@ describe('notifications that cannot be sent as they are', () => {
     await t.c.paForNode.sendReceipt(receipt(a.cf, p2, 'rcpt-half-2', 60_000_000_000));
     await t.c.paForNode.sendReceipt(receipt(a.cf, p3, 'rcpt-half-3', 100));
     expect(await t.c.notifications.groupDue(0)).toBe(3);
-    await until(() => ['rcpt-half-1', 'rcpt-half-2', 'rcpt-half-3'].every((id) => iursOf(g).includes(id)), 10_000, 'the split messages');
+    await until(
+      () => ['rcpt-half-1', 'rcpt-half-2', 'rcpt-half-3'].every((id) => iursOf(g).includes(id)),
+      10_000,
+      'the split messages',
+    );
     const fresh = ofOperation(g, 'TrasmettiNotifichePagamento').slice(before);
-    expect(fresh.map((m) => m.body.Testata.ImportoTotalePagamenti).sort()).toEqual(['600000000.00', '600000001.00']);
+    expect(fresh.map((m) => m.body.Testata.ImportoTotalePagamenti).sort()).toEqual([
+      '600000000.00',
+      '600000001.00',
+    ]);
     expect(fresh.map((m) => m.body.Testata.NumeroPagamenti).sort()).toEqual(['1', '2']);
     expect(g.invalid).toEqual([]);
   });
@@ -152,7 +204,15 @@ describe('notifications that cannot be sent as they are', () => {
   it('splits expired notices the same way (TrasmettiAvvisiScaduti)', async () => {
     const ids: string[] = [];
     for (const i of [1, 2]) {
-      const p = await t.c.debtPositions.create(a.ctx, draft({ idPosizioneDebitoria: `EXP-BIG-${i}`, amountCents: 70_000_000_000, components: [{ amountCents: 70_000_000_000, causale: 'Quota' }], validTo: '2099-01-31' }));
+      const p = await t.c.debtPositions.create(
+        a.ctx,
+        draft({
+          idPosizioneDebitoria: `EXP-BIG-${i}`,
+          amountCents: 70_000_000_000,
+          components: [{ amountCents: 70_000_000_000, causale: 'Quota' }],
+          validTo: '2099-01-31',
+        }),
+      );
       ids.push(p.iuv);
       await t.c.db.rows(sql`update debt_position set valid_to = '2020-01-31' where iuv = ${p.iuv}`);
     }
@@ -160,7 +220,10 @@ describe('notifications that cannot be sent as they are', () => {
     expect(await t.c.notifications.groupDue(0)).toBe(2);
     await until(() => ofOperation(g, 'TrasmettiAvvisiScaduti').length >= 2, 10_000, 'two expiry messages');
     const avvisi = ofOperation(g, 'TrasmettiAvvisiScaduti');
-    expect(avvisi.map((m) => m.body.Testata.ImportoTotaleAvvisiScaduti)).toEqual(['700000000.00', '700000000.00']);
+    expect(avvisi.map((m) => m.body.Testata.ImportoTotaleAvvisiScaduti)).toEqual([
+      '700000000.00',
+      '700000000.00',
+    ]);
     expect(g.invalid).toEqual([]);
   });
 
@@ -182,12 +245,26 @@ describe('notifications that cannot be sent as they are', () => {
     expect(failedEvents).toBe(1);
     off();
 
-    const failed = await t.app.inject({ method: 'GET', url: '/admin/api/v1/notifications?status=FAILED', headers: auth });
+    const failed = await t.app.inject({
+      method: 'GET',
+      url: '/admin/api/v1/notifications?status=FAILED',
+      headers: auth,
+    });
     expect(failed.statusCode).toBe(200);
     const [n] = failed.json().items;
-    expect(n).toMatchObject({ status: 'FAILED', iuv: bad.iuv, enteFiscalCode: b.cf, codiceVersamento: 'BIBL', receiptId: 'rcpt-bad-1' });
+    expect(n).toMatchObject({
+      status: 'FAILED',
+      iuv: bad.iuv,
+      enteFiscalCode: b.cf,
+      codiceVersamento: 'BIBL',
+      receiptId: 'rcpt-bad-1',
+    });
     expect(n.lastError).toMatch(/CodiceAvviso/);
-    const lookup = await t.app.inject({ method: 'GET', url: `/admin/api/v1/enti/${b.cf}/notifications/${bad.iuv}`, headers: auth });
+    const lookup = await t.app.inject({
+      method: 'GET',
+      url: `/admin/api/v1/enti/${b.cf}/notifications/${bad.iuv}`,
+      headers: auth,
+    });
     expect(lookup.json().items[0].status).toBe('FAILED');
 
     // the gestionale can still read the payment
@@ -200,36 +277,93 @@ describe('notifications that cannot be sent as they are', () => {
     expect(JSON.stringify(pd.json())).toContain('rcpt-bad-1');
 
     // release: no longer failed; a replay after a fix sends it
-    const released = await t.app.inject({ method: 'POST', url: `/admin/api/v1/notifications/${n.id}/release`, headers: auth });
+    const released = await t.app.inject({
+      method: 'POST',
+      url: `/admin/api/v1/notifications/${n.id}/release`,
+      headers: auth,
+    });
     expect(released.json()).toMatchObject({ status: 'RELEASED' });
-    expect((await t.app.inject({ method: 'GET', url: '/admin/api/v1/notifications?status=FAILED', headers: auth })).json().items).toEqual([]);
-    expect((await t.app.inject({ method: 'POST', url: `/admin/api/v1/notifications/${n.id}/release`, headers: auth })).statusCode).toBe(409);
-    await t.c.db.rows(sql`update debt_position set notice_number = ${bad.noticeNumber} where iuv = ${bad.iuv}`);
-    const replayed = await t.app.inject({ method: 'POST', url: `/admin/api/v1/notifications/${n.id}/replay`, headers: auth });
+    expect(
+      (
+        await t.app.inject({ method: 'GET', url: '/admin/api/v1/notifications?status=FAILED', headers: auth })
+      ).json().items,
+    ).toEqual([]);
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: `/admin/api/v1/notifications/${n.id}/release`,
+          headers: auth,
+        })
+      ).statusCode,
+    ).toBe(409);
+    await t.c.db.rows(
+      sql`update debt_position set notice_number = ${bad.noticeNumber} where iuv = ${bad.iuv}`,
+    );
+    const replayed = await t.app.inject({
+      method: 'POST',
+      url: `/admin/api/v1/notifications/${n.id}/replay`,
+      headers: auth,
+    });
     expect(replayed.statusCode).toBe(202);
     expect(replayed.json().status).toBe('WAITING');
     expect(await t.c.notifications.groupDue(0)).toBe(1);
     await until(() => iursOf(g).includes('rcpt-bad-1'), 10_000, 'the replayed one');
     // once in a message, a replay of the notification is refused (replay the delivery)
-    expect((await t.app.inject({ method: 'POST', url: `/admin/api/v1/notifications/${n.id}/replay`, headers: auth })).statusCode).toBe(409);
-    expect((await t.app.inject({ method: 'POST', url: '/admin/api/v1/notifications/999999/replay', headers: auth })).statusCode).toBe(404);
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: `/admin/api/v1/notifications/${n.id}/replay`,
+          headers: auth,
+        })
+      ).statusCode,
+    ).toBe(409);
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/admin/api/v1/notifications/999999/replay',
+          headers: auth,
+        })
+      ).statusCode,
+    ).toBe(404);
   });
 
   it('a group whose message fails for another reason is retried with backoff, then FAILED, while the next group goes on', async () => {
     // a fault in the enqueue of one ente's messages only (as a defect or a constraint would give)
-    await t.c.db.rows(sql.raw(`create function test_refuse_outbound() returns trigger language plpgsql as $$
-      begin if new.ente_id = (select id from ente where codice_fiscale = '${a.cf}') then raise exception 'test: enqueue refused'; end if; return new; end $$`));
-    await t.c.db.rows(sql`create trigger test_refuse_outbound before insert on outbound_message for each row execute function test_refuse_outbound()`);
+    await t.c.db.rows(
+      sql.raw(`create function test_refuse_outbound() returns trigger language plpgsql as $$
+      begin if new.ente_id = (select id from ente where codice_fiscale = '${a.cf}') then raise exception 'test: enqueue refused'; end if; return new; end $$`),
+    );
+    await t.c.db.rows(
+      sql`create trigger test_refuse_outbound before insert on outbound_message for each row execute function test_refuse_outbound()`,
+    );
     try {
-      const svc = new NotificationsService(t.c.db, { batchWindowMs: 0, pollMs: 20, maxGroupAttempts: 2, groupRetryBaseMs: 0 });
+      const svc = new NotificationsService(t.c.db, {
+        batchWindowMs: 0,
+        pollMs: 20,
+        maxGroupAttempts: 2,
+        groupRetryBaseMs: 0,
+      });
       const pa = await position(a, 'RETRY-A', 100);
       const pb = await position(b, 'RETRY-B', 200);
       await t.c.paForNode.sendReceipt(receipt(a.cf, pa, 'rcpt-retry-a', 100));
       await t.c.paForNode.sendReceipt(receipt(b.cf, pb, 'rcpt-retry-b', 200));
       await svc.groupDue(0); // a fails (attempt 1), b goes
       await until(() => iursOf(g).includes('rcpt-retry-b'), 10_000, 'the other ente');
-      const look = async () => (await t.app.inject({ method: 'GET', url: `/admin/api/v1/enti/${a.cf}/notifications/${pa.iuv}`, headers: auth })).json().items[0];
-      expect(await look()).toMatchObject({ attempts: 1, lastError: expect.stringContaining('enqueue refused') });
+      const look = async () =>
+        (
+          await t.app.inject({
+            method: 'GET',
+            url: `/admin/api/v1/enti/${a.cf}/notifications/${pa.iuv}`,
+            headers: auth,
+          })
+        ).json().items[0];
+      expect(await look()).toMatchObject({
+        attempts: 1,
+        lastError: expect.stringContaining('enqueue refused'),
+      });
       expect(['RETRYING', 'WAITING']).toContain((await look()).status);
       await svc.groupDue(0); // attempt 2: FAILED
       expect(await look()).toMatchObject({ status: 'FAILED', attempts: 2 });
@@ -239,7 +373,11 @@ describe('notifications that cannot be sent as they are', () => {
       await t.c.db.rows(sql`drop function test_refuse_outbound()`);
     }
     // the operator replays every FAILED notification once the cause is gone
-    const r = await t.app.inject({ method: 'POST', url: '/admin/api/v1/notifications/replay', headers: auth });
+    const r = await t.app.inject({
+      method: 'POST',
+      url: '/admin/api/v1/notifications/replay',
+      headers: auth,
+    });
     expect(r.json().replayed).toBeGreaterThanOrEqual(1);
     expect(await t.c.notifications.groupDue(0)).toBeGreaterThanOrEqual(1);
     await until(() => iursOf(g).includes('rcpt-retry-a'), 10_000, 'the replayed group');

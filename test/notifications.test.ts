@@ -14,7 +14,13 @@ const BROKER = '80087670016';
 const STATION = '80087670016_01';
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
-function receipt(cf: string, pos: { iuv: string; noticeNumber: string }, receiptId: string, outcome: 'OK' | 'KO' = 'OK', amountCents = 1000): ReceiptInput {
+function receipt(
+  cf: string,
+  pos: { iuv: string; noticeNumber: string },
+  receiptId: string,
+  outcome: 'OK' | 'KO' = 'OK',
+  amountCents = 1000,
+): ReceiptInput {
   return {
     primitive: 'paSendRTV2',
     idPA: cf,
@@ -27,8 +33,21 @@ function receipt(cf: string, pos: { iuv: string; noticeNumber: string }, receipt
     creditorReferenceId: pos.iuv,
     amountCents,
     debtor: { type: 'F', id: 'TSTPNI70D01L219V', fullName: 'Pino Test' },
-    payer: { type: 'F', id: 'VRSMRA80A01L219X', fullName: 'Mario Versante Rossi', email: 'mario@example.org' },
-    transfers: [{ idTransfer: '1', amountCents, fiscalCodePA: cf, remittanceInformation: 'Quota', transferCategory: '9/0101108TS/' }],
+    payer: {
+      type: 'F',
+      id: 'VRSMRA80A01L219X',
+      fullName: 'Mario Versante Rossi',
+      email: 'mario@example.org',
+    },
+    transfers: [
+      {
+        idTransfer: '1',
+        amountCents,
+        fiscalCodePA: cf,
+        remittanceInformation: 'Quota',
+        transferCategory: '9/0101108TS/',
+      },
+    ],
     idPSP: 'BCITITMM',
     pspCompanyName: 'Banca di Prova',
     paymentMethod: 'CP',
@@ -40,8 +59,14 @@ function receipt(cf: string, pos: { iuv: string; noticeNumber: string }, receipt
   };
 }
 
-const notifiche = (g: Gestionale) => [...g.applied.values()].filter((r) => r.operation === 'TrasmettiNotifichePagamento');
-const iurs = (rs: Received[]) => rs.flatMap((r) => r.body.CorpoNotifichePagamento.ElencoNotifichePagamento.NotificaPagamento.map((n: any) => n.DatiTransazionePSP.IUR));
+const notifiche = (g: Gestionale) =>
+  [...g.applied.values()].filter((r) => r.operation === 'TrasmettiNotifichePagamento');
+const iurs = (rs: Received[]) =>
+  rs.flatMap((r) =>
+    r.body.CorpoNotifichePagamento.ElencoNotifichePagamento.NotificaPagamento.map(
+      (n: any) => n.DatiTransazionePSP.IUR,
+    ),
+  );
 
 describe('notifications to the gestionale', () => {
   let t: TestApp;
@@ -80,15 +105,24 @@ describe('notifications to the gestionale', () => {
   });
 
   it('records a notification in the receipt transaction, for positive receipts only, and none when that transaction rolls back', async () => {
-    const pos = await t.c.debtPositions.create(ctx, draft({ idPosizioneDebitoria: 'GEST-0', amountCents: 1000 }));
+    const pos = await t.c.debtPositions.create(
+      ctx,
+      draft({ idPosizioneDebitoria: 'GEST-0', amountCents: 1000 }),
+    );
     await t.c.paForNode.sendReceipt(receipt(cf, pos, 'rcpt-ko-0', 'KO'));
-    const count = async () => (await t.c.db.rows<{ n: number }>(sql`select count(*)::int as n from gestionale_notification`))[0]!.n;
+    const count = async () =>
+      (await t.c.db.rows<{ n: number }>(sql`select count(*)::int as n from gestionale_notification`))[0]!.n;
     expect(await count()).toBe(0);
     await expect(
       t.c.db.transaction(async (tx) => {
         await tx.execute(sql`insert into receipt (ente_id, position_id, receipt_id, primitive, outcome, notice_number, iuv, fiscal_code, amount_cents, raw_xml)
           select ente_id, id, 'rcpt-rolled-back', 'paSendRTV2', 'OK', notice_number, iuv, ${cf}, amount_cents, '<x/>' from debt_position where iuv = ${pos.iuv}`);
-        expect(await (async () => (await tx.execute(sql`select count(*)::int as n from gestionale_notification`)) as unknown as { rows: { n: number }[] })().then((r) => r.rows[0]!.n)).toBe(1);
+        expect(
+          await (async () =>
+            (await tx.execute(sql`select count(*)::int as n from gestionale_notification`)) as unknown as {
+              rows: { n: number }[];
+            })().then((r) => r.rows[0]!.n),
+        ).toBe(1);
         throw new Error('crash before commit');
       }),
     ).rejects.toThrow('crash before commit');
@@ -99,15 +133,37 @@ describe('notifications to the gestionale', () => {
 
   it('groups the payments of a batching window in one XSD-valid message with PSP data, amounts and the position ids, and sends the RTs', async () => {
     const positions: { iuv: string; noticeNumber: string }[] = [];
-    for (let i = 1; i <= 3; i++) positions.push(await t.c.debtPositions.create(ctx, draft({ idPosizioneDebitoria: `GEST-${i}`, amountCents: 1000 * i, components: [{ amountCents: 1000 * i, causale: 'Quota' }], referenceYear: 2025 })));
-    for (const [i, pos] of positions.entries()) await t.c.paForNode.sendReceipt(receipt(cf, pos, `rcpt-ok-${i + 1}`, 'OK', 1000 * (i + 1)));
+    for (let i = 1; i <= 3; i++)
+      positions.push(
+        await t.c.debtPositions.create(
+          ctx,
+          draft({
+            idPosizioneDebitoria: `GEST-${i}`,
+            amountCents: 1000 * i,
+            components: [{ amountCents: 1000 * i, causale: 'Quota' }],
+            referenceYear: 2025,
+          }),
+        ),
+      );
+    for (const [i, pos] of positions.entries())
+      await t.c.paForNode.sendReceipt(receipt(cf, pos, `rcpt-ok-${i + 1}`, 'OK', 1000 * (i + 1)));
     // the window (60 s) has not passed: nothing is grouped yet
     expect(await t.c.notifications.groupDue()).toBe(0);
     // once it has, the four pending payments go in one message
     expect(await t.c.notifications.groupDue(0)).toBe(4);
-    await until(() => notifiche(g).length === 1 && [...g.applied.values()].some((r) => r.operation === 'TrasmettiRT'), 10_000, 'notification and RT');
+    await until(
+      () => notifiche(g).length === 1 && [...g.applied.values()].some((r) => r.operation === 'TrasmettiRT'),
+      10_000,
+      'notification and RT',
+    );
     const [msg] = notifiche(g);
-    expect(msg!.body.Testata).toMatchObject({ CFEnteCreditore: cf, CodiceVersamento: 'TARI', PagamentiSpontanei: 'false', NumeroPagamenti: '4', ImportoTotalePagamenti: '70.00' });
+    expect(msg!.body.Testata).toMatchObject({
+      CFEnteCreditore: cf,
+      CodiceVersamento: 'TARI',
+      PagamentiSpontanei: 'false',
+      NumeroPagamenti: '4',
+      ImportoTotalePagamenti: '70.00',
+    });
     const items = msg!.body.CorpoNotifichePagamento.ElencoNotifichePagamento.NotificaPagamento;
     expect(items.map((n: any) => n.IdPosizioneDebitoria)).toEqual(['GEST-0', 'GEST-1', 'GEST-2', 'GEST-3']);
     expect(items[2]).toMatchObject({
@@ -116,23 +172,55 @@ describe('notifications to the gestionale', () => {
       ImportoPagato: '20.00',
       AnnoDiRiferimento: '2025',
       DataEsitoPagamento: '2025-07-01',
-      SoggettoDebitore: { PersonaFisica: { Cognome: 'Test', Nome: 'Pino' }, IdentificativoUnivocoFiscale: 'TSTPNI70D01L219V' },
-      SoggettoVersante: { PersonaFisica: { Nome: 'Mario', Cognome: 'Versante Rossi' }, IdentificativoUnivocoFiscale: 'VRSMRA80A01L219X', EMail: 'mario@example.org' },
-      DatiTransazionePSP: { IdPSP: 'BCITITMM', RagioneSocialePSP: 'Banca di Prova', IUR: 'rcpt-ok-2', ImportoTransato: '21.50', ImportoCommissioni: '1.50', DataOraAvvioTransazione: '2025-07-01T10:11:12' },
+      SoggettoDebitore: {
+        PersonaFisica: { Cognome: 'Test', Nome: 'Pino' },
+        IdentificativoUnivocoFiscale: 'TSTPNI70D01L219V',
+      },
+      SoggettoVersante: {
+        PersonaFisica: { Nome: 'Mario', Cognome: 'Versante Rossi' },
+        IdentificativoUnivocoFiscale: 'VRSMRA80A01L219X',
+        EMail: 'mario@example.org',
+      },
+      DatiTransazionePSP: {
+        IdPSP: 'BCITITMM',
+        RagioneSocialePSP: 'Banca di Prova',
+        IUR: 'rcpt-ok-2',
+        ImportoTransato: '21.50',
+        ImportoCommissioni: '1.50',
+        DataOraAvvioTransazione: '2025-07-01T10:11:12',
+      },
     });
     const rt = [...g.applied.values()].find((r) => r.operation === 'TrasmettiRT')!;
     expect(rt.body.Testata.NumeroRT).toBe('4');
-    expect(Buffer.from(rt.body.CorpoRT.ElencoRT.RT[1].XML, 'base64').toString('utf8')).toContain('<receiptId>rcpt-ok-1</receiptId>');
+    expect(Buffer.from(rt.body.CorpoRT.ElencoRT.RT[1].XML, 'base64').toString('utf8')).toContain(
+      '<receiptId>rcpt-ok-1</receiptId>',
+    );
     expect(g.invalid).toEqual([]);
 
     // lookup: the position's notification and the delivery that carried it
-    const lookup = () => t.app.inject({ method: 'GET', url: `/admin/api/v1/enti/${cf}/notifications/${positions[0]!.iuv}`, headers: auth });
+    const lookup = () =>
+      t.app.inject({
+        method: 'GET',
+        url: `/admin/api/v1/enti/${cf}/notifications/${positions[0]!.iuv}`,
+        headers: auth,
+      });
     // the gestionale answered; the sender records the outcome right after
-    await until(async () => (await lookup()).json().deliveries.every((d: any) => d.status === 'DELIVERED'), 5_000, 'recorded deliveries');
+    await until(
+      async () => (await lookup()).json().deliveries.every((d: any) => d.status === 'DELIVERED'),
+      5_000,
+      'recorded deliveries',
+    );
     const look = await lookup();
     expect(look.statusCode).toBe(200);
-    expect(look.json().items).toEqual([expect.objectContaining({ kind: 'PAYMENT', receiptId: 'rcpt-ok-1', idMessaggio: msg!.idMessaggio })]);
-    expect(look.json().deliveries.map((d: any) => d.operation).sort()).toEqual(['TrasmettiNotifichePagamento', 'TrasmettiRT']);
+    expect(look.json().items).toEqual([
+      expect.objectContaining({ kind: 'PAYMENT', receiptId: 'rcpt-ok-1', idMessaggio: msg!.idMessaggio }),
+    ]);
+    expect(
+      look
+        .json()
+        .deliveries.map((d: any) => d.operation)
+        .sort(),
+    ).toEqual(['TrasmettiNotifichePagamento', 'TrasmettiRT']);
     expect(look.json().deliveries.every((d: any) => d.status === 'DELIVERED')).toBe(true);
   });
 
@@ -146,26 +234,58 @@ describe('notifications to the gestionale', () => {
       ids.push(`rcpt-down-${i}`);
       await t.c.notifications.groupDue(0); // one message each
     }
-    await until(() => g.requests.filter((r) => r.operation === 'TrasmettiNotifichePagamento' && !before.has(r.idMessaggio)).length >= 10, 15_000, 'retries');
+    await until(
+      () =>
+        g.requests.filter((r) => r.operation === 'TrasmettiNotifichePagamento' && !before.has(r.idMessaggio))
+          .length >= 10,
+      15_000,
+      'retries',
+    );
     g.mode = { kind: 'ok' };
-    await until(() => ids.every((id) => iurs(notifiche(g)).includes(id)), 15_000, 'notifications after the gestionale is back');
+    await until(
+      () => ids.every((id) => iurs(notifiche(g)).includes(id)),
+      15_000,
+      'notifications after the gestionale is back',
+    );
     const all = iurs(notifiche(g));
     expect(all.length).toBe(new Set(all).size); // none applied twice
     expect(g.invalid).toEqual([]);
   });
 
   it('announces a position that expires unpaid once, from its status history', async () => {
-    const pos = await t.c.debtPositions.create(ctx, draft({ idPosizioneDebitoria: 'EXP-1', amountCents: 4200, components: [{ amountCents: 4200, causale: 'Quota' }], dueDate: '2099-01-31', validTo: '2099-01-31' }));
-    await t.c.db.rows(sql`update debt_position set valid_to = '2020-01-31', due_date = '2020-01-31' where iuv = ${pos.iuv}`);
+    const pos = await t.c.debtPositions.create(
+      ctx,
+      draft({
+        idPosizioneDebitoria: 'EXP-1',
+        amountCents: 4200,
+        components: [{ amountCents: 4200, causale: 'Quota' }],
+        dueDate: '2099-01-31',
+        validTo: '2099-01-31',
+      }),
+    );
+    await t.c.db.rows(
+      sql`update debt_position set valid_to = '2020-01-31', due_date = '2020-01-31' where iuv = ${pos.iuv}`,
+    );
     expect(await t.c.debtPositions.sweepCalendarTransitions()).toBeGreaterThanOrEqual(1);
     // a second EXPIRED row for the same position (extended, expired again) is not announced again
-    await t.c.db.rows(sql`insert into debt_position_status_history (position_id, from_status, to_status, actor) select id, 'PAYABLE', 'EXPIRED', 'test' from debt_position where iuv = ${pos.iuv}`);
+    await t.c.db.rows(
+      sql`insert into debt_position_status_history (position_id, from_status, to_status, actor) select id, 'PAYABLE', 'EXPIRED', 'test' from debt_position where iuv = ${pos.iuv}`,
+    );
     expect(await t.c.notifications.groupDue(0)).toBe(1);
-    await until(() => [...g.applied.values()].some((r) => r.operation === 'TrasmettiAvvisiScaduti'), 10_000, 'expired notice');
+    await until(
+      () => [...g.applied.values()].some((r) => r.operation === 'TrasmettiAvvisiScaduti'),
+      10_000,
+      'expired notice',
+    );
     const avvisi = [...g.applied.values()].filter((r) => r.operation === 'TrasmettiAvvisiScaduti');
     expect(avvisi).toHaveLength(1);
-    expect(avvisi[0]!.body.Testata).toMatchObject({ NumeroAvvisiScaduti: '1', ImportoTotaleAvvisiScaduti: '42.00' });
-    expect(avvisi[0]!.body.CorpoAvvisiScaduti.ElencoAvvisiScaduti.AvvisoScaduto).toEqual([{ IUV: pos.iuv, DataScadenza: '2020-01-31', Importo: '42.00' }]);
+    expect(avvisi[0]!.body.Testata).toMatchObject({
+      NumeroAvvisiScaduti: '1',
+      ImportoTotaleAvvisiScaduti: '42.00',
+    });
+    expect(avvisi[0]!.body.CorpoAvvisiScaduti.ElencoAvvisiScaduti.AvvisoScaduto).toEqual([
+      { IUV: pos.iuv, DataScadenza: '2020-01-31', Importo: '42.00' },
+    ]);
     expect(await t.c.notifications.groupDue(0)).toBe(0);
     expect(g.invalid).toEqual([]);
   });
@@ -173,10 +293,16 @@ describe('notifications to the gestionale', () => {
   it('the worker groups due notifications by itself once the window has passed', async () => {
     const pos = await t.c.debtPositions.create(ctx, draft({ idPosizioneDebitoria: 'LOOP-1' }));
     await t.c.paForNode.sendReceipt(receipt(cf, pos, 'rcpt-loop-1'));
-    await t.c.db.rows(sql`update gestionale_notification set created_at = created_at - interval '61 seconds' where id_messaggio is null`);
+    await t.c.db.rows(
+      sql`update gestionale_notification set created_at = created_at - interval '61 seconds' where id_messaggio is null`,
+    );
     t.c.notifications.start();
     try {
-      await until(() => iurs(notifiche(g)).includes('rcpt-loop-1'), 10_000, 'notification by the worker loop');
+      await until(
+        () => iurs(notifiche(g)).includes('rcpt-loop-1'),
+        10_000,
+        'notification by the worker loop',
+      );
     } finally {
       await t.c.notifications.stop();
     }

@@ -23,7 +23,13 @@ describe('embedded database in the data directory', () => {
       expect(again.adminToken).toBe(token);
       expect((await seedDemo(again)).created).toBe(false);
       // the passphrase encrypted before the restart still decrypts with the persisted key
-      const ctx = await again.debtPositions.authorize({ codiceChiamante: DEMO.codiceChiamante, passphrase: DEMO.passphrase, enteCodiceFiscale: DEMO.ente, codiceVersamento: DEMO.paymentType, scope: 'RICHIESTA_STATO_POS_DEB' });
+      const ctx = await again.debtPositions.authorize({
+        codiceChiamante: DEMO.codiceChiamante,
+        passphrase: DEMO.passphrase,
+        enteCodiceFiscale: DEMO.ente,
+        codiceVersamento: DEMO.paymentType,
+        scope: 'RICHIESTA_STATO_POS_DEB',
+      });
       expect((await again.debtPositions.status(ctx, DEMO.paid.iuv)).code).toBe('0');
     } finally {
       await again.close();

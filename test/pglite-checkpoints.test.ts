@@ -48,7 +48,11 @@ describe('checkpoints of the embedded database', () => {
 
   it('reports a failed check and goes on', async () => {
     const errors: unknown[] = [];
-    const cp = new PgliteCheckpoints({ query: () => Promise.reject(new Error('boom')), exec: async () => undefined }, undefined, (e) => errors.push(e));
+    const cp = new PgliteCheckpoints(
+      { query: () => Promise.reject(new Error('boom')), exec: async () => undefined },
+      undefined,
+      (e) => errors.push(e),
+    );
     await cp.tick();
     await cp.tick();
     expect(errors).toHaveLength(2);
@@ -67,9 +71,16 @@ describe.skipIf(!!process.env.CASSA_TEST_DATABASE_URL)('the embedded database in
   it('takes checkpoints while it runs: the WAL a crash would leave to replay stays bounded', async () => {
     const db = await openDatabase({ dataDir: join(dir, 'pglite') });
     try {
-      const redo = async () => (await db.executeSql('select redo_lsn::text as lsn, pg_wal_lsn_diff(pg_current_wal_lsn(), redo_lsn)::float8 as wal from pg_control_checkpoint()')).rows[0] as { lsn: string; wal: number };
+      const redo = async () =>
+        (
+          await db.executeSql(
+            'select redo_lsn::text as lsn, pg_wal_lsn_diff(pg_current_wal_lsn(), redo_lsn)::float8 as wal from pg_control_checkpoint()',
+          )
+        ).rows[0] as { lsn: string; wal: number };
       const first = await redo();
-      await db.executeSql("create table filler (id int, body text); insert into filler select g, repeat('x', 400) from generate_series(1, 100000) g");
+      await db.executeSql(
+        "create table filler (id int, body text); insert into filler select g, repeat('x', 400) from generate_series(1, 100000) g",
+      );
       expect((await redo()).wal).toBeGreaterThan(32 * 1024 * 1024);
       // the owner's check runs every 5 s; single-user PostgreSQL alone would never move its redo point
       const deadline = Date.now() + 20_000;

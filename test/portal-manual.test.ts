@@ -13,7 +13,9 @@ const CF: string = DEMO.debtor.codiceFiscalePartitaIVAPagatore;
 
 beforeAll(async () => {
   sim = await startSimulator();
-  cassa = await startLiveCassa({ env: { CASSA_CHECKOUT_URL: `${sim.base}/checkout/ec/v2`, CASSA_PORTAL_RATE_LIMIT: '0' } });
+  cassa = await startLiveCassa({
+    env: { CASSA_CHECKOUT_URL: `${sim.base}/checkout/ec/v2`, CASSA_PORTAL_RATE_LIMIT: '0' },
+  });
   await seedDemo(cassa.c);
   Object.assign(sim.config, { stationUrl: cassa.soapUrl });
 });
@@ -62,7 +64,12 @@ describe('home and cart', () => {
     expect(pay.body.match(/class="row border-bottom pb-3 mb-3 summary-position"/g)?.length).toBe(4);
     for (const id of ['id="email"', 'id="privacy"', 'id="altcha"']) expect(pay.body).toContain(id);
     expect(pay.body).not.toContain(`value="${DEMO.debtor.email}"`);
-    const go = await b.submit('/sportello/pagamento', { email: 'x@example.org', emailConferma: 'x@example.org', privacy: 'on', altcha: await solveCaptcha(b) });
+    const go = await b.submit('/sportello/pagamento', {
+      email: 'x@example.org',
+      emailConferma: 'x@example.org',
+      privacy: 'on',
+      altcha: await solveCaptcha(b),
+    });
     expect(go.statusCode).toBe(303);
     const idCart = /\/checkout\/carts\/([^/?]+)/.exec(go.headers.location as string)![1]!;
     const cart = (await (await fetch(`${sim.base}/sim/carts/${idCart}`)).json()) as Record<string, any>;
@@ -88,7 +95,11 @@ describe('home and cart', () => {
   });
 
   it('ANONIMO fines: the payment references instead of the fiscal code', async () => {
-    const p = await newPosition(cassa.c, { debtor: 'ANONIMO', cents: 4200, references: [{ name: 'Numero verbale', value: 'V-2026-0042' }] });
+    const p = await newPosition(cassa.c, {
+      debtor: 'ANONIMO',
+      cents: 4200,
+      references: [{ name: 'Numero verbale', value: 'V-2026-0042' }],
+    });
     const b = new Browser(cassa.app);
     let r = await addNotice(b, p.noticeNumber, '');
     expect(r.statusCode).toBe(303);
@@ -126,11 +137,19 @@ describe('language, headers, errors', () => {
     expect(csp).not.toContain('unsafe-inline');
     expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
-    const css = await cassa.app.inject({ method: 'GET', url: '/static/bootstrap-italia/css/bootstrap-italia.min.css' });
+    const css = await cassa.app.inject({
+      method: 'GET',
+      url: '/static/bootstrap-italia/css/bootstrap-italia.min.css',
+    });
     expect(css.statusCode).toBe(200);
     expect(String(css.headers['cache-control'])).toContain('max-age');
-    expect((await cassa.app.inject({ method: 'GET', url: '/static/bootstrap-italia/js/bootstrap-italia.min.js' })).statusCode).toBe(404);
-    expect((await cassa.app.inject({ method: 'GET', url: '/static/portal/captcha.js' })).statusCode).toBe(200);
+    expect(
+      (await cassa.app.inject({ method: 'GET', url: '/static/bootstrap-italia/js/bootstrap-italia.min.js' }))
+        .statusCode,
+    ).toBe(404);
+    expect((await cassa.app.inject({ method: 'GET', url: '/static/portal/captcha.js' })).statusCode).toBe(
+      200,
+    );
   });
 
   it('plain error pages: unknown page, unknown conclusion, CSRF missing; / goes to the Sportello', async () => {
@@ -138,9 +157,17 @@ describe('language, headers, errors', () => {
     expect(nf.statusCode).toBe(404);
     expect(nf.headers['content-type']).toContain('text/html');
     expect(nf.body).toContain('id="error"');
-    const esito = await cassa.app.inject({ method: 'GET', url: `/sportello/esito/${'a'.repeat(43)}/ok/${'b'.repeat(32)}` });
+    const esito = await cassa.app.inject({
+      method: 'GET',
+      url: `/sportello/esito/${'a'.repeat(43)}/ok/${'b'.repeat(32)}`,
+    });
     expect(esito.statusCode).toBe(404);
-    const csrf = await cassa.app.inject({ method: 'POST', url: '/sportello/avvisi', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'codiceAvviso=1' });
+    const csrf = await cassa.app.inject({
+      method: 'POST',
+      url: '/sportello/avvisi',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'codiceAvviso=1',
+    });
     expect(csrf.statusCode).toBe(403);
     expect(csrf.body).toContain('id="error"');
     expect(csrf.body).not.toContain('FST_CSRF');
@@ -160,7 +187,12 @@ describe('rate limits', () => {
   it('the public forms answer 429 with a plain page beyond the limit', async () => {
     const codes: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const r = await t.app.inject({ method: 'POST', url: LANDING, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'codiceChiamante=X' });
+      const r = await t.app.inject({
+        method: 'POST',
+        url: LANDING,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: 'codiceChiamante=X',
+      });
       codes.push(r.statusCode);
       if (r.statusCode === 429) expect(r.body).toContain('id="error"');
     }

@@ -8,7 +8,16 @@ import { buildServer } from '../src/http/server.js';
 import { SecretBox } from '../src/shared/secret-box.js';
 import { createTestDatabase } from './helpers/db.js';
 import { startLiveCassa, startSimulator, type LiveCassa } from './helpers/live.js';
-import { Browser, LANDING, landingForm, newPosition, nextPaymentId, pathOf, pressOnCheckout, solveCaptcha } from './portal-helpers.js';
+import {
+  Browser,
+  LANDING,
+  landingForm,
+  newPosition,
+  nextPaymentId,
+  pathOf,
+  pressOnCheckout,
+  solveCaptcha,
+} from './portal-helpers.js';
 
 // The findings of the Sportello's review: the session cookie's value never in a URL (nor in the log),
 // a new session id whenever personal data enter the session, plain pages for every error, the way
@@ -22,7 +31,13 @@ const SESSION = 'cassa_sportello';
 
 beforeAll(async () => {
   sim = await startSimulator();
-  cassa = await startLiveCassa({ env: { CASSA_CHECKOUT_URL: `${sim.base}/checkout/ec/v2`, CASSA_PORTAL_RATE_LIMIT: '0', CASSA_PORTAL_CAPTCHA_MAX_NUMBER: '20000' } });
+  cassa = await startLiveCassa({
+    env: {
+      CASSA_CHECKOUT_URL: `${sim.base}/checkout/ec/v2`,
+      CASSA_PORTAL_RATE_LIMIT: '0',
+      CASSA_PORTAL_CAPTCHA_MAX_NUMBER: '20000',
+    },
+  });
   await seedDemo(cassa.c);
   Object.assign(sim.config, { stationUrl: cassa.soapUrl });
 });
@@ -31,7 +46,15 @@ afterAll(async () => {
   await cassa?.close();
 });
 beforeEach(async () => {
-  await cassa.c.applications.update(DEMO.codiceChiamante, { active: true, digestSeparator: 'any', pageEmail: true, pagePrivacy: true, pageCaptcha: false, returnDigestMode: 'echo', paymentTypes: [{ ente: DEMO.ente, codiceVersamento: DEMO.paymentType }] });
+  await cassa.c.applications.update(DEMO.codiceChiamante, {
+    active: true,
+    digestSeparator: 'any',
+    pageEmail: true,
+    pagePrivacy: true,
+    pageCaptcha: false,
+    returnDigestMode: 'echo',
+    paymentTypes: [{ ente: DEMO.ente, codiceVersamento: DEMO.paymentType }],
+  });
 });
 
 async function addNotice(b: Browser, code: string, codiceFiscale = CF, ente = '') {
@@ -39,17 +62,28 @@ async function addNotice(b: Browser, code: string, codiceFiscale = CF, ente = ''
   return b.submit('/sportello/avvisi', { codiceAvviso: code, codiceFiscale, ente });
 }
 
-
 const titleOf = (html: string) => /<title>([^<]*)<\/title>/.exec(html)?.[1] ?? '';
-const positionId = async (iuv: string) => ((await cassa.c.db.executeSql(`select id::int as id from debt_position where iuv = '${iuv}'`)).rows[0] as { id: number }).id;
+const positionId = async (iuv: string) =>
+  (
+    (await cassa.c.db.executeSql(`select id::int as id from debt_position where iuv = '${iuv}'`)).rows[0] as {
+      id: number;
+    }
+  ).id;
 
 describe('1. conclusion URLs name the session by a public id, never by the cookie', () => {
-  it('the URLs handed to Checkout do not carry the cookie value; the cookie value in their place opens nothing; the e-mail only to the session\'s browser', async () => {
+  it("the URLs handed to Checkout do not carry the cookie value; the cookie value in their place opens nothing; the e-mail only to the session's browser", async () => {
     const p = await newPosition(cassa.c);
     const b = new Browser(cassa.app);
-    expect((await b.post(LANDING, landingForm({ iuv: p.iuv, identificativoPagamento: nextPaymentId() }))).statusCode).toBe(303);
+    expect(
+      (await b.post(LANDING, landingForm({ iuv: p.iuv, identificativoPagamento: nextPaymentId() })))
+        .statusCode,
+    ).toBe(303);
     await b.get('/sportello/pagamento');
-    const go = await b.submit('/sportello/pagamento', { email: 'pino.test@example.org', emailConferma: 'pino.test@example.org', privacy: 'on' });
+    const go = await b.submit('/sportello/pagamento', {
+      email: 'pino.test@example.org',
+      emailConferma: 'pino.test@example.org',
+      privacy: 'on',
+    });
     expect(go.statusCode).toBe(303);
     const cookie = b.cookies.get(SESSION)!;
     expect(cookie).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -64,9 +98,15 @@ describe('1. conclusion URLs name the session by a public id, never by the cooki
     expect(ref).not.toBe(cookie);
     expect(back).not.toContain(cookie);
     // the cookie's value in place of the public id: not a conclusion
-    expect((await cassa.app.inject({ method: 'GET', url: `/sportello/esito/${cookie}/ok/${token}` })).statusCode).toBe(404);
+    expect(
+      (await cassa.app.inject({ method: 'GET', url: `/sportello/esito/${cookie}/ok/${token}` })).statusCode,
+    ).toBe(404);
     // the public id is no session cookie: planted, it opens no session
-    const planted = await cassa.app.inject({ method: 'GET', url: '/sportello/pagamento', headers: { cookie: `${SESSION}=${ref}` } });
+    const planted = await cassa.app.inject({
+      method: 'GET',
+      url: '/sportello/pagamento',
+      headers: { cookie: `${SESSION}=${ref}` },
+    });
     expect(planted.statusCode).toBe(303);
     expect(planted.headers.location).toBe('/sportello/');
 
@@ -80,16 +120,25 @@ describe('1. conclusion URLs name the session by a public id, never by the cooki
     expect(stranger.body).not.toContain('pino.test@example.org');
   });
 
-  it("the request log line of a conclusion URL carries neither its public id nor its token (nor the cookie)", async () => {
+  it('the request log line of a conclusion URL carries neither its public id nor its token (nor the cookie)', async () => {
     const lines: string[] = [];
     const sink = new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) });
     const { db, drop } = await createTestDatabase();
-    const config = loadConfig({ CASSA_ENV: 'test', CASSA_SECRET_KEYS: SecretBox.generateKeySpec('t1'), CASSA_ADMIN_TOKEN: 'test-admin-token-0123456789abcdef', CASSA_LOG_LEVEL: 'info' });
+    const config = loadConfig({
+      CASSA_ENV: 'test',
+      CASSA_SECRET_KEYS: SecretBox.generateKeySpec('t1'),
+      CASSA_ADMIN_TOKEN: 'test-admin-token-0123456789abcdef',
+      CASSA_LOG_LEVEL: 'info',
+    });
     const c = await createContainer(config, { db, logger: createLogger(config, sink) });
     const app = await buildServer(c);
     try {
       const ref = 'R'.repeat(43);
-      const res = await app.inject({ method: 'GET', url: `/sportello/esito/${ref}/ok/${'T'.repeat(32)}?lang=en`, headers: { cookie: `${SESSION}=${'C'.repeat(43)}` } });
+      const res = await app.inject({
+        method: 'GET',
+        url: `/sportello/esito/${ref}/ok/${'T'.repeat(32)}?lang=en`,
+        headers: { cookie: `${SESSION}=${'C'.repeat(43)}` },
+      });
       expect(res.statusCode).toBe(404);
       const log = lines.join('');
       expect(log).toContain('/sportello/esito/…');
@@ -119,19 +168,34 @@ describe('2. a new session id whenever personal data enter the session', () => {
     expect((await attacker.get('/sportello/')).body).not.toContain(p.noticeNumber);
     expect((await victim.get('/sportello/')).body).toContain(`data-notice="${p.noticeNumber}"`);
 
-    const anon = await newPosition(cassa.c, { debtor: 'ANONIMO', cents: 4200, references: [{ name: 'Numero verbale', value: 'V-2026-0777' }] });
+    const anon = await newPosition(cassa.c, {
+      debtor: 'ANONIMO',
+      cents: 4200,
+      references: [{ name: 'Numero verbale', value: 'V-2026-0777' }],
+    });
     expect((await addNotice(victim, anon.noticeNumber, '')).headers.location).toBe('/sportello/riferimenti');
     const afterPending = victim.cookies.get(SESSION)!;
     expect(afterPending).not.toBe(afterNotice);
     await victim.get('/sportello/riferimenti');
-    expect((await victim.submit('/sportello/riferimenti', { riferimento_0: 'V-2026-0777' })).statusCode).toBe(303);
+    expect((await victim.submit('/sportello/riferimenti', { riferimento_0: 'V-2026-0777' })).statusCode).toBe(
+      303,
+    );
     const afterReferences = victim.cookies.get(SESSION)!;
     expect(afterReferences).not.toBe(afterPending);
-    const stale = await cassa.app.inject({ method: 'GET', url: '/sportello/', headers: { cookie: `${SESSION}=${afterPending}` } });
+    const stale = await cassa.app.inject({
+      method: 'GET',
+      url: '/sportello/',
+      headers: { cookie: `${SESSION}=${afterPending}` },
+    });
     expect(stale.body).toContain('id="cart-empty"');
 
     await victim.get('/sportello/pagamento');
-    const go = await victim.submit('/sportello/pagamento', { email: 'v@example.org', emailConferma: 'v@example.org', privacy: 'on', altcha: await solveCaptcha(victim) });
+    const go = await victim.submit('/sportello/pagamento', {
+      email: 'v@example.org',
+      emailConferma: 'v@example.org',
+      privacy: 'on',
+      altcha: await solveCaptcha(victim),
+    });
     expect(go.statusCode).toBe(303);
     // nothing joins the browser's key at "Prosegui" (the planted value was retired at the first
     // notice): the value stays, so a second click or another tab is not left with a dead cookie
@@ -164,24 +228,46 @@ describe('2. a new session id whenever personal data enter the session', () => {
     expect(b.cookies.get(SESSION)).toBe(bound);
     expect((await cassa.c.portal.flow(flow, bound)).state).toBe('open');
     // "Prosegui" keeps the value (a double click finds the flow)
-    expect((await b.submit('/sportello/pagamento', { email: 'a@example.org', emailConferma: 'a@example.org', privacy: 'on' })).statusCode).toBe(303);
+    expect(
+      (
+        await b.submit('/sportello/pagamento', {
+          email: 'a@example.org',
+          emailConferma: 'a@example.org',
+          privacy: 'on',
+        })
+      ).statusCode,
+    ).toBe(303);
     expect(b.cookies.get(SESSION)).toBe(bound);
   });
 
-  it('two landings bound at the same moment by one browser still carrying the same value: both flows stay the browser\'s', async () => {
+  it("two landings bound at the same moment by one browser still carrying the same value: both flows stay the browser's", async () => {
     const [x, y] = [await newPosition(cassa.c), await newPosition(cassa.c)];
     const b = new Browser(cassa.app);
     await addNotice(b, '301999999999999999');
     const before = b.cookies.get(SESSION)!;
     const locations: string[] = [];
     for (const p of [x, y]) {
-      const res = await cassa.app.inject({ method: 'POST', url: LANDING, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams(landingForm({ iuv: p.iuv, identificativoPagamento: nextPaymentId() })).toString() });
+      const res = await cassa.app.inject({
+        method: 'POST',
+        url: LANDING,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams(
+          landingForm({ iuv: p.iuv, identificativoPagamento: nextPaymentId() }),
+        ).toString(),
+      });
       locations.push(String(res.headers.location));
     }
-    const claims = await Promise.all(locations.map((url) => cassa.app.inject({ method: 'GET', url, headers: { cookie: `${SESSION}=${before}` } })));
-    const values = claims.flatMap((c) => (c.cookies as { name: string; value: string }[]).filter((k) => k.name === SESSION).map((k) => k.value));
+    const claims = await Promise.all(
+      locations.map((url) =>
+        cassa.app.inject({ method: 'GET', url, headers: { cookie: `${SESSION}=${before}` } }),
+      ),
+    );
+    const values = claims.flatMap((c) =>
+      (c.cookies as { name: string; value: string }[]).filter((k) => k.name === SESSION).map((k) => k.value),
+    );
     expect(values).toHaveLength(1);
-    for (const url of locations) expect((await cassa.c.portal.flow(url.split('/')[3]!.split('?')[0]!, values[0])).state).toBe('open');
+    for (const url of locations)
+      expect((await cassa.c.portal.flow(url.split('/')[3]!.split('?')[0]!, values[0])).state).toBe('open');
   });
 });
 
@@ -224,7 +310,9 @@ describe("5. a gestionale's summary: no way into a different session, the way ba
     const home = await b.get('/sportello/');
     expect(home.body).toContain(`id="link-resume" href="/sportello/pagamento/${flow}"`);
     await b.get(`/sportello/pagamento/${flow}`);
-    expect(b.lastHtml).toContain(`<form method="post" action="/sportello/pagamento/${flow}/indietro" id="form-back">`);
+    expect(b.lastHtml).toContain(
+      `<form method="post" action="/sportello/pagamento/${flow}/indietro" id="form-back">`,
+    );
     const gaveUp = await b.submit(`/sportello/pagamento/${flow}/indietro`, {});
     expect(gaveUp.statusCode).toBe(303);
     const backLink = String(gaveUp.headers.location);
@@ -233,7 +321,11 @@ describe("5. a gestionale's summary: no way into a different session, the way ba
     expect(back.searchParams.get('idPagamento')).toBe(id);
     expect(back.searchParams.get('codEsito')).toBe('100');
     await cassa.c.audit.flush();
-    const [journaled] = (await cassa.c.db.executeSql(`select outcome, iuv from audit_event where interface = 'portal' and operation = 'tornaAlChiamante' order by id desc limit 1`)).rows as { outcome: string; iuv: string }[];
+    const [journaled] = (
+      await cassa.c.db.executeSql(
+        `select outcome, iuv from audit_event where interface = 'portal' and operation = 'tornaAlChiamante' order by id desc limit 1`,
+      )
+    ).rows as { outcome: string; iuv: string }[];
     expect(journaled).toEqual({ outcome: 'RINUNCIA', iuv: p.iuv });
     // the flow is closed: its page says so (Forward from the gestionale), "Prosegui" from it pays nothing
     const closed = await b.get(`/sportello/pagamento/${flow}`);
@@ -251,7 +343,11 @@ describe("5. a gestionale's summary: no way into a different session, the way ba
 
 describe('6. an ANONIMO notice on the summary', () => {
   it('"Debitore: non indicato" and the payment references, no "Persona fisica" nor ANONIMO as a fiscal code; in English too', async () => {
-    const p = await newPosition(cassa.c, { debtor: 'ANONIMO', cents: 4200, references: [{ name: 'Numero verbale', value: 'V-2026-0042' }] });
+    const p = await newPosition(cassa.c, {
+      debtor: 'ANONIMO',
+      cents: 4200,
+      references: [{ name: 'Numero verbale', value: 'V-2026-0042' }],
+    });
     const b = new Browser(cassa.app);
     await addNotice(b, p.noticeNumber, '');
     await b.get('/sportello/riferimenti');
@@ -276,16 +372,36 @@ describe('7. every page has a title of its own', () => {
     const seen: Record<string, string> = {};
     const b = new Browser(cassa.app);
     seen.home = titleOf((await b.get('/sportello/')).body);
-    const anon = await newPosition(cassa.c, { debtor: 'ANONIMO', cents: 100, references: [{ name: 'Numero verbale', value: 'T-1' }] });
+    const anon = await newPosition(cassa.c, {
+      debtor: 'ANONIMO',
+      cents: 100,
+      references: [{ name: 'Numero verbale', value: 'T-1' }],
+    });
     await addNotice(b, anon.noticeNumber, '');
     seen.references = titleOf((await b.get('/sportello/riferimenti')).body);
     await b.submit('/sportello/riferimenti', { riferimento_0: 'T-1' });
     seen.summary = titleOf((await b.get('/sportello/pagamento')).body);
-    const go = await b.submit('/sportello/pagamento', { email: 't@example.org', emailConferma: 't@example.org', privacy: 'on', altcha: await solveCaptcha(b) });
-    seen.conclusion = titleOf((await b.get(pathOf(await pressOnCheckout(go.headers.location as string, 'cancel')))).body);
+    const go = await b.submit('/sportello/pagamento', {
+      email: 't@example.org',
+      emailConferma: 't@example.org',
+      privacy: 'on',
+      altcha: await solveCaptcha(b),
+    });
+    seen.conclusion = titleOf(
+      (await b.get(pathOf(await pressOnCheckout(go.headers.location as string, 'cancel')))).body,
+    );
     seen.refusal = titleOf((await new Browser(cassa.app).post(LANDING, { codiceChiamante: 'X' })).body);
     seen.notFound = titleOf((await cassa.app.inject({ method: 'GET', url: '/sportello/nope' })).body);
-    seen.csrf = titleOf((await cassa.app.inject({ method: 'POST', url: '/sportello/avvisi', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'codiceAvviso=1' })).body);
+    seen.csrf = titleOf(
+      (
+        await cassa.app.inject({
+          method: 'POST',
+          url: '/sportello/avvisi',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          payload: 'codiceAvviso=1',
+        })
+      ).body,
+    );
     seen.landingGet = titleOf((await cassa.app.inject({ method: 'GET', url: LANDING })).body);
     expect(seen).toEqual({
       home: 'Paga un avviso - Sportello dei pagamenti',
@@ -297,8 +413,21 @@ describe('7. every page has a title of its own', () => {
       csrf: 'Modulo scaduto - Sportello dei pagamenti',
       landingGet: 'Pagamento da riavviare - Sportello dei pagamenti',
     });
-    expect(titleOf((await cassa.app.inject({ method: 'GET', url: '/sportello/nope?lang=en' })).body)).toBe('Page not found - Payments desk');
-    expect(titleOf((await cassa.app.inject({ method: 'POST', url: `${LANDING}?lang=en`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'codiceChiamante=X' })).body)).toBe('Cannot proceed - Payments desk');
+    expect(titleOf((await cassa.app.inject({ method: 'GET', url: '/sportello/nope?lang=en' })).body)).toBe(
+      'Page not found - Payments desk',
+    );
+    expect(
+      titleOf(
+        (
+          await cassa.app.inject({
+            method: 'POST',
+            url: `${LANDING}?lang=en`,
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            payload: 'codiceChiamante=X',
+          })
+        ).body,
+      ),
+    ).toBe('Cannot proceed - Payments desk');
   });
 });
 
@@ -312,7 +441,12 @@ describe('8. a notice of the cart paid (or in payment) elsewhere', () => {
     await cassa.c.debtPositions.markAwaitingReceipt([await positionId(z.iuv)], 'test', 'pagato altrove');
     await b.get('/sportello/pagamento');
     const captcha = await solveCaptcha(b);
-    const refused = await b.submit('/sportello/pagamento', { email: 'c@example.org', emailConferma: 'c@example.org', privacy: 'on', altcha: captcha });
+    const refused = await b.submit('/sportello/pagamento', {
+      email: 'c@example.org',
+      emailConferma: 'c@example.org',
+      privacy: 'on',
+      altcha: captcha,
+    });
     expect(refused.statusCode).toBe(409);
     expect(refused.body).toContain(`L&#39;avviso ${z.noticeNumber} non si può più pagare`);
     expect(refused.body).toContain('in attesa della ricevuta telematica');
@@ -321,10 +455,17 @@ describe('8. a notice of the cart paid (or in payment) elsewhere', () => {
     expect(refused.body).not.toContain('pagoPA non ha accettato');
     // remove it and go on with the same captcha solution: it was not used up
     const home = await b.get('/sportello/');
-    const rid = new RegExp(`data-notice="${z.noticeNumber}"[\\s\\S]*?name="positionId" value="(\\d+)"`).exec(home.body)![1]!;
+    const rid = new RegExp(`data-notice="${z.noticeNumber}"[\\s\\S]*?name="positionId" value="(\\d+)"`).exec(
+      home.body,
+    )![1]!;
     await b.submit('/sportello/avvisi/rimuovi', { positionId: rid });
     await b.get('/sportello/pagamento');
-    const go = await b.submit('/sportello/pagamento', { email: 'c@example.org', emailConferma: 'c@example.org', privacy: 'on', altcha: captcha });
+    const go = await b.submit('/sportello/pagamento', {
+      email: 'c@example.org',
+      emailConferma: 'c@example.org',
+      privacy: 'on',
+      altcha: captcha,
+    });
     expect(go.statusCode).toBe(303);
     expect((go.headers.location as string).startsWith(`${sim.base}/checkout/carts/`)).toBe(true);
   });

@@ -25,7 +25,18 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 async function createPosition(payload: Record<string, unknown>) {
-  return t.app.inject({ method: 'POST', url: BASE, headers: AUTH, payload: { importo: 12.5, codiceFiscalePartitaIVAPagatore: DEBTOR_CF, nome: 'Pino', cognome: 'Test', ...payload } });
+  return t.app.inject({
+    method: 'POST',
+    url: BASE,
+    headers: AUTH,
+    payload: {
+      importo: 12.5,
+      codiceFiscalePartitaIVAPagatore: DEBTOR_CF,
+      nome: 'Pino',
+      cognome: 'Test',
+      ...payload,
+    },
+  });
 }
 
 function isoReceipt(p: { iuv: string; noticeNumber: string; receiptId: string }): string {
@@ -63,7 +74,10 @@ function isoReceipt(p: { iuv: string; noticeNumber: string; receiptId: string })
 
 /** The text of XML bytes, decoded as their own declaration says (UTF-8 when it says nothing). */
 function decodeAsDeclared(bytes: Buffer): string {
-  const declared = /^\s*<\?xml[^>]*\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(bytes.subarray(0, 200).toString('latin1'))?.[1] ?? 'utf-8';
+  const declared =
+    /^\s*<\?xml[^>]*\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(
+      bytes.subarray(0, 200).toString('latin1'),
+    )?.[1] ?? 'utf-8';
   return new TextDecoder(declared.toLowerCase()).decode(bytes);
 }
 
@@ -80,25 +94,43 @@ describe('a receipt in ISO-8859-1 is handed out as received', () => {
     envelope = isoReceipt({ iuv: pos.iuv, noticeNumber: pos.codiceAvviso, receiptId });
     bytes = Buffer.from(envelope, 'latin1');
     expect(bytes.includes(Buffer.from('à', 'utf8'))).toBe(false);
-    const res = await t.app.inject({ method: 'POST', url: '/soap/paForNode', headers: { 'content-type': 'text/xml; charset=ISO-8859-1', soapaction: '"paSendRTV2"' }, payload: bytes });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/soap/paForNode',
+      headers: { 'content-type': 'text/xml; charset=ISO-8859-1', soapaction: '"paSendRTV2"' },
+      payload: bytes,
+    });
     expect(res.statusCode).toBe(200);
     validateSoapResponse(res.body);
     expect(res.body).toContain('<outcome>OK</outcome>');
-    const [row] = await t.c.db.rows<{ id: number; description: string }>(sql`select id::int as id, transfers->0->>'remittanceInformation' as description from receipt where receipt_id = ${receiptId}`);
+    const [row] = await t.c.db.rows<{ id: number; description: string }>(
+      sql`select id::int as id, transfers->0->>'remittanceInformation' as description from receipt where receipt_id = ${receiptId}`,
+    );
     // read with its accents
     expect(row!.description).toBe(TEXT);
     receiptRowId = row!.id;
   });
 
   it('kept once: the same bytes again are a duplicate, nothing changes', async () => {
-    const again = await t.app.inject({ method: 'POST', url: '/soap/paForNode', headers: { 'content-type': 'text/xml', soapaction: 'paSendRTV2' }, payload: bytes });
+    const again = await t.app.inject({
+      method: 'POST',
+      url: '/soap/paForNode',
+      headers: { 'content-type': 'text/xml', soapaction: 'paSendRTV2' },
+      payload: bytes,
+    });
     expect(again.body).toContain('PAA_RECEIPT_DUPLICATA');
-    const [n] = await t.c.db.rows<{ n: number }>(sql`select count(*)::int as n from receipt where receipt_id = ${receiptId}`);
+    const [n] = await t.c.db.rows<{ n: number }>(
+      sql`select count(*)::int as n from receipt where receipt_id = ${receiptId}`,
+    );
     expect(n!.n).toBe(1);
   });
 
   it('admin GET /receipts/{id}/xml: the bytes as received, with the charset they are in', async () => {
-    const res = await t.app.inject({ method: 'GET', url: `/admin/api/v1/receipts/${receiptRowId}/xml`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const res = await t.app.inject({
+      method: 'GET',
+      url: `/admin/api/v1/receipts/${receiptRowId}/xml`,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('application/xml; charset=ISO-8859-1');
     expect(res.rawPayload.equals(bytes)).toBe(true);
@@ -109,7 +141,12 @@ describe('a receipt in ISO-8859-1 is handed out as received', () => {
 
   it('epayapi POST /rt: rtXml and ricevuta are the base64 of the bytes as received', async () => {
     const [pos] = await t.c.db.rows<{ iuv: string }>(sql`select iuv from receipt where id = ${receiptRowId}`);
-    const res = await t.app.inject({ method: 'POST', url: `${EPAY}/rt`, headers: AUTH, payload: { iuv: pos!.iuv, codiceFiscale: DEBTOR_CF, formatoRT: 'XML', codiceFiscaleEnte: DEMO.ente } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `${EPAY}/rt`,
+      headers: AUTH,
+      payload: { iuv: pos!.iuv, codiceFiscale: DEBTOR_CF, formatoRT: 'XML', codiceFiscaleEnte: DEMO.ente },
+    });
     expect(res.statusCode).toBe(200);
     const b = res.json();
     const got = Buffer.from(b.rtXml, 'base64');
@@ -121,8 +158,15 @@ describe('a receipt in ISO-8859-1 is handed out as received', () => {
 
   it('TrasmettiRT: the RT XML element is the base64 of the bytes as received', async () => {
     await t.c.notifications.groupDue(0);
-    const rows = await t.c.db.rows<{ body: string }>(sql`select body_xml as body from outbound_message where operation = 'TrasmettiRT'`);
-    const rts = rows.flatMap((r) => [...r.body.matchAll(/<RT><Id>([^<]*)<\/Id><XML>([^<]*)<\/XML><\/RT>/g)].map((m) => ({ id: m[1], xml: m[2]! })));
+    const rows = await t.c.db.rows<{ body: string }>(
+      sql`select body_xml as body from outbound_message where operation = 'TrasmettiRT'`,
+    );
+    const rts = rows.flatMap((r) =>
+      [...r.body.matchAll(/<RT><Id>([^<]*)<\/Id><XML>([^<]*)<\/XML><\/RT>/g)].map((m) => ({
+        id: m[1],
+        xml: m[2]!,
+      })),
+    );
     const mine = rts.find((r) => r.id === receiptId);
     expect(mine, JSON.stringify(rts.map((r) => r.id))).toBeDefined();
     const got = Buffer.from(mine!.xml, 'base64');
@@ -131,13 +175,26 @@ describe('a receipt in ISO-8859-1 is handed out as received', () => {
   });
 
   it('a UTF-8 receipt keeps no second copy of its bytes', async () => {
-    const created = await createPosition({ causale: 'Prestito UTF-8', identificativoPagamento: 'UTF8-BYTES-1' });
+    const created = await createPosition({
+      causale: 'Prestito UTF-8',
+      identificativoPagamento: 'UTF8-BYTES-1',
+    });
     const pos = created.json() as { iuv: string; codiceAvviso: string };
     const id = 'utf8-receipt-bytes-1';
-    const xml = isoReceipt({ iuv: pos.iuv, noticeNumber: pos.codiceAvviso, receiptId: id }).replace(/encoding="ISO-8859-1"/i, 'encoding="UTF-8"');
-    const r = await t.app.inject({ method: 'POST', url: '/soap/paForNode', headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: 'paSendRTV2' }, payload: Buffer.from(xml, 'utf8') });
+    const xml = isoReceipt({ iuv: pos.iuv, noticeNumber: pos.codiceAvviso, receiptId: id }).replace(
+      /encoding="ISO-8859-1"/i,
+      'encoding="UTF-8"',
+    );
+    const r = await t.app.inject({
+      method: 'POST',
+      url: '/soap/paForNode',
+      headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: 'paSendRTV2' },
+      payload: Buffer.from(xml, 'utf8'),
+    });
     expect(r.body).toContain('<outcome>OK</outcome>');
-    const [row] = await t.c.db.rows<{ kept: boolean }>(sql`select raw_bytes is not null as kept from receipt where receipt_id = ${id}`);
+    const [row] = await t.c.db.rows<{ kept: boolean }>(
+      sql`select raw_bytes is not null as kept from receipt where receipt_id = ${id}`,
+    );
     expect(row!.kept).toBe(false);
   });
 });
@@ -168,7 +225,11 @@ describe('text lengths are counted in characters, as the XSDs count them', () =>
     expect(verify.body).toContain(`<paymentDescription>${causale}</paymentDescription>`);
 
     // stored whole (varchar(140) counts characters too) and read back whole
-    const pos = await t.app.inject({ method: 'GET', url: `/admin/api/v1/enti/${DEMO.ente}/payment-types/${DEMO.paymentType}/debt-positions/${iuv}`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const pos = await t.app.inject({
+      method: 'GET',
+      url: `/admin/api/v1/enti/${DEMO.ente}/payment-types/${DEMO.paymentType}/debt-positions/${iuv}`,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
     expect(pos.json().causale).toBe(causale);
     const status = await t.app.inject({ method: 'GET', url: `${BASE}/${iuv}/status`, headers: AUTH });
     expect(status.json()).toMatchObject({ code: '1', result: { code: '000' } });
@@ -180,9 +241,15 @@ describe('text lengths are counted in characters, as the XSDs count them', () =>
     expect(res.json()).toMatchObject({ codiceEsito: '100', campo: 'causale' });
     expect(res.json().descrizioneEsito).toContain('causale');
     // a component's causale: 80 characters
-    const comp = await createPosition({ causale: 'Quota', componentiPagamento: [{ importo: 12.5, causale: `${'y'.repeat(79)}😀` }] });
+    const comp = await createPosition({
+      causale: 'Quota',
+      componentiPagamento: [{ importo: 12.5, causale: `${'y'.repeat(79)}😀` }],
+    });
     expect(comp.statusCode, comp.body).toBe(201);
-    const long = await createPosition({ causale: 'Quota', componentiPagamento: [{ importo: 12.5, causale: `${'y'.repeat(80)}😀` }] });
+    const long = await createPosition({
+      causale: 'Quota',
+      componentiPagamento: [{ importo: 12.5, causale: `${'y'.repeat(80)}😀` }],
+    });
     expect(long.statusCode).toBe(400);
     expect(long.json().campo).toContain('causale');
   });

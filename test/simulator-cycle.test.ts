@@ -11,7 +11,12 @@ import { startLiveCassa, startSimulator, until, type LiveCassa } from './helpers
 
 const BASE = `/epayapi/api/v1/organizations/${DEMO.ente}/paymenttypes/${DEMO.paymentType}/debtpositions`;
 const AUTH = { authorization: basic(DEMO.codiceChiamante, DEMO.passphrase) };
-const RETURN = { returnOkUrl: 'https://ente.example/ok', returnCancelUrl: 'https://ente.example/cancel', returnErrorUrl: 'https://ente.example/error', returnWaitingUrl: 'https://ente.example/waiting' };
+const RETURN = {
+  returnOkUrl: 'https://ente.example/ok',
+  returnCancelUrl: 'https://ente.example/cancel',
+  returnErrorUrl: 'https://ente.example/error',
+  returnWaitingUrl: 'https://ente.example/waiting',
+};
 
 let cassa: LiveCassa;
 let sim: Awaited<ReturnType<typeof startSimulator>>;
@@ -28,7 +33,13 @@ afterAll(async () => {
 });
 beforeEach(() => {
   sim.reset();
-  Object.assign(sim.config, { stationUrl: cassa.soapUrl, primitiveVersion: 2, rtRetryIntervalMs: 50, rtRetryMax: 5, tokenTtlMs: 1_800_000 });
+  Object.assign(sim.config, {
+    stationUrl: cassa.soapUrl,
+    primitiveVersion: 2,
+    rtRetryIntervalMs: 50,
+    rtRetryMax: 5,
+    tokenTtlMs: 1_800_000,
+  });
 });
 afterEach(() => {
   // Every answer Cassa gave the node validated against paForNode.xsd, and met pagoPA's semantic checks.
@@ -36,7 +47,20 @@ afterEach(() => {
 });
 
 async function newPosition(importo = 25): Promise<{ iuv: string; noticeNumber: string }> {
-  const res = await cassa.app.inject({ method: 'POST', url: BASE, headers: AUTH, payload: { causale: 'Biblioteca-Copie', importo, codiceFiscalePartitaIVAPagatore: 'TSTPNI70D01L219V', nome: 'Pino', cognome: 'Test', dataScadenza: '2099-12-31T00:00:00', identificativoPagamento: `SIM-${process.pid}-${++seq}` } });
+  const res = await cassa.app.inject({
+    method: 'POST',
+    url: BASE,
+    headers: AUTH,
+    payload: {
+      causale: 'Biblioteca-Copie',
+      importo,
+      codiceFiscalePartitaIVAPagatore: 'TSTPNI70D01L219V',
+      nome: 'Pino',
+      cognome: 'Test',
+      dataScadenza: '2099-12-31T00:00:00',
+      identificativoPagamento: `SIM-${process.pid}-${++seq}`,
+    },
+  });
   expect(res.statusCode).toBe(201);
   return { iuv: res.json().iuv, noticeNumber: res.json().codiceAvviso };
 }
@@ -47,15 +71,28 @@ async function statusCode(iuv: string): Promise<string> {
 }
 
 async function receipts(iuv: string) {
-  return (await cassa.c.db.executeSql(`select receipt_id, primitive, outcome, stand_in, payment_note, amount_cents, fee_cents, id_psp, raw_xml, payment_attempt_id from receipt where iuv = '${iuv}' order by id`)).rows as Record<string, any>[];
+  return (
+    await cassa.c.db.executeSql(
+      `select receipt_id, primitive, outcome, stand_in, payment_note, amount_cents, fee_cents, id_psp, raw_xml, payment_attempt_id from receipt where iuv = '${iuv}' order by id`,
+    )
+  ).rows as Record<string, any>[];
 }
 
 async function attempts(iuv: string) {
-  return (await cassa.c.db.executeSql(`select primitive, payment_note, transfer_type, amount_cents from payment_attempt where iuv = '${iuv}' order by id`)).rows as Record<string, any>[];
+  return (
+    await cassa.c.db.executeSql(
+      `select primitive, payment_note, transfer_type, amount_cents from payment_attempt where iuv = '${iuv}' order by id`,
+    )
+  ).rows as Record<string, any>[];
 }
 
 async function startCart(noticeNumbers: string[], extra: { allCCP?: boolean } = {}) {
-  return cassa.c.checkout.startCheckout({ positions: noticeNumbers.map((n) => ({ enteFiscalCode: DEMO.ente, noticeNumber: n })), returnUrls: RETURN, emailNotice: 'pino.test@example.org', ...extra });
+  return cassa.c.checkout.startCheckout({
+    positions: noticeNumbers.map((n) => ({ enteFiscalCode: DEMO.ente, noticeNumber: n })),
+    returnUrls: RETURN,
+    emailNotice: 'pino.test@example.org',
+    ...extra,
+  });
 }
 
 /** What a browser does: open the payment page, press a button, read where it is sent. */
@@ -65,7 +102,12 @@ async function press(location: string, action: 'pay' | 'cancel' | 'fail' | 'aban
   const html = await page.text();
   const form = new RegExp(`<form method="post" action="([^"]+/${action})">`).exec(html);
   expect(form, `the ${action} button`).not.toBeNull();
-  const res = await fetch(new URL(form![1]!, location), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '', redirect: 'manual' });
+  const res = await fetch(new URL(form![1]!, location), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: '',
+    redirect: 'manual',
+  });
   expect(res.status).toBe(303);
   return res.headers.get('location')!;
 }
@@ -75,7 +117,11 @@ async function paid(iuv: string) {
 }
 
 async function pspPay(body: Record<string, unknown>) {
-  const res = await fetch(`${sim.base}/sim/psp/payments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${sim.base}/sim/psp/payments`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 }
 
@@ -94,13 +140,25 @@ describe('payment through the simulated Checkout', () => {
     await paid(b.iuv);
     const [ra] = await receipts(a.iuv);
     const tokenA = sim.node.listAttempts().find((x) => x.noticeNumber === a.noticeNumber)!.paymentToken;
-    expect(ra).toMatchObject({ receipt_id: tokenA, primitive: 'paSendRTV2', outcome: 'OK', stand_in: false, payment_note: idCart, id_psp: 'SIMPSP01' });
+    expect(ra).toMatchObject({
+      receipt_id: tokenA,
+      primitive: 'paSendRTV2',
+      outcome: 'OK',
+      stand_in: false,
+      payment_note: idCart,
+      id_psp: 'SIMPSP01',
+    });
     expect(Number(ra!.amount_cents)).toBe(2500);
     expect(Number(ra!.fee_cents)).toBe(100);
     expect(ra!.payment_attempt_id).not.toBeNull();
     expect(ra!.raw_xml).toContain(`<receiptId>${tokenA}</receiptId>`);
-    expect(await attempts(a.iuv)).toEqual([expect.objectContaining({ primitive: 'paGetPaymentV2', payment_note: idCart, transfer_type: null })]);
-    await until(() => sim.node.listDeliveries().every((d) => d.status === 'DELIVERED'), 'both deliveries acknowledged');
+    expect(await attempts(a.iuv)).toEqual([
+      expect.objectContaining({ primitive: 'paGetPaymentV2', payment_note: idCart, transfer_type: null }),
+    ]);
+    await until(
+      () => sim.node.listDeliveries().every((d) => d.status === 'DELIVERED'),
+      'both deliveries acknowledged',
+    );
     expect(sim.node.listDeliveries()).toHaveLength(2);
   });
 
@@ -116,7 +174,9 @@ describe('payment through the simulated Checkout', () => {
     const p = await newPosition();
     const { location } = await startCart([p.noticeNumber], { allCCP: true });
     expect(await press(location, 'fail')).toBe(RETURN.returnErrorUrl);
-    expect(await attempts(p.iuv)).toEqual([expect.objectContaining({ primitive: 'paGetPaymentV2', transfer_type: 'POSTAL' })]);
+    expect(await attempts(p.iuv)).toEqual([
+      expect.objectContaining({ primitive: 'paGetPaymentV2', transfer_type: 'POSTAL' }),
+    ]);
     expect(await receipts(p.iuv)).toEqual([]);
     expect(await statusCode(p.iuv)).toBe('1');
   });
@@ -144,7 +204,9 @@ describe('payment through the simulated Checkout', () => {
     expect(await press(location, 'pay')).toBe(RETURN.returnOkUrl);
     await paid(p.iuv);
     expect(await attempts(p.iuv)).toEqual([expect.objectContaining({ primitive: 'paGetPayment' })]);
-    expect(await receipts(p.iuv)).toEqual([expect.objectContaining({ primitive: 'paSendRT', outcome: 'OK' })]);
+    expect(await receipts(p.iuv)).toEqual([
+      expect.objectContaining({ primitive: 'paSendRT', outcome: 'OK' }),
+    ]);
   });
 
   it('an already paid position: Cassa answers the verify with PAA_PAGAMENTO_DUPLICATO and the browser goes to returnErrorUrl', async () => {
@@ -152,10 +214,29 @@ describe('payment through the simulated Checkout', () => {
     expect((await pspPay({ fiscalCode: DEMO.ente, noticeNumber: p.noticeNumber })).body.outcome).toBe('PAID');
     await paid(p.iuv);
     // Cassa refuses to start a cart for a paid position, so the cart goes to the simulator directly.
-    const res = await fetch(`${sim.base}/checkout/ec/v2/carts`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ paymentNotices: [{ noticeNumber: p.noticeNumber, fiscalCode: DEMO.ente, amount: 2500, companyName: 'Comune di Alessandria', description: 'Biblioteca' }], returnUrls: RETURN }) });
+    const res = await fetch(`${sim.base}/checkout/ec/v2/carts`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        paymentNotices: [
+          {
+            noticeNumber: p.noticeNumber,
+            fiscalCode: DEMO.ente,
+            amount: 2500,
+            companyName: 'Comune di Alessandria',
+            description: 'Biblioteca',
+          },
+        ],
+        returnUrls: RETURN,
+      }),
+    });
     expect(res.status).toBe(302);
     expect(await press(res.headers.get('location')!, 'pay')).toBe(RETURN.returnErrorUrl);
-    expect(sim.checkout.list()[0]).toMatchObject({ status: 'ERROR', steps: [{ verify: { outcome: 'KO', faultCode: 'PAA_PAGAMENTO_DUPLICATO' } }] });
+    expect(sim.checkout.list()[0]).toMatchObject({
+      status: 'ERROR',
+      steps: [{ verify: { outcome: 'KO', faultCode: 'PAA_PAGAMENTO_DUPLICATO' } }],
+    });
   });
 });
 
@@ -164,14 +245,25 @@ describe('the node and the PSP', () => {
     const p = await newPosition(40);
     const r = await pspPay({ fiscalCode: DEMO.ente, noticeNumber: p.noticeNumber });
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ outcome: 'PAID', verify: { ok: true, option: { amountCents: 4000 } }, delivery: { status: 'DELIVERED' } });
+    expect(r.body).toMatchObject({
+      outcome: 'PAID',
+      verify: { ok: true, option: { amountCents: 4000 } },
+      delivery: { status: 'DELIVERED' },
+    });
     await paid(p.iuv);
-    expect(await receipts(p.iuv)).toEqual([expect.objectContaining({ receipt_id: r.body.paymentToken, id_psp: 'SIMPSP02', stand_in: false })]);
+    expect(await receipts(p.iuv)).toEqual([
+      expect.objectContaining({ receipt_id: r.body.paymentToken, id_psp: 'SIMPSP02', stand_in: false }),
+    ]);
   });
 
   it('a hybrid payment: activation V2, receipt V1', async () => {
     const p = await newPosition();
-    const r = await pspPay({ fiscalCode: DEMO.ente, noticeNumber: p.noticeNumber, version: 2, receiptVersion: 1 });
+    const r = await pspPay({
+      fiscalCode: DEMO.ente,
+      noticeNumber: p.noticeNumber,
+      version: 2,
+      receiptVersion: 1,
+    });
     expect(r.body.delivery.status).toBe('DELIVERED');
     await paid(p.iuv);
     expect(await attempts(p.iuv)).toEqual([expect.objectContaining({ primitive: 'paGetPaymentV2' })]);
@@ -179,16 +271,30 @@ describe('the node and the PSP', () => {
   });
 
   it('the stand-in probe is answered PAA_PAGAMENTO_SCONOSCIUTO', async () => {
-    const res = await fetch(`${sim.base}/sim/stand-in/probe`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fiscalCode: DEMO.ente }) });
-    expect(await res.json()).toMatchObject({ healthy: true, outcome: 'KO', faultCode: 'PAA_PAGAMENTO_SCONOSCIUTO' });
+    const res = await fetch(`${sim.base}/sim/stand-in/probe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ fiscalCode: DEMO.ente }),
+    });
+    expect(await res.json()).toMatchObject({
+      healthy: true,
+      outcome: 'KO',
+      faultCode: 'PAA_PAGAMENTO_SCONOSCIUTO',
+    });
   });
 
   it('a receipt without activation (stand-in) pays the position', async () => {
     const p = await newPosition(30);
-    const res = await fetch(`${sim.base}/sim/receipts/stand-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fiscalCode: DEMO.ente, noticeNumber: p.noticeNumber, amountCents: 3000 }) });
+    const res = await fetch(`${sim.base}/sim/receipts/stand-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ fiscalCode: DEMO.ente, noticeNumber: p.noticeNumber, amountCents: 3000 }),
+    });
     expect(await res.json()).toMatchObject({ status: 'DELIVERED', standIn: true });
     await paid(p.iuv);
-    expect(await receipts(p.iuv)).toEqual([expect.objectContaining({ stand_in: true, payment_attempt_id: null })]);
+    expect(await receipts(p.iuv)).toEqual([
+      expect.objectContaining({ stand_in: true, payment_attempt_id: null }),
+    ]);
     expect(await attempts(p.iuv)).toEqual([]);
   });
 
@@ -202,7 +308,9 @@ describe('the node and the PSP', () => {
     expect(['OK', 'KO']).toContain(d.attempts[0].outcome);
     if (d.attempts[0].outcome === 'KO') expect(d.attempts[0].faultCode).toBe('PAA_RECEIPT_DUPLICATA');
     expect(await receipts(p.iuv)).toHaveLength(1);
-    const history = await cassa.c.db.executeSql(`select h.to_status from debt_position_status_history h join debt_position p on p.id = h.position_id where p.iuv = '${p.iuv}' and h.to_status = 'PAID'`);
+    const history = await cassa.c.db.executeSql(
+      `select h.to_status from debt_position_status_history h join debt_position p on p.id = h.position_id where p.iuv = '${p.iuv}' and h.to_status = 'PAID'`,
+    );
     expect(history.rows).toHaveLength(1);
   });
 

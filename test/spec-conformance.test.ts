@@ -11,7 +11,9 @@ import { basic, buildTestApp, type TestApp } from './helpers/app.js';
  * (resources/specs/piemontepay/epayapi_v1.1.yaml), and Cassa's published OpenAPI document checked to
  * offer the same paths, operations and request fields.
  */
-const spec = parse(readFileSync(new URL('../resources/specs/piemontepay/epayapi_v1.1.yaml', import.meta.url), 'utf8'));
+const spec = parse(
+  readFileSync(new URL('../resources/specs/piemontepay/epayapi_v1.1.yaml', import.meta.url), 'utf8'),
+);
 // The spec declares Status.code as a string with an enum written as YAML numbers (0..4): the type
 // wins, as in PiemontePAY's Java DTO, so the enum is read as strings.
 spec.components.schemas.Status.properties.code.enum = ['0', '1', '2', '3', '4'];
@@ -23,15 +25,23 @@ for (const [name, schema] of Object.entries(spec.components.schemas)) {
 }
 
 function responseSchemaName(path: string, method: string, status: number): string {
-  const ref = spec.paths[path][method].responses[String(status)].content['application/json'].schema.$ref as string;
+  const ref = spec.paths[path][method].responses[String(status)].content['application/json'].schema
+    .$ref as string;
   return ref.split('/').pop()!;
 }
 
-function expectConforms(path: string, method: string, res: { statusCode: number; json: () => unknown }): void {
+function expectConforms(
+  path: string,
+  method: string,
+  res: { statusCode: number; json: () => unknown },
+): void {
   const name = responseSchemaName(path, method, res.statusCode);
   const validate = ajv.getSchema(name)!;
   const ok = validate(res.json());
-  expect(ok, `${method.toUpperCase()} ${path} ${res.statusCode} vs ${name}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+  expect(
+    ok,
+    `${method.toUpperCase()} ${path} ${res.statusCode} vs ${name}: ${ajv.errorsText(validate.errors)}`,
+  ).toBe(true);
 }
 
 const SPEC_BASE = '/organizations/{organization}/paymenttypes/{paymentType}/debtpositions';
@@ -47,20 +57,65 @@ afterAll(async () => t?.close());
 
 describe('answers conform to epayapi_v1.1.yaml', () => {
   it('createDebtPosition 201', async () => {
-    const res = await t.app.inject({ method: 'POST', url: BASE, headers: AUTH, payload: { causale: 'Copie', importo: 3.5, codiceFiscalePartitaIVAPagatore: 'TSTPNI70D01L219V', nome: 'Pino', cognome: 'Test', identificativoPagamento: 'SPEC-1' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: BASE,
+      headers: AUTH,
+      payload: {
+        causale: 'Copie',
+        importo: 3.5,
+        codiceFiscalePartitaIVAPagatore: 'TSTPNI70D01L219V',
+        nome: 'Pino',
+        cognome: 'Test',
+        identificativoPagamento: 'SPEC-1',
+      },
+    });
     expect(res.statusCode).toBe(201);
     expectConforms(SPEC_BASE, 'post', res);
   });
 
   it('updateDebtPositions and deleteDebtPositions 200 and their errors', async () => {
-    const created = (await t.app.inject({ method: 'POST', url: BASE, headers: AUTH, payload: { causale: 'Copie', importo: 3.5, codiceFiscalePartitaIVAPagatore: 'TSTPNI70D01L219V', nome: 'Pino', cognome: 'Test' } })).json();
-    const put = await t.app.inject({ method: 'PUT', url: `${BASE}/${created.iuv}`, headers: AUTH, payload: { importo: 4 } });
+    const created = (
+      await t.app.inject({
+        method: 'POST',
+        url: BASE,
+        headers: AUTH,
+        payload: {
+          causale: 'Copie',
+          importo: 3.5,
+          codiceFiscalePartitaIVAPagatore: 'TSTPNI70D01L219V',
+          nome: 'Pino',
+          cognome: 'Test',
+        },
+      })
+    ).json();
+    const put = await t.app.inject({
+      method: 'PUT',
+      url: `${BASE}/${created.iuv}`,
+      headers: AUTH,
+      payload: { importo: 4 },
+    });
     expect(put.statusCode).toBe(200);
     expectConforms(`${SPEC_BASE}/{iuv}`, 'put', put);
     for (const res of [
-      await t.app.inject({ method: 'PUT', url: `${BASE}/${created.iuv}`, headers: AUTH, payload: { importo: 4.001 } }),
-      await t.app.inject({ method: 'PUT', url: `${BASE}/01999999999999999`, headers: AUTH, payload: { importo: 4 } }),
-      await t.app.inject({ method: 'PUT', url: `${BASE}/${created.iuv}`, headers: {}, payload: { importo: 4 } }),
+      await t.app.inject({
+        method: 'PUT',
+        url: `${BASE}/${created.iuv}`,
+        headers: AUTH,
+        payload: { importo: 4.001 },
+      }),
+      await t.app.inject({
+        method: 'PUT',
+        url: `${BASE}/01999999999999999`,
+        headers: AUTH,
+        payload: { importo: 4 },
+      }),
+      await t.app.inject({
+        method: 'PUT',
+        url: `${BASE}/${created.iuv}`,
+        headers: {},
+        payload: { importo: 4 },
+      }),
     ]) {
       expect([400, 401, 404]).toContain(res.statusCode);
       expectConforms(`${SPEC_BASE}/{iuv}`, 'put', res);
@@ -76,13 +131,21 @@ describe('answers conform to epayapi_v1.1.yaml', () => {
       expect(res.statusCode).toBe(200);
       expectConforms(`${SPEC_BASE}/{iuv}/status`, 'get', res);
     }
-    const missing = await t.app.inject({ method: 'GET', url: `${BASE}/01999999999999999/status`, headers: AUTH });
+    const missing = await t.app.inject({
+      method: 'GET',
+      url: `${BASE}/01999999999999999/status`,
+      headers: AUTH,
+    });
     expect(missing.statusCode).toBe(404);
     expectConforms(`${SPEC_BASE}/{iuv}/status`, 'get', missing);
   });
 
   it('getDebtPositionData 200 and 403', async () => {
-    const res = await t.app.inject({ method: 'GET', url: `${BASE}/${DEMO.payable.iuv}/paymentdata`, headers: AUTH });
+    const res = await t.app.inject({
+      method: 'GET',
+      url: `${BASE}/${DEMO.payable.iuv}/paymentdata`,
+      headers: AUTH,
+    });
     expect(res.statusCode).toBe(200);
     expectConforms(`${SPEC_BASE}/{iuv}/paymentdata`, 'get', res);
   });
@@ -103,8 +166,13 @@ describe("Cassa's OpenAPI document", () => {
       expect(spec.paths[path][method].operationId).toBe(operationId);
       expect(ours(path)?.[method]?.operationId, `${method} ${path}`).toBe(operationId);
     }
-    const bodyProps = (path: string, method: string) => Object.keys(ours(path)[method].requestBody.content['application/json'].schema.properties);
-    expect(bodyProps(SPEC_BASE, 'post')).toEqual(expect.arrayContaining(Object.keys(spec.components.schemas.DebtPositionData.properties)));
-    expect(bodyProps(`${SPEC_BASE}/{iuv}`, 'put')).toEqual(expect.arrayContaining(Object.keys(spec.components.schemas.DebtPositionPaymentData.properties)));
+    const bodyProps = (path: string, method: string) =>
+      Object.keys(ours(path)[method].requestBody.content['application/json'].schema.properties);
+    expect(bodyProps(SPEC_BASE, 'post')).toEqual(
+      expect.arrayContaining(Object.keys(spec.components.schemas.DebtPositionData.properties)),
+    );
+    expect(bodyProps(`${SPEC_BASE}/{iuv}`, 'put')).toEqual(
+      expect.arrayContaining(Object.keys(spec.components.schemas.DebtPositionPaymentData.properties)),
+    );
   });
 });

@@ -28,8 +28,14 @@ describe('worker: calendar transitions', () => {
 
   it('activates positions on their validity start and expires them after their validity end, with history', async () => {
     const { ctx } = await createEnteWithCaller(t.c);
-    const later = await t.c.debtPositions.create(ctx, draft({ idPosizioneDebitoria: 'LATER', validFrom: '2026-03-12', validTo: '2026-03-20' }));
-    const soon = await t.c.debtPositions.create(ctx, draft({ idPosizioneDebitoria: 'SOON', validTo: '2026-03-11' }));
+    const later = await t.c.debtPositions.create(
+      ctx,
+      draft({ idPosizioneDebitoria: 'LATER', validFrom: '2026-03-12', validTo: '2026-03-20' }),
+    );
+    const soon = await t.c.debtPositions.create(
+      ctx,
+      draft({ idPosizioneDebitoria: 'SOON', validTo: '2026-03-11' }),
+    );
     expect(await storedStatus(later.iuv)).toBe('NOT_YET_ACTIVE');
     expect(await storedStatus(soon.iuv)).toBe('PAYABLE');
 
@@ -56,9 +62,15 @@ describe('worker: calendar transitions', () => {
   });
 
   it('makes a position whose receipt never came back payable again, in the housekeeping job', async () => {
-    const { ctx } = await createEnteWithCaller(t.c, { cf: '01234567897', seg: '05', code: 'MENS', caller: 'GEST_HOUSE' });
+    const { ctx } = await createEnteWithCaller(t.c, {
+      cf: '01234567897',
+      seg: '05',
+      code: 'MENS',
+      caller: 'GEST_HOUSE',
+    });
     const p = await t.c.debtPositions.create(ctx, draft({ idPosizioneDebitoria: 'AWAIT-1' }));
-    const [row] = (await t.c.db.executeSql('select id::int as id from debt_position where iuv = $1', [p.iuv])).rows;
+    const [row] = (await t.c.db.executeSql('select id::int as id from debt_position where iuv = $1', [p.iuv]))
+      .rows;
     await t.c.debtPositions.markAwaitingReceipt([row.id], 'portal', 'Checkout: pagamento concluso');
     expect(await storedStatus(p.iuv)).toBe('PAYMENT_IN_PROGRESS');
     const r = await t.c.db.executeSql('select name, cron from pgboss.schedule');

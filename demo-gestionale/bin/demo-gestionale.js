@@ -5,7 +5,9 @@ import { existsSync } from 'node:fs';
 
 const entry = new URL('../../dist/demo-gestionale/main.js', import.meta.url);
 if (!existsSync(entry)) {
-  process.stderr.write('demo-gestionale: the build is missing; run `npm run build` (or `npx tsc -p demo-gestionale/tsconfig.json`) first\n');
+  process.stderr.write(
+    'demo-gestionale: the build is missing; run `npm run build` (or `npx tsc -p demo-gestionale/tsconfig.json`) first\n',
+  );
   process.exit(2);
 }
 const { run } = await import(entry.href);

@@ -38,10 +38,22 @@ export interface DemoGestionale extends FastifyInstance {
  * The gestionale's own logger: readable lines (pino-pretty, one event a line) unless GEST_LOG_FORMAT=json
  * (or NODE_ENV=production).
  */
-export function createGestionaleLogger(config: Pick<GestionaleConfig, 'logLevel' | 'logFormat'>, destination?: DestinationStream): Logger {
+export function createGestionaleLogger(
+  config: Pick<GestionaleConfig, 'logLevel' | 'logFormat'>,
+  destination?: DestinationStream,
+): Logger {
   const options = { level: config.logLevel, name: 'demo-gestionale' };
   if (config.logFormat === 'json' || config.logLevel === 'silent') return pino(options, destination);
-  return pino(options, pretty({ singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true, destination: destination ?? 1 }));
+  return pino(
+    options,
+    pretty({
+      singleLine: true,
+      translateTime: 'SYS:HH:MM:ss.l',
+      ignore: 'pid,hostname',
+      sync: true,
+      destination: destination ?? 1,
+    }),
+  );
 }
 
 /**
@@ -50,9 +62,15 @@ export function createGestionaleLogger(config: Pick<GestionaleConfig, 'logLevel'
  * Returns the Fastify app, not yet listening (tests listen on port 0). Positions are loaded by
  * `app.gestionale.loadDemoPositions()` (main calls it before listening).
  */
-export async function buildDemoGestionale(config: GestionaleConfig, opts: { logger?: Logger; clock?: () => Date } = {}): Promise<DemoGestionale> {
+export async function buildDemoGestionale(
+  config: GestionaleConfig,
+  opts: { logger?: Logger; clock?: () => Date } = {},
+): Promise<DemoGestionale> {
   const logger = opts.logger ?? createGestionaleLogger(config);
-  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: 65_536 }) as unknown as DemoGestionale;
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: 65_536,
+  }) as unknown as DemoGestionale;
   const store = new GestionaleStore();
   const cassa = new CassaClient(config);
   const payments = new Payments(config, store, cassa, opts.clock);
@@ -83,7 +101,11 @@ export async function buildDemoGestionale(config: GestionaleConfig, opts: { logg
     }
     return reply.send(err);
   });
-  await app.register(fastifyStatic, { root: bootstrapItaliaDist(), prefix: '/static/bootstrap-italia/', maxAge: 3_600_000 });
+  await app.register(fastifyStatic, {
+    root: bootstrapItaliaDist(),
+    prefix: '/static/bootstrap-italia/',
+    maxAge: 3_600_000,
+  });
 
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-content-type-options', 'nosniff');
@@ -100,8 +122,14 @@ export async function buildDemoGestionale(config: GestionaleConfig, opts: { logg
     }
   });
 
-  app.get('/static/demo-gestionale.css', async (_req, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'max-age=3600').send(views.css));
-  app.get('/health', async () => ({ status: 'ok', codiceChiamante: config.codiceChiamante, returnUrl: returnUrlOf(config) }));
+  app.get('/static/demo-gestionale.css', async (_req, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', 'max-age=3600').send(views.css),
+  );
+  app.get('/health', async () => ({
+    status: 'ok',
+    codiceChiamante: config.codiceChiamante,
+    returnUrl: returnUrlOf(config),
+  }));
   registerRoutes(app, { store, payments, views, notices, inbox });
   registerSoapPages(app, { inbox, views, liste, notices });
   // EPaywso2EntiService in a scope of its own: its XML body parser does not touch the pages

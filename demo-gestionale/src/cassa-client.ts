@@ -57,19 +57,40 @@ export class CassaClient {
 
   async createDebtPosition(body: CreateDebtPosition): Promise<CreatedDebtPosition> {
     const res = await this.call('POST', this.base, body);
-    const json = (await res.json().catch(() => ({}))) as { codiceEsito?: string; descrizioneEsito?: string; iuv?: string; codiceAvviso?: string };
+    const json = (await res.json().catch(() => ({}))) as {
+      codiceEsito?: string;
+      descrizioneEsito?: string;
+      iuv?: string;
+      codiceAvviso?: string;
+    };
     if (!res.ok || json.codiceEsito !== '000' || !json.iuv || !json.codiceAvviso) {
-      throw new CassaError(`createDebtPosition ${body.identificativoPagamento}: HTTP ${res.status} ${json.codiceEsito ?? ''} ${json.descrizioneEsito ?? ''}`.trim(), res.status, json.codiceEsito);
+      throw new CassaError(
+        `createDebtPosition ${body.identificativoPagamento}: HTTP ${res.status} ${json.codiceEsito ?? ''} ${json.descrizioneEsito ?? ''}`.trim(),
+        res.status,
+        json.codiceEsito,
+      );
     }
-    return { iuv: json.iuv, codiceAvviso: json.codiceAvviso, replayed: res.headers.get('idempotent-replayed') === 'true' };
+    return {
+      iuv: json.iuv,
+      codiceAvviso: json.codiceAvviso,
+      replayed: res.headers.get('idempotent-replayed') === 'true',
+    };
   }
 
   async status(iuv: string): Promise<PositionStatus> {
     const res = await this.call('GET', `${this.base}/${encodeURIComponent(iuv)}/status`);
-    const json = (await res.json().catch(() => ({}))) as { code?: string; description?: string; result?: { code?: string; description?: string } };
+    const json = (await res.json().catch(() => ({}))) as {
+      code?: string;
+      description?: string;
+      result?: { code?: string; description?: string };
+    };
     if (!res.ok || !json.code || !['0', '1', '2', '3', '4'].includes(json.code)) {
       const r = json.result ?? json;
-      throw new CassaError(`getDebtPositionStatus ${iuv}: HTTP ${res.status} ${r.code ?? ''} ${r.description ?? ''}`.trim(), res.status, r.code);
+      throw new CassaError(
+        `getDebtPositionStatus ${iuv}: HTTP ${res.status} ${r.code ?? ''} ${r.description ?? ''}`.trim(),
+        res.status,
+        r.code,
+      );
     }
     return { code: json.code as PositionStatus['code'], description: json.description ?? '' };
   }
@@ -78,7 +99,11 @@ export class CassaClient {
     try {
       return await fetch(url, {
         method,
-        headers: { authorization: this.authorization, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          authorization: this.authorization,
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.o.timeoutMs ?? 10_000),
       });

@@ -4,9 +4,18 @@
  */
 import type { DigestSeparator } from './digest.js';
 // ../../ from demo-gestionale/src and from its build dist/demo-gestionale alike (public-url.js says why)
-import { GestionaleConfigError, gestionalePort, gestionalePublicUrl } from '../../demo-gestionale/public-url.js';
+import {
+  GestionaleConfigError,
+  gestionalePort,
+  gestionalePublicUrl,
+} from '../../demo-gestionale/public-url.js';
 
-export { EPAYWSO2ENTI_PATH, GestionaleConfigError, returnUrlOf, soapEndpointOf } from '../../demo-gestionale/public-url.js';
+export {
+  EPAYWSO2ENTI_PATH,
+  GestionaleConfigError,
+  returnUrlOf,
+  soapEndpointOf,
+} from '../../demo-gestionale/public-url.js';
 
 export type ReturnDigestMode = 'echo' | 'signed';
 
@@ -61,7 +70,10 @@ function url(env: Env, name: string, def: string): string {
 
 function oneOf<T extends string>(env: Env, name: string, def: T, allowed: readonly T[]): T {
   const v = str(env, name, def);
-  if (!(allowed as readonly string[]).includes(v)) throw new GestionaleConfigError(`${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got "${v}"`);
+  if (!(allowed as readonly string[]).includes(v))
+    throw new GestionaleConfigError(
+      `${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got "${v}"`,
+    );
   return v as T;
 }
 
@@ -91,7 +103,10 @@ export function loadGestionaleConfig(env: Env = process.env): GestionaleConfig {
     soapUser: str(env, 'GEST_SOAP_USER', DEMO_SOAP_CREDENTIALS.user),
     soapPassword: str(env, 'GEST_SOAP_PASSWORD', DEMO_SOAP_CREDENTIALS.password),
     logLevel: str(env, 'GEST_LOG_LEVEL', 'info'),
-    logFormat: oneOf(env, 'GEST_LOG_FORMAT', env.NODE_ENV === 'production' ? 'json' : 'pretty', ['pretty', 'json'] as const),
+    logFormat: oneOf(env, 'GEST_LOG_FORMAT', env.NODE_ENV === 'production' ? 'json' : 'pretty', [
+      'pretty',
+      'json',
+    ] as const),
   };
 }
 

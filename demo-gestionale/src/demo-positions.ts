@@ -2,7 +2,12 @@ import type { CassaClient } from './cassa-client.js';
 import type { GestionaleStore } from './store.js';
 
 /** The demo citizen of seed 000 §3.1 (Pino Test). No real authentication: the demo lets anyone pick him. */
-export const DEMO_CITIZEN = { codiceFiscale: 'TSTPNI70D01L219V', nome: 'Pino', cognome: 'Test', email: 'pino.test@example.org' } as const;
+export const DEMO_CITIZEN = {
+  codiceFiscale: 'TSTPNI70D01L219V',
+  nome: 'Pino',
+  cognome: 'Test',
+  email: 'pino.test@example.org',
+} as const;
 
 /** The manual's position (seed 000 §3.1), already in Cassa's demo data: the gestionale only knows it. */
 export const MANUAL_POSITION = {
@@ -19,14 +24,26 @@ export const MANUAL_POSITION = {
  * IUV). Amounts in cents.
  */
 export const CREATED_POSITIONS = [
-  { idPosizione: 'GEST_BIBL_TESSERA_2025', causale: 'Biblioteca-Rinnovo tessera annuale', amountCents: 1_200 },
-  { idPosizione: 'GEST_BIBL_RITARDO_0042', causale: 'Biblioteca-Sanzione per restituzione in ritardo', amountCents: 450 },
+  {
+    idPosizione: 'GEST_BIBL_TESSERA_2025',
+    causale: 'Biblioteca-Rinnovo tessera annuale',
+    amountCents: 1_200,
+  },
+  {
+    idPosizione: 'GEST_BIBL_RITARDO_0042',
+    causale: 'Biblioteca-Sanzione per restituzione in ritardo',
+    amountCents: 450,
+  },
 ] as const;
 
 export const GESTIONALE_NAME = 'Pagamenti Vari del Comune di Alessandria';
 
 /** Puts the demo positions in the store, creating in Cassa those the gestionale owns. */
-export async function loadDemoPositions(store: GestionaleStore, cassa: CassaClient, opts: { create: boolean }): Promise<{ created: number; replayed: number }> {
+export async function loadDemoPositions(
+  store: GestionaleStore,
+  cassa: CassaClient,
+  opts: { create: boolean },
+): Promise<{ created: number; replayed: number }> {
   const debitore = `${DEMO_CITIZEN.nome} ${DEMO_CITIZEN.cognome}`;
   store.upsertPosition({ ...MANUAL_POSITION, codiceFiscale: DEMO_CITIZEN.codiceFiscale, debitore });
   let created = 0;
@@ -45,7 +62,15 @@ export async function loadDemoPositions(store: GestionaleStore, cassa: CassaClie
     });
     if (r.replayed) replayed++;
     else created++;
-    store.upsertPosition({ idPosizione: p.idPosizione, iuv: r.iuv, codiceAvviso: r.codiceAvviso, causale: p.causale, amountCents: p.amountCents, codiceFiscale: DEMO_CITIZEN.codiceFiscale, debitore });
+    store.upsertPosition({
+      idPosizione: p.idPosizione,
+      iuv: r.iuv,
+      codiceAvviso: r.codiceAvviso,
+      causale: p.causale,
+      amountCents: p.amountCents,
+      codiceFiscale: DEMO_CITIZEN.codiceFiscale,
+      debitore,
+    });
   }
   return { created, replayed };
 }

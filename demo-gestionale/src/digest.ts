@@ -25,7 +25,15 @@ function sha256Base64(text: string): string {
 
 /** Base64(SHA-256(passphrase + sep + codiceChiamante + identificativoPagamento + iuv + returnUrl + sep)), UTF-8. */
 export function callDigest(i: CallDigestInput): string {
-  return sha256Base64(i.passphrase + i.separator + i.codiceChiamante + i.identificativoPagamento + i.iuv + i.returnUrl + i.separator);
+  return sha256Base64(
+    i.passphrase +
+      i.separator +
+      i.codiceChiamante +
+      i.identificativoPagamento +
+      i.iuv +
+      i.returnUrl +
+      i.separator,
+  );
 }
 
 /**
@@ -35,7 +43,16 @@ export function callDigest(i: CallDigestInput): string {
  * The authoritative definition is Cassa's docs/sportello.md; keep this formula in step with it.
  */
 export function signedReturnDigest(i: CallDigestInput & { codEsito: string }): string {
-  return sha256Base64(i.passphrase + i.separator + i.codiceChiamante + i.identificativoPagamento + i.iuv + i.returnUrl + i.codEsito + i.separator);
+  return sha256Base64(
+    i.passphrase +
+      i.separator +
+      i.codiceChiamante +
+      i.identificativoPagamento +
+      i.iuv +
+      i.returnUrl +
+      i.codEsito +
+      i.separator,
+  );
 }
 
 /**
@@ -43,7 +60,10 @@ export function signedReturnDigest(i: CallDigestInput & { codEsito: string }): s
  * encoding, so a Base64 '+' reaches the gestionale as a space; CR/LF are ignored as Cassa does.
  */
 export function normalizeReceivedDigest(raw: string): string {
-  return raw.replace(/[\r\n]/g, '').replace(/ /g, '+').trim();
+  return raw
+    .replace(/[\r\n]/g, '')
+    .replace(/ /g, '+')
+    .trim();
 }
 
 /** Constant-time equality of two digests (hashed first, so that lengths leak nothing either). */

@@ -10,7 +10,10 @@ export function formatCents(cents: number): string {
 export const STATE_LABELS: Record<PositionState, { label: string; badge: string }> = {
   DA_PAGARE: { label: 'da pagare', badge: 'secondary' },
   PAGAMENTO_AVVIATO: { label: 'pagamento avviato, esito non ricevuto: puoi riprovare', badge: 'secondary' },
-  ESITO_POSITIVO_IN_ATTESA: { label: 'esito positivo, in attesa della notifica di pagamento', badge: 'warning' },
+  ESITO_POSITIVO_IN_ATTESA: {
+    label: 'esito positivo, in attesa della notifica di pagamento',
+    badge: 'warning',
+  },
   TENTATIVO_NON_RIUSCITO: { label: 'tentativo non riuscito o annullato: puoi riprovare', badge: 'danger' },
   PAGATO_DEFINITIVO: { label: 'pagato (definitivo)', badge: 'success' },
   ANNULLATA: { label: "annullata dall'ente", badge: 'dark' },

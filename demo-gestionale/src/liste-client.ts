@@ -33,7 +33,12 @@ export function newIdMessaggio(now = new Date()): string {
   return `GEST-${now.toISOString().replace(/\D/g, '').slice(0, 14)}-${randomBytes(6).toString('hex')}`;
 }
 
-export function inserisciListaDiCaricoXml(o: { idMessaggio: string; cfEnteCreditore: string; codiceVersamento: string; items: ListItem[] }): string {
+export function inserisciListaDiCaricoXml(o: {
+  idMessaggio: string;
+  cfEnteCreditore: string;
+  codiceVersamento: string;
+  items: ListItem[];
+}): string {
   const total = o.items.reduce((s, i) => s + i.amountCents, 0);
   const positions = o.items
     .map(
@@ -62,7 +67,8 @@ export function readAck(httpStatus: number, text: string): { codice: string; mes
     const body = (parser.parse(text) as Record<string, any>)?.Envelope?.Body;
     const r = body?.EPaywsoServiceResponse?.Result;
     if (r) return { codice: String(r.Codice ?? ''), messaggio: String(r.Messaggio ?? '') };
-    if (body?.Fault) return { codice: `HTTP ${httpStatus}`, messaggio: String(body.Fault.faultstring ?? 'SOAP fault') };
+    if (body?.Fault)
+      return { codice: `HTTP ${httpStatus}`, messaggio: String(body.Fault.faultstring ?? 'SOAP fault') };
   } catch {
     /* not XML */
   }
@@ -70,19 +76,35 @@ export function readAck(httpStatus: number, text: string): { codice: string; mes
 }
 
 export class ListeClient {
-  constructor(private readonly config: Pick<GestionaleConfig, 'cassaUrl' | 'codiceChiamante' | 'passphrase' | 'ente' | 'paymentType'>) {}
+  constructor(
+    private readonly config: Pick<
+      GestionaleConfig,
+      'cassaUrl' | 'codiceChiamante' | 'passphrase' | 'ente' | 'paymentType'
+    >,
+  ) {}
 
   /** Sends one InserisciListaDiCarico; returns the list as the gestionale records it (with Cassa's acknowledgement). */
   async inserisciListaDiCarico(items: ListItem[], now = new Date()): Promise<ListRecord> {
     const idMessaggio = newIdMessaggio(now);
-    const xml = inserisciListaDiCaricoXml({ idMessaggio, cfEnteCreditore: this.config.ente, codiceVersamento: this.config.paymentType, items });
+    const xml = inserisciListaDiCaricoXml({
+      idMessaggio,
+      cfEnteCreditore: this.config.ente,
+      codiceVersamento: this.config.paymentType,
+      items,
+    });
     const list: ListRecord = {
       idMessaggio,
       kind: 'InserisciListaDiCarico',
       cfEnteCreditore: this.config.ente,
       codiceVersamento: this.config.paymentType,
       sentAt: now,
-      positions: items.map((i) => ({ idPosizioneDebitoria: i.idPosizioneDebitoria, causale: i.causale, amountCents: i.amountCents, codiceFiscale: i.codiceFiscale, debitore: `${i.nome} ${i.cognome}` })),
+      positions: items.map((i) => ({
+        idPosizioneDebitoria: i.idPosizioneDebitoria,
+        causale: i.causale,
+        amountCents: i.amountCents,
+        codiceFiscale: i.codiceFiscale,
+        debitore: `${i.nome} ${i.cognome}`,
+      })),
     };
     try {
       const res = await fetch(`${this.config.cassaUrl}${ENTI2EPAYWSO_PATH}`, {

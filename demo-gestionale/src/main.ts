@@ -9,7 +9,10 @@ Usage:
 `;
 
 /** Cassa may still be starting (npm start launches both): retry the demo positions for a while. */
-async function loadWithRetry(load: () => Promise<{ created: number; replayed: number }>, log: (msg: string) => void): Promise<{ created: number; replayed: number }> {
+async function loadWithRetry(
+  load: () => Promise<{ created: number; replayed: number }>,
+  log: (msg: string) => void,
+): Promise<{ created: number; replayed: number }> {
   const deadline = Date.now() + 60_000;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -38,7 +41,10 @@ export async function run(argv: string[]): Promise<void> {
     throw e;
   }
   const app = await buildDemoGestionale(config);
-  const loaded = await loadWithRetry(() => app.gestionale.loadDemoPositions(), (m) => app.log.warn(m));
+  const loaded = await loadWithRetry(
+    () => app.gestionale.loadDemoPositions(),
+    (m) => app.log.warn(m),
+  );
   app.log.info(loaded, 'demo positions ready');
   await app.listen({ host: config.host, port: config.port });
   process.stdout.write(

@@ -44,7 +44,12 @@ export class Notices {
 }
 
 /** 303 to `location`, with a notice for the page there. */
-export function redirectWithNotice(reply: FastifyReply, notices: Notices, location: string, notice: Notice): FastifyReply {
+export function redirectWithNotice(
+  reply: FastifyReply,
+  notices: Notices,
+  location: string,
+  notice: Notice,
+): FastifyReply {
   reply.setCookie(NOTICE_COOKIE, notices.put(notice), { path: '/', httpOnly: true, sameSite: 'lax' });
   return reply.redirect(location, 303);
 }

@@ -10,7 +10,13 @@ export const SPORTELLO_ENTRY_PATH = '/epayweb/accessoLibero/pagaConIuv/accessoCh
 /** What the browser posts to the Sportello (seed 000 §2.1): no passphrase, no return URL. */
 export interface SportelloForm {
   action: string;
-  fields: { codiceChiamante: string; digest: string; iuv: string; codiceFiscale: string; identificativoPagamento: string };
+  fields: {
+    codiceChiamante: string;
+    digest: string;
+    iuv: string;
+    codiceFiscale: string;
+    identificativoPagamento: string;
+  };
 }
 
 export type StartAttemptResult =
@@ -22,17 +28,33 @@ export type ReturnResult =
   | { kind: 'invalid-request'; reason: string }
   | { kind: 'unknown-attempt' }
   | { kind: 'digest-mismatch'; attempt: Attempt }
-  | { kind: 'outcome'; codEsito: '000' | '100'; attempt: Attempt; position: Position; alreadyReceived: boolean; conflicting: boolean };
+  | {
+      kind: 'outcome';
+      codEsito: '000' | '100';
+      attempt: Attempt;
+      position: Position;
+      alreadyReceived: boolean;
+      conflicting: boolean;
+    };
 
-export type MarkPaidResult = { kind: 'marked'; position: Position } | { kind: 'already-paid'; position: Position } | { kind: 'unknown-position' };
+export type MarkPaidResult =
+  | { kind: 'marked'; position: Position }
+  | { kind: 'already-paid'; position: Position }
+  | { kind: 'unknown-position' };
 
-export type StatusCheckResult = { kind: 'checked'; status: PositionStatus; position: Position } | { kind: 'unknown-position' };
+export type StatusCheckResult =
+  { kind: 'checked'; status: PositionStatus; position: Position } | { kind: 'unknown-position' };
 
 const ID_PAGAMENTO = /^[A-Za-z0-9_-]{1,50}$/;
 
 /** States in which the gestionale offers "Paga" (seed 000 §3.2: until the notification, a new attempt is allowed). */
 export function canPay(p: Position): boolean {
-  return p.state !== 'PAGATO_DEFINITIVO' && p.state !== 'ANNULLATA' && p.state !== 'NON_PAGABILE' && p.state !== 'SCADUTA';
+  return (
+    p.state !== 'PAGATO_DEFINITIVO' &&
+    p.state !== 'ANNULLATA' &&
+    p.state !== 'NON_PAGABILE' &&
+    p.state !== 'SCADUTA'
+  );
 }
 
 /**
@@ -57,9 +79,16 @@ export class Payments {
   }
 
   /** Whether this citizen may pay this position now, without issuing an attempt ("Paga" is posted, then the page is shown). */
-  payable(codiceFiscale: string, iuv: string): { kind: 'payable'; position: Position } | { kind: 'unknown-position' } | { kind: 'not-payable'; position: Position } {
+  payable(
+    codiceFiscale: string,
+    iuv: string,
+  ):
+    | { kind: 'payable'; position: Position }
+    | { kind: 'unknown-position' }
+    | { kind: 'not-payable'; position: Position } {
     const position = this.store.position(iuv);
-    if (!position || position.codiceFiscale !== codiceFiscale.toUpperCase()) return { kind: 'unknown-position' };
+    if (!position || position.codiceFiscale !== codiceFiscale.toUpperCase())
+      return { kind: 'unknown-position' };
     if (!canPay(position)) return { kind: 'not-payable', position };
     return { kind: 'payable', position };
   }
@@ -96,7 +125,13 @@ export class Payments {
       attempt,
       form: {
         action: `${this.config.cassaUrl}${SPORTELLO_ENTRY_PATH}`,
-        fields: { codiceChiamante: this.config.codiceChiamante, digest, iuv, codiceFiscale: position.codiceFiscale, identificativoPagamento },
+        fields: {
+          codiceChiamante: this.config.codiceChiamante,
+          digest,
+          iuv,
+          codiceFiscale: position.codiceFiscale,
+          identificativoPagamento,
+        },
       },
     };
   }
@@ -107,17 +142,27 @@ export class Payments {
    * A 000 is NOT a payment: the position waits for the notification (§3.2).
    */
   receiveReturn(q: { idPagamento?: string; digest?: string; codEsito?: string }): ReturnResult {
-    if (!q.idPagamento || !ID_PAGAMENTO.test(q.idPagamento)) return { kind: 'invalid-request', reason: 'idPagamento mancante o non valido' };
-    if (q.codEsito !== '000' && q.codEsito !== '100') return { kind: 'invalid-request', reason: 'codEsito mancante o diverso da 000 e 100' };
+    if (!q.idPagamento || !ID_PAGAMENTO.test(q.idPagamento))
+      return { kind: 'invalid-request', reason: 'idPagamento mancante o non valido' };
+    if (q.codEsito !== '000' && q.codEsito !== '100')
+      return { kind: 'invalid-request', reason: 'codEsito mancante o diverso da 000 e 100' };
     if (!q.digest) return { kind: 'invalid-request', reason: 'digest mancante' };
     const attempt = this.store.attempt(q.idPagamento);
     if (!attempt) return { kind: 'unknown-attempt' };
     const expected = this.expectedReturnDigest(attempt, q.codEsito);
-    if (!digestsEqual(normalizeReceivedDigest(q.digest), expected)) return { kind: 'digest-mismatch', attempt };
+    if (!digestsEqual(normalizeReceivedDigest(q.digest), expected))
+      return { kind: 'digest-mismatch', attempt };
     const position = this.store.position(attempt.iuv)!;
     if (attempt.codEsito !== undefined) {
       // A reload of the return page, or a second return for the same attempt: the first one stands.
-      return { kind: 'outcome', codEsito: attempt.codEsito, attempt, position, alreadyReceived: true, conflicting: attempt.codEsito !== q.codEsito };
+      return {
+        kind: 'outcome',
+        codEsito: attempt.codEsito,
+        attempt,
+        position,
+        alreadyReceived: true,
+        conflicting: attempt.codEsito !== q.codEsito,
+      };
     }
     attempt.codEsito = q.codEsito;
     attempt.returnedAt = this.clock();
@@ -125,9 +170,17 @@ export class Payments {
       // The latest attempt decides what the citizen sees; an older attempt returning late does not undo a 000.
       const latest = position.attempts[position.attempts.length - 1] === attempt.identificativoPagamento;
       if (q.codEsito === '000') position.state = 'ESITO_POSITIVO_IN_ATTESA';
-      else if (latest && position.state !== 'ESITO_POSITIVO_IN_ATTESA') position.state = 'TENTATIVO_NON_RIUSCITO';
+      else if (latest && position.state !== 'ESITO_POSITIVO_IN_ATTESA')
+        position.state = 'TENTATIVO_NON_RIUSCITO';
     }
-    return { kind: 'outcome', codEsito: q.codEsito, attempt, position, alreadyReceived: false, conflicting: false };
+    return {
+      kind: 'outcome',
+      codEsito: q.codEsito,
+      attempt,
+      position,
+      alreadyReceived: false,
+      conflicting: false,
+    };
   }
 
   /** The digest the return must carry for this attempt, in the configured mode. */
@@ -161,7 +214,8 @@ export class Payments {
   /** "Verifica stato": asks Cassa (epayapi getDebtPositionStatus) and records what it says. */
   async checkStatus(codiceFiscale: string, iuv: string): Promise<StatusCheckResult> {
     const position = this.store.position(iuv);
-    if (!position || position.codiceFiscale !== codiceFiscale.toUpperCase()) return { kind: 'unknown-position' };
+    if (!position || position.codiceFiscale !== codiceFiscale.toUpperCase())
+      return { kind: 'unknown-position' };
     const status = await this.cassa.status(iuv);
     position.statoCassa = `${status.code} — ${status.description}`;
     if (status.code === '0') this.markPaidDefinitive(iuv, { source: 'stato-cassa' });

@@ -44,30 +44,71 @@ function field(body: unknown, name: string): string | undefined {
 function positionRow(p: Position, inbox?: Inbox) {
   const s = STATE_LABELS[p.state];
   const rts = (inbox?.rtsOf(p.iuv) ?? []).map((r) => ({ id: r.id, href: `/rt/${encodeURIComponent(r.id)}` }));
-  const paidByNotification = p.paid?.source === 'notifica' ? { iur: p.paid.identificativoUnicoRiscossione, psp: p.paid.psp, importo: p.paid.importoPagatoCents === undefined ? undefined : formatCents(p.paid.importoPagatoCents) } : undefined;
-  return { ...p, importo: formatCents(p.amountCents), stateLabel: s.label, stateClass: s.badge, canPay: canPay(p), rts, paidByNotification };
+  const paidByNotification =
+    p.paid?.source === 'notifica'
+      ? {
+          iur: p.paid.identificativoUnicoRiscossione,
+          psp: p.paid.psp,
+          importo:
+            p.paid.importoPagatoCents === undefined ? undefined : formatCents(p.paid.importoPagatoCents),
+        }
+      : undefined;
+  return {
+    ...p,
+    importo: formatCents(p.amountCents),
+    stateLabel: s.label,
+    stateClass: s.badge,
+    canPay: canPay(p),
+    rts,
+    paidByNotification,
+  };
 }
 
 export function registerRoutes(app: FastifyInstance, { store, payments, views, notices, inbox }: Deps): void {
   const listPage = (req: FastifyRequest, reply: FastifyReply, cf: string) => {
     const positions = store.positionsOf(cf);
     const message = takeNotice(req, reply, notices);
-    return html(reply, views.render('posizioni', 'Le tue posizioni', { codiceFiscale: cf, debitore: positions[0]?.debitore ?? '', positions: positions.map((p) => positionRow(p, inbox)), message, csrf: reply.generateCsrf() }));
+    return html(
+      reply,
+      views.render('posizioni', 'Le tue posizioni', {
+        codiceFiscale: cf,
+        debitore: positions[0]?.debitore ?? '',
+        positions: positions.map((p) => positionRow(p, inbox)),
+        message,
+        csrf: reply.generateCsrf(),
+      }),
+    );
   };
-  const errorPage = (reply: FastifyReply, status: number, heading: string, ...paragraphs: string[]) => html(reply, views.render('errore', heading, { heading, paragraphs }), status);
+  const errorPage = (reply: FastifyReply, status: number, heading: string, ...paragraphs: string[]) =>
+    html(reply, views.render('errore', heading, { heading, paragraphs }), status);
   const notFound = { type: 'danger', text: 'Posizione non trovata tra le tue.' } as const;
-  const notPayable = (p: Position) => ({ type: 'warning', text: `La posizione ${p.iuv} non si può pagare: ${STATE_LABELS[p.state].label}.` }) as const;
+  const notPayable = (p: Position) =>
+    ({
+      type: 'warning',
+      text: `La posizione ${p.iuv} non si può pagare: ${STATE_LABELS[p.state].label}.`,
+    }) as const;
 
   // Every POST below answers 303 to a GET page (post/redirect/get, notices.ts): Back and reload never re-send a form.
 
   app.get('/', async (req, reply) => {
     if (citizenOf(req, store)) return reply.redirect('/posizioni', 303);
-    return html(reply, views.render('home', 'Accesso', { citizens: store.citizens(), message: takeNotice(req, reply, notices), csrf: reply.generateCsrf() }));
+    return html(
+      reply,
+      views.render('home', 'Accesso', {
+        citizens: store.citizens(),
+        message: takeNotice(req, reply, notices),
+        csrf: reply.generateCsrf(),
+      }),
+    );
   });
 
   app.post('/accesso', { preHandler: app.csrfProtection }, async (req, reply) => {
     const cf = field(req.body, 'codiceFiscale')?.toUpperCase();
-    if (!cf || !store.citizens().some((c) => c.codiceFiscale === cf)) return redirectWithNotice(reply, notices, '/', { type: 'danger', text: 'Cittadino non riconosciuto: scegli uno dei cittadini di prova elencati.' });
+    if (!cf || !store.citizens().some((c) => c.codiceFiscale === cf))
+      return redirectWithNotice(reply, notices, '/', {
+        type: 'danger',
+        text: 'Cittadino non riconosciuto: scegli uno dei cittadini di prova elencati.',
+      });
     reply.setCookie(CITIZEN_COOKIE, cf, { path: '/', httpOnly: true, sameSite: 'lax' });
     return reply.redirect('/posizioni', 303);
   });
@@ -90,7 +131,8 @@ export function registerRoutes(app: FastifyInstance, { store, payments, views, n
     if (!cf) return reply.redirect('/', 303);
     const r = payments.payable(cf, field(req.body, 'iuv') ?? '');
     if (r.kind === 'unknown-position') return redirectWithNotice(reply, notices, '/posizioni', notFound);
-    if (r.kind === 'not-payable') return redirectWithNotice(reply, notices, '/posizioni', notPayable(r.position));
+    if (r.kind === 'not-payable')
+      return redirectWithNotice(reply, notices, '/posizioni', notPayable(r.position));
     reply.setCookie(PAY_COOKIE, r.position.iuv, { path: PAY_PATH, httpOnly: true, sameSite: 'lax' });
     return reply.redirect(PAY_PATH, 303);
   });
@@ -104,9 +146,20 @@ export function registerRoutes(app: FastifyInstance, { store, payments, views, n
     if (!iuv) return reply.redirect('/posizioni', 303);
     const r = payments.startAttempt(cf, iuv);
     if (r.kind === 'unknown-position') return redirectWithNotice(reply, notices, '/posizioni', notFound);
-    if (r.kind === 'not-payable') return redirectWithNotice(reply, notices, '/posizioni', notPayable(r.position));
-    req.log.info({ iuv: r.position.iuv, identificativoPagamento: r.attempt.identificativoPagamento }, 'payment attempt issued');
-    return html(reply, views.render('paga', 'Pagamento', { position: r.position, importo: formatCents(r.position.amountCents), form: r.form }));
+    if (r.kind === 'not-payable')
+      return redirectWithNotice(reply, notices, '/posizioni', notPayable(r.position));
+    req.log.info(
+      { iuv: r.position.iuv, identificativoPagamento: r.attempt.identificativoPagamento },
+      'payment attempt issued',
+    );
+    return html(
+      reply,
+      views.render('paga', 'Pagamento', {
+        position: r.position,
+        importo: formatCents(r.position.amountCents),
+        form: r.form,
+      }),
+    );
   });
 
   app.post('/verifica-stato', { preHandler: app.csrfProtection }, async (req, reply) => {
@@ -119,11 +172,17 @@ export function registerRoutes(app: FastifyInstance, { store, payments, views, n
         r.status.code === '0'
           ? `Cassa conferma che la posizione ${r.position.iuv} è pagata: il pagamento è definitivo.`
           : `Cassa risponde per la posizione ${r.position.iuv}: ${r.status.description} (codice ${r.status.code}).`;
-      return redirectWithNotice(reply, notices, '/verifica-stato', { type: r.status.code === '0' ? 'success' : 'info', text });
+      return redirectWithNotice(reply, notices, '/verifica-stato', {
+        type: r.status.code === '0' ? 'success' : 'info',
+        text,
+      });
     } catch (e) {
       if (!(e instanceof CassaError)) throw e;
       req.log.warn({ err: e.message }, 'status check failed');
-      return redirectWithNotice(reply, notices, '/verifica-stato', { type: 'danger', text: 'Non è stato possibile verificare lo stato su Cassa in questo momento: riprova più tardi.' });
+      return redirectWithNotice(reply, notices, '/verifica-stato', {
+        type: 'danger',
+        text: 'Non è stato possibile verificare lo stato su Cassa in questo momento: riprova più tardi.',
+      });
     }
   });
 
@@ -136,37 +195,73 @@ export function registerRoutes(app: FastifyInstance, { store, payments, views, n
 
   // A form refused for its CSRF token (app.ts) lands here.
   app.get(EXPIRED_FORM_PATH, async (_req, reply) =>
-    errorPage(reply, 403, 'Modulo scaduto', 'Il modulo è scaduto o non è valido: torna alla pagina precedente, ricaricala e riprova.'),
+    errorPage(
+      reply,
+      403,
+      'Modulo scaduto',
+      'Il modulo è scaduto o non è valido: torna alla pagina precedente, ricaricala e riprova.',
+    ),
   );
 
   // The registered return URL (seed 000 §2.2): GET ?idPagamento=&digest=&codEsito=000|100
   app.get('/ritorno', async (req, reply) => {
     const q = req.query as Record<string, string | undefined>;
-    const r: ReturnResult = payments.receiveReturn({ idPagamento: q.idPagamento, digest: q.digest, codEsito: q.codEsito });
+    const r: ReturnResult = payments.receiveReturn({
+      idPagamento: q.idPagamento,
+      digest: q.digest,
+      codEsito: q.codEsito,
+    });
     switch (r.kind) {
       case 'invalid-request':
         req.log.warn({ reason: r.reason }, 'return refused');
-        return errorPage(reply, 400, 'Esito non valido', `La richiesta di ritorno dallo Sportello non è valida: ${r.reason}.`, 'La posizione non è stata modificata.');
+        return errorPage(
+          reply,
+          400,
+          'Esito non valido',
+          `La richiesta di ritorno dallo Sportello non è valida: ${r.reason}.`,
+          'La posizione non è stata modificata.',
+        );
       case 'unknown-attempt':
         req.log.warn({ idPagamento: q.idPagamento }, 'return refused: unknown identificativoPagamento');
-        return errorPage(reply, 404, 'Esito non riconosciuto', 'Questo gestionale non ha avviato alcun pagamento con questo identificativo.', 'La posizione non è stata modificata.');
+        return errorPage(
+          reply,
+          404,
+          'Esito non riconosciuto',
+          'Questo gestionale non ha avviato alcun pagamento con questo identificativo.',
+          'La posizione non è stata modificata.',
+        );
       case 'digest-mismatch':
-        req.log.warn({ idPagamento: r.attempt.identificativoPagamento }, 'return refused: digest verification failed');
-        return errorPage(reply, 400, 'Esito non attendibile', 'La verifica del digest non è riuscita: l\'esito potrebbe essere stato alterato.', 'La posizione non è stata modificata.');
+        req.log.warn(
+          { idPagamento: r.attempt.identificativoPagamento },
+          'return refused: digest verification failed',
+        );
+        return errorPage(
+          reply,
+          400,
+          'Esito non attendibile',
+          "La verifica del digest non è riuscita: l'esito potrebbe essere stato alterato.",
+          'La posizione non è stata modificata.',
+        );
       case 'outcome': {
         const positive = r.codEsito === '000';
         const paragraphs = positive
           ? [
-              'Il pagamento si è concluso positivamente, ma potrà ritenersi definitivo solo all\'arrivo della notifica di pagamento (ricevuta telematica, RT).',
+              "Il pagamento si è concluso positivamente, ma potrà ritenersi definitivo solo all'arrivo della notifica di pagamento (ricevuta telematica, RT).",
               'La notifica arriva al gestionale con un invio programmato, quindi non subito: la posizione resta in attesa fino ad allora.',
             ]
           : [
               'È stato effettuato un tentativo di pagamento, ma si è verificato un errore oppure il pagamento è stato annullato o abbandonato.',
               'Potrebbe trattarsi di una condizione temporanea: è possibile riprovare.',
             ];
-        if (r.conflicting) paragraphs.push(`Per questo tentativo era già stato ricevuto l'esito ${r.codEsito}: vale il primo esito ricevuto.`);
+        if (r.conflicting)
+          paragraphs.push(
+            `Per questo tentativo era già stato ricevuto l'esito ${r.codEsito}: vale il primo esito ricevuto.`,
+          );
         else if (r.alreadyReceived) paragraphs.push('Questo esito era già stato registrato.');
-        req.log.info({ idPagamento: r.attempt.identificativoPagamento, codEsito: r.codEsito, again: r.alreadyReceived }, 'return received');
+        req.log.info(
+          { idPagamento: r.attempt.identificativoPagamento, codEsito: r.codEsito, again: r.alreadyReceived },
+          'return received',
+        );
         const state = STATE_LABELS[r.position.state].label;
         return html(
           reply,

@@ -98,7 +98,8 @@ export class GestionaleStore {
 
   citizens(): { codiceFiscale: string; debitore: string }[] {
     const seen = new Map<string, string>();
-    for (const p of this.positions.values()) if (!seen.has(p.codiceFiscale)) seen.set(p.codiceFiscale, p.debitore);
+    for (const p of this.positions.values())
+      if (!seen.has(p.codiceFiscale)) seen.set(p.codiceFiscale, p.debitore);
     return [...seen].map(([codiceFiscale, debitore]) => ({ codiceFiscale, debitore }));
   }
 
@@ -111,7 +112,8 @@ export class GestionaleStore {
   }
 
   addAttempt(a: Attempt): void {
-    if (this.attempts.has(a.identificativoPagamento)) throw new Error('identificativoPagamento already issued');
+    if (this.attempts.has(a.identificativoPagamento))
+      throw new Error('identificativoPagamento already issued');
     const p = this.positions.get(a.iuv);
     if (!p) throw new Error(`unknown position ${a.iuv}`);
     this.attempts.set(a.identificativoPagamento, a);

@@ -31,10 +31,22 @@ export interface Simulator {
  * The simulator's own logger: readable lines (pino-pretty, one event a line) unless SIM_LOG_FORMAT=json
  * (or NODE_ENV=production).
  */
-export function createSimLogger(config: Pick<SimConfig, 'logLevel' | 'logFormat'>, destination?: DestinationStream): Logger {
+export function createSimLogger(
+  config: Pick<SimConfig, 'logLevel' | 'logFormat'>,
+  destination?: DestinationStream,
+): Logger {
   const options = { level: config.logLevel, name: 'simulator' };
   if (config.logFormat === 'json' || config.logLevel === 'silent') return pino(options, destination);
-  return pino(options, pretty({ singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true, destination: destination ?? 1 }));
+  return pino(
+    options,
+    pretty({
+      singleLine: true,
+      translateTime: 'SYS:HH:MM:ss.l',
+      ignore: 'pid,hostname',
+      sync: true,
+      destination: destination ?? 1,
+    }),
+  );
 }
 
 /**
@@ -59,7 +71,8 @@ export async function buildSimulator(config: SimConfig, opts: { logger?: Logger 
       url: req.url,
       httpStatus: reply.statusCode,
       durationMs: Math.round(reply.elapsedTime),
-      request: req.url.startsWith('/checkout/ec/') && req.body !== undefined ? JSON.stringify(req.body) : undefined,
+      request:
+        req.url.startsWith('/checkout/ec/') && req.body !== undefined ? JSON.stringify(req.body) : undefined,
     });
   });
 

@@ -16,7 +16,12 @@ export interface PaymentNotice {
 
 export interface CartRequest {
   paymentNotices: PaymentNotice[];
-  returnUrls: { returnOkUrl: string; returnCancelUrl: string; returnErrorUrl: string; returnWaitingUrl?: string };
+  returnUrls: {
+    returnOkUrl: string;
+    returnCancelUrl: string;
+    returnErrorUrl: string;
+    returnWaitingUrl?: string;
+  };
   emailNotice?: string;
   idCart?: string;
   allCCP?: boolean;
@@ -97,7 +102,10 @@ export class Checkout {
     private readonly publicUrl: () => string,
     specsDir?: string,
   ) {
-    this.docs = { 1: new OpenApiDocument(specFile(CHECKOUT_OPENAPI[1], specsDir)), 2: new OpenApiDocument(specFile(CHECKOUT_OPENAPI[2], specsDir)) };
+    this.docs = {
+      1: new OpenApiDocument(specFile(CHECKOUT_OPENAPI[1], specsDir)),
+      2: new OpenApiDocument(specFile(CHECKOUT_OPENAPI[2], specsDir)),
+    };
   }
 
   /** 400 for a body the OpenAPI refuses; 422 for more than 5 notices or a notice twice (as the payment-requests service). */
@@ -106,13 +114,24 @@ export class Checkout {
     const errors = doc.validate(doc.requestSchema('/carts', 'post'), body);
     const tooMany = errors.filter((e) => e.path === '/paymentNotices' && e.keyword === 'maxItems');
     const others = errors.filter((e) => !tooMany.includes(e));
-    if (others.length > 0) throw new CartValidationError(problem(400, 'Bad Request', `Invalid cart request: ${describe(others)}`));
-    if (tooMany.length > 0) throw new CartValidationError(problem(422, 'Unprocessable Entity', `Too many payment notices: at most ${MAX_NOTICES} per cart`));
+    if (others.length > 0)
+      throw new CartValidationError(problem(400, 'Bad Request', `Invalid cart request: ${describe(others)}`));
+    if (tooMany.length > 0)
+      throw new CartValidationError(
+        problem(422, 'Unprocessable Entity', `Too many payment notices: at most ${MAX_NOTICES} per cart`),
+      );
     const req = body as CartRequest;
     const seen = new Set<string>();
     for (const n of req.paymentNotices) {
       const key = `${n.fiscalCode}${n.noticeNumber}`;
-      if (seen.has(key)) throw new CartValidationError(problem(422, 'Unprocessable Entity', `Duplicate payment notice ${n.fiscalCode}/${n.noticeNumber} in the cart`));
+      if (seen.has(key))
+        throw new CartValidationError(
+          problem(
+            422,
+            'Unprocessable Entity',
+            `Duplicate payment notice ${n.fiscalCode}/${n.noticeNumber} in the cart`,
+          ),
+        );
       seen.add(key);
     }
     return req;
@@ -169,7 +188,13 @@ export class Checkout {
         const qr = { fiscalCode: n.fiscalCode, noticeNumber: n.noticeNumber };
         const verify = await this.node.verify(qr, { cartId: cart.id });
         step.verify = strip(verify);
-        if (!verify.ok) return this.conclude(cart, 'ERROR', urls.returnErrorUrl, `paVerifyPaymentNotice of ${n.noticeNumber}: ${reason(verify)}`);
+        if (!verify.ok)
+          return this.conclude(
+            cart,
+            'ERROR',
+            urls.returnErrorUrl,
+            `paVerifyPaymentNotice of ${n.noticeNumber}: ${reason(verify)}`,
+          );
         const activation = await this.node.activate(qr, {
           amountCents: verify.option?.amountCents,
           paymentNote: cart.request.idCart,
@@ -178,16 +203,30 @@ export class Checkout {
           origin: { channel: 'checkout', cartId: cart.id },
         });
         step.activation = strip(activation);
-        if (!activation.ok || !activation.attempt) return this.conclude(cart, 'ERROR', urls.returnErrorUrl, `activation of ${n.noticeNumber}: ${reason(activation)}`);
+        if (!activation.ok || !activation.attempt)
+          return this.conclude(
+            cart,
+            'ERROR',
+            urls.returnErrorUrl,
+            `activation of ${n.noticeNumber}: ${reason(activation)}`,
+          );
         step.paymentToken = activation.attempt.paymentToken;
       }
       if (action === 'fail') {
         for (const s of cart.steps) this.node.failPayment(s.paymentToken!);
         return this.conclude(cart, 'FAILED', urls.returnErrorUrl, 'payment refused by the PSP (simulated)');
       }
-      if (action === 'abandon') return this.conclude(cart, 'ABANDONED', cart.version === 2 ? urls.returnWaitingUrl! : urls.returnErrorUrl, 'payment abandoned: the tokens are left to expire');
+      if (action === 'abandon')
+        return this.conclude(
+          cart,
+          'ABANDONED',
+          cart.version === 2 ? urls.returnWaitingUrl! : urls.returnErrorUrl,
+          'payment abandoned: the tokens are left to expire',
+        );
       for (const s of cart.steps) {
-        const sending = this.node.completePayment(s.paymentToken!, CHECKOUT_PSP, { email: cart.request.emailNotice });
+        const sending = this.node.completePayment(s.paymentToken!, CHECKOUT_PSP, {
+          email: cart.request.emailNotice,
+        });
         s.deliveryId = sending.delivery.id;
       }
       return this.conclude(cart, 'PAID', urls.returnOkUrl);
@@ -209,8 +248,30 @@ export class Checkout {
 }
 
 function strip<T extends CallSummary>(r: T): CallSummary {
-  const { callId, ok, httpStatus, outcome, faultCode, faultString, description, error, xsdErrors, semanticErrors } = r;
-  return { callId, ok, httpStatus, outcome, faultCode, faultString, description, error, xsdErrors, semanticErrors };
+  const {
+    callId,
+    ok,
+    httpStatus,
+    outcome,
+    faultCode,
+    faultString,
+    description,
+    error,
+    xsdErrors,
+    semanticErrors,
+  } = r;
+  return {
+    callId,
+    ok,
+    httpStatus,
+    outcome,
+    faultCode,
+    faultString,
+    description,
+    error,
+    xsdErrors,
+    semanticErrors,
+  };
 }
 
 function reason(r: CallSummary): string {

@@ -27,11 +27,18 @@ export interface SimConfig {
 
 export class SimConfigError extends Error {}
 
-function int(env: Record<string, string | undefined>, name: string, def: number, min: number, max: number): number {
+function int(
+  env: Record<string, string | undefined>,
+  name: string,
+  def: number,
+  min: number,
+  max: number,
+): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return def;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new SimConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new SimConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
   return n;
 }
 

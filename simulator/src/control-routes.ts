@@ -13,14 +13,20 @@ const fiscalCode = z.string().regex(/^\d{11}$/, 'fiscalCode is 11 digits');
 const noticeNumber = z.string().regex(/^\d{18}$/, 'noticeNumber is 18 digits');
 const version = z.union([z.literal(1), z.literal(2)]);
 const subject = z.object({
-  uniqueIdentifier: z.object({ entityUniqueIdentifierType: z.enum(['F', 'G']), entityUniqueIdentifierValue: z.string().min(2).max(16) }),
+  uniqueIdentifier: z.object({
+    entityUniqueIdentifierType: z.enum(['F', 'G']),
+    entityUniqueIdentifierValue: z.string().min(2).max(16),
+  }),
   fullName: z.string().min(1).max(70),
   streetName: z.string().min(1).max(70).optional(),
   civicNumber: z.string().min(1).max(16).optional(),
   postalCode: z.string().min(1).max(16).optional(),
   city: z.string().min(1).max(35).optional(),
   stateProvinceRegion: z.string().min(1).max(35).optional(),
-  country: z.string().regex(/^[A-Z]{2}$/).optional(),
+  country: z
+    .string()
+    .regex(/^[A-Z]{2}$/)
+    .optional(),
   'e-mail': z.string().max(256).optional(),
 });
 
@@ -65,11 +71,19 @@ const ConfigPatch = z.object({
 });
 
 function bad(reply: FastifyReply, error: z.ZodError) {
-  return reply.code(400).send({ error: 'invalid input', issues: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
+  return reply
+    .code(400)
+    .send({
+      error: 'invalid input',
+      issues: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    });
 }
 
 function nodeError(reply: FastifyReply, e: unknown) {
-  if (e instanceof NodeError) return reply.code(e.code === 'NOT_FOUND' ? 404 : e.code === 'CONFLICT' ? 409 : 422).send({ error: e.message });
+  if (e instanceof NodeError)
+    return reply
+      .code(e.code === 'NOT_FOUND' ? 404 : e.code === 'CONFLICT' ? 409 : 422)
+      .send({ error: e.message });
   throw e;
 }
 
@@ -79,16 +93,25 @@ function deliveryView(d: Delivery, xml = false) {
   return xml ? { ...rest, xml: raw } : rest;
 }
 
-export function registerControlRoutes(app: FastifyInstance, deps: { config: SimConfig; node: PagoPaNode; checkout: Checkout; journal: Journal }): void {
+export function registerControlRoutes(
+  app: FastifyInstance,
+  deps: { config: SimConfig; node: PagoPaNode; checkout: Checkout; journal: Journal },
+): void {
   const { config, node, checkout, journal } = deps;
 
   app.get('/sim/health', async () => ({ status: 'ok' }));
 
-  app.get('/sim/config', async () => ({ ...config, subscriptionKey: config.subscriptionKey ? '***' : undefined }));
+  app.get('/sim/config', async () => ({
+    ...config,
+    subscriptionKey: config.subscriptionKey ? '***' : undefined,
+  }));
   app.patch('/sim/config', async (req, reply) => {
     const p = ConfigPatch.safeParse(req.body ?? {});
     if (!p.success) return bad(reply, p.error);
-    for (const [k, v] of Object.entries(p.data)) if (v !== undefined) (config as unknown as Record<string, unknown>)[k] = k === 'stationUrl' ? String(v).replace(/\/+$/, '') : v;
+    for (const [k, v] of Object.entries(p.data))
+      if (v !== undefined)
+        (config as unknown as Record<string, unknown>)[k] =
+          k === 'stationUrl' ? String(v).replace(/\/+$/, '') : v;
     return { ...config, subscriptionKey: config.subscriptionKey ? '***' : undefined };
   });
 
@@ -96,7 +119,8 @@ export function registerControlRoutes(app: FastifyInstance, deps: { config: SimC
   app.put('/sim/faults', async (req, reply) => {
     const p = FaultsPatch.safeParse(req.body ?? {});
     if (!p.success) return bad(reply, p.error);
-    for (const [k, v] of Object.entries(p.data)) if (v !== undefined) (node.faults as unknown as Record<string, unknown>)[k] = v;
+    for (const [k, v] of Object.entries(p.data))
+      if (v !== undefined) (node.faults as unknown as Record<string, unknown>)[k] = v;
     return node.faults;
   });
   app.delete('/sim/faults', async () => {
@@ -105,25 +129,43 @@ export function registerControlRoutes(app: FastifyInstance, deps: { config: SimC
   });
 
   app.get('/sim/carts', async () => checkout.list());
-  app.get<{ Params: { id: string } }>('/sim/carts/:id', async (req, reply) => checkout.get(req.params.id) ?? reply.code(404).send({ error: `no cart ${req.params.id}` }));
+  app.get<{ Params: { id: string } }>(
+    '/sim/carts/:id',
+    async (req, reply) =>
+      checkout.get(req.params.id) ?? reply.code(404).send({ error: `no cart ${req.params.id}` }),
+  );
   app.post<{ Params: { id: string; action: string } }>('/sim/carts/:id/:action', async (req, reply) => {
-    if (!['pay', 'cancel', 'fail', 'abandon'].includes(req.params.action)) return reply.code(404).send({ error: `unknown action ${req.params.action}` });
+    if (!['pay', 'cancel', 'fail', 'abandon'].includes(req.params.action))
+      return reply.code(404).send({ error: `unknown action ${req.params.action}` });
     try {
       return await checkout.act(req.params.id, req.params.action as CartAction);
     } catch (e) {
-      if (e instanceof CartStateError) return reply.code(e.cart ? 409 : 404).send({ error: e.message, cart: e.cart });
+      if (e instanceof CartStateError)
+        return reply.code(e.cart ? 409 : 404).send({ error: e.message, cart: e.cart });
       throw e;
     }
   });
 
   app.get('/sim/attempts', async () => node.listAttempts());
-  app.get<{ Params: { token: string } }>('/sim/attempts/:token', async (req, reply) => node.getAttempt(req.params.token) ?? reply.code(404).send({ error: `no payment token ${req.params.token}` }));
+  app.get<{ Params: { token: string } }>(
+    '/sim/attempts/:token',
+    async (req, reply) =>
+      node.getAttempt(req.params.token) ??
+      reply.code(404).send({ error: `no payment token ${req.params.token}` }),
+  );
 
-  app.get<{ Querystring: { receiptId?: string } }>('/sim/deliveries', async (req) => node.listDeliveries({ receiptId: req.query.receiptId }).map((d) => deliveryView(d)));
-  app.get<{ Params: { id: string }; Querystring: { xml?: string } }>('/sim/deliveries/:id', async (req, reply) => {
-    const d = node.getDelivery(Number(req.params.id));
-    return d ? deliveryView(d, req.query.xml === 'true') : reply.code(404).send({ error: `no delivery ${req.params.id}` });
-  });
+  app.get<{ Querystring: { receiptId?: string } }>('/sim/deliveries', async (req) =>
+    node.listDeliveries({ receiptId: req.query.receiptId }).map((d) => deliveryView(d)),
+  );
+  app.get<{ Params: { id: string }; Querystring: { xml?: string } }>(
+    '/sim/deliveries/:id',
+    async (req, reply) => {
+      const d = node.getDelivery(Number(req.params.id));
+      return d
+        ? deliveryView(d, req.query.xml === 'true')
+        : reply.code(404).send({ error: `no delivery ${req.params.id}` });
+    },
+  );
   app.post<{ Params: { id: string } }>('/sim/deliveries/:id/retry', async (req, reply) => {
     try {
       return deliveryView(await node.retryNow(Number(req.params.id)));
@@ -137,7 +179,9 @@ export function registerControlRoutes(app: FastifyInstance, deps: { config: SimC
     if (!p.success) return bad(reply, p.error);
     try {
       const r = await payAtPsp(node, p.data);
-      return reply.code(r.outcome === 'PAID' ? 200 : 422).send({ ...r, delivery: r.delivery && deliveryView(r.delivery) });
+      return reply
+        .code(r.outcome === 'PAID' ? 200 : 422)
+        .send({ ...r, delivery: r.delivery && deliveryView(r.delivery) });
     } catch (e) {
       return nodeError(reply, e);
     }
@@ -167,8 +211,14 @@ export function registerControlRoutes(app: FastifyInstance, deps: { config: SimC
     }
   });
 
-  app.get<{ Querystring: { operation?: string; limit?: string; sinceId?: string } }>('/sim/calls', async (req) =>
-    journal.listCalls({ operation: req.query.operation, limit: req.query.limit ? Number(req.query.limit) : undefined, sinceId: req.query.sinceId ? Number(req.query.sinceId) : undefined }),
+  app.get<{ Querystring: { operation?: string; limit?: string; sinceId?: string } }>(
+    '/sim/calls',
+    async (req) =>
+      journal.listCalls({
+        operation: req.query.operation,
+        limit: req.query.limit ? Number(req.query.limit) : undefined,
+        sinceId: req.query.sinceId ? Number(req.query.sinceId) : undefined,
+      }),
   );
   app.get('/sim/violations', async () => journal.listViolations());
 

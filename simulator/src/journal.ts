@@ -49,8 +49,20 @@ export class Journal {
     const rec: CallRecord = { id: ++this.seq, at: call.at ?? new Date().toISOString(), ...call };
     this.calls.push(rec);
     if (this.calls.length > MAX_CALLS) this.calls.splice(0, this.calls.length - MAX_CALLS);
-    const line = { callId: rec.id, direction: rec.direction, operation: rec.operation, url: rec.url, httpStatus: rec.httpStatus, durationMs: rec.durationMs, outcome: rec.outcome, faultCode: rec.faultCode, error: rec.error, refs: rec.refs };
-    if (rec.error || (rec.xsdErrors && rec.xsdErrors.length > 0)) this.log.warn(line, `${rec.direction} ${rec.operation} failed`);
+    const line = {
+      callId: rec.id,
+      direction: rec.direction,
+      operation: rec.operation,
+      url: rec.url,
+      httpStatus: rec.httpStatus,
+      durationMs: rec.durationMs,
+      outcome: rec.outcome,
+      faultCode: rec.faultCode,
+      error: rec.error,
+      refs: rec.refs,
+    };
+    if (rec.error || (rec.xsdErrors && rec.xsdErrors.length > 0))
+      this.log.warn(line, `${rec.direction} ${rec.operation} failed`);
     // Inbound HTTP requests are already logged by Fastify at info level.
     else if (rec.direction === 'inbound') this.log.debug(line, `${rec.direction} ${rec.operation}`);
     else this.log.info(line, `${rec.direction} ${rec.operation}`);
@@ -60,8 +72,18 @@ export class Journal {
   violation(v: Omit<Violation, 'id' | 'at'>): Violation {
     const rec: Violation = { id: ++this.vseq, at: new Date().toISOString(), ...v };
     this.violations.push(rec);
-    if (this.violations.length > MAX_VIOLATIONS) this.violations.splice(0, this.violations.length - MAX_VIOLATIONS);
-    this.log.error({ violationId: rec.id, kind: rec.kind, operation: rec.operation, callId: rec.callId, errors: rec.errors }, `!!! ${rec.kind === 'request' ? 'SIMULATOR SENT' : 'EC ANSWERED'} A MESSAGE THAT VIOLATES paForNode.xsd / pagoPA RULES: ${rec.operation}`);
+    if (this.violations.length > MAX_VIOLATIONS)
+      this.violations.splice(0, this.violations.length - MAX_VIOLATIONS);
+    this.log.error(
+      {
+        violationId: rec.id,
+        kind: rec.kind,
+        operation: rec.operation,
+        callId: rec.callId,
+        errors: rec.errors,
+      },
+      `!!! ${rec.kind === 'request' ? 'SIMULATOR SENT' : 'EC ANSWERED'} A MESSAGE THAT VIOLATES paForNode.xsd / pagoPA RULES: ${rec.operation}`,
+    );
     return rec;
   }
 

@@ -21,9 +21,15 @@ Options of pay / probe:
 async function control(url: string, path: string, body: unknown): Promise<number> {
   let res: Response;
   try {
-    res = await fetch(`${url.replace(/\/+$/, '')}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    res = await fetch(`${url.replace(/\/+$/, '')}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   } catch (e) {
-    process.stderr.write(`simulator: cannot reach ${url} (${(e as Error).message}); start it with \`npm run simulator\`\n`);
+    process.stderr.write(
+      `simulator: cannot reach ${url} (${(e as Error).message}); start it with \`npm run simulator\`\n`,
+    );
     return 2;
   }
   const text = await res.text();

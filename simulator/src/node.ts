@@ -43,7 +43,12 @@ export interface Faults {
   dropReceipts: boolean;
 }
 
-export const NO_FAULTS: Faults = { nodeDelayMs: 0, ecTimeoutMs: null, failReceiptDeliveries: 0, dropReceipts: false };
+export const NO_FAULTS: Faults = {
+  nodeDelayMs: 0,
+  ecTimeoutMs: null,
+  failReceiptDeliveries: 0,
+  dropReceipts: false,
+};
 
 export interface PspInfo {
   idPSP: string;
@@ -224,15 +229,20 @@ export class PagoPaNode {
 
   async verify(qr: QrCode, refs: Record<string, string | number> = {}): Promise<VerifyResult> {
     const xml = verifyRequest(this.ids(qr.fiscalCode), qr);
-    const answer = await this.client.call(this.settings.stationUrl, OPERATIONS.verify, xml, this.tuning(), { noticeNumber: qr.noticeNumber, ...refs });
+    const answer = await this.client.call(this.settings.stationUrl, OPERATIONS.verify, xml, this.tuning(), {
+      noticeNumber: qr.noticeNumber,
+      ...refs,
+    });
     const semanticErrors: string[] = [];
     let option: PaymentOption | undefined;
     if (answer.ok) {
       const b = answer.parsed.body ?? {};
-      const po = (b.paymentList as Record<string, Record<string, string>> | undefined)?.paymentOptionDescription;
+      const po = (b.paymentList as Record<string, Record<string, string>> | undefined)
+        ?.paymentOptionDescription;
       // SANP "Integrazione tramite API sincrone", verify phase: on OK paymentList is required and all other tags but officeName.
       if (!po) semanticErrors.push('paymentList missing in an OK paVerifyPaymentNoticeRes');
-      for (const tag of ['paymentDescription', 'fiscalCodePA', 'companyName']) if (b[tag] === undefined) semanticErrors.push(`${tag} missing in an OK paVerifyPaymentNoticeRes`);
+      for (const tag of ['paymentDescription', 'fiscalCodePA', 'companyName'])
+        if (b[tag] === undefined) semanticErrors.push(`${tag} missing in an OK paVerifyPaymentNoticeRes`);
       if (po) {
         option = {
           amountCents: decimalToCents(po.amount) ?? 0,
@@ -245,7 +255,13 @@ export class PagoPaNode {
           officeName: b.officeName as string | undefined,
         };
       }
-      if (semanticErrors.length > 0) this.journal.violation({ kind: 'semantic', operation: OPERATIONS.verify.operation, callId: answer.callId, errors: semanticErrors });
+      if (semanticErrors.length > 0)
+        this.journal.violation({
+          kind: 'semantic',
+          operation: OPERATIONS.verify.operation,
+          callId: answer.callId,
+          errors: semanticErrors,
+        });
     }
     return { ...summary(answer, semanticErrors), option };
   }
@@ -253,7 +269,8 @@ export class PagoPaNode {
   /** The node's stand-in exit probe: a verify of notice 000000000000000000, answered PAA_PAGAMENTO_SCONOSCIUTO by a healthy EC. */
   async standInProbe(fiscalCode: string): Promise<VerifyResult & { healthy: boolean }> {
     const r = await this.verify({ fiscalCode, noticeNumber: STAND_IN_PROBE_NOTICE }, { probe: 'stand-in' });
-    const healthy = r.xsdErrors.length === 0 && r.outcome === 'KO' && r.faultCode === 'PAA_PAGAMENTO_SCONOSCIUTO';
+    const healthy =
+      r.xsdErrors.length === 0 && r.outcome === 'KO' && r.faultCode === 'PAA_PAGAMENTO_SCONOSCIUTO';
     return { ...r, healthy };
   }
 
@@ -261,12 +278,23 @@ export class PagoPaNode {
 
   async activate(
     qr: QrCode,
-    input: { amountCents?: number; paymentNote?: string; transferType?: 'POSTAL' | 'PAGOPA'; option?: PaymentOption; origin: AttemptOrigin; version?: PrimitiveVersion },
+    input: {
+      amountCents?: number;
+      paymentNote?: string;
+      transferType?: 'POSTAL' | 'PAGOPA';
+      option?: PaymentOption;
+      origin: AttemptOrigin;
+      version?: PrimitiveVersion;
+    },
   ): Promise<ActivationResult> {
     const version = input.version ?? this.settings.primitiveVersion;
     const op = getPaymentOperation(version);
     const paymentToken = newPaymentToken();
-    const xml = getPaymentRequest(version, this.ids(qr.fiscalCode), qr, { amountCents: input.amountCents, paymentNote: input.paymentNote, transferType: input.transferType });
+    const xml = getPaymentRequest(version, this.ids(qr.fiscalCode), qr, {
+      amountCents: input.amountCents,
+      paymentNote: input.paymentNote,
+      transferType: input.transferType,
+    });
     const refs: Record<string, string> = { noticeNumber: qr.noticeNumber, paymentToken };
     if (input.origin.channel === 'checkout') refs.cartId = input.origin.cartId;
     const answer = await this.client.call(this.settings.stationUrl, op, xml, this.tuning(), refs);
@@ -280,10 +308,20 @@ export class PagoPaNode {
         const sum = transfers.reduce((s, t) => s + (decimalToCents(t.transferAmount) ?? 0), 0);
         const total = decimalToCents(data.paymentAmount);
         if (transfers.length === 0) semanticErrors.push('transferList has no transfer');
-        if (total !== sum) semanticErrors.push(`paymentAmount ${data.paymentAmount} differs from the sum of the transfers ${centsToDecimal(sum)}`);
-        if (input.transferType === 'POSTAL' && transfers[0] && !transfers[0].IBAN) semanticErrors.push('transferType POSTAL but transfer 1 carries no IBAN');
+        if (total !== sum)
+          semanticErrors.push(
+            `paymentAmount ${data.paymentAmount} differs from the sum of the transfers ${centsToDecimal(sum)}`,
+          );
+        if (input.transferType === 'POSTAL' && transfers[0] && !transfers[0].IBAN)
+          semanticErrors.push('transferType POSTAL but transfer 1 carries no IBAN');
       }
-      if (semanticErrors.length > 0) this.journal.violation({ kind: 'semantic', operation: op.operation, callId: answer.callId, errors: semanticErrors });
+      if (semanticErrors.length > 0)
+        this.journal.violation({
+          kind: 'semantic',
+          operation: op.operation,
+          callId: answer.callId,
+          errors: semanticErrors,
+        });
       else {
         const now = Date.now();
         attempt = {
@@ -347,11 +385,22 @@ export class PagoPaNode {
    * The PSP collected the money (sendPaymentOutcome OK): the token becomes the receiptId of a full
    * receipt sent to the EC with paSendRT(V2).
    */
-  completePayment(token: string, psp: PspInfo, extras: { payer?: Subject; email?: string; version?: PrimitiveVersion } = {}): Sending {
+  completePayment(
+    token: string,
+    psp: PspInfo,
+    extras: { payer?: Subject; email?: string; version?: PrimitiveVersion } = {},
+  ): Sending {
     const a = this.activeAttempt(token);
     const d = a.data;
     const now = new Date();
-    const payer = extras.payer ?? (d.debtor ? { ...d.debtor, 'e-mail': extras.email && EMAIL.test(extras.email) ? extras.email : d.debtor['e-mail'] } : undefined);
+    const payer =
+      extras.payer ??
+      (d.debtor
+        ? {
+            ...d.debtor,
+            'e-mail': extras.email && EMAIL.test(extras.email) ? extras.email : d.debtor['e-mail'],
+          }
+        : undefined);
     const receipt: Receipt = {
       receiptId: a.paymentToken,
       noticeNumber: a.noticeNumber,
@@ -411,10 +460,20 @@ export class PagoPaNode {
       paymentAmount: amount,
       description: input.description ?? 'Pagamento in stand-in',
       companyName: input.companyName ?? 'Ente creditore',
-      debtor: input.debtor ?? { uniqueIdentifier: { entityUniqueIdentifierType: 'F', entityUniqueIdentifierValue: 'ANONIMO' }, fullName: 'ANONIMO' },
+      debtor: input.debtor ?? {
+        uniqueIdentifier: { entityUniqueIdentifierType: 'F', entityUniqueIdentifierValue: 'ANONIMO' },
+        fullName: 'ANONIMO',
+      },
       // In stand-in the whole amount goes to fiscalCodePA (SANP "Stand In").
       transfers: [
-        { idTransfer: '1', transferAmount: amount, fiscalCodePA: input.fiscalCode, IBAN: input.iban ?? 'IT60X0542811101000000123456', remittanceInformation: input.description ?? 'Pagamento in stand-in', transferCategory: input.transferCategory ?? '9/0101100IM/' },
+        {
+          idTransfer: '1',
+          transferAmount: amount,
+          fiscalCodePA: input.fiscalCode,
+          IBAN: input.iban ?? 'IT60X0542811101000000123456',
+          remittanceInformation: input.description ?? 'Pagamento in stand-in',
+          transferCategory: input.transferCategory ?? '9/0101100IM/',
+        },
       ],
       idPSP: COUNTER_PSP.idPSP,
       pspFiscalCode: COUNTER_PSP.pspFiscalCode,
@@ -450,7 +509,12 @@ export class PagoPaNode {
     }
   }
 
-  private deliver(receipt: Receipt, version: PrimitiveVersion, xml: string, duplicateOf: number | undefined): Sending {
+  private deliver(
+    receipt: Receipt,
+    version: PrimitiveVersion,
+    xml: string,
+    duplicateOf: number | undefined,
+  ): Sending {
     const d: Delivery = {
       id: ++this.deliverySeq,
       receiptId: receipt.receiptId,
@@ -467,10 +531,17 @@ export class PagoPaNode {
       xml,
     };
     this.deliveries.set(d.id, d);
-    if (!this.receipts.has(receipt.receiptId)) this.receipts.set(receipt.receiptId, { receipt, version, deliveryId: d.id });
+    if (!this.receipts.has(receipt.receiptId))
+      this.receipts.set(receipt.receiptId, { receipt, version, deliveryId: d.id });
     if (this.faults.dropReceipts) {
       d.status = 'DROPPED';
-      this.journal.record({ direction: 'outbound', operation: d.primitive, url: this.settings.stationUrl, error: 'dropped (fault dropReceipts)', refs: { deliveryId: d.id, receiptId: d.receiptId } });
+      this.journal.record({
+        direction: 'outbound',
+        operation: d.primitive,
+        url: this.settings.stationUrl,
+        error: 'dropped (fault dropReceipts)',
+        refs: { deliveryId: d.id, receiptId: d.receiptId },
+      });
       return { delivery: d, done: Promise.resolve(d) };
     }
     return { delivery: d, done: this.attemptDelivery(d).then(() => d) };
@@ -487,15 +558,41 @@ export class PagoPaNode {
       if (this.faults.failReceiptDeliveries > 0) {
         this.faults.failReceiptDeliveries -= 1;
         const error = 'simulated failure (fault failReceiptDeliveries): not sent';
-        const rec = this.journal.record({ direction: 'outbound', operation: d.primitive, url: this.settings.stationUrl, error, refs: { deliveryId: d.id, receiptId: d.receiptId, attempt: n } });
+        const rec = this.journal.record({
+          direction: 'outbound',
+          operation: d.primitive,
+          url: this.settings.stationUrl,
+          error,
+          refs: { deliveryId: d.id, receiptId: d.receiptId, attempt: n },
+        });
         attempt = { n, at, callId: rec.id, result: 'FAILED', error };
       } else {
         const op = d.primitive === 'paSendRT' ? OPERATIONS.sendRT1 : OPERATIONS.sendRT2;
         try {
-          const answer = await this.client.call(this.settings.stationUrl, op, d.xml, this.tuning(), { deliveryId: d.id, receiptId: d.receiptId, attempt: n });
-          attempt = { n, at, callId: answer.callId, result: receiptAccepted(answer) ? 'DELIVERED' : 'FAILED', httpStatus: answer.httpStatus, outcome: answer.parsed.outcome, faultCode: answer.parsed.fault?.faultCode ?? answer.parsed.soapFault?.faultcode, error: answer.error, xsdErrors: answer.xsdErrors.length > 0 ? answer.xsdErrors : undefined };
+          const answer = await this.client.call(this.settings.stationUrl, op, d.xml, this.tuning(), {
+            deliveryId: d.id,
+            receiptId: d.receiptId,
+            attempt: n,
+          });
+          attempt = {
+            n,
+            at,
+            callId: answer.callId,
+            result: receiptAccepted(answer) ? 'DELIVERED' : 'FAILED',
+            httpStatus: answer.httpStatus,
+            outcome: answer.parsed.outcome,
+            faultCode: answer.parsed.fault?.faultCode ?? answer.parsed.soapFault?.faultcode,
+            error: answer.error,
+            xsdErrors: answer.xsdErrors.length > 0 ? answer.xsdErrors : undefined,
+          };
         } catch (e) {
-          attempt = { n, at, callId: undefined, result: 'FAILED', error: `simulator error: ${(e as Error).message}` };
+          attempt = {
+            n,
+            at,
+            callId: undefined,
+            result: 'FAILED',
+            error: `simulator error: ${(e as Error).message}`,
+          };
         }
       }
       d.attempts.push(attempt);
@@ -523,7 +620,8 @@ export class PagoPaNode {
   async retryNow(id: number): Promise<Delivery> {
     const d = this.deliveries.get(id);
     if (!d) throw new NodeError('NOT_FOUND', `no delivery ${id}`);
-    if (d.status !== 'PENDING' && d.status !== 'FAILED' && d.status !== 'DROPPED') throw new NodeError('CONFLICT', `delivery ${id} is ${d.status}`);
+    if (d.status !== 'PENDING' && d.status !== 'FAILED' && d.status !== 'DROPPED')
+      throw new NodeError('CONFLICT', `delivery ${id} is ${d.status}`);
     const t = this.retryTimers.get(id);
     if (t) clearTimeout(t);
     this.retryTimers.delete(id);
@@ -564,7 +662,10 @@ export class PagoPaNode {
 /** A paSendRT is delivered when the EC answers a valid OK, or KO PAA_RECEIPT_DUPLICATA (it has it already). */
 function receiptAccepted(a: StationAnswer): boolean {
   if (!a.answered || a.httpStatus !== 200 || a.xsdErrors.length > 0) return false;
-  return a.parsed.outcome === 'OK' || (a.parsed.outcome === 'KO' && a.parsed.fault?.faultCode === 'PAA_RECEIPT_DUPLICATA');
+  return (
+    a.parsed.outcome === 'OK' ||
+    (a.parsed.outcome === 'KO' && a.parsed.fault?.faultCode === 'PAA_RECEIPT_DUPLICATA')
+  );
 }
 
 function summary(a: StationAnswer, semanticErrors: string[]): CallSummary {

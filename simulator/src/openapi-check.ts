@@ -31,7 +31,13 @@ export interface SchemaError {
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export class OpenApiDocument {
-  private readonly doc: { components?: { schemas?: Record<string, Schema> }; paths: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: Schema }> } }>> };
+  private readonly doc: {
+    components?: { schemas?: Record<string, Schema> };
+    paths: Record<
+      string,
+      Record<string, { requestBody?: { content?: Record<string, { schema?: Schema }> } }>
+    >;
+  };
 
   constructor(path: string) {
     this.doc = JSON.parse(readFileSync(path, 'utf8'));
@@ -61,8 +67,10 @@ export class OpenApiDocument {
     }
     if (s.enum && !s.enum.includes(value)) err('enum', `must be one of ${s.enum.join(', ')}`);
     if (typeof value === 'string') {
-      if (s.minLength !== undefined && value.length < s.minLength) err('minLength', `must be at least ${s.minLength} characters`);
-      if (s.maxLength !== undefined && value.length > s.maxLength) err('maxLength', `must be at most ${s.maxLength} characters`);
+      if (s.minLength !== undefined && value.length < s.minLength)
+        err('minLength', `must be at least ${s.minLength} characters`);
+      if (s.maxLength !== undefined && value.length > s.maxLength)
+        err('maxLength', `must be at most ${s.maxLength} characters`);
       if (s.format === 'uri' && !isAbsoluteUri(value)) err('format', 'must be an absolute URI');
       if (s.format === 'email' && !EMAIL.test(value)) err('format', 'must be an e-mail address');
     }
@@ -71,14 +79,19 @@ export class OpenApiDocument {
       if (s.maximum !== undefined && value > s.maximum) err('maximum', `must be ≤ ${s.maximum}`);
     }
     if (Array.isArray(value)) {
-      if (s.minItems !== undefined && value.length < s.minItems) err('minItems', `must have at least ${s.minItems} items`);
-      if (s.maxItems !== undefined && value.length > s.maxItems) err('maxItems', `must have at most ${s.maxItems} items`);
+      if (s.minItems !== undefined && value.length < s.minItems)
+        err('minItems', `must have at least ${s.minItems} items`);
+      if (s.maxItems !== undefined && value.length > s.maxItems)
+        err('maxItems', `must have at most ${s.maxItems} items`);
       if (s.items) value.forEach((v, i) => errors.push(...this.validate(s.items!, v, `${path}/${i}`)));
     }
     if (value && typeof value === 'object' && !Array.isArray(value)) {
       const obj = value as Record<string, unknown>;
-      for (const r of s.required ?? []) if (obj[r] === undefined) errors.push({ path: `${path}/${r}`, keyword: 'required', message: 'is required' });
-      for (const [k, sub] of Object.entries(s.properties ?? {})) if (obj[k] !== undefined) errors.push(...this.validate(sub, obj[k], `${path}/${k}`));
+      for (const r of s.required ?? [])
+        if (obj[r] === undefined)
+          errors.push({ path: `${path}/${r}`, keyword: 'required', message: 'is required' });
+      for (const [k, sub] of Object.entries(s.properties ?? {}))
+        if (obj[k] !== undefined) errors.push(...this.validate(sub, obj[k], `${path}/${k}`));
     }
     return errors;
   }

@@ -3,7 +3,10 @@ import type { Cart } from './checkout.js';
 /** The simulated Checkout's payment page: plain HTML forms (no JavaScript), Italian, accessible. */
 
 function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 function euro(cents: number): string {
@@ -79,16 +82,26 @@ ${rows}
 <tfoot><tr><th scope="row" colspan="3">Totale (commissioni escluse)</th><td class="amount"><strong>${euro(total)}</strong></td></tr></tfoot>
 </table>`;
   if (cart.status !== 'OPEN') {
-    return layout('Carrello già concluso', `<h1>Carrello già concluso</h1>
+    return layout(
+      'Carrello già concluso',
+      `<h1>Carrello già concluso</h1>
 <p class="notice" role="status">Questo carrello è nello stato <strong>${esc(cart.status)}</strong>${cart.error ? `: ${esc(cart.error)}` : ''}.</p>
 ${table}
-${cart.redirectedTo ? `<p><a href="${esc(cart.redirectedTo)}">Torna al sito dell'ente</a></p>` : ''}`);
+${cart.redirectedTo ? `<p><a href="${esc(cart.redirectedTo)}">Torna al sito dell'ente</a></p>` : ''}`,
+    );
   }
-  const button = (action: string, label: string, hint: string, primary = false) => `<form method="post" action="/checkout/carts/${esc(cart.id)}/${action}">
+  const button = (
+    action: string,
+    label: string,
+    hint: string,
+    primary = false,
+  ) => `<form method="post" action="/checkout/carts/${esc(cart.id)}/${action}">
 <button type="submit"${primary ? ' class="primary"' : ''} aria-describedby="hint-${action}">${label}</button>
 <p class="hint" id="hint-${action}">${hint}</p>
 </form>`;
-  return layout('Pagamento', `<h1>Paga con pagoPA</h1>
+  return layout(
+    'Pagamento',
+    `<h1>Paga con pagoPA</h1>
 ${cart.request.emailNotice ? `<p>La ricevuta sarà inviata a <strong>${esc(cart.request.emailNotice)}</strong>.</p>` : ''}
 ${table}
 <h2>Scegli come concludere la prova</h2>
@@ -97,9 +110,13 @@ ${button('pay', 'Paga', 'Il pagamento riesce: l’ente riceve la ricevuta (paSen
 ${button('cancel', 'Annulla', 'Annulli prima di pagare: nessuna attivazione.')}
 ${button('fail', 'Errore', 'Il PSP rifiuta il pagamento: nessuna ricevuta.')}
 ${button('abandon', 'Abbandona', 'Chiudi senza concludere: il token scade.')}
-</div>`);
+</div>`,
+  );
 }
 
 export function messagePage(status: number, title: string, message: string): string {
-  return layout(title, `<h1>${esc(title)}</h1>\n<p class="notice" role="alert">${esc(message)}</p>\n<p>Codice HTTP ${status}.</p>`);
+  return layout(
+    title,
+    `<h1>${esc(title)}</h1>\n<p class="notice" role="alert">${esc(message)}</p>\n<p>Codice HTTP ${status}.</p>`,
+  );
 }

@@ -1,4 +1,11 @@
-import { COUNTER_PSP, type ActivationResult, type Delivery, type PagoPaNode, type PspInfo, type VerifyResult } from './node.js';
+import {
+  COUNTER_PSP,
+  type ActivationResult,
+  type Delivery,
+  type PagoPaNode,
+  type PspInfo,
+  type VerifyResult,
+} from './node.js';
 import type { PrimitiveVersion, Subject } from './soap.js';
 
 export interface PspPaymentInput {
@@ -28,10 +35,21 @@ export interface PspPaymentResult {
  * node to verify and activate it, collects the money and the node sends the receipt. Resolves after
  * the receipt's first delivery attempt (later retries go on in the background).
  */
-export async function payAtPsp(node: PagoPaNode, input: PspPaymentInput, psp: PspInfo = COUNTER_PSP): Promise<PspPaymentResult> {
+export async function payAtPsp(
+  node: PagoPaNode,
+  input: PspPaymentInput,
+  psp: PspInfo = COUNTER_PSP,
+): Promise<PspPaymentResult> {
   const qr = { fiscalCode: input.fiscalCode, noticeNumber: input.noticeNumber };
   const verify = await node.verify(qr, { channel: 'psp' });
-  if (!verify.ok) return { outcome: 'VERIFY_KO', verify, activation: undefined, paymentToken: undefined, delivery: undefined };
+  if (!verify.ok)
+    return {
+      outcome: 'VERIFY_KO',
+      verify,
+      activation: undefined,
+      paymentToken: undefined,
+      delivery: undefined,
+    };
   const activation = await node.activate(qr, {
     amountCents: input.amountCents ?? verify.option?.amountCents,
     transferType: input.transferType ?? (verify.option?.allCCP ? 'POSTAL' : undefined),
@@ -39,12 +57,17 @@ export async function payAtPsp(node: PagoPaNode, input: PspPaymentInput, psp: Ps
     origin: { channel: 'psp' },
     version: input.version,
   });
-  if (!activation.ok || !activation.attempt) return { outcome: 'ACTIVATION_KO', verify, activation, paymentToken: undefined, delivery: undefined };
+  if (!activation.ok || !activation.attempt)
+    return { outcome: 'ACTIVATION_KO', verify, activation, paymentToken: undefined, delivery: undefined };
   const token = activation.attempt.paymentToken;
-  const sending = node.completePayment(token, input.feeCents === undefined ? psp : { ...psp, feeCents: input.feeCents }, {
-    payer: input.payer,
-    version: input.receiptVersion ?? input.version,
-  });
+  const sending = node.completePayment(
+    token,
+    input.feeCents === undefined ? psp : { ...psp, feeCents: input.feeCents },
+    {
+      payer: input.payer,
+      version: input.receiptVersion ?? input.version,
+    },
+  );
   const delivery = await sending.done;
   return { outcome: 'PAID', verify, activation, paymentToken: token, delivery };
 }

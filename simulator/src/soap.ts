@@ -10,16 +10,26 @@ import { PA_FOR_NODE_NS, SOAP_ENV_NS } from './xsd.js';
 export type PrimitiveVersion = 1 | 2;
 
 export const OPERATIONS = {
-  verify: { operation: 'paVerifyPaymentNotice', request: 'paVerifyPaymentNoticeReq', response: 'paVerifyPaymentNoticeRes' },
+  verify: {
+    operation: 'paVerifyPaymentNotice',
+    request: 'paVerifyPaymentNoticeReq',
+    response: 'paVerifyPaymentNoticeRes',
+  },
   getPayment1: { operation: 'paGetPayment', request: 'paGetPaymentReq', response: 'paGetPaymentRes' },
-  getPayment2: { operation: 'paGetPaymentV2', request: 'paGetPaymentV2Request', response: 'paGetPaymentV2Response' },
+  getPayment2: {
+    operation: 'paGetPaymentV2',
+    request: 'paGetPaymentV2Request',
+    response: 'paGetPaymentV2Response',
+  },
   sendRT1: { operation: 'paSendRT', request: 'paSendRTReq', response: 'paSendRTRes' },
   sendRT2: { operation: 'paSendRTV2', request: 'paSendRTV2Request', response: 'paSendRTV2Response' },
 } as const;
 export type OperationInfo = (typeof OPERATIONS)[keyof typeof OPERATIONS];
 
-export const getPaymentOperation = (v: PrimitiveVersion): OperationInfo => (v === 1 ? OPERATIONS.getPayment1 : OPERATIONS.getPayment2);
-export const sendRTOperation = (v: PrimitiveVersion): OperationInfo => (v === 1 ? OPERATIONS.sendRT1 : OPERATIONS.sendRT2);
+export const getPaymentOperation = (v: PrimitiveVersion): OperationInfo =>
+  v === 1 ? OPERATIONS.getPayment1 : OPERATIONS.getPayment2;
+export const sendRTOperation = (v: PrimitiveVersion): OperationInfo =>
+  v === 1 ? OPERATIONS.sendRT1 : OPERATIONS.sendRT2;
 
 export interface StationIds {
   idPA: string;
@@ -62,7 +72,10 @@ export function envelope(element: string, content: XmlObject): string {
 }
 
 export function verifyRequest(ids: StationIds, qr: QrCode): string {
-  return envelope(OPERATIONS.verify.request, { ...ids, qrCode: { fiscalCode: qr.fiscalCode, noticeNumber: qr.noticeNumber } });
+  return envelope(OPERATIONS.verify.request, {
+    ...ids,
+    qrCode: { fiscalCode: qr.fiscalCode, noticeNumber: qr.noticeNumber },
+  });
 }
 
 export interface GetPaymentInput {
@@ -72,7 +85,12 @@ export interface GetPaymentInput {
   dueDate?: string;
 }
 
-export function getPaymentRequest(version: PrimitiveVersion, ids: StationIds, qr: QrCode, input: GetPaymentInput): string {
+export function getPaymentRequest(
+  version: PrimitiveVersion,
+  ids: StationIds,
+  qr: QrCode,
+  input: GetPaymentInput,
+): string {
   return envelope(getPaymentOperation(version).request, {
     ...ids,
     qrCode: { fiscalCode: qr.fiscalCode, noticeNumber: qr.noticeNumber },
@@ -185,7 +203,10 @@ function mbdAttachment(t: Transfer): string {
 }
 
 function transferXml(version: PrimitiveVersion, t: Transfer): XmlObject {
-  if (version === 1 && !t.IBAN) throw new ReceiptShapeError(`transfer ${t.idTransfer} is a marca da bollo: a paSendRT (V1) receipt cannot carry it`);
+  if (version === 1 && !t.IBAN)
+    throw new ReceiptShapeError(
+      `transfer ${t.idTransfer} is a marca da bollo: a paSendRT (V1) receipt cannot carry it`,
+    );
   return {
     idTransfer: t.idTransfer,
     transferAmount: t.transferAmount,
@@ -273,17 +294,30 @@ export function parseAnswer(xml: string, responseElement: string): ParsedAnswer 
   } catch {
     return none;
   }
-  const body = (doc.Envelope as Record<string, unknown> | undefined)?.Body as Record<string, unknown> | undefined;
+  const body = (doc.Envelope as Record<string, unknown> | undefined)?.Body as
+    Record<string, unknown> | undefined;
   if (!body || typeof body !== 'object') return none;
   const fault = body.Fault as Record<string, string> | undefined;
-  if (fault && typeof fault === 'object') return { ...none, soapFault: { faultcode: String(fault.faultcode ?? ''), faultstring: String(fault.faultstring ?? '') } };
+  if (fault && typeof fault === 'object')
+    return {
+      ...none,
+      soapFault: { faultcode: String(fault.faultcode ?? ''), faultstring: String(fault.faultstring ?? '') },
+    };
   const res = body[responseElement] as Record<string, unknown> | undefined;
   if (!res || typeof res !== 'object') return none;
   const outcome = res.outcome === 'OK' || res.outcome === 'KO' ? res.outcome : undefined;
   const f = res.fault as Record<string, unknown> | undefined;
   return {
     outcome,
-    fault: f && typeof f === 'object' ? { faultCode: String(f.faultCode ?? ''), faultString: String(f.faultString ?? ''), id: String(f.id ?? ''), description: f.description === undefined ? undefined : String(f.description) } : undefined,
+    fault:
+      f && typeof f === 'object'
+        ? {
+            faultCode: String(f.faultCode ?? ''),
+            faultString: String(f.faultString ?? ''),
+            id: String(f.id ?? ''),
+            description: f.description === undefined ? undefined : String(f.description),
+          }
+        : undefined,
     body: res,
     soapFault: undefined,
   };

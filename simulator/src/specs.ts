@@ -25,7 +25,9 @@ export function specFile(relative: string, configured?: string): string {
     const p = join(dir, relative);
     if (existsSync(p)) return p;
   }
-  throw new Error(`pagoPA spec file ${relative} not found (looked in resources/specs/pagopa; set SIM_SPECS_DIR)`);
+  throw new Error(
+    `pagoPA spec file ${relative} not found (looked in resources/specs/pagopa; set SIM_SPECS_DIR)`,
+  );
 }
 
 export const PA_FOR_NODE_XSD = 'wsdl/xsd/paForNode.xsd';

@@ -43,9 +43,21 @@ export class StationClient {
     private readonly journal: Journal,
   ) {}
 
-  async call(stationUrl: string, op: OperationInfo, xml: string, tuning: CallTuning, refs: Record<string, string | number>): Promise<StationAnswer> {
+  async call(
+    stationUrl: string,
+    op: OperationInfo,
+    xml: string,
+    tuning: CallTuning,
+    refs: Record<string, string | number>,
+  ): Promise<StationAnswer> {
     const own = this.schema.check(xml, op.request);
-    if (own.errors.length > 0) this.journal.violation({ kind: 'request', operation: op.operation, callId: undefined, errors: own.errors });
+    if (own.errors.length > 0)
+      this.journal.violation({
+        kind: 'request',
+        operation: op.operation,
+        callId: undefined,
+        errors: own.errors,
+      });
     if (tuning.delayMs > 0) await new Promise((r) => setTimeout(r, tuning.delayMs));
     const timeoutMs = tuning.timeoutMs ?? NODE_TIMEOUT_MS[op.operation] ?? 7000;
     const started = performance.now();
@@ -66,7 +78,12 @@ export class StationClient {
     }
     const durationMs = Math.round(performance.now() - started);
     let xsdErrors: string[] = [];
-    let parsed: ParsedAnswer = { outcome: undefined, fault: undefined, body: undefined, soapFault: undefined };
+    let parsed: ParsedAnswer = {
+      outcome: undefined,
+      fault: undefined,
+      body: undefined,
+      soapFault: undefined,
+    };
     if (text !== undefined) {
       xsdErrors = this.schema.check(text, op.response).errors;
       parsed = parseAnswer(text, op.response);
@@ -85,7 +102,13 @@ export class StationClient {
       response: text,
       refs,
     });
-    if (text !== undefined && xsdErrors.length > 0) this.journal.violation({ kind: 'response', operation: op.operation, callId: rec.id, errors: xsdErrors });
+    if (text !== undefined && xsdErrors.length > 0)
+      this.journal.violation({
+        kind: 'response',
+        operation: op.operation,
+        callId: rec.id,
+        errors: xsdErrors,
+      });
     const answered = text !== undefined;
     return {
       callId: rec.id,

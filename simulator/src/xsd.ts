@@ -40,26 +40,38 @@ export class PaForNodeSchema {
     try {
       doc = XmlDocument.fromString(xml);
     } catch (e) {
-      return { element: undefined, namespace: undefined, errors: [`not well-formed XML: ${(e as Error).message.trim()}`] };
+      return {
+        element: undefined,
+        namespace: undefined,
+        errors: [`not well-formed XML: ${(e as Error).message.trim()}`],
+      };
     }
     try {
       const root = doc.root;
       if (root.name !== 'Envelope' || root.namespaceUri !== SOAP_ENV_NS) {
-        return { element: undefined, namespace: undefined, errors: [`root element is {${root.namespaceUri}}${root.name}, not a SOAP 1.1 Envelope`] };
+        return {
+          element: undefined,
+          namespace: undefined,
+          errors: [`root element is {${root.namespaceUri}}${root.name}, not a SOAP 1.1 Envelope`],
+        };
       }
       const body = doc.get('/s:Envelope/s:Body', { s: SOAP_ENV_NS });
       if (!body) return { element: undefined, namespace: undefined, errors: ['SOAP Body missing'] };
       const el = doc.get('/s:Envelope/s:Body/*[1]', { s: SOAP_ENV_NS }) as XmlElement | null;
       if (!el) return { element: undefined, namespace: undefined, errors: ['SOAP Body is empty'] };
       const found = { element: el.name, namespace: el.namespaceUri };
-      if (el.namespaceUri === SOAP_ENV_NS && el.name === 'Fault') return { ...found, errors: ['SOAP Fault instead of a paForNode response'] };
+      if (el.namespaceUri === SOAP_ENV_NS && el.name === 'Fault')
+        return { ...found, errors: ['SOAP Fault instead of a paForNode response'] };
       const errors: string[] = [];
-      if (expectedElement && el.name !== expectedElement) errors.push(`expected element ${expectedElement}, got ${el.name}`);
-      if (el.namespaceUri !== PA_FOR_NODE_NS) errors.push(`element ${el.name} is in namespace "${el.namespaceUri}", expected ${PA_FOR_NODE_NS}`);
+      if (expectedElement && el.name !== expectedElement)
+        errors.push(`expected element ${expectedElement}, got ${el.name}`);
+      if (el.namespaceUri !== PA_FOR_NODE_NS)
+        errors.push(`element ${el.name} is in namespace "${el.namespaceUri}", expected ${PA_FOR_NODE_NS}`);
       try {
         this.validator.validate(el);
       } catch (e) {
-        if (e instanceof XmlValidateError) errors.push(...e.details.map((d) => `line ${d.line}: ${d.message.trim()}`));
+        if (e instanceof XmlValidateError)
+          errors.push(...e.details.map((d) => `line ${d.line}: ${d.message.trim()}`));
         else throw e;
       }
       return { ...found, errors };

@@ -67,25 +67,48 @@ export interface ContainerOptions {
 
 export async function createContainer(config: Config, opts: ContainerOptions = {}): Promise<Container> {
   const logger = opts.logger ?? createLogger(config);
-  const db = opts.db ?? (await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, 'pglite'), poolSize: config.dbPoolSize }));
+  const db =
+    opts.db ??
+    (await openDatabase({
+      url: config.databaseUrl,
+      dataDir: join(config.dataDir, 'pglite'),
+      poolSize: config.dbPoolSize,
+    }));
   // each connection the pool loses (restart, failover, pooler timeout) is one line, without SQL or parameters
   // a checkpoint that fails leaves more WAL to replay after a crash, nothing else: a warning, without data
-  if (db.kind === 'pglite') db.onCheckpointError = (err) => logger.warn({ err }, 'embedded database: background checkpoint failed; retried at the next check');
-  if (db.connections) db.connections.report = (e) => logger.warn({ db: e, lost: db.connections?.lost }, 'database connection lost; the pool opens a new one on demand');
+  if (db.kind === 'pglite')
+    db.onCheckpointError = (err) =>
+      logger.warn({ err }, 'embedded database: background checkpoint failed; retried at the next check');
+  if (db.connections)
+    db.connections.report = (e) =>
+      logger.warn(
+        { db: e, lost: db.connections?.lost },
+        'database connection lost; the pool opens a new one on demand',
+      );
   if (opts.migrate ?? true) {
     const result = await migrate(db);
     if (result.applied.length > 0) logger.info({ applied: result.applied }, 'database migrations applied');
   }
-  const secrets = new SecretBox(config.secretKeys ?? localDevSecret(config, 'secret.key', () => SecretBox.generateKeySpec('dev1'), logger));
-  const adminToken = config.adminToken ?? localDevSecret(config, 'admin.token', () => randomBytes(32).toString('base64url'), logger);
+  const secrets = new SecretBox(
+    config.secretKeys ??
+      localDevSecret(config, 'secret.key', () => SecretBox.generateKeySpec('dev1'), logger),
+  );
+  const adminToken =
+    config.adminToken ??
+    localDevSecret(config, 'admin.token', () => randomBytes(32).toString('base64url'), logger);
   // the journal flushes every 50 ms: while the database is down, one line when the outage starts and one when it ends
   const metrics = new Metrics(db, { logger });
   const auditOutage = new OutageBackoff('audit journal', logger, 50);
   const audit = new AuditJournal(
     db,
-    { keepPayloads: config.audit.keepPayloads, payloadMaxBytes: config.audit.payloadMaxBytes, onWriteFailure: (events) => metrics.journalWriteFailed(events) },
+    {
+      keepPayloads: config.audit.keepPayloads,
+      payloadMaxBytes: config.audit.payloadMaxBytes,
+      onWriteFailure: (events) => metrics.journalWriteFailed(events),
+    },
     (err) => {
-      if (auditOutage.failed(err) === undefined) logger.error({ db: dbErrorSummary(err) }, 'audit journal write failed');
+      if (auditOutage.failed(err) === undefined)
+        logger.error({ db: dbErrorSummary(err) }, 'audit journal write failed');
     },
     () => auditOutage.succeeded(),
   );
@@ -95,11 +118,24 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const checkout = new CheckoutService(db, audit, { ...config.checkout, env: config.pagopa.env }, opts.clock);
   const portalRepo = new PortalRepository(db);
   // the captcha's HMAC key: derived from secrets every instance shares, never stored
-  const captchaKey = createHash('sha256').update(`cassa-portal-captcha:${config.secretKeys ?? ''}:${adminToken}`).digest('base64');
+  const captchaKey = createHash('sha256')
+    .update(`cassa-portal-captcha:${config.secretKeys ?? ''}:${adminToken}`)
+    .digest('base64');
   const receipts = new ReceiptsQueries(db, debtPositions);
   // the Sportello's receipt links' HMAC key: derived the same way, under another label
-  const linkKey = createHash('sha256').update(`cassa-portal-links:${config.secretKeys ?? ''}:${adminToken}`).digest('base64');
-  const portal = new PortalService(portalRepo, secrets, debtPositions, checkout, new Captcha(portalRepo, captchaKey, config.portal.captchaMaxNumber, opts.clock), receipts, linkKey, opts.clock);
+  const linkKey = createHash('sha256')
+    .update(`cassa-portal-links:${config.secretKeys ?? ''}:${adminToken}`)
+    .digest('base64');
+  const portal = new PortalService(
+    portalRepo,
+    secrets,
+    debtPositions,
+    checkout,
+    new Captcha(portalRepo, captchaKey, config.portal.captchaMaxNumber, opts.clock),
+    receipts,
+    linkKey,
+    opts.clock,
+  );
   return {
     config,
     logger,
@@ -117,9 +153,19 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     portal,
     deliverySender: new DeliverySender(db, secrets, audit, config.deliveries, logger),
     deliveries: new DeliveriesQueries(db),
-    notifications: new NotificationsService(db, { batchWindowMs: config.deliveries.notificationBatchWindowMs, pollMs: config.deliveries.pollMs }, logger),
+    notifications: new NotificationsService(
+      db,
+      { batchWindowMs: config.deliveries.notificationBatchWindowMs, pollMs: config.deliveries.pollMs },
+      logger,
+    ),
     authThrottle,
-    lists: new ListsService(db, debtPositions, new BulkPositions(opts.clock), { maxPositions: config.lists.maxPositions }, logger),
+    lists: new ListsService(
+      db,
+      debtPositions,
+      new BulkPositions(opts.clock),
+      { maxPositions: config.lists.maxPositions },
+      logger,
+    ),
     async close() {
       await audit.close();
       if (!opts.db) await db.close();

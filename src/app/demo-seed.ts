@@ -8,7 +8,12 @@ import { projectPath } from '../shared/paths.js';
 import { ConfigError } from '../config/config.js';
 // The demo gestionale's own derivation of its address (../../ from src/app and from dist/app alike):
 // the return URL registered here is the one its digests cover.
-import { GestionaleConfigError, gestionalePublicUrl, returnUrlOf, soapEndpointOf } from '../../demo-gestionale/public-url.js';
+import {
+  GestionaleConfigError,
+  gestionalePublicUrl,
+  returnUrlOf,
+  soapEndpointOf,
+} from '../../demo-gestionale/public-url.js';
 
 /**
  * Demo data mirroring seed 000 (the Sportello manual's worked example): the Comune di Alessandria,
@@ -25,10 +30,30 @@ export const DEMO = {
   codiceChiamante: 'AP_01',
   passphrase: '1www%$se1ver£$APP',
   returnUrl: 'https://applicativoChiamanteApp2.prova.it/biblioweb',
-  debtor: { codiceFiscalePartitaIVAPagatore: 'TSTPNI70D01L219V', nome: 'Pino', cognome: 'Test', email: 'pino.test@example.org' },
-  payable: { iuv: '190280072147087', identificativoPagamento: 'POSDEB1_1234596724100', causale: 'Biblioteca-Copie eseguite su prenotazione tramite operatore', importo: 100 },
-  cancelled: { iuv: '190300072310110', identificativoPagamento: 'POSDEB1_1234596724101', causale: 'Biblioteca-Rimborso tessera smarrita', importo: 15 },
-  paid: { iuv: '191890494852566', identificativoPagamento: 'POSDEB1_1234596724102', causale: 'Biblioteca-Prestito interbibliotecario', importo: 8.5 },
+  debtor: {
+    codiceFiscalePartitaIVAPagatore: 'TSTPNI70D01L219V',
+    nome: 'Pino',
+    cognome: 'Test',
+    email: 'pino.test@example.org',
+  },
+  payable: {
+    iuv: '190280072147087',
+    identificativoPagamento: 'POSDEB1_1234596724100',
+    causale: 'Biblioteca-Copie eseguite su prenotazione tramite operatore',
+    importo: 100,
+  },
+  cancelled: {
+    iuv: '190300072310110',
+    identificativoPagamento: 'POSDEB1_1234596724101',
+    causale: 'Biblioteca-Rimborso tessera smarrita',
+    importo: 15,
+  },
+  paid: {
+    iuv: '191890494852566',
+    identificativoPagamento: 'POSDEB1_1234596724102',
+    causale: 'Biblioteca-Prestito interbibliotecario',
+    importo: 8.5,
+  },
 } as const;
 
 /** Where the demo gestionale runs unless told otherwise (GEST_PORT 8070). */
@@ -50,7 +75,10 @@ export function demoGestionaleUrl(env: Record<string, string | undefined> = proc
 }
 
 /** The URLs Cassa registers for the demo gestionale at `baseUrl`: its return URL and its EPaywso2EntiService. */
-export function demoGestionaleUrls(baseUrl: string = DEMO_GESTIONALE_DEFAULT_URL): { returnUrl: string; soapUrl: string } {
+export function demoGestionaleUrls(baseUrl: string = DEMO_GESTIONALE_DEFAULT_URL): {
+  returnUrl: string;
+  soapUrl: string;
+} {
   const config = { publicUrl: baseUrl };
   return { returnUrl: returnUrlOf(config), soapUrl: soapEndpointOf(config) };
 }
@@ -75,15 +103,25 @@ export const DEMO_GESTIONALE = {
 } as const;
 
 /** Every kind of EPaywso2EntiService call, all to the demo gestionale. */
-export function demoGestionaleEndpoints(soap: { url: string; username: string; password: string } = DEMO_GESTIONALE.soap) {
-  return ENDPOINT_KINDS.map((kind) => ({ kind, url: soap.url, username: soap.username, password: soap.password }));
+export function demoGestionaleEndpoints(
+  soap: { url: string; username: string; password: string } = DEMO_GESTIONALE.soap,
+) {
+  return ENDPOINT_KINDS.map((kind) => ({
+    kind,
+    url: soap.url,
+    username: soap.username,
+    password: soap.password,
+  }));
 }
 
 /** pagoPA's receipt of the manual's paid position (resources/demo/SOURCE.txt). */
 export const DEMO_RECEIPT = 'paSendRTV2-191890494852566.xml';
 
 /** The demo ente's logo in the Sportello's header: a made-up crest (resources/demo/SOURCE.txt). */
-const demoEnteLogo = () => ({ mime: 'image/svg+xml' as const, base64: readFileSync(projectPath('resources', 'demo', 'logo-ente.svg')).toString('base64') });
+const demoEnteLogo = () => ({
+  mime: 'image/svg+xml' as const,
+  base64: readFileSync(projectPath('resources', 'demo', 'logo-ente.svg')).toString('base64'),
+});
 
 /**
  * Seeds the demo data. With `gestionaleUrl` (the CLI's `cassa demo` and `cassa seed-demo` pass
@@ -91,9 +129,15 @@ const demoEnteLogo = () => ({ mime: 'image/svg+xml' as const, base64: readFileSy
  * earlier for another address is moved to it; without it AP_02 is created for the default port and
  * never changed.
  */
-export async function seedDemo(c: Container, opts: { gestionaleUrl?: string } = {}): Promise<{ created: boolean }> {
+export async function seedDemo(
+  c: Container,
+  opts: { gestionaleUrl?: string } = {},
+): Promise<{ created: boolean }> {
   // the CLI refuses before opening the database; this guards any other caller
-  if (c.config.production) throw new ConfigError(`demo data refused in production (caller ${DEMO.codiceChiamante} has a published passphrase)`);
+  if (c.config.production)
+    throw new ConfigError(
+      `demo data refused in production (caller ${DEMO.codiceChiamante} has a published passphrase)`,
+    );
   try {
     const existing = await c.organizations.getEnte(DEMO.ente);
     // Demo data seeded before the pagoPA integration: give the ente its intermediary and station.
@@ -139,7 +183,13 @@ export async function seedDemo(c: Container, opts: { gestionaleUrl?: string } = 
     descrizione: 'Pagamenti Vari del Comune di Alessandria',
     passphrase: DEMO.passphrase,
     returnUrl: DEMO.returnUrl,
-    scopes: ['CREAZIONE_IUV', 'RICHIESTA_STATO_POS_DEB', 'RICHIESTA_DATI_PAGAMENTO', 'STAMPA_AVVISO_PAGAMENTO', 'STAMPA_RT_GE'],
+    scopes: [
+      'CREAZIONE_IUV',
+      'RICHIESTA_STATO_POS_DEB',
+      'RICHIESTA_DATI_PAGAMENTO',
+      'STAMPA_AVVISO_PAGAMENTO',
+      'STAMPA_RT_GE',
+    ],
     paymentTypes: [{ ente: DEMO.ente, codiceVersamento: DEMO.paymentType }],
   });
   const ctx = await c.debtPositions.authorize({
@@ -149,19 +199,39 @@ export async function seedDemo(c: Container, opts: { gestionaleUrl?: string } = 
     codiceVersamento: DEMO.paymentType,
     scope: 'CREAZIONE_IUV',
   });
-  const debtor = { type: 'F' as const, fiscalCode: DEMO.debtor.codiceFiscalePartitaIVAPagatore, name: DEMO.debtor.nome, surname: DEMO.debtor.cognome, email: DEMO.debtor.email };
+  const debtor = {
+    type: 'F' as const,
+    fiscalCode: DEMO.debtor.codiceFiscalePartitaIVAPagatore,
+    name: DEMO.debtor.nome,
+    surname: DEMO.debtor.cognome,
+    email: DEMO.debtor.email,
+  };
   for (const p of [DEMO.payable, DEMO.cancelled, DEMO.paid]) {
     const cents = Math.round(p.importo * 100);
     await c.debtPositions.create(
       ctx,
-      { idPosizioneDebitoria: p.identificativoPagamento, amountCents: cents, components: [{ amountCents: cents, causale: p.causale.slice(0, 80) }], causale: p.causale, debtor, paymentReferences: [], payerNote: 'prova' },
+      {
+        idPosizioneDebitoria: p.identificativoPagamento,
+        amountCents: cents,
+        components: [{ amountCents: cents, causale: p.causale.slice(0, 80) }],
+        causale: p.causale,
+        debtor,
+        paymentReferences: [],
+        payerNote: 'prova',
+      },
       { suppliedIuv: p.iuv },
     );
   }
-  await c.debtPositions.cancel(ctx, DEMO.cancelled.iuv, 'Posizione annullata dal gestionale (dati dimostrativi)');
+  await c.debtPositions.cancel(
+    ctx,
+    DEMO.cancelled.iuv,
+    'Posizione annullata dal gestionale (dati dimostrativi)',
+  );
   // The paid position is paid the way every position is: by pagoPA's receipt, read as the SOAP edge reads it.
   const rawXml = readFileSync(projectPath('resources', 'demo', DEMO_RECEIPT), 'utf8');
-  await c.paForNode.sendReceipt(readReceiptRequest(parseSoapRequest(rawXml).body, DEMO.ente, 'paSendRTV2', rawXml));
+  await c.paForNode.sendReceipt(
+    readReceiptRequest(parseSoapRequest(rawXml).body, DEMO.ente, 'paSendRTV2', rawXml),
+  );
   await seedDemoGestionaleCaller(c, opts.gestionaleUrl);
   return { created: true };
 }
@@ -178,15 +248,20 @@ async function seedDemoGestionaleCaller(c: Container, baseUrl?: string): Promise
   try {
     const existing = await c.applications.get(DEMO_GESTIONALE.codiceChiamante);
     if (baseUrl === undefined) {
-      if (existing.endpoints.length === 0) await c.applications.update(DEMO_GESTIONALE.codiceChiamante, { endpoints });
+      if (existing.endpoints.length === 0)
+        await c.applications.update(DEMO_GESTIONALE.codiceChiamante, { endpoints });
       return;
     }
     const patch: { returnUrl?: string; endpoints?: typeof endpoints } = {};
     if (existing.returnUrl !== urls.returnUrl) patch.returnUrl = urls.returnUrl;
-    if (existing.endpoints.length === 0 || existing.endpoints.some((e) => e.url !== urls.soapUrl)) patch.endpoints = endpoints;
+    if (existing.endpoints.length === 0 || existing.endpoints.some((e) => e.url !== urls.soapUrl))
+      patch.endpoints = endpoints;
     if (Object.keys(patch).length > 0) {
       await c.applications.update(DEMO_GESTIONALE.codiceChiamante, patch);
-      c.logger.info({ codiceChiamante: DEMO_GESTIONALE.codiceChiamante, gestionale: baseUrl }, 'demo gestionale caller moved to the demo gestionale\'s address');
+      c.logger.info(
+        { codiceChiamante: DEMO_GESTIONALE.codiceChiamante, gestionale: baseUrl },
+        "demo gestionale caller moved to the demo gestionale's address",
+      );
     }
     return;
   } catch (e) {
@@ -197,7 +272,13 @@ async function seedDemoGestionaleCaller(c: Container, baseUrl?: string): Promise
     descrizione: DEMO_GESTIONALE.descrizione,
     passphrase: DEMO_GESTIONALE.passphrase,
     returnUrl: urls.returnUrl,
-    scopes: ['CREAZIONE_IUV', 'RICHIESTA_STATO_POS_DEB', 'RICHIESTA_DATI_PAGAMENTO', 'STAMPA_AVVISO_PAGAMENTO', 'STAMPA_RT_GE'],
+    scopes: [
+      'CREAZIONE_IUV',
+      'RICHIESTA_STATO_POS_DEB',
+      'RICHIESTA_DATI_PAGAMENTO',
+      'STAMPA_AVVISO_PAGAMENTO',
+      'STAMPA_RT_GE',
+    ],
     paymentTypes: [{ ente: DEMO.ente, codiceVersamento: DEMO.paymentType }],
     endpoints,
   });

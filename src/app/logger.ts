@@ -27,7 +27,10 @@ export const REDACT_PATHS = [
  */
 export type LogFormat = 'pretty' | 'json';
 
-export function logFormatOf(config: Partial<Pick<Config, 'env'>>, env: Record<string, string | undefined> = process.env): LogFormat {
+export function logFormatOf(
+  config: Partial<Pick<Config, 'env'>>,
+  env: Record<string, string | undefined> = process.env,
+): LogFormat {
   return config.env === 'development' && env.NODE_ENV !== 'production' ? 'pretty' : 'json';
 }
 
@@ -38,14 +41,24 @@ export function logFormatOf(config: Partial<Pick<Config, 'env'>>, env: Record<st
  * line before an exit is not lost.
  */
 export function prettyStream(destination?: DestinationStream | number): DestinationStream {
-  return pretty({ singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true, destination: destination ?? 1 });
+  return pretty({
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname',
+    sync: true,
+    destination: destination ?? 1,
+  });
 }
 
 /**
  * Cassa's logger. Redaction and serializers act before the line is written, so they hold in both
  * formats; `format` defaults to the configuration's (logFormatOf), `destination` to stdout.
  */
-export function createLogger(config: Pick<Config, 'logLevel'> & Partial<Pick<Config, 'env'>>, destination?: DestinationStream, format: LogFormat = logFormatOf(config)): Logger {
+export function createLogger(
+  config: Pick<Config, 'logLevel'> & Partial<Pick<Config, 'env'>>,
+  destination?: DestinationStream,
+  format: LogFormat = logFormatOf(config),
+): Logger {
   const options = {
     level: config.logLevel,
     redact: { paths: REDACT_PATHS, censor: '***' },
@@ -53,7 +66,11 @@ export function createLogger(config: Pick<Config, 'logLevel'> & Partial<Pick<Con
       // errors without their data: a failed query's SQL parameters, PostgreSQL's echoed values (src/shared/safe-error.ts)
       err: serializeError,
       error: serializeError,
-      req: (req: { method: string; url: string; id: string }) => ({ method: req.method, url: stripQuery(req.url), id: req.id }),
+      req: (req: { method: string; url: string; id: string }) => ({
+        method: req.method,
+        url: stripQuery(req.url),
+        id: req.id,
+      }),
     },
   };
   if (format === 'pretty' && config.logLevel !== 'silent') return pino(options, prettyStream(destination));

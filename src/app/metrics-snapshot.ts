@@ -42,6 +42,7 @@ export async function readMetricsSnapshot(db: Database): Promise<MetricsSnapshot
   const { rows } = await db.executeSql(SNAPSHOT_SQL, []);
   const snap = JSON.parse(String(rows[0]?.snapshot)) as MetricsSnapshot;
   // ages can come back slightly negative (clock_timestamp vs. a row's now() of a still-open transaction)
-  for (const part of [snap.deliveries, snap.notifications, snap.lists]) for (const r of part) r.age = Math.max(0, Number(r.age) || 0);
+  for (const part of [snap.deliveries, snap.notifications, snap.lists])
+    for (const r of part) r.age = Math.max(0, Number(r.age) || 0);
   return snap;
 }

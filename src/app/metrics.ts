@@ -104,7 +104,12 @@ export class Metrics {
     const registers = [this.registry];
     if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
 
-    this.info = new Gauge({ name: 'cassa_info', help: 'Always 1: the version, role (web, worker, all) and database kind (pglite, postgres) of this process', labelNames: ['version', 'role', 'database'], registers });
+    this.info = new Gauge({
+      name: 'cassa_info',
+      help: 'Always 1: the version, role (web, worker, all) and database kind (pglite, postgres) of this process',
+      labelNames: ['version', 'role', 'database'],
+      registers,
+    });
     this.setInfo();
 
     this.requests = new Counter({
@@ -126,11 +131,24 @@ export class Metrics {
       labelNames: ['primitive', 'outcome', 'anomaly'],
       registers,
     });
-    this.journalWriteFailures = new Counter({ name: 'cassa_audit_journal_write_failures_total', help: 'Writes of the audit journal that failed for good (their events given up)', registers });
-    this.journalLostEvents = new Counter({ name: 'cassa_audit_journal_lost_events_total', help: 'Audit journal events given up: not written, and never will be', registers });
+    this.journalWriteFailures = new Counter({
+      name: 'cassa_audit_journal_write_failures_total',
+      help: 'Writes of the audit journal that failed for good (their events given up)',
+      registers,
+    });
+    this.journalLostEvents = new Counter({
+      name: 'cassa_audit_journal_lost_events_total',
+      help: 'Audit journal events given up: not written, and never will be',
+      registers,
+    });
 
     const refresh = () => this.refresh();
-    this.databaseUp = new Gauge({ name: 'cassa_database_up', help: '1 when the database answered the scrape query, 0 otherwise (the other database figures are then absent)', registers, collect: refresh });
+    this.databaseUp = new Gauge({
+      name: 'cassa_database_up',
+      help: '1 when the database answered the scrape query, 0 otherwise (the other database figures are then absent)',
+      registers,
+      collect: refresh,
+    });
     this.deliveries = new Gauge({
       name: 'cassa_deliveries',
       help: 'Outbound messages to the gestionali not delivered yet, by status (PENDING, SENDING, FAILING) and operation',
@@ -166,7 +184,13 @@ export class Metrics {
       registers,
       collect: refresh,
     });
-    this.listsPending = new Gauge({ name: 'cassa_lists_pending', help: 'Liste di carico stored and not processed yet (DA_ELABORARE), by kind', labelNames: ['kind'], registers, collect: refresh });
+    this.listsPending = new Gauge({
+      name: 'cassa_lists_pending',
+      help: 'Liste di carico stored and not processed yet (DA_ELABORARE), by kind',
+      labelNames: ['kind'],
+      registers,
+      collect: refresh,
+    });
     this.listsPendingOldestAge = new Gauge({
       name: 'cassa_lists_pending_oldest_age_seconds',
       help: 'Age of the oldest lista di carico not processed yet, by kind (0 when none)',
@@ -174,8 +198,20 @@ export class Metrics {
       registers,
       collect: refresh,
     });
-    this.listsFailed = new Gauge({ name: 'cassa_lists_failed', help: 'Liste di carico whose processing failed (ERRORE_IN_FASE_DI_ELABORAZIONE), by kind', labelNames: ['kind'], registers, collect: refresh });
-    this.receiptsWithAnomaly = new Gauge({ name: 'cassa_receipts_with_anomaly', help: 'Receipts stored with an anomaly for an operator, all time, by anomaly', labelNames: ['anomaly'], registers, collect: refresh });
+    this.listsFailed = new Gauge({
+      name: 'cassa_lists_failed',
+      help: 'Liste di carico whose processing failed (ERRORE_IN_FASE_DI_ELABORAZIONE), by kind',
+      labelNames: ['kind'],
+      registers,
+      collect: refresh,
+    });
+    this.receiptsWithAnomaly = new Gauge({
+      name: 'cassa_receipts_with_anomaly',
+      help: 'Receipts stored with an anomaly for an operator, all time, by anomaly',
+      labelNames: ['anomaly'],
+      registers,
+      collect: refresh,
+    });
     this.dbGauges = [
       this.deliveries,
       this.deliveriesOldestAge,
@@ -190,9 +226,30 @@ export class Metrics {
 
     const pool = db.poolStats?.bind(db);
     if (pool) {
-      new Gauge({ name: 'cassa_database_pool_clients', help: 'Connections the PostgreSQL pool holds, busy or idle', registers, collect() { this.set(pool().total); } });
-      new Gauge({ name: 'cassa_database_pool_idle_clients', help: 'Idle connections in the PostgreSQL pool', registers, collect() { this.set(pool().idle); } });
-      new Gauge({ name: 'cassa_database_pool_waiting_requests', help: 'Queries waiting for a connection of the PostgreSQL pool', registers, collect() { this.set(pool().waiting); } });
+      new Gauge({
+        name: 'cassa_database_pool_clients',
+        help: 'Connections the PostgreSQL pool holds, busy or idle',
+        registers,
+        collect() {
+          this.set(pool().total);
+        },
+      });
+      new Gauge({
+        name: 'cassa_database_pool_idle_clients',
+        help: 'Idle connections in the PostgreSQL pool',
+        registers,
+        collect() {
+          this.set(pool().idle);
+        },
+      });
+      new Gauge({
+        name: 'cassa_database_pool_waiting_requests',
+        help: 'Queries waiting for a connection of the PostgreSQL pool',
+        registers,
+        collect() {
+          this.set(pool().waiting);
+        },
+      });
     }
     const connections = db.connections;
     if (connections) {
@@ -223,7 +280,11 @@ export class Metrics {
   }
 
   receiptStored(r: { primitive: ReceiptPrimitive; outcome: string; anomaly: ReceiptAnomaly | null }): void {
-    this.receiptsStored.inc({ primitive: r.primitive, outcome: boundedLabel(r.outcome), anomaly: r.anomaly ?? 'none' });
+    this.receiptsStored.inc({
+      primitive: r.primitive,
+      outcome: boundedLabel(r.outcome),
+      anomaly: r.anomaly ?? 'none',
+    });
   }
 
   /** The journal's onWriteFailure: `events` were given up. */
@@ -254,7 +315,8 @@ export class Metrics {
    * gauge awaits the same read while it is in progress (so concurrent scrapes share it too).
    */
   private refresh(): Promise<void> {
-    if (this.snapshot && (this.snapshotPending || Date.now() - this.snapshotAt < this.snapshotTtlMs)) return this.snapshot;
+    if (this.snapshot && (this.snapshotPending || Date.now() - this.snapshotAt < this.snapshotTtlMs))
+      return this.snapshot;
     this.snapshotPending = true;
     this.snapshot = this.load().finally(() => {
       this.snapshotPending = false;
@@ -274,7 +336,10 @@ export class Metrics {
       });
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer in ${this.queryTimeoutMs} ms`)), this.queryTimeoutMs);
+        timer = setTimeout(
+          () => reject(new Error(`no answer in ${this.queryTimeoutMs} ms`)),
+          this.queryTimeoutMs,
+        );
       });
       try {
         snap = await Promise.race([query, timeout]);
@@ -288,7 +353,8 @@ export class Metrics {
     for (const g of this.dbGauges) g.reset();
     if (!snap) {
       this.databaseUp.set(0);
-      if (this.lastUp !== false) this.opts.logger?.warn({ err: error }, 'metrics: the database did not answer the scrape query');
+      if (this.lastUp !== false)
+        this.opts.logger?.warn({ err: error }, 'metrics: the database did not answer the scrape query');
       this.lastUp = false;
       return;
     }
@@ -344,7 +410,9 @@ let cachedVersion: string | undefined;
 function packageVersion(): string {
   if (cachedVersion === undefined) {
     try {
-      cachedVersion = boundedLabel((JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { version?: string }).version);
+      cachedVersion = boundedLabel(
+        (JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { version?: string }).version,
+      );
     } catch {
       cachedVersion = 'unknown';
     }

@@ -14,7 +14,16 @@ import { startMetricsListener } from '../http/metrics.js';
 import { DomainError } from '../shared/domain-error.js';
 import { SecretBox } from '../shared/secret-box.js';
 import { join } from 'node:path';
-import { adminTokenFor, announceAdminApi, callRunningCassa, CommandRefused, EXIT_IN_USE, refusalOf, runningCassaFor, type AdminCall } from './running-cassa.js';
+import {
+  adminTokenFor,
+  announceAdminApi,
+  callRunningCassa,
+  CommandRefused,
+  EXIT_IN_USE,
+  refusalOf,
+  runningCassaFor,
+  type AdminCall,
+} from './running-cassa.js';
 
 const HELP = `cassa — pagoPA collection platform
 
@@ -97,47 +106,70 @@ function adminCommand(a: Args): AdminCommand {
   const [cmd, sub] = a.positionals;
   const p = encodeURIComponent;
   if (cmd === 'ente') {
-    if (sub === 'list') return { direct: (c) => c.organizations.listEnti(), api: { method: 'GET', path: '/enti' } };
+    if (sub === 'list')
+      return { direct: (c) => c.organizations.listEnti(), api: { method: 'GET', path: '/enti' } };
     if (sub === 'get') {
       const cf = arg(a, 2, 'cf');
       return { direct: (c) => c.organizations.getEnte(cf), api: { method: 'GET', path: `/enti/${p(cf)}` } };
     }
     if (sub === 'create') {
       const input = inputOf(a);
-      return { direct: (c) => c.organizations.createEnte(input), api: { method: 'POST', path: '/enti', body: input } };
+      return {
+        direct: (c) => c.organizations.createEnte(input),
+        api: { method: 'POST', path: '/enti', body: input },
+      };
     }
     if (sub === 'update') {
       const cf = arg(a, 2, 'cf');
       const input = inputOf(a);
-      return { direct: (c) => c.organizations.updateEnte(cf, input), api: { method: 'PATCH', path: `/enti/${p(cf)}`, body: input } };
+      return {
+        direct: (c) => c.organizations.updateEnte(cf, input),
+        api: { method: 'PATCH', path: `/enti/${p(cf)}`, body: input },
+      };
     }
     throw new UsageError('ente: list | get | create | update');
   }
   if (cmd === 'payment-type') {
     if (sub === 'list') {
       const cf = arg(a, 2, 'cf');
-      return { direct: (c) => c.organizations.listPaymentTypes(cf), api: { method: 'GET', path: `/enti/${p(cf)}/payment-types` } };
+      return {
+        direct: (c) => c.organizations.listPaymentTypes(cf),
+        api: { method: 'GET', path: `/enti/${p(cf)}/payment-types` },
+      };
     }
     if (sub === 'get') {
       const [cf, code] = [arg(a, 2, 'cf'), arg(a, 3, 'code')];
-      return { direct: (c) => c.organizations.getPaymentType(cf, code), api: { method: 'GET', path: `/enti/${p(cf)}/payment-types/${p(code)}` } };
+      return {
+        direct: (c) => c.organizations.getPaymentType(cf, code),
+        api: { method: 'GET', path: `/enti/${p(cf)}/payment-types/${p(code)}` },
+      };
     }
     if (sub === 'create') {
       const cf = arg(a, 2, 'cf');
       const input = inputOf(a);
-      return { direct: (c) => c.organizations.createPaymentType(cf, input), api: { method: 'POST', path: `/enti/${p(cf)}/payment-types`, body: input } };
+      return {
+        direct: (c) => c.organizations.createPaymentType(cf, input),
+        api: { method: 'POST', path: `/enti/${p(cf)}/payment-types`, body: input },
+      };
     }
     if (sub === 'update') {
       const [cf, code] = [arg(a, 2, 'cf'), arg(a, 3, 'code')];
       const input = inputOf(a);
-      return { direct: (c) => c.organizations.updatePaymentType(cf, code, input), api: { method: 'PATCH', path: `/enti/${p(cf)}/payment-types/${p(code)}`, body: input } };
+      return {
+        direct: (c) => c.organizations.updatePaymentType(cf, code, input),
+        api: { method: 'PATCH', path: `/enti/${p(cf)}/payment-types/${p(code)}`, body: input },
+      };
     }
     throw new UsageError('payment-type: list | get | create | update');
   }
-  if (sub === 'list') return { direct: (c) => c.applications.list(), api: { method: 'GET', path: '/applications' } };
+  if (sub === 'list')
+    return { direct: (c) => c.applications.list(), api: { method: 'GET', path: '/applications' } };
   if (sub === 'get') {
     const caller = arg(a, 2, 'codiceChiamante');
-    return { direct: (c) => c.applications.get(caller), api: { method: 'GET', path: `/applications/${p(caller)}` } };
+    return {
+      direct: (c) => c.applications.get(caller),
+      api: { method: 'GET', path: `/applications/${p(caller)}` },
+    };
   }
   if (sub === 'create') {
     const input = inputOf(a);
@@ -152,7 +184,10 @@ function adminCommand(a: Args): AdminCommand {
   if (sub === 'update') {
     const caller = arg(a, 2, 'codiceChiamante');
     const input = inputOf(a);
-    return { direct: (c) => c.applications.update(caller, input), api: { method: 'PATCH', path: `/applications/${p(caller)}`, body: input } };
+    return {
+      direct: (c) => c.applications.update(caller, input),
+      api: { method: 'PATCH', path: `/applications/${p(caller)}`, body: input },
+    };
   }
   if (sub === 'rotate-passphrase') {
     const caller = arg(a, 2, 'codiceChiamante');
@@ -162,7 +197,11 @@ function adminCommand(a: Args): AdminCommand {
         const r = await c.applications.rotatePassphrase(caller, given);
         return r.generated ? { passphrase: r.passphrase } : { rotated: true };
       },
-      api: { method: 'POST', path: `/applications/${p(caller)}/passphrase`, ...(given !== undefined ? { body: { passphrase: given } } : {}) },
+      api: {
+        method: 'POST',
+        path: `/applications/${p(caller)}/passphrase`,
+        ...(given !== undefined ? { body: { passphrase: given } } : {}),
+      },
     };
   }
   throw new UsageError('application: list | get | create | update | rotate-passphrase');
@@ -175,7 +214,9 @@ function adminCommand(a: Args): AdminCommand {
 async function runAdminCommand(command: string, ac: AdminCommand): Promise<number> {
   const config = loadConfig();
   const running = config.databaseUrl ? undefined : await runningCassaFor(config, command, ac.api);
-  print(running ? await callRunningCassa(running, adminTokenFor(config), ac.api) : await withContainer(ac.direct));
+  print(
+    running ? await callRunningCassa(running, adminTokenFor(config), ac.api) : await withContainer(ac.direct),
+  );
   return 0;
 }
 
@@ -198,11 +239,17 @@ async function withContainer<T>(fn: (c: Container) => Promise<T>): Promise<T> {
 function installSafetyNet(c: Container): void {
   // `err` goes through the logger's serializer (src/shared/safe-error.ts): type, code, message and frames, never data
   process.on('unhandledRejection', (reason) => {
-    c.logger.error({ err: reason, databaseUnavailable: isDatabaseUnavailable(reason) }, 'unhandled promise rejection (a defect: every failure should be handled where it happens)');
+    c.logger.error(
+      { err: reason, databaseUnavailable: isDatabaseUnavailable(reason) },
+      'unhandled promise rejection (a defect: every failure should be handled where it happens)',
+    );
   });
   process.on('uncaughtException', (err, origin) => {
     if (isDatabaseUnavailable(err)) {
-      c.logger.error({ err, origin }, 'uncaught database connection error; the pool replaces the connection, Cassa goes on');
+      c.logger.error(
+        { err, origin },
+        'uncaught database connection error; the pool replaces the connection, Cassa goes on',
+      );
       return;
     }
     c.logger.fatal({ err, origin }, 'uncaught exception: stopping');
@@ -287,8 +334,18 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return cmd || a.values.help ? 0 : 1;
   }
-  const role = cmd === 'demo' ? 'all' : cmd === 'start' ? (typeof a.values.role === 'string' ? a.values.role : 'all') : undefined;
-  declareLockHolder({ command: commandLine(a), ...(role === 'web' || role === 'worker' || role === 'all' ? { role } : {}) });
+  const role =
+    cmd === 'demo'
+      ? 'all'
+      : cmd === 'start'
+        ? typeof a.values.role === 'string'
+          ? a.values.role
+          : 'all'
+        : undefined;
+  declareLockHolder({
+    command: commandLine(a),
+    ...(role === 'web' || role === 'worker' || role === 'all' ? { role } : {}),
+  });
   switch (cmd) {
     case 'start':
       await start(typeof a.values.role === 'string' ? a.values.role : 'all', false);
@@ -319,10 +376,15 @@ export async function main(argv: string[]): Promise<number> {
       return runAdminCommand(commandLine(a), adminCommand(a));
     case 'secrets':
       if (sub === 'generate-key') {
-        process.stdout.write(`${SecretBox.generateKeySpec(typeof a.values.kid === 'string' ? a.values.kid : `k${Date.now()}`)}\n`);
+        process.stdout.write(
+          `${SecretBox.generateKeySpec(typeof a.values.kid === 'string' ? a.values.kid : `k${Date.now()}`)}\n`,
+        );
         return 0;
       }
-      if (sub === 'rekey') return withContainer(async (c) => (print({ reencrypted: await c.applications.reencryptSecrets() }), 0));
+      if (sub === 'rekey')
+        return withContainer(
+          async (c) => (print({ reencrypted: await c.applications.reencryptSecrets() }), 0),
+        );
       throw new UsageError('secrets: generate-key | rekey');
     default:
       throw new UsageError(`unknown command "${cmd}"`);

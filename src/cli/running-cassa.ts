@@ -6,7 +6,12 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { ConfigError, type Config } from '../config/config.js';
-import { DataDirLockedError, inspectDataDirLock, type DataDirLock, type LockHolder } from '../db/data-dir-lock.js';
+import {
+  DataDirLockedError,
+  inspectDataDirLock,
+  type DataDirLock,
+  type LockHolder,
+} from '../db/data-dir-lock.js';
 
 /**
  * The Cassa that holds the embedded database, as the command line sees it. While Cassa runs on a data
@@ -44,20 +49,32 @@ const WAIT_FOR_LISTEN_MS = 30_000;
  * dead process did: the command opens the database itself and takes the stale lock over); the holder, when
  * it is a running Cassa that listens; otherwise the command is refused (CommandRefused, DataDirLockedError).
  */
-export async function runningCassaFor(config: Config, command: string, call: AdminCall): Promise<LockHolder | undefined> {
+export async function runningCassaFor(
+  config: Config,
+  command: string,
+  call: AdminCall,
+): Promise<LockHolder | undefined> {
   const dir = join(config.dataDir, 'pglite');
   const deadline = Date.now() + WAIT_FOR_LISTEN_MS;
   let told = false;
   for (;;) {
     const found = inspectDataDirLock(dir);
     if (!found || found.state.state === 'stale') return undefined;
-    if (found.state.state === 'unknown') throw new DataDirLockedError(dir, found.file, found.holder, found.state);
+    if (found.state.state === 'unknown')
+      throw new DataDirLockedError(dir, found.file, found.holder, found.state);
     const h = found.holder;
     if (h.adminUrl) return h;
     const listens = h.role === 'web' || h.role === 'all';
     if (!listens) throw new CommandRefused(noAdminApi(config, dir, h, command, call), EXIT_IN_USE);
-    if (Date.now() > deadline) throw new CommandRefused(`${inUse(dir, h)} It has not started listening after ${WAIT_FOR_LISTEN_MS / 1000} s: try \`${command}\` again once it answers.`, EXIT_IN_USE);
-    if (!told) process.stderr.write(`cassa: waiting for Cassa (pid ${h.pid}), which is starting on ${dir}, to listen...\n`);
+    if (Date.now() > deadline)
+      throw new CommandRefused(
+        `${inUse(dir, h)} It has not started listening after ${WAIT_FOR_LISTEN_MS / 1000} s: try \`${command}\` again once it answers.`,
+        EXIT_IN_USE,
+      );
+    if (!told)
+      process.stderr.write(
+        `cassa: waiting for Cassa (pid ${h.pid}), which is starting on ${dir}, to listen...\n`,
+      );
     told = true;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -81,10 +98,18 @@ function noAdminApi(config: Config, dir: string, h: LockHolder, command: string,
 
 /** The same call as a curl command line, for the operator to copy. */
 export function curlOf(call: AdminCall, base: string, config: Config): string {
-  const token = config.adminToken !== undefined ? '$CASSA_ADMIN_TOKEN' : `$(cat ${join(config.dataDir, 'admin.token')})`;
+  const token =
+    config.adminToken !== undefined ? '$CASSA_ADMIN_TOKEN' : `$(cat ${join(config.dataDir, 'admin.token')})`;
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const parts = ['curl', '-sS', ...(call.method === 'GET' ? [] : ['-X', call.method]), '-H', `"authorization: Bearer ${token}"`];
-  if (call.body !== undefined) parts.push('-H', quote('content-type: application/json'), '-d', quote(JSON.stringify(call.body)));
+  const parts = [
+    'curl',
+    '-sS',
+    ...(call.method === 'GET' ? [] : ['-X', call.method]),
+    '-H',
+    `"authorization: Bearer ${token}"`,
+  ];
+  if (call.body !== undefined)
+    parts.push('-H', quote('content-type: application/json'), '-d', quote(JSON.stringify(call.body)));
   parts.push(`${base}${call.path}`);
   return parts.join(' ');
 }
@@ -113,7 +138,9 @@ export function adminTokenFor(config: Config): string {
   if (config.adminToken) return config.adminToken;
   const file = join(config.dataDir, 'admin.token');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  throw new ConfigError(`Cassa runs on ${config.dataDir}: its admin API needs the token it runs with; set CASSA_ADMIN_TOKEN (there is no ${file})`);
+  throw new ConfigError(
+    `Cassa runs on ${config.dataDir}: its admin API needs the token it runs with; set CASSA_ADMIN_TOKEN (there is no ${file})`,
+  );
 }
 
 /**
@@ -125,19 +152,31 @@ export async function callRunningCassa(holder: LockHolder, token: string, call: 
   const url = new URL(`${holder.adminUrl!.replace(/\/+$/, '')}${call.path}`);
   const body = call.body === undefined ? undefined : JSON.stringify(call.body);
   const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json' };
-  if (body !== undefined) Object.assign(headers, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
+  if (body !== undefined)
+    Object.assign(headers, {
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength(body)),
+    });
   let answer: { status: number; text: string };
   try {
     answer = await send(url, call.method, headers, body, holder.tlsCertSha256);
   } catch (e) {
-    throw new CommandRefused(`could not reach the admin API of the Cassa running on this directory (pid ${holder.pid}) at ${holder.adminUrl}: ${(e as Error).message}`, 3);
+    throw new CommandRefused(
+      `could not reach the admin API of the Cassa running on this directory (pid ${holder.pid}) at ${holder.adminUrl}: ${(e as Error).message}`,
+      3,
+    );
   }
   const json = parseJson(answer.text);
   if (answer.status >= 200 && answer.status < 300) return json;
   const p = (json ?? {}) as { detail?: unknown; code?: unknown; field?: unknown };
   const detail = typeof p.detail === 'string' ? p.detail : answer.text.slice(0, 300);
-  if (answer.status === 401) throw new CommandRefused(`the admin API of the running Cassa (pid ${holder.pid}) refused the token: give the CLI the CASSA_ADMIN_TOKEN Cassa runs with`, 2);
-  if (answer.status >= 500) throw new CommandRefused(`the running Cassa (pid ${holder.pid}) failed: ${detail}`, 3);
+  if (answer.status === 401)
+    throw new CommandRefused(
+      `the admin API of the running Cassa (pid ${holder.pid}) refused the token: give the CLI the CASSA_ADMIN_TOKEN Cassa runs with`,
+      2,
+    );
+  if (answer.status >= 500)
+    throw new CommandRefused(`the running Cassa (pid ${holder.pid}) failed: ${detail}`, 3);
   // as the direct path prints them: a domain error's message and field; a validation error's "campo …: …"
   if (p.code === 'VALIDATION') throw new CommandRefused(detail.replace(/^Campo /, 'campo '), 1);
   throw new CommandRefused(`${detail}${typeof p.field === 'string' ? ` (${p.field})` : ''}`, 1);
@@ -153,17 +192,27 @@ function parseJson(text: string): unknown {
 
 const CALL_TIMEOUT_MS = 30_000;
 
-function send(url: URL, method: string, headers: Record<string, string>, body: string | undefined, pin: string | undefined): Promise<{ status: number; text: string }> {
+function send(
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+  pin: string | undefined,
+): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const options: http.RequestOptions = { method, headers, timeout: CALL_TIMEOUT_MS };
     const go = (socket?: tls.TLSSocket) => {
-      const req = (socket ? https : http).request(url, socket ? { ...options, createConnection: () => socket } : options, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-        res.on('error', reject);
-      });
+      const req = (socket ? https : http).request(
+        url,
+        socket ? { ...options, createConnection: () => socket } : options,
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+          res.on('error', reject);
+        },
+      );
       req.on('timeout', () => req.destroy(new Error(`no answer within ${CALL_TIMEOUT_MS / 1000} s`)));
       req.on('error', reject);
       req.end(body);
@@ -171,15 +220,22 @@ function send(url: URL, method: string, headers: Record<string, string>, body: s
     if (url.protocol !== 'https:') return go();
     // Cassa serving HTTPS itself: the certificate is the one the lock file names (by fingerprint), whoever signed
     // it and whatever name it carries; the token is sent only once the peer has shown it.
-    const socket = tls.connect({ host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 443), rejectUnauthorized: false }, () => {
-      const seen = socket.getPeerCertificate().fingerprint256;
-      if (!pin || seen !== pin) {
-        socket.destroy();
-        reject(new Error(`its certificate (${seen}) is not the one Cassa announced in the lock file`));
-        return;
-      }
-      go(socket);
-    });
+    const socket = tls.connect(
+      {
+        host: url.hostname.replace(/^\[|\]$/g, ''),
+        port: Number(url.port || 443),
+        rejectUnauthorized: false,
+      },
+      () => {
+        const seen = socket.getPeerCertificate().fingerprint256;
+        if (!pin || seen !== pin) {
+          socket.destroy();
+          reject(new Error(`its certificate (${seen}) is not the one Cassa announced in the lock file`));
+          return;
+        }
+        go(socket);
+      },
+    );
     socket.on('error', reject);
   });
 }
@@ -189,12 +245,19 @@ function send(url: URL, method: string, headers: Record<string, string>, body: s
  * line on the same machine reaches it at (a wildcard address becomes the loopback one), and the certificate's
  * fingerprint when Cassa serves HTTPS itself.
  */
-export function announceAdminApi(lock: DataDirLock, config: Config, address: AddressInfo | string | null): void {
+export function announceAdminApi(
+  lock: DataDirLock,
+  config: Config,
+  address: AddressInfo | string | null,
+): void {
   if (!address || typeof address === 'string') return;
-  const host = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
+  const host =
+    address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
   const shown = host.includes(':') ? `[${host}]` : host;
   lock.announce({
     adminUrl: `${config.tls ? 'https' : 'http'}://${shown}:${address.port}/admin/api/v1`,
-    ...(config.tls ? { tlsCertSha256: new X509Certificate(readFileSync(config.tls.certFile)).fingerprint256 } : {}),
+    ...(config.tls
+      ? { tlsCertSha256: new X509Certificate(readFileSync(config.tls.certFile)).fingerprint256 }
+      : {}),
   });
 }

@@ -24,7 +24,8 @@ function proxyEntryProblem(entry: string): string | undefined {
   const [ip, prefix, ...rest] = entry.split('/');
   const family = isIP(ip ?? '');
   if (family === 0 || rest.length > 0) return `"${entry}" is not an IP address or CIDR`;
-  if (prefix !== undefined && (!/^\d{1,3}$/.test(prefix) || Number(prefix) > (family === 4 ? 32 : 128))) return `"${entry}" has an invalid prefix length`;
+  if (prefix !== undefined && (!/^\d{1,3}$/.test(prefix) || Number(prefix) > (family === 4 ? 32 : 128)))
+    return `"${entry}" has an invalid prefix length`;
   return undefined;
 }
 const trustProxy = z.string().transform((v, ctx): TrustProxy => {
@@ -32,10 +33,16 @@ const trustProxy = z.string().transform((v, ctx): TrustProxy => {
   if (['false', '0', 'no'].includes(t)) return false;
   if (['true', 'yes'].includes(t)) return 1;
   if (/^\d+$/.test(t)) return Number(t);
-  const entries = v.split(',').map((e) => e.trim()).filter((e) => e !== '');
+  const entries = v
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
   const problems = entries.map(proxyEntryProblem).filter((p): p is string => p !== undefined);
   if (entries.length === 0 || problems.length > 0) {
-    ctx.addIssue({ code: 'custom', message: `expected false, a number of proxy hops, or a comma-separated list of proxy addresses/CIDRs: ${problems.join('; ') || 'empty list'}` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected false, a number of proxy hops, or a comma-separated list of proxy addresses/CIDRs: ${problems.join('; ') || 'empty list'}`,
+    });
     return z.NEVER;
   }
   return entries;
@@ -77,8 +84,14 @@ const ConfigSchema = z.object({
     })
     .optional(),
   CASSA_ADMIN_TOKEN: z.string().min(24, 'CASSA_ADMIN_TOKEN must be at least 24 characters').optional(),
-  CASSA_ID_BROKER_PA: z.string().regex(/^\d{11}$/, 'idBrokerPA is 11 digits').optional(),
-  CASSA_ID_STATION: z.string().regex(/^\d{11}_\d{2}$/, 'idStation is <idBrokerPA>_NN').optional(),
+  CASSA_ID_BROKER_PA: z
+    .string()
+    .regex(/^\d{11}$/, 'idBrokerPA is 11 digits')
+    .optional(),
+  CASSA_ID_STATION: z
+    .string()
+    .regex(/^\d{11}_\d{2}$/, 'idStation is <idBrokerPA>_NN')
+    .optional(),
   CASSA_AUDIT_PAYLOADS: boolish.default(true),
   CASSA_AUDIT_PAYLOAD_MAX_BYTES: z.coerce.number().int().min(0).default(65536),
   CASSA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -92,7 +105,12 @@ const ConfigSchema = z.object({
   CASSA_AUTH_MAX_FAILURES_PER_CALLER: z.coerce.number().int().min(0).default(20),
   CASSA_AUTH_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(0).default(10),
   CASSA_AUTH_FAILURE_WINDOW_MS: z.coerce.number().int().min(1000).max(86_400_000).default(900_000),
-  CASSA_AUTH_KNOWN_ADDRESS_TTL_MS: z.coerce.number().int().min(60_000).max(31_536_000_000).default(2_592_000_000),
+  CASSA_AUTH_KNOWN_ADDRESS_TTL_MS: z.coerce
+    .number()
+    .int()
+    .min(60_000)
+    .max(31_536_000_000)
+    .default(2_592_000_000),
   CASSA_PORTAL_CAPTCHA_MAX_NUMBER: z.coerce.number().int().min(10).max(10_000_000).default(100_000),
   CASSA_LIST_MAX_POSITIONS: z.coerce.number().int().min(1).max(1000).default(250),
   CASSA_LIST_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
@@ -112,7 +130,11 @@ const ConfigSchema = z.object({
   CASSA_SPORTELLO_PRIVACY_URL: webUrl.optional(),
   CASSA_SPORTELLO_LEGAL_NOTES_URL: webUrl.optional(),
   CASSA_SPORTELLO_COOKIE_POLICY_URL: webUrl.optional(),
-  CASSA_SPORTELLO_INFO_PHONE: z.string().trim().regex(/^\+?[0-9][0-9 .\-/]{2,28}$/, 'a phone number: digits, spaces, dots, dashes, an initial +').optional(),
+  CASSA_SPORTELLO_INFO_PHONE: z
+    .string()
+    .trim()
+    .regex(/^\+?[0-9][0-9 .\-/]{2,28}$/, 'a phone number: digits, spaces, dots, dashes, an initial +')
+    .optional(),
   CASSA_SPORTELLO_INFO_HOURS: z.string().trim().min(1).max(200).optional(),
   CASSA_SPORTELLO_INFO_HOURS_EN: z.string().trim().min(1).max(200).optional(),
   CASSA_SPORTELLO_INFO_URL: webUrl.optional(),
@@ -183,7 +205,8 @@ export const SPORTELLO_SITE_DEMO: SportelloSiteConfig = {
   legalNotesUrl: 'https://intermediario.example/note-legali',
   cookiePolicyUrl: undefined,
   infoPhone: '800 000 000',
-  infoHours: 'Il servizio è gratuito, dal lunedì al venerdì dalle 8:00 alle 18:00, da telefono fisso e mobile',
+  infoHours:
+    'Il servizio è gratuito, dal lunedì al venerdì dalle 8:00 alle 18:00, da telefono fisso e mobile',
   infoHoursEn: 'Free of charge, Monday to Friday from 8:00 to 18:00, from landlines and mobile phones',
   infoUrl: 'https://intermediario.example/sportello',
   supportUrl: 'https://intermediario.example/segnalazioni',
@@ -240,7 +263,12 @@ export interface Config {
   lists: { maxPositions: number; concurrency: number; pollMs: number };
   deliveries: DeliveriesConfig;
   /** The throttle on the gestionali's HTTP Basic: failures per caller and per address in a window (docs/security.md). */
-  auth: { maxFailuresPerCaller: number; maxFailuresPerAddress: number; windowMs: number; knownAddressMs: number };
+  auth: {
+    maxFailuresPerCaller: number;
+    maxFailuresPerAddress: number;
+    windowMs: number;
+    knownAddressMs: number;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -269,7 +297,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       throw new ConfigError(`Invalid configuration:\n  production mode requires ${missing.join(', ')}`);
     }
     const unsafe = productionProblems(c);
-    if (unsafe.length > 0) throw new ConfigError(`Invalid configuration:\n${unsafe.map((p) => `  ${p}`).join('\n')}`);
+    if (unsafe.length > 0)
+      throw new ConfigError(`Invalid configuration:\n${unsafe.map((p) => `  ${p}`).join('\n')}`);
   }
   const pagopaEnv: PagopaEnv = c.CASSA_PAGOPA_ENV ?? (production ? 'production' : 'simulator');
   const checkout = checkoutConfig(c, pagopaEnv);
@@ -284,7 +313,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // the metrics listener has no token: loopback unless an (internal) address is chosen explicitly
     metrics: { host: c.CASSA_METRICS_HOST ?? '127.0.0.1', port: c.CASSA_METRICS_PORT },
     publicUrl: c.CASSA_PUBLIC_URL,
-    tls: c.CASSA_TLS_CERT_FILE && c.CASSA_TLS_KEY_FILE ? { certFile: c.CASSA_TLS_CERT_FILE, keyFile: c.CASSA_TLS_KEY_FILE } : undefined,
+    tls:
+      c.CASSA_TLS_CERT_FILE && c.CASSA_TLS_KEY_FILE
+        ? { certFile: c.CASSA_TLS_CERT_FILE, keyFile: c.CASSA_TLS_KEY_FILE }
+        : undefined,
     trustProxy: c.CASSA_TRUST_PROXY,
     secretKeys: c.CASSA_SECRET_KEYS,
     adminToken: c.CASSA_ADMIN_TOKEN,
@@ -301,7 +333,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       windowMs: c.CASSA_AUTH_FAILURE_WINDOW_MS,
       knownAddressMs: c.CASSA_AUTH_KNOWN_ADDRESS_TTL_MS,
     },
-    lists: { maxPositions: c.CASSA_LIST_MAX_POSITIONS, concurrency: c.CASSA_LIST_CONCURRENCY, pollMs: c.CASSA_LIST_POLL_MS },
+    lists: {
+      maxPositions: c.CASSA_LIST_MAX_POSITIONS,
+      concurrency: c.CASSA_LIST_CONCURRENCY,
+      pollMs: c.CASSA_LIST_POLL_MS,
+    },
     deliveries: {
       timeoutMs: c.CASSA_DELIVERY_TIMEOUT_MS,
       concurrency: c.CASSA_DELIVERY_CONCURRENCY,
@@ -319,10 +355,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 function productionProblems(c: RawConfig): string[] {
   const problems: string[] = [];
   if (c.CASSA_PUBLIC_URL && new URL(c.CASSA_PUBLIC_URL).protocol !== 'https:') {
-    problems.push(`CASSA_PUBLIC_URL must be https in production (it is ${new URL(c.CASSA_PUBLIC_URL).protocol.slice(0, -1)}): the Sportello's return URLs and printed links use it`);
+    problems.push(
+      `CASSA_PUBLIC_URL must be https in production (it is ${new URL(c.CASSA_PUBLIC_URL).protocol.slice(0, -1)}): the Sportello's return URLs and printed links use it`,
+    );
   }
   if (c.CASSA_PAGOPA_ENV === 'simulator') {
-    problems.push('CASSA_PAGOPA_ENV=simulator is refused in production: use uat or production (or leave it unset)');
+    problems.push(
+      'CASSA_PAGOPA_ENV=simulator is refused in production: use uat or production (or leave it unset)',
+    );
   }
   const bits = c.CASSA_ADMIN_TOKEN === undefined ? 0 : estimateTokenBits(c.CASSA_ADMIN_TOKEN);
   if (c.CASSA_ADMIN_TOKEN !== undefined && bits < MIN_TOKEN_BITS) {
@@ -345,7 +385,14 @@ function checkoutConfig(c: RawConfig, env: PagopaEnv): CheckoutConfig {
   if (env !== 'simulator' && !c.CASSA_CHECKOUT_SUBSCRIPTION_KEY) {
     problems.push(`CASSA_PAGOPA_ENV=${env} requires CASSA_CHECKOUT_SUBSCRIPTION_KEY`);
   }
-  if (env !== 'simulator' && !url.startsWith('https://')) problems.push(`CASSA_PAGOPA_ENV=${env} requires an https CASSA_CHECKOUT_URL`);
-  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
-  return { url, apiVersion: version, subscriptionKey: c.CASSA_CHECKOUT_SUBSCRIPTION_KEY, timeoutMs: c.CASSA_CHECKOUT_TIMEOUT_MS };
+  if (env !== 'simulator' && !url.startsWith('https://'))
+    problems.push(`CASSA_PAGOPA_ENV=${env} requires an https CASSA_CHECKOUT_URL`);
+  if (problems.length > 0)
+    throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  return {
+    url,
+    apiVersion: version,
+    subscriptionKey: c.CASSA_CHECKOUT_SUBSCRIPTION_KEY,
+    timeoutMs: c.CASSA_CHECKOUT_TIMEOUT_MS,
+  };
 }

@@ -1,5 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { linkSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  linkSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 
@@ -93,12 +101,21 @@ export type HolderState =
 
 /** Whether the holder named in a lock file still runs. */
 export function judgeHolder(h: LockHolder, probe: ProcessProbe = systemProbe): HolderState {
-  if (h.hostname !== probe.hostname()) return { state: 'unknown', why: `it was taken on host ${h.hostname}, whose processes cannot be checked from ${probe.hostname()}` };
+  if (h.hostname !== probe.hostname())
+    return {
+      state: 'unknown',
+      why: `it was taken on host ${h.hostname}, whose processes cannot be checked from ${probe.hostname()}`,
+    };
   const boot = probe.bootId();
-  if (h.bootId && boot && h.bootId !== boot) return { state: 'stale', why: 'the machine has restarted since it was taken' };
+  if (h.bootId && boot && h.bootId !== boot)
+    return { state: 'stale', why: 'the machine has restarted since it was taken' };
   if (!probe.isRunning(h.pid)) return { state: 'stale', why: `process ${h.pid} no longer runs` };
   const ticks = probe.startTicks(h.pid);
-  if (h.startTicks && ticks && h.startTicks !== ticks) return { state: 'stale', why: `pid ${h.pid} now belongs to another process, started after the lock was taken` };
+  if (h.startTicks && ticks && h.startTicks !== ticks)
+    return {
+      state: 'stale',
+      why: `pid ${h.pid} now belongs to another process, started after the lock was taken`,
+    };
   return { state: 'alive' };
 }
 
@@ -135,7 +152,15 @@ export function readLockFile(file: string): FoundLock | undefined {
 export function parseHolder(raw: string): LockHolder | undefined {
   try {
     const v = JSON.parse(raw) as Partial<LockHolder> | null;
-    if (!v || typeof v !== 'object' || !Number.isInteger(v.pid) || (v.pid ?? 0) <= 0 || typeof v.hostname !== 'string' || typeof v.nonce !== 'string') return undefined;
+    if (
+      !v ||
+      typeof v !== 'object' ||
+      !Number.isInteger(v.pid) ||
+      (v.pid ?? 0) <= 0 ||
+      typeof v.hostname !== 'string' ||
+      typeof v.nonce !== 'string'
+    )
+      return undefined;
     return v as LockHolder;
   } catch {
     return undefined;
@@ -143,7 +168,10 @@ export function parseHolder(raw: string): LockHolder | undefined {
 }
 
 /** Reads who holds a data directory, and whether it still runs; undefined when nobody does. */
-export function inspectDataDirLock(pgliteDir: string, probe: ProcessProbe = systemProbe): { file: string; holder: LockHolder; state: HolderState } | undefined {
+export function inspectDataDirLock(
+  pgliteDir: string,
+  probe: ProcessProbe = systemProbe,
+): { file: string; holder: LockHolder; state: HolderState } | undefined {
   const file = lockFileOf(pgliteDir);
   const found = readLockFile(file);
   if (!found?.holder) return undefined;
@@ -166,7 +194,8 @@ export class DataDirLockedError extends Error {
 function lockedMessage(dir: string, lockFile: string, h: LockHolder, s: HolderState): string {
   const who = `${h.command} (pid ${h.pid} on ${h.hostname}, since ${h.since}${h.adminUrl ? `, admin API at ${h.adminUrl}` : ''})`;
   const base = `the embedded database in ${dir} is in use by ${who}; a second process must never open it.`;
-  if (s.state === 'unknown') return `${base} ${s.why[0]!.toUpperCase()}${s.why.slice(1)}: if Cassa no longer runs there, remove ${lockFile} and try again.`;
+  if (s.state === 'unknown')
+    return `${base} ${s.why[0]!.toUpperCase()}${s.why.slice(1)}: if Cassa no longer runs there, remove ${lockFile} and try again.`;
   return base;
 }
 
@@ -179,7 +208,10 @@ const UNREADABLE_GRACE_MS = 2_000;
  * Takes the lock of a PGlite data directory, or throws DataDirLockedError naming who holds it. The lock is
  * released by `release()`, and in any case when the process exits normally.
  */
-export async function acquireDataDirLock(pgliteDir: string, probe: ProcessProbe = systemProbe): Promise<DataDirLock> {
+export async function acquireDataDirLock(
+  pgliteDir: string,
+  probe: ProcessProbe = systemProbe,
+): Promise<DataDirLock> {
   const file = lockFileOf(pgliteDir);
   const holder: LockHolder = {
     pid: process.pid,

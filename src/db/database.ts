@@ -129,7 +129,10 @@ async function openPostgres(url: string, poolSize: number, connectTimeoutMs: num
   const client = await pool.connect();
   client.release();
   const orm = drizzlePg(pool, { schema }) as unknown as Orm;
-  const internals = orm as unknown as { dialect: NodePgSession<any, any>['dialect']; session: { schema: any; options: any } };
+  const internals = orm as unknown as {
+    dialect: NodePgSession<any, any>['dialect'];
+    session: { schema: any; options: any };
+  };
   return {
     kind: 'postgres',
     orm,
@@ -141,8 +144,15 @@ async function openPostgres(url: string, poolSize: number, connectTimeoutMs: num
       const c = await pool.connect();
       let broken: Error | undefined;
       try {
-        const session = new NodePgSession(c, internals.dialect, internals.session.schema, internals.session.options);
-        return (await session.transaction((tx) => fn(tx as unknown as Executor))) as Awaited<ReturnType<typeof fn>>;
+        const session = new NodePgSession(
+          c,
+          internals.dialect,
+          internals.session.schema,
+          internals.session.options,
+        );
+        return (await session.transaction((tx) => fn(tx as unknown as Executor))) as Awaited<
+          ReturnType<typeof fn>
+        >;
       } catch (e) {
         if (isDatabaseUnavailable(e)) broken = e instanceof Error ? e : new Error('connection lost');
         throw e;
@@ -151,7 +161,8 @@ async function openPostgres(url: string, poolSize: number, connectTimeoutMs: num
       }
     },
     rows: async <T>(query: SQL) => ((await orm.execute(query)) as unknown as { rows: T[] }).rows,
-    run: async <T>(stmt: NamedStatement, values: unknown[]) => (await pool.query({ name: stmt.name, text: stmt.text, values })).rows as T[],
+    run: async <T>(stmt: NamedStatement, values: unknown[]) =>
+      (await pool.query({ name: stmt.name, text: stmt.text, values })).rows as T[],
     executeSql: async (text, values) => {
       const r = await pool.query(text, values as unknown[]);
       return { rows: r.rows };
@@ -198,7 +209,9 @@ async function openPglite(dataDir: string): Promise<Database> {
   // single-user PostgreSQL checkpoints only when closed: bound the WAL a crash leaves to replay (src/db/pglite-checkpoints.ts)
   // assigned once the object exists; the checkpoints' callback reads it
   let self: Database | undefined;
-  const checkpoints = inMemory ? undefined : new PgliteCheckpoints(client, undefined, (err) => self?.onCheckpointError?.(err));
+  const checkpoints = inMemory
+    ? undefined
+    : new PgliteCheckpoints(client, undefined, (err) => self?.onCheckpointError?.(err));
   checkpoints?.start();
   const orm = drizzlePglite(client, { schema }) as unknown as Orm;
   return (self = {
@@ -207,7 +220,8 @@ async function openPglite(dataDir: string): Promise<Database> {
     transaction: (fn) => orm.transaction((tx) => fn(tx as unknown as Executor)),
     rows: async <T>(query: SQL) => ((await orm.execute(query)) as unknown as { rows: T[] }).rows,
     // PGlite runs in this process: no per-connection plan cache to gain, the text is enough
-    run: async <T>(stmt: NamedStatement, values: unknown[]) => (await client.query<T>(stmt.text, values)).rows,
+    run: async <T>(stmt: NamedStatement, values: unknown[]) =>
+      (await client.query<T>(stmt.text, values)).rows,
     executeSql: async (text, values) => {
       // Without parameters, use the simple protocol (as node-postgres does): scripts of several
       // statements, such as pg-boss's schema, run only that way.
@@ -221,7 +235,9 @@ async function openPglite(dataDir: string): Promise<Database> {
     scriptTransaction: (fn) =>
       client.transaction((tx) =>
         fn({
-          query: async (text, values) => ({ rows: (await tx.query(text, values as unknown[])).rows as any[] }),
+          query: async (text, values) => ({
+            rows: (await tx.query(text, values as unknown[])).rows as any[],
+          }),
           exec: async (script) => {
             await tx.exec(script);
           },

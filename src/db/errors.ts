@@ -8,7 +8,17 @@
 /** SQLSTATEs of a connection lost or refused: admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections. */
 const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
 /** Socket errors of a server that is not there (or no longer). */
-const UNAVAILABLE_SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
+const UNAVAILABLE_SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+]);
 /** node-postgres and pg-pool say it in words only (pg-boss appends its queue to the message). */
 const UNAVAILABLE_MESSAGES = [
   /^Connection terminated/, // 'Connection terminated unexpectedly', '... due to connection timeout'
@@ -37,9 +47,15 @@ function rootUnavailable(err: unknown, depth: number): ErrorLike | undefined {
   if (!err || typeof err !== 'object' || depth > 5) return undefined;
   const e = err as ErrorLike;
   if (typeof e.code === 'string') {
-    if (UNAVAILABLE_SQLSTATES.has(e.code) || /^08[0-9A-Z]{3}$/.test(e.code) || UNAVAILABLE_SOCKET_CODES.has(e.code)) return e;
+    if (
+      UNAVAILABLE_SQLSTATES.has(e.code) ||
+      /^08[0-9A-Z]{3}$/.test(e.code) ||
+      UNAVAILABLE_SOCKET_CODES.has(e.code)
+    )
+      return e;
   }
-  if (typeof e.message === 'string' && UNAVAILABLE_MESSAGES.some((re) => re.test(e.message as string))) return e;
+  if (typeof e.message === 'string' && UNAVAILABLE_MESSAGES.some((re) => re.test(e.message as string)))
+    return e;
   if (Array.isArray(e.errors)) {
     for (const inner of e.errors) {
       const found = rootUnavailable(inner, depth + 1);
@@ -64,10 +80,25 @@ export function dbErrorSummary(err: unknown): DbErrorSummary {
   const unavailable = rootUnavailable(err, 0);
   let e: ErrorLike | undefined = unavailable ?? (err as ErrorLike | undefined);
   // unwrap drizzle's wrapper (its message is "Failed query: ... params: ...")
-  for (let i = 0; i < 5 && e && typeof e === 'object' && e.cause && typeof e.message === 'string' && e.message.startsWith('Failed query:'); i++) e = e.cause as ErrorLike;
+  for (
+    let i = 0;
+    i < 5 &&
+    e &&
+    typeof e === 'object' &&
+    e.cause &&
+    typeof e.message === 'string' &&
+    e.message.startsWith('Failed query:');
+    i++
+  )
+    e = e.cause as ErrorLike;
   // class 22 (data exception) messages end with the offending value ("…: \"RSSMRA80A01H501U\""): cut before it
-  const text = e && typeof e.message === 'string' && !e.message.startsWith('Failed query:') ? e.message.split('\n')[0]! : 'database error';
-  const message = (e && typeof e.code === 'string' && e.code.startsWith('22') ? text.split(': ')[0]! : text).slice(0, 200);
+  const text =
+    e && typeof e.message === 'string' && !e.message.startsWith('Failed query:')
+      ? e.message.split('\n')[0]!
+      : 'database error';
+  const message = (
+    e && typeof e.code === 'string' && e.code.startsWith('22') ? text.split(': ')[0]! : text
+  ).slice(0, 200);
   const code = e && typeof e.code === 'string' ? e.code : undefined;
   return code ? { code, message } : { message };
 }
@@ -83,7 +114,8 @@ export class OutageBackoff {
 
   constructor(
     private readonly what: string,
-    private readonly logger: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void } | undefined,
+    private readonly logger:
+      { warn(obj: object, msg: string): void; info(obj: object, msg: string): void } | undefined,
     private readonly baseMs: number,
     private readonly maxMs = 5_000,
   ) {}
@@ -102,7 +134,10 @@ export class OutageBackoff {
     if (!isDatabaseUnavailable(err)) return undefined;
     if (this.failures === 0) {
       this.since = Date.now();
-      this.logger?.warn({ loop: this.what, db: dbErrorSummary(err) }, 'database unavailable: pausing and retrying with backoff');
+      this.logger?.warn(
+        { loop: this.what, db: dbErrorSummary(err) },
+        'database unavailable: pausing and retrying with backoff',
+      );
     }
     this.failures++;
     return Math.min(this.maxMs, this.baseMs * 2 ** Math.min(this.failures, 16));
@@ -111,7 +146,10 @@ export class OutageBackoff {
   /** Records an attempt that reached the database: ends the outage, if there was one, with a line. */
   succeeded(): void {
     if (this.failures === 0) return;
-    this.logger?.info({ loop: this.what, attempts: this.failures, outageMs: Date.now() - this.since }, 'database available again: resumed');
+    this.logger?.info(
+      { loop: this.what, attempts: this.failures, outageMs: Date.now() - this.since },
+      'database available again: resumed',
+    );
     this.failures = 0;
   }
 }

@@ -18,7 +18,9 @@ export interface MigrationResult {
  * The same files run on PGlite and PostgreSQL.
  */
 export async function migrate(db: Database): Promise<MigrationResult> {
-  const files = readdirSync(MIGRATIONS_DIR).filter((f) => /^\d{4}_.+\.sql$/.test(f)).sort();
+  const files = readdirSync(MIGRATIONS_DIR)
+    .filter((f) => /^\d{4}_.+\.sql$/.test(f))
+    .sort();
   // under the lock too: two instances' concurrent `create table if not exists` can collide
   await db.scriptTransaction(async (tx) => {
     await tx.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);

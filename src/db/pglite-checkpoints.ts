@@ -28,7 +28,11 @@ export interface CheckpointPolicy {
   maxAgeMs: number;
 }
 
-export const DEFAULT_CHECKPOINT_POLICY: CheckpointPolicy = { checkEveryMs: 5_000, maxWalBytes: 32 * 1024 * 1024, maxAgeMs: 60_000 };
+export const DEFAULT_CHECKPOINT_POLICY: CheckpointPolicy = {
+  checkEveryMs: 5_000,
+  maxWalBytes: 32 * 1024 * 1024,
+  maxAgeMs: 60_000,
+};
 
 /** WAL written after the last checkpoint's redo point beyond the checkpoint record itself: something to checkpoint. */
 const NOTHING_WRITTEN_BYTES = 4096;
@@ -71,9 +75,13 @@ export class PgliteCheckpoints {
   }
 
   private async checkpointIfDue(): Promise<void> {
-    const { rows } = await this.db.query<{ wal: number }>('select pg_wal_lsn_diff(pg_current_wal_lsn(), redo_lsn)::float8 as wal from pg_control_checkpoint()');
+    const { rows } = await this.db.query<{ wal: number }>(
+      'select pg_wal_lsn_diff(pg_current_wal_lsn(), redo_lsn)::float8 as wal from pg_control_checkpoint()',
+    );
     const wal = Number(rows[0]?.wal ?? 0);
-    const due = wal >= this.policy.maxWalBytes || (wal > NOTHING_WRITTEN_BYTES && Date.now() - this.lastAt >= this.policy.maxAgeMs);
+    const due =
+      wal >= this.policy.maxWalBytes ||
+      (wal > NOTHING_WRITTEN_BYTES && Date.now() - this.lastAt >= this.policy.maxAgeMs);
     if (!due) return;
     const t0 = Date.now();
     await this.db.exec('checkpoint');

@@ -1,4 +1,17 @@
-import { bigint, boolean, char, customType, date, integer, jsonb, pgTable, primaryKey, text, timestamp, varchar } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  boolean,
+  char,
+  customType,
+  date,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  varchar,
+} from 'drizzle-orm/pg-core';
 
 /** Drizzle's view of the tables created by src/db/migrations (the SQL files are the source of truth). */
 
@@ -264,7 +277,9 @@ export const portalSession = pgTable('portal_session', {
 export const portalPaymentId = pgTable(
   'portal_payment_id',
   {
-    applicationId: bigint('application_id', { mode: 'number' }).notNull().references(() => application.id),
+    applicationId: bigint('application_id', { mode: 'number' })
+      .notNull()
+      .references(() => application.id),
     identificativoPagamento: varchar('identificativo_pagamento', { length: 50 }).notNull(),
     sessionId: varchar('session_id', { length: 64 }).notNull(),
     usedAt: timestamp('used_at', { withTimezone: true }).notNull().defaultNow(),
@@ -283,9 +298,15 @@ export const portalCaptchaUsed = pgTable('portal_captcha_used', {
 export const loadList = pgTable('load_list', {
   id: id(),
   kind: varchar('kind', { length: 16 }).notNull(),
-  applicationId: bigint('application_id', { mode: 'number' }).notNull().references(() => application.id),
-  enteId: bigint('ente_id', { mode: 'number' }).notNull().references(() => ente.id),
-  paymentTypeId: bigint('payment_type_id', { mode: 'number' }).notNull().references(() => paymentType.id),
+  applicationId: bigint('application_id', { mode: 'number' })
+    .notNull()
+    .references(() => application.id),
+  enteId: bigint('ente_id', { mode: 'number' })
+    .notNull()
+    .references(() => ente.id),
+  paymentTypeId: bigint('payment_type_id', { mode: 'number' })
+    .notNull()
+    .references(() => paymentType.id),
   idMessaggio: varchar('id_messaggio', { length: 35 }).notNull(),
   multiBeneficiario: boolean('multi_beneficiario'),
   declaredCount: integer('declared_count').notNull(),
@@ -306,7 +327,9 @@ export const loadList = pgTable('load_list', {
 export const loadListItem = pgTable(
   'load_list_item',
   {
-    listId: bigint('list_id', { mode: 'number' }).notNull().references(() => loadList.id),
+    listId: bigint('list_id', { mode: 'number' })
+      .notNull()
+      .references(() => loadList.id),
     seq: integer('seq').notNull(),
     idPosizioneDebitoria: varchar('id_posizione_debitoria', { length: 50 }).notNull(),
     tipoAggiornamento: varchar('tipo_aggiornamento', { length: 12 }),

@@ -41,7 +41,12 @@ export const auditHooks = fp<{ journal: AuditJournal }>(async (app: FastifyInsta
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     reply.header('x-correlation-id', req.id);
     const declared = req.routeOptions.config.audit;
-    if (declared) req.audit = { interface: declared.interface, operation: declared.operation, keepResponse: declared.keepResponse ?? true };
+    if (declared)
+      req.audit = {
+        interface: declared.interface,
+        operation: declared.operation,
+        keepResponse: declared.keepResponse ?? true,
+      };
   });
 
   app.addHook('onSend', async (req: FastifyRequest, _reply: FastifyReply, payload: unknown) => {
@@ -65,7 +70,9 @@ export const auditHooks = fp<{ journal: AuditJournal }>(async (app: FastifyInsta
       durationMs: reply.elapsedTime,
       correlationId: req.id,
       detail: a.detail,
-      requestPayload: req.auditRawBody ?? (req.body === undefined ? null : typeof req.body === 'string' ? req.body : JSON.stringify(req.body)),
+      requestPayload:
+        req.auditRawBody ??
+        (req.body === undefined ? null : typeof req.body === 'string' ? req.body : JSON.stringify(req.body)),
       responsePayload: req.auditResponsePayload,
     });
   });

@@ -8,7 +8,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
-const FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const FORBIDDEN =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** The deepest JSON any interface of Cassa's needs is 4 levels; far more is refused before it is parsed. */
 export const MAX_JSON_DEPTH = 32;
@@ -58,7 +59,8 @@ export function jsonDepth(text: string, limit = MAX_JSON_DEPTH): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
@@ -75,7 +77,8 @@ export function jsonDepth(text: string, limit = MAX_JSON_DEPTH): number {
  */
 export function parseJsonBody(text: string): unknown {
   if (text.trim() === '') return undefined;
-  if (jsonDepth(text) > MAX_JSON_DEPTH) throw Object.assign(new Error(`JSON annidato oltre ${MAX_JSON_DEPTH} livelli`), { statusCode: 400 });
+  if (jsonDepth(text) > MAX_JSON_DEPTH)
+    throw Object.assign(new Error(`JSON annidato oltre ${MAX_JSON_DEPTH} livelli`), { statusCode: 400 });
   let value: unknown;
   try {
     value = JSON.parse(text);

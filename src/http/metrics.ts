@@ -29,7 +29,11 @@ export const metricsHooks = fp<{ container: Container }>(async (app: FastifyInst
   app.get(
     '/metrics',
     {
-      schema: { tags: ['Admin'], summary: 'Prometheus metrics (text format 0.0.4)', security: [{ adminToken: [] }] },
+      schema: {
+        tags: ['Admin'],
+        summary: 'Prometheus metrics (text format 0.0.4)',
+        security: [{ adminToken: [] }],
+      },
       onRequest: async (req, reply) => {
         if (!hasAdminToken(req, container.adminToken)) return sendAdminUnauthorized(reply);
       },
@@ -52,15 +56,22 @@ export interface MetricsListener {
  * The separate metrics listener (CASSA_METRICS_PORT): plain HTTP, no token, only `GET /metrics`, for a
  * scraper on an internal network. It is how the worker role, which has no web server, exposes its metrics.
  */
-export async function startMetricsListener(c: Container, at: { host: string; port: number } = { host: c.config.metrics.host, port: c.config.metrics.port ?? 0 }): Promise<MetricsListener> {
+export async function startMetricsListener(
+  c: Container,
+  at: { host: string; port: number } = { host: c.config.metrics.host, port: c.config.metrics.port ?? 0 },
+): Promise<MetricsListener> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
     if (path !== '/metrics') {
-      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found: the metrics are at /metrics\n');
+      res
+        .writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
+        .end('not found: the metrics are at /metrics\n');
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end('method not allowed\n');
+      res
+        .writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' })
+        .end('method not allowed\n');
       return;
     }
     c.metrics.text().then(

@@ -8,7 +8,10 @@ import type { Config } from '../config/config.js';
  * address (http://HOST:PORT): outside development a URL never follows the Host header, which the
  * client chooses.
  */
-export function publicBaseUrl(config: Pick<Config, 'env' | 'publicUrl' | 'host' | 'port' | 'tls'>, req: FastifyRequest): string {
+export function publicBaseUrl(
+  config: Pick<Config, 'env' | 'publicUrl' | 'host' | 'port' | 'tls'>,
+  req: FastifyRequest,
+): string {
   if (config.publicUrl) return config.publicUrl.replace(/\/+$/, '');
   if (config.env === 'development') return `${req.protocol}://${req.host}`;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;

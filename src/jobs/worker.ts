@@ -6,8 +6,14 @@ import { OutageBackoff } from '../db/errors.js';
 
 const PGBOSS_SCHEMA = 'pgboss';
 // pg-boss's own statements for completing and failing jobs (its plans module: the exact texts it sends)
-const pgBossPlans = createRequire(import.meta.url)('pg-boss/src/plans.js') as { completeJobs(schema: string): string; failJobsById(schema: string): string };
-const UNAWAITED_BY_PGBOSS = new Set([pgBossPlans.completeJobs(PGBOSS_SCHEMA), pgBossPlans.failJobsById(PGBOSS_SCHEMA)]);
+const pgBossPlans = createRequire(import.meta.url)('pg-boss/src/plans.js') as {
+  completeJobs(schema: string): string;
+  failJobsById(schema: string): string;
+};
+const UNAWAITED_BY_PGBOSS = new Set([
+  pgBossPlans.completeJobs(PGBOSS_SCHEMA),
+  pgBossPlans.failJobsById(PGBOSS_SCHEMA),
+]);
 
 export const JOBS = {
   sweepCalendar: 'debt-positions.sweep-calendar',
@@ -31,7 +37,10 @@ export interface Worker {
  * `db` adapter, or PostgreSQL), so that any number of worker processes share the work through
  * PostgreSQL alone. Jobs only call application services: no business logic lives here.
  */
-export async function startWorker(c: Container, opts: { pollingIntervalSeconds?: number } = {}): Promise<Worker> {
+export async function startWorker(
+  c: Container,
+  opts: { pollingIntervalSeconds?: number } = {},
+): Promise<Worker> {
   c.metrics.markRole('worker');
   const outage = new OutageBackoff('job queue', c.logger, 1_000);
   const boss = new PgBoss({
@@ -45,7 +54,8 @@ export async function startWorker(c: Container, opts: { pollingIntervalSeconds?:
           // pg-boss 10 completes and fails a worker's jobs without awaiting the promise (manager.js, onFetch):
           // rejected while the database is down, it would be an unhandled rejection, which ends the process.
           // The job stays active; pg-boss expires and retries it (retryLimit), and Cassa's jobs are idempotent.
-          if (UNAWAITED_BY_PGBOSS.has(text) && outage.failed(err) !== undefined) return { rows: [{ count: 0 }] };
+          if (UNAWAITED_BY_PGBOSS.has(text) && outage.failed(err) !== undefined)
+            return { rows: [{ count: 0 }] };
           throw err;
         }
       },
@@ -62,26 +72,47 @@ export async function startWorker(c: Container, opts: { pollingIntervalSeconds?:
   });
   await boss.start();
 
-  await boss.createQueue(JOBS.sweepCalendar, { name: JOBS.sweepCalendar, policy: 'singleton', retryLimit: 3, retryDelay: 30, retryBackoff: true });
+  await boss.createQueue(JOBS.sweepCalendar, {
+    name: JOBS.sweepCalendar,
+    policy: 'singleton',
+    retryLimit: 3,
+    retryDelay: 30,
+    retryBackoff: true,
+  });
   // Calendar-driven transitions (activation at validity start, expiry after validity end) are
   // applied on read at once; this sweep records them in the stored status and its history.
   await boss.schedule(JOBS.sweepCalendar, '* * * * *', {}, { tz: 'Europe/Rome' });
-  await boss.work(JOBS.sweepCalendar, { pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 5 }, async () => {
-    const n = await c.debtPositions.sweepCalendarTransitions();
-    if (n > 0) c.logger.info({ transitions: n }, 'calendar transitions recorded');
-  });
+  await boss.work(
+    JOBS.sweepCalendar,
+    { pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 5 },
+    async () => {
+      const n = await c.debtPositions.sweepCalendarTransitions();
+      if (n > 0) c.logger.info({ transitions: n }, 'calendar transitions recorded');
+    },
+  );
 
   // Every few minutes: positions whose receipt never came back are payable again; expired Sportello
   // sessions and captcha records are removed.
-  await boss.createQueue(JOBS.housekeeping, { name: JOBS.housekeeping, policy: 'singleton', retryLimit: 3, retryDelay: 30, retryBackoff: true });
-  await boss.schedule(JOBS.housekeeping, '*/5 * * * *', {}, { tz: 'Europe/Rome' });
-  await boss.work(JOBS.housekeeping, { pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 5 }, async () => {
-    const released = await c.debtPositions.releaseStaleAwaitingReceipt(AWAITING_RECEIPT_MAX_MS);
-    const purged = await c.portal.purgeExpired();
-    // rate-limit counters whose window is over, known addresses of the gestionali past their time
-    const limits = await c.authThrottle.purgeExpired();
-    if (released > 0 || purged > 0 || limits > 0) c.logger.info({ released, purged, limits }, 'housekeeping done');
+  await boss.createQueue(JOBS.housekeeping, {
+    name: JOBS.housekeeping,
+    policy: 'singleton',
+    retryLimit: 3,
+    retryDelay: 30,
+    retryBackoff: true,
   });
+  await boss.schedule(JOBS.housekeeping, '*/5 * * * *', {}, { tz: 'Europe/Rome' });
+  await boss.work(
+    JOBS.housekeeping,
+    { pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 5 },
+    async () => {
+      const released = await c.debtPositions.releaseStaleAwaitingReceipt(AWAITING_RECEIPT_MAX_MS);
+      const purged = await c.portal.purgeExpired();
+      // rate-limit counters whose window is over, known addresses of the gestionali past their time
+      const limits = await c.authThrottle.purgeExpired();
+      if (released > 0 || purged > 0 || limits > 0)
+        c.logger.info({ released, purged, limits }, 'housekeeping done');
+    },
+  );
 
   // Outbound deliveries to the gestionali and the grouping of notifications are not pg-boss jobs but two
   // claim loops on their own tables (for update skip locked): a message is due at a time of its own
@@ -91,7 +122,11 @@ export async function startWorker(c: Container, opts: { pollingIntervalSeconds?:
   c.deliverySender.start();
 
   // Liste di carico: claim loops over pending lists (for update skip locked), like the deliveries above.
-  const lists = new ListsRunner(c.lists, { concurrency: c.config.lists.concurrency, pollMs: c.config.lists.pollMs }, c.logger);
+  const lists = new ListsRunner(
+    c.lists,
+    { concurrency: c.config.lists.concurrency, pollMs: c.config.lists.pollMs },
+    c.logger,
+  );
   lists.start();
 
   return {

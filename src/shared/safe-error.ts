@@ -8,7 +8,16 @@
 import { DrizzleQueryError } from 'drizzle-orm';
 
 /** Fields of a PostgreSQL error (node-postgres DatabaseError, PGlite's) that name things, never values. */
-const SAFE_DB_FIELDS = ['code', 'severity', 'constraint', 'table', 'column', 'dataType', 'schema', 'routine'] as const;
+const SAFE_DB_FIELDS = [
+  'code',
+  'severity',
+  'constraint',
+  'table',
+  'column',
+  'dataType',
+  'schema',
+  'routine',
+] as const;
 /** Other fields worth keeping on any error: machine codes, HTTP status, the offending field's name. */
 const SAFE_FIELDS = ['code', 'kind', 'statusCode', 'field', 'errno', 'syscall'] as const;
 
@@ -55,11 +64,16 @@ export function serializeError(err: unknown, depth = 0): unknown {
     if (!isRecord(err)) return err;
     // a plain object thrown or rejected (pg-boss copies errors so): its naming fields, not its message
     const out: Record<string, unknown> = { type: 'object' };
-    for (const k of SAFE_FIELDS) if (typeof err[k] === 'string' || typeof err[k] === 'number') out[k] = err[k];
+    for (const k of SAFE_FIELDS)
+      if (typeof err[k] === 'string' || typeof err[k] === 'number') out[k] = err[k];
     return out;
   }
   const type = err.constructor?.name || err.name;
-  const out: Record<string, unknown> = { type, message: ownMessage(err), stack: `${type}: ${ownMessage(err)}${framesOf(err)}` };
+  const out: Record<string, unknown> = {
+    type,
+    message: ownMessage(err),
+    stack: `${type}: ${ownMessage(err)}${framesOf(err)}`,
+  };
   const fields: readonly string[] = isDatabaseError(err) ? SAFE_DB_FIELDS : SAFE_FIELDS;
   for (const k of fields) {
     const v = (err as unknown as Record<string, unknown>)[k];

@@ -16,7 +16,10 @@ export class SecretBox {
 
   constructor(spec: string) {
     this.keys = new Map();
-    const entries = spec.split(',').map((s) => s.trim()).filter(Boolean);
+    const entries = spec
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (entries.length === 0) throw new Error('no secret key configured');
     for (const entry of entries) {
       const idx = entry.indexOf(':');
@@ -41,7 +44,13 @@ export class SecretBox {
     cipher.setAAD(Buffer.from(this.activeKeyId));
     const ct = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
     const tag = cipher.getAuthTag();
-    return ['v1', this.activeKeyId, iv.toString('base64url'), tag.toString('base64url'), ct.toString('base64url')].join('.');
+    return [
+      'v1',
+      this.activeKeyId,
+      iv.toString('base64url'),
+      tag.toString('base64url'),
+      ct.toString('base64url'),
+    ].join('.');
   }
 
   decrypt(stored: string): string {
@@ -71,7 +80,8 @@ export class SecretBox {
       else {
         try {
           expected = createHash('sha256').update(this.decrypt(stored), 'utf8').digest();
-          if (this.digests.size >= SecretBox.MAX_DIGESTS) this.digests.delete(this.digests.keys().next().value!);
+          if (this.digests.size >= SecretBox.MAX_DIGESTS)
+            this.digests.delete(this.digests.keys().next().value!);
           this.digests.set(stored, expected);
         } catch {
           expected = this.unknownDigest;

@@ -2,7 +2,16 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { returnUrlOf } from '../../demo-gestionale/src/config.js';
 import { DEMO, DEMO_GESTIONALE } from '../../src/app/demo-seed.js';
-import { atPhoneAndDesktop, launchBrowser, newContext, postLanding, SKIP_BROWSER_TESTS, startStack, tickPrivacy, type Stack } from '../helpers/browser.js';
+import {
+  atPhoneAndDesktop,
+  launchBrowser,
+  newContext,
+  postLanding,
+  SKIP_BROWSER_TESTS,
+  startStack,
+  tickPrivacy,
+  type Stack,
+} from '../helpers/browser.js';
 import { until } from '../helpers/live.js';
 import { landingForm, newPosition, nextPaymentId } from '../portal-helpers.js';
 
@@ -39,9 +48,19 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: payment flows and o
   });
 
   const gestForm = (iuv: string, identificativoPagamento: string) =>
-    landingForm({ iuv, identificativoPagamento, codiceChiamante: DEMO_GESTIONALE.codiceChiamante, passphrase: DEMO_GESTIONALE.passphrase, returnUrl: returnUrlOf(stack.gest.gestionale.config) });
+    landingForm({
+      iuv,
+      identificativoPagamento,
+      codiceChiamante: DEMO_GESTIONALE.codiceChiamante,
+      passphrase: DEMO_GESTIONALE.passphrase,
+      returnUrl: returnUrlOf(stack.gest.gestionale.config),
+    });
 
-  const status = async (iuv: string) => ((await stack.cassa.c.db.executeSql(`select status from debt_position where iuv = '${iuv}'`)).rows[0] as { status: string }).status;
+  const status = async (iuv: string) =>
+    (
+      (await stack.cassa.c.db.executeSql(`select status from debt_position where iuv = '${iuv}'`))
+        .rows[0] as { status: string }
+    ).status;
 
   /** Lands on the Sportello from a gestionale's page, as the citizen's browser does. */
   async function land(page: Page, iuv: string, id = nextPaymentId()): Promise<string> {
@@ -59,10 +78,14 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: payment flows and o
   /** "Prosegui" on the summary, then the person's choice on the simulated Checkout page, back to the conclusion. */
   async function payWith(page: Page, button: 'Paga' | 'Annulla' | 'Errore' | 'Abbandona') {
     await Promise.all([page.waitForURL(`${stack.sim.base}/checkout/carts/**`), page.click('#prosegui')]);
-    await Promise.all([page.waitForURL(`${stack.cassa.url}/sportello/esito/**`), page.getByRole('button', { name: button, exact: true }).click()]);
+    await Promise.all([
+      page.waitForURL(`${stack.cassa.url}/sportello/esito/**`),
+      page.getByRole('button', { name: button, exact: true }).click(),
+    ]);
   }
 
-  const backCode = async (page: Page) => new URL((await page.getAttribute('#link-back-to-caller', 'href'))!).searchParams.get('codEsito');
+  const backCode = async (page: Page) =>
+    new URL((await page.getAttribute('#link-back-to-caller', 'href'))!).searchParams.get('codEsito');
 
   it('two tabs, two positions: each tab pays the position it shows, not the last one landed', async () => {
     const x = await newPosition(stack.cassa.c, { cents: 300 });
@@ -81,8 +104,13 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: payment flows and o
     const checkout1 = (await tab1.textContent('main'))!;
     expect(checkout1).toContain(x.noticeNumber);
     expect(checkout1).not.toContain(y.noticeNumber);
-    await Promise.all([tab1.waitForURL(`${stack.cassa.url}/sportello/esito/**`), tab1.getByRole('button', { name: 'Paga', exact: true }).click()]);
-    expect(new URL((await tab1.getAttribute('#link-back-to-caller', 'href'))!).searchParams.get('idPagamento')).toBe(idX);
+    await Promise.all([
+      tab1.waitForURL(`${stack.cassa.url}/sportello/esito/**`),
+      tab1.getByRole('button', { name: 'Paga', exact: true }).click(),
+    ]);
+    expect(
+      new URL((await tab1.getAttribute('#link-back-to-caller', 'href'))!).searchParams.get('idPagamento'),
+    ).toBe(idX);
 
     // tab 2 is still Y's
     await tab2.bringToFront();
@@ -92,8 +120,13 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: payment flows and o
     const checkout2 = (await tab2.textContent('main'))!;
     expect(checkout2).toContain(y.noticeNumber);
     expect(checkout2).not.toContain(x.noticeNumber);
-    await Promise.all([tab2.waitForURL(`${stack.cassa.url}/sportello/esito/**`), tab2.getByRole('button', { name: 'Annulla', exact: true }).click()]);
-    expect(new URL((await tab2.getAttribute('#link-back-to-caller', 'href'))!).searchParams.get('idPagamento')).toBe(idY);
+    await Promise.all([
+      tab2.waitForURL(`${stack.cassa.url}/sportello/esito/**`),
+      tab2.getByRole('button', { name: 'Annulla', exact: true }).click(),
+    ]);
+    expect(
+      new URL((await tab2.getAttribute('#link-back-to-caller', 'href'))!).searchParams.get('idPagamento'),
+    ).toBe(idY);
     await until(async () => (await status(x.iuv)) === 'PAID', 'X paid');
     expect(await status(y.iuv)).toBe('PAYABLE');
   });
@@ -139,11 +172,15 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: payment flows and o
     } finally {
       await other.close();
     }
-    await stack.cassa.c.db.executeSql(`update portal_session set expires_at = now() - interval '1 minute' where positions @> jsonb_build_array(jsonb_build_object('iuv', '${p.iuv}'))`);
+    await stack.cassa.c.db.executeSql(
+      `update portal_session set expires_at = now() - interval '1 minute' where positions @> jsonb_build_array(jsonb_build_object('iuv', '${p.iuv}'))`,
+    );
     const res = await page.reload();
     expect(res!.status()).toBe(410);
     expect(await page.getAttribute('#flow-ended', 'data-state')).toBe('expired');
-    expect(new URL((await page.getAttribute('#link-back-to-caller', 'href'))!).searchParams.get('codEsito')).toBe('100');
+    expect(
+      new URL((await page.getAttribute('#link-back-to-caller', 'href'))!).searchParams.get('codEsito'),
+    ).toBe('100');
     await atPhoneAndDesktop(page, 'flussi-02-scaduto');
   });
 
@@ -159,14 +196,22 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: payment flows and o
       await Promise.all([page.waitForURL(`${stack.cassa.url}/sportello/`), page.click('#btn-add-notice')]);
     };
     await add(win1, a.noticeNumber);
-    await Promise.all([win1.waitForURL(`${stack.cassa.url}/sportello/pagamento/*`), win1.click('#btn-proceed')]);
+    await Promise.all([
+      win1.waitForURL(`${stack.cassa.url}/sportello/pagamento/*`),
+      win1.click('#btn-proceed'),
+    ]);
     expect(await win1.locator('.summary-position').count()).toBe(1);
     await add(win2, b.noticeNumber);
     await win1.bringToFront();
     await fillPersonalData(win1);
     await win1.waitForSelector('#altcha[data-state=verified]');
     const carts = stack.sim.checkout.list().length;
-    const [res] = await Promise.all([win1.waitForResponse((r) => r.request().method() === 'POST' && r.url().includes('/sportello/pagamento/')), win1.click('#prosegui')]);
+    const [res] = await Promise.all([
+      win1.waitForResponse(
+        (r) => r.request().method() === 'POST' && r.url().includes('/sportello/pagamento/'),
+      ),
+      win1.click('#prosegui'),
+    ]);
     expect(res.status()).toBe(409);
     await win1.waitForSelector('#cart-changed');
     expect(await win1.locator('.summary-position').count()).toBe(2);
@@ -202,9 +247,13 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: payment flows and o
       expect(await page.textContent('#conclusion-detail')).toContain('pino.test@example.org');
       expect(await backCode(page)).toBe('000');
       await atPhoneAndDesktop(page, 'esiti-01-pagato');
-      await Promise.all([page.waitForURL(`${stack.cassa.url}/sportello/ricevuta/**`), page.click('.receipt-link')]);
+      await Promise.all([
+        page.waitForURL(`${stack.cassa.url}/sportello/ricevuta/**`),
+        page.click('.receipt-link'),
+      ]);
       const receipt = (await page.textContent('#receipt'))!;
-      for (const s of ['Comune di Alessandria', DEMO.ente, p.noticeNumber, p.iuv, '€ 12,34']) expect(receipt).toContain(s);
+      for (const s of ['Comune di Alessandria', DEMO.ente, p.noticeNumber, p.iuv, '€ 12,34'])
+        expect(receipt).toContain(s);
       expect((await page.textContent('#receipt-iur'))!.trim().length).toBeGreaterThan(0);
       await atPhoneAndDesktop(page, 'esiti-02-ricevuta');
       // the receipt's link opens nothing in another browser
@@ -252,11 +301,15 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: payment flows and o
       expect(await page.getAttribute('#conclusion', 'data-state')).toBe('unknown');
       expect(await page.locator('#conclusion .alert-success').count()).toBe(0);
       expect(await page.textContent('#conclusion-message')).toContain('non è ancora noto');
-      expect(await page.textContent('#conclusion-detail')).toContain("L'esito arriverà con la Ricevuta Telematica");
+      expect(await page.textContent('#conclusion-detail')).toContain(
+        "L'esito arriverà con la Ricevuta Telematica",
+      );
       expect(await backCode(page)).toBe('100');
       await atPhoneAndDesktop(page, 'esiti-05-esito-ignoto');
       // the payment token's 30 minutes pass (the activation is made older) and nothing came: abandoned
-      await stack.cassa.c.db.executeSql(`update payment_attempt set created_at = now() - interval '31 minutes' where iuv = '${p.iuv}'`);
+      await stack.cassa.c.db.executeSql(
+        `update payment_attempt set created_at = now() - interval '31 minutes' where iuv = '${p.iuv}'`,
+      );
       await page.reload();
       expect(await page.getAttribute('#conclusion', 'data-state')).toBe('abandoned');
       expect(await page.textContent('#conclusion-message')).toContain('abbandonato');

@@ -1,9 +1,24 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { returnUrlOf } from '../../demo-gestionale/src/config.js';
-import { CREATED_POSITIONS, DEMO_CITIZEN, MANUAL_POSITION } from '../../demo-gestionale/src/demo-positions.js';
+import {
+  CREATED_POSITIONS,
+  DEMO_CITIZEN,
+  MANUAL_POSITION,
+} from '../../demo-gestionale/src/demo-positions.js';
 import { DEMO, DEMO_GESTIONALE } from '../../src/app/demo-seed.js';
-import { atPhoneAndDesktop, expectAccessible, expectOnlyHomeLinks, tickPrivacy, launchBrowser, newContext, postLanding, SKIP_BROWSER_TESTS, startStack, type Stack } from '../helpers/browser.js';
+import {
+  atPhoneAndDesktop,
+  expectAccessible,
+  expectOnlyHomeLinks,
+  tickPrivacy,
+  launchBrowser,
+  newContext,
+  postLanding,
+  SKIP_BROWSER_TESTS,
+  startStack,
+  type Stack,
+} from '../helpers/browser.js';
 import { until } from '../helpers/live.js';
 import { landingForm, newPosition, nextPaymentId } from '../portal-helpers.js';
 
@@ -43,7 +58,10 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: the redirect from t
 
   const gestPosition = (iuvOrIdx: number | string) => {
     const all = stack.gest.gestionale.store.positionsOf(DEMO_CITIZEN.codiceFiscale);
-    const p = typeof iuvOrIdx === 'string' ? all.find((x) => x.iuv === iuvOrIdx) : all.find((x) => x.idPosizione === CREATED_POSITIONS[iuvOrIdx]!.idPosizione);
+    const p =
+      typeof iuvOrIdx === 'string'
+        ? all.find((x) => x.iuv === iuvOrIdx)
+        : all.find((x) => x.idPosizione === CREATED_POSITIONS[iuvOrIdx]!.idPosizione);
     if (!p) throw new Error(`no gestionale position ${iuvOrIdx}`);
     return p;
   };
@@ -58,7 +76,10 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: the redirect from t
       await atPhoneAndDesktop(p, 'gestionale-01-accesso');
     }
     await p.selectOption('#codiceFiscale', DEMO_CITIZEN.codiceFiscale);
-    await Promise.all([p.waitForURL(`${stack.gestUrl}/posizioni`), p.getByRole('button', { name: 'Accedi' }).click()]);
+    await Promise.all([
+      p.waitForURL(`${stack.gestUrl}/posizioni`),
+      p.getByRole('button', { name: 'Accedi' }).click(),
+    ]);
     await expect.poll(() => p.locator('h1').textContent()).toContain('Le tue posizioni');
   }
 
@@ -71,7 +92,10 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: the redirect from t
       await expectAccessible(p, 'gestionale: pay');
       await atPhoneAndDesktop(p, 'gestionale-03-paga');
     }
-    await Promise.all([p.waitForURL(`${stack.cassa.url}/**`), p.getByRole('button', { name: 'Vai allo Sportello dei pagamenti' }).click()]);
+    await Promise.all([
+      p.waitForURL(`${stack.cassa.url}/**`),
+      p.getByRole('button', { name: 'Vai allo Sportello dei pagamenti' }).click(),
+    ]);
     return id!;
   }
 
@@ -87,7 +111,16 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: the redirect from t
     const summary = page.locator(`.summary-position[data-iuv="${target.iuv}"]`);
     await expect.poll(() => summary.count()).toBe(1);
     const text = (await summary.textContent())!;
-    for (const s of ['Comune di Alessandria', target.causale, target.iuv, '€ 12,00', 'Pino', 'Test', DEMO_CITIZEN.codiceFiscale]) expect(text).toContain(s);
+    for (const s of [
+      'Comune di Alessandria',
+      target.causale,
+      target.iuv,
+      '€ 12,00',
+      'Pino',
+      'Test',
+      DEMO_CITIZEN.codiceFiscale,
+    ])
+      expect(text).toContain(s);
     expect(await page.inputValue('#email')).toBe(DEMO_CITIZEN.email);
     await page.fill('#email', 'pino.test@example.org');
     await page.fill('#emailConferma', 'pino.test@example.org');
@@ -101,7 +134,10 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: the redirect from t
     await Promise.all([page.waitForURL(`${stack.sim.base}/checkout/carts/**`), page.click('#prosegui')]);
     expect(await page.textContent('main')).toContain(target.codiceAvviso);
     await atPhoneAndDesktop(page, 'checkout-simulato');
-    await Promise.all([page.waitForURL(`${stack.cassa.url}/sportello/esito/**`), page.getByRole('button', { name: 'Paga', exact: true }).click()]);
+    await Promise.all([
+      page.waitForURL(`${stack.cassa.url}/sportello/esito/**`),
+      page.getByRole('button', { name: 'Paga', exact: true }).click(),
+    ]);
 
     // conclusion
     expect(await page.getAttribute('#conclusion', 'data-outcome')).toBe('ok');
@@ -143,12 +179,17 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: the redirect from t
     await tickPrivacy(page);
     await page.waitForSelector('#altcha[data-state=verified]');
     await Promise.all([page.waitForURL(`${stack.sim.base}/checkout/carts/**`), page.click('#prosegui')]);
-    await Promise.all([page.waitForURL(`${stack.cassa.url}/sportello/esito/**`), page.getByRole('button', { name: 'Annulla', exact: true }).click()]);
+    await Promise.all([
+      page.waitForURL(`${stack.cassa.url}/sportello/esito/**`),
+      page.getByRole('button', { name: 'Annulla', exact: true }).click(),
+    ]);
     expect(await page.getAttribute('#conclusion', 'data-outcome')).toBe('annullato');
     expect(await page.textContent('#conclusion-message')).toContain('Operazione annullata');
     await expectAccessible(page, 'Sportello: cancelled');
     await atPhoneAndDesktop(page, 'sportello-03-annullata');
-    expect(new URL((await page.getAttribute('#link-back-to-caller', 'href'))!).searchParams.get('codEsito')).toBe('100');
+    expect(
+      new URL((await page.getAttribute('#link-back-to-caller', 'href'))!).searchParams.get('codEsito'),
+    ).toBe('100');
     await Promise.all([page.waitForURL(`${stack.gestUrl}/ritorno?**`), page.click('#link-back-to-caller')]);
     expect(await page.textContent('h1')).toBe('Tentativo di pagamento non riuscito');
     expect(await page.textContent('main')).toContain('è possibile riprovare');
@@ -165,17 +206,35 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: the redirect from t
   });
 
   it('with email, privacy and captcha off the personal-data page is skipped: from the landing straight to Checkout', async () => {
-    await stack.cassa.c.applications.update(DEMO_GESTIONALE.codiceChiamante, { pageEmail: false, pagePrivacy: false, pageCaptcha: false });
+    await stack.cassa.c.applications.update(DEMO_GESTIONALE.codiceChiamante, {
+      pageEmail: false,
+      pagePrivacy: false,
+      pageCaptcha: false,
+    });
     const p = await newPosition(stack.cassa.c, { cents: 700 });
     // The demo gestionale's pages set no form-action (browsers apply it to the redirects that follow
     // the form, here to Checkout): checked on its page, then the form is posted as it would post it.
-    const csp = (await page.request.get(`${stack.gestUrl}/posizioni`)).headers()['content-security-policy'] ?? '';
+    const csp =
+      (await page.request.get(`${stack.gestUrl}/posizioni`)).headers()['content-security-policy'] ?? '';
     expect(csp).not.toContain('form-action');
     const id = nextPaymentId();
-    await postLanding(page, stack.cassa.url, landingForm({ iuv: p.iuv, identificativoPagamento: id, codiceChiamante: DEMO_GESTIONALE.codiceChiamante, passphrase: DEMO_GESTIONALE.passphrase, returnUrl: returnUrlOf(stack.gest.gestionale.config) }));
+    await postLanding(
+      page,
+      stack.cassa.url,
+      landingForm({
+        iuv: p.iuv,
+        identificativoPagamento: id,
+        codiceChiamante: DEMO_GESTIONALE.codiceChiamante,
+        passphrase: DEMO_GESTIONALE.passphrase,
+        returnUrl: returnUrlOf(stack.gest.gestionale.config),
+      }),
+    );
     expect(page.url().startsWith(`${stack.sim.base}/checkout/carts/`), page.url()).toBe(true);
     expect(await page.textContent('main')).toContain(p.noticeNumber);
-    await Promise.all([page.waitForURL(`${stack.cassa.url}/sportello/esito/**`), page.getByRole('button', { name: 'Paga', exact: true }).click()]);
+    await Promise.all([
+      page.waitForURL(`${stack.cassa.url}/sportello/esito/**`),
+      page.getByRole('button', { name: 'Paga', exact: true }).click(),
+    ]);
     expect(await page.getAttribute('#conclusion', 'data-outcome')).toBe('ok');
     const back = new URL((await page.getAttribute('#link-back-to-caller', 'href'))!);
     expect(back.searchParams.get('idPagamento')).toBe(id);
@@ -194,7 +253,10 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: the redirect from t
       await p.fill('#emailConferma', DEMO_CITIZEN.email);
       await tickPrivacy(p);
       await Promise.all([p.waitForURL(`${stack.sim.base}/checkout/carts/**`), p.click('#prosegui')]);
-      await Promise.all([p.waitForURL(`${stack.cassa.url}/sportello/esito/**`), p.getByRole('button', { name: 'Paga', exact: true }).click()]);
+      await Promise.all([
+        p.waitForURL(`${stack.cassa.url}/sportello/esito/**`),
+        p.getByRole('button', { name: 'Paga', exact: true }).click(),
+      ]);
       expect(await p.textContent('#conclusion-message')).toContain('Operazione terminata');
       await Promise.all([p.waitForURL(`${stack.gestUrl}/ritorno?**`), p.click('#link-back-to-caller')]);
       expect(await p.textContent('h1')).toBe('Pagamento concluso positivamente');
@@ -205,16 +267,30 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: the redirect from t
   });
 
   it('"Messaggi ricevuti" with a table wider than the page: its scrollable region is reachable by keyboard (axe)', async () => {
-    stack.gest.gestionale.inbox.record({ operation: 'TrasmettiNotifichePagamento', idMessaggio: `MSG-${'X'.repeat(120)}`, cfEnteCreditore: DEMO.ente, codiceVersamento: DEMO.paymentType, codice: '000', duplicate: false, details: [`IUV ${'9'.repeat(35)}: ${'pagato '.repeat(10)}${'Y'.repeat(150)}`] });
+    stack.gest.gestionale.inbox.record({
+      operation: 'TrasmettiNotifichePagamento',
+      idMessaggio: `MSG-${'X'.repeat(120)}`,
+      cfEnteCreditore: DEMO.ente,
+      codiceVersamento: DEMO.paymentType,
+      codice: '000',
+      duplicate: false,
+      details: [`IUV ${'9'.repeat(35)}: ${'pagato '.repeat(10)}${'Y'.repeat(150)}`],
+    });
     await page.setViewportSize({ width: 700, height: 900 });
     await page.goto(`${stack.gestUrl}/messaggi`);
     const region = page.locator('.table-responsive');
-    expect(await region.evaluate((el) => (el as unknown as { scrollWidth: number; clientWidth: number }).scrollWidth > (el as unknown as { clientWidth: number }).clientWidth)).toBe(true);
+    expect(
+      await region.evaluate(
+        (el) =>
+          (el as unknown as { scrollWidth: number; clientWidth: number }).scrollWidth >
+          (el as unknown as { clientWidth: number }).clientWidth,
+      ),
+    ).toBe(true);
     expect(await region.getAttribute('tabindex')).toBe('0');
     await expectAccessible(page, 'gestionale: messages');
   });
 
-  it("a gestionale's summary: from the Sportello's home the way back to it; \"< Indietro\" goes back to the gestionale with codEsito 100", async () => {
+  it('a gestionale\'s summary: from the Sportello\'s home the way back to it; "< Indietro" goes back to the gestionale with codEsito 100', async () => {
     const p = gestPosition(1);
     await loginOnGestionale(page);
     const id = await payOnGestionale(page, p.causale);
@@ -238,7 +314,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: the redirect from t
     await atPhoneAndDesktop(page, 'sportello-06-pagamento-lasciato');
   });
 
-  it('Back from the summary lands on the gestionale\'s page by GET (no form resubmission), and Forward finds the summary again', async () => {
+  it("Back from the summary lands on the gestionale's page by GET (no form resubmission), and Forward finds the summary again", async () => {
     const target = gestPosition(1);
     await loginOnGestionale(page);
     await payOnGestionale(page, target.causale);
@@ -260,7 +336,15 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: the redirect from t
   });
 
   describe('refusals (seed 000 §3.3) and state messages (§3.4): only the way back to the Sportello home', () => {
-    const gestForm = (iuv: string, o: { identificativoPagamento?: string; codiceFiscale?: string; passphrase?: string; codiceChiamante?: string } = {}) =>
+    const gestForm = (
+      iuv: string,
+      o: {
+        identificativoPagamento?: string;
+        codiceFiscale?: string;
+        passphrase?: string;
+        codiceChiamante?: string;
+      } = {},
+    ) =>
       landingForm({
         iuv,
         identificativoPagamento: o.identificativoPagamento ?? nextPaymentId(),
@@ -270,7 +354,12 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: the redirect from t
         returnUrl: returnUrlOf(stack.gest.gestionale.config),
       });
 
-    async function expectRefusal(form: Record<string, string>, reason: string, message: RegExp, shot?: string) {
+    async function expectRefusal(
+      form: Record<string, string>,
+      reason: string,
+      message: RegExp,
+      shot?: string,
+    ) {
       await postLanding(page, stack.cassa.url, form);
       expect(await page.getAttribute('#refusal', 'data-reason')).toBe(reason);
       expect(await page.textContent('#refusal')).toMatch(message);
@@ -286,12 +375,33 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: the redirect from t
 
     it('unknown caller, wrong digest, IUV not of that fiscal code, caller not allowed on the payment type', async () => {
       const p = await newPosition(stack.cassa.c);
-      await expectRefusal(gestForm(p.iuv, { codiceChiamante: 'APP2_01' }), 'CALLER_UNKNOWN', /sistema chiamante non è riconosciuto/, 'sportello-04-rifiuto-chiamante');
-      await expectRefusal(gestForm(p.iuv, { passphrase: 'not-the-passphrase' }), 'DIGEST_INVALID', /richiesta di pagamento non è stata riconosciuta/);
-      await expectRefusal(gestForm(p.iuv, { codiceFiscale: 'RSSMRA80A01H501U' }), 'IUV_NOT_FOUND', /posizione debitoria non è stata riconosciuta/);
-      await expectRefusal(gestForm('190000000000099'), 'IUV_NOT_FOUND', /posizione debitoria non è stata riconosciuta/);
+      await expectRefusal(
+        gestForm(p.iuv, { codiceChiamante: 'APP2_01' }),
+        'CALLER_UNKNOWN',
+        /sistema chiamante non è riconosciuto/,
+        'sportello-04-rifiuto-chiamante',
+      );
+      await expectRefusal(
+        gestForm(p.iuv, { passphrase: 'not-the-passphrase' }),
+        'DIGEST_INVALID',
+        /richiesta di pagamento non è stata riconosciuta/,
+      );
+      await expectRefusal(
+        gestForm(p.iuv, { codiceFiscale: 'RSSMRA80A01H501U' }),
+        'IUV_NOT_FOUND',
+        /posizione debitoria non è stata riconosciuta/,
+      );
+      await expectRefusal(
+        gestForm('190000000000099'),
+        'IUV_NOT_FOUND',
+        /posizione debitoria non è stata riconosciuta/,
+      );
       await stack.cassa.c.applications.update(DEMO_GESTIONALE.codiceChiamante, { paymentTypes: [] });
-      await expectRefusal(gestForm(p.iuv), 'PAYMENT_TYPE_NOT_ALLOWED', /non è autorizzato a questo tipo di pagamento/);
+      await expectRefusal(
+        gestForm(p.iuv),
+        'PAYMENT_TYPE_NOT_ALLOWED',
+        /non è autorizzato a questo tipo di pagamento/,
+      );
     });
 
     it('a reused identificativoPagamento', async () => {
@@ -303,15 +413,30 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: the redirect from t
     });
 
     it('paid, cancelled, expired, in payment: each its message', async () => {
-      await expectRefusal(gestForm(DEMO.paid.iuv), 'POSITION_PAID', /risulta già effettuato/, 'sportello-05-stato-pagata');
+      await expectRefusal(
+        gestForm(DEMO.paid.iuv),
+        'POSITION_PAID',
+        /risulta già effettuato/,
+        'sportello-05-stato-pagata',
+      );
       await expectRefusal(gestForm(DEMO.cancelled.iuv), 'POSITION_CANCELLED', /annullato dall'ente/);
       const expired = await newPosition(stack.cassa.c);
-      await stack.cassa.c.db.executeSql(`update debt_position set valid_to = '2020-01-01' where iuv = '${expired.iuv}'`);
+      await stack.cassa.c.db.executeSql(
+        `update debt_position set valid_to = '2020-01-01' where iuv = '${expired.iuv}'`,
+      );
       await expectRefusal(gestForm(expired.iuv), 'POSITION_EXPIRED', /non è più valido perché scaduto/);
       const inPayment = await newPosition(stack.cassa.c);
-      const [row] = (await stack.cassa.c.db.executeSql(`select id::int as id from debt_position where iuv = '${inPayment.iuv}'`)).rows as { id: number }[];
+      const [row] = (
+        await stack.cassa.c.db.executeSql(
+          `select id::int as id from debt_position where iuv = '${inPayment.iuv}'`,
+        )
+      ).rows as { id: number }[];
       await stack.cassa.c.debtPositions.markAwaitingReceipt([row!.id], 'test', 'in attesa di ricevuta');
-      await expectRefusal(gestForm(inPayment.iuv), 'POSITION_IN_PAYMENT', /in attesa della ricevuta telematica/);
+      await expectRefusal(
+        gestForm(inPayment.iuv),
+        'POSITION_IN_PAYMENT',
+        /in attesa della ricevuta telematica/,
+      );
     });
   });
 });

@@ -1,7 +1,17 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO } from '../../src/app/demo-seed.js';
-import { atPhoneAndDesktop, expectAccessible, launchBrowser, newContext, screenshot, SKIP_BROWSER_TESTS, startStack, tickPrivacy, type Stack } from '../helpers/browser.js';
+import {
+  atPhoneAndDesktop,
+  expectAccessible,
+  launchBrowser,
+  newContext,
+  screenshot,
+  SKIP_BROWSER_TESTS,
+  startStack,
+  tickPrivacy,
+  type Stack,
+} from '../helpers/browser.js';
 import { until } from '../helpers/live.js';
 import { newPosition } from '../portal-helpers.js';
 
@@ -33,7 +43,11 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: paying by notice co
     expect(stack.sim.journal.listViolations()).toEqual([]);
   });
 
-  const status = async (iuv: string) => ((await stack.cassa.c.db.executeSql(`select status from debt_position where iuv = '${iuv}'`)).rows[0] as { status: string }).status;
+  const status = async (iuv: string) =>
+    (
+      (await stack.cassa.c.db.executeSql(`select status from debt_position where iuv = '${iuv}'`))
+        .rows[0] as { status: string }
+    ).status;
   const paid = (iuv: string) => until(async () => (await status(iuv)) === 'PAID', `position ${iuv} paid`);
 
   async function addNotice(p: Page, code: string, codiceFiscale: string) {
@@ -53,7 +67,10 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: paying by notice co
       await atPhoneAndDesktop(p, shot);
     }
     await Promise.all([p.waitForURL(`${stack.sim.base}/checkout/carts/**`), p.click('#prosegui')]);
-    await Promise.all([p.waitForURL(`${stack.cassa.url}/sportello/esito/**`), p.getByRole('button', { name: /^(Paga)$/ }).click()]);
+    await Promise.all([
+      p.waitForURL(`${stack.cassa.url}/sportello/esito/**`),
+      p.getByRole('button', { name: /^(Paga)$/ }).click(),
+    ]);
     expect(await p.getAttribute('#conclusion', 'data-outcome')).toBe('ok');
     // no caller: the way out is a new payment on the Sportello
     expect(await p.locator('#link-back-to-caller').count()).toBe(0);
@@ -61,8 +78,12 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: paying by notice co
   }
 
   it('axe-core findings fail the check (the check itself can fail)', async () => {
-    await page.setContent('<!doctype html><html><head><title>x</title></head><body><main><input type="text"><img src="data:,"></main></body></html>');
-    await expect(expectAccessible(page, 'a page with an unlabelled field')).rejects.toThrow(/label|image-alt/);
+    await page.setContent(
+      '<!doctype html><html><head><title>x</title></head><body><main><input type="text"><img src="data:,"></main></body></html>',
+    );
+    await expect(expectAccessible(page, 'a page with an unlabelled field')).rejects.toThrow(
+      /label|image-alt/,
+    );
   });
 
   it('the manual flow: home → notice code + fiscal code → summary → personal data with captcha → Checkout → pay → conclusion', async () => {
@@ -82,7 +103,10 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: paying by notice co
     expect(await page.locator(`#cart-list li[data-notice="${p.noticeNumber}"]`).count()).toBe(1);
     await expectAccessible(page, 'Sportello: home with a notice');
     await atPhoneAndDesktop(page, 'sportello-11-carrello');
-    await Promise.all([page.waitForURL(`${stack.cassa.url}/sportello/pagamento/*`), page.click('#btn-proceed')]);
+    await Promise.all([
+      page.waitForURL(`${stack.cassa.url}/sportello/pagamento/*`),
+      page.click('#btn-proceed'),
+    ]);
     expect(await page.textContent(`.summary-position[data-iuv="${p.iuv}"]`)).toContain('€ 31,50');
     expect(await page.inputValue('#email')).toBe('');
     await personalDataAndPay(page, 'sportello-12-riepilogo-manuale');
@@ -108,7 +132,11 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: paying by notice co
   });
 
   it('an ANONIMO fine paid by its payment references instead of the fiscal code', async () => {
-    const p = await newPosition(stack.cassa.c, { debtor: 'ANONIMO', cents: 4200, references: [{ name: 'Numero verbale', value: 'V-2026-0042' }] });
+    const p = await newPosition(stack.cassa.c, {
+      debtor: 'ANONIMO',
+      cents: 4200,
+      references: [{ name: 'Numero verbale', value: 'V-2026-0042' }],
+    });
     await page.goto(`${stack.cassa.url}/sportello/`);
     await addNotice(page, p.noticeNumber, '');
     expect(page.url()).toBe(`${stack.cassa.url}/sportello/riferimenti`);
@@ -119,25 +147,42 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: paying by notice co
     await Promise.all([page.waitForNavigation(), page.click('#btn-confirm-references')]);
     expect(await page.textContent('#form-errors')).toContain('non corrispondono');
     await page.fill('#riferimento_0', 'v-2026-0042');
-    await Promise.all([page.waitForURL(`${stack.cassa.url}/sportello/`), page.click('#btn-confirm-references')]);
+    await Promise.all([
+      page.waitForURL(`${stack.cassa.url}/sportello/`),
+      page.click('#btn-confirm-references'),
+    ]);
     expect(await page.locator(`#cart-list li[data-notice="${p.noticeNumber}"]`).count()).toBe(1);
-    await Promise.all([page.waitForURL(`${stack.cassa.url}/sportello/pagamento/*`), page.click('#btn-proceed')]);
+    await Promise.all([
+      page.waitForURL(`${stack.cassa.url}/sportello/pagamento/*`),
+      page.click('#btn-proceed'),
+    ]);
     await personalDataAndPay(page);
     await paid(p.iuv);
   });
 
   it('a cart of three notices paid in one Checkout payment, after removing a fourth', async () => {
-    const ps = [await newPosition(stack.cassa.c, { cents: 1000 }), await newPosition(stack.cassa.c, { cents: 2000 }), await newPosition(stack.cassa.c, { cents: 3000 }), await newPosition(stack.cassa.c, { cents: 4000 })];
+    const ps = [
+      await newPosition(stack.cassa.c, { cents: 1000 }),
+      await newPosition(stack.cassa.c, { cents: 2000 }),
+      await newPosition(stack.cassa.c, { cents: 3000 }),
+      await newPosition(stack.cassa.c, { cents: 4000 }),
+    ];
     await page.goto(`${stack.cassa.url}/sportello/`);
     await addNotice(page, ps[0]!.noticeNumber, CF);
     await addNotice(page, ps[1]!.iuv, CF);
     await addNotice(page, ps[2]!.noticeNumber, CF);
     await addNotice(page, ps[3]!.noticeNumber, CF);
     expect(await page.locator('#cart-list li[data-notice]').count()).toBe(4);
-    await Promise.all([page.waitForURL(`${stack.cassa.url}/sportello/`), page.click(`#btn-remove-${ps[3]!.noticeNumber}`)]);
+    await Promise.all([
+      page.waitForURL(`${stack.cassa.url}/sportello/`),
+      page.click(`#btn-remove-${ps[3]!.noticeNumber}`),
+    ]);
     expect(await page.locator('#cart-list li[data-notice]').count()).toBe(3);
     expect(await page.textContent('#cart-total')).toBe('€ 60,00');
-    await Promise.all([page.waitForURL(`${stack.cassa.url}/sportello/pagamento/*`), page.click('#btn-proceed')]);
+    await Promise.all([
+      page.waitForURL(`${stack.cassa.url}/sportello/pagamento/*`),
+      page.click('#btn-proceed'),
+    ]);
     expect(await page.locator('.summary-position').count()).toBe(3);
     expect(await page.textContent('#summary-total')).toBe('€ 60,00');
     await page.fill('#email', 'pino.test@example.org');
@@ -150,7 +195,10 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: paying by notice co
     const idCart = /\/checkout\/carts\/([^/?]+)/.exec(page.url())![1]!;
     for (const p of ps.slice(0, 3)) expect(await page.textContent('main')).toContain(p.noticeNumber);
     expect(await page.textContent('main')).not.toContain(ps[3]!.noticeNumber);
-    await Promise.all([page.waitForURL(`${stack.cassa.url}/sportello/esito/**`), page.getByRole('button', { name: 'Paga', exact: true }).click()]);
+    await Promise.all([
+      page.waitForURL(`${stack.cassa.url}/sportello/esito/**`),
+      page.getByRole('button', { name: 'Paga', exact: true }).click(),
+    ]);
     expect(await page.getAttribute('#conclusion', 'data-outcome')).toBe('ok');
     for (const p of ps.slice(0, 3)) expect(await page.textContent('#conclusion')).toContain(p.iuv);
     for (const p of ps.slice(0, 3)) await paid(p.iuv);
@@ -168,7 +216,10 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: paying by notice co
     await expectAccessible(page, 'Sportello: home (en)');
     await atPhoneAndDesktop(page, 'sportello-20-home-en');
     await addNotice(page, p.noticeNumber, CF);
-    await Promise.all([page.waitForURL(`${stack.cassa.url}/sportello/pagamento/*`), page.click('#btn-proceed')]);
+    await Promise.all([
+      page.waitForURL(`${stack.cassa.url}/sportello/pagamento/*`),
+      page.click('#btn-proceed'),
+    ]);
     expect(await page.getAttribute('html', 'lang')).toBe('en');
     expect(await page.textContent('#page-title')).toBe('Pay with pagoPA by IUV');
     await page.fill('#email', 'pino.test@example.org');
@@ -178,7 +229,10 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: paying by notice co
     await expectAccessible(page, 'Sportello: summary (en)');
     await atPhoneAndDesktop(page, 'sportello-21-riepilogo-en');
     await Promise.all([page.waitForURL(`${stack.sim.base}/checkout/carts/**`), page.click('#prosegui')]);
-    await Promise.all([page.waitForURL(`${stack.cassa.url}/sportello/esito/**`), page.getByRole('button', { name: 'Annulla', exact: true }).click()]);
+    await Promise.all([
+      page.waitForURL(`${stack.cassa.url}/sportello/esito/**`),
+      page.getByRole('button', { name: 'Annulla', exact: true }).click(),
+    ]);
     expect(await page.getAttribute('html', 'lang')).toBe('en');
     expect(await page.getAttribute('#conclusion', 'data-outcome')).toBe('annullato');
     expect(await page.textContent('#conclusion-message')).toMatch(/cancelled/i);
@@ -195,7 +249,10 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: paying by notice co
       await nj.goto(`${stack.cassa.url}/sportello/`);
       await addNotice(nj, p.noticeNumber, CF);
       expect(await nj.locator(`#cart-list li[data-notice="${p.noticeNumber}"]`).count()).toBe(1);
-      await Promise.all([nj.waitForURL(`${stack.cassa.url}/sportello/pagamento/*`), nj.click('#btn-proceed')]);
+      await Promise.all([
+        nj.waitForURL(`${stack.cassa.url}/sportello/pagamento/*`),
+        nj.click('#btn-proceed'),
+      ]);
       expect(await nj.locator(`.summary-position[data-iuv="${p.iuv}"]`).count()).toBe(1);
       expect(await nj.textContent('#captcha-section')).toMatch(/JavaScript/);
       expect(await nj.getAttribute('#altcha', 'data-state')).toBeNull();

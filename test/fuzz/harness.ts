@@ -35,7 +35,13 @@ export class LogCapture {
         o = { level: 60, msg: `unparseable log line: ${raw.slice(0, 200)}` };
       }
       const err = o.err as { type?: string; message?: string; code?: string } | undefined;
-      this.lines.push({ level: Number(o.level ?? 0), msg: String(o.msg ?? ''), raw, reqId: typeof o.reqId === 'string' ? o.reqId : undefined, err });
+      this.lines.push({
+        level: Number(o.level ?? 0),
+        msg: String(o.msg ?? ''),
+        raw,
+        reqId: typeof o.reqId === 'string' ? o.reqId : undefined,
+        err,
+      });
     }
   }
   drain(): LogLine[] {
@@ -257,7 +263,12 @@ export class Harness {
     let res: Response | undefined;
     let injectError: string | undefined;
     try {
-      const r = await this.fz.app.inject({ method: fc.method, url: fc.url, headers: fc.headers, ...(fc.payload === undefined ? {} : { payload: fc.payload }) });
+      const r = await this.fz.app.inject({
+        method: fc.method,
+        url: fc.url,
+        headers: fc.headers,
+        ...(fc.payload === undefined ? {} : { payload: fc.payload }),
+      });
       res = { status: r.statusCode, headers: r.headers as Record<string, unknown>, body: r.body };
     } catch (e) {
       injectError = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
@@ -265,7 +276,13 @@ export class Harness {
     const ms = performance.now() - t0;
     // onResponse hooks (journal, access log) run after inject resolves: let them
     await new Promise((r) => setImmediate(r));
-    return { res, injectError, lines: this.route(this.fz.logs.drain(), fc.headers['x-correlation-id']), crashes: this.crashes.splice(0), ms };
+    return {
+      res,
+      injectError,
+      lines: this.route(this.fz.logs.drain(), fc.headers['x-correlation-id']),
+      crashes: this.crashes.splice(0),
+      ms,
+    };
   }
 
   /** Lines of the journal's writes wait for settle(); lines of another pending request go to it. */
@@ -273,7 +290,8 @@ export class Harness {
     const mine: LogLine[] = [];
     for (const l of lines) {
       if (!l.reqId && JOURNAL_LINE.test(l.msg)) this.journalLines.push(l);
-      else if (l.reqId && l.reqId !== own && this.pendingById.has(l.reqId)) this.pendingById.get(l.reqId)!.o.lines.push(l);
+      else if (l.reqId && l.reqId !== own && this.pendingById.has(l.reqId))
+        this.pendingById.get(l.reqId)!.o.lines.push(l);
       else mine.push(l);
     }
     return mine;
@@ -312,22 +330,36 @@ export class Harness {
     // timings are not asserted (a slow answer is a figure for bench/; a hang still fails by the test's timeout)
     const problems: Problem[] = [];
     if (o.injectError) problems.push({ sig: 'request-failed', detail: o.injectError });
-    for (const c of o.crashes) problems.push({ sig: c.startsWith('unhandledRejection') ? 'unhandled-rejection' : 'uncaught-exception', detail: c });
+    for (const c of o.crashes)
+      problems.push({
+        sig: c.startsWith('unhandledRejection') ? 'unhandled-rejection' : 'uncaught-exception',
+        detail: c,
+      });
     if (o.res) {
-      if (o.res.status >= 500 && !(spec.allows5xx?.(fc, o.res) ?? false)) problems.push({ sig: `http-${o.res.status}`, detail: o.res.body.slice(0, 300) });
+      if (o.res.status >= 500 && !(spec.allows5xx?.(fc, o.res) ?? false))
+        problems.push({ sig: `http-${o.res.status}`, detail: o.res.body.slice(0, 300) });
       problems.push(...spec.check(fc, o.res));
     }
     for (const line of o.lines) {
-      if (line.level >= 50) problems.push({ sig: `error-log: ${logSignature(line)}`, detail: line.raw.slice(0, 1500) });
+      if (line.level >= 50)
+        problems.push({ sig: `error-log: ${logSignature(line)}`, detail: line.raw.slice(0, 1500) });
     }
-    const needles = [...fc.pii, ...this.globalNeedles].flatMap((n) => needlesOf(n.value).map((s) => ({ kind: n.kind, s })));
+    const needles = [...fc.pii, ...this.globalNeedles].flatMap((n) =>
+      needlesOf(n.value).map((s) => ({ kind: n.kind, s })),
+    );
     const leaked = new Map<string, string>();
     for (const line of o.lines) {
       const low = line.raw.toLowerCase();
-      for (const n of needles) if (!leaked.has(n.kind) && low.includes(n.s)) leaked.set(n.kind, `${n.s} in ${line.raw.slice(0, 1200)}`);
+      for (const n of needles)
+        if (!leaked.has(n.kind) && low.includes(n.s))
+          leaked.set(n.kind, `${n.s} in ${line.raw.slice(0, 1200)}`);
     }
     // one signature whatever the kinds (fiscal code, name, e-mail...): they are the same defect; the kinds are the evidence
-    if (leaked.size > 0) problems.push({ sig: 'personal-data-in-log', detail: `${[...leaked.keys()].join(', ')}: ${[...leaked.values()][0]}` });
+    if (leaked.size > 0)
+      problems.push({
+        sig: 'personal-data-in-log',
+        detail: `${[...leaked.keys()].join(', ')}: ${[...leaked.values()][0]}`,
+      });
     return problems;
   }
 
@@ -377,7 +409,12 @@ export class Harness {
     stat.generateMs = Math.round(stat.generateMs);
     stat.checkMs = Math.round(stat.checkMs);
     // where the time goes (to keep the campaign bounded)
-    stat.slowestKinds = Object.fromEntries([...byKind].sort((a, b) => b[1].ms - a[1].ms).slice(0, 8).map(([kind, v]) => [kind, `${v.n} inputs, ${Math.round(v.ms)} ms`]));
+    stat.slowestKinds = Object.fromEntries(
+      [...byKind]
+        .sort((a, b) => b[1].ms - a[1].ms)
+        .slice(0, 8)
+        .map(([kind, v]) => [kind, `${v.n} inputs, ${Math.round(v.ms)} ms`]),
+    );
     return stat.failing;
   }
 
@@ -390,10 +427,16 @@ export class Harness {
     const existing = this.classes.get(key);
     if (existing) {
       existing.count++;
-      if (existing.where.length < 8 && !existing.where.includes(fc.describe)) existing.where.push(fc.describe);
+      if (existing.where.length < 8 && !existing.where.includes(fc.describe))
+        existing.where.push(fc.describe);
       if (weight >= existing.example.bodyBytes + existing.example.url.length) return;
     }
-    const buf = fc.payload === undefined ? undefined : Buffer.isBuffer(fc.payload) ? fc.payload : Buffer.from(fc.payload, 'utf8');
+    const buf =
+      fc.payload === undefined
+        ? undefined
+        : Buffer.isBuffer(fc.payload)
+          ? fc.payload
+          : Buffer.from(fc.payload, 'utf8');
     const isUtf8 = buf === undefined || Buffer.from(buf.toString('utf8'), 'utf8').equals(buf);
     const body = buf === undefined ? null : isUtf8 ? buf.toString('utf8') : buf.toString('base64');
     const cls: FailureClass = existing ?? {
@@ -413,13 +456,26 @@ export class Harness {
       describe: fc.describe,
       method: fc.method,
       url: fc.url.length > 600 ? `${fc.url.slice(0, 600)}…(${fc.url.length} characters)` : fc.url,
-      headers: Object.fromEntries(Object.entries(fc.headers).map(([k, v]) => [k, v.length > 300 ? `${v.slice(0, 300)}…(${v.length} characters)` : v])),
-      body: body === null ? null : body.length > MAX_SHOWN_BODY ? `${body.slice(0, MAX_SHOWN_BODY)}…(truncated)` : body,
+      headers: Object.fromEntries(
+        Object.entries(fc.headers).map(([k, v]) => [
+          k,
+          v.length > 300 ? `${v.slice(0, 300)}…(${v.length} characters)` : v,
+        ]),
+      ),
+      body:
+        body === null
+          ? null
+          : body.length > MAX_SHOWN_BODY
+            ? `${body.slice(0, MAX_SHOWN_BODY)}…(truncated)`
+            : body,
       bodyEncoding: isUtf8 ? 'utf8' : 'base64',
       bodyBytes: size,
       status,
       response: o.res ? o.res.body.slice(0, 600) : null,
-      logLines: o.lines.filter((l) => l.level >= 40).map((l) => l.raw.slice(0, 1500)).slice(0, 5),
+      logLines: o.lines
+        .filter((l) => l.level >= 40)
+        .map((l) => l.raw.slice(0, 1500))
+        .slice(0, 5),
       details: problems.map((p) => `${p.sig}${p.detail ? `: ${p.detail.slice(0, 800)}` : ''}`),
     };
     cls.status = status;
@@ -427,7 +483,9 @@ export class Harness {
   }
 
   classesOf(iface: string): FailureClass[] {
-    return [...this.classes.values()].filter((c) => c.interface === iface).sort((a, b) => a.key.localeCompare(b.key));
+    return [...this.classes.values()]
+      .filter((c) => c.interface === iface)
+      .sort((a, b) => a.key.localeCompare(b.key));
   }
 
   /** test-results/fuzz-report.json (and fuzz-report-<db>.json): every class with its smallest example. */
@@ -442,8 +500,20 @@ export class Harness {
       interfaces: Object.fromEntries(
         [...this.stats].map(([name, s]) => [name, { ...s, failureClasses: this.classesOf(name).length }]),
       ),
-      failureGroups: [...new Set([...this.classes.values()].map((c) => c.interface))].flatMap((i) => this.groupsOf(i).map(({ example, ...g }) => ({ ...g, example: { caseIndex: example.caseIndex, describe: example.describe, method: example.method, url: example.url } }))),
-      failureClasses: [...this.classes.values()].sort((a, b) => a.interface.localeCompare(b.interface) || a.key.localeCompare(b.key)),
+      failureGroups: [...new Set([...this.classes.values()].map((c) => c.interface))].flatMap((i) =>
+        this.groupsOf(i).map(({ example, ...g }) => ({
+          ...g,
+          example: {
+            caseIndex: example.caseIndex,
+            describe: example.describe,
+            method: example.method,
+            url: example.url,
+          },
+        })),
+      ),
+      failureClasses: [...this.classes.values()].sort(
+        (a, b) => a.interface.localeCompare(b.interface) || a.key.localeCompare(b.key),
+      ),
       ...extra,
     };
     const text = `${JSON.stringify(report, null, 2)}\n`;
@@ -463,13 +533,22 @@ export class Harness {
       const key = [c.mutation, ...c.problems].join(' | ');
       const g = groups.get(key);
       if (!g) {
-        groups.set(key, { interface: iface, mutation: c.mutation, problems: c.problems, statuses: [c.status], routes: [c.route], count: c.count, example: c.example });
+        groups.set(key, {
+          interface: iface,
+          mutation: c.mutation,
+          problems: c.problems,
+          statuses: [c.status],
+          routes: [c.route],
+          count: c.count,
+          example: c.example,
+        });
         continue;
       }
       g.count += c.count;
       if (!g.routes.includes(c.route)) g.routes.push(c.route);
       if (!g.statuses.includes(c.status)) g.statuses.push(c.status);
-      if (c.example.bodyBytes + c.example.url.length < g.example.bodyBytes + g.example.url.length) g.example = c.example;
+      if (c.example.bodyBytes + c.example.url.length < g.example.bodyBytes + g.example.url.length)
+        g.example = c.example;
     }
     return [...groups.values()];
   }
@@ -483,12 +562,19 @@ export class Harness {
     ];
     for (const g of groups) {
       const e = g.example;
-      const body = e.body === null ? '' : ` body(${e.bodyEncoding})=${JSON.stringify(e.body.slice(0, 200))}${e.body.length > 200 ? '…' : ''}`;
+      const body =
+        e.body === null
+          ? ''
+          : ` body(${e.bodyEncoding})=${JSON.stringify(e.body.slice(0, 200))}${e.body.length > 200 ? '…' : ''}`;
       lines.push(`- [${g.count}×] ${g.mutation} → ${g.statuses.join('/')} · ${g.problems.join(' + ')}`);
       lines.push(`    routes: ${g.routes.join(', ')}`);
       lines.push(`    smallest, case ${e.caseIndex}: ${e.describe}`);
-      const headers = Object.entries(e.headers).filter(([k]) => k !== 'x-correlation-id').map(([k, v]) => `${k}: ${v.slice(0, 80)}`);
-      lines.push(`    ${e.method} ${e.url.slice(0, 200)}${headers.length > 0 ? ` [${headers.join('; ')}]` : ''}${body}`);
+      const headers = Object.entries(e.headers)
+        .filter(([k]) => k !== 'x-correlation-id')
+        .map(([k, v]) => `${k}: ${v.slice(0, 80)}`);
+      lines.push(
+        `    ${e.method} ${e.url.slice(0, 200)}${headers.length > 0 ? ` [${headers.join('; ')}]` : ''}${body}`,
+      );
       for (const prefix of ['error-log', 'personal-data', 'soap-fault', 'malformed', 'well-formed', 'ack-']) {
         const d = e.details.find((x) => x.startsWith(prefix));
         if (d) lines.push(`    ${d.slice(0, 300)}`);
@@ -505,7 +591,11 @@ export function logSignature(line: LogLine): string {
   // an error code names the defect better than its message (which repeats the input)
   const code = line.err?.code ?? line.raw.match(/"code":"([0-9A-Z]{5})"/)?.[1];
   if (code) parts.push(String(code));
-  const cause = line.err?.message?.split('\n')[0]?.replace(/\b\d+\b/g, 'N').replace(/"[^"]*"/g, '"…"').slice(0, 80);
+  const cause = line.err?.message
+    ?.split('\n')[0]
+    ?.replace(/\b\d+\b/g, 'N')
+    .replace(/"[^"]*"/g, '"…"')
+    .slice(0, 80);
   if (!code && cause && !line.err?.message?.startsWith('Failed query')) parts.push(cause);
   return parts.join(' · ');
 }

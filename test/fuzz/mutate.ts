@@ -51,8 +51,27 @@ export function hostileChar(rng: Rng): { label: string; ch: string } {
   return { label, ch };
 }
 
-const INJECTIONS = ["' OR '1'='1", '"; drop table debt_position; --', '<script>alert(1)</script>', '${7*7}{{7*7}}<%= 7*7 %>', '%s%n%x%d', '../../../../etc/passwd', '\\\\server\\share', 'javascript:alert(1)', '$where', '{"$gt":""}', '\u0000\u0000\u0000', '\r\nSet-Cookie: x=1'];
-const ODD_DIGITS = ['\uff11\uff12\uff13', '\u0661\u0662\u0663', '\u2460\u2461', '\u00b2\u00b3', '\u0967\u0968'];
+const INJECTIONS = [
+  "' OR '1'='1",
+  '"; drop table debt_position; --',
+  '<script>alert(1)</script>',
+  '${7*7}{{7*7}}<%= 7*7 %>',
+  '%s%n%x%d',
+  '../../../../etc/passwd',
+  '\\\\server\\share',
+  'javascript:alert(1)',
+  '$where',
+  '{"$gt":""}',
+  '\u0000\u0000\u0000',
+  '\r\nSet-Cookie: x=1',
+];
+const ODD_DIGITS = [
+  '\uff11\uff12\uff13',
+  '\u0661\u0662\u0663',
+  '\u2460\u2461',
+  '\u00b2\u00b3',
+  '\u0967\u0968',
+];
 
 export function cp(ch: string): string {
   return [...ch].map((c) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`).join(' ');
@@ -123,7 +142,11 @@ function mutateStringOp(rng: Rng, s: string): Mutated<string> {
     case 'char': {
       const { label, ch } = hostileChar(rng);
       const at = rng.int(s.length + 1);
-      return { value: s.slice(0, at) + ch + s.slice(at), kind: `char:${label}`, describe: `inserted ${cp(ch)} at ${at}` };
+      return {
+        value: s.slice(0, at) + ch + s.slice(at),
+        kind: `char:${label}`,
+        describe: `inserted ${cp(ch)} at ${at}`,
+      };
     }
     case 'long': {
       const n = rng.pick([300, 1001, 10_000, 100_000]);
@@ -135,12 +158,20 @@ function mutateStringOp(rng: Rng, s: string): Mutated<string> {
       // lengths around the usual limits, counted in code points (2 UTF-16 units each), one ASCII char first
       const n = rng.pick([8, 17, 18, 35, 36, 40, 70, 71, 140, 141]);
       const value = rng.pick(['', 'a']) + '\u{1F600}'.repeat(n);
-      return { value, kind: 'emoji-length', describe: `${n} emoji (${value.length} UTF-16 units, ${[...value].length} code points)` };
+      return {
+        value,
+        kind: 'emoji-length',
+        describe: `${n} emoji (${value.length} UTF-16 units, ${[...value].length} code points)`,
+      };
     }
     case 'empty':
       return { value: '', kind: 'empty', describe: 'empty string' };
     case 'blank':
-      return { value: rng.pick([' ', '   ', '\t', '\u00a0', '\u3000']), kind: 'blank', describe: 'blank string' };
+      return {
+        value: rng.pick([' ', '   ', '\t', '\u00a0', '\u3000']),
+        kind: 'blank',
+        describe: 'blank string',
+      };
     case 'injection': {
       const v = rng.pick(INJECTIONS);
       return { value: v, kind: 'injection', describe: `injection-like text ${JSON.stringify(v)}` };
@@ -150,12 +181,23 @@ function mutateStringOp(rng: Rng, s: string): Mutated<string> {
       return { value: s.slice(0, 2) + v, kind: 'odd-digits', describe: `non-ASCII digits ${cp(v)}` };
     }
     case 'only-controls': {
-      const v = rng.pick(['\u0000', '\u0000'.repeat(20), '\u0001\u0002\u0003', '\u007f', '\u0000abc', '\ud800\ud800']);
+      const v = rng.pick([
+        '\u0000',
+        '\u0000'.repeat(20),
+        '\u0001\u0002\u0003',
+        '\u007f',
+        '\u0000abc',
+        '\ud800\ud800',
+      ]);
       return { value: v, kind: 'only-controls', describe: `only control characters ${cp(v)}` };
     }
     case 'random-unicode': {
       const v = randomUnicode(rng, rng.range(1, 40));
-      return { value: v, kind: 'random-unicode', describe: 'random code points (controls and lone surrogates included)' };
+      return {
+        value: v,
+        kind: 'random-unicode',
+        describe: 'random code points (controls and lone surrogates included)',
+      };
     }
     case 'padded':
       return { value: ` ${s} `, kind: 'padded', describe: 'surrounded by spaces' };
@@ -178,14 +220,22 @@ export type Json = null | boolean | number | string | Raw | Entries | Json[] | {
 
 export function toJson(v: Json): string {
   if (v instanceof Raw) return v.text;
-  if (v instanceof Entries) return `{${v.entries.map(([k, x]) => `${JSON.stringify(k)}:${toJson(x)}`).join(',')}}`;
+  if (v instanceof Entries)
+    return `{${v.entries.map(([k, x]) => `${JSON.stringify(k)}:${toJson(x)}`).join(',')}}`;
   if (Array.isArray(v)) return `[${v.map(toJson).join(',')}]`;
-  if (v !== null && typeof v === 'object') return `{${Object.keys(v).map((k) => `${JSON.stringify(k)}:${toJson(v[k]!)}`).join(',')}}`;
+  if (v !== null && typeof v === 'object')
+    return `{${Object.keys(v)
+      .map((k) => `${JSON.stringify(k)}:${toJson(v[k]!)}`)
+      .join(',')}}`;
   return JSON.stringify(v);
 }
 
 export function deepJson(depth: number, kind: 'array' | 'object'): Raw {
-  return new Raw(kind === 'array' ? `${'['.repeat(depth)}1${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`);
+  return new Raw(
+    kind === 'array'
+      ? `${'['.repeat(depth)}1${']'.repeat(depth)}`
+      : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`,
+  );
 }
 
 export type Path = (string | number)[];
@@ -193,9 +243,11 @@ export type Path = (string | number)[];
 /** Every value inside `v` (objects and arrays included) with its path. */
 export function locations(v: Json, path: Path = []): { path: Path; value: Json }[] {
   const out: { path: Path; value: Json }[] = [];
-  if (Array.isArray(v)) v.forEach((x, i) => out.push({ path: [...path, i], value: x }, ...locations(x, [...path, i])));
+  if (Array.isArray(v))
+    v.forEach((x, i) => out.push({ path: [...path, i], value: x }, ...locations(x, [...path, i])));
   else if (v !== null && typeof v === 'object' && !(v instanceof Raw) && !(v instanceof Entries)) {
-    for (const k of Object.keys(v)) out.push({ path: [...path, k], value: v[k]! }, ...locations(v[k]!, [...path, k]));
+    for (const k of Object.keys(v))
+      out.push({ path: [...path, k], value: v[k]! }, ...locations(v[k]!, [...path, k]));
   }
   return out;
 }
@@ -290,12 +342,22 @@ export function wrongType(rng: Rng, current: Json): Mutated<Json> {
     ['string', 'x'],
     ['array-of-hostile', ['\u0000', '\ud800']],
   ];
-  const [label, value] = rng.pick(options.filter(([, v]) => typeof v !== typeof current || Array.isArray(v) !== Array.isArray(current)));
+  const [label, value] = rng.pick(
+    options.filter(([, v]) => typeof v !== typeof current || Array.isArray(v) !== Array.isArray(current)),
+  );
   return { value, kind: `type:${label}`, describe: `replaced by ${toJson(value)}` };
 }
 
 /** A JSON key that collides with Object.prototype. */
-export const PROTO_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__'] as const;
+export const PROTO_KEYS = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'hasOwnProperty',
+  'valueOf',
+  '__defineGetter__',
+] as const;
 
 // ------------------------------------------------------------------ URLs
 
@@ -312,11 +374,19 @@ export function pct(s: string): string {
   let out = '';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && s.charCodeAt(i + 1) >= 0xdc00 && s.charCodeAt(i + 1) <= 0xdfff) {
+    if (
+      c >= 0xd800 &&
+      c <= 0xdbff &&
+      i + 1 < s.length &&
+      s.charCodeAt(i + 1) >= 0xdc00 &&
+      s.charCodeAt(i + 1) <= 0xdfff
+    ) {
       out += encodeURIComponent(s.slice(i, i + 2));
       i++;
     } else if (c >= 0xd800 && c <= 0xdfff) {
-      out += [0xe0 | (c >> 12), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f)].map((b) => `%${b.toString(16).toUpperCase()}`).join('');
+      out += [0xe0 | (c >> 12), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f)]
+        .map((b) => `%${b.toString(16).toUpperCase()}`)
+        .join('');
     } else if (UNRESERVED.test(s[i]!)) out += s[i];
     else out += encodeURIComponent(s[i]!);
   }
@@ -376,7 +446,11 @@ function mutateUrlComponentOp(rng: Rng, s: string): Mutated<string> {
   if (op === 'percent') {
     const [label, token] = rng.pick(BAD_PERCENT);
     const at = rng.int(s.length + 1);
-    return { value: pct(s.slice(0, at)) + token + pct(s.slice(at)), kind: `pct:${label}`, describe: `inserted ${token} at ${at}` };
+    return {
+      value: pct(s.slice(0, at)) + token + pct(s.slice(at)),
+      kind: `pct:${label}`,
+      describe: `inserted ${token} at ${at}`,
+    };
   }
   if (op === 'replace') {
     const [label, token] = rng.pick(BAD_PERCENT);
@@ -402,7 +476,11 @@ export function queryString(pairs: readonly (readonly [string, string])[]): stri
 }
 
 /** Mutates a list of (encoded) query pairs. */
-export function mutateQuery(rng: Rng, pairs: [string, string][], knownNames: readonly string[]): Mutated<[string, string][]> {
+export function mutateQuery(
+  rng: Rng,
+  pairs: [string, string][],
+  knownNames: readonly string[],
+): Mutated<[string, string][]> {
   const op = rng.weighted([
     [35, 'value'],
     [12, 'duplicate'],
@@ -441,7 +519,22 @@ export function mutateQuery(rng: Rng, pairs: [string, string][], knownNames: rea
       out.push([name, NO_VALUE]);
       return { value: out, kind: 'no-value', describe: `${name} without =` };
     case 'numbers': {
-      const v = rng.pick(['-1', '0', '-0', '1e308', '1e999', 'NaN', 'Infinity', '0x10', '9007199254740993', '99999999999999999999', '1.5', '2147483648', '%00', '']);
+      const v = rng.pick([
+        '-1',
+        '0',
+        '-0',
+        '1e308',
+        '1e999',
+        'NaN',
+        'Infinity',
+        '0x10',
+        '9007199254740993',
+        '99999999999999999999',
+        '1.5',
+        '2147483648',
+        '%00',
+        '',
+      ]);
       out.push([rng.pick(['before', 'limit', 'id', name]), v]);
       return { value: out, kind: 'number', describe: `numeric parameter ${v}` };
     }
@@ -488,32 +581,69 @@ export function mutateBasic(rng: Rng, user: string, password: string): Mutated<s
   switch (op) {
     case 'user': {
       const m = mutateString(rng, user);
-      return { value: basicHeader(m.value.slice(0, 20_000), password), kind: `user:${m.kind}`, describe: `user ${m.describe}` };
+      return {
+        value: basicHeader(m.value.slice(0, 20_000), password),
+        kind: `user:${m.kind}`,
+        describe: `user ${m.describe}`,
+      };
     }
     case 'password': {
       const m = mutateString(rng, password);
-      return { value: basicHeader(user, m.value.slice(0, 20_000)), kind: `password:${m.kind}`, describe: `password ${m.describe}` };
+      return {
+        value: basicHeader(user, m.value.slice(0, 20_000)),
+        kind: `password:${m.kind}`,
+        describe: `password ${m.describe}`,
+      };
     }
     case 'latin1':
-      return { value: basicHeader(user, password, 'latin1'), kind: 'latin1', describe: 'credentials in ISO-8859-1 (valid: Java clients do this)' };
+      return {
+        value: basicHeader(user, password, 'latin1'),
+        kind: 'latin1',
+        describe: 'credentials in ISO-8859-1 (valid: Java clients do this)',
+      };
     case 'missing':
       return { value: undefined, kind: 'missing', describe: 'no Authorization header' };
     case 'no-colon':
-      return { value: `Basic ${Buffer.from(user + password).toString('base64')}`, kind: 'no-colon', describe: 'no colon between user and password' };
+      return {
+        value: `Basic ${Buffer.from(user + password).toString('base64')}`,
+        kind: 'no-colon',
+        describe: 'no colon between user and password',
+      };
     case 'bad-base64': {
-      const v = rng.pick(['Basic ', 'Basic', 'Basic ====', 'Basic !!!', 'Basic QQ', 'Basic\tQUFBOkJCQg==', `Basic ${Buffer.from(`${user}:${password}`).toString('base64')} extra`]);
+      const v = rng.pick([
+        'Basic ',
+        'Basic',
+        'Basic ====',
+        'Basic !!!',
+        'Basic QQ',
+        'Basic\tQUFBOkJCQg==',
+        `Basic ${Buffer.from(`${user}:${password}`).toString('base64')} extra`,
+      ]);
       return { value: v, kind: 'bad-base64', describe: `Authorization: ${JSON.stringify(v)}` };
     }
     case 'scheme': {
-      const v = rng.pick(['Bearer abc', 'basic ' + Buffer.from(`${user}:${password}`).toString('base64'), 'Digest username="x"', 'BASIC  ' + Buffer.from(`${user}:${password}`).toString('base64')]);
+      const v = rng.pick([
+        'Bearer abc',
+        'basic ' + Buffer.from(`${user}:${password}`).toString('base64'),
+        'Digest username="x"',
+        'BASIC  ' + Buffer.from(`${user}:${password}`).toString('base64'),
+      ]);
       return { value: v, kind: 'scheme', describe: `Authorization: ${JSON.stringify(v.slice(0, 40))}` };
     }
     case 'empty-user':
       return { value: basicHeader('', password), kind: 'empty-user', describe: 'empty user' };
     case 'long':
-      return { value: basicHeader('U'.repeat(rng.pick([200, 5000])), 'P'.repeat(rng.pick([10, 10_000]))), kind: 'long', describe: 'very long credentials' };
+      return {
+        value: basicHeader('U'.repeat(rng.pick([200, 5000])), 'P'.repeat(rng.pick([10, 10_000]))),
+        kind: 'long',
+        describe: 'very long credentials',
+      };
     case 'colon-in-user':
-      return { value: basicHeader(`${user}:${user}`, password), kind: 'colon-in-user', describe: 'a colon more' };
+      return {
+        value: basicHeader(`${user}:${user}`, password),
+        kind: 'colon-in-user',
+        describe: 'a colon more',
+      };
   }
 }
 

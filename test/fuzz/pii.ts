@@ -6,9 +6,42 @@ import type { Rng } from './prng.js';
  */
 
 const ODD: Record<string, number> = {
-  0: 1, 1: 0, 2: 5, 3: 7, 4: 9, 5: 13, 6: 15, 7: 17, 8: 19, 9: 21,
-  A: 1, B: 0, C: 5, D: 7, E: 9, F: 13, G: 15, H: 17, I: 19, J: 21, K: 2, L: 4, M: 18,
-  N: 20, O: 11, P: 3, Q: 6, R: 8, S: 12, T: 14, U: 16, V: 10, W: 22, X: 25, Y: 24, Z: 23,
+  0: 1,
+  1: 0,
+  2: 5,
+  3: 7,
+  4: 9,
+  5: 13,
+  6: 15,
+  7: 17,
+  8: 19,
+  9: 21,
+  A: 1,
+  B: 0,
+  C: 5,
+  D: 7,
+  E: 9,
+  F: 13,
+  G: 15,
+  H: 17,
+  I: 19,
+  J: 21,
+  K: 2,
+  L: 4,
+  M: 18,
+  N: 20,
+  O: 11,
+  P: 3,
+  Q: 6,
+  R: 8,
+  S: 12,
+  T: 14,
+  U: 16,
+  V: 10,
+  W: 22,
+  X: 25,
+  Y: 24,
+  Z: 23,
 };
 const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const MONTHS = 'ABCDEHLMPRST';
@@ -16,7 +49,13 @@ const MONTHS = 'ABCDEHLMPRST';
 /** A person's codice fiscale with a correct check character. */
 export function personFiscalCode(rng: Rng): string {
   const day = rng.range(1, 28) + (rng.chance(0.5) ? 40 : 0);
-  const body = rng.chars(LETTERS, 6) + String(rng.range(40, 99)) + rng.pick([...MONTHS]) + String(day).padStart(2, '0') + rng.pick([...'ABCDEFGHLMZ']) + String(rng.range(100, 999));
+  const body =
+    rng.chars(LETTERS, 6) +
+    String(rng.range(40, 99)) +
+    rng.pick([...MONTHS]) +
+    String(day).padStart(2, '0') +
+    rng.pick([...'ABCDEFGHLMZ']) +
+    String(rng.range(100, 999));
   let sum = 0;
   for (let i = 0; i < 15; i++) {
     const c = body[i]!;
@@ -43,13 +82,31 @@ export function numericFiscalCode(rng: Rng): string {
 /** An Italian IBAN with correct check digits. */
 export function italianIban(rng: Rng): string {
   const bban = rng.pick([...LETTERS]) + rng.chars('0123456789', 22);
-  const numeric = (s: string) => [...s].map((ch) => (ch >= 'A' ? String(ch.charCodeAt(0) - 55) : ch)).join('');
+  const numeric = (s: string) =>
+    [...s].map((ch) => (ch >= 'A' ? String(ch.charCodeAt(0) - 55) : ch)).join('');
   let rem = 0;
   for (const d of numeric(`${bban}IT00`)) rem = (rem * 10 + Number(d)) % 97;
   return `IT${String(98 - rem).padStart(2, '0')}${bban}`;
 }
 
-const SYLLABLES = ['zor', 'vin', 'qua', 'bel', 'tri', 'mox', 'dal', 'ker', 'fio', 'ruz', 'pel', 'gax', 'lum', 'sen', 'wob', 'yet'];
+const SYLLABLES = [
+  'zor',
+  'vin',
+  'qua',
+  'bel',
+  'tri',
+  'mox',
+  'dal',
+  'ker',
+  'fio',
+  'ruz',
+  'pel',
+  'gax',
+  'lum',
+  'sen',
+  'wob',
+  'yet',
+];
 
 /** A made-up name, 8-12 letters, capitalised: never a word that could appear in a log for another reason. */
 export function personName(rng: Rng): string {
@@ -71,7 +128,12 @@ export interface Person {
 }
 
 export function person(rng: Rng): Person {
-  return { fiscalCode: personFiscalCode(rng), name: personName(rng), surname: personName(rng), email: email(rng) };
+  return {
+    fiscalCode: personFiscalCode(rng),
+    name: personName(rng),
+    surname: personName(rng),
+    email: email(rng),
+  };
 }
 
 /**

@@ -90,6 +90,7 @@ export function seedFromEnv(value: string | undefined): number {
 export function runsFromEnv(value: string | undefined, fallback: number): number {
   if (value === undefined || value.trim() === '') return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`CASSA_FUZZ_RUNS must be a positive integer, not ${value}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`CASSA_FUZZ_RUNS must be a positive integer, not ${value}`);
   return n;
 }

@@ -1,5 +1,15 @@
 import { ParseOption, XmlDocument } from 'libxml2-wasm';
-import { cp, featureOf, hostileChar, insertBytes, INVALID_UTF8, mutateString, PROTO_KEYS, randomUnicode, type Mutated } from './mutate.js';
+import {
+  cp,
+  featureOf,
+  hostileChar,
+  insertBytes,
+  INVALID_UTF8,
+  mutateString,
+  PROTO_KEYS,
+  randomUnicode,
+  type Mutated,
+} from './mutate.js';
 import type { Rng } from './prng.js';
 
 /**
@@ -38,7 +48,11 @@ export function serialize(n: XNode): string {
 
 export function clone<T extends XNode>(n: T): T {
   if (!isEl(n)) return { ...n };
-  return { name: n.name, attrs: n.attrs.map(([k, v]) => [k, v]), children: n.children.map(clone) } as XEl as T;
+  return {
+    name: n.name,
+    attrs: n.attrs.map(([k, v]) => [k, v]),
+    children: n.children.map(clone),
+  } as XEl as T;
 }
 
 interface Located {
@@ -55,7 +69,11 @@ function elements(root: XEl, parent?: XEl, path = ''): Located[] {
 }
 
 function textOf(e: XEl): string | undefined {
-  return e.children.length === 1 && !isEl(e.children[0]!) && 'text' in e.children[0]! ? (e.children[0] as { text: string }).text : e.children.length === 0 ? '' : undefined;
+  return e.children.length === 1 && !isEl(e.children[0]!) && 'text' in e.children[0]!
+    ? (e.children[0] as { text: string }).text
+    : e.children.length === 0
+      ? ''
+      : undefined;
 }
 
 /** Local name (no prefix). */
@@ -95,14 +113,24 @@ export function textsOf(root: XEl, names: ReadonlySet<string>): string[] {
  */
 export function mutateTree(rng: Rng, root: XEl, scopeName: string): Mutated<XEl> {
   const m = mutateTreeOp(rng, root, scopeName);
-  return { ...m, describe: m.describe.replace(/^\/[^ ]*?\/(?:[\w-]+:)?Body\//, '').replace(/(^|\/)[\w-]+:/g, '$1') };
+  return {
+    ...m,
+    describe: m.describe.replace(/^\/[^ ]*?\/(?:[\w-]+:)?Body\//, '').replace(/(^|\/)[\w-]+:/g, '$1'),
+  };
 }
 
 function mutateTreeOp(rng: Rng, root: XEl, scopeName: string): Mutated<XEl> {
   const tree = clone(root);
   const all = elements(tree);
   const scopeIndex = all.findIndex((l) => localName(l.el.name) === scopeName);
-  const inScope = scopeIndex >= 0 ? elements(all[scopeIndex]!.el, all[scopeIndex]!.parent, all[scopeIndex]!.path.slice(0, all[scopeIndex]!.path.lastIndexOf('/'))) : all;
+  const inScope =
+    scopeIndex >= 0
+      ? elements(
+          all[scopeIndex]!.el,
+          all[scopeIndex]!.parent,
+          all[scopeIndex]!.path.slice(0, all[scopeIndex]!.path.lastIndexOf('/')),
+        )
+      : all;
   const below = inScope.slice(1);
   const leaves = below.filter((l) => textOf(l.el) !== undefined);
   const target = rng.pick(leaves.length > 0 ? leaves : inScope);
@@ -165,7 +193,8 @@ function mutateTreeOp(rng: Rng, root: XEl, scopeName: string): Mutated<XEl> {
       const t = rng.pick(below.length > 0 ? below : inScope);
       if (!t.parent) return { value: tree, kind: 'none', describe: 'nothing' };
       const copy = clone(t.el);
-      if (rng.chance(0.5) && textOf(copy) !== undefined) copy.children = [{ text: mutateString(rng, textOf(copy) ?? '').value.slice(0, 200) }];
+      if (rng.chance(0.5) && textOf(copy) !== undefined)
+        copy.children = [{ text: mutateString(rng, textOf(copy) ?? '').value.slice(0, 200) }];
       t.parent.children.splice(t.parent.children.indexOf(t.el) + 1, 0, copy);
       return { value: tree, kind: 'element:duplicate', describe: `${t.path} twice` };
     }
@@ -184,7 +213,11 @@ function mutateTreeOp(rng: Rng, root: XEl, scopeName: string): Mutated<XEl> {
       const depth = rng.pick([20, 100, 300, 1000, 10_000]);
       const name = rng.pick(['a', 'x:a', localName(target.el.name)]);
       target.el.children = [{ raw: `${`<${name}>`.repeat(depth)}1${`</${name}>`.repeat(depth)}` }];
-      return { value: tree, kind: depth <= 20 ? 'element:nested-20' : `element:deep-${depth >= 1000 ? '1000+' : depth}`, describe: `${target.path}: ${depth} nested <${name}>` };
+      return {
+        value: tree,
+        kind: depth <= 20 ? 'element:nested-20' : `element:deep-${depth >= 1000 ? '1000+' : depth}`,
+        describe: `${target.path}: ${depth} nested <${name}>`,
+      };
     }
     case 'many': {
       const n = rng.pick([1000, 20_000]);
@@ -204,15 +237,25 @@ function mutateTreeOp(rng: Rng, root: XEl, scopeName: string): Mutated<XEl> {
     }
     case 'attribute': {
       const a = rng.pick<[string, string][]>([
-        [['xsi:nil', 'true'], ['xmlns:xsi', 'http://www.w3.org/2001/XMLSchema-instance']],
+        [
+          ['xsi:nil', 'true'],
+          ['xmlns:xsi', 'http://www.w3.org/2001/XMLSchema-instance'],
+        ],
         [['a', `x${hostileChar(rng).ch}y`]],
-        [['a', '1'], ['a', '2']],
+        [
+          ['a', '1'],
+          ['a', '2'],
+        ],
         [['xmlns:pafn', 'urn:fuzz:evil']],
         [['__proto__', 'x']],
         [['@_xmlns', 'x']],
       ]);
       target.el.attrs.push(...a);
-      return { value: tree, kind: 'attribute', describe: `${target.path}: attributes ${a.map(([k]) => k).join(' ')}` };
+      return {
+        value: tree,
+        kind: 'attribute',
+        describe: `${target.path}: attributes ${a.map(([k]) => k).join(' ')}`,
+      };
     }
     case 'mixed': {
       target.el.children.push(el('extra', 'x'), { text: 'tail' });
@@ -221,7 +264,11 @@ function mutateTreeOp(rng: Rng, root: XEl, scopeName: string): Mutated<XEl> {
     case 'invalid-name': {
       const name = rng.pick(['1abc', 'a b', '-x', 'a:b:c', 'a\u0000b', '']);
       target.el.name = name;
-      return { value: tree, kind: 'element:invalid-name', describe: `${target.path}: renamed to ${JSON.stringify(name)}` };
+      return {
+        value: tree,
+        kind: 'element:invalid-name',
+        describe: `${target.path}: renamed to ${JSON.stringify(name)}`,
+      };
     }
   }
 }
@@ -229,7 +276,11 @@ function mutateTreeOp(rng: Rng, root: XEl, scopeName: string): Mutated<XEl> {
 const DTDS: readonly (readonly [string, string, string])[] = [
   ['internal-entity', '<!DOCTYPE Envelope [<!ENTITY x "entity-text">]>', '&x;'],
   ['external-entity', '<!DOCTYPE Envelope [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>', '&xxe;'],
-  ['billion-laughs', `<!DOCTYPE Envelope [<!ENTITY a "aaaaaaaaaa">${Array.from({ length: 8 }, (_, i) => `<!ENTITY ${String.fromCharCode(98 + i)} "${`&${String.fromCharCode(97 + i)};`.repeat(10)}">`).join('')}]>`, '&i;'],
+  [
+    'billion-laughs',
+    `<!DOCTYPE Envelope [<!ENTITY a "aaaaaaaaaa">${Array.from({ length: 8 }, (_, i) => `<!ENTITY ${String.fromCharCode(98 + i)} "${`&${String.fromCharCode(97 + i)};`.repeat(10)}">`).join('')}]>`,
+    '&i;',
+  ],
   ['parameter-entity', '<!DOCTYPE Envelope [<!ENTITY % p SYSTEM "http://127.0.0.1:1/evil.dtd"> %p;]>', ''],
   ['doctype-only', '<!DOCTYPE Envelope>', ''],
   ['doctype-lowercase', '<!doctype Envelope>', ''],
@@ -270,13 +321,29 @@ export function mutateDocument(rng: Rng, text: string): XmlPayload {
       const [label, dtd, ref] = rng.pick(DTDS);
       // the entity reference goes into a text node of the body, if there is one
       const withRef = ref ? body.replace(/>([^<>]+)</, (_m, t: string) => `>${t}${ref}<`) : body;
-      return { bytes: utf8(`${decl}${dtd}${withRef}`), kind: `dtd:${label}`, describe: `DTD ${dtd.slice(0, 80)}` };
+      return {
+        bytes: utf8(`${decl}${dtd}${withRef}`),
+        kind: `dtd:${label}`,
+        describe: `DTD ${dtd.slice(0, 80)}`,
+      };
     }
     case 'namespace': {
-      const how = rng.pick(['soap12', 'wrong-soap', 'no-soap-ns', 'wrong-body-ns', 'no-body-ns', 'undeclared-env-prefix'] as const);
+      const how = rng.pick([
+        'soap12',
+        'wrong-soap',
+        'no-soap-ns',
+        'wrong-body-ns',
+        'no-body-ns',
+        'undeclared-env-prefix',
+      ] as const);
       let t = body;
-      if (how === 'soap12') t = t.replace('http://schemas.xmlsoap.org/soap/envelope/', 'http://www.w3.org/2003/05/soap-envelope');
-      else if (how === 'wrong-soap') t = t.replace('http://schemas.xmlsoap.org/soap/envelope/', 'http://schemas.xmlsoap.org/soap/envelope');
+      if (how === 'soap12')
+        t = t.replace('http://schemas.xmlsoap.org/soap/envelope/', 'http://www.w3.org/2003/05/soap-envelope');
+      else if (how === 'wrong-soap')
+        t = t.replace(
+          'http://schemas.xmlsoap.org/soap/envelope/',
+          'http://schemas.xmlsoap.org/soap/envelope',
+        );
       else if (how === 'no-soap-ns') t = t.replace(/ xmlns:soapenv="[^"]*"/, '');
       else if (how === 'wrong-body-ns') t = t.replace(/(xmlns:(?:pafn|srv)=")[^"]*"/, '$1urn:fuzz:wrong"');
       else if (how === 'no-body-ns') t = t.replace(/ xmlns:(?:pafn|srv)="[^"]*"/, '');
@@ -284,30 +351,90 @@ export function mutateDocument(rng: Rng, text: string): XmlPayload {
       return { bytes: utf8(decl + t), kind: `namespace:${how}`, describe: `namespace: ${how}` };
     }
     case 'encoding': {
-      const how = rng.pick(['latin1', 'latin1-undeclared', 'windows-1252', 'utf16-declared-utf8-bytes', 'utf16le-bom', 'unknown', 'ebcdic', 'utf8-bom', 'utf32', 'ascii-with-accents'] as const);
+      const how = rng.pick([
+        'latin1',
+        'latin1-undeclared',
+        'windows-1252',
+        'utf16-declared-utf8-bytes',
+        'utf16le-bom',
+        'unknown',
+        'ebcdic',
+        'utf8-bom',
+        'utf32',
+        'ascii-with-accents',
+      ] as const);
       // an accented word in a text node, where the encodings differ
       const accented = body.replace(/>([^<>]{1,40})</, (_m, t: string) => `>${t} Niccolò Città €<`);
       switch (how) {
         case 'latin1':
-          return { bytes: Buffer.from(`<?xml version="1.0" encoding="ISO-8859-1"?>${accented.replace('€', 'E')}`, 'latin1'), kind: 'encoding:latin1', describe: 'ISO-8859-1 declared and used (valid)' };
+          return {
+            bytes: Buffer.from(
+              `<?xml version="1.0" encoding="ISO-8859-1"?>${accented.replace('€', 'E')}`,
+              'latin1',
+            ),
+            kind: 'encoding:latin1',
+            describe: 'ISO-8859-1 declared and used (valid)',
+          };
         case 'latin1-undeclared':
-          return { bytes: Buffer.from(accented, 'latin1'), kind: 'encoding:latin1-undeclared', describe: 'ISO-8859-1 bytes without declaration (invalid UTF-8)' };
+          return {
+            bytes: Buffer.from(accented, 'latin1'),
+            kind: 'encoding:latin1-undeclared',
+            describe: 'ISO-8859-1 bytes without declaration (invalid UTF-8)',
+          };
         case 'windows-1252':
-          return { bytes: Buffer.concat([utf8('<?xml version="1.0" encoding="windows-1252"?>'), Buffer.from(accented.replace('€', '\u0080'), 'latin1')]), kind: 'encoding:windows-1252', describe: 'windows-1252 declared' };
+          return {
+            bytes: Buffer.concat([
+              utf8('<?xml version="1.0" encoding="windows-1252"?>'),
+              Buffer.from(accented.replace('€', '\u0080'), 'latin1'),
+            ]),
+            kind: 'encoding:windows-1252',
+            describe: 'windows-1252 declared',
+          };
         case 'utf16-declared-utf8-bytes':
-          return { bytes: utf8(`<?xml version="1.0" encoding="UTF-16"?>${accented}`), kind: 'encoding:utf16-declared', describe: 'UTF-16 declared, UTF-8 bytes' };
+          return {
+            bytes: utf8(`<?xml version="1.0" encoding="UTF-16"?>${accented}`),
+            kind: 'encoding:utf16-declared',
+            describe: 'UTF-16 declared, UTF-8 bytes',
+          };
         case 'utf16le-bom':
-          return { bytes: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`<?xml version="1.0" encoding="UTF-16"?>${accented}`, 'utf16le')]), kind: 'encoding:utf16le-bom', describe: 'UTF-16LE with BOM (valid XML)' };
+          return {
+            bytes: Buffer.concat([
+              Buffer.from([0xff, 0xfe]),
+              Buffer.from(`<?xml version="1.0" encoding="UTF-16"?>${accented}`, 'utf16le'),
+            ]),
+            kind: 'encoding:utf16le-bom',
+            describe: 'UTF-16LE with BOM (valid XML)',
+          };
         case 'unknown':
-          return { bytes: utf8(`<?xml version="1.0" encoding="x-fuzz-${rng.int(100)}"?>${accented}`), kind: 'encoding:unknown', describe: 'an unknown encoding name' };
+          return {
+            bytes: utf8(`<?xml version="1.0" encoding="x-fuzz-${rng.int(100)}"?>${accented}`),
+            kind: 'encoding:unknown',
+            describe: 'an unknown encoding name',
+          };
         case 'ebcdic':
-          return { bytes: utf8(`<?xml version="1.0" encoding="IBM037"?>${accented}`), kind: 'encoding:ebcdic', describe: 'EBCDIC declared, ASCII bytes' };
+          return {
+            bytes: utf8(`<?xml version="1.0" encoding="IBM037"?>${accented}`),
+            kind: 'encoding:ebcdic',
+            describe: 'EBCDIC declared, ASCII bytes',
+          };
         case 'utf8-bom':
-          return { bytes: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), utf8(decl + accented)]), kind: 'encoding:utf8-bom', describe: 'UTF-8 BOM (valid)' };
+          return {
+            bytes: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), utf8(decl + accented)]),
+            kind: 'encoding:utf8-bom',
+            describe: 'UTF-8 BOM (valid)',
+          };
         case 'utf32':
-          return { bytes: utf8(`<?xml version="1.0" encoding="UTF-32"?>${accented}`), kind: 'encoding:utf32', describe: 'UTF-32 declared, UTF-8 bytes' };
+          return {
+            bytes: utf8(`<?xml version="1.0" encoding="UTF-32"?>${accented}`),
+            kind: 'encoding:utf32',
+            describe: 'UTF-32 declared, UTF-8 bytes',
+          };
         case 'ascii-with-accents':
-          return { bytes: utf8(`<?xml version="1.0" encoding="US-ASCII"?>${accented}`), kind: 'encoding:ascii', describe: 'US-ASCII declared, UTF-8 accents' };
+          return {
+            bytes: utf8(`<?xml version="1.0" encoding="US-ASCII"?>${accented}`),
+            kind: 'encoding:ascii',
+            describe: 'US-ASCII declared, UTF-8 accents',
+          };
       }
       break;
     }
@@ -316,19 +443,32 @@ export function mutateDocument(rng: Rng, text: string): XmlPayload {
       const full = utf8(decl + body);
       // inside a text node: the byte after a '>' that is followed by text
       const positions: number[] = [];
-      for (let i = 0; i < full.length - 1; i++) if (full[i] === 0x3e && full[i + 1] !== 0x3c) positions.push(i + 1);
+      for (let i = 0; i < full.length - 1; i++)
+        if (full[i] === 0x3e && full[i + 1] !== 0x3c) positions.push(i + 1);
       const at = positions.length > 0 ? rng.pick(positions) : rng.int(full.length);
-      return { bytes: insertBytes(full, at, bytes), kind: `invalid-utf8:${label}`, describe: `bytes ${bytes.map((b) => b.toString(16)).join(' ')} at byte ${at}` };
+      return {
+        bytes: insertBytes(full, at, bytes),
+        kind: `invalid-utf8:${label}`,
+        describe: `bytes ${bytes.map((b) => b.toString(16)).join(' ')} at byte ${at}`,
+      };
     }
     case 'truncated': {
       const full = utf8(decl + body);
       const at = rng.int(full.length);
-      return { bytes: full.subarray(0, at), kind: 'truncated', describe: `cut at byte ${at} of ${full.length}` };
+      return {
+        bytes: full.subarray(0, at),
+        kind: 'truncated',
+        describe: `cut at byte ${at} of ${full.length}`,
+      };
     }
     case 'random-bytes': {
       const n = rng.pick([0, 1, 16, 300, 4000]);
       const bytes = rng.bytes(n);
-      return { bytes, kind: `random-bytes:${featureOf(bytes.toString('utf8'))}`, describe: `${n} random bytes` };
+      return {
+        bytes,
+        kind: `random-bytes:${featureOf(bytes.toString('utf8'))}`,
+        describe: `${n} random bytes`,
+      };
     }
     case 'random-text': {
       const how = rng.pick(['unicode', 'tags', 'xml-prefix'] as const);
@@ -338,14 +478,47 @@ export function mutateDocument(rng: Rng, text: string): XmlPayload {
       }
       if (how === 'tags') {
         let s = '';
-        for (let i = 0; i < rng.range(1, 40); i++) s += rng.pick(['<a>', '</a>', '<b/>', 'text', '<', '>', '&', '"', '<?', '?>', '<!--', '-->', '<![CDATA[', ']]>']);
-        return { bytes: utf8(s), kind: 'random-tags', describe: `random markup ${JSON.stringify(s.slice(0, 60))}` };
+        for (let i = 0; i < rng.range(1, 40); i++)
+          s += rng.pick([
+            '<a>',
+            '</a>',
+            '<b/>',
+            'text',
+            '<',
+            '>',
+            '&',
+            '"',
+            '<?',
+            '?>',
+            '<!--',
+            '-->',
+            '<![CDATA[',
+            ']]>',
+          ]);
+        return {
+          bytes: utf8(s),
+          kind: 'random-tags',
+          describe: `random markup ${JSON.stringify(s.slice(0, 60))}`,
+        };
       }
       const t = randomUnicode(rng, rng.range(1, 80));
-      return { bytes: utf8(`${decl}${t}`), kind: `random-text:${featureOf(t)}`, describe: 'declaration then random code points' };
+      return {
+        bytes: utf8(`${decl}${t}`),
+        kind: `random-text:${featureOf(t)}`,
+        describe: 'declaration then random code points',
+      };
     }
     case 'prolog': {
-      const how = rng.pick(['space-before-declaration', 'two-declarations', 'version-1.1', 'trailing-garbage', 'two-roots', 'empty', 'only-declaration', 'standalone'] as const);
+      const how = rng.pick([
+        'space-before-declaration',
+        'two-declarations',
+        'version-1.1',
+        'trailing-garbage',
+        'two-roots',
+        'empty',
+        'only-declaration',
+        'standalone',
+      ] as const);
       const variants: Record<typeof how, string> = {
         'space-before-declaration': `  ${decl}${body}`,
         'two-declarations': `${decl}${decl}${body}`,
@@ -359,13 +532,29 @@ export function mutateDocument(rng: Rng, text: string): XmlPayload {
       return { bytes: utf8(variants[how]), kind: `prolog:${how}`, describe: how };
     }
     case 'envelope': {
-      const how = rng.pick(['two-bodies', 'no-body', 'header-junk', 'must-understand', 'two-operations', 'body-text'] as const);
+      const how = rng.pick([
+        'two-bodies',
+        'no-body',
+        'header-junk',
+        'must-understand',
+        'two-operations',
+        'body-text',
+      ] as const);
       let t = body;
       if (how === 'two-bodies') t = t.replace(/(<soapenv:Body>[\s\S]*<\/soapenv:Body>)/, '$1$1');
       else if (how === 'no-body') t = t.replace(/<soapenv:Body>[\s\S]*<\/soapenv:Body>/, '');
-      else if (how === 'header-junk') t = t.replace(/<soapenv:Header\/>|<soapenv:Header>[\s\S]*?<\/soapenv:Header>/, '<soapenv:Header><constructor>1</constructor><__proto__><x>1</x></__proto__></soapenv:Header>');
-      else if (how === 'must-understand') t = t.replace(/<soapenv:Header\/>/, '<soapenv:Header><w:Security xmlns:w="urn:fuzz" soapenv:mustUnderstand="1"/></soapenv:Header>');
-      else if (how === 'two-operations') t = t.replace(/<soapenv:Body>([\s\S]*)<\/soapenv:Body>/, '<soapenv:Body>$1$1</soapenv:Body>');
+      else if (how === 'header-junk')
+        t = t.replace(
+          /<soapenv:Header\/>|<soapenv:Header>[\s\S]*?<\/soapenv:Header>/,
+          '<soapenv:Header><constructor>1</constructor><__proto__><x>1</x></__proto__></soapenv:Header>',
+        );
+      else if (how === 'must-understand')
+        t = t.replace(
+          /<soapenv:Header\/>/,
+          '<soapenv:Header><w:Security xmlns:w="urn:fuzz" soapenv:mustUnderstand="1"/></soapenv:Header>',
+        );
+      else if (how === 'two-operations')
+        t = t.replace(/<soapenv:Body>([\s\S]*)<\/soapenv:Body>/, '<soapenv:Body>$1$1</soapenv:Body>');
       else t = t.replace(/<soapenv:Body>/, '<soapenv:Body>some text');
       return { bytes: utf8(decl + t), kind: `envelope:${how}`, describe: how };
     }
@@ -373,7 +562,11 @@ export function mutateDocument(rng: Rng, text: string): XmlPayload {
       const { label, ch } = hostileChar(rng);
       // somewhere in the markup, not only in text (e.g. inside a tag name or between attributes)
       const at = rng.int(body.length + 1);
-      return { bytes: utf8(decl + body.slice(0, at) + ch + body.slice(at)), kind: `raw-char:${label}`, describe: `${cp(ch)} at character ${at} of the markup` };
+      return {
+        bytes: utf8(decl + body.slice(0, at) + ch + body.slice(at)),
+        kind: `raw-char:${label}`,
+        describe: `${cp(ch)} at character ${at} of the markup`,
+      };
     }
   }
   return { bytes: utf8(text), kind: 'none', describe: 'unchanged' };
@@ -394,11 +587,19 @@ export function wellFormedness(bytes: Buffer): WellFormedness {
   const head = bytes.subarray(0, 4096).toString('latin1');
   const hasDtd = /<!DOCTYPE/i.test(head) || /<!DOCTYPE/i.test(bytes.toString('utf8'));
   try {
-    const doc = XmlDocument.fromBuffer(bytes, { option: ParseOption.XML_PARSE_NONET | ParseOption.XML_PARSE_NO_XXE | ParseOption.XML_PARSE_NOERROR | ParseOption.XML_PARSE_NOWARNING });
+    const doc = XmlDocument.fromBuffer(bytes, {
+      option:
+        ParseOption.XML_PARSE_NONET |
+        ParseOption.XML_PARSE_NO_XXE |
+        ParseOption.XML_PARSE_NOERROR |
+        ParseOption.XML_PARSE_NOWARNING,
+    });
     doc.dispose();
     return { wellFormed: true, hasDtd };
   } catch (e) {
-    const details = (e as { details?: { message: string }[] }).details?.map((d) => d.message.trim()).join('; ');
+    const details = (e as { details?: { message: string }[] }).details
+      ?.map((d) => d.message.trim())
+      .join('; ');
     return { wellFormed: false, hasDtd, error: (details || (e as Error).message).slice(0, 200) };
   }
 }

@@ -15,7 +15,9 @@ export interface TestApp {
 }
 
 /** Cassa on a fresh database, migrated, with a fixed admin token; `clock` fixes "now", `logger` captures the logs, when given. */
-export async function buildTestApp(opts: { clock?: () => Date; env?: Record<string, string>; logger?: Logger } = {}): Promise<TestApp> {
+export async function buildTestApp(
+  opts: { clock?: () => Date; env?: Record<string, string>; logger?: Logger } = {},
+): Promise<TestApp> {
   const { db, drop } = await createTestDatabase();
   const config = loadConfig({
     CASSA_ENV: 'test',

@@ -1,6 +1,12 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  type Page,
+} from 'playwright-core';
 import { expect } from 'vitest';
 import { buildDemoGestionale, type DemoGestionale } from '../../demo-gestionale/src/app.js';
 import { gestionaleConfig, returnUrlOf } from '../../demo-gestionale/src/config.js';
@@ -17,14 +23,26 @@ export const CHROMIUM_PATH = '/usr/bin/chromium';
 export const SKIP_BROWSER_TESTS = !existsSync(CHROMIUM_PATH) && !process.env.CI;
 
 /** The machine has no network: without these flags chromium hangs on look-ups. */
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
 }
 
 /** A fresh context (own cookies), Italian, a desktop viewport; navigation waits bounded. */
-export async function newContext(browser: Browser, opts: BrowserContextOptions = {}): Promise<BrowserContext> {
+export async function newContext(
+  browser: Browser,
+  opts: BrowserContextOptions = {},
+): Promise<BrowserContext> {
   const ctx = await browser.newContext({ locale: 'it-IT', viewport: { width: 1280, height: 900 }, ...opts });
   ctx.setDefaultTimeout(15_000);
   return ctx;
@@ -47,11 +65,32 @@ let axeSource: string | undefined;
  */
 export async function expectAccessible(page: Page, label: string): Promise<void> {
   axeSource ??= readFileSync(projectPath('node_modules', 'axe-core', 'axe.min.js'), 'utf8');
-  if (!(await page.evaluate(() => typeof (globalThis as { axe?: unknown }).axe !== 'undefined'))) await page.evaluate(axeSource);
+  if (!(await page.evaluate(() => typeof (globalThis as { axe?: unknown }).axe !== 'undefined')))
+    await page.evaluate(axeSource);
   const violations = await page.evaluate(async () => {
-    const g = globalThis as unknown as { document: unknown; axe: { run: (ctx: unknown, o: object) => Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[]; failureSummary?: string }[] }[] }> } };
+    const g = globalThis as unknown as {
+      document: unknown;
+      axe: {
+        run: (
+          ctx: unknown,
+          o: object,
+        ) => Promise<{
+          violations: {
+            id: string;
+            impact: string | null;
+            help: string;
+            nodes: { target: unknown[]; failureSummary?: string }[];
+          }[];
+        }>;
+      };
+    };
     const r = await g.axe.run(g.document, { resultTypes: ['violations'] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => `${JSON.stringify(n.target)} ${n.failureSummary ?? ''}`) }));
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.slice(0, 5).map((n) => `${JSON.stringify(n.target)} ${n.failureSummary ?? ''}`),
+    }));
   });
   const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect(serious, `axe-core on ${label} (${page.url()})`).toEqual([]);
@@ -59,7 +98,9 @@ export async function expectAccessible(page: Page, label: string): Promise<void>
 
 /** Every link of a refusal or status page goes to the Sportello (home, language switch): none to the caller. */
 export async function expectOnlyHomeLinks(page: Page, cassaUrl: string): Promise<void> {
-  const hrefs = await page.locator('a[href]').evaluateAll((as) => as.map((a) => (a as unknown as { href: string }).href));
+  const hrefs = await page
+    .locator('a[href]')
+    .evaluateAll((as) => as.map((a) => (a as unknown as { href: string }).href));
   expect(hrefs.length).toBeGreaterThan(0);
   for (const href of hrefs) {
     const u = new URL(href);
@@ -88,16 +129,29 @@ export interface Stack {
 export async function startStack(): Promise<Stack> {
   const sim = await startSimulator();
   const cassa = await startLiveCassa({
-    env: { CASSA_CHECKOUT_URL: `${sim.base}/checkout/ec/v2`, CASSA_PORTAL_RATE_LIMIT: '0', CASSA_PORTAL_CAPTCHA_MAX_NUMBER: '20000' },
+    env: {
+      CASSA_CHECKOUT_URL: `${sim.base}/checkout/ec/v2`,
+      CASSA_PORTAL_RATE_LIMIT: '0',
+      CASSA_PORTAL_CAPTCHA_MAX_NUMBER: '20000',
+    },
   });
   await seedDemo(cassa.c);
   Object.assign(sim.config, { stationUrl: cassa.soapUrl });
-  const gest = await buildDemoGestionale(gestionaleConfig({ port: 0, cassaUrl: cassa.url, codiceChiamante: DEMO_GESTIONALE.codiceChiamante, passphrase: DEMO_GESTIONALE.passphrase }));
+  const gest = await buildDemoGestionale(
+    gestionaleConfig({
+      port: 0,
+      cassaUrl: cassa.url,
+      codiceChiamante: DEMO_GESTIONALE.codiceChiamante,
+      passphrase: DEMO_GESTIONALE.passphrase,
+    }),
+  );
   await gest.listen({ host: '127.0.0.1', port: 0 });
   const gestUrl = `http://127.0.0.1:${(gest.server.address() as AddressInfo).port}`;
   // The gestionale computes its digests over its return URL: the port it really got, registered in Cassa.
   gest.gestionale.config.publicUrl = gestUrl;
-  await cassa.c.applications.update(DEMO_GESTIONALE.codiceChiamante, { returnUrl: returnUrlOf(gest.gestionale.config) });
+  await cassa.c.applications.update(DEMO_GESTIONALE.codiceChiamante, {
+    returnUrl: returnUrlOf(gest.gestionale.config),
+  });
   await gest.gestionale.loadDemoPositions();
   return {
     cassa,
@@ -122,12 +176,18 @@ export async function tickPrivacy(page: Page): Promise<void> {
 }
 
 /** A page of its own that posts a hand-built landing form to Cassa, as a gestionale's page would. */
-export async function postLanding(page: Page, cassaUrl: string, fields: Record<string, string>): Promise<void> {
+export async function postLanding(
+  page: Page,
+  cassaUrl: string,
+  fields: Record<string, string>,
+): Promise<void> {
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
   const inputs = Object.entries(fields)
     .map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v)}">`)
     .join('');
-  await page.setContent(`<!doctype html><html lang="it"><head><title>Gestionale</title></head><body><form method="post" action="${cassaUrl}/epayweb/accessoLibero/pagaConIuv/accessoChiamanteEsterno">${inputs}<button type="submit">Paga</button></form></body></html>`);
+  await page.setContent(
+    `<!doctype html><html lang="it"><head><title>Gestionale</title></head><body><form method="post" action="${cassaUrl}/epayweb/accessoLibero/pagaConIuv/accessoChiamanteEsterno">${inputs}<button type="submit">Paga</button></form></body></html>`,
+  );
   await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
 }
 
@@ -139,7 +199,10 @@ export async function atPhoneAndDesktop(page: Page, name: string): Promise<void>
   for (const width of [375, 1280]) {
     await page.setViewportSize({ width, height: width === 375 ? 740 : 900 });
     const { scroll, inner } = await page.evaluate(() => {
-      const g = globalThis as unknown as { document: { documentElement: { scrollWidth: number } }; innerWidth: number };
+      const g = globalThis as unknown as {
+        document: { documentElement: { scrollWidth: number } };
+        innerWidth: number;
+      };
       return { scroll: g.document.documentElement.scrollWidth, inner: g.innerWidth };
     });
     expect(scroll, `${name} at ${width}px: horizontal scroll`).toBeLessThanOrEqual(inner);

@@ -11,8 +11,24 @@ import { until } from './live.js';
 /** The environment of a `cassa` process on `dataDir`: the embedded database, an ephemeral port, quiet logs. */
 export function embeddedEnv(dataDir: string, more: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  for (const k of ['DATABASE_URL', 'CASSA_ADMIN_TOKEN', 'CASSA_SECRET_KEYS', 'CASSA_PUBLIC_URL', 'CASSA_METRICS_PORT', 'CASSA_TEST_DATABASE_URL']) delete env[k];
-  return { ...env, CASSA_ENV: 'development', CASSA_DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: '0', CASSA_LOG_LEVEL: 'warn', ...more };
+  for (const k of [
+    'DATABASE_URL',
+    'CASSA_ADMIN_TOKEN',
+    'CASSA_SECRET_KEYS',
+    'CASSA_PUBLIC_URL',
+    'CASSA_METRICS_PORT',
+    'CASSA_TEST_DATABASE_URL',
+  ])
+    delete env[k];
+  return {
+    ...env,
+    CASSA_ENV: 'development',
+    CASSA_DATA_DIR: dataDir,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    CASSA_LOG_LEVEL: 'warn',
+    ...more,
+  };
 }
 
 export interface CassaProcess {
@@ -23,7 +39,11 @@ export interface CassaProcess {
 }
 
 export function startCassa(args: string[], env: NodeJS.ProcessEnv): CassaProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', projectPath('test', 'helpers', 'cassa-cli-entry.ts'), ...args], { cwd: projectPath(), env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', projectPath('test', 'helpers', 'cassa-cli-entry.ts'), ...args],
+    { cwd: projectPath(), env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   const keep = (d: Buffer) => {
     out += d.toString();
@@ -31,13 +51,22 @@ export function startCassa(args: string[], env: NodeJS.ProcessEnv): CassaProcess
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.once('exit', (code, signal) => r({ code, signal })),
+  );
   return { child, pid: child.pid!, exited, output: () => out };
 }
 
 /** Runs one command to its end: exit code, stdout (JSON when it is), stderr. */
-export async function runCassa(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: any; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', projectPath('test', 'helpers', 'cassa-cli-entry.ts'), ...args], { cwd: projectPath(), env, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function runCassa(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; out: any; stderr: string }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', projectPath('test', 'helpers', 'cassa-cli-entry.ts'), ...args],
+    { cwd: projectPath(), env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -53,7 +82,9 @@ export async function runCassa(args: string[], env: NodeJS.ProcessEnv): Promise<
 }
 
 /** The lock file of the data directory's embedded database, parsed (undefined when there is none). */
-export function lockOf(dataDir: string): { pid: number; adminUrl?: string; role?: string; command: string } | undefined {
+export function lockOf(
+  dataDir: string,
+): { pid: number; adminUrl?: string; role?: string; command: string } | undefined {
   try {
     return JSON.parse(readFileSync(lockFileOf(join(dataDir, 'pglite')), 'utf8'));
   } catch {
@@ -65,7 +96,8 @@ export function lockOf(dataDir: string): { pid: number; adminUrl?: string; role?
 export async function waitListening(dataDir: string, p: CassaProcess, timeoutMs = 90_000): Promise<string> {
   const adminUrl = await until(
     () => {
-      if (p.child.exitCode !== null) throw new Error(`cassa exited early (${p.child.exitCode}):\n${p.output()}`);
+      if (p.child.exitCode !== null)
+        throw new Error(`cassa exited early (${p.child.exitCode}):\n${p.output()}`);
       const l = lockOf(dataDir);
       return l?.pid === p.pid ? l.adminUrl : undefined;
     },
@@ -73,7 +105,10 @@ export async function waitListening(dataDir: string, p: CassaProcess, timeoutMs 
     timeoutMs,
   );
   const base = adminUrl.replace(/\/admin\/api\/v1$/, '');
-  await until(async () => (await fetch(`${base}/health/ready`).catch(() => undefined))?.ok, 'Cassa to be ready', timeoutMs);
+  await until(
+    async () => (await fetch(`${base}/health/ready`).catch(() => undefined))?.ok,
+    'Cassa to be ready',
+    timeoutMs,
+  );
   return base;
 }
-

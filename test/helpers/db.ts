@@ -7,7 +7,11 @@ import { openDatabase, type Database } from '../../src/db/database.js';
  * CASSA_TEST_DATABASE_URL is set (the PostgreSQL run of `npm test`), a new database on that server,
  * dropped afterwards.
  */
-export async function createTestDatabase(): Promise<{ db: Database; url: string | undefined; drop: () => Promise<void> }> {
+export async function createTestDatabase(): Promise<{
+  db: Database;
+  url: string | undefined;
+  drop: () => Promise<void>;
+}> {
   const serverUrl = process.env.CASSA_TEST_DATABASE_URL;
   if (!serverUrl) {
     const db = await openDatabase({ dataDir: 'memory://' });

@@ -16,13 +16,21 @@ export interface LiveCassa extends TestApp {
  * Cassa (buildTestApp: fresh database, migrated) listening on a real port of 127.0.0.1, for peers
  * that talk to it over HTTP — the pagoPA simulator.
  */
-export async function startLiveCassa(opts: { env?: Record<string, string>; clock?: () => Date } = {}): Promise<LiveCassa> {
+export async function startLiveCassa(
+  opts: { env?: Record<string, string>; clock?: () => Date } = {},
+): Promise<LiveCassa> {
   // HOST and PORT configured as Cassa listens: outside development its public URLs (the Sportello's return
   // URLs, the WSDL's address) are the configured address, never the request's Host header
   const free = await freePort();
   const t = await buildTestApp({
     clock: opts.clock,
-    env: { CASSA_ID_BROKER_PA: DEMO_BROKER.idBrokerPA, CASSA_ID_STATION: DEMO_BROKER.idStation, HOST: '127.0.0.1', PORT: String(free), ...opts.env },
+    env: {
+      CASSA_ID_BROKER_PA: DEMO_BROKER.idBrokerPA,
+      CASSA_ID_STATION: DEMO_BROKER.idStation,
+      HOST: '127.0.0.1',
+      PORT: String(free),
+      ...opts.env,
+    },
   });
   await t.app.listen({ host: '127.0.0.1', port: free });
   const { port } = t.app.server.address() as AddressInfo;
@@ -40,14 +48,30 @@ export async function freePort(): Promise<number> {
 }
 
 /** The simulator in-process on a free port of 127.0.0.1, with fast receipt retries unless overridden. */
-export async function startSimulator(overrides: Partial<SimConfig> = {}): Promise<Simulator & { base: string }> {
-  const sim = await buildSimulator(simConfig({ host: '127.0.0.1', port: 0, publicUrl: 'http://127.0.0.1:0', rtRetryIntervalMs: 50, rtRetryMax: 5, ...DEMO_BROKER, ...overrides }));
+export async function startSimulator(
+  overrides: Partial<SimConfig> = {},
+): Promise<Simulator & { base: string }> {
+  const sim = await buildSimulator(
+    simConfig({
+      host: '127.0.0.1',
+      port: 0,
+      publicUrl: 'http://127.0.0.1:0',
+      rtRetryIntervalMs: 50,
+      rtRetryMax: 5,
+      ...DEMO_BROKER,
+      ...overrides,
+    }),
+  );
   const base = await sim.listen();
   return Object.assign(sim, { base });
 }
 
 /** Polls `probe` until it returns a truthy value (bounded: fails after `timeoutMs`). */
-export async function until<T>(probe: () => Promise<T | undefined | null | false> | T | undefined | null | false, what: string, timeoutMs = 10_000): Promise<T> {
+export async function until<T>(
+  probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();

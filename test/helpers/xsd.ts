@@ -35,7 +35,9 @@ function check(v: XsdValidator, node: XmlDocument | XmlElement, what: string): v
   try {
     v.validate(node as XmlElement);
   } catch (e) {
-    const details = (e as { details?: { message: string }[] }).details?.map((d) => d.message.trim()).join('; ');
+    const details = (e as { details?: { message: string }[] }).details
+      ?.map((d) => d.message.trim())
+      .join('; ');
     throw new Error(`${what} is not valid: ${details ?? (e as Error).message}`);
   }
 }

@@ -30,11 +30,27 @@ function freshDir(): string {
 }
 
 function holder(over: Partial<LockHolder> = {}): LockHolder {
-  return { pid: 4242, startTicks: '1000', bootId: 'boot-a', hostname: 'vm', since: '2025-01-01T00:00:00.000Z', command: 'cassa start', role: 'all', nonce: 'n1', ...over };
+  return {
+    pid: 4242,
+    startTicks: '1000',
+    bootId: 'boot-a',
+    hostname: 'vm',
+    since: '2025-01-01T00:00:00.000Z',
+    command: 'cassa start',
+    role: 'all',
+    nonce: 'n1',
+    ...over,
+  };
 }
 
 function probe(over: Partial<ProcessProbe> = {}): ProcessProbe {
-  return { hostname: () => 'vm', bootId: () => 'boot-a', startTicks: () => '1000', isRunning: () => true, ...over };
+  return {
+    hostname: () => 'vm',
+    bootId: () => 'boot-a',
+    startTicks: () => '1000',
+    isRunning: () => true,
+    ...over,
+  };
 }
 
 /** The pid of a process that has just exited. */
@@ -45,14 +61,17 @@ async function deadPid(): Promise<number> {
 }
 
 function startChild(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', projectPath('test', 'helpers', 'lock-child.ts'), ...args], { cwd: projectPath(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', projectPath('test', 'helpers', 'lock-child.ts'), ...args],
+    { cwd: projectPath(), stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   return { child, exited, out: () => out };
 }
-
 
 describe('who holds a data directory', () => {
   it('reads the start time from /proc/<pid>/stat, whatever the command name holds', () => {
@@ -67,23 +86,36 @@ describe('who holds a data directory', () => {
   it('is alive while its process runs with the start time it recorded', () => {
     expect(judgeHolder(holder(), probe())).toEqual({ state: 'alive' });
     // where /proc tells nothing (not Linux), a running pid is taken at its word
-    expect(judgeHolder(holder({ startTicks: undefined }), probe({ startTicks: () => undefined }))).toEqual({ state: 'alive' });
+    expect(judgeHolder(holder({ startTicks: undefined }), probe({ startTicks: () => undefined }))).toEqual({
+      state: 'alive',
+    });
   });
 
   it('is stale when its process no longer runs', () => {
-    expect(judgeHolder(holder(), probe({ isRunning: () => false }))).toMatchObject({ state: 'stale', why: 'process 4242 no longer runs' });
+    expect(judgeHolder(holder(), probe({ isRunning: () => false }))).toMatchObject({
+      state: 'stale',
+      why: 'process 4242 no longer runs',
+    });
   });
 
   it('is stale when its pid now belongs to a later process (pid reuse)', () => {
-    expect(judgeHolder(holder(), probe({ startTicks: () => '2000' }))).toMatchObject({ state: 'stale', why: expect.stringContaining('another process') });
+    expect(judgeHolder(holder(), probe({ startTicks: () => '2000' }))).toMatchObject({
+      state: 'stale',
+      why: expect.stringContaining('another process'),
+    });
   });
 
   it('is stale after a restart of the machine, whatever runs under its pid now', () => {
-    expect(judgeHolder(holder(), probe({ bootId: () => 'boot-b' }))).toMatchObject({ state: 'stale', why: expect.stringContaining('restarted') });
+    expect(judgeHolder(holder(), probe({ bootId: () => 'boot-b' }))).toMatchObject({
+      state: 'stale',
+      why: expect.stringContaining('restarted'),
+    });
   });
 
   it('cannot be checked from another host, and is never taken for stale', () => {
-    expect(judgeHolder(holder({ hostname: 'other' }), probe({ isRunning: () => false }))).toMatchObject({ state: 'unknown' });
+    expect(judgeHolder(holder({ hostname: 'other' }), probe({ isRunning: () => false }))).toMatchObject({
+      state: 'unknown',
+    });
   });
 });
 
@@ -97,7 +129,10 @@ describe('the lock of a data directory', () => {
     const refused = await acquireDataDirLock(dir).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(DataDirLockedError);
     expect((refused as DataDirLockedError).message).toContain(`pid ${process.pid}`);
-    expect(inspectDataDirLock(dir)).toMatchObject({ holder: { nonce: written.nonce }, state: { state: 'alive' } });
+    expect(inspectDataDirLock(dir)).toMatchObject({
+      holder: { nonce: written.nonce },
+      state: { state: 'alive' },
+    });
     lock.release();
     expect(existsSync(lock.file)).toBe(false);
     (await acquireDataDirLock(dir)).release();
@@ -114,20 +149,38 @@ describe('the lock of a data directory', () => {
 
   it('takes over a lock whose process no longer runs', async () => {
     const dir = freshDir();
-    writeFileSync(lockFileOf(dir), JSON.stringify(holder({ pid: await deadPid(), hostname: systemProbe.hostname(), bootId: systemProbe.bootId() })));
+    writeFileSync(
+      lockFileOf(dir),
+      JSON.stringify(
+        holder({ pid: await deadPid(), hostname: systemProbe.hostname(), bootId: systemProbe.bootId() }),
+      ),
+    );
     const lock = await acquireDataDirLock(dir);
     expect(lock.holder.pid).toBe(process.pid);
     expect(readLockFile(lock.file)?.holder?.nonce).toBe(lock.holder.nonce);
     lock.release();
   });
 
-  it.skipIf(!existsSync('/proc/self/stat'))('takes over a lock whose pid is now another process (this one, started later)', async () => {
-    const dir = freshDir();
-    writeFileSync(lockFileOf(dir), JSON.stringify(holder({ pid: process.pid, startTicks: '1', hostname: systemProbe.hostname(), bootId: systemProbe.bootId() })));
-    const lock = await acquireDataDirLock(dir);
-    expect(lock.holder.startTicks).not.toBe('1');
-    lock.release();
-  });
+  it.skipIf(!existsSync('/proc/self/stat'))(
+    'takes over a lock whose pid is now another process (this one, started later)',
+    async () => {
+      const dir = freshDir();
+      writeFileSync(
+        lockFileOf(dir),
+        JSON.stringify(
+          holder({
+            pid: process.pid,
+            startTicks: '1',
+            hostname: systemProbe.hostname(),
+            bootId: systemProbe.bootId(),
+          }),
+        ),
+      );
+      const lock = await acquireDataDirLock(dir);
+      expect(lock.holder.startTicks).not.toBe('1');
+      lock.release();
+    },
+  );
 
   it('never takes over a lock of another host, and says how to remove it', async () => {
     const dir = freshDir();
@@ -174,7 +227,10 @@ describe('the lock of a data directory', () => {
     await until(() => killed.out().includes('acquired'), 'the child to take the lock', 20_000);
     killed.child.kill('SIGKILL');
     await killed.exited;
-    expect(inspectDataDirLock(dir)).toMatchObject({ holder: { pid: killed.child.pid }, state: { state: 'stale' } });
+    expect(inspectDataDirLock(dir)).toMatchObject({
+      holder: { pid: killed.child.pid },
+      state: { state: 'stale' },
+    });
     const lock = await acquireDataDirLock(dir);
     expect(lock.holder.pid).toBe(process.pid);
     lock.release();
@@ -182,16 +238,26 @@ describe('the lock of a data directory', () => {
 
   it('goes to exactly one of several processes taking over the same stale lock at once', async () => {
     const dir = freshDir();
-    writeFileSync(lockFileOf(dir), JSON.stringify(holder({ pid: await deadPid(), hostname: systemProbe.hostname(), bootId: systemProbe.bootId() })));
+    writeFileSync(
+      lockFileOf(dir),
+      JSON.stringify(
+        holder({ pid: await deadPid(), hostname: systemProbe.hostname(), bootId: systemProbe.bootId() }),
+      ),
+    );
     const go = join(root, `go-${n++}`);
     const children = Array.from({ length: 6 }, () => startChild([dir, '--wait-for', go, '--hold']));
     try {
       await until(() => children.every((c) => c.out().includes('ready')), 'the children to load', 60_000);
       writeFileSync(go, '');
-      await until(() => children.every((c) => /acquired|refused/.test(c.out())), 'every child to try', 30_000);
+      await until(
+        () => children.every((c) => /acquired|refused/.test(c.out())),
+        'every child to try',
+        30_000,
+      );
       const winners = children.filter((c) => c.out().includes('acquired'));
       expect(winners, children.map((c) => c.out()).join('\n')).toHaveLength(1);
-      for (const c of children) if (c !== winners[0]) expect(c.out()).toContain(`refused ${winners[0]!.child.pid}`);
+      for (const c of children)
+        if (c !== winners[0]) expect(c.out()).toContain(`refused ${winners[0]!.child.pid}`);
       expect(inspectDataDirLock(dir)?.holder.pid).toBe(winners[0]!.child.pid);
     } finally {
       for (const c of children) c.child.kill('SIGKILL');

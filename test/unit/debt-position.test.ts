@@ -26,14 +26,24 @@ function draft(overrides: Partial<DebtPositionDraft> = {}): DebtPositionDraft {
     amountCents: 1250,
     components: [{ amountCents: 1250, causale: 'Copie' }],
     causale: 'Biblioteca-Copie eseguite su prenotazione',
-    debtor: { type: 'F', fiscalCode: 'TSTPNI70D01L219V', name: 'Pino', surname: 'Test', email: 'pino.test@example.org' },
+    debtor: {
+      type: 'F',
+      fiscalCode: 'TSTPNI70D01L219V',
+      name: 'Pino',
+      surname: 'Test',
+      email: 'pino.test@example.org',
+    },
     paymentReferences: [],
     ...overrides,
   };
 }
 
 const anonymous = (amountCents = 0): DebtPositionDraft =>
-  draft({ amountCents, components: [{ amountCents, causale: 'Verbale' }], debtor: { type: null, fiscalCode: ANONIMO } });
+  draft({
+    amountCents,
+    components: [{ amountCents, causale: 'Verbale' }],
+    debtor: { type: null, fiscalCode: ANONIMO },
+  });
 
 /** The DebtPositionError thrown by fn (fails the test when nothing, or something else, is thrown). */
 function thrown(fn: () => unknown): DebtPositionError {
@@ -46,9 +56,20 @@ function thrown(fn: () => unknown): DebtPositionError {
   throw new Error('expected a DebtPositionError, nothing was thrown');
 }
 
-function expectRefused(d: DebtPositionDraft, errorName: string, code: string, field: string, names?: DraftFieldNames): DebtPositionError {
+function expectRefused(
+  d: DebtPositionDraft,
+  errorName: string,
+  code: string,
+  field: string,
+  names?: DraftFieldNames,
+): DebtPositionError {
   const e = thrown(() => validateDraft(d, names));
-  expect({ errorName: e.errorName, code: e.code, kind: e.kind, field: e.field }).toEqual({ errorName, code, kind: 'invalid', field });
+  expect({ errorName: e.errorName, code: e.code, kind: e.kind, field: e.field }).toEqual({
+    errorName,
+    code,
+    kind: 'invalid',
+    field,
+  });
   expect(e.message).toContain(field.replace(/\[\d+\].*$/, ''));
   return e;
 }
@@ -88,16 +109,38 @@ describe('validateDraft: a valid draft', () => {
 describe('validateDraft: amount', () => {
   it('accepts 1 cent and the maximum 999.999.999,99 € = 99_999_999_999 cents', () => {
     expect(MAX_AMOUNT_CENTS).toBe(99_999_999_999);
-    expect(() => validateDraft(draft({ amountCents: 1, components: [{ amountCents: 1, causale: 'A' }] }))).not.toThrow();
-    expect(() => validateDraft(draft({ amountCents: MAX_AMOUNT_CENTS, components: [{ amountCents: MAX_AMOUNT_CENTS, causale: 'A' }] }))).not.toThrow();
+    expect(() =>
+      validateDraft(draft({ amountCents: 1, components: [{ amountCents: 1, causale: 'A' }] })),
+    ).not.toThrow();
+    expect(() =>
+      validateDraft(
+        draft({
+          amountCents: MAX_AMOUNT_CENTS,
+          components: [{ amountCents: MAX_AMOUNT_CENTS, causale: 'A' }],
+        }),
+      ),
+    ).not.toThrow();
   });
 
-  it.each([MAX_AMOUNT_CENTS + 1, -1, -1250, 12.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53])('refuses %s cents (code 100, amountCents)', (amountCents) => {
-    expectRefused(draft({ amountCents, components: [{ amountCents: 1250, causale: 'A' }] }), 'INVALID_FIELD', '100', 'amountCents');
-  });
+  it.each([MAX_AMOUNT_CENTS + 1, -1, -1250, 12.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53])(
+    'refuses %s cents (code 100, amountCents)',
+    (amountCents) => {
+      expectRefused(
+        draft({ amountCents, components: [{ amountCents: 1250, causale: 'A' }] }),
+        'INVALID_FIELD',
+        '100',
+        'amountCents',
+      );
+    },
+  );
 
   it('refuses zero (code 163) unless the debtor is ANONIMO', () => {
-    const e = expectRefused(draft({ amountCents: 0, components: [{ amountCents: 0, causale: 'A' }] }), 'AMOUNT_NOT_POSITIVE', '163', 'amountCents');
+    const e = expectRefused(
+      draft({ amountCents: 0, components: [{ amountCents: 0, causale: 'A' }] }),
+      'AMOUNT_NOT_POSITIVE',
+      '163',
+      'amountCents',
+    );
     expect(e.message).toMatch(/ANONIMO/);
     expect(() => validateDraft(anonymous(0))).not.toThrow();
   });
@@ -108,11 +151,14 @@ describe('validateDraft: amount', () => {
 });
 
 describe('validateDraft: components', () => {
-  const comps = (...amounts: number[]) => amounts.map((amountCents, i) => ({ amountCents, causale: `Quota ${i + 1}` }));
+  const comps = (...amounts: number[]) =>
+    amounts.map((amountCents, i) => ({ amountCents, causale: `Quota ${i + 1}` }));
 
   it('accepts one to five components summing to the total', () => {
     expect(() => validateDraft(draft({ amountCents: 1500, components: comps(1000, 500) }))).not.toThrow();
-    expect(() => validateDraft(draft({ amountCents: 1500, components: comps(100, 200, 300, 400, 500) }))).not.toThrow();
+    expect(() =>
+      validateDraft(draft({ amountCents: 1500, components: comps(100, 200, 300, 400, 500) })),
+    ).not.toThrow();
   });
 
   it('refuses no component (code 300)', () => {
@@ -120,30 +166,83 @@ describe('validateDraft: components', () => {
   });
 
   it('refuses six components (code 183), even when they sum to the total', () => {
-    expectRefused(draft({ amountCents: 600, components: comps(100, 100, 100, 100, 100, 100) }), 'TOO_MANY_COMPONENTS', '183', 'components');
+    expectRefused(
+      draft({ amountCents: 600, components: comps(100, 100, 100, 100, 100, 100) }),
+      'TOO_MANY_COMPONENTS',
+      '183',
+      'components',
+    );
   });
 
   it('refuses components not summing to the total (code 184), saying both amounts', () => {
-    const e = expectRefused(draft({ amountCents: 3000, components: comps(1000, 1000) }), 'COMPONENTS_NOT_MATCHING_TOTAL', '184', 'components');
+    const e = expectRefused(
+      draft({ amountCents: 3000, components: comps(1000, 1000) }),
+      'COMPONENTS_NOT_MATCHING_TOTAL',
+      '184',
+      'components',
+    );
     expect(e.message).toContain('20,00 €');
     expect(e.message).toContain('30,00 €');
-    expectRefused(draft({ amountCents: 1000, components: comps(1000, 1) }), 'COMPONENTS_NOT_MATCHING_TOTAL', '184', 'components');
+    expectRefused(
+      draft({ amountCents: 1000, components: comps(1000, 1) }),
+      'COMPONENTS_NOT_MATCHING_TOTAL',
+      '184',
+      'components',
+    );
   });
 
   it('refuses a zero component (code 300) unless the debtor is ANONIMO, naming it', () => {
-    expectRefused(draft({ amountCents: 1000, components: comps(1000, 0) }), 'COMPONENTS_INCONSISTENT', '300', 'components[1].amountCents');
+    expectRefused(
+      draft({ amountCents: 1000, components: comps(1000, 0) }),
+      'COMPONENTS_INCONSISTENT',
+      '300',
+      'components[1].amountCents',
+    );
   });
 
   it('refuses a negative, fractional or oversized component (code 100), naming it', () => {
-    expectRefused(draft({ amountCents: 1000, components: comps(1001, -1) }), 'INVALID_FIELD', '100', 'components[1].amountCents');
-    expectRefused(draft({ amountCents: 1000, components: comps(999.5, 0.5) }), 'INVALID_FIELD', '100', 'components[0].amountCents');
-    expectRefused(draft({ amountCents: 1000, components: comps(MAX_AMOUNT_CENTS + 1) }), 'INVALID_FIELD', '100', 'components[0].amountCents');
+    expectRefused(
+      draft({ amountCents: 1000, components: comps(1001, -1) }),
+      'INVALID_FIELD',
+      '100',
+      'components[1].amountCents',
+    );
+    expectRefused(
+      draft({ amountCents: 1000, components: comps(999.5, 0.5) }),
+      'INVALID_FIELD',
+      '100',
+      'components[0].amountCents',
+    );
+    expectRefused(
+      draft({ amountCents: 1000, components: comps(MAX_AMOUNT_CENTS + 1) }),
+      'INVALID_FIELD',
+      '100',
+      'components[0].amountCents',
+    );
   });
 
   it('requires the causale of each component, at most 80 characters', () => {
-    expect(() => validateDraft(draft({ components: [{ amountCents: 1250, causale: 'x'.repeat(80) }] }))).not.toThrow();
-    expectRefused(draft({ components: [{ amountCents: 1250, causale: 'x'.repeat(81) }] }), 'INVALID_FIELD', '100', 'components[0].causale');
-    expectRefused(draft({ amountCents: 1250, components: [{ amountCents: 1000, causale: 'A' }, { amountCents: 250, causale: '  ' }] }), 'INVALID_FIELD', '100', 'components[1].causale');
+    expect(() =>
+      validateDraft(draft({ components: [{ amountCents: 1250, causale: 'x'.repeat(80) }] })),
+    ).not.toThrow();
+    expectRefused(
+      draft({ components: [{ amountCents: 1250, causale: 'x'.repeat(81) }] }),
+      'INVALID_FIELD',
+      '100',
+      'components[0].causale',
+    );
+    expectRefused(
+      draft({
+        amountCents: 1250,
+        components: [
+          { amountCents: 1000, causale: 'A' },
+          { amountCents: 250, causale: '  ' },
+        ],
+      }),
+      'INVALID_FIELD',
+      '100',
+      'components[1].causale',
+    );
   });
 });
 
@@ -175,7 +274,12 @@ describe('validateDraft: debtor', () => {
   it('requires the company name for G (code 100)', () => {
     expectRefused(draft({ debtor: { ...G, company: undefined } }), 'INVALID_FIELD', '100', 'debtor.company');
     expectRefused(draft({ debtor: { ...G, company: '' } }), 'INVALID_FIELD', '100', 'debtor.company');
-    expectRefused(draft({ debtor: { ...G, company: 'c'.repeat(141) } }), 'INVALID_FIELD', '100', 'debtor.company');
+    expectRefused(
+      draft({ debtor: { ...G, company: 'c'.repeat(141) } }),
+      'INVALID_FIELD',
+      '100',
+      'debtor.company',
+    );
   });
 
   it('requires a type F or G for a debtor other than ANONIMO', () => {
@@ -184,53 +288,107 @@ describe('validateDraft: debtor', () => {
 
   it('checks the check character of a 16-character fiscal code', () => {
     expect(() => validateDraft(draft({ debtor: { ...F, fiscalCode: 'TSTPNI70D01L219V' } }))).not.toThrow();
-    expectRefused(draft({ debtor: { ...F, fiscalCode: 'TSTPNI70D01L219X' } }), 'INVALID_FIELD', '100', 'debtor.fiscalCode');
-    expectRefused(draft({ debtor: { ...F, fiscalCode: 'tstpni70d01l219v' } }), 'INVALID_FIELD', '100', 'debtor.fiscalCode');
-    expectRefused(draft({ debtor: { ...F, fiscalCode: 'TSTPNI70D01L219' } }), 'INVALID_FIELD', '100', 'debtor.fiscalCode');
+    expectRefused(
+      draft({ debtor: { ...F, fiscalCode: 'TSTPNI70D01L219X' } }),
+      'INVALID_FIELD',
+      '100',
+      'debtor.fiscalCode',
+    );
+    expectRefused(
+      draft({ debtor: { ...F, fiscalCode: 'tstpni70d01l219v' } }),
+      'INVALID_FIELD',
+      '100',
+      'debtor.fiscalCode',
+    );
+    expectRefused(
+      draft({ debtor: { ...F, fiscalCode: 'TSTPNI70D01L219' } }),
+      'INVALID_FIELD',
+      '100',
+      'debtor.fiscalCode',
+    );
     expectRefused(draft({ debtor: { ...F, fiscalCode: '' } }), 'INVALID_FIELD', '100', 'debtor.fiscalCode');
   });
 
   it('checks the check digit of an 11-digit fiscal code / partita IVA', () => {
     expect(() => validateDraft(draft({ debtor: { ...G, fiscalCode: '00429440068' } }))).not.toThrow();
-    expectRefused(draft({ debtor: { ...G, fiscalCode: '00429440069' } }), 'INVALID_FIELD', '100', 'debtor.fiscalCode');
-    expectRefused(draft({ debtor: { ...G, fiscalCode: '0042944006' } }), 'INVALID_FIELD', '100', 'debtor.fiscalCode');
+    expectRefused(
+      draft({ debtor: { ...G, fiscalCode: '00429440069' } }),
+      'INVALID_FIELD',
+      '100',
+      'debtor.fiscalCode',
+    );
+    expectRefused(
+      draft({ debtor: { ...G, fiscalCode: '0042944006' } }),
+      'INVALID_FIELD',
+      '100',
+      'debtor.fiscalCode',
+    );
   });
 
   it('checks the email', () => {
     expect(() => validateDraft(draft({ debtor: { ...F, email: 'a.b+c@sub.example.it' } }))).not.toThrow();
-    for (const email of ['not-an-email', 'a@b', 'a b@example.org', '@example.org', '', `${'a'.repeat(250)}@example.org`]) {
+    for (const email of [
+      'not-an-email',
+      'a@b',
+      'a b@example.org',
+      '@example.org',
+      '',
+      `${'a'.repeat(250)}@example.org`,
+    ]) {
       expectRefused(draft({ debtor: { ...F, email } }), 'INVALID_FIELD', '100', 'debtor.email');
     }
   });
 
   it('does not check name, fiscal code or email of ANONIMO', () => {
-    expect(() => validateDraft(draft({ debtor: { type: null, fiscalCode: ANONIMO, email: 'whatever' } }))).not.toThrow();
+    expect(() =>
+      validateDraft(draft({ debtor: { type: null, fiscalCode: ANONIMO, email: 'whatever' } })),
+    ).not.toThrow();
   });
 });
 
 describe('validateDraft: dates', () => {
   it('accepts valid calendar dates, including 29 February of a leap year', () => {
-    expect(() => validateDraft(draft({ dueDate: '2028-02-29', validFrom: '2028-02-29', validTo: '2028-02-29' }))).not.toThrow();
+    expect(() =>
+      validateDraft(draft({ dueDate: '2028-02-29', validFrom: '2028-02-29', validTo: '2028-02-29' })),
+    ).not.toThrow();
   });
 
-  it.each(['2027-02-29', '2026-02-30', '2026-04-31', '2026-13-01', '2026-00-10', '2026-01-00', '2026-1-01', '2026-01-01T00:00:00', '31/12/2026', ''])(
-    'refuses %j as a date (code 100)',
-    (bad) => {
-      expectRefused(draft({ dueDate: bad }), 'INVALID_FIELD', '100', 'dueDate');
-      expectRefused(draft({ validFrom: bad }), 'INVALID_FIELD', '100', 'validFrom');
-      expectRefused(draft({ validTo: bad }), 'INVALID_FIELD', '100', 'validTo');
-    },
-  );
+  it.each([
+    '2027-02-29',
+    '2026-02-30',
+    '2026-04-31',
+    '2026-13-01',
+    '2026-00-10',
+    '2026-01-00',
+    '2026-1-01',
+    '2026-01-01T00:00:00',
+    '31/12/2026',
+    '',
+  ])('refuses %j as a date (code 100)', (bad) => {
+    expectRefused(draft({ dueDate: bad }), 'INVALID_FIELD', '100', 'dueDate');
+    expectRefused(draft({ validFrom: bad }), 'INVALID_FIELD', '100', 'validFrom');
+    expectRefused(draft({ validTo: bad }), 'INVALID_FIELD', '100', 'validTo');
+  });
 
   it('requires validFrom ≤ validTo (code 185 naming validFrom)', () => {
     expect(() => validateDraft(draft({ validFrom: '2099-01-01', validTo: '2099-01-01' }))).not.toThrow();
-    expectRefused(draft({ validFrom: '2099-01-02', validTo: '2099-01-01' }), 'VALIDITY_DATES', '185', 'validFrom');
+    expectRefused(
+      draft({ validFrom: '2099-01-02', validTo: '2099-01-01' }),
+      'VALIDITY_DATES',
+      '185',
+      'validFrom',
+    );
   });
 
   it('requires dueDate ≤ validTo (code 185 naming dueDate)', () => {
     expect(() => validateDraft(draft({ dueDate: '2099-06-30', validTo: '2099-06-30' }))).not.toThrow();
     expect(() => validateDraft(draft({ dueDate: '2099-06-30' }))).not.toThrow();
-    expectRefused(draft({ dueDate: '2099-07-01', validTo: '2099-06-30' }), 'VALIDITY_DATES', '185', 'dueDate');
+    expectRefused(
+      draft({ dueDate: '2099-07-01', validTo: '2099-06-30' }),
+      'VALIDITY_DATES',
+      '185',
+      'dueDate',
+    );
   });
 });
 
@@ -243,8 +401,18 @@ describe('validateDraft: payment references', () => {
   });
 
   it('requires name and value of each (code 193 naming it)', () => {
-    expectRefused(draft({ paymentReferences: [...refs(1), { name: 'x', value: ' ' }] }), 'REFERENCES_INVALID', '193', 'paymentReferences[1]');
-    expectRefused(draft({ paymentReferences: [{ name: '', value: 'x' }] }), 'REFERENCES_INVALID', '193', 'paymentReferences[0]');
+    expectRefused(
+      draft({ paymentReferences: [...refs(1), { name: 'x', value: ' ' }] }),
+      'REFERENCES_INVALID',
+      '193',
+      'paymentReferences[1]',
+    );
+    expectRefused(
+      draft({ paymentReferences: [{ name: '', value: 'x' }] }),
+      'REFERENCES_INVALID',
+      '193',
+      'paymentReferences[0]',
+    );
   });
 });
 
@@ -273,9 +441,33 @@ describe("validateDraft: the caller's field names", () => {
 
   it('names the field as the caller knows it, in the error and in its message', () => {
     expectRefused(draft({ amountCents: -1 }), 'INVALID_FIELD', '100', 'importo', names);
-    expectRefused(draft({ amountCents: 1000, components: [{ amountCents: 1000, causale: 'A' }, { amountCents: 0, causale: 'B' }] }), 'COMPONENTS_INCONSISTENT', '300', 'componentiPagamento[1].importo', names);
-    expectRefused(draft({ debtor: { type: 'F', fiscalCode: 'TSTPNI70D01L219X', name: 'a', surname: 'b' } }), 'INVALID_FIELD', '100', 'codiceFiscalePartitaIVAPagatore', names);
-    expectRefused(draft({ validFrom: '2099-01-02', validTo: '2099-01-01' }), 'VALIDITY_DATES', '185', 'dataInizioValidita', names);
+    expectRefused(
+      draft({
+        amountCents: 1000,
+        components: [
+          { amountCents: 1000, causale: 'A' },
+          { amountCents: 0, causale: 'B' },
+        ],
+      }),
+      'COMPONENTS_INCONSISTENT',
+      '300',
+      'componentiPagamento[1].importo',
+      names,
+    );
+    expectRefused(
+      draft({ debtor: { type: 'F', fiscalCode: 'TSTPNI70D01L219X', name: 'a', surname: 'b' } }),
+      'INVALID_FIELD',
+      '100',
+      'codiceFiscalePartitaIVAPagatore',
+      names,
+    );
+    expectRefused(
+      draft({ validFrom: '2099-01-02', validTo: '2099-01-01' }),
+      'VALIDITY_DATES',
+      '185',
+      'dataInizioValidita',
+      names,
+    );
   });
 });
 
@@ -294,8 +486,14 @@ describe('initialStatus', () => {
 
   it('refuses a position whose validity already ended (code 185, naming validTo)', () => {
     const e = thrown(() => initialStatus({ validTo: '2026-05-14' }, today));
-    expect({ code: e.code, errorName: e.errorName, field: e.field }).toEqual({ code: '185', errorName: 'VALIDITY_DATES', field: 'validTo' });
-    expect(thrown(() => initialStatus({ validTo: '2026-05-14' }, today, { validTo: 'dataFineValidita' })).field).toBe('dataFineValidita');
+    expect({ code: e.code, errorName: e.errorName, field: e.field }).toEqual({
+      code: '185',
+      errorName: 'VALIDITY_DATES',
+      field: 'validTo',
+    });
+    expect(
+      thrown(() => initialStatus({ validTo: '2026-05-14' }, today, { validTo: 'dataFineValidita' })).field,
+    ).toBe('dataFineValidita');
   });
 });
 
@@ -303,7 +501,9 @@ describe('effectiveStatus', () => {
   const today = '2026-05-15';
 
   it('activates a NOT_YET_ACTIVE position on its first day of validity', () => {
-    expect(effectiveStatus({ status: 'NOT_YET_ACTIVE', validFrom: '2026-05-16' }, today)).toBe('NOT_YET_ACTIVE');
+    expect(effectiveStatus({ status: 'NOT_YET_ACTIVE', validFrom: '2026-05-16' }, today)).toBe(
+      'NOT_YET_ACTIVE',
+    );
     expect(effectiveStatus({ status: 'NOT_YET_ACTIVE', validFrom: '2026-05-15' }, today)).toBe('PAYABLE');
     expect(effectiveStatus({ status: 'NOT_YET_ACTIVE', validFrom: '2026-05-01' }, today)).toBe('PAYABLE');
   });
@@ -311,7 +511,9 @@ describe('effectiveStatus', () => {
   it('expires a PAYABLE or NOT_YET_ACTIVE position the day after its validity ends', () => {
     expect(effectiveStatus({ status: 'PAYABLE', validTo: '2026-05-15' }, today)).toBe('PAYABLE');
     expect(effectiveStatus({ status: 'PAYABLE', validTo: '2026-05-14' }, today)).toBe('EXPIRED');
-    expect(effectiveStatus({ status: 'NOT_YET_ACTIVE', validFrom: '2026-05-01', validTo: '2026-05-10' }, today)).toBe('EXPIRED');
+    expect(
+      effectiveStatus({ status: 'NOT_YET_ACTIVE', validFrom: '2026-05-01', validTo: '2026-05-10' }, today),
+    ).toBe('EXPIRED');
   });
 
   it('moves a PAYABLE position whose validity was moved later back to NOT_YET_ACTIVE', () => {
@@ -329,7 +531,9 @@ describe('effectiveStatus', () => {
     expect(isPayable({ status: 'PAYABLE', amountCents: 100 }, today)).toBe(true);
     expect(isPayable({ status: 'PAYABLE', amountCents: 0 }, today)).toBe(false);
     expect(isPayable({ status: 'PAYABLE', amountCents: 100, validTo: '2026-05-14' }, today)).toBe(false);
-    expect(isPayable({ status: 'NOT_YET_ACTIVE', amountCents: 100, validFrom: '2026-05-15' }, today)).toBe(true);
+    expect(isPayable({ status: 'NOT_YET_ACTIVE', amountCents: 100, validFrom: '2026-05-15' }, today)).toBe(
+      true,
+    );
   });
 });
 
@@ -346,18 +550,27 @@ describe('assertModifiable', () => {
     ['EXPIRED', 'EXPIRED', '187'],
   ] as const)('refuses %s with %s (code %s), a conflict', (status, errorName, code) => {
     const e = thrown(() => assertModifiable(status));
-    expect({ errorName: e.errorName, code: e.code, kind: e.kind, field: e.field }).toEqual({ errorName, code, kind: 'conflict', field: undefined });
+    expect({ errorName: e.errorName, code: e.code, kind: e.kind, field: e.field }).toEqual({
+      errorName,
+      code,
+      kind: 'conflict',
+      field: undefined,
+    });
   });
 });
 
 describe('assertDebtorChangeAllowed', () => {
   it('allows setting the debtor of an ANONIMO position with amount zero', () => {
-    expect(() => assertDebtorChangeAllowed({ debtor: { type: null, fiscalCode: ANONIMO }, amountCents: 0 })).not.toThrow();
+    expect(() =>
+      assertDebtorChangeAllowed({ debtor: { type: null, fiscalCode: ANONIMO }, amountCents: 0 }),
+    ).not.toThrow();
   });
 
   it('refuses a position not intestata ad ANONIMO with code 218', () => {
     for (const amountCents of [0, 1250]) {
-      const e = thrown(() => assertDebtorChangeAllowed({ debtor: { type: 'F', fiscalCode: 'TSTPNI70D01L219V' }, amountCents }));
+      const e = thrown(() =>
+        assertDebtorChangeAllowed({ debtor: { type: 'F', fiscalCode: 'TSTPNI70D01L219V' }, amountCents }),
+      );
       expect({ errorName: e.errorName, code: e.code, kind: e.kind, field: e.field }).toEqual({
         errorName: 'DEBTOR_NOT_ANONYMOUS',
         code: '218',
@@ -368,7 +581,9 @@ describe('assertDebtorChangeAllowed', () => {
   });
 
   it('refuses an ANONIMO position whose amount is not zero with code 196', () => {
-    const e = thrown(() => assertDebtorChangeAllowed({ debtor: { type: null, fiscalCode: ANONIMO }, amountCents: 1 }));
+    const e = thrown(() =>
+      assertDebtorChangeAllowed({ debtor: { type: null, fiscalCode: ANONIMO }, amountCents: 1 }),
+    );
     expect({ errorName: e.errorName, code: e.code, kind: e.kind, field: e.field }).toEqual({
       errorName: 'DEBTOR_NOT_UPDATABLE',
       code: '196',
@@ -400,7 +615,13 @@ describe('contentHash', () => {
   it('does not depend on the order of keys, at any depth', () => {
     const d = draft({ dueDate: '2099-12-31', paymentReferences: [{ name: 'n', value: 'v' }] });
     const reversed = (o: object): unknown =>
-      Array.isArray(o) ? o.map((x) => (x && typeof x === 'object' ? reversed(x) : x)) : Object.fromEntries(Object.entries(o).reverse().map(([k, v]) => [k, v && typeof v === 'object' ? reversed(v) : v]));
+      Array.isArray(o)
+        ? o.map((x) => (x && typeof x === 'object' ? reversed(x) : x))
+        : Object.fromEntries(
+            Object.entries(o)
+              .reverse()
+              .map(([k, v]) => [k, v && typeof v === 'object' ? reversed(v) : v]),
+          );
     const r = reversed(d) as DebtPositionDraft;
     expect(Object.keys(r)[0]).not.toBe(Object.keys(d)[0]);
     expect(Object.keys(r.debtor)[0]).not.toBe(Object.keys(d.debtor)[0]);
@@ -416,7 +637,15 @@ describe('contentHash', () => {
     const variants: DebtPositionDraft[] = [
       draft({ amountCents: 1251, components: [{ amountCents: 1251, causale: 'Copie' }] }),
       draft({ causale: 'Biblioteca-Copie eseguite su prenotazione.' }),
-      draft({ debtor: { type: 'F', fiscalCode: 'TSTPNI70D01L219V', name: 'Pina', surname: 'Test', email: 'pino.test@example.org' } }),
+      draft({
+        debtor: {
+          type: 'F',
+          fiscalCode: 'TSTPNI70D01L219V',
+          name: 'Pina',
+          surname: 'Test',
+          email: 'pino.test@example.org',
+        },
+      }),
       draft({ dueDate: '2099-12-31' }),
       draft({ idPosizioneDebitoria: 'GEST-0002' }),
       draft({ paymentReferences: [{ name: 'n', value: 'v' }] }),
@@ -427,14 +656,28 @@ describe('contentHash', () => {
   });
 
   it('is sensitive to the order of components', () => {
-    const a = draft({ amountCents: 300, components: [{ amountCents: 100, causale: 'A' }, { amountCents: 200, causale: 'B' }] });
-    const b = draft({ amountCents: 300, components: [{ amountCents: 200, causale: 'B' }, { amountCents: 100, causale: 'A' }] });
+    const a = draft({
+      amountCents: 300,
+      components: [
+        { amountCents: 100, causale: 'A' },
+        { amountCents: 200, causale: 'B' },
+      ],
+    });
+    const b = draft({
+      amountCents: 300,
+      components: [
+        { amountCents: 200, causale: 'B' },
+        { amountCents: 100, causale: 'A' },
+      ],
+    });
     expect(contentHash(a)).not.toBe(contentHash(b));
   });
 
   it('includes the extra fields', () => {
     expect(contentHash(draft(), { iuv: '01000000000000144' })).not.toBe(contentHash(draft()));
-    expect(contentHash(draft(), { iuv: '01000000000000144' })).toBe(contentHash(draft(), { iuv: '01000000000000144' }));
+    expect(contentHash(draft(), { iuv: '01000000000000144' })).toBe(
+      contentHash(draft(), { iuv: '01000000000000144' }),
+    );
   });
 });
 

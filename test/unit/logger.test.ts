@@ -34,7 +34,14 @@ const isJson = (line: string) => {
 
 /** Logs what Cassa must never write in clear: a fiscal code, a passphrase, a query string with a fiscal code. */
 function logPersonalData(log: ReturnType<typeof createLogger>): void {
-  log.info({ position: { codiceFiscale: CF, iuv: '190280072147087' }, app: { passphrase: 'segreto%£' }, req: { method: 'GET', url: `/sportello/?codiceFiscale=${CF}`, id: 'r1' } }, 'demo line');
+  log.info(
+    {
+      position: { codiceFiscale: CF, iuv: '190280072147087' },
+      app: { passphrase: 'segreto%£' },
+      req: { method: 'GET', url: `/sportello/?codiceFiscale=${CF}`, id: 'r1' },
+    },
+    'demo line',
+  );
 }
 
 describe("Cassa's log format", () => {
@@ -69,7 +76,13 @@ describe("Cassa's log format", () => {
     const lines = s.text().split('\n').filter(Boolean);
     expect(lines).toHaveLength(1);
     const j = JSON.parse(lines[0]!);
-    expect(j).toMatchObject({ level: 30, msg: 'demo line', position: { codiceFiscale: '***', iuv: '190280072147087' }, app: { passphrase: '***' }, req: { method: 'GET', url: '/sportello/?…' } });
+    expect(j).toMatchObject({
+      level: 30,
+      msg: 'demo line',
+      position: { codiceFiscale: '***', iuv: '190280072147087' },
+      app: { passphrase: '***' },
+      req: { method: 'GET', url: '/sportello/?…' },
+    });
     expect(lines[0]).not.toContain(CF);
   });
 });
@@ -87,10 +100,15 @@ describe('the demo programs log formats', () => {
 
     for (const make of [createSimLogger, createGestionaleLogger]) {
       const pretty = sink();
-      make({ logLevel: 'info', logFormat: 'pretty' }, pretty.stream).info({ iuv: '190280072147087' }, 'started');
+      make({ logLevel: 'info', logFormat: 'pretty' }, pretty.stream).info(
+        { iuv: '190280072147087' },
+        'started',
+      );
       await until(() => pretty.text().includes('\n'), 'the pretty line');
       expect(isJson(pretty.text().trim())).toBe(false);
-      expect(pretty.text()).toMatch(/INFO \((simulator|demo-gestionale)\): started \{"iuv":"190280072147087"\}/);
+      expect(pretty.text()).toMatch(
+        /INFO \((simulator|demo-gestionale)\): started \{"iuv":"190280072147087"\}/,
+      );
       const json = sink();
       make({ logLevel: 'info', logFormat: 'json' }, json.stream).info('started');
       expect(JSON.parse(json.text())).toMatchObject({ msg: 'started', level: 30 });

@@ -26,7 +26,13 @@ describe('checkDigit', () => {
 
   it('agrees with an independent mod-93 computation on many bases', () => {
     for (const seg of ['00', '01', '47', '99']) {
-      for (const base of ['0000000000001', '0000000000093', '1234567890123', '9999999999999', '5000000000000']) {
+      for (const base of [
+        '0000000000001',
+        '0000000000093',
+        '1234567890123',
+        '9999999999999',
+        '5000000000000',
+      ]) {
         expect(checkDigit('3', seg, base)).toBe(mod93(`3${seg}${base}`));
         expect(checkDigit('0', seg, base)).toBe(mod93(`0${seg}${base}`));
       }
@@ -36,7 +42,11 @@ describe('checkDigit', () => {
 
 describe('generateIuv', () => {
   it('produces the SACI worked example: aux 3, segregation code 01, base 0000000000001', () => {
-    expect(generateIuv('01', 1n)).toEqual({ iuv: '01000000000000144', noticeNumber: '301000000000000144', auxDigit: '3' });
+    expect(generateIuv('01', 1n)).toEqual({
+      iuv: '01000000000000144',
+      noticeNumber: '301000000000000144',
+      auxDigit: '3',
+    });
   });
 
   it('formats a 17-digit IUV = segregation code + 13-digit base + check, and an 18-digit NAV = 3 + IUV', () => {
@@ -98,7 +108,10 @@ describe('parseSuppliedIuv', () => {
   it('accepts an aux-3 IUV carrying the ente segregation code and a valid check digit', () => {
     const base = '0000000999999';
     const iuv = `01${base}${mod93(`301${base}`)}`;
-    expect(parseSuppliedIuv(iuv, CTX)).toEqual({ ok: true, value: { iuv, noticeNumber: `3${iuv}`, auxDigit: '3' } });
+    expect(parseSuppliedIuv(iuv, CTX)).toEqual({
+      ok: true,
+      value: { iuv, noticeNumber: `3${iuv}`, auxDigit: '3' },
+    });
     expect(parseSuppliedIuv('01000000000000144', { segregationCode: '01', applicationCode: null })).toEqual({
       ok: true,
       value: { iuv: '01000000000000144', noticeNumber: '301000000000000144', auxDigit: '3' },
@@ -112,10 +125,12 @@ describe('parseSuppliedIuv', () => {
     expect(parseSuppliedIuv('01000000000000244', CTX)).toEqual({ ok: false, problem: 'BAD_CHECK_DIGIT' });
   });
 
-  it("refuses a well-formed aux-3 IUV of another segregation code", () => {
+  it('refuses a well-formed aux-3 IUV of another segregation code', () => {
     const other = generateIuv('02', 1n).iuv;
     expect(parseSuppliedIuv(other, CTX)).toEqual({ ok: false, problem: 'WRONG_SEGREGATION_CODE' });
-    expect(parseSuppliedIuv(other, { segregationCode: '02', applicationCode: null })).toMatchObject({ ok: true });
+    expect(parseSuppliedIuv(other, { segregationCode: '02', applicationCode: null })).toMatchObject({
+      ok: true,
+    });
   });
 
   it.each([
@@ -123,29 +138,54 @@ describe('parseSuppliedIuv', () => {
     ['190300072310110', '001190300072310110'],
     ['191890494852566', '001191890494852566'],
   ])('accepts the legacy aux-0 IUV %s with application code 01, notice number %s', (iuv, nav) => {
-    expect(parseSuppliedIuv(iuv, CTX)).toEqual({ ok: true, value: { iuv, noticeNumber: nav, auxDigit: '0' } });
+    expect(parseSuppliedIuv(iuv, CTX)).toEqual({
+      ok: true,
+      value: { iuv, noticeNumber: nav, auxDigit: '0' },
+    });
   });
 
   it('checks an aux-0 IUV against the application code of the ente', () => {
-    expect(parseSuppliedIuv('190280072147087', { segregationCode: '01', applicationCode: '02' })).toEqual({ ok: false, problem: 'BAD_CHECK_DIGIT' });
+    expect(parseSuppliedIuv('190280072147087', { segregationCode: '01', applicationCode: '02' })).toEqual({
+      ok: false,
+      problem: 'BAD_CHECK_DIGIT',
+    });
     expect(parseSuppliedIuv('190280072147088', CTX)).toEqual({ ok: false, problem: 'BAD_CHECK_DIGIT' });
   });
 
   it('refuses an aux-0 IUV when the ente has no application code', () => {
-    expect(parseSuppliedIuv('190280072147087', { segregationCode: '01', applicationCode: null })).toEqual({ ok: false, problem: 'NO_APPLICATION_CODE' });
+    expect(parseSuppliedIuv('190280072147087', { segregationCode: '01', applicationCode: null })).toEqual({
+      ok: false,
+      problem: 'NO_APPLICATION_CODE',
+    });
   });
 
-  it.each(['', '1', '12345678901234', '1234567890123456', '012345678901234567', '0100000000000014', '0'.repeat(35)])('refuses %j as BAD_LENGTH', (iuv) => {
+  it.each([
+    '',
+    '1',
+    '12345678901234',
+    '1234567890123456',
+    '012345678901234567',
+    '0100000000000014',
+    '0'.repeat(35),
+  ])('refuses %j as BAD_LENGTH', (iuv) => {
     // the empty string is not numeric either; every other one is digits only
-    expect(parseSuppliedIuv(iuv, CTX)).toEqual({ ok: false, problem: iuv === '' ? 'NOT_NUMERIC' : 'BAD_LENGTH' });
+    expect(parseSuppliedIuv(iuv, CTX)).toEqual({
+      ok: false,
+      problem: iuv === '' ? 'NOT_NUMERIC' : 'BAD_LENGTH',
+    });
   });
 
-  it.each(['0100000000000014A', '01000000000000 44', ' 01000000000000144', '01000000000000144\n', '-1000000000000144', 'RF18539007547034', '１９０２８００７２１４７０８７'])(
-    'refuses %j as NOT_NUMERIC',
-    (iuv) => {
-      expect(parseSuppliedIuv(iuv, CTX)).toEqual({ ok: false, problem: 'NOT_NUMERIC' });
-    },
-  );
+  it.each([
+    '0100000000000014A',
+    '01000000000000 44',
+    ' 01000000000000144',
+    '01000000000000144\n',
+    '-1000000000000144',
+    'RF18539007547034',
+    '１９０２８００７２１４７０８７',
+  ])('refuses %j as NOT_NUMERIC', (iuv) => {
+    expect(parseSuppliedIuv(iuv, CTX)).toEqual({ ok: false, problem: 'NOT_NUMERIC' });
+  });
 });
 
 describe('iuvFromNoticeNumber', () => {

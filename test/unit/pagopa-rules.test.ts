@@ -14,15 +14,35 @@ import {
 } from '../../src/modules/pagopa/domain/notice.js';
 import { receiptEffect } from '../../src/modules/pagopa/domain/receipt.js';
 import { faultBody, paymentBody, verifyBody } from '../../src/http/soap/pa-for-node-messages.js';
-import { parseSoapRequest, soapFault, soapResponse, SoapEnvelopeError } from '../../src/shared/soap/soap-envelope.js';
+import {
+  parseSoapRequest,
+  soapFault,
+  soapResponse,
+  SoapEnvelopeError,
+} from '../../src/shared/soap/soap-envelope.js';
 import { xmlEscape } from '../../src/shared/soap/xml-text.js';
 import { validateSoapResponse } from '../helpers/xsd.js';
 
 const TODAY = '2026-03-02';
-const creditor: Creditor = { enteId: 1, fiscalCode: '00429440068', companyName: 'Comune di Alessandria', officeName: null, idBrokerPA: '80087670016', idStation: '80087670016_01', active: true, province: 'AL' };
+const creditor: Creditor = {
+  enteId: 1,
+  fiscalCode: '00429440068',
+  companyName: 'Comune di Alessandria',
+  officeName: null,
+  idBrokerPA: '80087670016',
+  idStation: '80087670016_01',
+  active: true,
+  province: 'AL',
+};
 const bank = 'IT60X0542811101000000123456';
 const postal = 'IT48X0760110400000012345678';
-const pt: PaymentTypeAccounts = { iban: bank, ibanPostale: postal, ibanAppoggio: null, transferCategory: '9/0201133IM/', marcaDaBollo: false };
+const pt: PaymentTypeAccounts = {
+  iban: bank,
+  ibanPostale: postal,
+  ibanAppoggio: null,
+  transferCategory: '9/0201133IM/',
+  marcaDaBollo: false,
+};
 
 function pos(o: Partial<PayablePosition> = {}): PayablePosition {
   return {
@@ -66,16 +86,26 @@ function faultOf(fn: () => unknown): string {
 describe('assertCaller', () => {
   const req = { idPA: '00429440068', idBrokerPA: '80087670016', idStation: '80087670016_01' };
   it('checks the ente, then the broker, then the station', () => {
-    expect(faultOf(() => assertCaller({ ...req, idBrokerPA: 'x', idStation: 'y' }, undefined, {}))).toBe('PAA_ID_DOMINIO_ERRATO');
-    expect(faultOf(() => assertCaller({ ...req, idBrokerPA: 'x', idStation: 'y' }, creditor, {}))).toBe('PAA_ID_INTERMEDIARIO_ERRATO');
-    expect(faultOf(() => assertCaller({ ...req, idStation: 'y' }, creditor, {}))).toBe('PAA_STAZIONE_INT_ERRATA');
+    expect(faultOf(() => assertCaller({ ...req, idBrokerPA: 'x', idStation: 'y' }, undefined, {}))).toBe(
+      'PAA_ID_DOMINIO_ERRATO',
+    );
+    expect(faultOf(() => assertCaller({ ...req, idBrokerPA: 'x', idStation: 'y' }, creditor, {}))).toBe(
+      'PAA_ID_INTERMEDIARIO_ERRATO',
+    );
+    expect(faultOf(() => assertCaller({ ...req, idStation: 'y' }, creditor, {}))).toBe(
+      'PAA_STAZIONE_INT_ERRATA',
+    );
     expect(faultOf(() => assertCaller(req, creditor, {}))).toBe('none');
   });
   it('uses the global identifiers only for enti without their own, and matches nothing when none is configured', () => {
     const bare = { ...creditor, idBrokerPA: null, idStation: null };
     expect(faultOf(() => assertCaller(req, bare, {}))).toBe('PAA_ID_INTERMEDIARIO_ERRATO');
-    expect(faultOf(() => assertCaller(req, bare, { idBrokerPA: req.idBrokerPA }))).toBe('PAA_STAZIONE_INT_ERRATA');
-    expect(faultOf(() => assertCaller(req, bare, { idBrokerPA: req.idBrokerPA, idStation: req.idStation }))).toBe('none');
+    expect(faultOf(() => assertCaller(req, bare, { idBrokerPA: req.idBrokerPA }))).toBe(
+      'PAA_STAZIONE_INT_ERRATA',
+    );
+    expect(
+      faultOf(() => assertCaller(req, bare, { idBrokerPA: req.idBrokerPA, idStation: req.idStation })),
+    ).toBe('none');
     expect(faultOf(() => assertCaller(req, creditor, { idBrokerPA: '99999999999' }))).toBe('none');
   });
   it('refuses an inactive ente unless told to accept it (receipts)', () => {
@@ -116,40 +146,96 @@ describe('transfers and payment data', () => {
     expect(transfers(pos(), pt, creditor, 2, 'POSTAL')[0]!.iban).toBe(postal);
     expect(transfers(pos(), { ...pt, ibanPostale: null }, creditor, 1, 'POSTAL')[0]!.iban).toBe(bank);
     expect(transfers(pos(), { ...pt, iban: null }, creditor, 1, undefined)[0]!.iban).toBe(postal);
-    expect(faultOf(() => transfers(pos(), { ...pt, iban: null, ibanPostale: null }, creditor, 2, undefined))).toBe('PAA_SEMANTICA');
+    expect(
+      faultOf(() => transfers(pos(), { ...pt, iban: null, ibanPostale: null }, creditor, 2, undefined)),
+    ).toBe('PAA_SEMANTICA');
   });
   it('adds IBANAPPOGGIO only for V2 with transferType PAGOPA, with a postal account in IBAN or IBANAPPOGGIO', () => {
     const appoggio = 'IT02A0300203280000000000001';
-    expect(transfers(pos(), pt, creditor, 2, 'PAGOPA')[0]!.metadata).toEqual([{ key: 'IBANAPPOGGIO', value: postal }]);
+    expect(transfers(pos(), pt, creditor, 2, 'PAGOPA')[0]!.metadata).toEqual([
+      { key: 'IBANAPPOGGIO', value: postal },
+    ]);
     // the transfer goes to the bank: the postal account is the one that must appear, even with an iban_appoggio
-    expect(transfers(pos(), { ...pt, ibanAppoggio: appoggio }, creditor, 2, 'PAGOPA')[0]!.metadata).toEqual([{ key: 'IBANAPPOGGIO', value: postal }]);
+    expect(transfers(pos(), { ...pt, ibanAppoggio: appoggio }, creditor, 2, 'PAGOPA')[0]!.metadata).toEqual([
+      { key: 'IBANAPPOGGIO', value: postal },
+    ]);
     // only a postal account: it is the IBAN, the alternative is iban_appoggio, else the same account
-    const onlyPostal = transfers(pos(), { ...pt, iban: null, ibanAppoggio: appoggio }, creditor, 2, 'PAGOPA')[0]!;
+    const onlyPostal = transfers(
+      pos(),
+      { ...pt, iban: null, ibanAppoggio: appoggio },
+      creditor,
+      2,
+      'PAGOPA',
+    )[0]!;
     expect(onlyPostal.iban).toBe(postal);
     expect(onlyPostal.metadata).toEqual([{ key: 'IBANAPPOGGIO', value: appoggio }]);
-    expect(transfers(pos(), { ...pt, iban: null }, creditor, 2, 'PAGOPA')[0]!.metadata).toEqual([{ key: 'IBANAPPOGGIO', value: postal }]);
+    expect(transfers(pos(), { ...pt, iban: null }, creditor, 2, 'PAGOPA')[0]!.metadata).toEqual([
+      { key: 'IBANAPPOGGIO', value: postal },
+    ]);
     // no postal account at all: the alternative is still given (iban_appoggio, else the bank IBAN)
-    expect(transfers(pos(), { ...pt, ibanPostale: null, ibanAppoggio: appoggio }, creditor, 2, 'PAGOPA')[0]!.metadata).toEqual([{ key: 'IBANAPPOGGIO', value: appoggio }]);
+    expect(
+      transfers(pos(), { ...pt, ibanPostale: null, ibanAppoggio: appoggio }, creditor, 2, 'PAGOPA')[0]!
+        .metadata,
+    ).toEqual([{ key: 'IBANAPPOGGIO', value: appoggio }]);
     expect(transfers(pos(), pt, creditor, 1, 'PAGOPA')[0]!.metadata).toEqual([]);
     expect(transfers(pos(), pt, creditor, 2, 'POSTAL')[0]!.metadata).toEqual([]);
   });
   it('refuses components that do not add up, zero components and more than five', () => {
-    expect(faultOf(() => transfers(pos({ components: [{ amountCents: 900, causale: 'x' }] }), pt, creditor, 2, undefined))).toBe('PAA_SEMANTICA');
-    expect(faultOf(() => transfers(pos({ components: [{ amountCents: 1000, causale: 'x' }, { amountCents: 0, causale: 'y' }] }), pt, creditor, 2, undefined))).toBe('PAA_SEMANTICA');
+    expect(
+      faultOf(() =>
+        transfers(pos({ components: [{ amountCents: 900, causale: 'x' }] }), pt, creditor, 2, undefined),
+      ),
+    ).toBe('PAA_SEMANTICA');
+    expect(
+      faultOf(() =>
+        transfers(
+          pos({
+            components: [
+              { amountCents: 1000, causale: 'x' },
+              { amountCents: 0, causale: 'y' },
+            ],
+          }),
+          pt,
+          creditor,
+          2,
+          undefined,
+        ),
+      ),
+    ).toBe('PAA_SEMANTICA');
     const six = Array.from({ length: 6 }, () => ({ amountCents: 100, causale: 'x' }));
-    expect(faultOf(() => transfers(pos({ amountCents: 600, components: six }), pt, creditor, 2, undefined))).toBe('PAA_SEMANTICA');
+    expect(
+      faultOf(() => transfers(pos({ amountCents: 600, components: six }), pt, creditor, 2, undefined)),
+    ).toBe('PAA_SEMANTICA');
   });
   it('marca da bollo: V2 only; hash and province from the references, else derived, else the debtor or ente province', () => {
     const bollo = { ...pt, iban: null, ibanPostale: null, marcaDaBollo: true };
     expect(faultOf(() => transfers(pos(), bollo, creditor, 1, undefined))).toBe('PAA_SEMANTICA');
-    const given = transfers(pos({ paymentReferences: [{ name: 'hashDocumento', value: 'YWJjZA==' }, { name: 'provinciaResidenza', value: 'TO' }] }), bollo, creditor, 2, undefined)[0]!;
+    const given = transfers(
+      pos({
+        paymentReferences: [
+          { name: 'hashDocumento', value: 'YWJjZA==' },
+          { name: 'provinciaResidenza', value: 'TO' },
+        ],
+      }),
+      bollo,
+      creditor,
+      2,
+      undefined,
+    )[0]!;
     expect(given.iban).toBeUndefined();
-    expect(given).toMatchObject({ marcaDaBollo: { hashDocumento: 'YWJjZA==', tipoBollo: '01', provinciaResidenza: 'TO' } });
+    expect(given).toMatchObject({
+      marcaDaBollo: { hashDocumento: 'YWJjZA==', tipoBollo: '01', provinciaResidenza: 'TO' },
+    });
     const derived = transfers(pos({ debtorProvince: 'MI' }), bollo, creditor, 2, undefined)[0]!.marcaDaBollo!;
     expect(derived.hashDocumento).toMatch(/^[A-Za-z0-9+/]{43}=$/);
     expect(derived.provinciaResidenza).toBe('MI');
-    expect(transfers(pos({ debtorProvince: 'Alessandria' }), bollo, creditor, 2, undefined)[0]!.marcaDaBollo!.provinciaResidenza).toBe('AL');
-    expect(faultOf(() => transfers(pos(), bollo, { ...creditor, province: null }, 2, undefined))).toBe('PAA_SEMANTICA');
+    expect(
+      transfers(pos({ debtorProvince: 'Alessandria' }), bollo, creditor, 2, undefined)[0]!.marcaDaBollo!
+        .provinciaResidenza,
+    ).toBe('AL');
+    expect(faultOf(() => transfers(pos(), bollo, { ...creditor, province: null }, 2, undefined))).toBe(
+      'PAA_SEMANTICA',
+    );
     expect(allTransfersPostal(bollo)).toBe(false);
     expect(allTransfersPostal(pt)).toBe(true);
     expect(allTransfersPostal({ ...pt, ibanPostale: null })).toBe(false);
@@ -160,12 +246,25 @@ describe('transfers and payment data', () => {
     expect(answeredDueDate({ dueDate: null, validTo: null })).toBe('2099-12-31');
   });
   it('writes debtors within the XSD limits', () => {
-    const long = debtorSubject(pos({ debtorName: 'N'.repeat(60), debtorSurname: 'S'.repeat(60), debtorEmail: 'not an email', debtorNation: 'it' }));
+    const long = debtorSubject(
+      pos({
+        debtorName: 'N'.repeat(60),
+        debtorSurname: 'S'.repeat(60),
+        debtorEmail: 'not an email',
+        debtorNation: 'it',
+      }),
+    );
     expect(long.fullName).toHaveLength(70);
     expect(long.email).toBeUndefined();
     expect(long.country).toBeUndefined();
-    expect(debtorSubject(pos({ debtorType: 'G', debtorFiscalCode: '00429440068', debtorCompany: 'ACME Srl' }))).toMatchObject({ type: 'G', id: '00429440068', fullName: 'ACME Srl' });
-    expect(debtorSubject(pos({ debtorType: null, debtorFiscalCode: 'ANONIMO', debtorName: null, debtorSurname: null }))).toMatchObject({ type: 'F', id: 'ANONIMO', fullName: 'ANONIMO' });
+    expect(
+      debtorSubject(pos({ debtorType: 'G', debtorFiscalCode: '00429440068', debtorCompany: 'ACME Srl' })),
+    ).toMatchObject({ type: 'G', id: '00429440068', fullName: 'ACME Srl' });
+    expect(
+      debtorSubject(
+        pos({ debtorType: null, debtorFiscalCode: 'ANONIMO', debtorName: null, debtorSurname: null }),
+      ),
+    ).toMatchObject({ type: 'F', id: 'ANONIMO', fullName: 'ANONIMO' });
   });
 });
 
@@ -181,11 +280,20 @@ describe('receiptEffect', () => {
     ['PAYABLE', 1000, 'KO', null, false],
     ['PAID', 1000, 'KO', null, false],
   ] as const)('%s, receipt of %i cents %s → %s', (status, amountCents, outcome, anomaly, markPaid) => {
-    expect(receiptEffect({ status, amountCents: 1000 }, { outcome, amountCents })).toEqual({ anomaly, markPaid });
+    expect(receiptEffect({ status, amountCents: 1000 }, { outcome, amountCents })).toEqual({
+      anomaly,
+      markPaid,
+    });
   });
   it('keeps an unknown notice as UNKNOWN_POSITION only when money was collected', () => {
-    expect(receiptEffect(undefined, { outcome: 'OK', amountCents: 1 })).toEqual({ anomaly: 'UNKNOWN_POSITION', markPaid: false });
-    expect(receiptEffect(undefined, { outcome: 'KO', amountCents: 1 })).toEqual({ anomaly: null, markPaid: false });
+    expect(receiptEffect(undefined, { outcome: 'OK', amountCents: 1 })).toEqual({
+      anomaly: 'UNKNOWN_POSITION',
+      markPaid: false,
+    });
+    expect(receiptEffect(undefined, { outcome: 'KO', amountCents: 1 })).toEqual({
+      anomaly: null,
+      markPaid: false,
+    });
   });
 });
 
@@ -203,7 +311,10 @@ describe('XML at the SOAP edge', () => {
     expect(r).toEqual({
       element: 'paSendRTReq',
       namespace: 'http://pagopa-api.pagopa.gov.it/pa/paForNode.xsd',
-      body: { idPA: '1', receipt: { transferList: { transfer: [{ idTransfer: '1' }, { idTransfer: '2' }] } } },
+      body: {
+        idPA: '1',
+        receipt: { transferList: { transfer: [{ idTransfer: '1' }, { idTransfer: '2' }] } },
+      },
     });
     const code = (xml: string) => {
       try {
@@ -213,24 +324,70 @@ describe('XML at the SOAP edge', () => {
         return (e as SoapEnvelopeError).faultCode;
       }
     };
-    expect(code('<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body><x/></e:Body></e:Envelope>')).toBe('VersionMismatch');
+    expect(
+      code(
+        '<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body><x/></e:Body></e:Envelope>',
+      ),
+    ).toBe('VersionMismatch');
     expect(code('<Envelope><Body><x/></Body></Envelope>')).toBe('Client');
-    expect(code('<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Body><x/><y/></e:Body></e:Envelope>')).toBe('Client');
+    expect(
+      code(
+        '<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Body><x/><y/></e:Body></e:Envelope>',
+      ),
+    ).toBe('Client');
     expect(code('<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Body>')).toBe('Client');
   });
 
   it('writes responses and faults the official schemas accept (the XSD helper refuses what they do not)', () => {
     const data = paymentData(pos({ causale: 'Tassa & <diritti>' }), pt, creditor, 2, 'PAGOPA');
-    expect(validateSoapResponse(soapResponse('paGetPaymentV2Response', paymentBody(data, 2))).element).toBe('paGetPaymentV2Response');
-    expect(validateSoapResponse(soapResponse('paGetPaymentRes', paymentBody(paymentData(pos(), pt, creditor, 1, undefined), 1))).element).toBe('paGetPaymentRes');
-    const verify = verifyBody({ iuv: '1', option: { amountCents: 1, dueDate: undefined, description: 'x', allCCP: false }, paymentDescription: 'x', fiscalCodePA: '00429440068', companyName: 'c', officeName: null });
-    expect(validateSoapResponse(soapResponse('paVerifyPaymentNoticeRes', verify)).element).toBe('paVerifyPaymentNoticeRes');
-    const fault = faultBody({ code: 'PAA_SEMANTICA', faultString: 'Errore semantico', id: '00429440068', description: 'a < b' });
-    expect(validateSoapResponse(soapResponse('paSendRTV2Response', fault)).element).toBe('paSendRTV2Response');
+    expect(validateSoapResponse(soapResponse('paGetPaymentV2Response', paymentBody(data, 2))).element).toBe(
+      'paGetPaymentV2Response',
+    );
+    expect(
+      validateSoapResponse(
+        soapResponse('paGetPaymentRes', paymentBody(paymentData(pos(), pt, creditor, 1, undefined), 1)),
+      ).element,
+    ).toBe('paGetPaymentRes');
+    const verify = verifyBody({
+      iuv: '1',
+      option: { amountCents: 1, dueDate: undefined, description: 'x', allCCP: false },
+      paymentDescription: 'x',
+      fiscalCodePA: '00429440068',
+      companyName: 'c',
+      officeName: null,
+    });
+    expect(validateSoapResponse(soapResponse('paVerifyPaymentNoticeRes', verify)).element).toBe(
+      'paVerifyPaymentNoticeRes',
+    );
+    const fault = faultBody({
+      code: 'PAA_SEMANTICA',
+      faultString: 'Errore semantico',
+      id: '00429440068',
+      description: 'a < b',
+    });
+    expect(validateSoapResponse(soapResponse('paSendRTV2Response', fault)).element).toBe(
+      'paSendRTV2Response',
+    );
     expect(validateSoapResponse(soapFault('Client', 'x & y')).element).toBe('Fault');
     // The helper is not a rubber stamp: qualified children, missing required data and a bare Fault fail.
-    expect(() => validateSoapResponse(soapResponse('paSendRTRes', '<pafn:outcome>OK</pafn:outcome>'))).toThrow(/not valid/);
-    expect(() => validateSoapResponse(soapResponse('paGetPaymentV2Response', '<outcome>OK</outcome><data><creditorReferenceId>1</creditorReferenceId></data>'))).toThrow(/not valid/);
-    expect(() => validateSoapResponse(soapResponse('paVerifyPaymentNoticeRes', '<outcome>OK</outcome><paymentList><paymentOptionDescription><amount>0.00</amount><options>EQ</options><allCCP>false</allCCP></paymentOptionDescription></paymentList>'))).toThrow(/not valid/);
+    expect(() =>
+      validateSoapResponse(soapResponse('paSendRTRes', '<pafn:outcome>OK</pafn:outcome>')),
+    ).toThrow(/not valid/);
+    expect(() =>
+      validateSoapResponse(
+        soapResponse(
+          'paGetPaymentV2Response',
+          '<outcome>OK</outcome><data><creditorReferenceId>1</creditorReferenceId></data>',
+        ),
+      ),
+    ).toThrow(/not valid/);
+    expect(() =>
+      validateSoapResponse(
+        soapResponse(
+          'paVerifyPaymentNoticeRes',
+          '<outcome>OK</outcome><paymentList><paymentOptionDescription><amount>0.00</amount><options>EQ</options><allCCP>false</allCCP></paymentOptionDescription></paymentList>',
+        ),
+      ),
+    ).toThrow(/not valid/);
   });
 });

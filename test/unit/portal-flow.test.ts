@@ -1,11 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { codEsitoOf, conclusionState, flowState, offersRetry } from '../../src/modules/portal/domain/session.js';
+import {
+  codEsitoOf,
+  conclusionState,
+  flowState,
+  offersRetry,
+} from '../../src/modules/portal/domain/session.js';
 
 // What the Sportello says after Checkout, and where a payment flow stands when one of its pages is used.
 
 describe('conclusionState: Checkout outcome read with the positions now', () => {
   it('every position paid: paid, whatever Checkout said (a receipt after an error or a timeout)', () => {
-    for (const outcome of ['ok', 'ko', 'annullato', 'attesa'] as const) expect(conclusionState(outcome, ['PAID', 'PAID'], false)).toBe('paid');
+    for (const outcome of ['ok', 'ko', 'annullato', 'attesa'] as const)
+      expect(conclusionState(outcome, ['PAID', 'PAID'], false)).toBe('paid');
     expect(conclusionState('ok', ['PAID', 'PAYMENT_IN_PROGRESS'], false)).toBe('received');
   });
 
@@ -25,7 +31,8 @@ describe('conclusionState: Checkout outcome read with the positions now', () => 
   it('codEsito 000 only for a payment made (paid, or registered by pagoPA), 100 otherwise (seed 000 §2.2.1, §3.3)', () => {
     expect(codEsitoOf('paid')).toBe('000');
     expect(codEsitoOf('received')).toBe('000');
-    for (const s of ['unknown', 'abandoned', 'cancelled', 'failed'] as const) expect(codEsitoOf(s)).toBe('100');
+    for (const s of ['unknown', 'abandoned', 'cancelled', 'failed'] as const)
+      expect(codEsitoOf(s)).toBe('100');
   });
 });
 

@@ -35,7 +35,9 @@ describe('estimateTokenBits', () => {
         expect(estimateTokenBits(token), token).toBeGreaterThanOrEqual(MIN_TOKEN_BITS);
       }
     }
-    expect(estimateTokenBits('1F7iCQA5iSSMo8v5hzoHcWKK5KNnZnepW4imAHYxZN0=')).toBeGreaterThanOrEqual(MIN_TOKEN_BITS);
+    expect(estimateTokenBits('1F7iCQA5iSSMo8v5hzoHcWKK5KNnZnepW4imAHYxZN0=')).toBeGreaterThanOrEqual(
+      MIN_TOKEN_BITS,
+    );
     expect(estimateTokenBits('503b497ec5cf8245e07fce29a6e12dbb8166b9f99cdcb00d99ff00ab05c02c90')).toBe(256);
   });
 
@@ -65,19 +67,32 @@ describe('estimateTokenBits', () => {
 
 describe('production refuses what is unsafe', () => {
   it('accepts a complete, safe production configuration', () => {
-    expect(loadConfig(PROD)).toMatchObject({ production: true, publicUrl: PROD.CASSA_PUBLIC_URL, pagopa: { env: 'production' } });
-    expect(loadConfig({ ...PROD, CASSA_ADMIN_TOKEN: randomBytes(32).toString('hex'), CASSA_PAGOPA_ENV: 'uat' }).pagopa.env).toBe('uat');
+    expect(loadConfig(PROD)).toMatchObject({
+      production: true,
+      publicUrl: PROD.CASSA_PUBLIC_URL,
+      pagopa: { env: 'production' },
+    });
+    expect(
+      loadConfig({ ...PROD, CASSA_ADMIN_TOKEN: randomBytes(32).toString('hex'), CASSA_PAGOPA_ENV: 'uat' })
+        .pagopa.env,
+    ).toBe('uat');
   });
 
   it('CASSA_PUBLIC_URL must be https', () => {
     const msg = configError({ ...PROD, CASSA_PUBLIC_URL: 'http://cassa.example.org' });
     expect(msg).toContain('CASSA_PUBLIC_URL must be https');
-    expect(loadConfig({ ...PROD, CASSA_ENV: 'test', CASSA_PUBLIC_URL: 'http://cassa.example.org' }).publicUrl).toBe('http://cassa.example.org');
+    expect(
+      loadConfig({ ...PROD, CASSA_ENV: 'test', CASSA_PUBLIC_URL: 'http://cassa.example.org' }).publicUrl,
+    ).toBe('http://cassa.example.org');
   });
 
   it('CASSA_PAGOPA_ENV=simulator is refused', () => {
-    expect(configError({ ...PROD, CASSA_PAGOPA_ENV: 'simulator' })).toContain('CASSA_PAGOPA_ENV=simulator is refused in production');
-    expect(loadConfig({ ...PROD, CASSA_ENV: 'development', CASSA_PAGOPA_ENV: 'simulator' }).pagopa.env).toBe('simulator');
+    expect(configError({ ...PROD, CASSA_PAGOPA_ENV: 'simulator' })).toContain(
+      'CASSA_PAGOPA_ENV=simulator is refused in production',
+    );
+    expect(loadConfig({ ...PROD, CASSA_ENV: 'development', CASSA_PAGOPA_ENV: 'simulator' }).pagopa.env).toBe(
+      'simulator',
+    );
   });
 
   it.each([
@@ -94,12 +109,19 @@ describe('production refuses what is unsafe', () => {
   });
 
   it('lists every unsafe setting at once', () => {
-    const msg = configError({ ...PROD, CASSA_PUBLIC_URL: 'http://x.example', CASSA_PAGOPA_ENV: 'simulator', CASSA_ADMIN_TOKEN: 'x'.repeat(40) });
+    const msg = configError({
+      ...PROD,
+      CASSA_PUBLIC_URL: 'http://x.example',
+      CASSA_PAGOPA_ENV: 'simulator',
+      CASSA_ADMIN_TOKEN: 'x'.repeat(40),
+    });
     expect(msg.split('\n').slice(1)).toHaveLength(3);
   });
 
   it('outside production keeps the old rule (24 characters at least)', () => {
-    expect(loadConfig({ CASSA_ENV: 'test', CASSA_ADMIN_TOKEN: 'x'.repeat(24) }).adminToken).toBe('x'.repeat(24));
+    expect(loadConfig({ CASSA_ENV: 'test', CASSA_ADMIN_TOKEN: 'x'.repeat(24) }).adminToken).toBe(
+      'x'.repeat(24),
+    );
     expect(configError({ CASSA_ENV: 'test', CASSA_ADMIN_TOKEN: 'short' })).toContain('CASSA_ADMIN_TOKEN');
   });
 });
@@ -121,7 +143,9 @@ describe('charLength and truncateChars: characters as the XSDs count them', () =
     expect(truncateChars('😀😀😀', 2)).toBe('😀😀');
     expect(truncateChars('abc', 5)).toBe('abc');
     expect(truncateChars('a😀', 1)).toBe('a');
-    expect(/[\uD800-\uDFFF]/.test(truncateChars('😀'.repeat(100), 33).replace(/\uD83D\uDE00/g, ''))).toBe(false);
+    expect(/[\uD800-\uDFFF]/.test(truncateChars('😀'.repeat(100), 33).replace(/\uD83D\uDE00/g, ''))).toBe(
+      false,
+    );
   });
 });
 
@@ -132,13 +156,19 @@ describe('XML documents kept as received', () => {
   it('reads an ISO-8859-1 document and keeps its bytes; a UTF-8 one needs no copy', () => {
     expect(readXmlBytes(latin1)).toEqual({ text, original: latin1 });
     const utf8 = Buffer.from('<?xml version="1.0" encoding="UTF-8"?><a>già</a>', 'utf8');
-    expect(readXmlBytes(utf8)).toEqual({ text: '<?xml version="1.0" encoding="UTF-8"?><a>già</a>', original: undefined });
+    expect(readXmlBytes(utf8)).toEqual({
+      text: '<?xml version="1.0" encoding="UTF-8"?><a>già</a>',
+      original: undefined,
+    });
     expect(readXmlBytes(Buffer.from('<a>già</a>', 'utf8')).original).toBeUndefined();
   });
 
   it('hands out bytes that agree with their declaration', () => {
     expect(xmlDocumentBytes(text, latin1)).toEqual({ bytes: latin1, encoding: 'ISO-8859-1' });
-    expect(xmlDocumentBytes('<a>già</a>', null)).toEqual({ bytes: Buffer.from('<a>già</a>', 'utf8'), encoding: 'UTF-8' });
+    expect(xmlDocumentBytes('<a>già</a>', null)).toEqual({
+      bytes: Buffer.from('<a>già</a>', 'utf8'),
+      encoding: 'UTF-8',
+    });
     // kept before the bytes were: re-declared as UTF-8, the text unchanged
     const legacy = xmlDocumentBytes(text, null);
     expect(legacy.encoding).toBe('UTF-8');

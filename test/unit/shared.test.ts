@@ -33,7 +33,8 @@ describe('money', () => {
   it('is exact for every two-decimal amount up to the maximum, however large', () => {
     // every amount a gestionale may send arrives as the double nearest to its decimal text
     const samples = [
-      136_155_827.7, 651_697_614.33, 285_183_016.47, 556_698_948.57, 85_899_345.93, 999_999_999.98, 900_000_000.01, 123_456_789.12,
+      136_155_827.7, 651_697_614.33, 285_183_016.47, 556_698_948.57, 85_899_345.93, 999_999_999.98,
+      900_000_000.01, 123_456_789.12,
     ];
     for (const euros of samples) {
       expect(eurosToCents(euros), String(euros)).toBe(Math.round(euros * 100));
@@ -43,7 +44,8 @@ describe('money', () => {
     for (let i = 0; i < 20_000; i++) {
       const cents = (next() * 2 ** 31 + next()) % 100_000_000_000;
       const euros = Number(`${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`);
-      if (eurosToCents(euros) !== cents) expect.fail(`${euros} euros should be ${cents} cents, got ${eurosToCents(euros)}`);
+      if (eurosToCents(euros) !== cents)
+        expect.fail(`${euros} euros should be ${cents} cents, got ${eurosToCents(euros)}`);
     }
   });
 
@@ -80,12 +82,16 @@ describe('money', () => {
     expect(decimalToCents('999999999.99')).toBe(99_999_999_999);
   });
 
-  it.each(['', '12.345', '12,50', '-1', '+1', '.5', '1.', '1e3', 'abc', '1 000', '1234567890123'])('refuses the decimal string %j', (s) => {
-    expect(decimalToCents(s)).toBeNull();
-  });
+  it.each(['', '12.345', '12,50', '-1', '+1', '.5', '1.', '1e3', 'abc', '1 000', '1234567890123'])(
+    'refuses the decimal string %j',
+    (s) => {
+      expect(decimalToCents(s)).toBeNull();
+    },
+  );
 
   it('round-trips cents through the decimal string', () => {
-    for (const c of [0, 1, 99, 100, 1250, 123_456_789, 99_999_999_999]) expect(decimalToCents(centsToDecimal(c))).toBe(c);
+    for (const c of [0, 1, 99, 100, 1250, 123_456_789, 99_999_999_999])
+      expect(decimalToCents(centsToDecimal(c))).toBe(c);
   });
 });
 
@@ -104,7 +110,15 @@ describe('fiscal codes', () => {
   });
 
   it('refuses malformed person fiscal codes', () => {
-    for (const cf of ['', 'tstpni70d01l219v', 'TSTPNI70D01L219', 'TSTPNI70D01L219VV', 'TSTPNI70Z01L219V', '1STPNI70D01L219V', 'TSTPNI70D01L219 ']) {
+    for (const cf of [
+      '',
+      'tstpni70d01l219v',
+      'TSTPNI70D01L219',
+      'TSTPNI70D01L219VV',
+      'TSTPNI70Z01L219V',
+      '1STPNI70D01L219V',
+      'TSTPNI70D01L219 ',
+    ]) {
       expect(isPersonFiscalCode(cf), cf).toBe(false);
     }
   });
@@ -253,13 +267,29 @@ describe('safeEqual', () => {
 });
 
 describe('error kinds', () => {
-  it('map a failing dependency to 502 and a defect of Cassa to 500, the caller\'s mistakes to 4xx', () => {
-    expect(HTTP_STATUS_OF_KIND).toEqual({ invalid: 400, unauthorized: 401, forbidden: 403, 'not-found': 404, conflict: 409, unavailable: 502, internal: 500 });
+  it("map a failing dependency to 502 and a defect of Cassa to 500, the caller's mistakes to 4xx", () => {
+    expect(HTTP_STATUS_OF_KIND).toEqual({
+      invalid: 400,
+      unauthorized: 401,
+      forbidden: 403,
+      'not-found': 404,
+      conflict: 409,
+      unavailable: 502,
+      internal: 500,
+    });
   });
-  it('make Checkout errors domain errors like every module\'s, with their field and problem', () => {
-    const e = checkoutError('CHECKOUT_TIMEOUT', 'pagoPA Checkout non ha risposto', { field: 'positions[0]', problem: { status: 504 } });
+  it("make Checkout errors domain errors like every module's, with their field and problem", () => {
+    const e = checkoutError('CHECKOUT_TIMEOUT', 'pagoPA Checkout non ha risposto', {
+      field: 'positions[0]',
+      problem: { status: 504 },
+    });
     expect(e).toBeInstanceOf(DomainError);
-    expect({ kind: e.kind, code: e.code, field: e.field, problem: e.problem }).toEqual({ kind: 'unavailable', code: 'CHECKOUT_TIMEOUT', field: 'positions[0]', problem: { status: 504 } });
+    expect({ kind: e.kind, code: e.code, field: e.field, problem: e.problem }).toEqual({
+      kind: 'unavailable',
+      code: 'CHECKOUT_TIMEOUT',
+      field: 'positions[0]',
+      problem: { status: 504 },
+    });
     expect(checkoutError('POSITION_NOT_PAYABLE', 'x').kind).toBe('conflict');
   });
 });
@@ -267,9 +297,18 @@ describe('error kinds', () => {
 describe('parseBasicAuth', () => {
   const header = (s: string, enc: BufferEncoding) => `Basic ${Buffer.from(s, enc).toString('base64')}`;
   it('reads UTF-8 credentials, and ISO-8859-1 ones (Java clients) when the bytes are not UTF-8', () => {
-    expect(parseBasicAuth(header('AP_01:1www%$se1ver£$APP', 'utf8'))).toEqual({ user: 'AP_01', password: '1www%$se1ver£$APP' });
-    expect(parseBasicAuth(header('AP_01:1www%$se1ver£$APP', 'latin1'))).toEqual({ user: 'AP_01', password: '1www%$se1ver£$APP' });
-    expect(parseBasicAuth(header('AP_01:pass:with:colons', 'utf8'))).toEqual({ user: 'AP_01', password: 'pass:with:colons' });
+    expect(parseBasicAuth(header('AP_01:1www%$se1ver£$APP', 'utf8'))).toEqual({
+      user: 'AP_01',
+      password: '1www%$se1ver£$APP',
+    });
+    expect(parseBasicAuth(header('AP_01:1www%$se1ver£$APP', 'latin1'))).toEqual({
+      user: 'AP_01',
+      password: '1www%$se1ver£$APP',
+    });
+    expect(parseBasicAuth(header('AP_01:pass:with:colons', 'utf8'))).toEqual({
+      user: 'AP_01',
+      password: 'pass:with:colons',
+    });
   });
   it('returns null for absent or malformed headers', () => {
     expect(parseBasicAuth(undefined)).toBeNull();
@@ -281,13 +320,22 @@ describe('parseBasicAuth', () => {
 
 describe('redactPayload', () => {
   it('keeps names of moments (passphraseRotatedAt) that merely contain a secret word', () => {
-    expect(redactPayload('{"passphraseRotatedAt":"2026-01-01T00:00:00Z","passphrase":"x"}')).toBe('{"passphraseRotatedAt":"2026-01-01T00:00:00Z","passphrase":"***"}');
-    expect(redactPayload('<passwordChangedAt>2026</passwordChangedAt><password>x</password>')).toBe('<passwordChangedAt>2026</passwordChangedAt><password>***</password>');
+    expect(redactPayload('{"passphraseRotatedAt":"2026-01-01T00:00:00Z","passphrase":"x"}')).toBe(
+      '{"passphraseRotatedAt":"2026-01-01T00:00:00Z","passphrase":"***"}',
+    );
+    expect(redactPayload('<passwordChangedAt>2026</passwordChangedAt><password>x</password>')).toBe(
+      '<passwordChangedAt>2026</passwordChangedAt><password>***</password>',
+    );
   });
 
   it('masks JSON secrets, keeping fiscal codes and the paymentToken', () => {
     const out = redactPayload(
-      JSON.stringify({ passphrase: '1www%$se1ver£$APP', codiceFiscale: 'TSTPNI70D01L219V', paymentToken: 'tok-123', nested: { password: 'p"w\\d', username: 'u' } }),
+      JSON.stringify({
+        passphrase: '1www%$se1ver£$APP',
+        codiceFiscale: 'TSTPNI70D01L219V',
+        paymentToken: 'tok-123',
+        nested: { password: 'p"w\\d', username: 'u' },
+      }),
     );
     expect(out).not.toContain('1www%$se1ver');
     expect(out).not.toContain('p\\"w');
@@ -300,21 +348,42 @@ describe('redactPayload', () => {
   });
 
   it('masks keys named like secrets, whatever their case and spacing', () => {
-    const out = redactPayload('{"client_secret": "s1", "apiKey":"s2", "api_key" : "s3", "accessToken":"s4", "Authorization":"Basic s5", "newPassword":"s6", "SUBSCRIPTION_KEY":"s7", "Passphrase":"s8"}');
+    const out = redactPayload(
+      '{"client_secret": "s1", "apiKey":"s2", "api_key" : "s3", "accessToken":"s4", "Authorization":"Basic s5", "newPassword":"s6", "SUBSCRIPTION_KEY":"s7", "Passphrase":"s8"}',
+    );
     for (let i = 1; i <= 8; i++) expect(out).not.toContain(`s${i}`);
-    expect(JSON.parse(out)).toEqual({ client_secret: '***', apiKey: '***', api_key: '***', accessToken: '***', Authorization: '***', newPassword: '***', SUBSCRIPTION_KEY: '***', Passphrase: '***' });
+    expect(JSON.parse(out)).toEqual({
+      client_secret: '***',
+      apiKey: '***',
+      api_key: '***',
+      accessToken: '***',
+      Authorization: '***',
+      newPassword: '***',
+      SUBSCRIPTION_KEY: '***',
+      Passphrase: '***',
+    });
   });
 
   it('masks keys with digits or hyphens in their names', () => {
-    const out = redactPayload('{"password2":"s1","x-api-key":"s2","Ocp-Apim-Subscription-Key":"s3"}<p><db-password>s4</db-password></p>');
+    const out = redactPayload(
+      '{"password2":"s1","x-api-key":"s2","Ocp-Apim-Subscription-Key":"s3"}<p><db-password>s4</db-password></p>',
+    );
     for (let i = 1; i <= 4; i++) expect(out).not.toContain(`s${i}`);
   });
 
   it('masks a JSON secret sent as a number or boolean too', () => {
-    const out = redactPayload('{"passphrase":12345678,"password": 3.5e2,"secret":true,"codiceFiscale":"00429440068","importo":12.5}');
+    const out = redactPayload(
+      '{"passphrase":12345678,"password": 3.5e2,"secret":true,"codiceFiscale":"00429440068","importo":12.5}',
+    );
     expect(out).not.toContain('12345678');
     expect(out).not.toContain('3.5e2');
-    expect(JSON.parse(out)).toEqual({ passphrase: '***', password: '***', secret: '***', codiceFiscale: '00429440068', importo: 12.5 });
+    expect(JSON.parse(out)).toEqual({
+      passphrase: '***',
+      password: '***',
+      secret: '***',
+      codiceFiscale: '00429440068',
+      importo: 12.5,
+    });
   });
 
   it('masks XML secrets, with or without a namespace prefix and attributes', () => {
@@ -337,7 +406,8 @@ describe('redactPayload', () => {
   });
 
   it('leaves payloads without secrets unchanged', () => {
-    const p = '{"causale":"Biblioteca","codiceFiscalePartitaIVAPagatore":"TSTPNI70D01L219V","importo":12.5,"iuv":"01000000000000144"}';
+    const p =
+      '{"causale":"Biblioteca","codiceFiscalePartitaIVAPagatore":"TSTPNI70D01L219V","importo":12.5,"iuv":"01000000000000144"}';
     expect(redactPayload(p)).toBe(p);
     expect(redactPayload('<a><token>x</token></a>')).toBe('<a><token>x</token></a>');
   });
@@ -379,15 +449,34 @@ describe('loadConfig', () => {
       secretKeys: undefined,
       adminToken: undefined,
       pagopa: { idBrokerPA: undefined, idStation: undefined, env: 'simulator' },
-      checkout: { url: 'http://127.0.0.1:8090/checkout/ec/v2', apiVersion: 'v2', subscriptionKey: undefined, timeoutMs: 10000 },
+      checkout: {
+        url: 'http://127.0.0.1:8090/checkout/ec/v2',
+        apiVersion: 'v2',
+        subscriptionKey: undefined,
+        timeoutMs: 10000,
+      },
       audit: { keepPayloads: true, payloadMaxBytes: 65536 },
       logLevel: 'info',
       bodyLimit: 1_048_576,
       portal: { rateLimit: 120, captchaMaxNumber: 100000 },
       sportelloSite: SPORTELLO_SITE_DEMO,
       lists: { maxPositions: 250, concurrency: 2, pollMs: 250 },
-      deliveries: { timeoutMs: 10000, concurrency: 16, perEndpoint: 4, retryBaseMs: 1000, retryCapMs: 300000, failingAfter: 10, pollMs: 250, notificationBatchWindowMs: 2000 },
-      auth: { maxFailuresPerCaller: 20, maxFailuresPerAddress: 10, windowMs: 900000, knownAddressMs: 2592000000 },
+      deliveries: {
+        timeoutMs: 10000,
+        concurrency: 16,
+        perEndpoint: 4,
+        retryBaseMs: 1000,
+        retryCapMs: 300000,
+        failingAfter: 10,
+        pollMs: 250,
+        notificationBatchWindowMs: 2000,
+      },
+      auth: {
+        maxFailuresPerCaller: 20,
+        maxFailuresPerAddress: 10,
+        windowMs: 900000,
+        knownAddressMs: 2592000000,
+      },
     });
   });
 
@@ -427,7 +516,9 @@ describe('loadConfig', () => {
 
   it('requires DATABASE_URL, CASSA_SECRET_KEYS, CASSA_ADMIN_TOKEN and CASSA_PUBLIC_URL in production, naming the missing ones', () => {
     expect(loadConfig(PROD).production).toBe(true);
-    expect(configError({ CASSA_ENV: 'production' })).toMatch(/production mode requires DATABASE_URL, CASSA_SECRET_KEYS, CASSA_ADMIN_TOKEN, CASSA_PUBLIC_URL/);
+    expect(configError({ CASSA_ENV: 'production' })).toMatch(
+      /production mode requires DATABASE_URL, CASSA_SECRET_KEYS, CASSA_ADMIN_TOKEN, CASSA_PUBLIC_URL/,
+    );
     const required = ['DATABASE_URL', 'CASSA_SECRET_KEYS', 'CASSA_ADMIN_TOKEN', 'CASSA_PUBLIC_URL'] as const;
     for (const name of required) {
       const { [name]: _omit, ...rest } = PROD;
@@ -452,7 +543,10 @@ describe('loadConfig', () => {
     [{ CASSA_LOG_LEVEL: 'verbose' }, 'CASSA_LOG_LEVEL'],
     [{ CASSA_PUBLIC_URL: 'not a url' }, 'CASSA_PUBLIC_URL'],
     [{ CASSA_BODY_LIMIT: '10' }, 'CASSA_BODY_LIMIT'],
-    [{ CASSA_TLS_CERT_FILE: '/etc/cassa/cert.pem' }, 'CASSA_TLS_CERT_FILE and CASSA_TLS_KEY_FILE go together'],
+    [
+      { CASSA_TLS_CERT_FILE: '/etc/cassa/cert.pem' },
+      'CASSA_TLS_CERT_FILE and CASSA_TLS_KEY_FILE go together',
+    ],
   ] as [Record<string, string>, string][])('refuses %j with a message naming it (%s)', (env, expected) => {
     const msg = configError(env);
     expect(msg).toMatch(/^Invalid configuration:\n/);
@@ -474,13 +568,33 @@ describe('loadConfig', () => {
     expect(msg).toContain('32 bytes');
     expect(msg).not.toContain(k);
     expect(configError({ CASSA_SECRET_KEYS: 'not-a-key-spec' })).toContain('CASSA_SECRET_KEYS');
-    expect(loadConfig({ CASSA_SECRET_KEYS: `k2:${randomBytes(32).toString('base64')},k1:${randomBytes(32).toString('base64')}` }).secretKeys).toMatch(/^k2:/);
+    expect(
+      loadConfig({
+        CASSA_SECRET_KEYS: `k2:${randomBytes(32).toString('base64')},k1:${randomBytes(32).toString('base64')}`,
+      }).secretKeys,
+    ).toMatch(/^k2:/);
   });
 
   it('treats a variable set to the empty string as unset', () => {
-    const c = loadConfig({ PORT: '', CASSA_DB_POOL_SIZE: '', CASSA_ENV: '', CASSA_AUDIT_PAYLOAD_MAX_BYTES: '', CASSA_TRUST_PROXY: '', HOST: '' });
-    expect(c).toMatchObject({ port: 8080, dbPoolSize: 20, env: 'development', audit: { payloadMaxBytes: 65536 }, trustProxy: false, host: '127.0.0.1' });
-    expect(configError({ ...PROD, CASSA_ADMIN_TOKEN: '' })).toContain('production mode requires CASSA_ADMIN_TOKEN');
+    const c = loadConfig({
+      PORT: '',
+      CASSA_DB_POOL_SIZE: '',
+      CASSA_ENV: '',
+      CASSA_AUDIT_PAYLOAD_MAX_BYTES: '',
+      CASSA_TRUST_PROXY: '',
+      HOST: '',
+    });
+    expect(c).toMatchObject({
+      port: 8080,
+      dbPoolSize: 20,
+      env: 'development',
+      audit: { payloadMaxBytes: 65536 },
+      trustProxy: false,
+      host: '127.0.0.1',
+    });
+    expect(configError({ ...PROD, CASSA_ADMIN_TOKEN: '' })).toContain(
+      'production mode requires CASSA_ADMIN_TOKEN',
+    );
   });
 
   it('accepts the boolean spellings', () => {
@@ -500,7 +614,9 @@ describe('loadConfig', () => {
 
   it('CASSA_TRUST_PROXY takes a number of hops or a list of proxy addresses/CIDRs, nothing else', () => {
     expect(loadConfig({ CASSA_TRUST_PROXY: '2' }).trustProxy).toBe(2);
-    expect(loadConfig({ CASSA_TRUST_PROXY: '10.0.0.1, 192.168.0.0/16,fd00::/8,loopback' }).trustProxy).toEqual(['10.0.0.1', '192.168.0.0/16', 'fd00::/8', 'loopback']);
+    expect(
+      loadConfig({ CASSA_TRUST_PROXY: '10.0.0.1, 192.168.0.0/16,fd00::/8,loopback' }).trustProxy,
+    ).toEqual(['10.0.0.1', '192.168.0.0/16', 'fd00::/8', 'loopback']);
     for (const bad of ['proxy.example.org', '10.0.0.1/33', '10.0.0.0/8/1', ',', 'maybe']) {
       expect(() => loadConfig({ CASSA_TRUST_PROXY: bad }), bad).toThrow(/CASSA_TRUST_PROXY/);
     }
@@ -515,13 +631,15 @@ describe('returnUrlProblem', () => {
     expect(returnUrlProblem('https://example.org/a/b;c', true)).toBeNull();
   });
 
-  it.each(['https://example.org/ritorno?x=1', 'https://example.org/ritorno?', 'https://example.org/a&b', 'https://example.org/ritorno#frag'])(
-    'refuses %j: Cassa appends the query string itself',
-    (url) => {
-      expect(returnUrlProblem(url, false)).toMatch(/'\?', '&' o '#'/);
-      expect(returnUrlProblem(url, true)).toMatch(/'\?', '&' o '#'/);
-    },
-  );
+  it.each([
+    'https://example.org/ritorno?x=1',
+    'https://example.org/ritorno?',
+    'https://example.org/a&b',
+    'https://example.org/ritorno#frag',
+  ])('refuses %j: Cassa appends the query string itself', (url) => {
+    expect(returnUrlProblem(url, false)).toMatch(/'\?', '&' o '#'/);
+    expect(returnUrlProblem(url, true)).toMatch(/'\?', '&' o '#'/);
+  });
 
   it('requires an absolute URL', () => {
     for (const url of ['/ritorno', 'ritorno', 'example.org/ritorno', '//example.org/ritorno', '']) {
@@ -530,7 +648,12 @@ describe('returnUrlProblem', () => {
   });
 
   it('requires http or https', () => {
-    for (const url of ['ftp://example.org/x', 'javascript:alert(1)', 'data:text/html,x', 'file:///etc/passwd']) {
+    for (const url of [
+      'ftp://example.org/x',
+      'javascript:alert(1)',
+      'data:text/html,x',
+      'file:///etc/passwd',
+    ]) {
       expect(returnUrlProblem(url, false), url).toMatch(/http o https/);
     }
   });

@@ -114,7 +114,13 @@ export class Inbox {
   ): ListRecord {
     let l = this.lists.get(testata.idMessaggio);
     if (!l) {
-      l = { idMessaggio: testata.idMessaggio, kind, cfEnteCreditore: testata.cfEnteCreditore, codiceVersamento: testata.codiceVersamento, positions: [] };
+      l = {
+        idMessaggio: testata.idMessaggio,
+        kind,
+        cfEnteCreditore: testata.cfEnteCreditore,
+        codiceVersamento: testata.codiceVersamento,
+        positions: [],
+      };
       this.lists.set(l.idMessaggio, l);
     }
     l.outcome = { codice: result.codice, messaggio: result.messaggio, receivedAt: at };
@@ -124,7 +130,12 @@ export class Inbox {
         p = { idPosizioneDebitoria: e.idPosizioneDebitoria };
         l.positions.push(p);
       }
-      Object.assign(p, { iuv: e.iuv ?? p.iuv, codiceAvviso: e.codiceAvviso ?? p.codiceAvviso, codiceEsito: e.codiceEsito, descrizioneEsito: e.descrizioneEsito });
+      Object.assign(p, {
+        iuv: e.iuv ?? p.iuv,
+        codiceAvviso: e.codiceAvviso ?? p.codiceAvviso,
+        codiceEsito: e.codiceEsito,
+        descrizioneEsito: e.descrizioneEsito,
+      });
     }
     return l;
   }

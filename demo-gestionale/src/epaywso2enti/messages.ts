@@ -44,18 +44,46 @@ export interface EsitoPosizione {
 }
 
 export type Request =
-  | { operation: 'EsitoInserimentoListaDiCarico' | 'EsitoAggiornaPosizioniDebitorie'; testata: Testata; result: { codice: string; messaggio?: string }; posizioni: EsitoPosizione[] }
+  | {
+      operation: 'EsitoInserimentoListaDiCarico' | 'EsitoAggiornaPosizioniDebitorie';
+      testata: Testata;
+      result: { codice: string; messaggio?: string };
+      posizioni: EsitoPosizione[];
+    }
   | { operation: 'TrasmettiNotifichePagamento'; testata: Testata; notifiche: NotificaPagamento[] }
-  | { operation: 'TrasmettiAvvisiScaduti'; testata: Testata; avvisi: { iuv: string; dataScadenza?: string; importoCents: number }[] }
+  | {
+      operation: 'TrasmettiAvvisiScaduti';
+      testata: Testata;
+      avvisi: { iuv: string; dataScadenza?: string; importoCents: number }[];
+    }
   | { operation: 'TrasmettiRT'; testata: Testata; rt: { id: string; xml: string }[] }
-  | { operation: 'TrasmettiRichiesteDiRevoca'; testata: Testata; richieste: { iuv: string; importoPagatoCents: number; identificativoMessaggioRevoca: string }[] };
+  | {
+      operation: 'TrasmettiRichiesteDiRevoca';
+      testata: Testata;
+      richieste: { iuv: string; importoPagatoCents: number; identificativoMessaggioRevoca: string }[];
+    };
 
-const ARRAYS = new Set(['NotificaPagamento', 'AvvisoScaduto', 'RT', 'PosizioneDebitoriaInserita', 'PosizioneDebitoriaAggiornata', 'RichiestaDiRevoca']);
-const parser = new XMLParser({ removeNSPrefix: true, ignoreAttributes: true, parseTagValue: false, trimValues: true, isArray: (name) => ARRAYS.has(name) });
+const ARRAYS = new Set([
+  'NotificaPagamento',
+  'AvvisoScaduto',
+  'RT',
+  'PosizioneDebitoriaInserita',
+  'PosizioneDebitoriaAggiornata',
+  'RichiestaDiRevoca',
+]);
+const parser = new XMLParser({
+  removeNSPrefix: true,
+  ignoreAttributes: true,
+  parseTagValue: false,
+  trimValues: true,
+  isArray: (name) => ARRAYS.has(name),
+});
 
 type Node = Record<string, any>;
-const text = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
-const opt = (v: unknown): string | undefined => (v === undefined || v === null || v === '' ? undefined : text(v));
+const text = (v: unknown): string =>
+  typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v);
+const opt = (v: unknown): string | undefined =>
+  v === undefined || v === null || v === '' ? undefined : text(v);
 /** xs:decimal with at most two places (ImportoType) → cents. */
 export const cents = (v: unknown): number => {
   const [int = '0', frac = ''] = text(v).trim().replace(/^\+/, '').split('.');
@@ -63,11 +91,21 @@ export const cents = (v: unknown): number => {
 };
 
 function testata(t: Node): Testata {
-  return { idMessaggio: text(t?.IdMessaggio), cfEnteCreditore: text(t?.CFEnteCreditore), codiceVersamento: text(t?.CodiceVersamento) };
+  return {
+    idMessaggio: text(t?.IdMessaggio),
+    cfEnteCreditore: text(t?.CFEnteCreditore),
+    codiceVersamento: text(t?.CodiceVersamento),
+  };
 }
 
 function esitoPosizione(p: Node): EsitoPosizione {
-  return { idPosizioneDebitoria: text(p.IdPosizioneDebitoria), iuv: opt(p.IUV), codiceAvviso: opt(p.CodiceAvviso), codiceEsito: text(p.CodiceEsito), descrizioneEsito: opt(p.DescrizioneEsito) };
+  return {
+    idPosizioneDebitoria: text(p.IdPosizioneDebitoria),
+    iuv: opt(p.IUV),
+    codiceAvviso: opt(p.CodiceAvviso),
+    codiceEsito: text(p.CodiceEsito),
+    descrizioneEsito: opt(p.DescrizioneEsito),
+  };
 }
 
 /** Reads the (XSD-valid) envelope's Body element `element` (e.g. TrasmettiRTRequest). */
@@ -80,48 +118,72 @@ export function readRequest(xml: string, element: string): Request {
   switch (operation) {
     case 'EsitoInserimentoListaDiCarico':
     case 'EsitoAggiornaPosizioniDebitorie': {
-      const list = operation === 'EsitoInserimentoListaDiCarico' ? b.EsitoInserimento?.ElencoPosizioniDebitorieInserite?.PosizioneDebitoriaInserita : b.EsitoAggiornamento?.ElencoPosizioniDebitorieAggiornate?.PosizioneDebitoriaAggiornata;
-      return { operation, testata: testata(b.TestataEsito), result: { codice: text(b.Result?.Codice), messaggio: opt(b.Result?.Messaggio) }, posizioni: ((list ?? []) as Node[]).map(esitoPosizione) };
+      const list =
+        operation === 'EsitoInserimentoListaDiCarico'
+          ? b.EsitoInserimento?.ElencoPosizioniDebitorieInserite?.PosizioneDebitoriaInserita
+          : b.EsitoAggiornamento?.ElencoPosizioniDebitorieAggiornate?.PosizioneDebitoriaAggiornata;
+      return {
+        operation,
+        testata: testata(b.TestataEsito),
+        result: { codice: text(b.Result?.Codice), messaggio: opt(b.Result?.Messaggio) },
+        posizioni: ((list ?? []) as Node[]).map(esitoPosizione),
+      };
     }
     case 'TrasmettiNotifichePagamento':
       return {
         operation,
         testata: testata(b.Testata),
-        notifiche: (b.CorpoNotifichePagamento.ElencoNotifichePagamento.NotificaPagamento as Node[]).map((n) => ({
-          idPosizioneDebitoria: opt(n.IdPosizioneDebitoria),
-          iuv: text(n.IUV),
-          codiceAvviso: opt(n.CodiceAvviso),
-          importoPagatoCents: cents(n.ImportoPagato),
-          dataEsitoPagamento: text(n.DataEsitoPagamento),
-          idPsp: text(n.DatiTransazionePSP?.IdPSP),
-          ragioneSocialePsp: opt(n.DatiTransazionePSP?.RagioneSocialePSP),
-          iur: text(n.DatiTransazionePSP?.IUR),
-        })),
+        notifiche: (b.CorpoNotifichePagamento.ElencoNotifichePagamento.NotificaPagamento as Node[]).map(
+          (n) => ({
+            idPosizioneDebitoria: opt(n.IdPosizioneDebitoria),
+            iuv: text(n.IUV),
+            codiceAvviso: opt(n.CodiceAvviso),
+            importoPagatoCents: cents(n.ImportoPagato),
+            dataEsitoPagamento: text(n.DataEsitoPagamento),
+            idPsp: text(n.DatiTransazionePSP?.IdPSP),
+            ragioneSocialePsp: opt(n.DatiTransazionePSP?.RagioneSocialePSP),
+            iur: text(n.DatiTransazionePSP?.IUR),
+          }),
+        ),
       };
     case 'TrasmettiAvvisiScaduti':
       return {
         operation,
         testata: testata(b.Testata),
-        avvisi: (b.CorpoAvvisiScaduti.ElencoAvvisiScaduti.AvvisoScaduto as Node[]).map((a) => ({ iuv: text(a.IUV), dataScadenza: opt(a.DataScadenza), importoCents: cents(a.Importo) })),
+        avvisi: (b.CorpoAvvisiScaduti.ElencoAvvisiScaduti.AvvisoScaduto as Node[]).map((a) => ({
+          iuv: text(a.IUV),
+          dataScadenza: opt(a.DataScadenza),
+          importoCents: cents(a.Importo),
+        })),
       };
     case 'TrasmettiRT':
       return {
         operation,
         testata: testata(b.Testata),
-        rt: (b.CorpoRT.ElencoRT.RT as Node[]).map((r) => ({ id: text(r.Id), xml: Buffer.from(text(r.XML).replace(/\s+/g, ''), 'base64').toString('utf8') })),
+        rt: (b.CorpoRT.ElencoRT.RT as Node[]).map((r) => ({
+          id: text(r.Id),
+          xml: Buffer.from(text(r.XML).replace(/\s+/g, ''), 'base64').toString('utf8'),
+        })),
       };
     case 'TrasmettiRichiesteDiRevoca':
       return {
         operation,
         testata: testata(b.Testata),
-        richieste: (b.CorpoRichiesteDiRevoca.ElencoRichiesteDiRevoca.RichiestaDiRevoca as Node[]).map((r) => ({ iuv: text(r.IUV), importoPagatoCents: cents(r.ImportoPagato), identificativoMessaggioRevoca: text(r.IdentificativoMessaggioRevoca) })),
+        richieste: (b.CorpoRichiesteDiRevoca.ElencoRichiesteDiRevoca.RichiestaDiRevoca as Node[]).map(
+          (r) => ({
+            iuv: text(r.IUV),
+            importoPagatoCents: cents(r.ImportoPagato),
+            identificativoMessaggioRevoca: text(r.IdentificativoMessaggioRevoca),
+          }),
+        ),
       };
     default:
       throw new Error(`operazione sconosciuta: ${element}`);
   }
 }
 
-const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const xmlEscape = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** The answer of every operation (WSDL: output part cmn:EPaywsoServiceResponse): Result{Codice, Messaggio}. */
 export function responseEnvelope(codice: string, messaggio: string): string {

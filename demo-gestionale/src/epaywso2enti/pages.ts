@@ -10,17 +10,41 @@ function html(reply: FastifyReply, body: string, status = 200): FastifyReply {
   return reply.code(status).type('text/html; charset=utf-8').send(body);
 }
 
-const dateTime = new Intl.DateTimeFormat('it-IT', { dateStyle: 'short', timeStyle: 'medium', timeZone: 'Europe/Rome' });
+const dateTime = new Intl.DateTimeFormat('it-IT', {
+  dateStyle: 'short',
+  timeStyle: 'medium',
+  timeZone: 'Europe/Rome',
+});
 
 /** The small lista di prova: three positions of the demo citizen, with ids never used before. */
 export function listaDiProva(now = new Date()): ListItem[] {
   const stamp = now.toISOString().replace(/\D/g, '').slice(0, 17);
   const due = new Date(now.getTime() + 60 * 86_400_000).toISOString().slice(0, 10);
-  const who = { codiceFiscale: DEMO_CITIZEN.codiceFiscale, nome: DEMO_CITIZEN.nome, cognome: DEMO_CITIZEN.cognome, dataScadenza: due };
+  const who = {
+    codiceFiscale: DEMO_CITIZEN.codiceFiscale,
+    nome: DEMO_CITIZEN.nome,
+    cognome: DEMO_CITIZEN.cognome,
+    dataScadenza: due,
+  };
   return [
-    { idPosizioneDebitoria: `LISTA_${stamp}_1`, amountCents: 300, causale: 'Biblioteca-Fotocopie (lista di carico di prova)', ...who },
-    { idPosizioneDebitoria: `LISTA_${stamp}_2`, amountCents: 550, causale: 'Biblioteca-Stampa tesi (lista di carico di prova)', ...who },
-    { idPosizioneDebitoria: `LISTA_${stamp}_3`, amountCents: 1_200, causale: 'Biblioteca-Corso di lettura (lista di carico di prova)', ...who },
+    {
+      idPosizioneDebitoria: `LISTA_${stamp}_1`,
+      amountCents: 300,
+      causale: 'Biblioteca-Fotocopie (lista di carico di prova)',
+      ...who,
+    },
+    {
+      idPosizioneDebitoria: `LISTA_${stamp}_2`,
+      amountCents: 550,
+      causale: 'Biblioteca-Stampa tesi (lista di carico di prova)',
+      ...who,
+    },
+    {
+      idPosizioneDebitoria: `LISTA_${stamp}_3`,
+      amountCents: 1_200,
+      causale: 'Biblioteca-Corso di lettura (lista di carico di prova)',
+      ...who,
+    },
   ];
 }
 
@@ -29,19 +53,39 @@ function listRow(l: ListRecord) {
     ...l,
     sentAtText: l.sentAt ? dateTime.format(l.sentAt) : '—',
     outcomeAtText: l.outcome ? dateTime.format(l.outcome.receivedAt) : '',
-    positions: l.positions.map((p) => ({ ...p, importo: p.amountCents === undefined ? '' : formatCents(p.amountCents) })),
+    positions: l.positions.map((p) => ({
+      ...p,
+      importo: p.amountCents === undefined ? '' : formatCents(p.amountCents),
+    })),
   };
 }
 
 /** "Messaggi ricevuti" (what arrived on EPaywso2EntiService), "Liste di carico" (sent and their outcomes), the RTs. */
-export function registerSoapPages(app: FastifyInstance, deps: { inbox: Inbox; views: Views; liste: ListeClient; notices: Notices }): void {
+export function registerSoapPages(
+  app: FastifyInstance,
+  deps: { inbox: Inbox; views: Views; liste: ListeClient; notices: Notices },
+): void {
   const { inbox, views, liste, notices } = deps;
 
   app.get('/messaggi', async (_req, reply) =>
-    html(reply, views.render('messaggi', 'Messaggi ricevuti', { messages: inbox.messages().map((m) => ({ ...m, atText: dateTime.format(m.at) })) })),
+    html(
+      reply,
+      views.render('messaggi', 'Messaggi ricevuti', {
+        messages: inbox.messages().map((m) => ({ ...m, atText: dateTime.format(m.at) })),
+      }),
+    ),
   );
 
-  app.get('/liste', async (req, reply) => html(reply, views.render('liste', 'Liste di carico', { lists: inbox.allLists().map(listRow), message: takeNotice(req, reply, notices), csrf: reply.generateCsrf() })));
+  app.get('/liste', async (req, reply) =>
+    html(
+      reply,
+      views.render('liste', 'Liste di carico', {
+        lists: inbox.allLists().map(listRow),
+        message: takeNotice(req, reply, notices),
+        csrf: reply.generateCsrf(),
+      }),
+    ),
+  );
 
   // post/redirect/get (notices.ts): the outcome of the sending is shown by GET /liste
   app.post('/liste/prova', { preHandler: app.csrfProtection }, async (req, reply) => {
@@ -54,8 +98,14 @@ export function registerSoapPages(app: FastifyInstance, deps: { inbox: Inbox; vi
       notices,
       '/liste',
       ok
-        ? { type: 'success', text: `Lista ${list.idMessaggio} inviata: Cassa l'ha presa in carico (000). L'esito con IUV e codice avviso arriverà su EPaywso2EntiService.` }
-        : { type: 'danger', text: `Lista ${list.idMessaggio} non accettata da Cassa: ${list.ack?.codice ?? ''} ${list.ack?.messaggio ?? ''}`.trim() },
+        ? {
+            type: 'success',
+            text: `Lista ${list.idMessaggio} inviata: Cassa l'ha presa in carico (000). L'esito con IUV e codice avviso arriverà su EPaywso2EntiService.`,
+          }
+        : {
+            type: 'danger',
+            text: `Lista ${list.idMessaggio} non accettata da Cassa: ${list.ack?.codice ?? ''} ${list.ack?.messaggio ?? ''}`.trim(),
+          },
     );
   });
 
@@ -64,7 +114,10 @@ export function registerSoapPages(app: FastifyInstance, deps: { inbox: Inbox; vi
     if (!rt) return reply.code(404).type('text/plain; charset=utf-8').send('RT non ricevuta');
     return reply
       .type('application/xml; charset=utf-8')
-      .header('content-disposition', `attachment; filename="RT-${rt.id.replace(/[^A-Za-z0-9_.-]/g, '_')}.xml"`)
+      .header(
+        'content-disposition',
+        `attachment; filename="RT-${rt.id.replace(/[^A-Za-z0-9_.-]/g, '_')}.xml"`,
+      )
       .send(rt.xml);
   });
 }

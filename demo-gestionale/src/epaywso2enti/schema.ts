@@ -27,9 +27,7 @@ export function specsDir(): string {
   throw new Error('demo-gestionale: resources/specs/piemontepay (EPaywso2EntiService.wsdl) was not found');
 }
 
-export type BodyCheck =
-  | { ok: true; element: string }
-  | { ok: false; element?: string; errors: string[] };
+export type BodyCheck = { ok: true; element: string } | { ok: false; element?: string; errors: string[] };
 
 let validator: XsdValidator | undefined;
 
@@ -62,15 +60,26 @@ export function checkRequest(xml: string): BodyCheck {
   }
   try {
     const root = doc.root;
-    if (root.name !== 'Envelope' || root.namespaceUri !== SOAP11_NS) return { ok: false, errors: ['il messaggio non è una Envelope SOAP 1.1'] };
+    if (root.name !== 'Envelope' || root.namespaceUri !== SOAP11_NS)
+      return { ok: false, errors: ['il messaggio non è una Envelope SOAP 1.1'] };
     const elements = doc.find('/s:Envelope/s:Body/*', { s: SOAP11_NS }) as XmlElement[];
-    if (elements.length !== 1) return { ok: false, errors: [`il Body SOAP deve contenere un elemento, ne contiene ${elements.length}`] };
+    if (elements.length !== 1)
+      return {
+        ok: false,
+        errors: [`il Body SOAP deve contenere un elemento, ne contiene ${elements.length}`],
+      };
     const el = elements[0]!;
-    if (el.namespaceUri !== TYPES_NS) return { ok: false, element: el.name, errors: [`elemento ${el.name} nel namespace ${el.namespaceUri || '(nessuno)'}: atteso ${TYPES_NS}`] };
+    if (el.namespaceUri !== TYPES_NS)
+      return {
+        ok: false,
+        element: el.name,
+        errors: [`elemento ${el.name} nel namespace ${el.namespaceUri || '(nessuno)'}: atteso ${TYPES_NS}`],
+      };
     try {
       typesValidator().validate(el);
     } catch (e) {
-      if (e instanceof XmlValidateError) return { ok: false, element: el.name, errors: e.details.map((d) => d.message.trim()) };
+      if (e instanceof XmlValidateError)
+        return { ok: false, element: el.name, errors: e.details.map((d) => d.message.trim()) };
       throw e;
     }
     return { ok: true, element: el.name };

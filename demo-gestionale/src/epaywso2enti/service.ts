@@ -27,7 +27,12 @@ export class EPaywso2Enti {
     const { idMessaggio, cfEnteCreditore, codiceVersamento } = r.testata;
     const base = { operation: r.operation, idMessaggio, cfEnteCreditore, codiceVersamento, at: this.clock() };
     if (this.inbox.wasApplied(r.operation, idMessaggio)) {
-      this.inbox.record({ ...base, codice: '000', duplicate: true, details: ['IdMessaggio già ricevuto: scartato, nulla applicato di nuovo'] });
+      this.inbox.record({
+        ...base,
+        codice: '000',
+        duplicate: true,
+        details: ['IdMessaggio già ricevuto: scartato, nulla applicato di nuovo'],
+      });
       return { codice: '000', messaggio: `IdMessaggio ${idMessaggio} già ricevuto: scartato` };
     }
     const details = this.apply(r);
@@ -42,8 +47,20 @@ export class EPaywso2Enti {
       case 'TrasmettiNotifichePagamento':
         return r.notifiche.map((n) => {
           const psp = n.ragioneSocialePsp ? `${n.ragioneSocialePsp} (${n.idPsp})` : n.idPsp;
-          const res = this.payments.markPaidDefinitive(n.iuv, { source: 'notifica', at, identificativoUnicoRiscossione: n.iur, psp, importoPagatoCents: n.importoPagatoCents, idMessaggio: r.testata.idMessaggio });
-          const what = res.kind === 'marked' ? 'pagato (definitivo)' : res.kind === 'already-paid' ? 'già pagato: invariato' : 'posizione sconosciuta a questo gestionale';
+          const res = this.payments.markPaidDefinitive(n.iuv, {
+            source: 'notifica',
+            at,
+            identificativoUnicoRiscossione: n.iur,
+            psp,
+            importoPagatoCents: n.importoPagatoCents,
+            idMessaggio: r.testata.idMessaggio,
+          });
+          const what =
+            res.kind === 'marked'
+              ? 'pagato (definitivo)'
+              : res.kind === 'already-paid'
+                ? 'già pagato: invariato'
+                : 'posizione sconosciuta a questo gestionale';
           return `IUV ${n.iuv}${n.idPosizioneDebitoria ? ` (${n.idPosizioneDebitoria})` : ''}: € ${euro(n.importoPagatoCents)}, IUR ${n.iur}, PSP ${psp} — ${what}`;
         });
       case 'TrasmettiAvvisiScaduti':
@@ -61,27 +78,63 @@ export class EPaywso2Enti {
       case 'TrasmettiRT':
         return r.rt.map((rt) => {
           // the RT is pagoPA's receipt as Cassa received it: its creditorReferenceId is the IUV
-          const iuv = /<(?:\w+:)?creditorReferenceId>\s*([^<\s]+)\s*</.exec(rt.xml)?.[1] ?? this.store.positionByIur(rt.id)?.iuv;
-          this.inbox.addRt({ id: rt.id, iuv, xml: rt.xml, receivedAt: at, idMessaggio: r.testata.idMessaggio });
+          const iuv =
+            /<(?:\w+:)?creditorReferenceId>\s*([^<\s]+)\s*</.exec(rt.xml)?.[1] ??
+            this.store.positionByIur(rt.id)?.iuv;
+          this.inbox.addRt({
+            id: rt.id,
+            iuv,
+            xml: rt.xml,
+            receivedAt: at,
+            idMessaggio: r.testata.idMessaggio,
+          });
           return `RT ${rt.id}${iuv ? ` (IUV ${iuv})` : ''}: ${rt.xml.length} caratteri${iuv && this.store.position(iuv) ? ', scaricabile dalla posizione' : ''}`;
         });
       case 'EsitoInserimentoListaDiCarico':
       case 'EsitoAggiornaPosizioniDebitorie': {
-        const kind = r.operation === 'EsitoInserimentoListaDiCarico' ? 'InserisciListaDiCarico' : 'AggiornaPosizioniDebitorie';
+        const kind =
+          r.operation === 'EsitoInserimentoListaDiCarico'
+            ? 'InserisciListaDiCarico'
+            : 'AggiornaPosizioniDebitorie';
         const list = this.inbox.applyListOutcome(kind, r.testata, r.result, r.posizioni, at);
-        const lines = [`esito della lista ${r.testata.idMessaggio}: ${r.result.codice}${r.result.messaggio ? ` ${r.result.messaggio}` : ''}`];
+        const lines = [
+          `esito della lista ${r.testata.idMessaggio}: ${r.result.codice}${r.result.messaggio ? ` ${r.result.messaggio}` : ''}`,
+        ];
         for (const p of list.positions) {
-          if (kind === 'InserisciListaDiCarico' && p.codiceEsito === '000' && p.iuv && p.codiceAvviso && p.codiceFiscale && p.debitore && p.causale && p.amountCents !== undefined) {
+          if (
+            kind === 'InserisciListaDiCarico' &&
+            p.codiceEsito === '000' &&
+            p.iuv &&
+            p.codiceAvviso &&
+            p.codiceFiscale &&
+            p.debitore &&
+            p.causale &&
+            p.amountCents !== undefined
+          ) {
             // a position this gestionale sent: from now on it is one of its positions, payable from the pages
-            this.store.upsertPosition({ idPosizione: p.idPosizioneDebitoria, iuv: p.iuv, codiceAvviso: p.codiceAvviso, causale: p.causale, amountCents: p.amountCents, codiceFiscale: p.codiceFiscale, debitore: p.debitore });
+            this.store.upsertPosition({
+              idPosizione: p.idPosizioneDebitoria,
+              iuv: p.iuv,
+              codiceAvviso: p.codiceAvviso,
+              causale: p.causale,
+              amountCents: p.amountCents,
+              codiceFiscale: p.codiceFiscale,
+              debitore: p.debitore,
+            });
           }
         }
-        for (const e of r.posizioni) lines.push(`${e.idPosizioneDebitoria}: ${e.codiceEsito}${e.iuv ? `, IUV ${e.iuv}` : ''}${e.codiceAvviso ? `, avviso ${e.codiceAvviso}` : ''}${e.descrizioneEsito ? ` — ${e.descrizioneEsito}` : ''}`);
+        for (const e of r.posizioni)
+          lines.push(
+            `${e.idPosizioneDebitoria}: ${e.codiceEsito}${e.iuv ? `, IUV ${e.iuv}` : ''}${e.codiceAvviso ? `, avviso ${e.codiceAvviso}` : ''}${e.descrizioneEsito ? ` — ${e.descrizioneEsito}` : ''}`,
+          );
         return lines;
       }
       case 'TrasmettiRichiesteDiRevoca':
         // recorded only: the demo gestionale has no refunds to handle (Cassa does not send these)
-        return r.richieste.map((q) => `richiesta di revoca ${q.identificativoMessaggioRevoca} per IUV ${q.iuv}: € ${euro(q.importoPagatoCents)} — registrata`);
+        return r.richieste.map(
+          (q) =>
+            `richiesta di revoca ${q.identificativoMessaggioRevoca} per IUV ${q.iuv}: € ${euro(q.importoPagatoCents)} — registrata`,
+        );
     }
   }
 }

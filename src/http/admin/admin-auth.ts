@@ -13,5 +13,10 @@ export function sendAdminUnauthorized(reply: FastifyReply): FastifyReply {
   return reply
     .code(401)
     .type('application/problem+json')
-    .send({ type: 'about:blank', title: 'Unauthorized', status: 401, detail: 'token di amministrazione mancante o non valido' });
+    .send({
+      type: 'about:blank',
+      title: 'Unauthorized',
+      status: 401,
+      detail: 'token di amministrazione mancante o non valido',
+    });
 }

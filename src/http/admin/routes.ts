@@ -3,7 +3,12 @@ import { hasZodFastifySchemaValidationErrors, type FastifyPluginAsyncZod } from 
 import { z, ZodError } from 'zod';
 import type { Container } from '../../app/container.js';
 import { ApplicationInput, ApplicationPatch } from '../../modules/applications/domain/applications.js';
-import { EnteInput, EntePatch, PaymentTypeInput, PaymentTypePatch } from '../../modules/organizations/domain/organizations.js';
+import {
+  EnteInput,
+  EntePatch,
+  PaymentTypeInput,
+  PaymentTypePatch,
+} from '../../modules/organizations/domain/organizations.js';
 import { DomainError, HTTP_STATUS_OF_KIND } from '../../shared/domain-error.js';
 import { dbErrorSummary, isDatabaseUnavailable } from '../../db/errors.js';
 import { hasAdminToken, sendAdminUnauthorized } from './admin-auth.js';
@@ -33,16 +38,28 @@ const AuditQuery = z.object({
 });
 
 const ReceiptQuery = z.object({
-  iuv: z.string().regex(/^\d{15,35}$/).optional(),
-  ente: z.string().regex(/^\d{11}$/, "codice fiscale dell'ente: 11 cifre").optional(),
-  anomaly: z.string().regex(/^(true|false|[A-Z_]{1,40})$/, 'true, false o un codice di anomalia').optional(),
+  iuv: z
+    .string()
+    .regex(/^\d{15,35}$/)
+    .optional(),
+  ente: z
+    .string()
+    .regex(/^\d{11}$/, "codice fiscale dell'ente: 11 cifre")
+    .optional(),
+  anomaly: z
+    .string()
+    .regex(/^(true|false|[A-Z_]{1,40})$/, 'true, false o un codice di anomalia')
+    .optional(),
   before: z.coerce.number().int().positive().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 const ReceiptParams = z.object({ id: z.coerce.number().int().positive() });
 const DeliveryQuery = z.object({
   status: z.enum(DELIVERY_STATUSES).optional(),
-  ente: z.string().regex(/^\d{11}$/, "codice fiscale dell'ente: 11 cifre").optional(),
+  ente: z
+    .string()
+    .regex(/^\d{11}$/, "codice fiscale dell'ente: 11 cifre")
+    .optional(),
   operation: z.enum(DELIVERY_OPERATIONS).optional(),
   idMessaggio: z.string().max(35).optional(),
   before: z.coerce.number().int().positive().optional(),
@@ -50,16 +67,25 @@ const DeliveryQuery = z.object({
 });
 const DeliveryParams = z.object({ id: z.coerce.number().int().positive() });
 const DeliveryReplayQuery = z.object({ status: z.enum(['FAILING', 'PENDING']).default('FAILING') });
-const NotificationParams = z.object({ cf: z.string().regex(/^\d{11}$/), iuv: z.string().regex(/^[0-9A-Za-z]{1,35}$/) });
+const NotificationParams = z.object({
+  cf: z.string().regex(/^\d{11}$/),
+  iuv: z.string().regex(/^[0-9A-Za-z]{1,35}$/),
+});
 const NotificationQuery = z.object({
   status: z.enum(['FAILED', 'RELEASED', 'PENDING']).default('FAILED'),
-  ente: z.string().regex(/^\d{11}$/, "codice fiscale dell'ente: 11 cifre").optional(),
+  ente: z
+    .string()
+    .regex(/^\d{11}$/, "codice fiscale dell'ente: 11 cifre")
+    .optional(),
   before: z.coerce.number().int().positive().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 const NotificationIdParams = z.object({ id: z.coerce.number().int().positive() });
 const ListQuery = z.object({
-  ente: z.string().regex(/^\d{11}$/, "codice fiscale dell'ente: 11 cifre").optional(),
+  ente: z
+    .string()
+    .regex(/^\d{11}$/, "codice fiscale dell'ente: 11 cifre")
+    .optional(),
   status: z.enum(['DA_ELABORARE', 'ELABORATA', 'ERRORE_IN_FASE_DI_ELABORAZIONE']).optional(),
   before: z.coerce.number().int().positive().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
@@ -81,7 +107,10 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
   // Every admin call is journaled, reads included; routes that name an operation keep theirs.
   app.addHook('onRoute', (route) => {
     const config = (route.config ??= {}) as { audit?: { interface: string; operation: string } };
-    config.audit ??= { interface: 'admin', operation: `${route.method} ${route.url.replace('/admin/api/v1', '')}` };
+    config.audit ??= {
+      interface: 'admin',
+      operation: `${route.method} ${route.url.replace('/admin/api/v1', '')}`,
+    };
   });
 
   app.addHook('onRequest', async (req, reply) => {
@@ -104,19 +133,29 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
     } else if (err instanceof ZodError) {
       status = 400;
       const issue = err.issues[0]!;
-      const field = issue.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
-      body = problem(400, 'VALIDATION', `Campo ${field || '(corpo)'}: ${issue.message}`, { code: 'VALIDATION', field: field || undefined });
+      const field = issue.path
+        .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+        .join('');
+      body = problem(400, 'VALIDATION', `Campo ${field || '(corpo)'}: ${issue.message}`, {
+        code: 'VALIDATION',
+        field: field || undefined,
+      });
     } else if (hasZodFastifySchemaValidationErrors(err)) {
       status = 400;
       const { message, field } = validationMessage(err.validation, err.validationContext);
       body = problem(400, 'VALIDATION', message, { code: 'VALIDATION', field });
     } else if (typeof err.statusCode === 'number' && err.statusCode < 500) {
       status = err.statusCode;
-      body = err instanceof InvalidInputError ? problem(400, 'VALIDATION', err.message, { code: 'VALIDATION', field: err.field }) : problem(status, 'BAD_REQUEST', err.message);
+      body =
+        err instanceof InvalidInputError
+          ? problem(400, 'VALIDATION', err.message, { code: 'VALIDATION', field: err.field })
+          : problem(status, 'BAD_REQUEST', err.message);
     } else if (isDatabaseUnavailable(err)) {
       req.log.warn({ db: dbErrorSummary(err) }, 'admin api: database unavailable');
       status = 503;
-      body = problem(503, 'DATABASE_UNAVAILABLE', 'database non raggiungibile: riprovare più tardi', { code: 'DATABASE_UNAVAILABLE' });
+      body = problem(503, 'DATABASE_UNAVAILABLE', 'database non raggiungibile: riprovare più tardi', {
+        code: 'DATABASE_UNAVAILABLE',
+      });
       reply.header('retry-after', '5');
     } else {
       req.log.error({ err }, 'admin api internal error');
@@ -128,40 +167,96 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
   });
 
   // Enti creditori
-  app.get('/enti', { schema: { tags: ['Admin'], summary: 'List enti creditori', security } }, async () => organizations.listEnti());
-  app.post('/enti', { config: audit('createEnte'), schema: { tags: ['Admin'], summary: 'Create an ente creditore', security, body: EnteInput } }, async (req, reply) => {
-    req.audit!.enteFiscalCode = req.body.codiceFiscale;
-    return reply.code(201).send(await organizations.createEnte(req.body));
-  });
-  app.get('/enti/:cf', { schema: { tags: ['Admin'], summary: 'Get an ente creditore', security, params: EnteParams } }, async (req) => organizations.getEnte(req.params.cf));
-  app.patch('/enti/:cf', { config: audit('updateEnte'), schema: { tags: ['Admin'], summary: 'Change an ente creditore', security, params: EnteParams, body: EntePatch } }, async (req) => {
-    req.audit!.enteFiscalCode = req.params.cf;
-    return organizations.updateEnte(req.params.cf, req.body);
-  });
-  app.get('/enti/:cf/logo', { schema: { tags: ['Admin'], summary: "The ente's logo", security, params: EnteParams } }, async (req, reply) => {
-    const logo = await organizations.getEnteLogo(req.params.cf);
-    if (!logo) return reply.code(404).type('application/problem+json').send(problem(404, 'LOGO_NOT_FOUND', "l'ente non ha un logo"));
-    return reply.type(logo.mime).send(logo.data);
-  });
+  app.get('/enti', { schema: { tags: ['Admin'], summary: 'List enti creditori', security } }, async () =>
+    organizations.listEnti(),
+  );
+  app.post(
+    '/enti',
+    {
+      config: audit('createEnte'),
+      schema: { tags: ['Admin'], summary: 'Create an ente creditore', security, body: EnteInput },
+    },
+    async (req, reply) => {
+      req.audit!.enteFiscalCode = req.body.codiceFiscale;
+      return reply.code(201).send(await organizations.createEnte(req.body));
+    },
+  );
+  app.get(
+    '/enti/:cf',
+    { schema: { tags: ['Admin'], summary: 'Get an ente creditore', security, params: EnteParams } },
+    async (req) => organizations.getEnte(req.params.cf),
+  );
+  app.patch(
+    '/enti/:cf',
+    {
+      config: audit('updateEnte'),
+      schema: {
+        tags: ['Admin'],
+        summary: 'Change an ente creditore',
+        security,
+        params: EnteParams,
+        body: EntePatch,
+      },
+    },
+    async (req) => {
+      req.audit!.enteFiscalCode = req.params.cf;
+      return organizations.updateEnte(req.params.cf, req.body);
+    },
+  );
+  app.get(
+    '/enti/:cf/logo',
+    { schema: { tags: ['Admin'], summary: "The ente's logo", security, params: EnteParams } },
+    async (req, reply) => {
+      const logo = await organizations.getEnteLogo(req.params.cf);
+      if (!logo)
+        return reply
+          .code(404)
+          .type('application/problem+json')
+          .send(problem(404, 'LOGO_NOT_FOUND', "l'ente non ha un logo"));
+      return reply.type(logo.mime).send(logo.data);
+    },
+  );
 
   // Payment types
-  app.get('/enti/:cf/payment-types', { schema: { tags: ['Admin'], summary: 'List payment types of an ente', security, params: EnteParams } }, async (req) =>
-    organizations.listPaymentTypes(req.params.cf),
+  app.get(
+    '/enti/:cf/payment-types',
+    { schema: { tags: ['Admin'], summary: 'List payment types of an ente', security, params: EnteParams } },
+    async (req) => organizations.listPaymentTypes(req.params.cf),
   );
   app.post(
     '/enti/:cf/payment-types',
-    { config: audit('createPaymentType'), schema: { tags: ['Admin'], summary: 'Create a payment type (codice versamento)', security, params: EnteParams, body: PaymentTypeInput } },
+    {
+      config: audit('createPaymentType'),
+      schema: {
+        tags: ['Admin'],
+        summary: 'Create a payment type (codice versamento)',
+        security,
+        params: EnteParams,
+        body: PaymentTypeInput,
+      },
+    },
     async (req, reply) => {
       req.audit!.enteFiscalCode = req.params.cf;
       return reply.code(201).send(await organizations.createPaymentType(req.params.cf, req.body));
     },
   );
-  app.get('/enti/:cf/payment-types/:code', { schema: { tags: ['Admin'], summary: 'Get a payment type', security, params: PaymentTypeParams } }, async (req) =>
-    organizations.getPaymentType(req.params.cf, req.params.code),
+  app.get(
+    '/enti/:cf/payment-types/:code',
+    { schema: { tags: ['Admin'], summary: 'Get a payment type', security, params: PaymentTypeParams } },
+    async (req) => organizations.getPaymentType(req.params.cf, req.params.code),
   );
   app.patch(
     '/enti/:cf/payment-types/:code',
-    { config: audit('updatePaymentType'), schema: { tags: ['Admin'], summary: 'Change a payment type', security, params: PaymentTypeParams, body: PaymentTypePatch } },
+    {
+      config: audit('updatePaymentType'),
+      schema: {
+        tags: ['Admin'],
+        summary: 'Change a payment type',
+        security,
+        params: PaymentTypeParams,
+        body: PaymentTypePatch,
+      },
+    },
     async (req) => {
       req.audit!.enteFiscalCode = req.params.cf;
       return organizations.updatePaymentType(req.params.cf, req.params.code, req.body);
@@ -171,7 +266,14 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
   // Debt positions, as operators see them (with the status history)
   app.get(
     '/enti/:cf/payment-types/:code/debt-positions/:iuv',
-    { schema: { tags: ['Admin'], summary: 'A debt position with its status history', security, params: PaymentTypeParams.extend({ iuv: z.string().regex(/^\d{15,35}$/) }) } },
+    {
+      schema: {
+        tags: ['Admin'],
+        summary: 'A debt position with its status history',
+        security,
+        params: PaymentTypeParams.extend({ iuv: z.string().regex(/^\d{15,35}$/) }),
+      },
+    },
     async (req) => {
       const { enteId, paymentTypeId } = await organizations.resolveIds(req.params.cf, req.params.code);
       const p = await debtPositions.get({ enteId, paymentTypeId }, req.params.iuv);
@@ -180,18 +282,47 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
   );
 
   // Applications (gestionali)
-  app.get('/applications', { schema: { tags: ['Admin'], summary: 'List applications', security } }, async () => applications.list());
-  app.post('/applications', { config: audit('createApplication'), schema: { tags: ['Admin'], summary: 'Register an application (gestionale)', security, body: ApplicationInput } }, async (req, reply) => {
-    req.audit!.detail = req.body.codiceChiamante;
-    const r = await applications.create(req.body);
-    return reply.code(201).send({ ...r.application, ...(r.generatedPassphrase ? { passphrase: r.generatedPassphrase } : {}) });
-  });
-  app.get('/applications/:codiceChiamante', { schema: { tags: ['Admin'], summary: 'Get an application', security, params: AppParams } }, async (req) =>
-    applications.get(req.params.codiceChiamante),
+  app.get(
+    '/applications',
+    { schema: { tags: ['Admin'], summary: 'List applications', security } },
+    async () => applications.list(),
+  );
+  app.post(
+    '/applications',
+    {
+      config: audit('createApplication'),
+      schema: {
+        tags: ['Admin'],
+        summary: 'Register an application (gestionale)',
+        security,
+        body: ApplicationInput,
+      },
+    },
+    async (req, reply) => {
+      req.audit!.detail = req.body.codiceChiamante;
+      const r = await applications.create(req.body);
+      return reply
+        .code(201)
+        .send({ ...r.application, ...(r.generatedPassphrase ? { passphrase: r.generatedPassphrase } : {}) });
+    },
+  );
+  app.get(
+    '/applications/:codiceChiamante',
+    { schema: { tags: ['Admin'], summary: 'Get an application', security, params: AppParams } },
+    async (req) => applications.get(req.params.codiceChiamante),
   );
   app.patch(
     '/applications/:codiceChiamante',
-    { config: audit('updateApplication'), schema: { tags: ['Admin'], summary: 'Change an application', security, params: AppParams, body: ApplicationPatch } },
+    {
+      config: audit('updateApplication'),
+      schema: {
+        tags: ['Admin'],
+        summary: 'Change an application',
+        security,
+        params: AppParams,
+        body: ApplicationPatch,
+      },
+    },
     async (req) => {
       req.audit!.detail = req.params.codiceChiamante;
       return applications.update(req.params.codiceChiamante, req.body);
@@ -204,10 +335,14 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
       schema: {
         tags: ['Admin'],
         summary: "Rotate an application's passphrase",
-        description: 'Without a body Cassa generates the new passphrase and returns it once. The old passphrase stops working at once.',
+        description:
+          'Without a body Cassa generates the new passphrase and returns it once. The old passphrase stops working at once.',
         security,
         params: AppParams,
-        body: z.object({ passphrase: z.string().min(8).max(200).optional() }).strict().nullish(),
+        body: z
+          .object({ passphrase: z.string().min(8).max(200).optional() })
+          .strict()
+          .nullish(),
       },
     },
     async (req) => {
@@ -223,7 +358,8 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
       schema: {
         tags: ['Admin'],
         summary: "End an application's failed-authentication block",
-        description: 'Clears the failure counter of the codiceChiamante (and of `address`, when given), so that the throttle no longer refuses it before its window ends. See docs/security.md.',
+        description:
+          'Clears the failure counter of the codiceChiamante (and of `address`, when given), so that the throttle no longer refuses it before its window ends. See docs/security.md.',
         security,
         params: AppParams,
         querystring: z.object({ address: z.string().min(1).max(64).optional() }).strict(),
@@ -244,7 +380,8 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
       schema: {
         tags: ['Admin'],
         summary: 'Query the audit journal',
-        description: 'Newest first. Filters combine; page with `before` = the `nextBefore` of the previous page.',
+        description:
+          'Newest first. Filters combine; page with `before` = the `nextBefore` of the previous page.',
         security,
         querystring: AuditQuery,
       },
@@ -264,7 +401,10 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
         before: q.before,
         limit: q.limit,
       });
-      return { items: page.items.map((e) => ({ ...e, at: e.at.toISOString() })), nextBefore: page.nextBefore };
+      return {
+        items: page.items.map((e) => ({ ...e, at: e.at.toISOString() })),
+        nextBefore: page.nextBefore,
+      };
     },
   );
   // Receipts pagoPA sent (paSendRT / paSendRTV2), as operators see them
@@ -283,8 +423,21 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
     },
     async (req) => {
       const q = req.query;
-      const anomaly = q.anomaly === undefined ? undefined : q.anomaly === 'true' ? true : q.anomaly === 'false' ? false : q.anomaly;
-      const page = await receipts.list({ iuv: q.iuv, enteFiscalCode: q.ente, anomaly, before: q.before, limit: q.limit });
+      const anomaly =
+        q.anomaly === undefined
+          ? undefined
+          : q.anomaly === 'true'
+            ? true
+            : q.anomaly === 'false'
+              ? false
+              : q.anomaly;
+      const page = await receipts.list({
+        iuv: q.iuv,
+        enteFiscalCode: q.ente,
+        anomaly,
+        before: q.before,
+        limit: q.limit,
+      });
       if (q.ente) req.audit!.enteFiscalCode = q.ente;
       if (q.iuv) req.audit!.iuv = q.iuv;
       return { items: page.items.map(receiptView), nextBefore: page.nextBefore };
@@ -292,19 +445,35 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
   );
   app.get(
     '/receipts/:id',
-    { config: { audit: { interface: 'admin', operation: 'getReceipt', keepResponse: false } }, schema: { tags: ['Admin'], summary: 'A receipt (JSON)', security, params: ReceiptParams } },
+    {
+      config: { audit: { interface: 'admin', operation: 'getReceipt', keepResponse: false } },
+      schema: { tags: ['Admin'], summary: 'A receipt (JSON)', security, params: ReceiptParams },
+    },
     async (req) => {
       const r = await receipts.get(req.params.id);
       req.audit!.enteFiscalCode = r.enteFiscalCode;
       req.audit!.iuv = r.iuv;
-      return { ...receiptView(r), paymentAttemptId: r.paymentAttemptId, debtor: r.debtor, payer: r.payer, transfers: r.transfers, metadata: r.metadata, xml: `/admin/api/v1/receipts/${r.id}/xml` };
+      return {
+        ...receiptView(r),
+        paymentAttemptId: r.paymentAttemptId,
+        debtor: r.debtor,
+        payer: r.payer,
+        transfers: r.transfers,
+        metadata: r.metadata,
+        xml: `/admin/api/v1/receipts/${r.id}/xml`,
+      };
     },
   );
   app.get(
     '/receipts/:id/xml',
     {
       config: { audit: { interface: 'admin', operation: 'getReceiptXml', keepResponse: false } },
-      schema: { tags: ['Admin'], summary: 'The original XML of a receipt, as pagoPA sent it', security, params: ReceiptParams },
+      schema: {
+        tags: ['Admin'],
+        summary: 'The original XML of a receipt, as pagoPA sent it',
+        security,
+        params: ReceiptParams,
+      },
     },
     async (req, reply) => {
       // the bytes as pagoPA sent them: the charset is the one their XML declaration names
@@ -320,7 +489,8 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
       schema: {
         tags: ['Admin'],
         summary: 'List liste di carico',
-        description: 'Newest first; filter by ente (codice fiscale) and status; page with `before` = the `nextBefore` of the previous page.',
+        description:
+          'Newest first; filter by ente (codice fiscale) and status; page with `before` = the `nextBefore` of the previous page.',
         security,
         querystring: ListQuery,
       },
@@ -328,7 +498,12 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
     async (req) => {
       const q = req.query;
       if (q.ente) req.audit!.enteFiscalCode = q.ente;
-      const page = await container.lists.list({ enteFiscalCode: q.ente, status: q.status, before: q.before, limit: q.limit });
+      const page = await container.lists.list({
+        enteFiscalCode: q.ente,
+        status: q.status,
+        before: q.before,
+        limit: q.limit,
+      });
       return { items: page.items.map(listView), nextBefore: page.nextBefore };
     },
   );
@@ -336,18 +511,29 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
     '/lists/:id',
     {
       config: { audit: { interface: 'admin', operation: 'getList', keepResponse: false } },
-      schema: { tags: ['Admin'], summary: 'A lista di carico with its per-position outcomes', security, params: ListParams },
+      schema: {
+        tags: ['Admin'],
+        summary: 'A lista di carico with its per-position outcomes',
+        security,
+        params: ListParams,
+      },
     },
     async (req, reply) => {
       const l = await container.lists.get(req.params.id);
       if (!l) {
         req.audit!.outcome = 'NOT_FOUND';
-        return reply.code(404).type('application/problem+json').send(problem(404, 'NOT_FOUND', `lista ${req.params.id} non trovata`));
+        return reply
+          .code(404)
+          .type('application/problem+json')
+          .send(problem(404, 'NOT_FOUND', `lista ${req.params.id} non trovata`));
       }
       req.audit!.enteFiscalCode = l.enteFiscalCode;
       return {
         ...listView(l),
-        outcomeDelivery: l.outcomeDelivery && { ...l.outcomeDelivery, deliveredAt: l.outcomeDelivery.deliveredAt?.toISOString() ?? null },
+        outcomeDelivery: l.outcomeDelivery && {
+          ...l.outcomeDelivery,
+          deliveredAt: l.outcomeDelivery.deliveredAt?.toISOString() ?? null,
+        },
         items: l.items,
       };
     },
@@ -370,7 +556,14 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
     async (req) => {
       const q = req.query;
       if (q.ente) req.audit!.enteFiscalCode = q.ente;
-      const items = await deliveries.list({ status: q.status, enteFiscalCode: q.ente, operation: q.operation, idMessaggio: q.idMessaggio, before: q.before, limit: q.limit });
+      const items = await deliveries.list({
+        status: q.status,
+        enteFiscalCode: q.ente,
+        operation: q.operation,
+        idMessaggio: q.idMessaggio,
+        before: q.before,
+        limit: q.limit,
+      });
       return { items, nextBefore: items.length === q.limit ? items.at(-1)!.id : null };
     },
   );
@@ -378,7 +571,12 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
     '/deliveries/:id',
     {
       config: { audit: { interface: 'admin', operation: 'getDelivery', keepResponse: false } },
-      schema: { tags: ['Admin'], summary: 'A delivery: its attempts (newest first), last error and the request body', security, params: DeliveryParams },
+      schema: {
+        tags: ['Admin'],
+        summary: 'A delivery: its attempts (newest first), last error and the request body',
+        security,
+        params: DeliveryParams,
+      },
     },
     async (req) => {
       const d = await deliveries.get(req.params.id);
@@ -390,19 +588,31 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
     '/deliveries/:id/replay',
     {
       config: { audit: { interface: 'admin', operation: 'replayDelivery' } },
-      schema: { tags: ['Admin'], summary: 'Send a delivery again now (same IdMessaggio)', security, params: DeliveryParams },
+      schema: {
+        tags: ['Admin'],
+        summary: 'Send a delivery again now (same IdMessaggio)',
+        security,
+        params: DeliveryParams,
+      },
     },
     async (req, reply) => {
       const d = await deliveries.replay(req.params.id);
       req.audit!.enteFiscalCode = d.enteFiscalCode;
-      return reply.code(202).send({ id: d.id, idMessaggio: d.idMessaggio, status: d.status, nextAttemptAt: d.nextAttemptAt });
+      return reply
+        .code(202)
+        .send({ id: d.id, idMessaggio: d.idMessaggio, status: d.status, nextAttemptAt: d.nextAttemptAt });
     },
   );
   app.post(
     '/deliveries/replay',
     {
       config: { audit: { interface: 'admin', operation: 'replayDeliveries' } },
-      schema: { tags: ['Admin'], summary: 'Send again now every delivery of a status (default FAILING)', security, querystring: DeliveryReplayQuery },
+      schema: {
+        tags: ['Admin'],
+        summary: 'Send again now every delivery of a status (default FAILING)',
+        security,
+        querystring: DeliveryReplayQuery,
+      },
     },
     async (req, reply) => reply.code(202).send({ replayed: await deliveries.replayAll(req.query.status) }),
   );
@@ -414,7 +624,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
         tags: ['Admin'],
         summary: 'List payment / expiry notifications by state (default FAILED)',
         description:
-          'FAILED: notifications that cannot be sent (not representable in PiemontePAY\'s XSD, or their group kept failing); they are not grouped until replayed, and the gestionale can still read the payment through paymentdata. RELEASED: FAILED ones an operator decided not to send. PENDING: not yet in a message (WAITING, RETRYING, WAITING_FOR_ENDPOINT). Newest first; page with `before` = the `nextBefore` of the previous page.',
+          "FAILED: notifications that cannot be sent (not representable in PiemontePAY's XSD, or their group kept failing); they are not grouped until replayed, and the gestionale can still read the payment through paymentdata. RELEASED: FAILED ones an operator decided not to send. PENDING: not yet in a message (WAITING, RETRYING, WAITING_FOR_ENDPOINT). Newest first; page with `before` = the `nextBefore` of the previous page.",
         security,
         querystring: NotificationQuery,
       },
@@ -422,7 +632,12 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
     async (req) => {
       const q = req.query;
       if (q.ente) req.audit!.enteFiscalCode = q.ente;
-      const items = await notifications.list({ status: q.status, enteFiscalCode: q.ente, before: q.before, limit: q.limit });
+      const items = await notifications.list({
+        status: q.status,
+        enteFiscalCode: q.ente,
+        before: q.before,
+        limit: q.limit,
+      });
       return { items, nextBefore: items.length === q.limit ? items.at(-1)!.id : null };
     },
   );
@@ -433,7 +648,8 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
       schema: {
         tags: ['Admin'],
         summary: 'Put a FAILED (or RELEASED, or RETRYING) notification back in the queue, due now',
-        description: 'It is grouped into a message at the next pass. 409 when it is already in a message: replay that delivery instead.',
+        description:
+          'It is grouped into a message at the next pass. 409 when it is already in a message: replay that delivery instead.',
         security,
         params: NotificationIdParams,
       },
@@ -451,7 +667,8 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
       schema: {
         tags: ['Admin'],
         summary: 'Decide that a FAILED notification is not sent',
-        description: 'It stops counting as failed (metrics, alerts). The payment stays readable through paymentdata; a later replay still sends it.',
+        description:
+          'It stops counting as failed (metrics, alerts). The payment stays readable through paymentdata; a later replay still sends it.',
         security,
         params: NotificationIdParams,
       },
@@ -474,14 +691,25 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
     '/enti/:cf/notifications/:iuv',
     {
       config: { audit: { interface: 'admin', operation: 'getNotifications', keepResponse: false } },
-      schema: { tags: ['Admin'], summary: 'The notifications of a position (payment, expiry) and the deliveries that carry them', security, params: NotificationParams },
+      schema: {
+        tags: ['Admin'],
+        summary: 'The notifications of a position (payment, expiry) and the deliveries that carry them',
+        security,
+        params: NotificationParams,
+      },
     },
     async (req) => {
       req.audit!.enteFiscalCode = req.params.cf;
       req.audit!.iuv = req.params.iuv;
       const items = await notifications.ofPosition(req.params.cf, req.params.iuv);
-      const ids = [...new Set(items.flatMap((n) => [n.idMessaggio, n.rtIdMessaggio]).filter((x): x is string => x !== null))];
-      const messages = (await Promise.all(ids.map((idMessaggio) => deliveries.list({ idMessaggio, limit: 20 })))).flat();
+      const ids = [
+        ...new Set(
+          items.flatMap((n) => [n.idMessaggio, n.rtIdMessaggio]).filter((x): x is string => x !== null),
+        ),
+      ];
+      const messages = (
+        await Promise.all(ids.map((idMessaggio) => deliveries.list({ idMessaggio, limit: 20 })))
+      ).flat();
       return { items, deliveries: messages };
     },
   );
@@ -489,5 +717,9 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
 
 function listView<T extends { applicationId: number; receivedAt: Date; processedAt: Date | null }>(l: T) {
   const { applicationId: _app, ...rest } = l;
-  return { ...rest, receivedAt: l.receivedAt.toISOString(), processedAt: l.processedAt?.toISOString() ?? null };
+  return {
+    ...rest,
+    receivedAt: l.receivedAt.toISOString(),
+    processedAt: l.processedAt?.toISOString() ?? null,
+  };
 }

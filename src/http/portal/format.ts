@@ -11,7 +11,14 @@ export function romeDateLabel(): string {
   return `${d}/${m}/${y}`;
 }
 
-const ROME_DATE_TIME = new Intl.DateTimeFormat('it-IT', { timeZone: 'Europe/Rome', day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+const ROME_DATE_TIME = new Intl.DateTimeFormat('it-IT', {
+  timeZone: 'Europe/Rome',
+  day: '2-digit',
+  month: '2-digit',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+});
 
 /** A moment as the citizen reads it: "30/01/2019, 14:05" in Rome's time. */
 export function romeDateTimeLabel(d: Date): string {

@@ -38,17 +38,22 @@ export interface LayoutPageData {
 }
 
 const LOGO_TYPES = ['image/png', 'image/jpeg', 'image/svg+xml'] as const;
-export const isServedLogoType = (mime: string | null): boolean => (LOGO_TYPES as readonly (string | null)[]).includes(mime);
+export const isServedLogoType = (mime: string | null): boolean =>
+  (LOGO_TYPES as readonly (string | null)[]).includes(mime);
 
 /** The path of an ente's logo on the Sportello (served by ente-logo.ts). */
-export const enteLogoPath = (fiscalCode: string): string => `/sportello/enti/${encodeURIComponent(fiscalCode)}/logo`;
+export const enteLogoPath = (fiscalCode: string): string =>
+  `/sportello/enti/${encodeURIComponent(fiscalCode)}/logo`;
 
 /**
  * The header data of an ente's page, read from the ente table (name, whether it has a logo the
  * Sportello serves, its phone, e-mail and web site), without the logo's bytes; undefined for an
  * unknown fiscal code. For the routes: `headerEnte: await enteHeader(container, position.enteFiscalCode)`.
  */
-export async function enteHeader(container: Pick<Container, 'db'>, enteFiscalCode: string): Promise<HeaderEnte | undefined> {
+export async function enteHeader(
+  container: Pick<Container, 'db'>,
+  enteFiscalCode: string,
+): Promise<HeaderEnte | undefined> {
   if (!/^\d{11}$/.test(enteFiscalCode)) return undefined;
   const [row] = await container.db.orm
     .select({
@@ -140,17 +145,28 @@ export function emailLink(email: string | null | undefined): LinkView | undefine
   return { href: `mailto:${text}`, text };
 }
 
-const present = <T extends object>(o: T): T | undefined => (Object.values(o).some((v) => v !== undefined) ? o : undefined);
+const present = <T extends object>(o: T): T | undefined =>
+  Object.values(o).some((v) => v !== undefined) ? o : undefined;
 
 /**
  * Everything the shell shows besides the page: computed once per page from the installation's
  * settings, the language and the page's `step` and `headerEnte`. A setting left unset shows nothing
  * (never a link to `#`).
  */
-export function lookView(site: SportelloSiteConfig, lang: Lang, page: { step?: unknown; headerEnte?: unknown }): LookView {
+export function lookView(
+  site: SportelloSiteConfig,
+  lang: Lang,
+  page: { step?: unknown; headerEnte?: unknown },
+): LookView {
   const he = page.headerEnte as HeaderEnte | undefined;
-  const enteOk = he && typeof he.name === 'string' && typeof he.fiscalCode === 'string' && /^\d{11}$/.test(he.fiscalCode);
-  const hours = lang === 'en' && site.infoHoursEn ? { text: site.infoHoursEn } : site.infoHours ? { text: site.infoHours, ...(lang !== 'it' ? { lang: 'it' as const } : {}) } : undefined;
+  const enteOk =
+    he && typeof he.name === 'string' && typeof he.fiscalCode === 'string' && /^\d{11}$/.test(he.fiscalCode);
+  const hours =
+    lang === 'en' && site.infoHoursEn
+      ? { text: site.infoHoursEn }
+      : site.infoHours
+        ? { text: site.infoHours, ...(lang !== 'it' ? { lang: 'it' as const } : {}) }
+        : undefined;
   const links: LookView['links'] = [];
   for (const [id, key, url] of [
     ['link-accessibility', 'accessibility', site.accessibilityUrl],
@@ -161,10 +177,28 @@ export function lookView(site: SportelloSiteConfig, lang: Lang, page: { step?: u
     const link = webLink(url);
     if (link) links.push({ id, key, ...link });
   }
-  const contacts = enteOk && he.contacts ? present({ phone: phoneLink(he.contacts.phone), email: emailLink(he.contacts.email), site: webLink(he.contacts.website) }) : undefined;
+  const contacts =
+    enteOk && he.contacts
+      ? present({
+          phone: phoneLink(he.contacts.phone),
+          email: emailLink(he.contacts.email),
+          site: webLink(he.contacts.website),
+        })
+      : undefined;
   return {
-    intermediary: site.intermediaryName ? { name: site.intermediaryName, ...(webLink(site.intermediaryUrl) ? { href: webLink(site.intermediaryUrl)!.href } : {}) } : undefined,
-    ente: enteOk ? { name: he.name, fiscalCode: he.fiscalCode, ...(he.hasLogo ? { logoSrc: enteLogoPath(he.fiscalCode) } : {}) } : undefined,
+    intermediary: site.intermediaryName
+      ? {
+          name: site.intermediaryName,
+          ...(webLink(site.intermediaryUrl) ? { href: webLink(site.intermediaryUrl)!.href } : {}),
+        }
+      : undefined,
+    ente: enteOk
+      ? {
+          name: he.name,
+          fiscalCode: he.fiscalCode,
+          ...(he.hasLogo ? { logoSrc: enteLogoPath(he.fiscalCode) } : {}),
+        }
+      : undefined,
     steps: stepsView(page.step),
     enteInfo: enteOk && contacts ? { name: he.name, ...contacts } : undefined,
     info: present({ phone: phoneLink(site.infoPhone), site: webLink(site.infoUrl), hours }),

@@ -14,7 +14,10 @@ interface RouteParams {
  * instance on the database counts the same requests (one upsert per limited request). Fixed
  * windows, per route and client address (req.ip, as CASSA_TRUST_PROXY yields it).
  */
-export function pgRateLimitStore(db: Database, clock: () => Date = () => new Date()): FastifyRateLimitStoreCtor {
+export function pgRateLimitStore(
+  db: Database,
+  clock: () => Date = () => new Date(),
+): FastifyRateLimitStoreCtor {
   return class PgRateLimitStore implements FastifyRateLimitStore {
     constructor(
       _params?: unknown,

@@ -59,7 +59,13 @@ function langSwitchUrl(req: FastifyRequest, lang: Lang): string {
  * pass `step` (the stepper) and `headerEnte` (the ente's name and logo in the header, its contacts in
  * the footer: layout-data.ts enteHeader).
  */
-export function sendPage(req: FastifyRequest, reply: FastifyReply, template: string, data: Record<string, unknown> & LayoutPageData, status = 200): FastifyReply {
+export function sendPage(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  template: string,
+  data: Record<string, unknown> & LayoutPageData,
+  status = 200,
+): FastifyReply {
   const lang = requestLang(req);
   const q = (req.query as Record<string, unknown> | undefined)?.lang;
   if (isLang(q) && req.cookies?.[LANG_COOKIE] !== q) {
@@ -67,10 +73,19 @@ export function sendPage(req: FastifyRequest, reply: FastifyReply, template: str
   }
   const t = translator(lang);
   // every page's <title> names the page (WCAG 2.4.2): error pages by their status
-  const pageTitle = data.pageTitle ?? (template === 'error' ? t(`errorTitle.${String(data.messageKey)}`) : t(`${template}.title`));
+  const pageTitle =
+    data.pageTitle ??
+    (template === 'error' ? t(`errorTitle.${String(data.messageKey)}`) : t(`${template}.title`));
   // the shell: header (intermediary, ente), stepper (data.step), footer (settings, the ente's contacts)
   const look = lookView(siteOf(req), lang, data);
-  const html = eta.render(template, { ...data, t, lang, langSwitchUrl: langSwitchUrl(req, lang), pageTitle, look });
+  const html = eta.render(template, {
+    ...data,
+    t,
+    lang,
+    langSwitchUrl: langSwitchUrl(req, lang),
+    pageTitle,
+    look,
+  });
   return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
 }
 

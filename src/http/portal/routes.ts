@@ -9,9 +9,27 @@ import type { Container } from '../../app/container.js';
 import { ANONIMO } from '../../modules/debt-positions/domain/debt-position.js';
 import { euro, romeDateLabel, romeDateTimeLabel } from './format.js';
 import { enteHeader, isServedLogoType, type HeaderEnte } from './layout-data.js';
-import { PortalInputErrors, type FlowLookup, type ReturnUrlBuilder } from '../../modules/portal/application/portal-service.js';
-import { CartChanged, NoticeNotPayable, PortalInputError, PortalRefusal, type RefusalReason } from '../../modules/portal/domain/errors.js';
-import { codEsitoOf, FLOW_ID, MAX_CART, offersRetry, OUTCOMES, type Outcome, type PortalSession } from '../../modules/portal/domain/session.js';
+import {
+  PortalInputErrors,
+  type FlowLookup,
+  type ReturnUrlBuilder,
+} from '../../modules/portal/application/portal-service.js';
+import {
+  CartChanged,
+  NoticeNotPayable,
+  PortalInputError,
+  PortalRefusal,
+  type RefusalReason,
+} from '../../modules/portal/domain/errors.js';
+import {
+  codEsitoOf,
+  FLOW_ID,
+  MAX_CART,
+  offersRetry,
+  OUTCOMES,
+  type Outcome,
+  type PortalSession,
+} from '../../modules/portal/domain/session.js';
 import type { PortalPosition } from '../../modules/portal/infra/portal-repository.js';
 import { projectPath } from '../../shared/paths.js';
 import { pgRateLimitStore } from './pg-rate-limit-store.js';
@@ -51,8 +69,6 @@ interface FormErrorView {
   message: string;
 }
 
-
-
 function positionView(p: PortalPosition) {
   // an ANONIMO position (fines with advance notice): no debtor to show, its payment references instead
   return { ...p, amount: euro(p.amountCents), anonymous: p.debtorFiscalCode === ANONIMO };
@@ -62,7 +78,13 @@ function positionView(p: PortalPosition) {
 function allowFormActionTo(reply: FastifyReply, origin: string): void {
   const csp = reply.getHeader('content-security-policy');
   if (typeof csp !== 'string') return;
-  reply.header('content-security-policy', csp.replace(/(^|;)\s*form-action ([^;]*)/, (_m, sep: string, sources: string) => `${sep}form-action ${sources} ${origin}`));
+  reply.header(
+    'content-security-policy',
+    csp.replace(
+      /(^|;)\s*form-action ([^;]*)/,
+      (_m, sep: string, sources: string) => `${sep}form-action ${sources} ${origin}`,
+    ),
+  );
 }
 
 /** The language chosen in the query, kept across a redirect ("?lang=en" or nothing). */
@@ -96,8 +118,15 @@ export function isPortalUrl(url: string): boolean {
  * An error the router answers before any route is found (a URL with a bad %-encoding) on a portal
  * URL: the portal's plain error page instead of Fastify's JSON (the portal's plugins did not run).
  */
-export function sendPortalFrameworkError(req: FastifyRequest, reply: FastifyReply, status: number): FastifyReply {
-  reply.header('content-security-policy', "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'; form-action 'self'");
+export function sendPortalFrameworkError(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+): FastifyReply {
+  reply.header(
+    'content-security-policy',
+    "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'; form-action 'self'",
+  );
   return sendPage(req, reply, 'error', { status, messageKey: status >= 500 ? '500' : '400' }, status);
 }
 
@@ -106,7 +135,10 @@ export function sendPortalFrameworkError(req: FastifyRequest, reply: FastifyRepl
  * path and the pages under /sportello, with their own cookies, CSRF tokens, security headers,
  * rate limits and plain error pages (all scoped to this plugin).
  */
-export async function portalRoutes(app: FastifyInstance, { container }: { container: Container }): Promise<void> {
+export async function portalRoutes(
+  app: FastifyInstance,
+  { container }: { container: Container },
+): Promise<void> {
   const { config, portal } = container;
   const secure = config.production || (config.publicUrl?.startsWith('https://') ?? false);
 
@@ -147,10 +179,13 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
       timeWindow: '1 minute',
       // counted in PostgreSQL, per route and client address (req.ip): the limit holds across web instances
       store: pgRateLimitStore(container.db),
-      errorResponseBuilder: (_req, ctx) => Object.assign(new Error('rate limited'), { statusCode: ctx.statusCode }),
+      errorResponseBuilder: (_req, ctx) =>
+        Object.assign(new Error('rate limited'), { statusCode: ctx.statusCode }),
     });
   }
-  const rateLimitConfig: { rateLimit?: { max: number; timeWindow: string } } = limited ? { rateLimit: { max: config.portal.rateLimit, timeWindow: '1 minute' } } : {};
+  const rateLimitConfig: { rateLimit?: { max: number; timeWindow: string } } = limited
+    ? { rateLimit: { max: config.portal.rateLimit, timeWindow: '1 minute' } }
+    : {};
 
   await app.register(fastifyStatic, {
     root: projectPath('node_modules', 'bootstrap-italia', 'dist'),
@@ -159,7 +194,13 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
     maxAge: '1d',
     index: false,
   });
-  await app.register(fastifyStatic, { root: projectPath('views', 'static'), prefix: '/static/portal/', decorateReply: false, maxAge: '1h', index: false });
+  await app.register(fastifyStatic, {
+    root: projectPath('views', 'static'),
+    prefix: '/static/portal/',
+    decorateReply: false,
+    maxAge: '1h',
+    index: false,
+  });
   await app.register((await import('./look.js')).portalLook, { container }); // header and footer settings, GET /sportello/enti/:codiceFiscale/logo
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
@@ -172,14 +213,21 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) req.log.error({ err }, 'portal error');
     else req.log.info({ code: err.code, status }, 'portal request refused');
-    const key = status === 403 || status === 404 || status === 429 ? String(status) : status >= 500 ? '500' : '400';
+    const key =
+      status === 403 || status === 404 || status === 429 ? String(status) : status >= 500 ? '500' : '400';
     return sendPage(req, reply, 'error', { status, messageKey: key }, status);
   });
 
   // The browser's cookie names the browser, not a payment: each payment flow has its own id in its
   // pages' URLs and forms, and belongs to the browser whose cookie it was bound to.
   const setBrowserCookie = (reply: FastifyReply, value: string) =>
-    reply.setCookie(SESSION_COOKIE, value, { path: '/', httpOnly: true, sameSite: 'lax', secure, maxAge: 2 * 3600 });
+    reply.setCookie(SESSION_COOKIE, value, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure,
+      maxAge: 2 * 3600,
+    });
   const browserCookie = (req: FastifyRequest): string | undefined => req.cookies[SESSION_COOKIE];
   const returnUrls = (req: FastifyRequest): ReturnUrlBuilder => {
     const base = publicBaseUrl(config, req);
@@ -198,48 +246,93 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
   const errorViews = (req: FastifyRequest, problems: PortalInputError[]): FormErrorView[] =>
     problems.map((p) => ({
       field: p.field,
-      message: t(req)(`errors.${p.problem}`, { max: MAX_CART, ...p.params, ...(p.params.reason ? { reason: t(req)(`refusal.${p.params.reason}`) } : {}) }),
+      message: t(req)(`errors.${p.problem}`, {
+        max: MAX_CART,
+        ...p.params,
+        ...(p.params.reason ? { reason: t(req)(`refusal.${p.params.reason}`) } : {}),
+      }),
     }));
 
   app.get('/', async (_req, reply) => reply.redirect('/sportello/', 302));
 
   // A reload or a bookmark of the landing (a GET), or another method: a plain page saying where to start again.
-  app.route({ method: ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'], url: LANDING_PATH, handler: async (req, reply) => {
-    reply.header('allow', 'POST');
-    return sendPage(req, reply, 'error', { status: 405, messageKey: '405' }, 405);
-  } });
+  app.route({
+    method: ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
+    url: LANDING_PATH,
+    handler: async (req, reply) => {
+      reply.header('allow', 'POST');
+      return sendPage(req, reply, 'error', { status: 405, messageKey: '405' }, 405);
+    },
+  });
 
   // --- the redirect from a gestionale (seed 000 §2.1) ---
-  app.post(LANDING_PATH, { config: { audit: { interface: 'portal', operation: 'accessoChiamanteEsterno', keepResponse: false }, ...rateLimitConfig } }, async (req, reply) => {
-    const form = req.body as Record<string, unknown> | undefined;
-    req.audit!.caller = typeof form?.codiceChiamante === 'string' ? form.codiceChiamante.slice(0, 80) : undefined;
-    try {
-      const landed = await portal.land(req.body, { returnUrls: returnUrls(req), correlationId: req.id });
-      const first = landed.session.positions[0]!;
-      Object.assign(req.audit!, { enteFiscalCode: first.enteFiscalCode, iuv: first.iuv, outcome: 'ACCETTATO', detail: `identificativoPagamento ${landed.session.identificativoPagamento}; separatore digest ${landed.session.digestSeparator}${landed.checkoutLocation ? '; dati personali non richiesti: avvio pagamento' : ''}` });
-      // post/redirect/get: the flow's own page, bound to this browser at its first GET (the cookie
-      // is SameSite=Lax, so this cross-site POST does not carry it); or straight to Checkout
-      return reply.redirect(landed.checkoutLocation ?? `/sportello/pagamento/${landed.session.publicId}?accesso=${landed.claimToken}`, 303);
-    } catch (e) {
-      if (e instanceof PortalRefusal) {
-        Object.assign(req.audit!, { outcome: e.outcome, detail: e.journal, caller: e.context.caller ?? req.audit!.caller, iuv: e.context.iuv, enteFiscalCode: e.context.enteFiscalCode });
-        req.log.warn({ reason: e.reason }, `[accessoChiamanteEsterno] - ${e.journal}`);
-        return sendPage(req, reply, 'refusal', { reason: e.reason, kind: e.reason.startsWith('POSITION_') ? 'status' : 'refusal' }, REFUSAL_STATUS[e.reason]);
+  app.post(
+    LANDING_PATH,
+    {
+      config: {
+        audit: { interface: 'portal', operation: 'accessoChiamanteEsterno', keepResponse: false },
+        ...rateLimitConfig,
+      },
+    },
+    async (req, reply) => {
+      const form = req.body as Record<string, unknown> | undefined;
+      req.audit!.caller =
+        typeof form?.codiceChiamante === 'string' ? form.codiceChiamante.slice(0, 80) : undefined;
+      try {
+        const landed = await portal.land(req.body, { returnUrls: returnUrls(req), correlationId: req.id });
+        const first = landed.session.positions[0]!;
+        Object.assign(req.audit!, {
+          enteFiscalCode: first.enteFiscalCode,
+          iuv: first.iuv,
+          outcome: 'ACCETTATO',
+          detail: `identificativoPagamento ${landed.session.identificativoPagamento}; separatore digest ${landed.session.digestSeparator}${landed.checkoutLocation ? '; dati personali non richiesti: avvio pagamento' : ''}`,
+        });
+        // post/redirect/get: the flow's own page, bound to this browser at its first GET (the cookie
+        // is SameSite=Lax, so this cross-site POST does not carry it); or straight to Checkout
+        return reply.redirect(
+          landed.checkoutLocation ??
+            `/sportello/pagamento/${landed.session.publicId}?accesso=${landed.claimToken}`,
+          303,
+        );
+      } catch (e) {
+        if (e instanceof PortalRefusal) {
+          Object.assign(req.audit!, {
+            outcome: e.outcome,
+            detail: e.journal,
+            caller: e.context.caller ?? req.audit!.caller,
+            iuv: e.context.iuv,
+            enteFiscalCode: e.context.enteFiscalCode,
+          });
+          req.log.warn({ reason: e.reason }, `[accessoChiamanteEsterno] - ${e.journal}`);
+          return sendPage(
+            req,
+            reply,
+            'refusal',
+            { reason: e.reason, kind: e.reason.startsWith('POSITION_') ? 'status' : 'refusal' },
+            REFUSAL_STATUS[e.reason],
+          );
+        }
+        if (e instanceof PortalInputErrors) {
+          Object.assign(req.audit!, { outcome: 'CHECKOUT_NON_DISPONIBILE', detail: e.message });
+          return sendPage(req, reply, 'error', { status: 502, messageKey: '500' }, 502);
+        }
+        throw e;
       }
-      if (e instanceof PortalInputErrors) {
-        Object.assign(req.audit!, { outcome: 'CHECKOUT_NON_DISPONIBILE', detail: e.message });
-        return sendPage(req, reply, 'error', { status: 502, messageKey: '500' }, 502);
-      }
-      throw e;
-    }
-  });
+    },
+  );
 
   await app.register(
     async (s) => {
-      s.setNotFoundHandler((req, reply) => sendPage(req, reply, 'error', { status: 404, messageKey: '404' }, 404));
+      s.setNotFoundHandler((req, reply) =>
+        sendPage(req, reply, 'error', { status: 404, messageKey: '404' }, 404),
+      );
 
       /** The browser's manual cart, opened (with a cookie when the browser has none) when asked. */
-      const manualCart = async (req: FastifyRequest, reply: FastifyReply, open: boolean): Promise<PortalSession | undefined> => {
+      const manualCart = async (
+        req: FastifyRequest,
+        reply: FastifyReply,
+        open: boolean,
+      ): Promise<PortalSession | undefined> => {
         const cart = await portal.manualCart(browserCookie(req));
         if (cart || !open) return cart;
         const opened = await portal.openManual(browserCookie(req));
@@ -252,18 +345,37 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
         req: FastifyRequest,
         reply: FastifyReply,
         session: PortalSession | undefined,
-        extra: { errors?: FormErrorView[]; form?: Record<string, string | undefined>; notPayable?: { notice: string; reason: RefusalReason; receiptUrl: string | null } } = {},
+        extra: {
+          errors?: FormErrorView[];
+          form?: Record<string, string | undefined>;
+          notPayable?: { notice: string; reason: RefusalReason; receiptUrl: string | null };
+        } = {},
         status = 200,
       ) => {
         const cart = portal.editable(session) ? (await portal.positions(session)).map(positionView) : [];
         const total = euro(cart.reduce((sum, p) => sum + p.amountCents, 0));
         // payments started by a gestionale in this browser and not concluded: the way back to each summary
-        const resume = (await portal.openFlows(browserCookie(req))).map((f) => ({ href: `/sportello/pagamento/${f.publicId}`, iuv: f.positions[0]?.iuv ?? '' }));
+        const resume = (await portal.openFlows(browserCookie(req))).map((f) => ({
+          href: `/sportello/pagamento/${f.publicId}`,
+          iuv: f.positions[0]?.iuv ?? '',
+        }));
         return sendPage(
           req,
           reply,
           'home',
-          { cart, total, max: MAX_CART, csrf: reply.generateCsrf(), errors: extra.errors ?? [], form: extra.form ?? {}, notPayable: extra.notPayable ?? null, resume, proceedUrl: session ? `/sportello/pagamento/${session.publicId}` : null, step: 'references', pageTitle: t(req)('home.title') },
+          {
+            cart,
+            total,
+            max: MAX_CART,
+            csrf: reply.generateCsrf(),
+            errors: extra.errors ?? [],
+            form: extra.form ?? {},
+            notPayable: extra.notPayable ?? null,
+            resume,
+            proceedUrl: session ? `/sportello/pagamento/${session.publicId}` : null,
+            step: 'references',
+            pageTitle: t(req)('home.title'),
+          },
           status,
         );
       };
@@ -271,35 +383,61 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
       /** A notice found but not payable: its own message (not a form error), with the receipt when paid. */
       const notPayableView = async (req: FastifyRequest, e: NoticeNotPayable, notice: string) => {
         const cookie = browserCookie(req);
-        const hasReceipt = e.reason === 'POSITION_PAID' && e.positionId !== undefined && cookie !== undefined && (await portal.receiptOf(e.positionId)) !== undefined;
-        const receiptUrl = hasReceipt ? `/sportello/ricevuta/${e.positionId}/${portal.receiptToken(cookie, e.positionId!)}` : null;
+        const hasReceipt =
+          e.reason === 'POSITION_PAID' &&
+          e.positionId !== undefined &&
+          cookie !== undefined &&
+          (await portal.receiptOf(e.positionId)) !== undefined;
+        const receiptUrl = hasReceipt
+          ? `/sportello/ricevuta/${e.positionId}/${portal.receiptToken(cookie, e.positionId!)}`
+          : null;
         return { notice, reason: e.reason, receiptUrl };
       };
 
       s.get('/', async (req, reply) => renderHome(req, reply, await portal.manualCart(browserCookie(req))));
 
-      s.post('/avvisi', { preHandler: app.csrfProtection, config: { audit: { interface: 'portal', operation: 'aggiungiAvviso', keepResponse: false }, ...rateLimitConfig } }, async (req, reply) => {
-        journalBody(req);
-        const session = (await manualCart(req, reply, true))!;
-        const input = { code: str(req.body, 'codiceAvviso'), codiceFiscale: str(req.body, 'codiceFiscale'), ente: str(req.body, 'ente') };
-        try {
-          const result = await portal.addNotice(session, input);
-          req.audit!.outcome = result === 'added' ? 'AGGIUNTO' : 'RIFERIMENTI_RICHIESTI';
-          await rotateBrowser(req, reply);
-          return reply.redirect(result === 'added' ? '/sportello/' : '/sportello/riferimenti', 303);
-        } catch (e) {
-          const form = { codiceAvviso: input.code, codiceFiscale: input.codiceFiscale, ente: input.ente };
-          if (e instanceof PortalInputError) {
-            req.audit!.outcome = e.problem;
-            return renderHome(req, reply, session, { errors: errorViews(req, [e]), form }, 422);
+      s.post(
+        '/avvisi',
+        {
+          preHandler: app.csrfProtection,
+          config: {
+            audit: { interface: 'portal', operation: 'aggiungiAvviso', keepResponse: false },
+            ...rateLimitConfig,
+          },
+        },
+        async (req, reply) => {
+          journalBody(req);
+          const session = (await manualCart(req, reply, true))!;
+          const input = {
+            code: str(req.body, 'codiceAvviso'),
+            codiceFiscale: str(req.body, 'codiceFiscale'),
+            ente: str(req.body, 'ente'),
+          };
+          try {
+            const result = await portal.addNotice(session, input);
+            req.audit!.outcome = result === 'added' ? 'AGGIUNTO' : 'RIFERIMENTI_RICHIESTI';
+            await rotateBrowser(req, reply);
+            return reply.redirect(result === 'added' ? '/sportello/' : '/sportello/riferimenti', 303);
+          } catch (e) {
+            const form = { codiceAvviso: input.code, codiceFiscale: input.codiceFiscale, ente: input.ente };
+            if (e instanceof PortalInputError) {
+              req.audit!.outcome = e.problem;
+              return renderHome(req, reply, session, { errors: errorViews(req, [e]), form }, 422);
+            }
+            if (e instanceof NoticeNotPayable) {
+              req.audit!.outcome = e.reason;
+              return renderHome(
+                req,
+                reply,
+                session,
+                { notPayable: await notPayableView(req, e, (input.code ?? '').trim()) },
+                409,
+              );
+            }
+            throw e;
           }
-          if (e instanceof NoticeNotPayable) {
-            req.audit!.outcome = e.reason;
-            return renderHome(req, reply, session, { notPayable: await notPayableView(req, e, (input.code ?? '').trim()) }, 409);
-          }
-          throw e;
-        }
-      });
+        },
+      );
 
       s.post('/avvisi/rimuovi', { preHandler: app.csrfProtection }, async (req, reply) => {
         const session = await portal.manualCart(browserCookie(req));
@@ -308,10 +446,28 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
         return reply.redirect('/sportello/', 303);
       });
 
-      const renderReferences = async (req: FastifyRequest, reply: FastifyReply, session: PortalSession, errors: FormErrorView[] = [], status = 200) => {
+      const renderReferences = async (
+        req: FastifyRequest,
+        reply: FastifyReply,
+        session: PortalSession,
+        errors: FormErrorView[] = [],
+        status = 200,
+      ) => {
         const position = await portal.pendingReferences(session);
         if (!position) return reply.redirect('/sportello/', 303);
-        return sendPage(req, reply, 'references', { position, csrf: reply.generateCsrf(), errors, step: 'references', pageTitle: t(req)('references.title') }, status);
+        return sendPage(
+          req,
+          reply,
+          'references',
+          {
+            position,
+            csrf: reply.generateCsrf(),
+            errors,
+            step: 'references',
+            pageTitle: t(req)('references.title'),
+          },
+          status,
+        );
       };
 
       s.get('/riferimenti', async (req, reply) => {
@@ -320,36 +476,56 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
         return renderReferences(req, reply, session);
       });
 
-      s.post('/riferimenti', { preHandler: app.csrfProtection, config: { audit: { interface: 'portal', operation: 'riferimentiPagamento', keepResponse: false }, ...rateLimitConfig } }, async (req, reply) => {
-        journalBody(req);
-        const session = await portal.manualCart(browserCookie(req));
-        if (!portal.editable(session)) return reply.redirect('/sportello/', 303);
-        const values = [0, 1, 2, 3, 4].map((i) => str(req.body, `riferimento_${i}`) ?? '');
-        try {
-          await portal.submitReferences(session, values);
-          req.audit!.outcome = 'AGGIUNTO';
-          await rotateBrowser(req, reply);
-          return reply.redirect('/sportello/', 303);
-        } catch (e) {
-          if (e instanceof PortalInputError) {
-            req.audit!.outcome = e.problem;
-            return renderReferences(req, reply, session, errorViews(req, [e]), 422);
+      s.post(
+        '/riferimenti',
+        {
+          preHandler: app.csrfProtection,
+          config: {
+            audit: { interface: 'portal', operation: 'riferimentiPagamento', keepResponse: false },
+            ...rateLimitConfig,
+          },
+        },
+        async (req, reply) => {
+          journalBody(req);
+          const session = await portal.manualCart(browserCookie(req));
+          if (!portal.editable(session)) return reply.redirect('/sportello/', 303);
+          const values = [0, 1, 2, 3, 4].map((i) => str(req.body, `riferimento_${i}`) ?? '');
+          try {
+            await portal.submitReferences(session, values);
+            req.audit!.outcome = 'AGGIUNTO';
+            await rotateBrowser(req, reply);
+            return reply.redirect('/sportello/', 303);
+          } catch (e) {
+            if (e instanceof PortalInputError) {
+              req.audit!.outcome = e.problem;
+              return renderReferences(req, reply, session, errorViews(req, [e]), 422);
+            }
+            if (e instanceof NoticeNotPayable) {
+              req.audit!.outcome = e.reason;
+              await portal.cancelPending(session);
+              const pending = session.pending?.noticeNumber ?? '';
+              return renderHome(
+                req,
+                reply,
+                await portal.manualCart(browserCookie(req)),
+                { notPayable: await notPayableView(req, e, pending) },
+                409,
+              );
+            }
+            throw e;
           }
-          if (e instanceof NoticeNotPayable) {
-            req.audit!.outcome = e.reason;
-            await portal.cancelPending(session);
-            const pending = session.pending?.noticeNumber ?? '';
-            return renderHome(req, reply, await portal.manualCart(browserCookie(req)), { notPayable: await notPayableView(req, e, pending) }, 409);
-          }
-          throw e;
-        }
-      });
+        },
+      );
 
       const renderPayment = async (
         req: FastifyRequest,
         reply: FastifyReply,
         session: PortalSession,
-        extra: { errors?: FormErrorView[]; form?: Record<string, string | undefined>; cartChanged?: boolean } = {},
+        extra: {
+          errors?: FormErrorView[];
+          form?: Record<string, string | undefined>;
+          cartChanged?: boolean;
+        } = {},
         status = 200,
       ) => {
         const summary = await portal.summary(session);
@@ -359,7 +535,10 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
         // "< Indietro" posts to Cassa, which redirects to the caller's return URL: browsers apply the
         // page's form-action to that redirect, so this page also allows the caller's origin
         if (summary.callerOrigin) allowFormActionTo(reply, summary.callerOrigin);
-        const prefill = session.kind === 'gestionale' ? { email: session.email ?? '', emailConferma: session.email ?? '' } : {};
+        const prefill =
+          session.kind === 'gestionale'
+            ? { email: session.email ?? '', emailConferma: session.email ?? '' }
+            : {};
         return sendPage(
           req,
           reply,
@@ -379,7 +558,8 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
             // "< Indietro": the manual flow's cart; a gestionale's flow goes back to the caller with
             // codEsito 100, as for a citizen who gives up (seed 000 §3.3)
             backUrl: session.kind === 'manual' ? '/sportello/' : null,
-            backAction: session.kind === 'gestionale' ? `/sportello/pagamento/${session.publicId}/indietro` : null,
+            backAction:
+              session.kind === 'gestionale' ? `/sportello/pagamento/${session.publicId}/indietro` : null,
             step: parts.email || parts.privacy || parts.captcha ? 'personalData' : 'summary',
             headerEnte,
             pageTitle: t(req)('summary.title'),
@@ -389,10 +569,20 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
       };
 
       /** The ente whose name and logo head a gestionale's payment pages (seed 000's screens); none for the manual cart. */
-      const headerOf = (session: PortalSession) => (session.kind === 'gestionale' && session.positions[0] ? enteHeader(container, session.positions[0].enteFiscalCode) : Promise.resolve(undefined));
+      const headerOf = (session: PortalSession) =>
+        session.kind === 'gestionale' && session.positions[0]
+          ? enteHeader(container, session.positions[0].enteFiscalCode)
+          : Promise.resolve(undefined);
       /** The same from a position already read (no query of its own). */
       const headerFrom = (session: PortalSession, p: PortalPosition | undefined): HeaderEnte | undefined =>
-        session.kind === 'gestionale' && p ? { name: p.enteName, fiscalCode: p.enteFiscalCode, hasLogo: isServedLogoType(p.enteLogoMime), contacts: p.enteContacts } : undefined;
+        session.kind === 'gestionale' && p
+          ? {
+              name: p.enteName,
+              fiscalCode: p.enteFiscalCode,
+              hasLogo: isServedLogoType(p.enteLogoMime),
+              contacts: p.enteContacts,
+            }
+          : undefined;
 
       /** A page of a flow that can no longer go on: says why, with the way back to the caller (codEsito 100) when there is one. */
       const renderEnded = async (req: FastifyRequest, reply: FastifyReply, lookup: FlowLookup) => {
@@ -401,8 +591,17 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
         const status = state === 'unknown' ? 404 : 410;
         const headerEnte = lookup.state === 'unknown' ? undefined : await headerOf(lookup.session);
         // an expired flow that had been handed to Checkout: it may have been paid there
-        const message = state === 'expired' && 'session' in lookup && lookup.session.idCart !== null ? 'expiredStarted' : state;
-        return sendPage(req, reply, 'flow-ended', { state, message, returnLink, headerEnte, pageTitle: t(req)(`flowEnded.title.${state}`) }, status);
+        const message =
+          state === 'expired' && 'session' in lookup && lookup.session.idCart !== null
+            ? 'expiredStarted'
+            : state;
+        return sendPage(
+          req,
+          reply,
+          'flow-ended',
+          { state, message, returnLink, headerEnte, pageTitle: t(req)(`flowEnded.title.${state}`) },
+          status,
+        );
       };
 
       /** The way on for a page of a flow that is not open: the conclusion when concluded, the "ended" page otherwise. */
@@ -414,54 +613,86 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
       // The summary without a flow (an old bookmark, the home's link before this version): the browser's cart, else its latest payment.
       s.get('/pagamento', async (req, reply) => {
         const cart = await portal.manualCart(browserCookie(req));
-        if (cart && cart.positions.length > 0) return reply.redirect(`/sportello/pagamento/${cart.publicId}${langQuery(req)}`, 303);
+        if (cart && cart.positions.length > 0)
+          return reply.redirect(`/sportello/pagamento/${cart.publicId}${langQuery(req)}`, 303);
         const [latest] = await portal.openFlows(browserCookie(req));
-        return reply.redirect(`${latest ? `/sportello/pagamento/${latest.publicId}` : '/sportello/'}${langQuery(req)}`, 303);
+        return reply.redirect(
+          `${latest ? `/sportello/pagamento/${latest.publicId}` : '/sportello/'}${langQuery(req)}`,
+          303,
+        );
       });
 
-      s.post('/pagamento', { preHandler: app.csrfProtection }, async (_req, reply) => reply.redirect('/sportello/pagamento', 303));
+      s.post('/pagamento', { preHandler: app.csrfProtection }, async (_req, reply) =>
+        reply.redirect('/sportello/pagamento', 303),
+      );
 
-      s.get<{ Params: { flow: string }; Querystring: { accesso?: string } }>('/pagamento/:flow', async (req, reply) => {
-        const { flow } = req.params;
-        const token = typeof req.query.accesso === 'string' ? req.query.accesso : undefined;
-        if (!FLOW_ID.test(flow)) return renderEnded(req, reply, { state: 'unknown' });
-        if (token) {
-          // the landing's redirect: bind the flow to this browser and show its summary at once; a
-          // reload finds the token used and shows the flow if it is this browser's
-          const claimed = await portal.claim(flow, token, browserCookie(req));
-          if (claimed) {
-            if (claimed.cookie) {
-              setBrowserCookie(reply, claimed.cookie);
-              req.cookies[SESSION_COOKIE] = claimed.cookie;
+      s.get<{ Params: { flow: string }; Querystring: { accesso?: string } }>(
+        '/pagamento/:flow',
+        async (req, reply) => {
+          const { flow } = req.params;
+          const token = typeof req.query.accesso === 'string' ? req.query.accesso : undefined;
+          if (!FLOW_ID.test(flow)) return renderEnded(req, reply, { state: 'unknown' });
+          if (token) {
+            // the landing's redirect: bind the flow to this browser and show its summary at once; a
+            // reload finds the token used and shows the flow if it is this browser's
+            const claimed = await portal.claim(flow, token, browserCookie(req));
+            if (claimed) {
+              if (claimed.cookie) {
+                setBrowserCookie(reply, claimed.cookie);
+                req.cookies[SESSION_COOKIE] = claimed.cookie;
+              }
+              return renderPayment(req, reply, claimed.session);
             }
-            return renderPayment(req, reply, claimed.session);
           }
-        }
-        const lookup = await portal.flow(flow, browserCookie(req));
-        if (lookup.state !== 'open') return notOpen(req, reply, lookup);
-        if (lookup.session.positions.length === 0) return reply.redirect('/sportello/', 303);
-        return renderPayment(req, reply, lookup.session);
-      });
+          const lookup = await portal.flow(flow, browserCookie(req));
+          if (lookup.state !== 'open') return notOpen(req, reply, lookup);
+          if (lookup.session.positions.length === 0) return reply.redirect('/sportello/', 303);
+          return renderPayment(req, reply, lookup.session);
+        },
+      );
 
       s.post<{ Params: { flow: string } }>(
         '/pagamento/:flow',
-        { preHandler: app.csrfProtection, config: { audit: { interface: 'portal', operation: 'avviaPagamento', keepResponse: false }, ...rateLimitConfig } },
+        {
+          preHandler: app.csrfProtection,
+          config: {
+            audit: { interface: 'portal', operation: 'avviaPagamento', keepResponse: false },
+            ...rateLimitConfig,
+          },
+        },
         async (req, reply) => {
           journalBody(req);
           const lookup = await portal.flow(req.params.flow, browserCookie(req));
           if (lookup.state !== 'open' || lookup.session.positions.length === 0) {
-            req.audit!.outcome = lookup.state === 'unknown' ? 'SESSIONE_ASSENTE' : `FLUSSO_${lookup.state.toUpperCase()}`;
+            req.audit!.outcome =
+              lookup.state === 'unknown' ? 'SESSIONE_ASSENTE' : `FLUSSO_${lookup.state.toUpperCase()}`;
             if (lookup.state === 'open') return reply.redirect('/sportello/', 303);
             return notOpen(req, reply, lookup);
           }
           const session = lookup.session;
           const first = session.positions[0]!;
-          Object.assign(req.audit!, { enteFiscalCode: first.enteFiscalCode, iuv: first.iuv, caller: session.identificativoPagamento ? `portal:${session.identificativoPagamento}` : 'portal' });
-          const input = { email: str(req.body, 'email'), emailConfirm: str(req.body, 'emailConferma'), privacy: str(req.body, 'privacy'), captcha: str(req.body, 'altcha') };
+          Object.assign(req.audit!, {
+            enteFiscalCode: first.enteFiscalCode,
+            iuv: first.iuv,
+            caller: session.identificativoPagamento ? `portal:${session.identificativoPagamento}` : 'portal',
+          });
+          const input = {
+            email: str(req.body, 'email'),
+            emailConfirm: str(req.body, 'emailConferma'),
+            privacy: str(req.body, 'privacy'),
+            captcha: str(req.body, 'altcha'),
+          };
           const revision = Number(str(req.body, 'revisione'));
           try {
-            const location = await portal.startPayment(session, input, { returnUrls: returnUrls(req), correlationId: req.id, revision: Number.isSafeInteger(revision) ? revision : undefined });
-            Object.assign(req.audit!, { outcome: 'AVVIATO', detail: `avvisi ${session.positions.map((p) => p.noticeNumber).join(',')}` });
+            const location = await portal.startPayment(session, input, {
+              returnUrls: returnUrls(req),
+              correlationId: req.id,
+              revision: Number.isSafeInteger(revision) ? revision : undefined,
+            });
+            Object.assign(req.audit!, {
+              outcome: 'AVVIATO',
+              detail: `avvisi ${session.positions.map((p) => p.noticeNumber).join(',')}`,
+            });
             return reply.redirect(location, 303);
           } catch (e) {
             const form = { email: input.email, emailConferma: input.emailConfirm, privacy: input.privacy };
@@ -470,10 +701,19 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
               return renderPayment(req, reply, session, { cartChanged: true, form }, 409);
             }
             if (e instanceof PortalInputErrors) {
-              req.audit!.outcome = e.problems.map((p) => p.problem).join(',').slice(0, 40);
+              req.audit!.outcome = e.problems
+                .map((p) => p.problem)
+                .join(',')
+                .slice(0, 40);
               const unavailable = e.problems.some((p) => p.problem === 'CHECKOUT_UNAVAILABLE');
               const unpayable = e.problems.some((p) => p.problem === 'NOTICE_NOT_PAYABLE');
-              return renderPayment(req, reply, session, { errors: errorViews(req, e.problems), form }, unavailable ? 502 : unpayable ? 409 : 422);
+              return renderPayment(
+                req,
+                reply,
+                session,
+                { errors: errorViews(req, e.problems), form },
+                unavailable ? 502 : unpayable ? 409 : 422,
+              );
             }
             throw e;
           }
@@ -484,16 +724,29 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
       // caller with codEsito 100, as for a citizen who gives up (seed 000 §3.3)
       s.post<{ Params: { flow: string } }>(
         '/pagamento/:flow/indietro',
-        { preHandler: app.csrfProtection, config: { audit: { interface: 'portal', operation: 'tornaAlChiamante', keepResponse: false }, ...rateLimitConfig } },
+        {
+          preHandler: app.csrfProtection,
+          config: {
+            audit: { interface: 'portal', operation: 'tornaAlChiamante', keepResponse: false },
+            ...rateLimitConfig,
+          },
+        },
         async (req, reply) => {
           journalBody(req);
           const lookup = await portal.flow(req.params.flow, browserCookie(req));
           if (lookup.state !== 'open' || lookup.session.kind !== 'gestionale') {
-            req.audit!.outcome = lookup.state === 'unknown' ? 'SESSIONE_ASSENTE' : `FLUSSO_${lookup.state.toUpperCase()}`;
+            req.audit!.outcome =
+              lookup.state === 'unknown' ? 'SESSIONE_ASSENTE' : `FLUSSO_${lookup.state.toUpperCase()}`;
             return notOpen(req, reply, lookup);
           }
           const first = lookup.session.positions[0];
-          Object.assign(req.audit!, { outcome: 'RINUNCIA', enteFiscalCode: first?.enteFiscalCode, iuv: first?.iuv, caller: `portal:${lookup.session.identificativoPagamento}`, detail: 'ritorno al chiamante con codEsito 100' });
+          Object.assign(req.audit!, {
+            outcome: 'RINUNCIA',
+            enteFiscalCode: first?.enteFiscalCode,
+            iuv: first?.iuv,
+            caller: `portal:${lookup.session.identificativoPagamento}`,
+            detail: 'ritorno al chiamante con codEsito 100',
+          });
           const link = await portal.giveUp(lookup.session);
           return reply.redirect(link ?? '/sportello/', 303);
         },
@@ -509,7 +762,9 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
         { config: { audit: { interface: 'portal', operation: 'esito', keepResponse: false } } },
         async (req, reply) => {
           const { ref, outcome, token } = req.params;
-          const conclusion = OUTCOMES.includes(outcome as Outcome) ? await portal.conclude(ref, outcome as Outcome, token) : undefined;
+          const conclusion = OUTCOMES.includes(outcome as Outcome)
+            ? await portal.conclude(ref, outcome as Outcome, token)
+            : undefined;
           if (!conclusion) {
             req.audit!.outcome = 'ESITO_NON_RICONOSCIUTO';
             return sendPage(req, reply, 'error', { status: 404, messageKey: '404' }, 404);
@@ -520,15 +775,22 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
             outcome: conclusion.outcome.toUpperCase(),
             enteFiscalCode: first?.enteFiscalCode,
             iuv: first?.iuv,
-            caller: conclusion.session.identificativoPagamento ? `portal:${conclusion.session.identificativoPagamento}` : 'portal',
+            caller: conclusion.session.identificativoPagamento
+              ? `portal:${conclusion.session.identificativoPagamento}`
+              : 'portal',
             detail: `idCart ${conclusion.session.idCart}; esito Checkout ${outcome}; stato ${conclusion.state}${conclusion.returnLink ? `; ritorno al chiamante con codEsito ${codEsito}` : ''}`,
           });
           // the e-mail and the receipts only to the browser of the flow (the URL alone does not show them)
           const cookie = browserCookie(req);
-          const own = cookie !== undefined && (await portal.flow(conclusion.session.publicId, cookie)).state !== 'unknown';
+          const own =
+            cookie !== undefined &&
+            (await portal.flow(conclusion.session.publicId, cookie)).state !== 'unknown';
           const positions = conclusion.positions.map((p) => ({
             ...positionView(p),
-            receiptUrl: own && cookie && p.status === 'PAID' ? `/sportello/ricevuta/${p.id}/${portal.receiptToken(cookie, p.id)}` : null,
+            receiptUrl:
+              own && cookie && p.status === 'PAID'
+                ? `/sportello/ricevuta/${p.id}/${portal.receiptToken(cookie, p.id)}`
+                : null,
           }));
           const when = conclusion.session.concludedAt ?? new Date();
           return sendPage(req, reply, 'conclusion', {
@@ -542,7 +804,8 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
             date: romeDateTimeLabel(when),
             returnLink: conclusion.returnLink,
             // the manual flow's retry, after a payment that was not made (a gestionale's is back at the caller)
-            retryUrl: conclusion.session.kind === 'manual' && offersRetry(conclusion.state) ? '/sportello/' : null,
+            retryUrl:
+              conclusion.session.kind === 'manual' && offersRetry(conclusion.state) ? '/sportello/' : null,
             step: 'conclusion',
             headerEnte: headerFrom(conclusion.session, conclusion.positions[0]),
             pageTitle: t(req)(`conclusion.heading.${conclusion.state}`),
@@ -551,29 +814,47 @@ export async function portalRoutes(app: FastifyInstance, { container }: { contai
       );
 
       // A paid position's receipt, as a printable page: only in the browser that reached the position.
-      s.get<{ Params: { position: string; token: string } }>('/ricevuta/:position/:token', { config: { audit: { interface: 'portal', operation: 'ricevuta', keepResponse: false }, ...rateLimitConfig } }, async (req, reply) => {
-        const id = Number(req.params.position);
-        const found = Number.isSafeInteger(id) && id > 0 && portal.checkReceiptToken(browserCookie(req), id, req.params.token) ? await portal.receiptOf(id) : undefined;
-        if (!found) {
-          req.audit!.outcome = 'RICEVUTA_NON_DISPONIBILE';
-          return sendPage(req, reply, 'error', { status: 404, messageKey: '404' }, 404);
-        }
-        const { position, receipt } = found;
-        Object.assign(req.audit!, { outcome: 'MOSTRATA', enteFiscalCode: position.enteFiscalCode, iuv: position.iuv });
-        return sendPage(req, reply, 'receipt', {
-          position: positionView(position),
-          receipt: {
-            receiptId: receipt.receiptId,
-            amount: euro(receipt.amountCents),
-            fee: receipt.feeCents === null ? null : euro(receipt.feeCents),
-            psp: receipt.pspCompanyName ?? receipt.idPsp,
-            paymentMethod: receipt.paymentMethod,
-            paymentDateTime: receipt.paymentDateTime ? romeDateTimeLabel(receipt.paymentDateTime) : null,
-            receivedAt: romeDateTimeLabel(receipt.receivedAt),
+      s.get<{ Params: { position: string; token: string } }>(
+        '/ricevuta/:position/:token',
+        {
+          config: {
+            audit: { interface: 'portal', operation: 'ricevuta', keepResponse: false },
+            ...rateLimitConfig,
           },
-          pageTitle: t(req)('receipt.title'),
-        });
-      });
+        },
+        async (req, reply) => {
+          const id = Number(req.params.position);
+          const found =
+            Number.isSafeInteger(id) &&
+            id > 0 &&
+            portal.checkReceiptToken(browserCookie(req), id, req.params.token)
+              ? await portal.receiptOf(id)
+              : undefined;
+          if (!found) {
+            req.audit!.outcome = 'RICEVUTA_NON_DISPONIBILE';
+            return sendPage(req, reply, 'error', { status: 404, messageKey: '404' }, 404);
+          }
+          const { position, receipt } = found;
+          Object.assign(req.audit!, {
+            outcome: 'MOSTRATA',
+            enteFiscalCode: position.enteFiscalCode,
+            iuv: position.iuv,
+          });
+          return sendPage(req, reply, 'receipt', {
+            position: positionView(position),
+            receipt: {
+              receiptId: receipt.receiptId,
+              amount: euro(receipt.amountCents),
+              fee: receipt.feeCents === null ? null : euro(receipt.feeCents),
+              psp: receipt.pspCompanyName ?? receipt.idPsp,
+              paymentMethod: receipt.paymentMethod,
+              paymentDateTime: receipt.paymentDateTime ? romeDateTimeLabel(receipt.paymentDateTime) : null,
+              receivedAt: romeDateTimeLabel(receipt.receivedAt),
+            },
+            pageTitle: t(req)('receipt.title'),
+          });
+        },
+      );
     },
     { prefix: '/sportello' },
   );

@@ -3,10 +3,26 @@
  * problems are PAA_SINTASSI_EXTRAXSD) and writing responses (ctResponse + data) as strings.
  * Element names are spelled exactly as in paForNode.xsd.
  */
-import type { ActivationRequest, NoticeRequest, VerifyResult } from '../../modules/pagopa/application/pa-for-node-service.js';
+import type {
+  ActivationRequest,
+  NoticeRequest,
+  VerifyResult,
+} from '../../modules/pagopa/application/pa-for-node-service.js';
 import { paaFault, type PaaFault } from '../../modules/pagopa/domain/faults.js';
-import type { CallerIds, MapEntry, PaymentData, PrimitiveVersion, Subject, TransferType } from '../../modules/pagopa/domain/notice.js';
-import type { ReceiptInput, ReceiptParty, ReceiptPrimitive, ReceiptTransfer } from '../../modules/pagopa/domain/receipt.js';
+import type {
+  CallerIds,
+  MapEntry,
+  PaymentData,
+  PrimitiveVersion,
+  Subject,
+  TransferType,
+} from '../../modules/pagopa/domain/notice.js';
+import type {
+  ReceiptInput,
+  ReceiptParty,
+  ReceiptPrimitive,
+  ReceiptTransfer,
+} from '../../modules/pagopa/domain/receipt.js';
 import { centsToDecimal, decimalToCents } from '../../shared/money.js';
 import type { XmlObject, XmlValue } from '../../shared/soap/soap-envelope.js';
 import { el, optEl, xmlEscape } from '../../shared/soap/xml-text.js';
@@ -17,12 +33,17 @@ export const OPERATIONS = {
   paGetPaymentV2: { request: 'paGetPaymentV2Request', response: 'paGetPaymentV2Response' },
   paSendRT: { request: 'paSendRTReq', response: 'paSendRTRes' },
   paSendRTV2: { request: 'paSendRTV2Request', response: 'paSendRTV2Response' },
-  paDemandPaymentNotice: { request: 'paDemandPaymentNoticeRequest', response: 'paDemandPaymentNoticeResponse' },
+  paDemandPaymentNotice: {
+    request: 'paDemandPaymentNoticeRequest',
+    response: 'paDemandPaymentNoticeResponse',
+  },
 } as const;
 
 export type Operation = keyof typeof OPERATIONS;
 
-const OPERATION_OF_ELEMENT = new Map<string, Operation>(Object.entries(OPERATIONS).map(([op, e]) => [e.request, op as Operation]));
+const OPERATION_OF_ELEMENT = new Map<string, Operation>(
+  Object.entries(OPERATIONS).map(([op, e]) => [e.request, op as Operation]),
+);
 
 export function operationOfElement(element: string): Operation | undefined {
   return OPERATION_OF_ELEMENT.get(element);
@@ -84,7 +105,11 @@ class Reader {
 }
 
 function callerIds(r: Reader, body: XmlObject): CallerIds {
-  return { idPA: r.required(body, 'idPA', TEXT35), idBrokerPA: r.required(body, 'idBrokerPA', TEXT35), idStation: r.required(body, 'idStation', TEXT35) };
+  return {
+    idPA: r.required(body, 'idPA', TEXT35),
+    idBrokerPA: r.required(body, 'idBrokerPA', TEXT35),
+    idStation: r.required(body, 'idStation', TEXT35),
+  };
 }
 
 export function readNoticeRequest(body: XmlObject, faultId: string, operation: Operation): NoticeRequest {
@@ -92,17 +117,26 @@ export function readNoticeRequest(body: XmlObject, faultId: string, operation: O
   const ids = callerIds(r, body);
   const qr = child(body, 'qrCode');
   if (qr === undefined) r.fail('qrCode', 'mancante');
-  return { ...ids, fiscalCode: r.required(qr, 'fiscalCode', FISCAL_CODE_PA, 'qrCode.fiscalCode'), noticeNumber: r.required(qr, 'noticeNumber', NOTICE_NUMBER, 'qrCode.noticeNumber') };
+  return {
+    ...ids,
+    fiscalCode: r.required(qr, 'fiscalCode', FISCAL_CODE_PA, 'qrCode.fiscalCode'),
+    noticeNumber: r.required(qr, 'noticeNumber', NOTICE_NUMBER, 'qrCode.noticeNumber'),
+  };
 }
 
-export function readActivationRequest(body: XmlObject, faultId: string, operation: Operation): ActivationRequest {
+export function readActivationRequest(
+  body: XmlObject,
+  faultId: string,
+  operation: Operation,
+): ActivationRequest {
   const r = new Reader(faultId, operation);
   const notice = readNoticeRequest(body, faultId, operation);
   const amount = r.optional(body, 'amount', AMOUNT);
   const dueDate = r.optional(body, 'dueDate', DATE);
   return {
     ...notice,
-    amountCents: amount === undefined ? undefined : (decimalToCents(amount) ?? r.fail('amount', 'non valido')),
+    amountCents:
+      amount === undefined ? undefined : (decimalToCents(amount) ?? r.fail('amount', 'non valido')),
     paymentNote: r.optional(body, 'paymentNote', /^.{1,210}$/su),
     transferType: r.optional(body, 'transferType', /^(POSTAL|PAGOPA)$/) as TransferType | undefined,
     dueDate,
@@ -151,7 +185,12 @@ function cents(v: string | undefined): number | undefined {
  * that does not fit is kept only in the raw XML. What identifies the receipt and the payment is
  * required; without it the receipt cannot be kept (PAA_SINTASSI_EXTRAXSD).
  */
-export function readReceiptRequest(body: XmlObject, faultId: string, primitive: ReceiptPrimitive, rawXml: string): ReceiptInput {
+export function readReceiptRequest(
+  body: XmlObject,
+  faultId: string,
+  primitive: ReceiptPrimitive,
+  rawXml: string,
+): ReceiptInput {
   const r = new Reader(faultId, primitive);
   const ids = callerIds(r, body);
   const rc = child(body, 'receipt');

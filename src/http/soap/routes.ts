@@ -19,7 +19,16 @@ import {
   verifyBody,
   type Operation,
 } from './pa-for-node-messages.js';
-import { PAFORNODE_NS, parseSoapRequest, SoapEnvelopeError, soapFault, soapResponse, type XmlObject, readXmlBody, UndecodableXml } from '../../shared/soap/soap-envelope.js';
+import {
+  PAFORNODE_NS,
+  parseSoapRequest,
+  SoapEnvelopeError,
+  soapFault,
+  soapResponse,
+  type XmlObject,
+  readXmlBody,
+  UndecodableXml,
+} from '../../shared/soap/soap-envelope.js';
 import { publicBaseUrl } from '../public-url.js';
 
 const XML = 'text/xml; charset=utf-8';
@@ -34,7 +43,14 @@ interface Served {
 }
 
 /** Runs one operation; PaaFaults and internal failures become the operation's KO response. */
-async function serve(service: PaForNodeService, op: Operation, body: XmlObject, faultId: string, rawXml: string, rawBytes: Buffer | undefined): Promise<Served> {
+async function serve(
+  service: PaForNodeService,
+  op: Operation,
+  body: XmlObject,
+  faultId: string,
+  rawXml: string,
+  rawBytes: Buffer | undefined,
+): Promise<Served> {
   switch (op) {
     case 'paVerifyPaymentNotice': {
       const v = await service.verifyPaymentNotice(readNoticeRequest(body, faultId, op));
@@ -61,7 +77,10 @@ async function serve(service: PaForNodeService, op: Operation, body: XmlObject, 
 function soapActionOf(req: FastifyRequest): string | undefined {
   const h = req.headers.soapaction;
   if (h === undefined) return undefined;
-  const v = (Array.isArray(h) ? h[0] ?? '' : h).trim().replace(/^"(.*)"$/, '$1').trim();
+  const v = (Array.isArray(h) ? (h[0] ?? '') : h)
+    .trim()
+    .replace(/^"(.*)"$/, '$1')
+    .trim();
   return v.slice(Math.max(v.lastIndexOf('/'), v.lastIndexOf('#'), v.lastIndexOf(':')) + 1);
 }
 
@@ -75,7 +94,10 @@ function ipString(v: unknown): string | undefined {
  * contract, with its address rewritten to Cassa's public URL. Every POST is journaled with the
  * operation, the station, the ente, the IUV and the outcome (OK or the fault code).
  */
-export async function soapRoutes(app: FastifyInstance, { container }: { container: Container }): Promise<void> {
+export async function soapRoutes(
+  app: FastifyInstance,
+  { container }: { container: Container },
+): Promise<void> {
   const service = container.paForNode;
   const faultFallbackId = container.config.pagopa.idBrokerPA ?? 'CASSA';
   const wsdl = readFileSync(projectPath(SPECS, 'wsdl/paForNode.wsdl'), 'utf8');
@@ -100,7 +122,16 @@ export async function soapRoutes(app: FastifyInstance, { container }: { containe
     return reply
       .code(500)
       .type(XML)
-      .send(soapFault(code, tooLarge ? 'Messaggio troppo grande' : code === 'Client' ? 'Richiesta non valida' : 'Errore interno'));
+      .send(
+        soapFault(
+          code,
+          tooLarge
+            ? 'Messaggio troppo grande'
+            : code === 'Client'
+              ? 'Richiesta non valida'
+              : 'Errore interno',
+        ),
+      );
   });
 
   app.get('/paForNode', async (req: FastifyRequest, reply: FastifyReply) => {
@@ -116,60 +147,83 @@ export async function soapRoutes(app: FastifyInstance, { container }: { containe
         );
     }
     if (query.xsd === 'paForNode.xsd') {
-      return reply.type(XML).send(xsd.replace('schemaLocation="../../xsd-common/sac-common-types-1.0.xsd"', `schemaLocation="${base}?xsd=sac-common-types-1.0.xsd"`));
+      return reply
+        .type(XML)
+        .send(
+          xsd.replace(
+            'schemaLocation="../../xsd-common/sac-common-types-1.0.xsd"',
+            `schemaLocation="${base}?xsd=sac-common-types-1.0.xsd"`,
+          ),
+        );
     }
     if (query.xsd === 'sac-common-types-1.0.xsd') return reply.type(XML).send(commonTypes);
     return reply.code(404).type('text/plain; charset=utf-8').send('Usare ?wsdl');
   });
 
-  app.post('/paForNode', { config: { audit: { interface: 'paForNode', operation: 'paForNode' } } }, async (req, reply) => {
-    const audit = req.audit!;
-    reply.type(XML);
-    if (req.body instanceof UndecodableXml) {
-      audit.outcome = `soap:${req.body.reason.faultCode}`;
-      audit.detail = req.body.reason.message;
-      return reply.code(500).send(soapFault(req.body.reason.faultCode, req.body.reason.message));
-    }
-    const rawXml = typeof req.body === 'string' ? req.body : '';
-    let element: string;
-    let body: XmlObject;
-    let op: Operation | undefined;
-    try {
-      const parsed = parseSoapRequest(rawXml);
-      element = parsed.element;
-      body = parsed.body;
-      op = operationOfElement(element);
-      if (!op || parsed.namespace !== PAFORNODE_NS) {
-        throw new SoapEnvelopeError('Client', op ? `Namespace di ${element} errato: atteso ${PAFORNODE_NS}` : `Operazione sconosciuta: ${element}`);
+  app.post(
+    '/paForNode',
+    { config: { audit: { interface: 'paForNode', operation: 'paForNode' } } },
+    async (req, reply) => {
+      const audit = req.audit!;
+      reply.type(XML);
+      if (req.body instanceof UndecodableXml) {
+        audit.outcome = `soap:${req.body.reason.faultCode}`;
+        audit.detail = req.body.reason.message;
+        return reply.code(500).send(soapFault(req.body.reason.faultCode, req.body.reason.message));
       }
-      const action = soapActionOf(req);
-      // A missing SOAPAction is forgiven (the body names the operation): a receipt is never refused for a header.
-      if (action !== undefined && action !== '' && action !== op) throw new SoapEnvelopeError('Client', `SOAPAction ${action} non corrisponde all'elemento ${element}`);
-    } catch (e) {
-      if (!(e instanceof SoapEnvelopeError)) throw e;
-      if (op) audit.operation = op;
-      audit.outcome = `soap:${e.faultCode}`;
-      audit.detail = e.message;
-      return reply.code(500).send(soapFault(e.faultCode, e.message));
-    }
-    audit.operation = op;
-    audit.caller = ipString(body.idStation)?.slice(0, 80);
-    audit.enteFiscalCode = ipString(body.idPA)?.slice(0, 16);
-    const faultId = faultIdOf(body, faultFallbackId);
-    let served: Served;
-    try {
-      served = await serve(service, op, body, faultId, rawXml, receivedBytes.get(req));
-      audit.outcome = 'OK';
-    } catch (e) {
-      const fault = e instanceof PaaFault ? e : paaFault('PAA_SYSTEM_ERROR', faultId, 'Errore interno della stazione');
-      // the database unreachable (restart, failover): the node retries later; nothing was written (one transaction)
-      if (!(e instanceof PaaFault) && isDatabaseUnavailable(e)) req.log.warn({ operation: op, db: dbErrorSummary(e) }, 'paForNode: database unavailable');
-      else if (!(e instanceof PaaFault)) req.log.error({ err: e, operation: op }, 'paForNode operation failed');
-      audit.outcome = fault.code;
-      audit.detail = fault.description?.slice(0, 1000);
-      served = { xml: faultBody(fault) };
-    }
-    if (served.iuv) audit.iuv = served.iuv.slice(0, 35);
-    return reply.send(soapResponse(OPERATIONS[op].response, served.xml));
-  });
+      const rawXml = typeof req.body === 'string' ? req.body : '';
+      let element: string;
+      let body: XmlObject;
+      let op: Operation | undefined;
+      try {
+        const parsed = parseSoapRequest(rawXml);
+        element = parsed.element;
+        body = parsed.body;
+        op = operationOfElement(element);
+        if (!op || parsed.namespace !== PAFORNODE_NS) {
+          throw new SoapEnvelopeError(
+            'Client',
+            op
+              ? `Namespace di ${element} errato: atteso ${PAFORNODE_NS}`
+              : `Operazione sconosciuta: ${element}`,
+          );
+        }
+        const action = soapActionOf(req);
+        // A missing SOAPAction is forgiven (the body names the operation): a receipt is never refused for a header.
+        if (action !== undefined && action !== '' && action !== op)
+          throw new SoapEnvelopeError(
+            'Client',
+            `SOAPAction ${action} non corrisponde all'elemento ${element}`,
+          );
+      } catch (e) {
+        if (!(e instanceof SoapEnvelopeError)) throw e;
+        if (op) audit.operation = op;
+        audit.outcome = `soap:${e.faultCode}`;
+        audit.detail = e.message;
+        return reply.code(500).send(soapFault(e.faultCode, e.message));
+      }
+      audit.operation = op;
+      audit.caller = ipString(body.idStation)?.slice(0, 80);
+      audit.enteFiscalCode = ipString(body.idPA)?.slice(0, 16);
+      const faultId = faultIdOf(body, faultFallbackId);
+      let served: Served;
+      try {
+        served = await serve(service, op, body, faultId, rawXml, receivedBytes.get(req));
+        audit.outcome = 'OK';
+      } catch (e) {
+        const fault =
+          e instanceof PaaFault ? e : paaFault('PAA_SYSTEM_ERROR', faultId, 'Errore interno della stazione');
+        // the database unreachable (restart, failover): the node retries later; nothing was written (one transaction)
+        if (!(e instanceof PaaFault) && isDatabaseUnavailable(e))
+          req.log.warn({ operation: op, db: dbErrorSummary(e) }, 'paForNode: database unavailable');
+        else if (!(e instanceof PaaFault))
+          req.log.error({ err: e, operation: op }, 'paForNode operation failed');
+        audit.outcome = fault.code;
+        audit.detail = fault.description?.slice(0, 1000);
+        served = { xml: faultBody(fault) };
+      }
+      if (served.iuv) audit.iuv = served.iuv.slice(0, 35);
+      return reply.send(soapResponse(OPERATIONS[op].response, served.xml));
+    },
+  );
 }

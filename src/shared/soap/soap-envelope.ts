@@ -36,7 +36,21 @@ export interface SoapRequest {
 
 const MARK = '\u00a7';
 /** Names fast-xml-parser will not use as object keys (its DANGEROUS_PROPERTY_NAMES and criticalProperties). */
-const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString', 'valueOf', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString']);
+const RESERVED_NAMES = new Set([
+  '__proto__',
+  'constructor',
+  'prototype',
+  'hasOwnProperty',
+  'toString',
+  'valueOf',
+  '__defineGetter__',
+  '__defineSetter__',
+  '__lookupGetter__',
+  '__lookupSetter__',
+  'isPrototypeOf',
+  'propertyIsEnumerable',
+  'toLocaleString',
+]);
 
 const parser = new XMLParser({
   ignoreAttributes: (name: string) => !name.startsWith('xmlns'),
@@ -94,7 +108,10 @@ function localise(v: unknown): XmlValue {
     const name = split(k.startsWith(MARK) ? k.slice(MARK.length) : k)[1];
     const child = localise(o[k]);
     const prev = out[name];
-    out[name] = prev === undefined ? child : [...(Array.isArray(prev) ? prev : [prev]), ...(Array.isArray(child) ? child : [child])];
+    out[name] =
+      prev === undefined
+        ? child
+        : [...(Array.isArray(prev) ? prev : [prev]), ...(Array.isArray(child) ? child : [child])];
   }
   return out;
 }
@@ -105,7 +122,14 @@ const CHARACTER_REFERENCE = /&#(?:x([0-9a-fA-F]+)|([0-9]+));/g;
 
 /** XML 1.0 Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]. */
 function isXmlChar(cp: number): boolean {
-  return cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
+  return (
+    cp === 0x9 ||
+    cp === 0xa ||
+    cp === 0xd ||
+    (cp >= 0x20 && cp <= 0xd7ff) ||
+    (cp >= 0xe000 && cp <= 0xfffd) ||
+    (cp >= 0x10000 && cp <= 0x10ffff)
+  );
 }
 
 const DECLARED_ENCODING = /^\s*<\?xml[^>]*\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/;
@@ -121,11 +145,15 @@ function isUtf8Name(name: string): boolean {
  */
 export function readXmlBytes(bytes: Buffer): { text: string; original: Buffer | undefined } {
   // a byte order mark decides (XML 1.0 appendix F): UTF-8, or UTF-16 in either byte order
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return { text: strictDecode(bytes.subarray(3), 'utf-8', 'UTF-8'), original: bytes };
-  if (bytes[0] === 0xff && bytes[1] === 0xfe) return { text: strictDecode(bytes.subarray(2), 'utf-16le', 'UTF-16'), original: bytes };
-  if (bytes[0] === 0xfe && bytes[1] === 0xff) return { text: strictDecode(bytes.subarray(2), 'utf-16be', 'UTF-16'), original: bytes };
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf)
+    return { text: strictDecode(bytes.subarray(3), 'utf-8', 'UTF-8'), original: bytes };
+  if (bytes[0] === 0xff && bytes[1] === 0xfe)
+    return { text: strictDecode(bytes.subarray(2), 'utf-16le', 'UTF-16'), original: bytes };
+  if (bytes[0] === 0xfe && bytes[1] === 0xff)
+    return { text: strictDecode(bytes.subarray(2), 'utf-16be', 'UTF-16'), original: bytes };
   const declared = DECLARED_ENCODING.exec(bytes.subarray(0, 200).toString('latin1'))?.[1];
-  if (!declared || isUtf8Name(declared)) return { text: strictDecode(bytes, 'utf-8', 'UTF-8'), original: undefined };
+  if (!declared || isUtf8Name(declared))
+    return { text: strictDecode(bytes, 'utf-8', 'UTF-8'), original: undefined };
   // US-ASCII is a 7-bit code (the WHATWG decoder would read it as windows-1252)
   if (/^(us-)?ascii$/i.test(declared)) {
     if (bytes.some((b) => b > 0x7f)) throw notInEncoding(declared);
@@ -190,11 +218,19 @@ export function decodeXmlBytes(bytes: Buffer): string {
  * without its original bytes (kept before they were) is re-declared as UTF-8. `encoding` names
  * the charset of the bytes (for a Content-Type), as the declaration spells it.
  */
-export function xmlDocumentBytes(text: string, original: Uint8Array | null | undefined): { bytes: Buffer; encoding: string } {
+export function xmlDocumentBytes(
+  text: string,
+  original: Uint8Array | null | undefined,
+): { bytes: Buffer; encoding: string } {
   if (original && original.length > 0) {
     const bytes = Buffer.from(original.buffer, original.byteOffset, original.byteLength);
     const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
-    return { bytes, encoding: bom ? 'UTF-8' : (DECLARED_ENCODING.exec(bytes.subarray(0, 200).toString('latin1'))?.[1] ?? 'UTF-8') };
+    return {
+      bytes,
+      encoding: bom
+        ? 'UTF-8'
+        : (DECLARED_ENCODING.exec(bytes.subarray(0, 200).toString('latin1'))?.[1] ?? 'UTF-8'),
+    };
   }
   const declared = DECLARED_ENCODING.exec(text.slice(0, 200))?.[1];
   if (declared && !isUtf8Name(declared)) {
@@ -208,15 +244,19 @@ export function xmlDocumentBytes(text: string, original: Uint8Array | null | und
 /** Reads a SOAP 1.1 request; throws SoapEnvelopeError when it is not one. */
 export function parseSoapRequest(xml: string, opts: { alreadyWellFormed?: boolean } = {}): SoapRequest {
   if (xml.trim() === '') throw new SoapEnvelopeError('Client', 'Richiesta vuota');
-  if (/<!DOCTYPE/i.test(xml)) throw new SoapEnvelopeError('Client', 'I messaggi SOAP non possono contenere una DTD');
+  if (/<!DOCTYPE/i.test(xml))
+    throw new SoapEnvelopeError('Client', 'I messaggi SOAP non possono contenere una DTD');
   // characters XML 1.0 forbids (NUL and other controls but tab, CR, LF): not well-formed
-  if (/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/.test(xml)) throw new SoapEnvelopeError('Client', 'XML non ben formato: carattere non ammesso');
+  if (/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/.test(xml))
+    throw new SoapEnvelopeError('Client', 'XML non ben formato: carattere non ammesso');
   // an entity reference XML does not define (no DTD is allowed, so only the five and character references)
   const outsideCdata = xml.replace(CDATA, '');
-  if (UNDEFINED_ENTITY.test(outsideCdata)) throw new SoapEnvelopeError('Client', 'XML non ben formato: entità non definita');
+  if (UNDEFINED_ENTITY.test(outsideCdata))
+    throw new SoapEnvelopeError('Client', 'XML non ben formato: entità non definita');
   // a character reference to a character XML 1.0 forbids (&#0;, &#xFFFE;, a surrogate) is not well-formed either
   for (const m of outsideCdata.matchAll(CHARACTER_REFERENCE)) {
-    if (!isXmlChar(m[1] !== undefined ? parseInt(m[1], 16) : Number(m[2]))) throw new SoapEnvelopeError('Client', 'XML non ben formato: riferimento a un carattere non ammesso');
+    if (!isXmlChar(m[1] !== undefined ? parseInt(m[1], 16) : Number(m[2])))
+      throw new SoapEnvelopeError('Client', 'XML non ben formato: riferimento a un carattere non ammesso');
   }
   let doc: Record<string, unknown>;
   try {
@@ -232,10 +272,13 @@ export function parseSoapRequest(xml: string, opts: { alreadyWellFormed?: boolea
   const envelope = doc[rootName];
   const scope0 = withDeclarations({}, envelope);
   const envNs = scope0[envPrefix];
-  if (envLocal !== 'Envelope' || envNs === undefined) throw new SoapEnvelopeError('Client', "Manca l'elemento Envelope SOAP");
+  if (envLocal !== 'Envelope' || envNs === undefined)
+    throw new SoapEnvelopeError('Client', "Manca l'elemento Envelope SOAP");
   if (envNs === SOAP12_NS) throw new SoapEnvelopeError('VersionMismatch', 'Solo SOAP 1.1 è supportato');
-  if (envNs !== SOAP11_NS) throw new SoapEnvelopeError('VersionMismatch', `Namespace dell'Envelope non SOAP 1.1: ${envNs}`);
-  if (envelope === null || typeof envelope !== 'object' || Array.isArray(envelope)) throw new SoapEnvelopeError('Client', 'Envelope senza Body');
+  if (envNs !== SOAP11_NS)
+    throw new SoapEnvelopeError('VersionMismatch', `Namespace dell'Envelope non SOAP 1.1: ${envNs}`);
+  if (envelope === null || typeof envelope !== 'object' || Array.isArray(envelope))
+    throw new SoapEnvelopeError('Client', 'Envelope senza Body');
   const env = envelope as Record<string, unknown>;
   const bodyKeys = elementKeys(env).filter((k) => {
     const [p, l] = split(k);
@@ -243,16 +286,22 @@ export function parseSoapRequest(xml: string, opts: { alreadyWellFormed?: boolea
   });
   if (bodyKeys.length !== 1) throw new SoapEnvelopeError('Client', 'Envelope senza un Body SOAP 1.1');
   const body = env[bodyKeys[0]!];
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new SoapEnvelopeError('Client', 'Body vuoto');
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw new SoapEnvelopeError('Client', 'Body vuoto');
   const scope1 = withDeclarations(scope0, body);
   const opKeys = elementKeys(body as Record<string, unknown>);
   const firstOp = opKeys[0];
   const opNode = firstOp === undefined ? undefined : (body as Record<string, unknown>)[firstOp];
-  if (opKeys.length !== 1 || firstOp === undefined || Array.isArray(opNode)) throw new SoapEnvelopeError('Client', 'Il Body deve contenere un solo elemento');
+  if (opKeys.length !== 1 || firstOp === undefined || Array.isArray(opNode))
+    throw new SoapEnvelopeError('Client', 'Il Body deve contenere un solo elemento');
   const [opPrefix, opLocal] = split(firstOp);
   const scope2 = withDeclarations(scope1, opNode);
   const localised = localise(opNode);
-  return { element: opLocal, namespace: scope2[opPrefix], body: typeof localised === 'object' && !Array.isArray(localised) ? localised : {} };
+  return {
+    element: opLocal,
+    namespace: scope2[opPrefix],
+    body: typeof localised === 'object' && !Array.isArray(localised) ? localised : {},
+  };
 }
 
 const ENVELOPE_OPEN = `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="${SOAP11_NS}" xmlns:pafn="${PAFORNODE_NS}"><soapenv:Body>`;

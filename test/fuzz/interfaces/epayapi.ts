@@ -1,7 +1,15 @@
 import { DEMO } from '../../../src/app/demo-seed.js';
 import type { FuzzCase, Harness, InterfaceSpec } from '../harness.js';
 import { mutateJsonBody } from '../json-request.js';
-import { basicHeader, mutateBasic, mutateQuery, mutateUrlComponent, pct, queryString, type Json } from '../mutate.js';
+import {
+  basicHeader,
+  mutateBasic,
+  mutateQuery,
+  mutateUrlComponent,
+  pct,
+  queryString,
+  type Json,
+} from '../mutate.js';
 import { numericFiscalCode, person, personName } from '../pii.js';
 import type { Rng } from '../prng.js';
 import { personNeedles, piiOfJson, type World } from '../setup.js';
@@ -45,18 +53,55 @@ function createBody(rng: Rng, index: number): Json {
     identificativoPagamento: `FZ-${index}-${rng.chars('ABCDEFGHJKLMNPQRSTUVWXYZ23456789', 6)}`,
     dataScadenza: rng.pick(['2099-12-31', '2099-12-31T00:00:00', '2099-06-30T10:00:00+01:00', 4102444800000]),
   };
-  if (who === 'person') Object.assign(body, { codiceFiscalePartitaIVAPagatore: p.fiscalCode, nome: p.name, cognome: p.surname, email: p.email });
-  else if (who === 'company') Object.assign(body, { codiceFiscalePartitaIVAPagatore: numericFiscalCode(rng), ragioneSociale: `${personName(rng)} S.r.l.`, email: p.email });
-  else Object.assign(body, { codiceFiscalePartitaIVAPagatore: 'ANONIMO', riferimentiPagamento: [{ nome: 'Numero verbale', valore: `V-${rng.range(1, 99999)}` }] });
+  if (who === 'person')
+    Object.assign(body, {
+      codiceFiscalePartitaIVAPagatore: p.fiscalCode,
+      nome: p.name,
+      cognome: p.surname,
+      email: p.email,
+    });
+  else if (who === 'company')
+    Object.assign(body, {
+      codiceFiscalePartitaIVAPagatore: numericFiscalCode(rng),
+      ragioneSociale: `${personName(rng)} S.r.l.`,
+      email: p.email,
+    });
+  else
+    Object.assign(body, {
+      codiceFiscalePartitaIVAPagatore: 'ANONIMO',
+      riferimentiPagamento: [{ nome: 'Numero verbale', valore: `V-${rng.range(1, 99999)}` }],
+    });
   if (rng.chance(0.4)) {
     const first = Math.floor(cents / 2);
     body.componentiPagamento = [
-      { importo: first / 100, causale: 'Prima quota', datiSpecificiRiscossione: '9/0201133IM/', annoAccertamento: 2026, numeroAccertamento: 'A-1' },
+      {
+        importo: first / 100,
+        causale: 'Prima quota',
+        datiSpecificiRiscossione: '9/0201133IM/',
+        annoAccertamento: 2026,
+        numeroAccertamento: 'A-1',
+      },
       { importo: (cents - first) / 100, causale: 'Seconda quota', progressivo: 2 },
     ];
   }
-  if (rng.chance(0.3)) Object.assign(body, { indirizzo: `Via ${personName(rng)} ${rng.range(1, 200)}`, civico: '1', cap: '15121', localita: 'Alessandria', provincia: 'AL', nazione: 'IT' });
-  if (rng.chance(0.3)) Object.assign(body, { dataInizioValidita: '2026-01-01', dataFineValidita: '2099-12-31', descrizioneRata: 'Rata 1', annoRiferimento: 2026, notePerIlPagatore: 'Nota', requiresCostUpdate: false });
+  if (rng.chance(0.3))
+    Object.assign(body, {
+      indirizzo: `Via ${personName(rng)} ${rng.range(1, 200)}`,
+      civico: '1',
+      cap: '15121',
+      localita: 'Alessandria',
+      provincia: 'AL',
+      nazione: 'IT',
+    });
+  if (rng.chance(0.3))
+    Object.assign(body, {
+      dataInizioValidita: '2026-01-01',
+      dataFineValidita: '2099-12-31',
+      descrizioneRata: 'Rata 1',
+      annoRiferimento: 2026,
+      notePerIlPagatore: 'Nota',
+      requiresCostUpdate: false,
+    });
   // the gestionale's own IUV (Cassa extension): mostly not valid for the ente
   if (rng.chance(0.08)) body.iuv = rng.chars('0123456789', rng.pick([15, 17]));
   return body;
@@ -70,7 +115,10 @@ function updateBody(rng: Rng, debtor: { fiscalCode: string; email: string }): Js
   if (rng.chance(0.3)) body.codiceFiscalePartitaIVAPagatore = debtor.fiscalCode;
   if (rng.chance(0.3)) body.dataScadenza = '2099-11-30';
   if (rng.chance(0.2)) body.notePerIlPagatore = 'Nota aggiornata';
-  if (rng.chance(0.15)) body.componentiImporto = [{ importo: 1, causaleDescrittiva: 'Unica', annoAccertamento: 2026, numeroAccertamento: 'A-1' }];
+  if (rng.chance(0.15))
+    body.componentiImporto = [
+      { importo: 1, causaleDescrittiva: 'Unica', annoAccertamento: 2026, numeroAccertamento: 'A-1' },
+    ];
   if (rng.chance(0.1)) body.riferimentiPagamento = [{ nome: 'Numero verbale', valore: 'V-1' }];
   if (rng.chance(0.1)) body.motivazione = 'Aggiornata dal fuzzer';
   if (rng.chance(0.1)) Object.assign(body, { nome: 'Pino', cognome: 'Test' });
@@ -93,7 +141,11 @@ export function epayapiSpec(world: World): InterfaceSpec {
         [3, 'unknown'],
       ]);
       const target = op === 'delete' ? rng.pick(world.victims) : rng.pick(world.pool);
-      const seg = { organization: DEMO.ente as string, paymentType: rng.pick(['BIBL', 'BIBL', 'bibl']), iuv: rng.chance(0.15) ? rng.pick([DEMO.payable.iuv, DEMO.paid.iuv, DEMO.cancelled.iuv]) : target.iuv };
+      const seg = {
+        organization: DEMO.ente as string,
+        paymentType: rng.pick(['BIBL', 'BIBL', 'bibl']),
+        iuv: rng.chance(0.15) ? rng.pick([DEMO.payable.iuv, DEMO.paid.iuv, DEMO.cancelled.iuv]) : target.iuv,
+      };
       let body: Json | undefined;
       let query: [string, string][] = [];
       let method: FuzzCase['method'];
@@ -104,32 +156,43 @@ export function epayapiSpec(world: World): InterfaceSpec {
         case 'create':
           method = 'POST';
           body = createBody(rng, index);
-          pathFor = (s) => `${ROOT}/organizations/${s.organization}/paymenttypes/${s.paymentType}/debtpositions`;
+          pathFor = (s) =>
+            `${ROOT}/organizations/${s.organization}/paymenttypes/${s.paymentType}/debtpositions`;
           break;
         case 'update':
           method = 'PUT';
           body = updateBody(rng, target.debtor);
-          pathFor = (s) => `${ROOT}/organizations/${s.organization}/paymenttypes/${s.paymentType}/debtpositions/${s.iuv}`;
+          pathFor = (s) =>
+            `${ROOT}/organizations/${s.organization}/paymenttypes/${s.paymentType}/debtpositions/${s.iuv}`;
           break;
         case 'delete':
           method = 'DELETE';
           if (rng.chance(0.5)) body = { motivazione: 'Annullata dal fuzzer' };
           else query = [['motivazione', pct('Annullata dal fuzzer')]];
-          pathFor = (s) => `${ROOT}/organizations/${s.organization}/paymenttypes/${s.paymentType}/debtpositions/${s.iuv}`;
+          pathFor = (s) =>
+            `${ROOT}/organizations/${s.organization}/paymenttypes/${s.paymentType}/debtpositions/${s.iuv}`;
           break;
         case 'status':
         case 'paymentdata':
           method = 'GET';
-          pathFor = (s) => `${ROOT}/organizations/${s.organization}/paymenttypes/${s.paymentType}/debtpositions/${s.iuv}/${op}`;
+          pathFor = (s) =>
+            `${ROOT}/organizations/${s.organization}/paymenttypes/${s.paymentType}/debtpositions/${s.iuv}/${op}`;
           break;
         case 'rt':
           method = 'POST';
-          body = { iuv: DEMO.paid.iuv, codiceFiscale: DEMO.debtor.codiceFiscalePartitaIVAPagatore, formatoRT: rng.pick(['XML', 'XML', 'PDF']), codiceFiscaleEnte: DEMO.ente, identificativoPagamento: DEMO.paid.identificativoPagamento };
+          body = {
+            iuv: DEMO.paid.iuv,
+            codiceFiscale: DEMO.debtor.codiceFiscalePartitaIVAPagatore,
+            formatoRT: rng.pick(['XML', 'XML', 'PDF']),
+            codiceFiscaleEnte: DEMO.ente,
+            identificativoPagamento: DEMO.paid.identificativoPagamento,
+          };
           pathFor = () => `${ROOT}/rt`;
           break;
         case 'unknown':
           method = rng.pick(['GET', 'POST', 'PATCH', 'OPTIONS'] as const);
-          pathFor = (s) => `${ROOT}/organizations/${s.organization}/paymenttypes/${s.paymentType}/${rng.pick(['paymentnotice', 'payment', 'multipayees', 'stamptaxpayment', 'debtpositions/x/y/z'])}`;
+          pathFor = (s) =>
+            `${ROOT}/organizations/${s.organization}/paymenttypes/${s.paymentType}/${rng.pick(['paymentnotice', 'payment', 'multipayees', 'stamptaxpayment', 'debtpositions/x/y/z'])}`;
           break;
       }
       let authorization: string | undefined = auth;
@@ -152,7 +215,12 @@ export function epayapiSpec(world: World): InterfaceSpec {
         mutation = m.kind;
         describe = m.describe;
       } else if (where === 'path') {
-        const names = op === 'create' || op === 'unknown' ? (['organization', 'paymentType'] as const) : op === 'rt' ? ([] as const) : (['organization', 'paymentType', 'iuv'] as const);
+        const names =
+          op === 'create' || op === 'unknown'
+            ? (['organization', 'paymentType'] as const)
+            : op === 'rt'
+              ? ([] as const)
+              : (['organization', 'paymentType', 'iuv'] as const);
         if (names.length === 0) {
           const m = mutateUrlComponent(rng, 'rt');
           pathFor = () => `${ROOT}/${m.value}`;
@@ -166,7 +234,11 @@ export function epayapiSpec(world: World): InterfaceSpec {
           describe = `path {${name}}: ${m.describe}`;
         }
       } else if (where === 'query') {
-        const m = mutateQuery(rng, query, op === 'delete' ? ['motivazione'] : ['motivazione', 'iuv', 'codiceFiscale']);
+        const m = mutateQuery(
+          rng,
+          query,
+          op === 'delete' ? ['motivazione'] : ['motivazione', 'iuv', 'codiceFiscale'],
+        );
         query = m.value;
         mutation = `query:${m.kind}`;
         describe = `query ${m.describe}`;
@@ -196,21 +268,44 @@ export function epayapiSpec(world: World): InterfaceSpec {
     async alive(h: Harness) {
       const headers = { authorization: auth, 'content-type': 'application/json' };
       const base = `${ROOT}/organizations/${DEMO.ente}/paymenttypes/${DEMO.paymentType}/debtpositions`;
-      const p = { causale: 'Dopo il fuzzer', importo: 12.5, codiceFiscalePartitaIVAPagatore: 'TSTPNI70D01L219V', nome: 'Pino', cognome: 'Test', identificativoPagamento: 'ALIVE-EPAYAPI' };
+      const p = {
+        causale: 'Dopo il fuzzer',
+        importo: 12.5,
+        codiceFiscalePartitaIVAPagatore: 'TSTPNI70D01L219V',
+        nome: 'Pino',
+        cognome: 'Test',
+        identificativoPagamento: 'ALIVE-EPAYAPI',
+      };
       const created = await h.app.inject({ method: 'POST', url: base, headers, payload: p });
-      if (created.statusCode !== 201) throw new Error(`epayapi create after the fuzzer: ${created.statusCode} ${created.body}`);
+      if (created.statusCode !== 201)
+        throw new Error(`epayapi create after the fuzzer: ${created.statusCode} ${created.body}`);
       const iuv = created.json().iuv as string;
       for (const [method, url, payload, want] of [
         ['GET', `${base}/${iuv}/status`, undefined, 200],
         ['GET', `${base}/${iuv}/paymentdata`, undefined, 200],
         ['PUT', `${base}/${iuv}`, { importo: 13 }, 200],
         ['DELETE', `${base}/${iuv}`, { motivazione: 'fine' }, 200],
-        ['POST', `${ROOT}/rt`, { iuv: DEMO.paid.iuv, codiceFiscale: DEMO.debtor.codiceFiscalePartitaIVAPagatore, formatoRT: 'XML', codiceFiscaleEnte: DEMO.ente }, 200],
+        [
+          'POST',
+          `${ROOT}/rt`,
+          {
+            iuv: DEMO.paid.iuv,
+            codiceFiscale: DEMO.debtor.codiceFiscalePartitaIVAPagatore,
+            formatoRT: 'XML',
+            codiceFiscaleEnte: DEMO.ente,
+          },
+          200,
+        ],
       ] as const) {
-        const r = await h.app.inject({ method, url, headers: payload ? headers : { authorization: auth }, ...(payload ? { payload } : {}) });
-        if (r.statusCode !== want) throw new Error(`epayapi ${method} ${url} after the fuzzer: ${r.statusCode} ${r.body}`);
+        const r = await h.app.inject({
+          method,
+          url,
+          headers: payload ? headers : { authorization: auth },
+          ...(payload ? { payload } : {}),
+        });
+        if (r.statusCode !== want)
+          throw new Error(`epayapi ${method} ${url} after the fuzzer: ${r.statusCode} ${r.body}`);
       }
     },
   };
 }
-

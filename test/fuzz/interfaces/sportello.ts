@@ -3,7 +3,15 @@ import { computeDigest } from '../../../src/modules/portal/domain/digest.js';
 import { csrfOf } from '../../portal-helpers.js';
 import type { FuzzCase, Harness, InterfaceSpec, Needle, Problem, Response } from '../harness.js';
 import { mutateJsonBody } from '../json-request.js';
-import { mutateQuery, mutateString, mutateUrlComponent, pct, PROTO_KEYS, queryString, urlFeatureOf } from '../mutate.js';
+import {
+  mutateQuery,
+  mutateString,
+  mutateUrlComponent,
+  pct,
+  PROTO_KEYS,
+  queryString,
+  urlFeatureOf,
+} from '../mutate.js';
 import type { Rng } from '../prng.js';
 import type { World } from '../setup.js';
 
@@ -45,40 +53,112 @@ function mutateForm(rng: Rng, pairs: Pairs, mutable: string[]): Mutation {
     case 'value': {
       const current = pairs.find(([k]) => k === field)?.[1] ?? '';
       const m = mutateString(rng, current);
-      return { payload: formOf(pairs.map(([k, v]) => [k, k === field ? m.value : v])), contentType: FORM, kind: `form:${m.kind}`, describe: `${field}: ${m.describe}` };
+      return {
+        payload: formOf(pairs.map(([k, v]) => [k, k === field ? m.value : v])),
+        contentType: FORM,
+        kind: `form:${m.kind}`,
+        describe: `${field}: ${m.describe}`,
+      };
     }
     case 'encoded': {
       const current = pairs.find(([k]) => k === field)?.[1] ?? '';
       const m = mutateUrlComponent(rng, current);
-      return { payload: pairs.map(([k, v]) => `${pct(k)}=${k === field ? m.value : pct(v)}`).join('&'), contentType: FORM, kind: `form:${m.kind}`, describe: `${field} (encoded): ${m.describe}` };
+      return {
+        payload: pairs.map(([k, v]) => `${pct(k)}=${k === field ? m.value : pct(v)}`).join('&'),
+        contentType: FORM,
+        kind: `form:${m.kind}`,
+        describe: `${field} (encoded): ${m.describe}`,
+      };
     }
     case 'missing':
-      return { payload: formOf(pairs.filter(([k]) => k !== field)), contentType: FORM, kind: 'form:missing', describe: `${field} missing` };
+      return {
+        payload: formOf(pairs.filter(([k]) => k !== field)),
+        contentType: FORM,
+        kind: 'form:missing',
+        describe: `${field} missing`,
+      };
     case 'duplicate':
-      return { payload: formOf([...pairs, [field, rng.pick(['x', '', '\u0000', pairs.find(([k]) => k === field)?.[1] ?? ''])]]), contentType: FORM, kind: 'form:duplicate', describe: `${field} twice (an array)` };
+      return {
+        payload: formOf([
+          ...pairs,
+          [field, rng.pick(['x', '', '\u0000', pairs.find(([k]) => k === field)?.[1] ?? ''])],
+        ]),
+        contentType: FORM,
+        kind: 'form:duplicate',
+        describe: `${field} twice (an array)`,
+      };
     case 'proto': {
       const k = rng.pick(PROTO_KEYS);
       const name = rng.pick([k, `${k}[polluted]`, `${field}[${k}]`]);
-      return { payload: formOf([...pairs, [name, 'yes']]), contentType: FORM, kind: `form:proto-name`, describe: `field named ${name}` };
+      return {
+        payload: formOf([...pairs, [name, 'yes']]),
+        contentType: FORM,
+        kind: `form:proto-name`,
+        describe: `field named ${name}`,
+      };
     }
     case 'json': {
       const m = mutateJsonBody(rng, Object.fromEntries(pairs));
-      return { payload: m.payload, contentType: m.contentType, kind: m.kind.startsWith('json:') ? m.kind : `json-${m.kind}`, describe: `as JSON: ${m.describe}` };
+      return {
+        payload: m.payload,
+        contentType: m.contentType,
+        kind: m.kind.startsWith('json:') ? m.kind : `json-${m.kind}`,
+        describe: `as JSON: ${m.describe}`,
+      };
     }
     case 'content-type': {
-      const ct = rng.pick([undefined, 'text/plain', 'multipart/form-data; boundary=x', 'application/xml', `${FORM}; charset=iso-8859-1`, `${FORM}; charset=utf-16`]);
-      return { payload: formOf(pairs), contentType: ct, kind: `content-type:${ct ?? 'missing'}`, describe: `Content-Type ${ct ?? 'missing'}` };
+      const ct = rng.pick([
+        undefined,
+        'text/plain',
+        'multipart/form-data; boundary=x',
+        'application/xml',
+        `${FORM}; charset=iso-8859-1`,
+        `${FORM}; charset=utf-16`,
+      ]);
+      return {
+        payload: formOf(pairs),
+        contentType: ct,
+        kind: `content-type:${ct ?? 'missing'}`,
+        describe: `Content-Type ${ct ?? 'missing'}`,
+      };
     }
     case 'empty':
-      return { payload: rng.pick(['', '&', '=', '&&==&']), contentType: FORM, kind: 'form:empty', describe: 'an empty form' };
+      return {
+        payload: rng.pick(['', '&', '=', '&&==&']),
+        contentType: FORM,
+        kind: 'form:empty',
+        describe: 'an empty form',
+      };
     case 'huge':
-      return { payload: formOf([...pairs, ['pad', 'x'.repeat(rng.pick([100_000, 1_100_000]))]]), contentType: FORM, kind: 'form:huge', describe: 'a huge form' };
+      return {
+        payload: formOf([...pairs, ['pad', 'x'.repeat(rng.pick([100_000, 1_100_000]))]]),
+        contentType: FORM,
+        kind: 'form:huge',
+        describe: 'a huge form',
+      };
     case 'valid':
       return { payload: formOf(pairs), contentType: FORM, kind: 'valid', describe: 'the valid form' };
   }
 }
 
-const PAGES = ['/sportello/', '/sportello/riferimenti', '/sportello/pagamento', '/sportello/pagamento/abc', `/sportello/pagamento/${'A'.repeat(43)}?accesso=${'B'.repeat(43)}`, '/sportello/pagamento/x?accesso=%00', '/sportello/ricevuta/1/abc', '/sportello/ricevuta/-1/x', '/sportello/ricevuta/99999999999999999999/x', '/sportello/captcha', '/sportello/esito/abc/ok/def', '/sportello/pagina-che-non-esiste', '/sportello', '/', LANDING, '/static/portal/portal.css'];
+const PAGES = [
+  '/sportello/',
+  '/sportello/riferimenti',
+  '/sportello/pagamento',
+  '/sportello/pagamento/abc',
+  `/sportello/pagamento/${'A'.repeat(43)}?accesso=${'B'.repeat(43)}`,
+  '/sportello/pagamento/x?accesso=%00',
+  '/sportello/ricevuta/1/abc',
+  '/sportello/ricevuta/-1/x',
+  '/sportello/ricevuta/99999999999999999999/x',
+  '/sportello/captcha',
+  '/sportello/esito/abc/ok/def',
+  '/sportello/pagina-che-non-esiste',
+  '/sportello',
+  '/',
+  LANDING,
+  '/static/portal/portal.css',
+];
 
 export function sportelloSpec(world: World): InterfaceSpec {
   const state = { csrfCookie: '', csrf: '', session: '', flowPath: '/sportello/pagamento' };
@@ -87,20 +167,45 @@ export function sportelloSpec(world: World): InterfaceSpec {
     name: 'sportello',
     async prepare(h: Harness) {
       const home = await h.app.inject({ method: 'GET', url: '/sportello/' });
-      const set = ([] as string[]).concat((home.headers['set-cookie'] as string | string[] | undefined) ?? []);
+      const set = ([] as string[]).concat(
+        (home.headers['set-cookie'] as string | string[] | undefined) ?? [],
+      );
       state.csrfCookie = set.map((c) => c.split(';')[0]!).find((c) => c.startsWith('cassa_csrf=')) ?? '';
       state.csrf = csrfOf(home.body);
       const p = world.pool[0]!;
       const id = `FZ-SESSION-${h.db}`;
-      const digest = computeDigest({ passphrase: DEMO.passphrase, codiceChiamante: DEMO.codiceChiamante, identificativoPagamento: id, iuv: p.iuv, returnUrl: DEMO.returnUrl }, '%%%%');
-      const landed = await h.app.inject({ method: 'POST', url: LANDING, headers: { 'content-type': FORM }, payload: formOf([['codiceChiamante', DEMO.codiceChiamante], ['digest', digest], ['iuv', p.iuv], ['codiceFiscale', p.debtor.fiscalCode], ['identificativoPagamento', id]]) });
+      const digest = computeDigest(
+        {
+          passphrase: DEMO.passphrase,
+          codiceChiamante: DEMO.codiceChiamante,
+          identificativoPagamento: id,
+          iuv: p.iuv,
+          returnUrl: DEMO.returnUrl,
+        },
+        '%%%%',
+      );
+      const landed = await h.app.inject({
+        method: 'POST',
+        url: LANDING,
+        headers: { 'content-type': FORM },
+        payload: formOf([
+          ['codiceChiamante', DEMO.codiceChiamante],
+          ['digest', digest],
+          ['iuv', p.iuv],
+          ['codiceFiscale', p.debtor.fiscalCode],
+          ['identificativoPagamento', id],
+        ]),
+      });
       // the landing's redirect to the flow's page: its first GET binds the flow to this "browser"
       const location = String(landed.headers.location ?? '');
       const claimed = await h.app.inject({ method: 'GET', url: location });
-      const s = ([] as string[]).concat((claimed.headers['set-cookie'] as string | string[] | undefined) ?? []);
+      const s = ([] as string[]).concat(
+        (claimed.headers['set-cookie'] as string | string[] | undefined) ?? [],
+      );
       state.session = s.map((c) => c.split(';')[0]!).find((c) => c.startsWith('cassa_sportello=')) ?? '';
       state.flowPath = location.split('?')[0]!;
-      if (landed.statusCode !== 303 || !state.session || !state.csrf) throw new Error(`sportello: could not open a session (${landed.statusCode}) or read a CSRF token`);
+      if (landed.statusCode !== 303 || !state.session || !state.csrf)
+        throw new Error(`sportello: could not open a session (${landed.statusCode}) or read a CSRF token`);
     },
     generate(rng: Rng, index: number): FuzzCase {
       const kind = rng.weighted([
@@ -118,32 +223,122 @@ export function sportelloSpec(world: World): InterfaceSpec {
       if (kind === 'landing') {
         const id = `FZP-${index}-${rng.chars('ABCDEFGH', 4)}`;
         const iuv = rng.chance(0.1) ? DEMO.payable.iuv : p.iuv;
-        const cf = iuv === DEMO.payable.iuv ? DEMO.debtor.codiceFiscalePartitaIVAPagatore : p.debtor.fiscalCode;
-        const digest = computeDigest({ passphrase: DEMO.passphrase, codiceChiamante: DEMO.codiceChiamante, identificativoPagamento: id, iuv, returnUrl: DEMO.returnUrl }, rng.pick(['%%%', '%%%%'] as const));
-        const pairs: Pairs = [['codiceChiamante', DEMO.codiceChiamante], ['digest', digest], ['iuv', iuv], ['codiceFiscale', rng.chance(0.2) ? cf.toLowerCase() : cf], ['identificativoPagamento', id]];
-        const m = mutateForm(rng, pairs, ['codiceChiamante', 'digest', 'iuv', 'codiceFiscale', 'identificativoPagamento']);
+        const cf =
+          iuv === DEMO.payable.iuv ? DEMO.debtor.codiceFiscalePartitaIVAPagatore : p.debtor.fiscalCode;
+        const digest = computeDigest(
+          {
+            passphrase: DEMO.passphrase,
+            codiceChiamante: DEMO.codiceChiamante,
+            identificativoPagamento: id,
+            iuv,
+            returnUrl: DEMO.returnUrl,
+          },
+          rng.pick(['%%%', '%%%%'] as const),
+        );
+        const pairs: Pairs = [
+          ['codiceChiamante', DEMO.codiceChiamante],
+          ['digest', digest],
+          ['iuv', iuv],
+          ['codiceFiscale', rng.chance(0.2) ? cf.toLowerCase() : cf],
+          ['identificativoPagamento', id],
+        ];
+        const m = mutateForm(rng, pairs, [
+          'codiceChiamante',
+          'digest',
+          'iuv',
+          'codiceFiscale',
+          'identificativoPagamento',
+        ]);
         if (m.contentType !== undefined) headers['content-type'] = m.contentType;
-        return { route: `POST ${LANDING}`, mutation: m.kind, describe: m.describe, method: 'POST', url: LANDING, headers, payload: m.payload, pii, facts: { portal: true } };
+        return {
+          route: `POST ${LANDING}`,
+          mutation: m.kind,
+          describe: m.describe,
+          method: 'POST',
+          url: LANDING,
+          headers,
+          payload: m.payload,
+          pii,
+          facts: { portal: true },
+        };
       }
       if (kind === 'avvisi' || kind === 'pagamento' || kind === 'riferimenti' || kind === 'rimuovi') {
         const forms: Record<typeof kind, Pairs> = {
-          avvisi: [['_csrf', state.csrf], ['codiceAvviso', rng.pick([p.noticeNumber, p.iuv])], ['codiceFiscale', p.debtor.fiscalCode], ...(rng.chance(0.3) ? ([['ente', DEMO.ente]] as Pairs) : [])],
-          pagamento: [['_csrf', state.csrf], ['email', p.debtor.email], ['emailConferma', p.debtor.email], ['privacy', 'on'], ['altcha', Buffer.from('{"algorithm":"SHA-256","challenge":"x","number":1,"salt":"y","signature":"z"}').toString('base64')]],
-          riferimenti: [['_csrf', state.csrf], ['riferimento_0', 'V-1'], ['riferimento_1', '']],
-          rimuovi: [['_csrf', state.csrf], ['positionId', String(rng.range(1, 100))]],
+          avvisi: [
+            ['_csrf', state.csrf],
+            ['codiceAvviso', rng.pick([p.noticeNumber, p.iuv])],
+            ['codiceFiscale', p.debtor.fiscalCode],
+            ...(rng.chance(0.3) ? ([['ente', DEMO.ente]] as Pairs) : []),
+          ],
+          pagamento: [
+            ['_csrf', state.csrf],
+            ['email', p.debtor.email],
+            ['emailConferma', p.debtor.email],
+            ['privacy', 'on'],
+            [
+              'altcha',
+              Buffer.from(
+                '{"algorithm":"SHA-256","challenge":"x","number":1,"salt":"y","signature":"z"}',
+              ).toString('base64'),
+            ],
+          ],
+          riferimenti: [
+            ['_csrf', state.csrf],
+            ['riferimento_0', 'V-1'],
+            ['riferimento_1', ''],
+          ],
+          rimuovi: [
+            ['_csrf', state.csrf],
+            ['positionId', String(rng.range(1, 100))],
+          ],
         };
         const pairs = forms[kind];
         pii.push({ kind: 'email', value: p.debtor.email });
-        const m = mutateForm(rng, pairs, pairs.map(([k]) => k));
+        const m = mutateForm(
+          rng,
+          pairs,
+          pairs.map(([k]) => k),
+        );
         headers.cookie = cookieOf(kind === 'pagamento' ? [state.session] : []);
         if (m.contentType !== undefined) headers['content-type'] = m.contentType;
-        const url = kind === 'rimuovi' ? '/sportello/avvisi/rimuovi' : kind === 'pagamento' ? state.flowPath : `/sportello/${kind}`;
-        return { route: `POST ${url}`, mutation: m.kind, describe: m.describe, method: 'POST', url, headers, payload: m.payload, pii, facts: { portal: true } };
+        const url =
+          kind === 'rimuovi'
+            ? '/sportello/avvisi/rimuovi'
+            : kind === 'pagamento'
+              ? state.flowPath
+              : `/sportello/${kind}`;
+        return {
+          route: `POST ${url}`,
+          mutation: m.kind,
+          describe: m.describe,
+          method: 'POST',
+          url,
+          headers,
+          payload: m.payload,
+          pii,
+          facts: { portal: true },
+        };
       }
       if (kind === 'landing-method') {
         const method = rng.pick(['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD'] as const);
-        const m = mutateQuery(rng, [['iuv', p.iuv], ['codiceFiscale', pct(p.debtor.fiscalCode)]], ['iuv', 'codiceFiscale', 'codiceChiamante', 'digest']);
-        return { route: `${method} ${LANDING}`, mutation: `query:${m.kind}`, describe: m.describe, method, url: LANDING + queryString(m.value), headers, pii, facts: { portal: true } };
+        const m = mutateQuery(
+          rng,
+          [
+            ['iuv', p.iuv],
+            ['codiceFiscale', pct(p.debtor.fiscalCode)],
+          ],
+          ['iuv', 'codiceFiscale', 'codiceChiamante', 'digest'],
+        );
+        return {
+          route: `${method} ${LANDING}`,
+          mutation: `query:${m.kind}`,
+          describe: m.describe,
+          method,
+          url: LANDING + queryString(m.value),
+          headers,
+          pii,
+          facts: { portal: true },
+        };
       }
       // a page: hostile path, query string or cookies
       let path = rng.pick(PAGES);
@@ -176,9 +371,19 @@ export function sportelloSpec(world: World): InterfaceSpec {
         query.push(['codiceFiscale', pct(p.debtor.fiscalCode)]);
       } else if (where === 'cookie') {
         const name = rng.pick(['cassa_sportello', 'cassa_lang', 'cassa_csrf', '__proto__', 'constructor']);
-        const m = mutateUrlComponent(rng, name === 'cassa_lang' ? 'en' : 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG');
+        const m = mutateUrlComponent(
+          rng,
+          name === 'cassa_lang' ? 'en' : 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
+        );
         const how = rng.pick(['value', 'broken', 'many', 'session'] as const);
-        headers.cookie = how === 'value' ? `${name}=${m.value}` : how === 'broken' ? rng.pick([';;;', '=', 'a', `${name}`, `${name}==; ;=x`]) : how === 'many' ? Array.from({ length: 300 }, (_, i) => `c${i}=${m.value.slice(0, 20)}`).join('; ') : cookieOf([state.session, `${name}=${m.value}`]);
+        headers.cookie =
+          how === 'value'
+            ? `${name}=${m.value}`
+            : how === 'broken'
+              ? rng.pick([';;;', '=', 'a', `${name}`, `${name}==; ;=x`])
+              : how === 'many'
+                ? Array.from({ length: 300 }, (_, i) => `c${i}=${m.value.slice(0, 20)}`).join('; ')
+                : cookieOf([state.session, `${name}=${m.value}`]);
         mutation = how === 'broken' || how === 'many' ? `cookie:${how}` : `cookie:${urlFeatureOf(m.value)}`;
         describe = `cookie ${name} (${how}): ${m.describe}`;
       } else if (where === 'method') {
@@ -187,14 +392,28 @@ export function sportelloSpec(world: World): InterfaceSpec {
         describe = `${method} of a page`;
       }
       if (rng.chance(0.15) && !headers.cookie) headers.cookie = cookieOf([state.session]);
-      return { route: `${method} (Sportello pages)`, mutation, describe, method, url: path + queryString(query), headers, pii, facts: { portal: true } };
+      return {
+        route: `${method} (Sportello pages)`,
+        mutation,
+        describe,
+        method,
+        url: path + queryString(query),
+        headers,
+        pii,
+        facts: { portal: true },
+      };
     },
     check(fc: FuzzCase, res: Response): Problem[] {
       const path = fc.url.split('?')[0]!;
       const portal = path === '/sportello' || path.startsWith('/sportello/') || path === LANDING;
       const type = String(res.headers['content-type'] ?? '');
       if (portal && res.status >= 400 && fc.method !== 'HEAD' && !type.startsWith('text/html')) {
-        return [{ sig: `portal-error-${res.status}-not-html (${type.split(';')[0] || 'no type'})`, detail: res.body.slice(0, 300) }];
+        return [
+          {
+            sig: `portal-error-${res.status}-not-html (${type.split(';')[0] || 'no type'})`,
+            detail: res.body.slice(0, 300),
+          },
+        ];
       }
       return [];
     },
@@ -203,9 +422,30 @@ export function sportelloSpec(world: World): InterfaceSpec {
       if (home.statusCode !== 200) throw new Error(`sportello home after the fuzzer: ${home.statusCode}`);
       const p = world.pool[1]!;
       const id = `FZ-ALIVE-${h.db}`;
-      const digest = computeDigest({ passphrase: DEMO.passphrase, codiceChiamante: DEMO.codiceChiamante, identificativoPagamento: id, iuv: p.iuv, returnUrl: DEMO.returnUrl }, '%%%%');
-      const r = await h.app.inject({ method: 'POST', url: LANDING, headers: { 'content-type': FORM }, payload: formOf([['codiceChiamante', DEMO.codiceChiamante], ['digest', digest], ['iuv', p.iuv], ['codiceFiscale', p.debtor.fiscalCode], ['identificativoPagamento', id]]) });
-      if (r.statusCode !== 303) throw new Error(`sportello landing after the fuzzer: ${r.statusCode} ${r.body.slice(0, 300)}`);
+      const digest = computeDigest(
+        {
+          passphrase: DEMO.passphrase,
+          codiceChiamante: DEMO.codiceChiamante,
+          identificativoPagamento: id,
+          iuv: p.iuv,
+          returnUrl: DEMO.returnUrl,
+        },
+        '%%%%',
+      );
+      const r = await h.app.inject({
+        method: 'POST',
+        url: LANDING,
+        headers: { 'content-type': FORM },
+        payload: formOf([
+          ['codiceChiamante', DEMO.codiceChiamante],
+          ['digest', digest],
+          ['iuv', p.iuv],
+          ['codiceFiscale', p.debtor.fiscalCode],
+          ['identificativoPagamento', id],
+        ]),
+      });
+      if (r.statusCode !== 303)
+        throw new Error(`sportello landing after the fuzzer: ${r.statusCode} ${r.body.slice(0, 300)}`);
     },
   };
 }

@@ -1,4 +1,12 @@
-import { ANONIMO, romeDate, type Component, type DebtPosition, type DebtPositionDraft, type Debtor, type DraftFieldNames } from '../../../modules/debt-positions/domain/debt-position.js';
+import {
+  ANONIMO,
+  romeDate,
+  type Component,
+  type DebtPosition,
+  type DebtPositionDraft,
+  type Debtor,
+  type DraftFieldNames,
+} from '../../../modules/debt-positions/domain/debt-position.js';
 import { positionError } from '../../../modules/debt-positions/domain/errors.js';
 import type { DraftPatch } from '../../../modules/debt-positions/application/debt-positions-service.js';
 import type { ReceiptDetail } from '../../../modules/pagopa/application/receipts-queries.js';
@@ -34,7 +42,12 @@ export const EPAYAPI_UPDATE_FIELDS: DraftFieldNames = {
 
 function cents(value: number | string, field: string): number {
   const c = typeof value === 'number' ? eurosToCents(value) : decimalToCents(value);
-  if (c === null || c < 0) throw positionError('INVALID_FIELD', `Il campo ${field} deve essere un importo non negativo con al massimo due decimali`, field);
+  if (c === null || c < 0)
+    throw positionError(
+      'INVALID_FIELD',
+      `Il campo ${field} deve essere un importo non negativo con al massimo due decimali`,
+      field,
+    );
   return c;
 }
 
@@ -48,10 +61,12 @@ function calendarDate(value: string | number | undefined, field: string): string
   if (typeof value === 'number') return romeDate(new Date(value));
   if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
   const m = /^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/.exec(value);
-  if (!m) throw positionError('INVALID_FIELD', `Il campo ${field} non contiene una data valida (ISO 8601)`, field);
+  if (!m)
+    throw positionError('INVALID_FIELD', `Il campo ${field} non contiene una data valida (ISO 8601)`, field);
   if (!m[4]) return m[1];
   const instant = new Date(value);
-  if (Number.isNaN(instant.getTime())) throw positionError('INVALID_FIELD', `Il campo ${field} non contiene una data valida (ISO 8601)`, field);
+  if (Number.isNaN(instant.getTime()))
+    throw positionError('INVALID_FIELD', `Il campo ${field} non contiene una data valida (ISO 8601)`, field);
   return romeDate(instant);
 }
 
@@ -68,7 +83,12 @@ function debtorFrom(b: {
   email?: string | undefined;
 }): Debtor {
   const fiscalCode = b.codiceFiscalePartitaIVAPagatore?.trim().toUpperCase();
-  if (!fiscalCode) throw positionError('INVALID_FIELD', 'Il campo codiceFiscalePartitaIVAPagatore è obbligatorio', 'codiceFiscalePartitaIVAPagatore');
+  if (!fiscalCode)
+    throw positionError(
+      'INVALID_FIELD',
+      'Il campo codiceFiscalePartitaIVAPagatore è obbligatorio',
+      'codiceFiscalePartitaIVAPagatore',
+    );
   const email = blankToUndefined(b.email);
   if (fiscalCode === ANONIMO) return { type: null, fiscalCode: ANONIMO, email };
   const company = blankToUndefined(b.ragioneSociale);
@@ -120,13 +140,21 @@ export function draftFromCreate(body: DebtPositionData): DebtPositionDraft {
 }
 
 export function patchFromUpdate(body: DebtPositionPaymentData): DraftPatch {
-  const identity = body.codiceFiscalePartitaIVAPagatore !== undefined || body.nome !== undefined || body.cognome !== undefined || body.ragioneSociale !== undefined;
-  const namesGiven = body.nome !== undefined || body.cognome !== undefined || body.ragioneSociale !== undefined;
+  const identity =
+    body.codiceFiscalePartitaIVAPagatore !== undefined ||
+    body.nome !== undefined ||
+    body.cognome !== undefined ||
+    body.ragioneSociale !== undefined;
+  const namesGiven =
+    body.nome !== undefined || body.cognome !== undefined || body.ragioneSociale !== undefined;
   const debtor: Partial<Debtor> | undefined = identity
     ? namesGiven
       ? debtorFrom(body)
       : // the fiscal code alone: the kind (F/G) and the names stay as stored
-        { fiscalCode: body.codiceFiscalePartitaIVAPagatore?.trim().toUpperCase(), ...(body.email !== undefined ? { email: blankToUndefined(body.email) } : {}) }
+        {
+          fiscalCode: body.codiceFiscalePartitaIVAPagatore?.trim().toUpperCase(),
+          ...(body.email !== undefined ? { email: blankToUndefined(body.email) } : {}),
+        }
     : body.email !== undefined
       ? { email: blankToUndefined(body.email) }
       : undefined;
@@ -155,7 +183,12 @@ export function debtorDisplayName(d: Debtor): string {
 }
 
 /** PaymentDataResult of a position; the payment fields come from its receipt once pagoPA sent it. */
-export function paymentDataOf(p: DebtPosition, ente: { denominazione: string; codiceFiscale: string }, paymentTypeDescrizione: string, receipt?: ReceiptDetail) {
+export function paymentDataOf(
+  p: DebtPosition,
+  ente: { denominazione: string; codiceFiscale: string },
+  paymentTypeDescrizione: string,
+  receipt?: ReceiptDetail,
+) {
   const base = {
     enteBeneficiario: ente.denominazione,
     codiceFiscaleEnteBeneficiario: ente.codiceFiscale,
@@ -177,7 +210,9 @@ export function paymentDataOf(p: DebtPosition, ente: { denominazione: string; co
     numeroTransazione: receipt.receiptId,
     prestatoreDiServiziDiPagamento: receipt.pspCompanyName ?? receipt.idPsp ?? undefined,
     dataEOraOperazione: romeDateTime(paidAt),
-    dataEsitoPagamento: receipt.applicationDate ? romeMidnight(receipt.applicationDate) : romeDateTime(paidAt),
+    dataEsitoPagamento: receipt.applicationDate
+      ? romeMidnight(receipt.applicationDate)
+      : romeDateTime(paidAt),
     identificativoUnicoRiscossione: receipt.receiptId,
     infoAggiuntive: receiptInfo(receipt),
   };
@@ -197,14 +232,23 @@ function receiptInfo(r: ReceiptDetail): string {
 }
 
 const ROME_PARTS = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Europe/Rome', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+  timeZone: 'Europe/Rome',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
 });
 
 /** An instant as Rome's local date-time with its offset (2024-05-02T10:11:12+02:00), as PiemontePAY answers. */
 export function romeDateTime(instant: Date): string {
   const parts = Object.fromEntries(ROME_PARTS.formatToParts(instant).map((x) => [x.type, x.value]));
   const local = `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`;
-  const offsetMin = Math.round((Date.parse(`${local}Z`) - Math.floor(instant.getTime() / 1000) * 1000) / 60_000);
+  const offsetMin = Math.round(
+    (Date.parse(`${local}Z`) - Math.floor(instant.getTime() / 1000) * 1000) / 60_000,
+  );
   const sign = offsetMin < 0 ? '-' : '+';
   const abs = Math.abs(offsetMin);
   return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;

@@ -11,7 +11,13 @@ import { parseBasicAuth } from '../../basic-auth.js';
 import { InvalidInputError, parseJsonBody } from '../../input-guard.js';
 import { dbErrorSummary, isDatabaseUnavailable } from '../../../db/errors.js';
 import { validationMessage } from '../../validation-message.js';
-import { draftFromCreate, EPAYAPI_CREATE_FIELDS, EPAYAPI_UPDATE_FIELDS, patchFromUpdate, paymentDataOf } from './mappers.js';
+import {
+  draftFromCreate,
+  EPAYAPI_CREATE_FIELDS,
+  EPAYAPI_UPDATE_FIELDS,
+  patchFromUpdate,
+  paymentDataOf,
+} from './mappers.js';
 import {
   CancelBody,
   CancelQuery,
@@ -28,9 +34,21 @@ import {
 } from './schemas.js';
 
 const OK = { code: '000', description: "L'invocazione del servizio si è conclusa correttamente." };
-const errorResponses = { 400: Result, 401: Result, 403: Result, 404: Result, 409: Result, 429: Result, 500: Result, 503: Result };
+const errorResponses = {
+  400: Result,
+  401: Result,
+  403: Result,
+  404: Result,
+  409: Result,
+  429: Result,
+  500: Result,
+  503: Result,
+};
 const security = [{ basicAuth: [] }];
-const audit = (operation: string, epayapiScope?: Scope) => ({ audit: { interface: 'epayapi', operation }, epayapiScope });
+const audit = (operation: string, epayapiScope?: Scope) => ({
+  audit: { interface: 'epayapi', operation },
+  epayapiScope,
+});
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -46,7 +64,11 @@ declare module 'fastify' {
 function withoutNulls(value: unknown): unknown {
   if (Array.isArray(value)) return value.map((v) => (v && typeof v === 'object' ? withoutNulls(v) : v));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== null).map(([k, v]) => [k, v && typeof v === 'object' ? withoutNulls(v) : v]));
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .filter(([, v]) => v !== null)
+        .map(([k, v]) => [k, v && typeof v === 'object' ? withoutNulls(v) : v]),
+    );
   }
   return value;
 }
@@ -59,15 +81,31 @@ function withoutNulls(value: unknown): unknown {
 export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = async (app, { container }) => {
   const svc = container.debtPositions;
 
-  async function authorize(req: FastifyRequest, reply: FastifyReply, p: { organization: string; paymentType: string; iuv?: string }, scope: Scope): Promise<CallContext> {
+  async function authorize(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    p: { organization: string; paymentType: string; iuv?: string },
+    scope: Scope,
+  ): Promise<CallContext> {
     const audit = req.audit!;
     audit.enteFiscalCode = p.organization;
     audit.iuv = p.iuv;
     const creds = parseBasicAuth(req.headers.authorization);
     if (creds) audit.caller = creds.user;
     reply.header('x-client-attivo', 'false');
-    if (!creds) throw positionError('CALLER_NOT_AUTHENTICATED', 'Autenticazione HTTP Basic richiesta (codiceChiamante e passphrase)');
-    const ctx = await svc.authorize({ codiceChiamante: creds.user, passphrase: creds.password, enteCodiceFiscale: p.organization, codiceVersamento: p.paymentType, scope, address: req.ip });
+    if (!creds)
+      throw positionError(
+        'CALLER_NOT_AUTHENTICATED',
+        'Autenticazione HTTP Basic richiesta (codiceChiamante e passphrase)',
+      );
+    const ctx = await svc.authorize({
+      codiceChiamante: creds.user,
+      passphrase: creds.password,
+      enteCodiceFiscale: p.organization,
+      codiceVersamento: p.paymentType,
+      scope,
+      address: req.ip,
+    });
     reply.header('x-client-attivo', 'true');
     return ctx;
   }
@@ -97,18 +135,39 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
     const scope = req.routeOptions.config.epayapiScope;
     if (!parseBasicAuth(req.headers.authorization)) {
       reply.header('x-client-attivo', 'false');
-      throw positionError('CALLER_NOT_AUTHENTICATED', 'Autenticazione HTTP Basic richiesta (codiceChiamante e passphrase)');
+      throw positionError(
+        'CALLER_NOT_AUTHENTICATED',
+        'Autenticazione HTTP Basic richiesta (codiceChiamante e passphrase)',
+      );
     }
     if (req.body && typeof req.body === 'object') req.body = withoutNulls(req.body);
-    if (scope) req.callContext = await authorize(req, reply, req.params as { organization: string; paymentType: string; iuv?: string }, scope);
+    if (scope)
+      req.callContext = await authorize(
+        req,
+        reply,
+        req.params as { organization: string; paymentType: string; iuv?: string },
+        scope,
+      );
   });
 
   // Operations of the spec Cassa does not offer, and unknown paths: PiemontePAY's Result, journaled.
   app.setNotFoundHandler(async (req, reply) => {
-    req.audit = { interface: 'epayapi', operation: 'notFound', keepResponse: true, outcome: '404', detail: `${req.method} ${req.url.split('?')[0]}` };
+    req.audit = {
+      interface: 'epayapi',
+      operation: 'notFound',
+      keepResponse: true,
+      outcome: '404',
+      detail: `${req.method} ${req.url.split('?')[0]}`,
+    };
     const creds = parseBasicAuth(req.headers.authorization);
     if (creds) req.audit.caller = creds.user;
-    return reply.code(404).header('x-client-attivo', 'false').send({ code: '100', description: `Operazione non disponibile: ${req.method} ${req.url.split('?')[0]}` });
+    return reply
+      .code(404)
+      .header('x-client-attivo', 'false')
+      .send({
+        code: '100',
+        description: `Operazione non disponibile: ${req.method} ${req.url.split('?')[0]}`,
+      });
   });
 
   app.setErrorHandler((err: FastifyError | DomainError | TooManyAuthFailures, req, reply) => {
@@ -122,8 +181,18 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
       // refused before the credentials were checked (docs/security.md): code 100 as any refused
       // authentication, HTTP 429 and Retry-After say when to try again
       reply.header('retry-after', String(err.retryAfterSeconds));
-      if (req.audit) Object.assign(req.audit, { outcome: err.code, detail: `${err.message} (limite per ${err.over === 'caller' ? 'codiceChiamante' : `indirizzo ${req.ip}`})` });
-      return reply.code(429).send(isCreate ? { codiceEsito: '100', descrizioneEsito: err.message } : { code: '100', description: err.message });
+      if (req.audit)
+        Object.assign(req.audit, {
+          outcome: err.code,
+          detail: `${err.message} (limite per ${err.over === 'caller' ? 'codiceChiamante' : `indirizzo ${req.ip}`})`,
+        });
+      return reply
+        .code(429)
+        .send(
+          isCreate
+            ? { codiceEsito: '100', descrizioneEsito: err.message }
+            : { code: '100', description: err.message },
+        );
     }
     if (err instanceof DomainError) {
       status = HTTP_STATUS_OF_KIND[err.kind];
@@ -141,7 +210,12 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
     } else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
       status = err.statusCode;
       code = '100';
-      description = err.statusCode === 413 ? 'Richiesta troppo grande' : err instanceof InvalidInputError ? err.message : `Richiesta non valida: ${err.message}`;
+      description =
+        err.statusCode === 413
+          ? 'Richiesta troppo grande'
+          : err instanceof InvalidInputError
+            ? err.message
+            : `Richiesta non valida: ${err.message}`;
       if (err instanceof InvalidInputError) campo = err.field;
     } else if (isDatabaseUnavailable(err)) {
       // the database unreachable (restart, failover): retry later; a write either committed whole or not at all
@@ -160,7 +234,9 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
       req.audit.detail = description;
     }
     if (status === 401) reply.header('www-authenticate', 'Basic realm="epayapi", charset="UTF-8"');
-    const body = isCreate ? { codiceEsito: code, descrizioneEsito: description, campo } : { code, description, campo };
+    const body = isCreate
+      ? { codiceEsito: code, descrizioneEsito: description, campo }
+      : { code, description, campo };
     return reply.code(status).send(body);
   });
 
@@ -175,7 +251,18 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
         security,
         params: PathOrg,
         body: DebtPositionData,
-        response: { 200: DebtPositionReference, 201: DebtPositionReference, 400: DebtPositionReference, 401: DebtPositionReference, 403: DebtPositionReference, 404: DebtPositionReference, 409: DebtPositionReference, 429: DebtPositionReference, 500: DebtPositionReference, 503: DebtPositionReference },
+        response: {
+          200: DebtPositionReference,
+          201: DebtPositionReference,
+          400: DebtPositionReference,
+          401: DebtPositionReference,
+          403: DebtPositionReference,
+          404: DebtPositionReference,
+          409: DebtPositionReference,
+          429: DebtPositionReference,
+          500: DebtPositionReference,
+          503: DebtPositionReference,
+        },
       },
     },
     async (req, reply) => {
@@ -224,7 +311,8 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
       schema: {
         tags: ['Debt Position'],
         summary: 'delete Debt Position',
-        description: 'Annulla la posizione; la motivazione si può dare nel corpo JSON `{"motivazione": "..."}` o nel parametro `motivazione`.',
+        description:
+          'Annulla la posizione; la motivazione si può dare nel corpo JSON `{"motivazione": "..."}` o nel parametro `motivazione`.',
         operationId: 'deleteDebtPositions',
         security,
         params: PathIuv,
@@ -280,7 +368,15 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
       const p = await svc.get(ctx, req.params.iuv);
       const receipt = await container.receipts.ofPosition(ctx.enteId, p.iuv);
       req.audit!.outcome = OK.code;
-      return { ...paymentDataOf(p, { denominazione: ctx.enteDenominazione, codiceFiscale: ctx.enteCodiceFiscale }, ctx.paymentTypeDescrizione, receipt), result: OK };
+      return {
+        ...paymentDataOf(
+          p,
+          { denominazione: ctx.enteDenominazione, codiceFiscale: ctx.enteCodiceFiscale },
+          ctx.paymentTypeDescrizione,
+          receipt,
+        ),
+        result: OK,
+      };
     },
   );
 
@@ -297,7 +393,17 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
         operationId: 'getRT',
         security,
         body: RtRequest,
-        response: { 200: RtResponse, 400: RtResponse, 401: RtResponse, 403: RtResponse, 404: RtResponse, 409: RtResponse, 429: RtResponse, 500: RtResponse, 503: RtResponse },
+        response: {
+          200: RtResponse,
+          400: RtResponse,
+          401: RtResponse,
+          403: RtResponse,
+          404: RtResponse,
+          409: RtResponse,
+          429: RtResponse,
+          500: RtResponse,
+          503: RtResponse,
+        },
       },
     },
     async (req, reply) => {
@@ -308,7 +414,11 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
       const creds = parseBasicAuth(req.headers.authorization);
       if (creds) audit.caller = creds.user;
       reply.header('x-client-attivo', 'false');
-      if (!creds) throw positionError('CALLER_NOT_AUTHENTICATED', 'Autenticazione HTTP Basic richiesta (codiceChiamante e passphrase)');
+      if (!creds)
+        throw positionError(
+          'CALLER_NOT_AUTHENTICATED',
+          'Autenticazione HTTP Basic richiesta (codiceChiamante e passphrase)',
+        );
       const copy = await container.receipts.rtForGestionale({
         codiceChiamante: creds.user,
         passphrase: creds.password,

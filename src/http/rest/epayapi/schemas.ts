@@ -9,7 +9,10 @@ import { charLength } from '../../../shared/text.js';
  */
 
 /** Euros: a JSON number, or a decimal string as some clients send. */
-const amount = z.union([z.number(), z.string().regex(/^\d{1,12}(\.\d{1,2})?$/, 'importo con al massimo due decimali')]);
+const amount = z.union([
+  z.number(),
+  z.string().regex(/^\d{1,12}(\.\d{1,2})?$/, 'importo con al massimo due decimali'),
+]);
 const dateTime = z
   .union([z.string().max(40), z.number().int().min(0).max(32503680000000)])
   .describe('date-time ISO 8601 (o data AAAA-MM-GG), o millisecondi dal 1970 (java.util.Date)');
@@ -22,7 +25,8 @@ const text = (max: number) =>
   z
     .string()
     .superRefine((s, ctx) => {
-      if (s.length > max && charLength(s) > max) ctx.addIssue({ code: 'too_big', maximum: max, origin: 'string', inclusive: true, input: s });
+      if (s.length > max && charLength(s) > max)
+        ctx.addIssue({ code: 'too_big', maximum: max, origin: 'string', inclusive: true, input: s });
     })
     .meta({ maxLength: max });
 
@@ -62,10 +66,18 @@ export const DebtPositionData = z
     ragioneSociale: text(140).optional(),
     requiresCostUpdate: z.boolean().optional(),
     // Cassa extensions
-    iuv: z.string().regex(/^\d{15}$|^\d{17}$/, 'IUV di 15 (aux 0) o 17 cifre (aux 3)').optional().describe('Cassa: IUV scelto dal gestionale'),
+    iuv: z
+      .string()
+      .regex(/^\d{15}$|^\d{17}$/, 'IUV di 15 (aux 0) o 17 cifre (aux 3)')
+      .optional()
+      .describe('Cassa: IUV scelto dal gestionale'),
     descrizioneRata: text(16).optional().describe('Cassa: etichetta della rata'),
     annoRiferimento: z.number().int().optional().describe('Cassa: anno di riferimento'),
-    riferimentiPagamento: z.array(PaymentReference).max(5).optional().describe('Cassa: riferimenti di pagamento (modello Multe)'),
+    riferimentiPagamento: z
+      .array(PaymentReference)
+      .max(5)
+      .optional()
+      .describe('Cassa: riferimenti di pagamento (modello Multe)'),
     indirizzo: text(70).optional(),
     civico: text(16).optional(),
     cap: text(16).optional(),
@@ -116,7 +128,7 @@ export const DebtPositionReference = z
     identificativoPagamento: z.string().optional(),
     iuv: z.string().optional(),
     codiceAvviso: z.string().optional(),
-    campo: z.string().optional().describe('Cassa: il campo a cui si riferisce l\'errore'),
+    campo: z.string().optional().describe("Cassa: il campo a cui si riferisce l'errore"),
   })
   .describe('DebtPositionReference');
 
@@ -124,7 +136,7 @@ export const Result = z
   .object({
     code: z.string(),
     description: z.string(),
-    campo: z.string().optional().describe('Cassa: il campo a cui si riferisce l\'errore'),
+    campo: z.string().optional().describe("Cassa: il campo a cui si riferisce l'errore"),
   })
   .describe('Result');
 
@@ -167,7 +179,9 @@ export const RtRequest = z
     codiceFiscale: z.string().min(1).max(35).describe('codice fiscale del debitore (o del pagatore)'),
     formatoRT: z.enum(['PDF', 'XML']),
     identificativoPagamento: text(50).optional(),
-    codiceFiscaleEnte: z.string().regex(/^[a-zA-Z0-9]{11,16}$/, 'codice fiscale ente: 11-16 caratteri alfanumerici'),
+    codiceFiscaleEnte: z
+      .string()
+      .regex(/^[a-zA-Z0-9]{11,16}$/, 'codice fiscale ente: 11-16 caratteri alfanumerici'),
   })
   .describe('RtRequest');
 

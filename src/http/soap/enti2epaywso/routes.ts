@@ -30,7 +30,10 @@ export function ackEnvelope(code: string, message: string): string {
 function soapActionOf(req: FastifyRequest): string | undefined {
   const h = req.headers.soapaction;
   if (h === undefined) return undefined;
-  const v = (Array.isArray(h) ? h[0] ?? '' : h).trim().replace(/^"(.*)"$/, '$1').trim();
+  const v = (Array.isArray(h) ? (h[0] ?? '') : h)
+    .trim()
+    .replace(/^"(.*)"$/, '$1')
+    .trim();
   return v.slice(v.lastIndexOf('/') + 1);
 }
 
@@ -41,7 +44,10 @@ function soapActionOf(req: FastifyRequest): string | undefined {
  * The answer is only the acknowledgement; the outcome goes back later to the gestionale's own
  * EPaywso2EntiService. Every POST is journaled (interface Enti2EPaywsoService).
  */
-export async function enti2EPaywsoRoutes(app: FastifyInstance, { container }: { container: Container }): Promise<void> {
+export async function enti2EPaywsoRoutes(
+  app: FastifyInstance,
+  { container }: { container: Container },
+): Promise<void> {
   const lists = container.lists;
   const wsdl = readFileSync(projectPath(PIEMONTEPAY_SPECS, 'Enti2EPaywsoService.wsdl'), 'utf8');
   const xsds = new Map(XSDS.map((f) => [f, readFileSync(projectPath(PIEMONTEPAY_SPECS, f), 'utf8')]));
@@ -71,7 +77,11 @@ export async function enti2EPaywsoRoutes(app: FastifyInstance, { container }: { 
       // nothing was stored: the gestionale sends the list again later (a SOAP Server fault, HTTP 503)
       req.log.warn({ db: dbErrorSummary(err) }, 'Enti2EPaywsoService: database unavailable');
       if (req.audit) req.audit.outcome = 'soap:Server';
-      return reply.code(503).header('retry-after', '30').type(XML).send(soapFault('Server', 'Servizio temporaneamente non disponibile: riprovare più tardi'));
+      return reply
+        .code(503)
+        .header('retry-after', '30')
+        .type(XML)
+        .send(soapFault('Server', 'Servizio temporaneamente non disponibile: riprovare più tardi'));
     }
     req.log.error({ err }, 'Enti2EPaywsoService request failed');
     if (req.audit) req.audit.outcome = '100';
@@ -81,48 +91,78 @@ export async function enti2EPaywsoRoutes(app: FastifyInstance, { container }: { 
   app.get(`/${SERVICE}`, async (req: FastifyRequest, reply: FastifyReply) => {
     const query = req.query as Record<string, string | undefined>;
     const base = `${publicBaseUrl(container.config, req)}${req.routeOptions.url}`;
-    const withLocations = (text: string) => XSDS.reduce((t, f) => t.replaceAll(`schemaLocation="${f}"`, `schemaLocation="${base}?xsd=${f}"`), text);
+    const withLocations = (text: string) =>
+      XSDS.reduce((t, f) => t.replaceAll(`schemaLocation="${f}"`, `schemaLocation="${base}?xsd=${f}"`), text);
     if ('wsdl' in query || 'WSDL' in query) {
-      return reply.type(XML).send(withLocations(wsdl.replace(/(<soap:address\s+location=")[^"]*(")/, `$1${base}$2`)));
+      return reply
+        .type(XML)
+        .send(withLocations(wsdl.replace(/(<soap:address\s+location=")[^"]*(")/, `$1${base}$2`)));
     }
     const xsd = query.xsd === undefined ? undefined : xsds.get(query.xsd as (typeof XSDS)[number]);
     if (xsd) return reply.type(XML).send(withLocations(xsd));
     return reply.code(404).type('text/plain; charset=utf-8').send('Usare ?wsdl');
   });
 
-  app.post(`/${SERVICE}`, { bodyLimit, config: { audit: { interface: SERVICE, operation: SERVICE } } }, async (req, reply) => {
-    const audit = req.audit!;
-    reply.type(XML);
-    const creds = parseBasicAuth(req.headers.authorization);
-    if (creds) audit.caller = creds.user.slice(0, 80);
-    const unauthenticated = (detail: string) => {
-      audit.outcome = 'UNAUTHORIZED';
-      audit.detail = detail;
-      return reply.code(401).header('www-authenticate', 'Basic realm="Enti2EPaywsoService"').send(soapFault('Client', detail));
-    };
-    if (!creds) return unauthenticated('Autenticazione HTTP Basic richiesta (codiceChiamante e passphrase)');
-    const rawXml = typeof req.body === 'string' ? req.body : '';
-    const undecodable = req.body instanceof UndecodableXml ? req.body.reason.message : undefined;
-    let ack;
-    try {
-      ack = await lists.receive({ rawXml, undecodable, codiceChiamante: creds.user, passphrase: creds.password, correlationId: req.id, address: req.ip });
-    } catch (e) {
-      if (e instanceof ListAckError) return unauthenticated(e.message);
-      if (e instanceof TooManyAuthFailures) {
-        // refused before the credentials were checked (docs/security.md): a Client fault as for
-        // refused credentials, with HTTP 429 and Retry-After
-        audit.outcome = e.code;
-        audit.detail = `${e.message} (limite per ${e.over === 'caller' ? 'codiceChiamante' : `indirizzo ${req.ip}`})`;
-        return reply.code(429).header('retry-after', String(e.retryAfterSeconds)).send(soapFault('Client', e.message));
+  app.post(
+    `/${SERVICE}`,
+    { bodyLimit, config: { audit: { interface: SERVICE, operation: SERVICE } } },
+    async (req, reply) => {
+      const audit = req.audit!;
+      reply.type(XML);
+      const creds = parseBasicAuth(req.headers.authorization);
+      if (creds) audit.caller = creds.user.slice(0, 80);
+      const unauthenticated = (detail: string) => {
+        audit.outcome = 'UNAUTHORIZED';
+        audit.detail = detail;
+        return reply
+          .code(401)
+          .header('www-authenticate', 'Basic realm="Enti2EPaywsoService"')
+          .send(soapFault('Client', detail));
+      };
+      if (!creds)
+        return unauthenticated('Autenticazione HTTP Basic richiesta (codiceChiamante e passphrase)');
+      const rawXml = typeof req.body === 'string' ? req.body : '';
+      const undecodable = req.body instanceof UndecodableXml ? req.body.reason.message : undefined;
+      let ack;
+      try {
+        ack = await lists.receive({
+          rawXml,
+          undecodable,
+          codiceChiamante: creds.user,
+          passphrase: creds.password,
+          correlationId: req.id,
+          address: req.ip,
+        });
+      } catch (e) {
+        if (e instanceof ListAckError) return unauthenticated(e.message);
+        if (e instanceof TooManyAuthFailures) {
+          // refused before the credentials were checked (docs/security.md): a Client fault as for
+          // refused credentials, with HTTP 429 and Retry-After
+          audit.outcome = e.code;
+          audit.detail = `${e.message} (limite per ${e.over === 'caller' ? 'codiceChiamante' : `indirizzo ${req.ip}`})`;
+          return reply
+            .code(429)
+            .header('retry-after', String(e.retryAfterSeconds))
+            .send(soapFault('Client', e.message));
+        }
+        throw e;
       }
-      throw e;
-    }
-    if (ack.operation) audit.operation = ack.operation;
-    audit.enteFiscalCode = ack.enteFiscalCode?.slice(0, 16);
-    audit.outcome = ack.code;
-    audit.detail = [ack.idMessaggio && `IdMessaggio ${ack.idMessaggio}`, ack.listId && `lista ${ack.listId}`, ack.code !== '000' && ack.message].filter(Boolean).join(' · ').slice(0, 1000) || undefined;
-    const action = soapActionOf(req);
-    if (ack.operation && action && action !== ack.operation && ack.code === '000') req.log.warn({ action, operation: ack.operation }, 'SOAPAction differs from the body element');
-    return reply.send(ackEnvelope(ack.code, ack.message));
-  });
+      if (ack.operation) audit.operation = ack.operation;
+      audit.enteFiscalCode = ack.enteFiscalCode?.slice(0, 16);
+      audit.outcome = ack.code;
+      audit.detail =
+        [
+          ack.idMessaggio && `IdMessaggio ${ack.idMessaggio}`,
+          ack.listId && `lista ${ack.listId}`,
+          ack.code !== '000' && ack.message,
+        ]
+          .filter(Boolean)
+          .join(' · ')
+          .slice(0, 1000) || undefined;
+      const action = soapActionOf(req);
+      if (ack.operation && action && action !== ack.operation && ack.code === '000')
+        req.log.warn({ action, operation: ack.operation }, 'SOAPAction differs from the body element');
+      return reply.send(ackEnvelope(ack.code, ack.message));
+    },
+  );
 }

@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { Database, Executor } from '../../../db/database.js';
-import { application, applicationEndpoint, applicationPaymentType, ente, paymentType } from '../../../db/schema.js';
+import {
+  application,
+  applicationEndpoint,
+  applicationPaymentType,
+  ente,
+  paymentType,
+} from '../../../db/schema.js';
 import type { SecretBox } from '../../../shared/secret-box.js';
 import {
   ApplicationError,
@@ -28,7 +34,13 @@ export interface ApplicationView {
   validTo: string | null;
   active: boolean;
   passphraseRotatedAt: string;
-  endpoints: { kind: string; paymentType: { ente: string; codiceVersamento: string } | null; url: string; username: string | null; hasPassword: boolean }[];
+  endpoints: {
+    kind: string;
+    paymentType: { ente: string; codiceVersamento: string } | null;
+    url: string;
+    username: string | null;
+    hasPassword: boolean;
+  }[];
 }
 
 type ApplicationRow = typeof application.$inferSelect;
@@ -67,11 +79,18 @@ export class ApplicationsService {
         })
         .onConflictDoNothing()
         .returning();
-      if (!row) throw new ApplicationError('EXISTS', `l'applicazione ${input.codiceChiamante} esiste già`, 'codiceChiamante');
+      if (!row)
+        throw new ApplicationError(
+          'EXISTS',
+          `l'applicazione ${input.codiceChiamante} esiste già`,
+          'codiceChiamante',
+        );
       if (input.paymentTypes) await this.replacePaymentTypes(tx, row.id, input.paymentTypes);
       if (input.endpoints) await this.replaceEndpoints(tx, row.id, input.endpoints);
       const view = await this.view(tx, row);
-      return input.passphrase ? { application: view } : { application: view, generatedPassphrase: passphrase };
+      return input.passphrase
+        ? { application: view }
+        : { application: view, generatedPassphrase: passphrase };
     });
   }
 
@@ -80,9 +99,16 @@ export class ApplicationsService {
     this.checkUrls(patch.returnUrl, patch.endpoints);
     return this.db.transaction(async (tx) => {
       const current = await this.require(tx, codiceChiamante);
-      checkValidity(patch.validFrom === undefined ? current.validFrom : patch.validFrom, patch.validTo === undefined ? current.validTo : patch.validTo);
+      checkValidity(
+        patch.validFrom === undefined ? current.validFrom : patch.validFrom,
+        patch.validTo === undefined ? current.validTo : patch.validTo,
+      );
       const { paymentTypes, endpoints, ...columns } = patch;
-      const [row] = await tx.update(application).set({ ...columns, updatedAt: new Date() }).where(eq(application.id, current.id)).returning();
+      const [row] = await tx
+        .update(application)
+        .set({ ...columns, updatedAt: new Date() })
+        .where(eq(application.id, current.id))
+        .returning();
       if (paymentTypes) await this.replacePaymentTypes(tx, current.id, paymentTypes);
       if (endpoints) await this.replaceEndpoints(tx, current.id, endpoints);
       return this.view(tx, row!);
@@ -90,14 +116,26 @@ export class ApplicationsService {
   }
 
   /** Replaces the passphrase (given, or generated and returned once). The old one stops working at once. */
-  async rotatePassphrase(codiceChiamante: string, newPassphrase?: string): Promise<{ passphrase: string; generated: boolean }> {
+  async rotatePassphrase(
+    codiceChiamante: string,
+    newPassphrase?: string,
+  ): Promise<{ passphrase: string; generated: boolean }> {
     const passphrase = newPassphrase === undefined ? generatePassphrase() : PASSPHRASE.parse(newPassphrase);
     const rows = await this.db.orm
       .update(application)
-      .set({ passphraseEnc: this.secrets.encrypt(passphrase), passphraseRotatedAt: new Date(), updatedAt: new Date() })
+      .set({
+        passphraseEnc: this.secrets.encrypt(passphrase),
+        passphraseRotatedAt: new Date(),
+        updatedAt: new Date(),
+      })
       .where(eq(application.codiceChiamante, codiceChiamante))
       .returning({ id: application.id });
-    if (rows.length === 0) throw new ApplicationError('NOT_FOUND', `applicazione ${codiceChiamante} sconosciuta`, 'codiceChiamante');
+    if (rows.length === 0)
+      throw new ApplicationError(
+        'NOT_FOUND',
+        `applicazione ${codiceChiamante} sconosciuta`,
+        'codiceChiamante',
+      );
     return { passphrase, generated: newPassphrase === undefined };
   }
 
@@ -114,15 +152,25 @@ export class ApplicationsService {
   async reencryptSecrets(): Promise<number> {
     return this.db.transaction(async (tx) => {
       let n = 0;
-      for (const a of await tx.select({ id: application.id, enc: application.passphraseEnc }).from(application)) {
+      for (const a of await tx
+        .select({ id: application.id, enc: application.passphraseEnc })
+        .from(application)) {
         if (this.secrets.isStale(a.enc)) {
-          await tx.update(application).set({ passphraseEnc: this.secrets.encrypt(this.secrets.decrypt(a.enc)) }).where(eq(application.id, a.id));
+          await tx
+            .update(application)
+            .set({ passphraseEnc: this.secrets.encrypt(this.secrets.decrypt(a.enc)) })
+            .where(eq(application.id, a.id));
           n++;
         }
       }
-      for (const e of await tx.select({ id: applicationEndpoint.id, enc: applicationEndpoint.passwordEnc }).from(applicationEndpoint)) {
+      for (const e of await tx
+        .select({ id: applicationEndpoint.id, enc: applicationEndpoint.passwordEnc })
+        .from(applicationEndpoint)) {
         if (e.enc && this.secrets.isStale(e.enc)) {
-          await tx.update(applicationEndpoint).set({ passwordEnc: this.secrets.encrypt(this.secrets.decrypt(e.enc)) }).where(eq(applicationEndpoint.id, e.id));
+          await tx
+            .update(applicationEndpoint)
+            .set({ passwordEnc: this.secrets.encrypt(this.secrets.decrypt(e.enc)) })
+            .where(eq(applicationEndpoint.id, e.id));
           n++;
         }
       }
@@ -141,7 +189,10 @@ export class ApplicationsService {
     });
   }
 
-  private async resolvePaymentTypes(tx: Executor, refs: { ente: string; codiceVersamento: string }[]): Promise<Map<string, number>> {
+  private async resolvePaymentTypes(
+    tx: Executor,
+    refs: { ente: string; codiceVersamento: string }[],
+  ): Promise<Map<string, number>> {
     const ids = new Map<string, number>();
     if (refs.length === 0) return ids;
     const rows = await tx
@@ -152,47 +203,96 @@ export class ApplicationsService {
     for (const r of rows) ids.set(`${r.ente}/${r.code}`, r.id);
     refs.forEach((ref, i) => {
       if (!ids.has(`${ref.ente}/${ref.codiceVersamento}`)) {
-        throw new ApplicationError('INVALID', `tipo di pagamento ${ref.codiceVersamento} dell'ente ${ref.ente} sconosciuto`, `paymentTypes[${i}]`);
+        throw new ApplicationError(
+          'INVALID',
+          `tipo di pagamento ${ref.codiceVersamento} dell'ente ${ref.ente} sconosciuto`,
+          `paymentTypes[${i}]`,
+        );
       }
     });
     return ids;
   }
 
-  private async replacePaymentTypes(tx: Executor, applicationId: number, refs: { ente: string; codiceVersamento: string }[]): Promise<void> {
+  private async replacePaymentTypes(
+    tx: Executor,
+    applicationId: number,
+    refs: { ente: string; codiceVersamento: string }[],
+  ): Promise<void> {
     const ids = await this.resolvePaymentTypes(tx, refs);
     await tx.delete(applicationPaymentType).where(eq(applicationPaymentType.applicationId, applicationId));
     const unique = [...new Set(refs.map((r) => ids.get(`${r.ente}/${r.codiceVersamento}`)!))];
     if (unique.length > 0) {
-      await tx.insert(applicationPaymentType).values(unique.map((paymentTypeId) => ({ applicationId, paymentTypeId })));
+      await tx
+        .insert(applicationPaymentType)
+        .values(unique.map((paymentTypeId) => ({ applicationId, paymentTypeId })));
     }
   }
 
-  private async replaceEndpoints(tx: Executor, applicationId: number, endpoints: EndpointInput[]): Promise<void> {
-    const ids = await this.resolvePaymentTypes(tx, endpoints.flatMap((e) => (e.paymentType ? [e.paymentType] : [])));
+  private async replaceEndpoints(
+    tx: Executor,
+    applicationId: number,
+    endpoints: EndpointInput[],
+  ): Promise<void> {
+    const ids = await this.resolvePaymentTypes(
+      tx,
+      endpoints.flatMap((e) => (e.paymentType ? [e.paymentType] : [])),
+    );
     const seen = new Set<string>();
     endpoints.forEach((e, i) => {
       const key = `${e.kind}/${e.paymentType ? `${e.paymentType.ente}/${e.paymentType.codiceVersamento}` : '*'}`;
-      if (seen.has(key)) throw new ApplicationError('INVALID', `endpoint ${e.kind} ripetuto per lo stesso tipo di pagamento`, `endpoints[${i}]`);
+      if (seen.has(key))
+        throw new ApplicationError(
+          'INVALID',
+          `endpoint ${e.kind} ripetuto per lo stesso tipo di pagamento`,
+          `endpoints[${i}]`,
+        );
       seen.add(key);
     });
     const stored = new Map(
-      (await tx.delete(applicationEndpoint).where(eq(applicationEndpoint.applicationId, applicationId)).returning()).map((r) => [`${r.kind}/${r.paymentTypeId ?? 0}`, r.passwordEnc]),
+      (
+        await tx
+          .delete(applicationEndpoint)
+          .where(eq(applicationEndpoint.applicationId, applicationId))
+          .returning()
+      ).map((r) => [`${r.kind}/${r.paymentTypeId ?? 0}`, r.passwordEnc]),
     );
     if (endpoints.length > 0) {
       await tx.insert(applicationEndpoint).values(
         endpoints.map((e) => {
-          const paymentTypeId = e.paymentType ? ids.get(`${e.paymentType.ente}/${e.paymentType.codiceVersamento}`)! : null;
+          const paymentTypeId = e.paymentType
+            ? ids.get(`${e.paymentType.ente}/${e.paymentType.codiceVersamento}`)!
+            : null;
           const passwordEnc =
-            e.password === undefined ? (stored.get(`${e.kind}/${paymentTypeId ?? 0}`) ?? null) : e.password === null ? null : this.secrets.encrypt(e.password);
-          return { applicationId, paymentTypeId, kind: e.kind, url: e.url, username: e.username ?? null, passwordEnc };
+            e.password === undefined
+              ? (stored.get(`${e.kind}/${paymentTypeId ?? 0}`) ?? null)
+              : e.password === null
+                ? null
+                : this.secrets.encrypt(e.password);
+          return {
+            applicationId,
+            paymentTypeId,
+            kind: e.kind,
+            url: e.url,
+            username: e.username ?? null,
+            passwordEnc,
+          };
         }),
       );
     }
   }
 
   private async require(tx: Executor, codiceChiamante: string): Promise<ApplicationRow> {
-    const [row] = await tx.select().from(application).where(eq(application.codiceChiamante, codiceChiamante)).limit(1);
-    if (!row) throw new ApplicationError('NOT_FOUND', `applicazione ${codiceChiamante} sconosciuta`, 'codiceChiamante');
+    const [row] = await tx
+      .select()
+      .from(application)
+      .where(eq(application.codiceChiamante, codiceChiamante))
+      .limit(1);
+    if (!row)
+      throw new ApplicationError(
+        'NOT_FOUND',
+        `applicazione ${codiceChiamante} sconosciuta`,
+        'codiceChiamante',
+      );
     return row;
   }
 
@@ -239,7 +339,8 @@ export class ApplicationsService {
 
 /** Like payment types: an application valid from after its end would never be usable. */
 function checkValidity(validFrom: string | null | undefined, validTo: string | null | undefined): void {
-  if (validFrom && validTo && validFrom > validTo) throw new ApplicationError('INVALID', 'validFrom è successivo a validTo', 'validFrom');
+  if (validFrom && validTo && validFrom > validTo)
+    throw new ApplicationError('INVALID', 'validFrom è successivo a validTo', 'validFrom');
 }
 
 function generatePassphrase(): string {

@@ -52,7 +52,8 @@ export function returnUrlProblem(url: string, production: boolean): string | nul
   } catch {
     return "l'URL di ritorno deve essere un URL assoluto";
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return "l'URL di ritorno deve usare http o https";
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+    return "l'URL di ritorno deve usare http o https";
   if (production && parsed.protocol !== 'https:') return "in produzione l'URL di ritorno deve usare https";
   if (parsed.username || parsed.password) return "l'URL di ritorno non può contenere credenziali";
   return null;
@@ -65,17 +66,25 @@ export function endpointUrlProblem(url: string, production: boolean): string | n
   } catch {
     return "l'endpoint deve essere un URL assoluto";
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return "l'endpoint deve usare http o https";
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+    return "l'endpoint deve usare http o https";
   if (production && parsed.protocol !== 'https:') return "in produzione l'endpoint deve usare https";
   return null;
 }
 
 // A real calendar date (not 2026-02-30, not year 0): the date columns would refuse it with a 500.
-const isoDate = z.iso.date('data nel formato AAAA-MM-GG').refine((s) => !s.startsWith('0000'), 'data nel formato AAAA-MM-GG');
-const paymentTypeRef = z.object({
-  ente: z.string().regex(/^\d{11}$/, "codice fiscale dell'ente: 11 cifre"),
-  codiceVersamento: z.string().regex(/^[A-Za-z0-9]{4}$/).transform((s) => s.toUpperCase()),
-}).strict();
+const isoDate = z.iso
+  .date('data nel formato AAAA-MM-GG')
+  .refine((s) => !s.startsWith('0000'), 'data nel formato AAAA-MM-GG');
+const paymentTypeRef = z
+  .object({
+    ente: z.string().regex(/^\d{11}$/, "codice fiscale dell'ente: 11 cifre"),
+    codiceVersamento: z
+      .string()
+      .regex(/^[A-Za-z0-9]{4}$/)
+      .transform((s) => s.toUpperCase()),
+  })
+  .strict();
 
 export const EndpointInput = z
   .object({
@@ -94,7 +103,9 @@ export const PASSPHRASE = z.string().min(8, 'la passphrase deve avere almeno 8 c
 
 const applicationShape = z
   .object({
-    codiceChiamante: z.string().regex(/^[A-Za-z0-9_.-]{1,50}$/, 'codice chiamante: 1-50 caratteri tra lettere, cifre, _ . -'),
+    codiceChiamante: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,50}$/, 'codice chiamante: 1-50 caratteri tra lettere, cifre, _ . -'),
     descrizione: z.string().trim().min(1).max(140),
     /** Omitted: Cassa generates one and returns it once. */
     passphrase: PASSPHRASE.optional(),
@@ -115,7 +126,10 @@ const applicationShape = z
 
 export const ApplicationInput = applicationShape;
 export type ApplicationInput = z.infer<typeof ApplicationInput>;
-export const ApplicationPatch = applicationShape.omit({ codiceChiamante: true, passphrase: true }).partial().strict();
+export const ApplicationPatch = applicationShape
+  .omit({ codiceChiamante: true, passphrase: true })
+  .partial()
+  .strict();
 export type ApplicationPatch = z.infer<typeof ApplicationPatch>;
 
 export interface ApplicationValidity {

@@ -90,7 +90,9 @@ export interface AuditOptions {
  * `\u0000`, an unpaired surrogate (not valid UTF-8) as U+FFFD. A payload keeps every other character as received.
  */
 export function journalText(s: string): string {
-  return s.replace(/\u0000/g, '\\u0000').replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+  return s
+    .replace(/\u0000/g, '\\u0000')
+    .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }
 
 function text(s: string | null | undefined, max: number): string | null {
@@ -99,7 +101,11 @@ function text(s: string | null | undefined, max: number): string | null {
 
 /** The SQLSTATE of a failed write, through drizzle's wrapper. */
 function sqlStateOf(err: unknown): string | undefined {
-  for (let e: unknown = err, i = 0; e && typeof e === 'object' && i < 5; e = (e as { cause?: unknown }).cause, i++) {
+  for (
+    let e: unknown = err, i = 0;
+    e && typeof e === 'object' && i < 5;
+    e = (e as { cause?: unknown }).cause, i++
+  ) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
   }
@@ -191,7 +197,10 @@ export class AuditJournal {
     if (this.buffer.length > 0) {
       const held = this.buffer.length;
       this.buffer = [];
-      this.giveUp(held, new Error(`${held} eventi del giornale non scritti alla chiusura: database non disponibile`));
+      this.giveUp(
+        held,
+        new Error(`${held} eventi del giornale non scritti alla chiusura: database non disponibile`),
+      );
     }
   }
 
@@ -218,7 +227,14 @@ export class AuditJournal {
         try {
           // kept without what could not be stored, saying why
           const why = `[non memorizzabile: ${sqlStateOf(err) ?? 'errore'}]`;
-          await insertEvents(this.db, [{ ...row, requestPayload: row.requestPayload === null ? null : why, responsePayload: row.responsePayload === null ? null : why, detail: why }]);
+          await insertEvents(this.db, [
+            {
+              ...row,
+              requestPayload: row.requestPayload === null ? null : why,
+              responsePayload: row.responsePayload === null ? null : why,
+              detail: why,
+            },
+          ]);
         } catch (again) {
           this.giveUp(1, again);
         }
@@ -231,7 +247,8 @@ export class AuditJournal {
   private hold(events: EventRow[], err: unknown): void {
     this.onError(err);
     this.buffer = events.concat(this.buffer);
-    if (this.buffer.length > this.maxHeld) this.giveUp(this.buffer.splice(0, this.buffer.length - this.maxHeld).length, err);
+    if (this.buffer.length > this.maxHeld)
+      this.giveUp(this.buffer.splice(0, this.buffer.length - this.maxHeld).length, err);
     const delay = Math.min(5_000, 100 * 2 ** Math.min(this.outageAttempts++, 10));
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.flush(), delay);
@@ -269,6 +286,8 @@ export class AuditJournal {
   private payload(p: string | null | undefined): string | null {
     if (!this.opts.keepPayloads || p === undefined || p === null) return null;
     const redacted = journalText(redactPayload(p));
-    return Buffer.byteLength(redacted) > this.opts.payloadMaxBytes ? `${redacted.slice(0, this.opts.payloadMaxBytes)}…[troncato]` : redacted;
+    return Buffer.byteLength(redacted) > this.opts.payloadMaxBytes
+      ? `${redacted.slice(0, this.opts.payloadMaxBytes)}…[troncato]`
+      : redacted;
   }
 }

@@ -17,7 +17,13 @@ import {
 } from '../domain/debt-position.js';
 import { DebtPositionError, positionError } from '../domain/errors.js';
 import { generateIuv } from '../domain/notice-number.js';
-import { existingExternalIds, insertPositions, lockByExternalIds, nextIuvProgressivesIn, type NewBulkPosition } from '../infra/bulk-positions-repository.js';
+import {
+  existingExternalIds,
+  insertPositions,
+  lockByExternalIds,
+  nextIuvProgressivesIn,
+  type NewBulkPosition,
+} from '../infra/bulk-positions-repository.js';
 import { savePosition } from '../infra/debt-positions-repository.js';
 import { mergePatch, type DraftPatch } from './debt-positions-service.js';
 
@@ -33,7 +39,13 @@ export interface BulkContext {
 
 export type BulkOutcome =
   | { ok: true; positionId: number; iuv: string; noticeNumber: string }
-  | { ok: false; error: DebtPositionError; positionId?: number | undefined; iuv?: string | undefined; noticeNumber?: string | undefined };
+  | {
+      ok: false;
+      error: DebtPositionError;
+      positionId?: number | undefined;
+      iuv?: string | undefined;
+      noticeNumber?: string | undefined;
+    };
 
 export type BulkChange =
   | { kind: 'MODIFICA'; idPosizioneDebitoria: string; patch: DraftPatch }
@@ -52,7 +64,12 @@ export class BulkPositions {
   constructor(private readonly clock: () => Date = () => new Date()) {}
 
   /** Creates the valid drafts; a draft whose gestionale's id exists already (or repeats in the batch) is refused (161). */
-  async createMany(tx: Executor, ctx: BulkContext, drafts: readonly DebtPositionDraft[], names: DraftFieldNames = DEFAULT_FIELD_NAMES): Promise<BulkOutcome[]> {
+  async createMany(
+    tx: Executor,
+    ctx: BulkContext,
+    drafts: readonly DebtPositionDraft[],
+    names: DraftFieldNames = DEFAULT_FIELD_NAMES,
+  ): Promise<BulkOutcome[]> {
     const today = romeToday(this.clock());
     const outcomes: (BulkOutcome | undefined)[] = new Array(drafts.length);
     const pending: { index: number; status: DebtPositionStatus; hash: string }[] = [];
@@ -62,7 +79,8 @@ export class BulkPositions {
         validateDraft(d, names);
         const status = initialStatus(d, today, names);
         if (d.idPosizioneDebitoria !== undefined) {
-          if (seen.has(d.idPosizioneDebitoria)) throw duplicate(d.idPosizioneDebitoria, names, 'ripetuto nella stessa lista');
+          if (seen.has(d.idPosizioneDebitoria))
+            throw duplicate(d.idPosizioneDebitoria, names, 'ripetuto nella stessa lista');
           seen.add(d.idPosizioneDebitoria);
         }
         pending.push({ index, status, hash: contentHash(d) });
@@ -71,7 +89,9 @@ export class BulkPositions {
       }
     });
     const refuseExisting = async (items: typeof pending) => {
-      const ids = items.flatMap((p) => (drafts[p.index]!.idPosizioneDebitoria === undefined ? [] : [drafts[p.index]!.idPosizioneDebitoria!]));
+      const ids = items.flatMap((p) =>
+        drafts[p.index]!.idPosizioneDebitoria === undefined ? [] : [drafts[p.index]!.idPosizioneDebitoria!],
+      );
       const existing = await existingExternalIds(tx, ctx.enteId, ctx.paymentTypeId, ids);
       return items.filter((p) => {
         const id = drafts[p.index]!.idPosizioneDebitoria;
@@ -86,13 +106,24 @@ export class BulkPositions {
     let todo = pending;
     for (let round = 0; todo.length > 0; round++) {
       if (round >= MAX_IUV_ROUNDS) {
-        for (const p of todo) outcomes[p.index] = { ok: false, error: positionError('IUV_SPACE_EXHAUSTED', 'Impossibile generare uno IUV libero') };
+        for (const p of todo)
+          outcomes[p.index] = {
+            ok: false,
+            error: positionError('IUV_SPACE_EXHAUSTED', 'Impossibile generare uno IUV libero'),
+          };
         break;
       }
       const numbers = await nextIuvProgressivesIn(tx, ctx.enteId, ctx.codiceSegregazione, todo.length);
       const batch: (NewBulkPosition & { index: number })[] = todo.map((p, i) => {
         const iuv = generateIuv(ctx.codiceSegregazione, numbers[i]!);
-        return { index: p.index, iuv: iuv.iuv, noticeNumber: iuv.noticeNumber, status: p.status, contentHash: p.hash, draft: drafts[p.index]! };
+        return {
+          index: p.index,
+          iuv: iuv.iuv,
+          noticeNumber: iuv.noticeNumber,
+          status: p.status,
+          contentHash: p.hash,
+          draft: drafts[p.index]!,
+        };
       });
       const inserted = await insertPositions(tx, ctx, batch);
       const missed = batch.filter((b) => {
@@ -108,21 +139,53 @@ export class BulkPositions {
   }
 
   /** Applies MODIFICA / ANNULLAMENTO in order (a position named twice sees the first change). */
-  async changeMany(tx: Executor, ctx: BulkContext, changes: readonly BulkChange[], names: DraftFieldNames = DEFAULT_FIELD_NAMES): Promise<BulkOutcome[]> {
+  async changeMany(
+    tx: Executor,
+    ctx: BulkContext,
+    changes: readonly BulkChange[],
+    names: DraftFieldNames = DEFAULT_FIELD_NAMES,
+  ): Promise<BulkOutcome[]> {
     const today = romeToday(this.clock());
-    const positions = await lockByExternalIds(tx, ctx.enteId, ctx.paymentTypeId, [...new Set(changes.map((c) => c.idPosizioneDebitoria))]);
+    const positions = await lockByExternalIds(tx, ctx.enteId, ctx.paymentTypeId, [
+      ...new Set(changes.map((c) => c.idPosizioneDebitoria)),
+    ]);
     const outcomes: BulkOutcome[] = [];
     for (const change of changes) {
       const p = positions.get(change.idPosizioneDebitoria);
       if (!p) {
-        outcomes.push({ ok: false, error: positionError('POSITION_NOT_FOUND', `Posizione debitoria ${change.idPosizioneDebitoria} non trovata`, names.idPosizioneDebitoria) });
+        outcomes.push({
+          ok: false,
+          error: positionError(
+            'POSITION_NOT_FOUND',
+            `Posizione debitoria ${change.idPosizioneDebitoria} non trovata`,
+            names.idPosizioneDebitoria,
+          ),
+        });
         continue;
       }
       const ref = { positionId: p.id, iuv: p.iuv, noticeNumber: p.noticeNumber };
       try {
-        const next = change.kind === 'MODIFICA' ? this.modified(p, change.patch, today, names) : cancelled(p, change.reason, today);
-        await savePosition(tx, p, next.draft, next.status, next.status !== p.status ? { from: p.status, to: next.status, actor: ctx.actor, reason: next.reason } : null, next.cancellationReason);
-        positions.set(change.idPosizioneDebitoria, { ...p, ...next.draft, status: next.status, version: p.version + 1, cancellationReason: next.cancellationReason ?? p.cancellationReason });
+        const next =
+          change.kind === 'MODIFICA'
+            ? this.modified(p, change.patch, today, names)
+            : cancelled(p, change.reason, today);
+        await savePosition(
+          tx,
+          p,
+          next.draft,
+          next.status,
+          next.status !== p.status
+            ? { from: p.status, to: next.status, actor: ctx.actor, reason: next.reason }
+            : null,
+          next.cancellationReason,
+        );
+        positions.set(change.idPosizioneDebitoria, {
+          ...p,
+          ...next.draft,
+          status: next.status,
+          version: p.version + 1,
+          cancellationReason: next.cancellationReason ?? p.cancellationReason,
+        });
         outcomes.push({ ok: true, ...ref });
       } catch (e) {
         outcomes.push({ ok: false, error: asPositionError(e), ...ref });
@@ -144,15 +207,33 @@ export class BulkPositions {
 
 function cancelled(p: DebtPosition, reason: string | undefined, today: string) {
   const current = effectiveStatus(p, today);
-  if (current === 'PAID') throw positionError('ALREADY_PAID', 'La posizione debitoria risulta già pagata e non può essere annullata');
-  if (current === 'PAYMENT_IN_PROGRESS') throw positionError('PAYMENT_IN_PROGRESS', 'La posizione debitoria ha un pagamento in corso e non può essere annullata');
-  if (current === 'CANCELLED') throw positionError('ALREADY_CANCELLED', 'La posizione debitoria risulta già annullata');
+  if (current === 'PAID')
+    throw positionError(
+      'ALREADY_PAID',
+      'La posizione debitoria risulta già pagata e non può essere annullata',
+    );
+  if (current === 'PAYMENT_IN_PROGRESS')
+    throw positionError(
+      'PAYMENT_IN_PROGRESS',
+      'La posizione debitoria ha un pagamento in corso e non può essere annullata',
+    );
+  if (current === 'CANCELLED')
+    throw positionError('ALREADY_CANCELLED', 'La posizione debitoria risulta già annullata');
   const draft: DebtPositionDraft = p;
-  return { draft, status: 'CANCELLED' as const, reason: reason ?? 'annullamento', cancellationReason: reason ?? '' };
+  return {
+    draft,
+    status: 'CANCELLED' as const,
+    reason: reason ?? 'annullamento',
+    cancellationReason: reason ?? '',
+  };
 }
 
 function duplicate(id: string, names: DraftFieldNames, why: string): DebtPositionError {
-  return positionError('DUPLICATE_ID_DIFFERENT_CONTENT', `Il campo ${names.idPosizioneDebitoria} ${id} è ${why}: per cambiare una posizione usare AggiornaPosizioniDebitorie`, names.idPosizioneDebitoria);
+  return positionError(
+    'DUPLICATE_ID_DIFFERENT_CONTENT',
+    `Il campo ${names.idPosizioneDebitoria} ${id} è ${why}: per cambiare una posizione usare AggiornaPosizioniDebitorie`,
+    names.idPosizioneDebitoria,
+  );
 }
 
 function asPositionError(e: unknown): DebtPositionError {

@@ -95,7 +95,10 @@ export class DebtPositionsService {
     opts: { iuvBlockSize?: number; throttle?: AuthThrottle } = {},
   ) {
     this.throttle = opts.throttle;
-    this.progressives = new IuvProgressiveAllocator((enteId, seg, count) => repo.nextIuvProgressives(db, enteId, seg, count), opts.iuvBlockSize);
+    this.progressives = new IuvProgressiveAllocator(
+      (enteId, seg, count) => repo.nextIuvProgressives(db, enteId, seg, count),
+      opts.iuvBlockSize,
+    );
   }
 
   today(): string {
@@ -106,30 +109,73 @@ export class DebtPositionsService {
   async authorize(call: GestionaleCall): Promise<CallContext> {
     // the throttle's state comes with the call context (one statement); it writes only on failures
     const address = this.throttle ? call.address : undefined;
-    const keys = this.throttle?.keys(call.codiceChiamante, address) ?? { callerKey: null, addressKey: null, address: null, now: this.clock() };
-    const { context: row, throttle } = await repo.loadCallContext(this.db, call.codiceChiamante, call.enteCodiceFiscale, call.codiceVersamento, keys);
+    const keys = this.throttle?.keys(call.codiceChiamante, address) ?? {
+      callerKey: null,
+      addressKey: null,
+      address: null,
+      now: this.clock(),
+    };
+    const { context: row, throttle } = await repo.loadCallContext(
+      this.db,
+      call.codiceChiamante,
+      call.enteCodiceFiscale,
+      call.codiceVersamento,
+      keys,
+    );
     if (address !== undefined) this.throttle!.check(throttle, keys.now);
     const passOk = this.secrets.matches(row?.passphraseEnc ?? null, call.passphrase);
-    if (address !== undefined && (!row || !passOk)) await this.throttle!.failed(row ? row.codiceChiamante : null, address, keys.now);
-    if (!row || !passOk || !isApplicationUsable({ active: row.appActive, validFrom: row.appValidFrom, validTo: row.appValidTo }, this.today())) {
-      throw positionError('CALLER_NOT_AUTHENTICATED', 'Credenziali del chiamante non valide o chiamante non attivo');
+    if (address !== undefined && (!row || !passOk))
+      await this.throttle!.failed(row ? row.codiceChiamante : null, address, keys.now);
+    if (
+      !row ||
+      !passOk ||
+      !isApplicationUsable(
+        { active: row.appActive, validFrom: row.appValidFrom, validTo: row.appValidTo },
+        this.today(),
+      )
+    ) {
+      throw positionError(
+        'CALLER_NOT_AUTHENTICATED',
+        'Credenziali del chiamante non valide o chiamante non attivo',
+      );
     }
-    if (address !== undefined) await this.throttle!.succeeded(row.codiceChiamante, address, throttle, keys.now);
+    if (address !== undefined)
+      await this.throttle!.succeeded(row.codiceChiamante, address, throttle, keys.now);
     if (!row.scopes.includes(call.scope)) {
       throw positionError('SCOPE_MISSING', `Il chiamante non è autorizzato all'operazione (${call.scope})`);
     }
     if (row.enteId === null || !row.enteActive) {
-      throw positionError('ENTE_UNKNOWN', `Ente ${call.enteCodiceFiscale} sconosciuto o non attivo`, 'organization');
+      throw positionError(
+        'ENTE_UNKNOWN',
+        `Ente ${call.enteCodiceFiscale} sconosciuto o non attivo`,
+        'organization',
+      );
     }
     if (row.paymentTypeId === null) {
-      throw positionError('PAYMENT_TYPE_UNKNOWN', `Tipo di pagamento ${call.codiceVersamento} sconosciuto per l'ente ${call.enteCodiceFiscale}`, 'paymentType');
+      throw positionError(
+        'PAYMENT_TYPE_UNKNOWN',
+        `Tipo di pagamento ${call.codiceVersamento} sconosciuto per l'ente ${call.enteCodiceFiscale}`,
+        'paymentType',
+      );
     }
     if (!row.authorised) {
-      throw positionError('PAYMENT_TYPE_NOT_ALLOWED', 'Chiamante non autorizzato al tipo pagamento indicato', 'paymentType');
+      throw positionError(
+        'PAYMENT_TYPE_NOT_ALLOWED',
+        'Chiamante non autorizzato al tipo pagamento indicato',
+        'paymentType',
+      );
     }
     const today = this.today();
-    if (!row.paymentTypeActive || (row.paymentTypeValidFrom && row.paymentTypeValidFrom > today) || (row.paymentTypeValidTo && row.paymentTypeValidTo < today)) {
-      throw positionError('PAYMENT_TYPE_NOT_ACTIVE', `Il tipo di pagamento ${call.codiceVersamento} non è attivo`, 'paymentType');
+    if (
+      !row.paymentTypeActive ||
+      (row.paymentTypeValidFrom && row.paymentTypeValidFrom > today) ||
+      (row.paymentTypeValidTo && row.paymentTypeValidTo < today)
+    ) {
+      throw positionError(
+        'PAYMENT_TYPE_NOT_ACTIVE',
+        `Il tipo di pagamento ${call.codiceVersamento} non è attivo`,
+        'paymentType',
+      );
     }
     return {
       applicationId: row.applicationId,
@@ -150,28 +196,60 @@ export class DebtPositionsService {
    * Idempotent on the gestionale's own id: the same id with the same content answers the same IUV;
    * with different content it is a conflict.
    */
-  async create(ctx: CallContext, draft: DebtPositionDraft, opts: { suppliedIuv?: string | undefined; names?: DraftFieldNames } = {}): Promise<CreateResult> {
+  async create(
+    ctx: CallContext,
+    draft: DebtPositionDraft,
+    opts: { suppliedIuv?: string | undefined; names?: DraftFieldNames } = {},
+  ): Promise<CreateResult> {
     const names = opts.names ?? DEFAULT_FIELD_NAMES;
     validateDraft(draft, names);
     const status = initialStatus(draft, this.today(), names);
     const hash = contentHash(draft, { suppliedIuv: opts.suppliedIuv });
     let supplied: Iuv | undefined;
     if (opts.suppliedIuv !== undefined) {
-      const parsed = parseSuppliedIuv(opts.suppliedIuv, { segregationCode: ctx.codiceSegregazione, applicationCode: ctx.applicationCode });
-      if (!parsed.ok) throw positionError('IUV_INVALID', `Il campo iuv non contiene uno IUV valido per l'ente (${IUV_PROBLEMS[parsed.problem]})`, 'iuv');
+      const parsed = parseSuppliedIuv(opts.suppliedIuv, {
+        segregationCode: ctx.codiceSegregazione,
+        applicationCode: ctx.applicationCode,
+      });
+      if (!parsed.ok)
+        throw positionError(
+          'IUV_INVALID',
+          `Il campo iuv non contiene uno IUV valido per l'ente (${IUV_PROBLEMS[parsed.problem]})`,
+          'iuv',
+        );
       supplied = parsed.value;
     }
     for (let attempt = 0; attempt < MAX_IUV_ATTEMPTS; attempt++) {
       const iuv = supplied ?? generateIuv(ctx.codiceSegregazione, await this.nextProgressive(ctx));
       const id = await repo.insertPosition(
         this.db,
-        { enteId: ctx.enteId, paymentTypeId: ctx.paymentTypeId, iuv: iuv.iuv, noticeNumber: iuv.noticeNumber, status, contentHash: hash, createdByApplicationId: ctx.applicationId, draft },
+        {
+          enteId: ctx.enteId,
+          paymentTypeId: ctx.paymentTypeId,
+          iuv: iuv.iuv,
+          noticeNumber: iuv.noticeNumber,
+          status,
+          contentHash: hash,
+          createdByApplicationId: ctx.applicationId,
+          draft,
+        },
         `application:${ctx.codiceChiamante}`,
       );
-      if (id !== null) return { iuv: iuv.iuv, noticeNumber: iuv.noticeNumber, idPosizioneDebitoria: draft.idPosizioneDebitoria, replayed: false };
+      if (id !== null)
+        return {
+          iuv: iuv.iuv,
+          noticeNumber: iuv.noticeNumber,
+          idPosizioneDebitoria: draft.idPosizioneDebitoria,
+          replayed: false,
+        };
       // A unique key was taken: the gestionale's id (a resend) or the IUV.
       if (draft.idPosizioneDebitoria !== undefined) {
-        const existing = await repo.findByExternalId(this.db.orm, ctx.enteId, ctx.paymentTypeId, draft.idPosizioneDebitoria);
+        const existing = await repo.findByExternalId(
+          this.db.orm,
+          ctx.enteId,
+          ctx.paymentTypeId,
+          draft.idPosizioneDebitoria,
+        );
         if (existing) {
           if (existing.contentHash !== hash) {
             throw positionError(
@@ -180,10 +258,20 @@ export class DebtPositionsService {
               names.idPosizioneDebitoria,
             );
           }
-          return { iuv: existing.iuv, noticeNumber: existing.noticeNumber, idPosizioneDebitoria: draft.idPosizioneDebitoria, replayed: true };
+          return {
+            iuv: existing.iuv,
+            noticeNumber: existing.noticeNumber,
+            idPosizioneDebitoria: draft.idPosizioneDebitoria,
+            replayed: true,
+          };
         }
       }
-      if (supplied) throw positionError('IUV_ALREADY_USED', `Lo IUV ${supplied.iuv} è già assegnato a un'altra posizione debitoria dell'ente`, 'iuv');
+      if (supplied)
+        throw positionError(
+          'IUV_ALREADY_USED',
+          `Lo IUV ${supplied.iuv} è già assegnato a un'altra posizione debitoria dell'ente`,
+          'iuv',
+        );
       // a generated IUV collided with one a gestionale supplied earlier: take the next number
     }
     throw positionError('IUV_SPACE_EXHAUSTED', 'Impossibile generare uno IUV libero');
@@ -191,7 +279,8 @@ export class DebtPositionsService {
 
   async get(ctx: Pick<CallContext, 'enteId' | 'paymentTypeId'>, iuv: string): Promise<DebtPosition> {
     const p = await repo.findByIuv(this.db.orm, ctx.enteId, iuv);
-    if (!p || p.paymentTypeId !== ctx.paymentTypeId) throw positionError('POSITION_NOT_FOUND', `Posizione debitoria con IUV ${iuv} non trovata`, 'iuv');
+    if (!p || p.paymentTypeId !== ctx.paymentTypeId)
+      throw positionError('POSITION_NOT_FOUND', `Posizione debitoria con IUV ${iuv} non trovata`, 'iuv');
     return { ...p, status: effectiveStatus(p, this.today()) };
   }
 
@@ -200,16 +289,25 @@ export class DebtPositionsService {
   }
 
   /** PiemontePAY's status code (0 paid, 1 not paid, 2 cancelled, 3 not yet active, 4 no longer active). */
-  async status(ctx: CallContext, iuv: string): Promise<{ code: string; description: string; status: DebtPositionStatus }> {
+  async status(
+    ctx: CallContext,
+    iuv: string,
+  ): Promise<{ code: string; description: string; status: DebtPositionStatus }> {
     const p = await this.get(ctx, iuv);
     return { ...piemontePayStatus(p.status), status: p.status };
   }
 
   /** Applies a gestionale's update; refused while paid, in payment, cancelled or expired. */
-  async update(ctx: CallContext, iuv: string, patch: DraftPatch, names: DraftFieldNames = DEFAULT_FIELD_NAMES): Promise<DebtPosition> {
+  async update(
+    ctx: CallContext,
+    iuv: string,
+    patch: DraftPatch,
+    names: DraftFieldNames = DEFAULT_FIELD_NAMES,
+  ): Promise<DebtPosition> {
     return this.db.transaction(async (tx) => {
       const p = await repo.findByIuv(tx, ctx.enteId, iuv, true);
-      if (!p || p.paymentTypeId !== ctx.paymentTypeId) throw positionError('POSITION_NOT_FOUND', `Posizione debitoria con IUV ${iuv} non trovata`, 'iuv');
+      if (!p || p.paymentTypeId !== ctx.paymentTypeId)
+        throw positionError('POSITION_NOT_FOUND', `Posizione debitoria con IUV ${iuv} non trovata`, 'iuv');
       const today = this.today();
       const current = effectiveStatus(p, today);
       assertModifiable(current);
@@ -218,7 +316,10 @@ export class DebtPositionsService {
       assertFineChangeAllowed(p, patch, draft, names);
       validateDraft(draft, names);
       const next = initialStatus(draft, today, names);
-      const change = next !== p.status ? { from: p.status, to: next, actor: `application:${ctx.codiceChiamante}`, reason: 'aggiornamento' } : null;
+      const change =
+        next !== p.status
+          ? { from: p.status, to: next, actor: `application:${ctx.codiceChiamante}`, reason: 'aggiornamento' }
+          : null;
       await repo.savePosition(tx, p, draft, next, change);
       return { ...p, ...draft, status: next, version: p.version + 1 };
     });
@@ -226,15 +327,42 @@ export class DebtPositionsService {
 
   /** Cancels a position, with the gestionale's reason; refused while paid or in payment. */
   async cancel(ctx: CallContext, iuv: string, reason: string | undefined): Promise<DebtPosition> {
-    if (reason !== undefined && reason.length > 400) throw positionError('INVALID_FIELD', 'Il campo motivazione supera la lunghezza massima di 400 caratteri', 'motivazione');
+    if (reason !== undefined && reason.length > 400)
+      throw positionError(
+        'INVALID_FIELD',
+        'Il campo motivazione supera la lunghezza massima di 400 caratteri',
+        'motivazione',
+      );
     return this.db.transaction(async (tx) => {
       const p = await repo.findByIuv(tx, ctx.enteId, iuv, true);
-      if (!p || p.paymentTypeId !== ctx.paymentTypeId) throw positionError('POSITION_NOT_FOUND', `Posizione debitoria con IUV ${iuv} non trovata`, 'iuv');
+      if (!p || p.paymentTypeId !== ctx.paymentTypeId)
+        throw positionError('POSITION_NOT_FOUND', `Posizione debitoria con IUV ${iuv} non trovata`, 'iuv');
       const current = effectiveStatus(p, this.today());
-      if (current === 'PAID') throw positionError('ALREADY_PAID', 'La posizione debitoria risulta già pagata e non può essere annullata');
-      if (current === 'PAYMENT_IN_PROGRESS') throw positionError('PAYMENT_IN_PROGRESS', 'La posizione debitoria ha un pagamento in corso e non può essere annullata');
-      if (current === 'CANCELLED') throw positionError('ALREADY_CANCELLED', 'La posizione debitoria risulta già annullata');
-      await repo.savePosition(tx, p, p, 'CANCELLED', { from: p.status, to: 'CANCELLED', actor: `application:${ctx.codiceChiamante}`, reason: reason ?? 'annullamento' }, reason ?? '');
+      if (current === 'PAID')
+        throw positionError(
+          'ALREADY_PAID',
+          'La posizione debitoria risulta già pagata e non può essere annullata',
+        );
+      if (current === 'PAYMENT_IN_PROGRESS')
+        throw positionError(
+          'PAYMENT_IN_PROGRESS',
+          'La posizione debitoria ha un pagamento in corso e non può essere annullata',
+        );
+      if (current === 'CANCELLED')
+        throw positionError('ALREADY_CANCELLED', 'La posizione debitoria risulta già annullata');
+      await repo.savePosition(
+        tx,
+        p,
+        p,
+        'CANCELLED',
+        {
+          from: p.status,
+          to: 'CANCELLED',
+          actor: `application:${ctx.codiceChiamante}`,
+          reason: reason ?? 'annullamento',
+        },
+        reason ?? '',
+      );
       return { ...p, status: 'CANCELLED' as const, cancellationReason: reason, version: p.version + 1 };
     });
   }

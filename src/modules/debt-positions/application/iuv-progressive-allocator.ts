@@ -6,7 +6,11 @@
  * part of a block left) is simply skipped. IUVs stay unique forever; they are not gapless, which
  * pagoPA does not ask for (docs/decisions/0002-iuv-generation.md).
  */
-export type FetchProgressives = (enteId: number, codiceSegregazione: string, count: number) => Promise<bigint[]>;
+export type FetchProgressives = (
+  enteId: number,
+  codiceSegregazione: string,
+  count: number,
+) => Promise<bigint[]>;
 
 interface Pool {
   numbers: bigint[];
@@ -22,7 +26,8 @@ export class IuvProgressiveAllocator {
     private readonly fetch: FetchProgressives,
     private readonly blockSize = DEFAULT_IUV_BLOCK_SIZE,
   ) {
-    if (!Number.isInteger(blockSize) || blockSize < 1) throw new RangeError('IUV block size must be a positive integer');
+    if (!Number.isInteger(blockSize) || blockSize < 1)
+      throw new RangeError('IUV block size must be a positive integer');
   }
 
   async next(enteId: number, codiceSegregazione: string): Promise<bigint> {

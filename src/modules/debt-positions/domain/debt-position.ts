@@ -6,7 +6,8 @@ import { positionError } from './errors.js';
 export const MAX_AMOUNT_CENTS = 99_999_999_999; // 999.999.999,99 €
 export const ANONIMO = 'ANONIMO';
 
-export type DebtPositionStatus = 'NOT_YET_ACTIVE' | 'PAYABLE' | 'PAYMENT_IN_PROGRESS' | 'PAID' | 'CANCELLED' | 'EXPIRED';
+export type DebtPositionStatus =
+  'NOT_YET_ACTIVE' | 'PAYABLE' | 'PAYMENT_IN_PROGRESS' | 'PAID' | 'CANCELLED' | 'EXPIRED';
 
 export interface Component {
   amountCents: number;
@@ -82,7 +83,12 @@ export function romeToday(now: Date = new Date()): string {
   return romeDate(now);
 }
 
-const ROME_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Rome', year: 'numeric', month: '2-digit', day: '2-digit' });
+const ROME_DATE = new Intl.DateTimeFormat('en-CA', {
+  timeZone: 'Europe/Rome',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+});
 // Rome's offset from UTC is a whole number of hours, so the date can only change on a minute boundary.
 let memoMinute = Number.NaN;
 let memoDate = '';
@@ -103,21 +109,38 @@ const CONTROL = /[\u0000-\u001F\u007F\uFFFE\uFFFF]/;
 /** Every text of a position: within its length, and printable (it goes into pagoPA's XML as is). */
 function checkLength(value: string | undefined, max: number, field: string): void {
   if (value !== undefined && value.length > max && charLength(value) > max) {
-    throw positionError('INVALID_FIELD', `Il campo ${field} supera la lunghezza massima di ${max} caratteri`, field);
+    throw positionError(
+      'INVALID_FIELD',
+      `Il campo ${field} supera la lunghezza massima di ${max} caratteri`,
+      field,
+    );
   }
   if (value !== undefined && CONTROL.test(value)) {
-    throw positionError('INVALID_FIELD', `Il campo ${field} contiene caratteri di controllo non ammessi`, field);
+    throw positionError(
+      'INVALID_FIELD',
+      `Il campo ${field} contiene caratteri di controllo non ammessi`,
+      field,
+    );
   }
 }
 
 function checkDate(value: string | undefined, field: string): void {
   if (value === undefined) return;
-  if (!ISO_DATE.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`)) || new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value) {
+  if (
+    !ISO_DATE.test(value) ||
+    Number.isNaN(Date.parse(`${value}T00:00:00Z`)) ||
+    new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value
+  ) {
     throw positionError('INVALID_FIELD', `Il campo ${field} non contiene una data valida`, field);
   }
   // a real day is not enough: year 0 is no date PostgreSQL (nor pagoPA) takes; PiemontePAY's years run 1900–2900
   const year = Number(value.slice(0, 4));
-  if (year < 1900 || year > 2999) throw positionError('INVALID_FIELD', `Il campo ${field} non contiene una data valida (anno tra 1900 e 2999)`, field);
+  if (year < 1900 || year > 2999)
+    throw positionError(
+      'INVALID_FIELD',
+      `Il campo ${field} non contiene una data valida (anno tra 1900 e 2999)`,
+      field,
+    );
 }
 
 /** Field names as the caller knows them, so that errors name the caller's field. */
@@ -163,38 +186,76 @@ export const DEFAULT_FIELD_NAMES: DraftFieldNames = {
  */
 export function validateDraft(d: DebtPositionDraft, names: DraftFieldNames = DEFAULT_FIELD_NAMES): void {
   if (d.idPosizioneDebitoria !== undefined && !EXTERNAL_ID.test(d.idPosizioneDebitoria)) {
-    throw positionError('INVALID_FIELD', `Il campo ${names.idPosizioneDebitoria} deve contenere da 1 a 50 caratteri tra lettere, cifre, '_' e '-'`, names.idPosizioneDebitoria);
+    throw positionError(
+      'INVALID_FIELD',
+      `Il campo ${names.idPosizioneDebitoria} deve contenere da 1 a 50 caratteri tra lettere, cifre, '_' e '-'`,
+      names.idPosizioneDebitoria,
+    );
   }
   if (!Number.isSafeInteger(d.amountCents) || d.amountCents < 0 || d.amountCents > MAX_AMOUNT_CENTS) {
-    throw positionError('INVALID_FIELD', `Il campo ${names.amount} deve essere un importo tra 0,00 e 999.999.999,99 euro`, names.amount);
+    throw positionError(
+      'INVALID_FIELD',
+      `Il campo ${names.amount} deve essere un importo tra 0,00 e 999.999.999,99 euro`,
+      names.amount,
+    );
   }
   const anonymous = isAnonymous(d.debtor);
   if (d.amountCents === 0 && !anonymous) {
-    throw positionError('AMOUNT_NOT_POSITIVE', `Il campo ${names.amount} deve essere maggiore di zero (solo le posizioni ANONIMO del modello Multe possono avere importo zero)`, names.amount);
+    throw positionError(
+      'AMOUNT_NOT_POSITIVE',
+      `Il campo ${names.amount} deve essere maggiore di zero (solo le posizioni ANONIMO del modello Multe possono avere importo zero)`,
+      names.amount,
+    );
   }
   if (d.components.length < 1) {
-    throw positionError('COMPONENTS_INCONSISTENT', `Il campo ${names.components} deve contenere almeno una componente`, names.components);
+    throw positionError(
+      'COMPONENTS_INCONSISTENT',
+      `Il campo ${names.components} deve contenere almeno una componente`,
+      names.components,
+    );
   }
   if (d.components.length > 5) {
-    throw positionError('TOO_MANY_COMPONENTS', `Il campo ${names.components} contiene più di 5 componenti`, names.components);
+    throw positionError(
+      'TOO_MANY_COMPONENTS',
+      `Il campo ${names.components} contiene più di 5 componenti`,
+      names.components,
+    );
   }
   let sum = 0;
   d.components.forEach((c, i) => {
     if (!Number.isSafeInteger(c.amountCents) || c.amountCents < 0 || c.amountCents > MAX_AMOUNT_CENTS) {
-      throw positionError('INVALID_FIELD', `Il campo ${names.componentAmount(i)} non contiene un importo valido`, names.componentAmount(i));
+      throw positionError(
+        'INVALID_FIELD',
+        `Il campo ${names.componentAmount(i)} non contiene un importo valido`,
+        names.componentAmount(i),
+      );
     }
     if (c.amountCents === 0 && !anonymous) {
-      throw positionError('COMPONENTS_INCONSISTENT', `Il campo ${names.componentAmount(i)} deve essere maggiore di zero`, names.componentAmount(i));
+      throw positionError(
+        'COMPONENTS_INCONSISTENT',
+        `Il campo ${names.componentAmount(i)} deve essere maggiore di zero`,
+        names.componentAmount(i),
+      );
     }
-    if (!c.causale.trim()) throw positionError('INVALID_FIELD', `Il campo ${names.componentCausale(i)} è obbligatorio`, names.componentCausale(i));
+    if (!c.causale.trim())
+      throw positionError(
+        'INVALID_FIELD',
+        `Il campo ${names.componentCausale(i)} è obbligatorio`,
+        names.componentCausale(i),
+      );
     checkLength(c.causale, 80, names.componentCausale(i));
     checkLength(c.datiSpecificiRiscossione, 140, `${names.components}[${i}].datiSpecificiRiscossione`);
     sum += c.amountCents;
   });
   if (sum !== d.amountCents) {
-    throw positionError('COMPONENTS_NOT_MATCHING_TOTAL', `Il campo ${names.components}: la somma delle componenti (${formatCents(sum)}) non corrisponde all'importo totale (${formatCents(d.amountCents)})`, names.components);
+    throw positionError(
+      'COMPONENTS_NOT_MATCHING_TOTAL',
+      `Il campo ${names.components}: la somma delle componenti (${formatCents(sum)}) non corrisponde all'importo totale (${formatCents(d.amountCents)})`,
+      names.components,
+    );
   }
-  if (!d.causale.trim()) throw positionError('INVALID_FIELD', `Il campo ${names.causale} è obbligatorio`, names.causale);
+  if (!d.causale.trim())
+    throw positionError('INVALID_FIELD', `Il campo ${names.causale} è obbligatorio`, names.causale);
   checkLength(d.causale, 140, names.causale);
   checkLength(d.descrizioneRata, 16, 'descrizioneRata');
   checkLength(d.payerNote, 1000, 'notePerIlPagatore');
@@ -203,23 +264,46 @@ export function validateDraft(d: DebtPositionDraft, names: DraftFieldNames = DEF
   checkDate(d.validFrom, names.validFrom);
   checkDate(d.validTo, names.validTo);
   if (d.validFrom && d.validTo && d.validFrom > d.validTo) {
-    throw positionError('VALIDITY_DATES', `Il campo ${names.validFrom} è successivo a ${names.validTo}`, names.validFrom);
+    throw positionError(
+      'VALIDITY_DATES',
+      `Il campo ${names.validFrom} è successivo a ${names.validTo}`,
+      names.validFrom,
+    );
   }
   if (d.dueDate && d.validTo && d.dueDate > d.validTo) {
-    throw positionError('VALIDITY_DATES', `Il campo ${names.dueDate} è successivo a ${names.validTo}`, names.dueDate);
+    throw positionError(
+      'VALIDITY_DATES',
+      `Il campo ${names.dueDate} è successivo a ${names.validTo}`,
+      names.dueDate,
+    );
   }
   if (d.paymentReferences.length > 5) {
-    throw positionError('REFERENCES_INVALID', `Il campo ${names.references} contiene più di 5 riferimenti`, names.references);
+    throw positionError(
+      'REFERENCES_INVALID',
+      `Il campo ${names.references} contiene più di 5 riferimenti`,
+      names.references,
+    );
   }
   d.paymentReferences.forEach((r, i) => {
     if (!r.name.trim() || !r.value.trim()) {
-      throw positionError('REFERENCES_INVALID', `Il campo ${names.references}[${i}] richiede nome e valore`, `${names.references}[${i}]`);
+      throw positionError(
+        'REFERENCES_INVALID',
+        `Il campo ${names.references}[${i}] richiede nome e valore`,
+        `${names.references}[${i}]`,
+      );
     }
     checkLength(r.name, 70, `${names.references}[${i}].nome`);
     checkLength(r.value, 70, `${names.references}[${i}].valore`);
   });
-  if (d.referenceYear !== undefined && (!Number.isInteger(d.referenceYear) || d.referenceYear < 1900 || d.referenceYear > 2999)) {
-    throw positionError('INVALID_FIELD', 'Il campo annoRiferimento non contiene un anno valido', 'annoRiferimento');
+  if (
+    d.referenceYear !== undefined &&
+    (!Number.isInteger(d.referenceYear) || d.referenceYear < 1900 || d.referenceYear > 2999)
+  ) {
+    throw positionError(
+      'INVALID_FIELD',
+      'Il campo annoRiferimento non contiene un anno valido',
+      'annoRiferimento',
+    );
   }
 }
 
@@ -227,24 +311,55 @@ function validateDebtor(debtor: Debtor, names: DraftFieldNames): void {
   if (isAnonymous(debtor)) return;
   const cf = debtor.fiscalCode;
   if (!isPersonFiscalCode(cf) && !isNumericFiscalCode(cf)) {
-    throw positionError('INVALID_FIELD', `Il campo ${names.debtorFiscalCode} non contiene un codice fiscale o una partita IVA validi`, names.debtorFiscalCode);
+    throw positionError(
+      'INVALID_FIELD',
+      `Il campo ${names.debtorFiscalCode} non contiene un codice fiscale o una partita IVA validi`,
+      names.debtorFiscalCode,
+    );
   }
   if (debtor.type === 'F') {
-    if (!debtor.name?.trim()) throw positionError('INVALID_FIELD', `Il campo ${names.debtorName} è obbligatorio per una persona fisica`, names.debtorName);
-    if (!debtor.surname?.trim()) throw positionError('INVALID_FIELD', `Il campo ${names.debtorSurname} è obbligatorio per una persona fisica`, names.debtorSurname);
+    if (!debtor.name?.trim())
+      throw positionError(
+        'INVALID_FIELD',
+        `Il campo ${names.debtorName} è obbligatorio per una persona fisica`,
+        names.debtorName,
+      );
+    if (!debtor.surname?.trim())
+      throw positionError(
+        'INVALID_FIELD',
+        `Il campo ${names.debtorSurname} è obbligatorio per una persona fisica`,
+        names.debtorSurname,
+      );
     checkLength(debtor.name, 70, names.debtorName);
     checkLength(debtor.surname, 70, names.debtorSurname);
   } else if (debtor.type === 'G') {
-    if (!debtor.company?.trim()) throw positionError('INVALID_FIELD', `Il campo ${names.debtorCompany} è obbligatorio per una persona giuridica`, names.debtorCompany);
+    if (!debtor.company?.trim())
+      throw positionError(
+        'INVALID_FIELD',
+        `Il campo ${names.debtorCompany} è obbligatorio per una persona giuridica`,
+        names.debtorCompany,
+      );
     checkLength(debtor.company, 140, names.debtorCompany);
   } else {
-    throw positionError('INVALID_FIELD', `Il campo ${names.debtorFiscalCode} richiede un soggetto di tipo F o G`, names.debtorFiscalCode);
+    throw positionError(
+      'INVALID_FIELD',
+      `Il campo ${names.debtorFiscalCode} richiede un soggetto di tipo F o G`,
+      names.debtorFiscalCode,
+    );
   }
   if (debtor.email !== undefined && (!EMAIL.test(debtor.email) || debtor.email.length > 256)) {
-    throw positionError('INVALID_FIELD', `Il campo ${names.email} non contiene un indirizzo email valido`, names.email);
+    throw positionError(
+      'INVALID_FIELD',
+      `Il campo ${names.email} non contiene un indirizzo email valido`,
+      names.email,
+    );
   }
   if (debtor.nation !== undefined && !/^[A-Z]{2}$/.test(debtor.nation)) {
-    throw positionError('INVALID_FIELD', 'Il campo nazione deve essere un codice ISO di 2 lettere maiuscole', 'nazione');
+    throw positionError(
+      'INVALID_FIELD',
+      'Il campo nazione deve essere un codice ISO di 2 lettere maiuscole',
+      'nazione',
+    );
   }
   checkLength(debtor.address, 70, 'indirizzo');
   checkLength(debtor.civic, 16, 'civico');
@@ -254,7 +369,11 @@ function validateDebtor(debtor: Debtor, names: DraftFieldNames): void {
 }
 
 /** The status a new position starts in. A position whose validity has already ended is refused. */
-export function initialStatus(d: Pick<DebtPositionDraft, 'validFrom' | 'validTo'>, today: string, names: Pick<DraftFieldNames, 'validTo'> = DEFAULT_FIELD_NAMES): DebtPositionStatus {
+export function initialStatus(
+  d: Pick<DebtPositionDraft, 'validFrom' | 'validTo'>,
+  today: string,
+  names: Pick<DraftFieldNames, 'validTo'> = DEFAULT_FIELD_NAMES,
+): DebtPositionStatus {
   if (d.validTo && d.validTo < today) {
     throw positionError('VALIDITY_DATES', `Il campo ${names.validTo} è già trascorso`, names.validTo);
   }
@@ -265,7 +384,10 @@ export function initialStatus(d: Pick<DebtPositionDraft, 'validFrom' | 'validTo'
  * The status as of `today`: calendar-driven transitions (activation at validity start, expiry after
  * validity end) apply at once on read, whether or not the worker's sweep has recorded them yet.
  */
-export function effectiveStatus(p: Pick<DebtPosition, 'status' | 'validFrom' | 'validTo'>, today: string): DebtPositionStatus {
+export function effectiveStatus(
+  p: Pick<DebtPosition, 'status' | 'validFrom' | 'validTo'>,
+  today: string,
+): DebtPositionStatus {
   if (p.status !== 'NOT_YET_ACTIVE' && p.status !== 'PAYABLE') return p.status;
   if (p.validTo && p.validTo < today) return 'EXPIRED';
   if (p.validFrom && p.validFrom > today) return 'NOT_YET_ACTIVE';
@@ -276,9 +398,15 @@ export function effectiveStatus(p: Pick<DebtPosition, 'status' | 'validFrom' | '
 export function assertModifiable(status: DebtPositionStatus): void {
   switch (status) {
     case 'PAID':
-      throw positionError('ALREADY_PAID', 'La posizione debitoria risulta già pagata e non può essere modificata');
+      throw positionError(
+        'ALREADY_PAID',
+        'La posizione debitoria risulta già pagata e non può essere modificata',
+      );
     case 'PAYMENT_IN_PROGRESS':
-      throw positionError('PAYMENT_IN_PROGRESS', 'La posizione debitoria ha un pagamento in corso e non può essere modificata');
+      throw positionError(
+        'PAYMENT_IN_PROGRESS',
+        'La posizione debitoria ha un pagamento in corso e non può essere modificata',
+      );
     case 'CANCELLED':
       throw positionError('ALREADY_CANCELLED', 'La posizione debitoria risulta già annullata');
     case 'EXPIRED':
@@ -293,10 +421,18 @@ export function assertModifiable(status: DebtPositionStatus): void {
  */
 export function assertDebtorChangeAllowed(current: Pick<DebtPositionDraft, 'debtor' | 'amountCents'>): void {
   if (!isAnonymous(current.debtor)) {
-    throw positionError('DEBTOR_NOT_ANONYMOUS', "Il soggetto pagatore può essere modificato solo se la posizione è intestata ad ANONIMO", 'codiceFiscalePartitaIVAPagatore');
+    throw positionError(
+      'DEBTOR_NOT_ANONYMOUS',
+      'Il soggetto pagatore può essere modificato solo se la posizione è intestata ad ANONIMO',
+      'codiceFiscalePartitaIVAPagatore',
+    );
   }
   if (current.amountCents !== 0) {
-    throw positionError('DEBTOR_NOT_UPDATABLE', 'Anagrafica non aggiornabile per importo diverso da 0 (mod. Multe)', 'codiceFiscalePartitaIVAPagatore');
+    throw positionError(
+      'DEBTOR_NOT_UPDATABLE',
+      'Anagrafica non aggiornabile per importo diverso da 0 (mod. Multe)',
+      'codiceFiscalePartitaIVAPagatore',
+    );
   }
 }
 
@@ -312,9 +448,18 @@ export function assertFineChangeAllowed(
   names: DraftFieldNames = DEFAULT_FIELD_NAMES,
 ): void {
   if (patch.paymentReferences !== undefined && !isAnonymous(current.debtor)) {
-    throw positionError('REFERENCES_NOT_ALLOWED', `Il campo ${names.references} è ammesso solo per le posizioni con soggetto pagatore ANONIMO (modello Multe)`, names.references);
+    throw positionError(
+      'REFERENCES_NOT_ALLOWED',
+      `Il campo ${names.references} è ammesso solo per le posizioni con soggetto pagatore ANONIMO (modello Multe)`,
+      names.references,
+    );
   }
-  if (isAnonymous(current.debtor) && current.amountCents === 0 && next.amountCents > 0 && isAnonymous(next.debtor)) {
+  if (
+    isAnonymous(current.debtor) &&
+    current.amountCents === 0 &&
+    next.amountCents > 0 &&
+    isAnonymous(next.debtor)
+  ) {
     throw positionError(
       'INVALID_FIELD',
       `Il campo ${names.debtorFiscalCode} è obbligatorio per attivare una posizione del modello Multe: soggetto pagatore e ${names.amount} vanno indicati insieme`,
@@ -325,12 +470,22 @@ export function assertFineChangeAllowed(
 
 /** The same debtor: fiscal code, type and names compared without regard to case or surrounding blanks (Pino = PINO). */
 export function sameDebtorIdentity(a: Debtor, b: Debtor): boolean {
-  const eq = (x: string | null | undefined, y: string | null | undefined) => (x ?? '').trim().toUpperCase() === (y ?? '').trim().toUpperCase();
-  return eq(a.fiscalCode, b.fiscalCode) && a.type === b.type && eq(a.name, b.name) && eq(a.surname, b.surname) && eq(a.company, b.company);
+  const eq = (x: string | null | undefined, y: string | null | undefined) =>
+    (x ?? '').trim().toUpperCase() === (y ?? '').trim().toUpperCase();
+  return (
+    eq(a.fiscalCode, b.fiscalCode) &&
+    a.type === b.type &&
+    eq(a.name, b.name) &&
+    eq(a.surname, b.surname) &&
+    eq(a.company, b.company)
+  );
 }
 
 /** Payable right now through pagoPA: an ANONIMO zero-amount fine waits for its MODIFICA first. */
-export function isPayable(p: Pick<DebtPosition, 'status' | 'validFrom' | 'validTo' | 'amountCents'>, today: string): boolean {
+export function isPayable(
+  p: Pick<DebtPosition, 'status' | 'validFrom' | 'validTo' | 'amountCents'>,
+  today: string,
+): boolean {
   return effectiveStatus(p, today) === 'PAYABLE' && p.amountCents > 0;
 }
 
@@ -352,7 +507,9 @@ export function piemontePayStatus(status: DebtPositionStatus): { code: string; d
 
 /** A stable fingerprint of a draft: a resent create with the same content is recognised as such. */
 export function contentHash(d: DebtPositionDraft, extra: Record<string, unknown> = {}): string {
-  return createHash('sha256').update(canonicalJson({ ...d, ...extra })).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson({ ...d, ...extra }))
+    .digest('hex');
 }
 
 function canonicalJson(v: unknown): string {

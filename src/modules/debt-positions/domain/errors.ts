@@ -52,6 +52,10 @@ export class DebtPositionError extends DomainError {
   }
 }
 
-export function positionError(name: DebtPositionErrorName, message: string, field?: string): DebtPositionError {
+export function positionError(
+  name: DebtPositionErrorName,
+  message: string,
+  field?: string,
+): DebtPositionError {
   return new DebtPositionError(name, message, field);
 }

@@ -28,11 +28,7 @@ export function generateIuv(segregationCode: string, progressive: bigint): Iuv {
 }
 
 export type IuvProblem =
-  | 'NOT_NUMERIC'
-  | 'BAD_LENGTH'
-  | 'BAD_CHECK_DIGIT'
-  | 'WRONG_SEGREGATION_CODE'
-  | 'NO_APPLICATION_CODE';
+  'NOT_NUMERIC' | 'BAD_LENGTH' | 'BAD_CHECK_DIGIT' | 'WRONG_SEGREGATION_CODE' | 'NO_APPLICATION_CODE';
 
 export interface IuvContext {
   segregationCode: string;
@@ -44,7 +40,10 @@ export interface IuvContext {
  * Validates an IUV supplied by a gestionale and derives its notice number.
  * 17 digits: aux 3, must carry the ente's segregation code; 15 digits: legacy aux 0.
  */
-export function parseSuppliedIuv(iuv: string, ctx: IuvContext): { ok: true; value: Iuv } | { ok: false; problem: IuvProblem } {
+export function parseSuppliedIuv(
+  iuv: string,
+  ctx: IuvContext,
+): { ok: true; value: Iuv } | { ok: false; problem: IuvProblem } {
   if (!/^\d+$/.test(iuv)) return { ok: false, problem: 'NOT_NUMERIC' };
   if (iuv.length === 17) {
     const seg = iuv.slice(0, 2);
@@ -56,7 +55,8 @@ export function parseSuppliedIuv(iuv: string, ctx: IuvContext): { ok: true; valu
   if (iuv.length === 15) {
     if (!ctx.applicationCode) return { ok: false, problem: 'NO_APPLICATION_CODE' };
     const base = iuv.slice(0, 13);
-    if (checkDigit('0', ctx.applicationCode, base) !== iuv.slice(13)) return { ok: false, problem: 'BAD_CHECK_DIGIT' };
+    if (checkDigit('0', ctx.applicationCode, base) !== iuv.slice(13))
+      return { ok: false, problem: 'BAD_CHECK_DIGIT' };
     return { ok: true, value: { iuv, noticeNumber: `0${ctx.applicationCode}${iuv}`, auxDigit: '0' } };
   }
   return { ok: false, problem: 'BAD_LENGTH' };

@@ -95,22 +95,40 @@ export async function insertPositions(
  * Which of these gestionale's ids already name a position of the ente and payment type. `= any(array(...))`
  * makes it an index lookup per id (a join with the set-returning function would scan the ente's positions).
  */
-export async function existingExternalIds(tx: Executor, enteId: number, paymentTypeId: number, ids: readonly string[]): Promise<Set<string>> {
+export async function existingExternalIds(
+  tx: Executor,
+  enteId: number,
+  paymentTypeId: number,
+  ids: readonly string[],
+): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   const result = (await tx.execute(sql`
     select id_posizione_debitoria as id from debt_position
      where ente_id = ${enteId} and payment_type_id = ${paymentTypeId}
-       and id_posizione_debitoria = any(array(select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)))`)) as unknown as { rows: { id: string }[] };
+       and id_posizione_debitoria = any(array(select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)))`)) as unknown as {
+    rows: { id: string }[];
+  };
   return new Set(result.rows.map((r) => r.id));
 }
 
 /** The positions with these gestionale's ids, locked for update (in id order: no deadlock between lists). */
-export async function lockByExternalIds(tx: Executor, enteId: number, paymentTypeId: number, ids: readonly string[]): Promise<Map<string, DebtPosition>> {
+export async function lockByExternalIds(
+  tx: Executor,
+  enteId: number,
+  paymentTypeId: number,
+  ids: readonly string[],
+): Promise<Map<string, DebtPosition>> {
   if (ids.length === 0) return new Map();
   const rows = await tx
     .select()
     .from(debtPosition)
-    .where(and(eq(debtPosition.enteId, enteId), eq(debtPosition.paymentTypeId, paymentTypeId), inArray(debtPosition.idPosizioneDebitoria, [...ids])))
+    .where(
+      and(
+        eq(debtPosition.enteId, enteId),
+        eq(debtPosition.paymentTypeId, paymentTypeId),
+        inArray(debtPosition.idPosizioneDebitoria, [...ids]),
+      ),
+    )
     .orderBy(asc(debtPosition.id))
     .for('update');
   return new Map(rows.map((r) => [r.idPosizioneDebitoria!, toDomain(r)]));
@@ -121,7 +139,12 @@ export async function lockByExternalIds(tx: Executor, enteId: number, paymentTyp
  * transaction (on PGlite the one connection is the transaction's until it ends). nextval is never
  * rolled back: numbers of a failed transaction are skipped, as the IUV decision allows.
  */
-export async function nextIuvProgressivesIn(tx: Executor, enteId: number, codiceSegregazione: string, count: number): Promise<bigint[]> {
+export async function nextIuvProgressivesIn(
+  tx: Executor,
+  enteId: number,
+  codiceSegregazione: string,
+  count: number,
+): Promise<bigint[]> {
   const result = (await tx.execute(
     sql`select nextval(${iuvSequenceName(enteId, codiceSegregazione)}::regclass)::text as v from generate_series(1, ${count}::int)`,
   )) as unknown as { rows: { v: string }[] };

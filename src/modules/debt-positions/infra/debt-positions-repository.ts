@@ -3,7 +3,13 @@ import { namedStatement, type Database, type Executor } from '../../../db/databa
 import { debtPosition, debtPositionStatusHistory } from '../../../db/schema.js';
 import { iuvSequenceName } from '../../organizations/domain/organizations.js';
 import type { AuthThrottleKeys, AuthThrottleRow } from '../../limits/domain/auth-throttle-state.js';
-import type { Component, DebtPosition, DebtPositionDraft, DebtPositionStatus, PaymentReference } from '../domain/debt-position.js';
+import type {
+  Component,
+  DebtPosition,
+  DebtPositionDraft,
+  DebtPositionStatus,
+  PaymentReference,
+} from '../domain/debt-position.js';
 
 type Row = typeof debtPosition.$inferSelect;
 
@@ -75,7 +81,13 @@ export async function loadCallContext(
   const { callerFailures, callerResetAt, addressFailures, addressResetAt, addressKnownAt, ...context } = row!;
   return {
     context: context.applicationId === null ? undefined : context,
-    throttle: { callerFailures, callerResetAt: date(callerResetAt), addressFailures, addressResetAt: date(addressResetAt), addressKnownAt: date(addressKnownAt) },
+    throttle: {
+      callerFailures,
+      callerResetAt: date(callerResetAt),
+      addressFailures,
+      addressResetAt: date(addressResetAt),
+      addressKnownAt: date(addressKnownAt),
+    },
   };
 }
 
@@ -87,8 +99,16 @@ const NEXT_IUV_PROGRESSIVES = namedStatement(
 );
 
 /** The next `count` numbers of the ente's IUV sequence for a segregation code, in increasing order. */
-export async function nextIuvProgressives(db: Database, enteId: number, codiceSegregazione: string, count: number): Promise<bigint[]> {
-  const rows = await db.run<{ v: string }>(NEXT_IUV_PROGRESSIVES, [iuvSequenceName(enteId, codiceSegregazione), count]);
+export async function nextIuvProgressives(
+  db: Database,
+  enteId: number,
+  codiceSegregazione: string,
+  count: number,
+): Promise<bigint[]> {
+  const rows = await db.run<{ v: string }>(NEXT_IUV_PROGRESSIVES, [
+    iuvSequenceName(enteId, codiceSegregazione),
+    count,
+  ]);
   return rows.map((r) => BigInt(r.v)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
@@ -156,10 +176,36 @@ const INSERT_POSITION = namedStatement(
 export async function insertPosition(db: Database, p: NewPosition, actor: string): Promise<number | null> {
   const c = draftColumns(p.draft);
   const rows = await db.run<{ id: number }>(INSERT_POSITION, [
-    p.enteId, p.paymentTypeId, c.idPosizioneDebitoria, p.iuv, p.noticeNumber, c.amountCents, JSON.stringify(c.components),
-    c.causale, c.descrizioneRata, c.debtorType, c.debtorFiscalCode, c.debtorName, c.debtorSurname, c.debtorCompany, c.debtorAddress,
-    c.debtorCivic, c.debtorPostalCode, c.debtorLocality, c.debtorProvince, c.debtorNation, c.debtorEmail, c.dueDate, c.validFrom,
-    c.validTo, JSON.stringify(c.paymentReferences), c.payerNote, c.referenceYear, p.status, p.contentHash, p.createdByApplicationId,
+    p.enteId,
+    p.paymentTypeId,
+    c.idPosizioneDebitoria,
+    p.iuv,
+    p.noticeNumber,
+    c.amountCents,
+    JSON.stringify(c.components),
+    c.causale,
+    c.descrizioneRata,
+    c.debtorType,
+    c.debtorFiscalCode,
+    c.debtorName,
+    c.debtorSurname,
+    c.debtorCompany,
+    c.debtorAddress,
+    c.debtorCivic,
+    c.debtorPostalCode,
+    c.debtorLocality,
+    c.debtorProvince,
+    c.debtorNation,
+    c.debtorEmail,
+    c.dueDate,
+    c.validFrom,
+    c.validTo,
+    JSON.stringify(c.paymentReferences),
+    c.payerNote,
+    c.referenceYear,
+    p.status,
+    p.contentHash,
+    p.createdByApplicationId,
     actor,
   ]);
   return rows[0]?.id ?? null;
@@ -207,17 +253,37 @@ export function toDomain(r: Row): DebtPosition {
   };
 }
 
-export async function findByExternalId(db: Executor, enteId: number, paymentTypeId: number, idPosizioneDebitoria: string): Promise<DebtPosition | undefined> {
+export async function findByExternalId(
+  db: Executor,
+  enteId: number,
+  paymentTypeId: number,
+  idPosizioneDebitoria: string,
+): Promise<DebtPosition | undefined> {
   const [row] = await db
     .select()
     .from(debtPosition)
-    .where(and(eq(debtPosition.enteId, enteId), eq(debtPosition.paymentTypeId, paymentTypeId), eq(debtPosition.idPosizioneDebitoria, idPosizioneDebitoria)))
+    .where(
+      and(
+        eq(debtPosition.enteId, enteId),
+        eq(debtPosition.paymentTypeId, paymentTypeId),
+        eq(debtPosition.idPosizioneDebitoria, idPosizioneDebitoria),
+      ),
+    )
     .limit(1);
   return row && toDomain(row);
 }
 
-export async function findByIuv(db: Executor, enteId: number, iuv: string, forUpdate = false): Promise<DebtPosition | undefined> {
-  const q = db.select().from(debtPosition).where(and(eq(debtPosition.enteId, enteId), eq(debtPosition.iuv, iuv))).limit(1);
+export async function findByIuv(
+  db: Executor,
+  enteId: number,
+  iuv: string,
+  forUpdate = false,
+): Promise<DebtPosition | undefined> {
+  const q = db
+    .select()
+    .from(debtPosition)
+    .where(and(eq(debtPosition.enteId, enteId), eq(debtPosition.iuv, iuv)))
+    .limit(1);
   const [row] = forUpdate ? await q.for('update') : await q;
   return row && toDomain(row);
 }
@@ -251,13 +317,28 @@ export async function savePosition(
     })
     .where(eq(debtPosition.id, p.id));
   if (change) {
-    await tx.insert(debtPositionStatusHistory).values({ positionId: p.id, fromStatus: change.from, toStatus: change.to, actor: change.actor, reason: change.reason ?? null, at: now });
+    await tx
+      .insert(debtPositionStatusHistory)
+      .values({
+        positionId: p.id,
+        fromStatus: change.from,
+        toStatus: change.to,
+        actor: change.actor,
+        reason: change.reason ?? null,
+        at: now,
+      });
   }
 }
 
 export async function statusHistory(db: Executor, positionId: number) {
   return db
-    .select({ from: debtPositionStatusHistory.fromStatus, to: debtPositionStatusHistory.toStatus, at: debtPositionStatusHistory.at, actor: debtPositionStatusHistory.actor, reason: debtPositionStatusHistory.reason })
+    .select({
+      from: debtPositionStatusHistory.fromStatus,
+      to: debtPositionStatusHistory.toStatus,
+      at: debtPositionStatusHistory.at,
+      actor: debtPositionStatusHistory.actor,
+      reason: debtPositionStatusHistory.reason,
+    })
     .from(debtPositionStatusHistory)
     .where(eq(debtPositionStatusHistory.positionId, positionId))
     .orderBy(debtPositionStatusHistory.id);
@@ -307,9 +388,17 @@ const MARK_AWAITING_RECEIPT = namedStatement(
  * PAYABLE → PAYMENT_IN_PROGRESS for the given positions, with history; positions in any other
  * status (already PAID by a receipt that came first, cancelled, expired) are left alone.
  */
-export async function markAwaitingReceipt(db: Database, positionIds: number[], actor: string, reason: string, today: string): Promise<number[]> {
+export async function markAwaitingReceipt(
+  db: Database,
+  positionIds: number[],
+  actor: string,
+  reason: string,
+  today: string,
+): Promise<number[]> {
   if (positionIds.length === 0) return [];
-  return (await db.run<{ id: number }>(MARK_AWAITING_RECEIPT, [positionIds, actor, reason.slice(0, 400), today])).map((r) => r.id);
+  return (
+    await db.run<{ id: number }>(MARK_AWAITING_RECEIPT, [positionIds, actor, reason.slice(0, 400), today])
+  ).map((r) => r.id);
 }
 
 const RELEASE_STALE_AWAITING = namedStatement(

@@ -5,7 +5,13 @@ import type { DeliveriesConfig } from '../../../config/config.js';
 import type { SecretBox } from '../../../shared/secret-box.js';
 import type { AuditJournal } from '../../audit/application/audit-journal.js';
 import type { EndpointKind } from '../../applications/domain/applications.js';
-import { DeliveryError, isDeliveredCode, retryDelayMs, type DeliveryOperation, type DeliveryStatus } from '../domain/deliveries.js';
+import {
+  DeliveryError,
+  isDeliveredCode,
+  retryDelayMs,
+  type DeliveryOperation,
+  type DeliveryStatus,
+} from '../domain/deliveries.js';
 import {
   claimDueMessages,
   findEndpoint,
@@ -55,7 +61,11 @@ export async function enqueueDelivery(tx: Executor, m: OutboundMessage): Promise
  * The same for many messages in one statement (notifications batches). `validated`: the caller has already checked
  * every body with outboundBodyErrors (and isolated what failed), so they are not validated a second time.
  */
-export async function enqueueDeliveries(tx: Executor, ms: readonly OutboundMessage[], opts: { validated?: boolean } = {}): Promise<void> {
+export async function enqueueDeliveries(
+  tx: Executor,
+  ms: readonly OutboundMessage[],
+  opts: { validated?: boolean } = {},
+): Promise<void> {
   if (!opts.validated) for (const m of ms) assertValidBody(m);
   if (ms.length > 0) await insertOutboundMessages(tx, ms);
 }
@@ -74,7 +84,9 @@ export function outboundBodyErrors(bodyXml: string): string[] {
  * a fiscal code, a name, an e-mail).
  */
 function withoutValues(message: string): string {
-  return message.replace(/\b(value|Value) '[^']*'/g, "$1 '…'").replace(/(: |^)'[^']*' is not a valid value/g, "$1'…' is not a valid value");
+  return message
+    .replace(/\b(value|Value) '[^']*'/g, "$1 '…'")
+    .replace(/(: |^)'[^']*' is not a valid value/g, "$1'…' is not a valid value");
 }
 
 /**
@@ -86,7 +98,14 @@ function withoutValues(message: string): string {
 function assertValidBody(m: OutboundMessage): void {
   const errors = outboundBodyErrors(m.bodyXml);
   if (errors.length > 0) {
-    throw new DeliveryError('INVALID_BODY', `${m.operation} ${m.idMessaggio} non valido secondo EPaywso2EntiServiceTypes.xsd: ${errors.slice(0, 3).join('; ')}`.slice(0, 1000), 'bodyXml');
+    throw new DeliveryError(
+      'INVALID_BODY',
+      `${m.operation} ${m.idMessaggio} non valido secondo EPaywso2EntiServiceTypes.xsd: ${errors.slice(0, 3).join('; ')}`.slice(
+        0,
+        1000,
+      ),
+      'bodyXml',
+    );
   }
 }
 
@@ -171,7 +190,14 @@ export class DeliverySender {
     const free = this.opts.concurrency - this.inflight;
     const leaseMs = this.opts.timeoutMs + 30_000;
     const saturated = [...this.active].filter(([, n]) => n >= this.opts.perEndpoint).map(([url]) => url);
-    return claimDueMessages(this.db, free, leaseMs, this.opts.perEndpoint, saturated, (url) => this.opts.perEndpoint - (this.active.get(url) ?? 0));
+    return claimDueMessages(
+      this.db,
+      free,
+      leaseMs,
+      this.opts.perEndpoint,
+      saturated,
+      (url) => this.opts.perEndpoint - (this.active.get(url) ?? 0),
+    );
   }
 
   private dispatch(m: ClaimedMessage): Promise<void> {
@@ -179,7 +205,12 @@ export class DeliverySender {
     this.inflight++;
     this.active.set(key, (this.active.get(key) ?? 0) + 1);
     const p = this.attempt(m)
-      .catch((err) => this.logger?.error({ err, messageId: m.id }, 'delivery attempt not recorded; retried when its lease ends'))
+      .catch((err) =>
+        this.logger?.error(
+          { err, messageId: m.id },
+          'delivery attempt not recorded; retried when its lease ends',
+        ),
+      )
       .finally(() => {
         this.inflight--;
         const n = (this.active.get(key) ?? 1) - 1;
@@ -209,7 +240,11 @@ export class DeliverySender {
     }
     const verdict = judge(outcome, this.opts.timeoutMs, m.kind);
     const attempts = m.attempts + 1;
-    const policy = { baseMs: this.opts.retryBaseMs, capMs: this.opts.retryCapMs, failingAfter: this.opts.failingAfter };
+    const policy = {
+      baseMs: this.opts.retryBaseMs,
+      capMs: this.opts.retryCapMs,
+      failingAfter: this.opts.failingAfter,
+    };
     await recordAttempt(this.db, {
       messageId: m.id,
       claimToken: m.claimToken,
@@ -268,19 +303,32 @@ export function judge(
 ): { delivered: boolean; outcome: string; error: string | null } {
   switch (outcome.kind) {
     case 'no-endpoint':
-      return { delivered: false, outcome: 'NO_ENDPOINT', error: `no ${kind} endpoint configured for the application` };
+      return {
+        delivered: false,
+        outcome: 'NO_ENDPOINT',
+        error: `no ${kind} endpoint configured for the application`,
+      };
     case 'timeout':
       return { delivered: false, outcome: 'TIMEOUT', error: `no answer within ${timeoutMs} ms` };
     case 'unreachable':
       return { delivered: false, outcome: 'UNREACHABLE', error: `unreachable: ${outcome.reason}` };
     case 'answered': {
       const msg = outcome.messaggio ? `: ${outcome.messaggio}` : '';
-      if (outcome.httpStatus !== 200) return { delivered: false, outcome: 'HTTP_ERROR', error: `HTTP ${outcome.httpStatus}${msg}`.slice(0, 1000) };
-      if (isDeliveredCode(outcome.codice)) return { delivered: true, outcome: outcome.codice === '000' ? 'OK' : 'DUPLICATE', error: null };
+      if (outcome.httpStatus !== 200)
+        return {
+          delivered: false,
+          outcome: 'HTTP_ERROR',
+          error: `HTTP ${outcome.httpStatus}${msg}`.slice(0, 1000),
+        };
+      if (isDeliveredCode(outcome.codice))
+        return { delivered: true, outcome: outcome.codice === '000' ? 'OK' : 'DUPLICATE', error: null };
       return {
         delivered: false,
         outcome: 'REFUSED',
-        error: (outcome.codice ? `Result ${outcome.codice}${msg}` : 'answer without EPaywsoServiceResponse/Result/Codice').slice(0, 1000),
+        error: (outcome.codice
+          ? `Result ${outcome.codice}${msg}`
+          : 'answer without EPaywsoServiceResponse/Result/Codice'
+        ).slice(0, 1000),
       };
     }
   }

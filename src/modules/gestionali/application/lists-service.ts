@@ -92,13 +92,20 @@ export class ListsService {
     await this.authenticate(call);
     if (call.undecodable !== undefined) return { code: '101', message: call.undecodable.slice(0, 500) };
     // a DTD is refused before libxml2 reads the document (entities, external subsets): as on paForNode
-    if (/<!DOCTYPE/i.test(call.rawXml)) return { code: '101', message: 'I messaggi SOAP non possono contenere una DTD' };
+    if (/<!DOCTYPE/i.test(call.rawXml))
+      return { code: '101', message: 'I messaggi SOAP non possono contenere una DTD' };
     this.schema ??= new PiemontePaySchema('Enti2EPaywsoServiceTypes.xsd');
     const check = this.schema.checkEnvelope(call.rawXml);
-    const known = check.element !== undefined && check.namespace === ENTI2EPAYWSO_NS ? LIST_OPERATIONS[check.element] : undefined;
+    const known =
+      check.element !== undefined && check.namespace === ENTI2EPAYWSO_NS
+        ? LIST_OPERATIONS[check.element]
+        : undefined;
     const ack: ListAck = { code: '', message: '', operation: known?.operation };
     if (check.errors.length > 0 || !known) {
-      const why = !known && check.errors.length === 0 ? `Elemento ${check.element ?? '(nessuno)'} non previsto dal servizio Enti2EPaywsoService` : check.errors.slice(0, 3).join('; ');
+      const why =
+        !known && check.errors.length === 0
+          ? `Elemento ${check.element ?? '(nessuno)'} non previsto dal servizio Enti2EPaywsoService`
+          : check.errors.slice(0, 3).join('; ');
       return { ...ack, code: '101', message: `Errore di validazione XSD: ${why}`.slice(0, 500) };
     }
     let body;
@@ -115,14 +122,25 @@ export class ListsService {
       const ctx = await this.authorize(call, header.cfEnteCreditore, header.codiceVersamento);
       const positions = known.kind === 'INSERIMENTO' ? positionsToInsert(body) : positionsToUpdate(body);
       // the XSD's String35/String50 allow blanks, which the outcome (required IdMessaggio / IdPosizioneDebitoria) could not echo
-      if (header.idMessaggio === '') throw ackError('BLANK_ID', 'Il campo Testata/IdMessaggio non può essere vuoto');
+      if (header.idMessaggio === '')
+        throw ackError('BLANK_ID', 'Il campo Testata/IdMessaggio non può essere vuoto');
       const blank = positions.findIndex((p) => idOf(p) === '');
-      if (blank >= 0) throw ackError('BLANK_ID', `Il campo IdPosizioneDebitoria della posizione ${blank + 1} non può essere vuoto`);
+      if (blank >= 0)
+        throw ackError(
+          'BLANK_ID',
+          `Il campo IdPosizioneDebitoria della posizione ${blank + 1} non può essere vuoto`,
+        );
       if (positions.length > this.opts.maxPositions) {
-        throw ackError('GENERIC', `La lista contiene ${positions.length} posizioni debitorie: al massimo ${this.opts.maxPositions} per lista`);
+        throw ackError(
+          'GENERIC',
+          `La lista contiene ${positions.length} posizioni debitorie: al massimo ${this.opts.maxPositions} per lista`,
+        );
       }
       if (header.numeroPosizioniDebitorie !== positions.length) {
-        throw ackError('COUNT_MISMATCH', `NumeroPosizioniDebitorie (${header.numeroPosizioniDebitorie}) non corrisponde alle posizioni della lista (${positions.length})`);
+        throw ackError(
+          'COUNT_MISMATCH',
+          `NumeroPosizioniDebitorie (${header.numeroPosizioniDebitorie}) non corrisponde alle posizioni della lista (${positions.length})`,
+        );
       }
       if (known.kind === 'INSERIMENTO') {
         const total = totalOf(positions);
@@ -145,11 +163,16 @@ export class ListsService {
         rawXml: call.rawXml,
         correlationId: call.correlationId,
       });
-      if (listId === null) throw ackError('DUPLICATE_MESSAGE', `IdMessaggio ${header.idMessaggio} già ricevuto: la lista non è stata acquisita di nuovo`);
+      if (listId === null)
+        throw ackError(
+          'DUPLICATE_MESSAGE',
+          `IdMessaggio ${header.idMessaggio} già ricevuto: la lista non è stata acquisita di nuovo`,
+        );
       for (const l of this.listeners) l();
       return { ...ack, ...ACK_OK, listId };
     } catch (e) {
-      if (e instanceof ListAckError && e.errorName !== 'CALLER_NOT_AUTHENTICATED') return { ...ack, code: e.code, message: e.message.slice(0, 500) };
+      if (e instanceof ListAckError && e.errorName !== 'CALLER_NOT_AUTHENTICATED')
+        return { ...ack, code: e.code, message: e.message.slice(0, 500) };
       // a header the XSD accepts but Cassa cannot read: never an "Errore generico"
       if (e instanceof DebtPositionError) return { ...ack, code: '101', message: e.message.slice(0, 500) };
       throw e;
@@ -159,9 +182,20 @@ export class ListsService {
   /** Throws ListAckError CALLER_NOT_AUTHENTICATED unless codiceChiamante / passphrase name an active application. */
   private async authenticate(call: ListCall): Promise<void> {
     try {
-      await this.debtPositions.authorize({ codiceChiamante: call.codiceChiamante, passphrase: call.passphrase, enteCodiceFiscale: '', codiceVersamento: '', scope: 'CREAZIONE_IUV', address: call.address });
+      await this.debtPositions.authorize({
+        codiceChiamante: call.codiceChiamante,
+        passphrase: call.passphrase,
+        enteCodiceFiscale: '',
+        codiceVersamento: '',
+        scope: 'CREAZIONE_IUV',
+        address: call.address,
+      });
     } catch (e) {
-      if (e instanceof DebtPositionError && e.errorName === 'CALLER_NOT_AUTHENTICATED') throw ackError('CALLER_NOT_AUTHENTICATED', 'Credenziali del chiamante non valide o chiamante non attivo');
+      if (e instanceof DebtPositionError && e.errorName === 'CALLER_NOT_AUTHENTICATED')
+        throw ackError(
+          'CALLER_NOT_AUTHENTICATED',
+          'Credenziali del chiamante non valide o chiamante non attivo',
+        );
       if (!(e instanceof DebtPositionError)) throw e;
       // any other refusal (ente, codice versamento, scope) comes after the credentials were accepted
     }
@@ -169,21 +203,37 @@ export class ListsService {
 
   private async authorize(call: ListCall, enteCodiceFiscale: string, codiceVersamento: string) {
     try {
-      return await this.debtPositions.authorize({ codiceChiamante: call.codiceChiamante, passphrase: call.passphrase, enteCodiceFiscale, codiceVersamento, scope: 'CREAZIONE_IUV', address: call.address });
+      return await this.debtPositions.authorize({
+        codiceChiamante: call.codiceChiamante,
+        passphrase: call.passphrase,
+        enteCodiceFiscale,
+        codiceVersamento,
+        scope: 'CREAZIONE_IUV',
+        address: call.address,
+      });
     } catch (e) {
       if (!(e instanceof DebtPositionError)) throw e;
       switch (e.errorName) {
         case 'ENTE_UNKNOWN':
           throw ackError('ENTE_UNKNOWN', `CFEnteCreditore ${enteCodiceFiscale} sconosciuto o non attivo`);
         case 'PAYMENT_TYPE_UNKNOWN':
-          throw ackError('PAYMENT_TYPE_UNKNOWN', `CodiceVersamento ${codiceVersamento} sconosciuto per l'ente ${enteCodiceFiscale}`);
+          throw ackError(
+            'PAYMENT_TYPE_UNKNOWN',
+            `CodiceVersamento ${codiceVersamento} sconosciuto per l'ente ${enteCodiceFiscale}`,
+          );
         case 'PAYMENT_TYPE_NOT_ACTIVE':
           throw ackError('PAYMENT_TYPE_NOT_ACTIVE', `CodiceVersamento ${codiceVersamento} non attivo`);
         case 'SCOPE_MISSING':
         case 'PAYMENT_TYPE_NOT_ALLOWED':
-          throw ackError('NOT_AUTHORISED', `Il chiamante non è autorizzato a caricare liste per l'ente ${enteCodiceFiscale} e il CodiceVersamento ${codiceVersamento}`);
+          throw ackError(
+            'NOT_AUTHORISED',
+            `Il chiamante non è autorizzato a caricare liste per l'ente ${enteCodiceFiscale} e il CodiceVersamento ${codiceVersamento}`,
+          );
         default:
-          throw ackError('CALLER_NOT_AUTHENTICATED', 'Credenziali del chiamante non valide o chiamante non attivo');
+          throw ackError(
+            'CALLER_NOT_AUTHENTICATED',
+            'Credenziali del chiamante non valide o chiamante non attivo',
+          );
       }
     }
   }
@@ -210,24 +260,47 @@ export class ListsService {
   private async process(tx: Executor, list: repo.ClaimedList): Promise<void> {
     const body = parseSoapRequest(list.rawXml, { alreadyWellFormed: true }).body;
     const header = readHeader(body);
-    const ctx = { enteId: list.enteId, paymentTypeId: list.paymentTypeId, codiceSegregazione: list.codiceSegregazione, applicationId: list.applicationId, actor: `application:${list.codiceChiamante}` };
+    const ctx = {
+      enteId: list.enteId,
+      paymentTypeId: list.paymentTypeId,
+      codiceSegregazione: list.codiceSegregazione,
+      applicationId: list.applicationId,
+      actor: `application:${list.codiceChiamante}`,
+    };
     const items: repo.ItemRow[] = [];
     if (list.kind === 'INSERIMENTO') {
       const positions = positionsToInsert(body);
       const read = positions.map((p) => attempt(() => draftOf(p)));
       const valid = read.flatMap((r, seq) => (r instanceof DebtPositionError ? [] : [{ seq, draft: r }]));
-      const created = await this.bulk.createMany(tx, ctx, valid.map((v) => v.draft), LIST_FIELD_NAMES);
+      const created = await this.bulk.createMany(
+        tx,
+        ctx,
+        valid.map((v) => v.draft),
+        LIST_FIELD_NAMES,
+      );
       const bySeq = new Map(valid.map((v, i) => [v.seq, created[i]!]));
-      positions.forEach((p, seq) => items.push(itemOf(seq, idOf(p), null, bySeq.get(seq) ?? (read[seq] as DebtPositionError))));
+      positions.forEach((p, seq) =>
+        items.push(itemOf(seq, idOf(p), null, bySeq.get(seq) ?? (read[seq] as DebtPositionError))),
+      );
     } else {
       const positions = positionsToUpdate(body);
       const read = positions.map((p) => attempt(() => changeOf(p)));
       const valid = read.flatMap((r, seq) => (r instanceof DebtPositionError ? [] : [{ seq, change: r }]));
-      const changed = await this.bulk.changeMany(tx, ctx, valid.map((v) => v.change), LIST_FIELD_NAMES);
+      const changed = await this.bulk.changeMany(
+        tx,
+        ctx,
+        valid.map((v) => v.change),
+        LIST_FIELD_NAMES,
+      );
       const bySeq = new Map(valid.map((v, i) => [v.seq, changed[i]!]));
       positions.forEach((p, seq) => {
         const r = read[seq]!;
-        const tipo = r instanceof DebtPositionError ? (p.TipoAggiornamento === 'ANNULLAMENTO' ? 'ANNULLAMENTO' : 'MODIFICA') : r.kind;
+        const tipo =
+          r instanceof DebtPositionError
+            ? p.TipoAggiornamento === 'ANNULLAMENTO'
+              ? 'ANNULLAMENTO'
+              : 'MODIFICA'
+            : r.kind;
         items.push(itemOf(seq, idOf(p), tipo, bySeq.get(seq) ?? (r as DebtPositionError)));
       });
     }
@@ -238,16 +311,30 @@ export class ListsService {
     await repo.markProcessed(tx, list.id, 'ELABORATA', result.code, ok, items.length - ok);
   }
 
-  private async enqueueOutcome(tx: Executor, list: repo.ClaimedList, header: ReturnType<typeof readHeader>, result: { code: string; message: string }, items: readonly OutcomeItem[]) {
+  private async enqueueOutcome(
+    tx: Executor,
+    list: repo.ClaimedList,
+    header: ReturnType<typeof readHeader>,
+    result: { code: string; message: string },
+    items: readonly OutcomeItem[],
+  ) {
     const kind = list.kind as ListKind;
     await enqueueDelivery(tx, {
       enteId: list.enteId,
       paymentTypeId: list.paymentTypeId,
-      kind: kind === 'INSERIMENTO' ? 'ESITO_INSERIMENTO_LISTA_DI_CARICO' : 'ESITO_AGGIORNA_POSIZIONI_DEBITORIE',
+      kind:
+        kind === 'INSERIMENTO' ? 'ESITO_INSERIMENTO_LISTA_DI_CARICO' : 'ESITO_AGGIORNA_POSIZIONI_DEBITORIE',
       applicationId: list.applicationId,
       operation: OUTCOME_OPERATION[kind],
       idMessaggio: list.idMessaggio,
-      bodyXml: listOutcomeXml({ kind, result, idMessaggio: header.idMessaggio, cfEnteCreditore: header.cfEnteCreditore, codiceVersamento: header.codiceVersamento, items }),
+      bodyXml: listOutcomeXml({
+        kind,
+        result,
+        idMessaggio: header.idMessaggio,
+        cfEnteCreditore: header.cfEnteCreditore,
+        codiceVersamento: header.codiceVersamento,
+        items,
+      }),
     });
   }
 
@@ -256,18 +343,34 @@ export class ListsService {
     // never the query's parameters (the list's positions: fiscal codes, names) in the stored reason
     const message = safeErrorMessage(e);
     this.logger?.error({ err: e, listId: list.id }, 'list processing failed');
-    const attempts = await repo.recordFailure(this.db, list.id, message, Math.min(300, 2 ** list.attempts * 5));
+    const attempts = await repo.recordFailure(
+      this.db,
+      list.id,
+      message,
+      Math.min(300, 2 ** list.attempts * 5),
+    );
     if (attempts < this.maxAttempts) return;
     await this.db.transaction(async (tx) => {
       const header = readHeader(parseSoapRequest(list.rawXml, { alreadyWellFormed: true }).body);
-      await this.enqueueOutcome(tx, list, header, { code: '100', message: 'Errore generico: elaborazione della lista non riuscita' }, []);
+      await this.enqueueOutcome(
+        tx,
+        list,
+        header,
+        { code: '100', message: 'Errore generico: elaborazione della lista non riuscita' },
+        [],
+      );
       await repo.markProcessed(tx, list.id, 'ERRORE_IN_FASE_DI_ELABORAZIONE', '100', 0, 0, message);
     });
   }
 
   // --------------------------------------------------------------------------------------- lookups
 
-  async list(f: { enteFiscalCode?: string | undefined; status?: string | undefined; before?: number | undefined; limit: number }) {
+  async list(f: {
+    enteFiscalCode?: string | undefined;
+    status?: string | undefined;
+    before?: number | undefined;
+    limit: number;
+  }) {
     const items = await repo.listLists(this.db, f);
     return { items, nextBefore: items.length === f.limit ? items.at(-1)!.id : null };
   }
@@ -275,7 +378,10 @@ export class ListsService {
   async get(id: number) {
     const l = await repo.findList(this.db, id);
     if (!l) return undefined;
-    const [items, delivery] = await Promise.all([repo.listItems(this.db, id), repo.outcomeDelivery(this.db, l.applicationId, OUTCOME_OPERATION[l.kind], l.idMessaggio)]);
+    const [items, delivery] = await Promise.all([
+      repo.listItems(this.db, id),
+      repo.outcomeDelivery(this.db, l.applicationId, OUTCOME_OPERATION[l.kind], l.idMessaggio),
+    ]);
     return { ...l, items, outcomeDelivery: delivery ?? null };
   }
 }
@@ -289,9 +395,34 @@ function attempt<T>(fn: () => T): T | DebtPositionError {
   }
 }
 
-function itemOf(seq: number, id: string, tipo: ListChange['kind'] | null, r: BulkOutcome | DebtPositionError): repo.ItemRow {
-  if (r instanceof DebtPositionError) return { seq, idPosizioneDebitoria: id, tipoAggiornamento: tipo, positionId: null, iuv: null, noticeNumber: null, code: outcomeCode(r.code), description: r.message };
-  if (r.ok) return { seq, idPosizioneDebitoria: id, tipoAggiornamento: tipo, positionId: r.positionId, iuv: r.iuv, noticeNumber: r.noticeNumber, code: OUTCOME_OK.code, description: OUTCOME_OK.description };
+function itemOf(
+  seq: number,
+  id: string,
+  tipo: ListChange['kind'] | null,
+  r: BulkOutcome | DebtPositionError,
+): repo.ItemRow {
+  if (r instanceof DebtPositionError)
+    return {
+      seq,
+      idPosizioneDebitoria: id,
+      tipoAggiornamento: tipo,
+      positionId: null,
+      iuv: null,
+      noticeNumber: null,
+      code: outcomeCode(r.code),
+      description: r.message,
+    };
+  if (r.ok)
+    return {
+      seq,
+      idPosizioneDebitoria: id,
+      tipoAggiornamento: tipo,
+      positionId: r.positionId,
+      iuv: r.iuv,
+      noticeNumber: r.noticeNumber,
+      code: OUTCOME_OK.code,
+      description: OUTCOME_OK.description,
+    };
   return {
     seq,
     idPosizioneDebitoria: id,
@@ -303,4 +434,3 @@ function itemOf(seq: number, id: string, tipo: ListChange['kind'] | null, r: Bul
     description: r.error.message,
   };
 }
-

@@ -67,7 +67,10 @@ interface BuiltMessage<T> {
  * message does not validate cannot be represented at all and is rejected with the XSD's reason; the others go in a
  * message without it. One bad item never holds back the rest.
  */
-export function buildValidMessages<T>(runs: readonly T[][], build: (items: readonly T[]) => string): { messages: BuiltMessage<T>[]; rejected: { item: T; error: string }[] } {
+export function buildValidMessages<T>(
+  runs: readonly T[][],
+  build: (items: readonly T[]) => string,
+): { messages: BuiltMessage<T>[]; rejected: { item: T; error: string }[] } {
   const messages: BuiltMessage<T>[] = [];
   const rejected: { item: T; error: string }[] = [];
   for (const run of runs) {
@@ -80,13 +83,21 @@ export function buildValidMessages<T>(runs: readonly T[][], build: (items: reado
     for (const item of run) {
       const errors = outboundBodyErrors(build([item]));
       if (errors.length === 0) good.push(item);
-      else rejected.push({ item, error: `non rappresentabile secondo EPaywso2EntiServiceTypes.xsd: ${errors.slice(0, 3).join('; ')}` });
+      else
+        rejected.push({
+          item,
+          error: `non rappresentabile secondo EPaywso2EntiServiceTypes.xsd: ${errors.slice(0, 3).join('; ')}`,
+        });
     }
     if (good.length === 0) continue;
     const rest = build(good);
     const errors = outboundBodyErrors(rest);
     // each item is valid alone but not together: a defect of the builder, the group is retried and then FAILED
-    if (errors.length > 0) throw new DeliveryError('INVALID_BODY', `messaggio non valido secondo EPaywso2EntiServiceTypes.xsd: ${errors.slice(0, 3).join('; ')}`);
+    if (errors.length > 0)
+      throw new DeliveryError(
+        'INVALID_BODY',
+        `messaggio non valido secondo EPaywso2EntiServiceTypes.xsd: ${errors.slice(0, 3).join('; ')}`,
+      );
     messages.push({ items: good, xml: rest });
   }
   return { messages, rejected };
@@ -198,7 +209,11 @@ export class NotificationsService {
   async replay(id: number): Promise<NotificationLookupRow> {
     const n = await this.get(id);
     if ((await replayNotifications(this.db, { id })).length === 0) {
-      throw new DeliveryError('NOTIFICATION_CONFLICT', `notifica ${id} già inviata nel messaggio ${n.idMessaggio}: reinviare la consegna`, 'id');
+      throw new DeliveryError(
+        'NOTIFICATION_CONFLICT',
+        `notifica ${id} già inviata nel messaggio ${n.idMessaggio}: reinviare la consegna`,
+        'id',
+      );
     }
     return this.get(id);
   }
@@ -212,7 +227,11 @@ export class NotificationsService {
   async release(id: number): Promise<NotificationLookupRow> {
     const n = await this.get(id);
     if (!(await releaseNotification(this.db, id))) {
-      throw new DeliveryError('NOTIFICATION_CONFLICT', `notifica ${id} non è in stato FAILED (stato ${n.status})`, 'id');
+      throw new DeliveryError(
+        'NOTIFICATION_CONFLICT',
+        `notifica ${id} non è in stato FAILED (stato ${n.status})`,
+        'id',
+      );
     }
     return this.get(id);
   }
@@ -220,21 +239,40 @@ export class NotificationsService {
   private async groupFailed(g: NotificationGroup, err: unknown): Promise<void> {
     const reason = safeErrorMessage(err).slice(0, 1000);
     try {
-      const failed = await recordGroupFailure(this.db, g, MAX_NOTIFICATIONS_PER_MESSAGE, reason, { baseMs: this.groupRetryBaseMs, capMs: 300_000 }, this.maxGroupAttempts);
-      this.logger?.warn({ err, enteId: g.enteId, paymentTypeId: g.paymentTypeId, kind: g.kind, failed }, 'a notification group could not be sent; the others go on');
+      const failed = await recordGroupFailure(
+        this.db,
+        g,
+        MAX_NOTIFICATIONS_PER_MESSAGE,
+        reason,
+        { baseMs: this.groupRetryBaseMs, capMs: 300_000 },
+        this.maxGroupAttempts,
+      );
+      this.logger?.warn(
+        { err, enteId: g.enteId, paymentTypeId: g.paymentTypeId, kind: g.kind, failed },
+        'a notification group could not be sent; the others go on',
+      );
       if (failed > 0) this.failed(failed, g, reason);
     } catch (recordErr) {
       this.logger?.error({ err: recordErr }, 'could not record the failure of a notification group');
     }
   }
 
-  private failed(count: number, g: { enteId: number; paymentTypeId: number; kind: string }, reason: string): void {
-    this.logger?.error({ enteId: g.enteId, paymentTypeId: g.paymentTypeId, kind: g.kind, failed: count, reason }, 'notifications FAILED: see GET /admin/api/v1/notifications?status=FAILED');
+  private failed(
+    count: number,
+    g: { enteId: number; paymentTypeId: number; kind: string },
+    reason: string,
+  ): void {
+    this.logger?.error(
+      { enteId: g.enteId, paymentTypeId: g.paymentTypeId, kind: g.kind, failed: count, reason },
+      'notifications FAILED: see GET /admin/api/v1/notifications?status=FAILED',
+    );
     for (const l of this.failedListeners) l(count);
   }
 
   /** One message's worth of the group in one transaction: what was taken, and what was marked FAILED. */
-  private groupOne(g: NotificationGroup): Promise<{ taken: number; rejected: { id: number; error: string }[] }> {
+  private groupOne(
+    g: NotificationGroup,
+  ): Promise<{ taken: number; rejected: { id: number; error: string }[] }> {
     return this.db.transaction(async (tx) => {
       const header = await groupHeader(tx, g.enteId, g.paymentTypeId);
       const none = { taken: 0, rejected: [] };
@@ -244,17 +282,28 @@ export class NotificationsService {
         const rows = await takePendingExpired(tx, g.enteId, g.paymentTypeId, MAX_NOTIFICATIONS_PER_MESSAGE);
         if (rows.length === 0) return none;
         const idMessaggi = new Map<number, string>();
-        const built = buildValidMessages(splitByTotal(rows, (r) => r.amountCents, MAX_NOTIFICATIONS_PER_MESSAGE), (items) =>
-          trasmettiAvvisiScaduti({ idMessaggio: 'AS00000000000000000000000000000000', ...header }, items),
+        const built = buildValidMessages(
+          splitByTotal(rows, (r) => r.amountCents, MAX_NOTIFICATIONS_PER_MESSAGE),
+          (items) =>
+            trasmettiAvvisiScaduti({ idMessaggio: 'AS00000000000000000000000000000000', ...header }, items),
         );
         const messages: OutboundMessage[] = built.messages.map((m) => {
           const idMessaggio = newIdMessaggio('AS');
           for (const r of m.items) idMessaggi.set(r.notificationId, idMessaggio);
           // the id is part of the body: rebuilt with the real one (same length and characters as the placeholder)
-          return { ...base, kind: 'TRASMETTI_AVVISI_SCADUTI', operation: 'TrasmettiAvvisiScaduti', idMessaggio, bodyXml: trasmettiAvvisiScaduti({ idMessaggio, ...header }, m.items) };
+          return {
+            ...base,
+            kind: 'TRASMETTI_AVVISI_SCADUTI',
+            operation: 'TrasmettiAvvisiScaduti',
+            idMessaggio,
+            bodyXml: trasmettiAvvisiScaduti({ idMessaggio, ...header }, m.items),
+          };
         });
         await enqueueDeliveries(tx, messages, { validated: true });
-        await markGrouped(tx, [...idMessaggi].map(([id, idMessaggio]) => ({ id, idMessaggio, rtIdMessaggio: null })));
+        await markGrouped(
+          tx,
+          [...idMessaggi].map(([id, idMessaggio]) => ({ id, idMessaggio, rtIdMessaggio: null })),
+        );
         const rejected = built.rejected.map((r) => ({ id: r.item.notificationId, error: r.error }));
         await markFailed(tx, rejected);
         return { taken: rows.length, rejected };
@@ -262,23 +311,47 @@ export class NotificationsService {
       // nobody to tell yet: the payments stay pending (WAITING_FOR_ENDPOINT) and go when an endpoint appears
       if (!(await hasRecipient(tx, g.paymentTypeId, 'TRASMETTI_NOTIFICHE_PAGAMENTO'))) return none;
       const wantsRT = await hasRecipient(tx, g.paymentTypeId, 'TRASMETTI_RT');
-      const rows = await takePendingPayments(tx, g.enteId, g.paymentTypeId, MAX_NOTIFICATIONS_PER_MESSAGE, wantsRT);
+      const rows = await takePendingPayments(
+        tx,
+        g.enteId,
+        g.paymentTypeId,
+        MAX_NOTIFICATIONS_PER_MESSAGE,
+        wantsRT,
+      );
       if (rows.length === 0) return none;
-      const header0 = { idMessaggio: 'NP00000000000000000000000000000000', ...header, pagamentiSpontanei: false };
+      const header0 = {
+        idMessaggio: 'NP00000000000000000000000000000000',
+        ...header,
+        pagamentiSpontanei: false,
+      };
       const rtHeader = { idMessaggio: 'RT00000000000000000000000000000000', ...header };
       const rtCopy = (r: PaymentNotificationRow) => ({ id: r.receiptId, xml: r.rawXml ?? '' });
       const buildNotifications = (candidates: PaymentNotificationRow[]) =>
-        buildValidMessages(splitByTotal(candidates, (r) => r.amountCents, MAX_NOTIFICATIONS_PER_MESSAGE), (items) => trasmettiNotifichePagamento(header0, items.map(toNotification)));
+        buildValidMessages(
+          splitByTotal(candidates, (r) => r.amountCents, MAX_NOTIFICATIONS_PER_MESSAGE),
+          (items) => trasmettiNotifichePagamento(header0, items.map(toNotification)),
+        );
       let built = buildNotifications(rows);
       const rejected = built.rejected.map((r) => ({ id: r.item.notificationId, error: r.error }));
       let rt: ReturnType<typeof buildValidMessages<PaymentNotificationRow>> | undefined;
       if (wantsRT) {
-        rt = buildValidMessages(splitByTotal(built.messages.flatMap((m) => m.items), () => 0, MAX_RT_PER_MESSAGE), (items) => trasmettiRT(rtHeader, items.map(rtCopy)));
+        rt = buildValidMessages(
+          splitByTotal(
+            built.messages.flatMap((m) => m.items),
+            () => 0,
+            MAX_RT_PER_MESSAGE,
+          ),
+          (items) => trasmettiRT(rtHeader, items.map(rtCopy)),
+        );
         if (rt.rejected.length > 0) {
           // a payment whose RT copy cannot be represented is FAILED as a whole (visible, replayable), not sent without it
-          rejected.push(...rt.rejected.map((r) => ({ id: r.item.notificationId, error: `copia RT: ${r.error}` })));
+          rejected.push(
+            ...rt.rejected.map((r) => ({ id: r.item.notificationId, error: `copia RT: ${r.error}` })),
+          );
           const out = new Set(rt.rejected.map((r) => r.item.notificationId));
-          built = buildNotifications(built.messages.flatMap((m) => m.items).filter((r) => !out.has(r.notificationId)));
+          built = buildNotifications(
+            built.messages.flatMap((m) => m.items).filter((r) => !out.has(r.notificationId)),
+          );
         }
       }
       const messages: OutboundMessage[] = [];
@@ -299,10 +372,19 @@ export class NotificationsService {
         if (items.length === 0) continue;
         const rtId = newIdMessaggio('RT');
         for (const r of items) marks.get(r.notificationId)!.rtIdMessaggio = rtId;
-        messages.push({ ...base, kind: 'TRASMETTI_RT', operation: 'TrasmettiRT', idMessaggio: rtId, bodyXml: trasmettiRT({ ...rtHeader, idMessaggio: rtId }, items.map(rtCopy)) });
+        messages.push({
+          ...base,
+          kind: 'TRASMETTI_RT',
+          operation: 'TrasmettiRT',
+          idMessaggio: rtId,
+          bodyXml: trasmettiRT({ ...rtHeader, idMessaggio: rtId }, items.map(rtCopy)),
+        });
       }
       await enqueueDeliveries(tx, messages, { validated: true });
-      await markGrouped(tx, [...marks].map(([id, m]) => ({ id, ...m })));
+      await markGrouped(
+        tx,
+        [...marks].map(([id, m]) => ({ id, ...m })),
+      );
       await markFailed(tx, rejected);
       return { taken: rows.length, rejected };
     });

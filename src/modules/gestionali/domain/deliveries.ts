@@ -30,7 +30,11 @@ export interface RetryPolicy {
  * Delay before the next attempt after `attempts` failed attempts: exponential (base · 2^(attempts−1)), capped,
  * with "equal jitter" (half fixed, half random) so that many messages failing together do not retry in lockstep.
  */
-export function retryDelayMs(attempts: number, policy: RetryPolicy, random: () => number = Math.random): number {
+export function retryDelayMs(
+  attempts: number,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): number {
   const exp = Math.min(policy.capMs, policy.baseMs * 2 ** Math.min(30, Math.max(0, attempts - 1)));
   return Math.round(exp / 2 + (exp / 2) * random());
 }

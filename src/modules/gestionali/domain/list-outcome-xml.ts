@@ -24,13 +24,18 @@ export interface ListOutcome {
   items: readonly OutcomeItem[];
 }
 
-export const OUTCOME_OPERATION: Record<ListKind, 'EsitoInserimentoListaDiCarico' | 'EsitoAggiornaPosizioniDebitorie'> = {
+export const OUTCOME_OPERATION: Record<
+  ListKind,
+  'EsitoInserimentoListaDiCarico' | 'EsitoAggiornaPosizioniDebitorie'
+> = {
   INSERIMENTO: 'EsitoInserimentoListaDiCarico',
   AGGIORNAMENTO: 'EsitoAggiornaPosizioniDebitorie',
 };
 
 const el = (prefix: string, name: string, value: string | null | undefined, max?: number) =>
-  value === null || value === undefined || value === '' ? '' : `<${prefix}:${name}>${xmlEscape(max ? value.slice(0, max) : value)}</${prefix}:${name}>`;
+  value === null || value === undefined || value === ''
+    ? ''
+    : `<${prefix}:${name}>${xmlEscape(max ? value.slice(0, max) : value)}</${prefix}:${name}>`;
 
 export function listOutcomeXml(o: ListOutcome): string {
   const op = OUTCOME_OPERATION[o.kind];

@@ -5,7 +5,14 @@
  * element the gestionale sent.
  */
 import type { DraftPatch } from '../../debt-positions/application/debt-positions-service.js';
-import { ANONIMO, type Component, type DebtPositionDraft, type Debtor, type DraftFieldNames, type PaymentReference } from '../../debt-positions/domain/debt-position.js';
+import {
+  ANONIMO,
+  type Component,
+  type DebtPositionDraft,
+  type Debtor,
+  type DraftFieldNames,
+  type PaymentReference,
+} from '../../debt-positions/domain/debt-position.js';
 import { positionError } from '../../debt-positions/domain/errors.js';
 import { DomainError, type ErrorKind } from '../../../shared/domain-error.js';
 import { truncateChars } from '../../../shared/text.js';
@@ -68,9 +75,17 @@ export const ACK_OK = { code: '000', message: 'Lista presa in carico' };
 
 /** A list's result: 000 every position OK, 050 some, 051 none (CodiciEsito). */
 export function listResult(ok: number, ko: number): { code: string; message: string } {
-  if (ko === 0) return { code: '000', message: `Elaborazione completata: ${ok} posizioni elaborate correttamente` };
-  if (ok === 0) return { code: '051', message: `Elaborazione completata: nessuna delle ${ko} posizioni elaborata correttamente` };
-  return { code: '050', message: `Elaborazione parzialmente completata: ${ok} posizioni elaborate correttamente, ${ko} con errori` };
+  if (ko === 0)
+    return { code: '000', message: `Elaborazione completata: ${ok} posizioni elaborate correttamente` };
+  if (ok === 0)
+    return {
+      code: '051',
+      message: `Elaborazione completata: nessuna delle ${ko} posizioni elaborata correttamente`,
+    };
+  return {
+    code: '050',
+    message: `Elaborazione parzialmente completata: ${ok} posizioni elaborate correttamente, ${ko} con errori`,
+  };
 }
 
 export const OUTCOME_OK = { code: '000', description: 'OK' };
@@ -141,7 +156,8 @@ function cents(v: XmlNode | undefined, field: string): number | undefined {
   const t = text(v);
   if (t === undefined) return undefined;
   const c = importoToCents(t);
-  if (c === null) throw positionError('INVALID_FIELD', `Il campo ${field} non contiene un importo valido`, field);
+  if (c === null)
+    throw positionError('INVALID_FIELD', `Il campo ${field} non contiene un importo valido`, field);
   return c;
 }
 /** xs:date may carry a time zone ("2026-03-10+01:00", "2026-03-10Z"): the calendar date is kept. */
@@ -181,7 +197,9 @@ export function positionsToInsert(body: Obj): Obj[] {
 }
 
 export function positionsToUpdate(body: Obj): Obj[] {
-  return asArray(obj(obj(body.ElencoPosizioniDaAggiornare).PosizioniDaAggiornare).PosizioneDaAggiornare).map(obj);
+  return asArray(obj(obj(body.ElencoPosizioniDaAggiornare).PosizioniDaAggiornare).PosizioneDaAggiornare).map(
+    obj,
+  );
 }
 
 export function idOf(p: Obj): string {
@@ -232,13 +250,20 @@ function componentsOf(p: Obj): Component[] {
 }
 
 function referencesOf(p: Obj): PaymentReference[] {
-  return asArray(obj(p.RiferimentiPagamento).Riferimento).map((r) => ({ name: text(obj(r).Nome) ?? '', value: text(obj(r).Valore) ?? '' }));
+  return asArray(obj(p.RiferimentiPagamento).Riferimento).map((r) => ({
+    name: text(obj(r).Nome) ?? '',
+    value: text(obj(r).Valore) ?? '',
+  }));
 }
 
 /** Multi-beneficiary amounts: Cassa's positions have one beneficiary (the ente). */
 function refuseSecondary(p: Obj): void {
   if (p.ImportoSecondarioAltroEnte !== undefined || p.ComponentiImportoSecondario !== undefined) {
-    throw positionError('INVALID_FIELD', 'Posizioni multibeneficiario (ImportoSecondarioAltroEnte, ComponentiImportoSecondario) non gestite da Cassa', 'ImportoSecondarioAltroEnte');
+    throw positionError(
+      'INVALID_FIELD',
+      'Posizioni multibeneficiario (ImportoSecondarioAltroEnte, ComponentiImportoSecondario) non gestite da Cassa',
+      'ImportoSecondarioAltroEnte',
+    );
   }
 }
 
@@ -252,7 +277,11 @@ export function draftOf(p: Obj): DebtPositionDraft {
   const paymentReferences = referencesOf(p);
   // Fines with advance notice: references only on ANONIMO positions (PiemontePAY 194)
   if (paymentReferences.length > 0 && debtor.fiscalCode !== ANONIMO) {
-    throw positionError('REFERENCES_NOT_ALLOWED', 'Il campo RiferimentiPagamento è ammesso solo per le posizioni con soggetto pagatore ANONIMO (modello Multe)', 'RiferimentiPagamento');
+    throw positionError(
+      'REFERENCES_NOT_ALLOWED',
+      'Il campo RiferimentiPagamento è ammesso solo per le posizioni con soggetto pagatore ANONIMO (modello Multe)',
+      'RiferimentiPagamento',
+    );
   }
   return {
     idPosizioneDebitoria: idOf(p),
@@ -277,7 +306,8 @@ export type ListChange =
 /** A PosizioneDaAggiornare as a change; absent fields keep their value. */
 export function changeOf(p: Obj): ListChange {
   const id = idOf(p);
-  if (text(p.TipoAggiornamento) === 'ANNULLAMENTO') return { kind: 'ANNULLAMENTO', idPosizioneDebitoria: id, reason: text(p.Motivazione) };
+  if (text(p.TipoAggiornamento) === 'ANNULLAMENTO')
+    return { kind: 'ANNULLAMENTO', idPosizioneDebitoria: id, reason: text(p.Motivazione) };
   refuseSecondary(p);
   const components = componentsOf(p);
   const references = referencesOf(p);

@@ -28,7 +28,12 @@ export const MAX_IMPORTO_CENTS = 99_999_999_999;
  * `maxTotalCents`, so that the header's total of each message fits cmn:ImportoType. An item whose own amount
  * exceeds the maximum travels alone (its message will not validate and is isolated by the caller).
  */
-export function splitByTotal<T>(items: readonly T[], amountOf: (item: T) => number, maxCount: number, maxTotalCents = MAX_IMPORTO_CENTS): T[][] {
+export function splitByTotal<T>(
+  items: readonly T[],
+  amountOf: (item: T) => number,
+  maxCount: number,
+  maxTotalCents = MAX_IMPORTO_CENTS,
+): T[][] {
   const runs: T[][] = [];
   let run: T[] = [];
   let total = 0;
@@ -95,7 +100,10 @@ export interface MessageHeader {
   codiceVersamento: string;
 }
 
-export function trasmettiNotifichePagamento(h: MessageHeader & { pagamentiSpontanei: boolean }, items: readonly PaymentNotification[]): string {
+export function trasmettiNotifichePagamento(
+  h: MessageHeader & { pagamentiSpontanei: boolean },
+  items: readonly PaymentNotification[],
+): string {
   checkCount(items.length, MAX_NOTIFICATIONS_PER_MESSAGE);
   const total = items.reduce((s, n) => s + n.amountCents, 0);
   const out: string[] = [
@@ -112,7 +120,12 @@ export function trasmettiNotifichePagamento(h: MessageHeader & { pagamentiSponta
     out.push(
       '<NotificaPagamento>',
       opt('IdPosizioneDebitoria', cut(n.idPosizioneDebitoria, 50)),
-      opt('AnnoDiRiferimento', n.referenceYear !== null && n.referenceYear >= 1900 && n.referenceYear <= 2900 ? String(n.referenceYear) : null),
+      opt(
+        'AnnoDiRiferimento',
+        n.referenceYear !== null && n.referenceYear >= 1900 && n.referenceYear <= 2900
+          ? String(n.referenceYear)
+          : null,
+      ),
       el('IUV', n.iuv.slice(0, 35)),
       el('ImportoPagato', centsToDecimal(n.amountCents)),
       opt('DataScadenza', n.dueDate),
@@ -128,7 +141,9 @@ export function trasmettiNotifichePagamento(h: MessageHeader & { pagamentiSponta
       el('DataOraAutorizzazione', n.paymentDateTime),
       opt('TipoSicurezza', cut(n.paymentMethod, 50)),
       // amount + fee may exceed cmn:ImportoType's maximum; the element is optional and then left out
-      n.amountCents + (n.feeCents ?? 0) <= MAX_IMPORTO_CENTS ? el('ImportoTransato', centsToDecimal(n.amountCents + (n.feeCents ?? 0))) : '',
+      n.amountCents + (n.feeCents ?? 0) <= MAX_IMPORTO_CENTS
+        ? el('ImportoTransato', centsToDecimal(n.amountCents + (n.feeCents ?? 0)))
+        : '',
       n.feeCents !== null ? el('ImportoCommissioni', centsToDecimal(n.feeCents)) : '',
       '</DatiTransazionePSP>',
       opt('DatiSpecificiRiscossione', cut(n.datiSpecificiRiscossione, 140)),
@@ -159,7 +174,13 @@ export function trasmettiAvvisiScaduti(h: MessageHeader, items: readonly Expired
     '</Testata><CorpoAvvisiScaduti><ElencoAvvisiScaduti>',
   ];
   for (const a of items) {
-    out.push('<AvvisoScaduto>', el('IUV', a.iuv.slice(0, 35)), opt('DataScadenza', a.dueDate), el('Importo', centsToDecimal(a.amountCents)), '</AvvisoScaduto>');
+    out.push(
+      '<AvvisoScaduto>',
+      el('IUV', a.iuv.slice(0, 35)),
+      opt('DataScadenza', a.dueDate),
+      el('Importo', centsToDecimal(a.amountCents)),
+      '</AvvisoScaduto>',
+    );
   }
   out.push('</ElencoAvvisiScaduti></CorpoAvvisiScaduti></TrasmettiAvvisiScadutiRequest>');
   return out.join('');
@@ -185,7 +206,19 @@ export function trasmettiRT(h: MessageHeader, items: readonly ReceiptCopy[]): st
     el('NumeroRT', String(items.length)),
     '</Testata><CorpoRT><ElencoRT>',
   ];
-  for (const r of items) out.push('<RT>', el('Id', truncateChars(r.id, 50)), el('XML', (typeof r.xml === 'string' ? Buffer.from(r.xml, 'utf8') : Buffer.from(r.xml.buffer, r.xml.byteOffset, r.xml.byteLength)).toString('base64')), '</RT>');
+  for (const r of items)
+    out.push(
+      '<RT>',
+      el('Id', truncateChars(r.id, 50)),
+      el(
+        'XML',
+        (typeof r.xml === 'string'
+          ? Buffer.from(r.xml, 'utf8')
+          : Buffer.from(r.xml.buffer, r.xml.byteOffset, r.xml.byteLength)
+        ).toString('base64'),
+      ),
+      '</RT>',
+    );
   out.push('</ElencoRT></CorpoRT></TrasmettiRTRequest>');
   return out.join('');
 }
@@ -235,8 +268,20 @@ function soggetto(name: string, p: Party): string {
 }
 
 /** A payer as pagoPA's receipt names it (one fullName): first word as Nome, the rest as Cognome. */
-export function partyFromReceipt(p: { type?: string; id?: string; fullName?: string; streetName?: string; civicNumber?: string;
-  postalCode?: string; city?: string; stateProvinceRegion?: string; country?: string; email?: string } | null): Party | null {
+export function partyFromReceipt(
+  p: {
+    type?: string;
+    id?: string;
+    fullName?: string;
+    streetName?: string;
+    civicNumber?: string;
+    postalCode?: string;
+    city?: string;
+    stateProvinceRegion?: string;
+    country?: string;
+    email?: string;
+  } | null,
+): Party | null {
   if (!p || !p.id) return null;
   const full = (p.fullName ?? '').trim();
   const type = p.type === 'G' ? 'G' : 'F';

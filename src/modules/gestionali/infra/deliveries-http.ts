@@ -7,7 +7,14 @@ import { XMLParser } from 'fast-xml-parser';
 import { SOAP_ACTION_BASE, type DeliveryOperation } from '../domain/deliveries.js';
 
 export type SoapCallOutcome =
-  | { kind: 'answered'; httpStatus: number; codice: string | undefined; messaggio: string | undefined; body: string; durationMs: number }
+  | {
+      kind: 'answered';
+      httpStatus: number;
+      codice: string | undefined;
+      messaggio: string | undefined;
+      body: string;
+      durationMs: number;
+    }
   | { kind: 'timeout'; durationMs: number }
   | { kind: 'unreachable'; reason: string; durationMs: number };
 
@@ -42,7 +49,12 @@ async function readLimited(res: Response, max: number): Promise<string | null> {
   }
   return Buffer.concat(chunks).toString('utf8');
 }
-const parser = new XMLParser({ removeNSPrefix: true, ignoreAttributes: true, parseTagValue: false, processEntities: true });
+const parser = new XMLParser({
+  removeNSPrefix: true,
+  ignoreAttributes: true,
+  parseTagValue: false,
+  processEntities: true,
+});
 
 export function soapEnvelope(bodyXml: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Header/><soapenv:Body>${bodyXml}</soapenv:Body></soapenv:Envelope>`;
@@ -77,14 +89,36 @@ export async function callEPaywso2Enti(call: SoapCall): Promise<SoapCallOutcome>
   }
   const signal = AbortSignal.timeout(call.timeoutMs);
   try {
-    const res = await fetch(call.url, { method: 'POST', headers, body: soapEnvelope(call.bodyXml), redirect: 'manual', signal });
+    const res = await fetch(call.url, {
+      method: 'POST',
+      headers,
+      body: soapEnvelope(call.bodyXml),
+      redirect: 'manual',
+      signal,
+    });
     const text = await readLimited(res, MAX_ANSWER_BYTES);
-    if (text === null) return { kind: 'unreachable', reason: `answer larger than ${MAX_ANSWER_BYTES} bytes`, durationMs: elapsed() };
+    if (text === null)
+      return {
+        kind: 'unreachable',
+        reason: `answer larger than ${MAX_ANSWER_BYTES} bytes`,
+        durationMs: elapsed(),
+      };
     const { codice, messaggio } = parseSoapResult(text);
-    return { kind: 'answered', httpStatus: res.status, codice, messaggio, body: text.slice(0, MAX_BODY_CHARS), durationMs: elapsed() };
+    return {
+      kind: 'answered',
+      httpStatus: res.status,
+      codice,
+      messaggio,
+      body: text.slice(0, MAX_BODY_CHARS),
+      durationMs: elapsed(),
+    };
   } catch (err) {
     if (signal.aborted) return { kind: 'timeout', durationMs: elapsed() };
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    return { kind: 'unreachable', reason: cause?.code ?? cause?.message ?? (err as Error).message, durationMs: elapsed() };
+    return {
+      kind: 'unreachable',
+      reason: cause?.code ?? cause?.message ?? (err as Error).message,
+      durationMs: elapsed(),
+    };
   }
 }

@@ -22,7 +22,10 @@ const rowsOf = <T>(res: unknown) => (res as { rows: T[] }).rows;
  * that has an endpoint of the kind. The endpoint is resolved as the application's endpoint of that kind for
  * the payment type, falling back to its endpoint with no payment type.
  */
-export async function insertOutboundMessages(tx: Executor, ms: readonly NewOutboundMessage[]): Promise<number> {
+export async function insertOutboundMessages(
+  tx: Executor,
+  ms: readonly NewOutboundMessage[],
+): Promise<number> {
   const res = await tx.execute(sql`
     insert into outbound_message (id_messaggio, operation, kind, ente_id, payment_type_id, application_id, endpoint_id, endpoint_url, body_xml)
     select m.id_messaggio, m.operation, m.kind, m.ente_id, m.payment_type_id, a.application_id, e.id, e.url, m.body_xml
@@ -56,7 +59,11 @@ export async function insertOutboundMessages(tx: Executor, ms: readonly NewOutbo
          order by ae.payment_type_id nulls last limit 1
       ) e on true
     on conflict (application_id, operation, id_messaggio) do nothing`);
-  return (res as unknown as { rowCount?: number; affectedRows?: number }).rowCount ?? (res as unknown as { affectedRows?: number }).affectedRows ?? 0;
+  return (
+    (res as unknown as { rowCount?: number; affectedRows?: number }).rowCount ??
+    (res as unknown as { affectedRows?: number }).affectedRows ??
+    0
+  );
 }
 
 /** A message claimed for one attempt. */
@@ -149,7 +156,12 @@ const findEndpointStmt = namedStatement(
 );
 
 /** The endpoint a message goes to now (kind + payment type, falling back to the one without payment type). */
-export async function findEndpoint(db: Database, applicationId: number, kind: string, paymentTypeId: number | null): Promise<ResolvedEndpoint | undefined> {
+export async function findEndpoint(
+  db: Database,
+  applicationId: number,
+  kind: string,
+  paymentTypeId: number | null,
+): Promise<ResolvedEndpoint | undefined> {
   const [row] = await db.run<ResolvedEndpoint>(findEndpointStmt, [applicationId, kind, paymentTypeId]);
   return row;
 }
@@ -240,7 +252,8 @@ export interface DeliveryFilter {
 }
 
 /** A timestamptz column as ISO 8601 in UTC ("2026-03-10T08:15:30.123Z"), as the other admin lookups give them. */
-export const isoTimestamp = (column: string) => sql.raw(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
+export const isoTimestamp = (column: string) =>
+  sql.raw(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
 
 const listColumns = sql`m.id::int as id, m.id_messaggio as "idMessaggio", m.operation, m.kind, e.codice_fiscale as "enteFiscalCode",
   pt.codice_versamento as "codiceVersamento", ap.codice_chiamante as "codiceChiamante", m.endpoint_url as "endpointUrl", m.status,
@@ -258,7 +271,9 @@ export async function listDeliveries(db: Database, f: DeliveryFilter): Promise<D
   if (f.operation) where.push(sql`m.operation = ${f.operation}`);
   if (f.idMessaggio) where.push(sql`m.id_messaggio = ${f.idMessaggio}`);
   if (f.before !== undefined) where.push(sql`m.id < ${f.before}`);
-  return db.rows<DeliveryRow>(sql`select ${listColumns} from ${listFrom} where ${sql.join(where, sql` and `)} order by m.id desc limit ${f.limit}`);
+  return db.rows<DeliveryRow>(
+    sql`select ${listColumns} from ${listFrom} where ${sql.join(where, sql` and `)} order by m.id desc limit ${f.limit}`,
+  );
 }
 
 export interface AttemptRow {
@@ -272,8 +287,13 @@ export interface AttemptRow {
   error: string | null;
 }
 
-export async function getDelivery(db: Database, id: number): Promise<(DeliveryRow & { bodyXml: string; attemptLog: AttemptRow[] }) | undefined> {
-  const [row] = await db.rows<DeliveryRow & { bodyXml: string }>(sql`select ${listColumns}, m.body_xml as "bodyXml" from ${listFrom} where m.id = ${id}`);
+export async function getDelivery(
+  db: Database,
+  id: number,
+): Promise<(DeliveryRow & { bodyXml: string; attemptLog: AttemptRow[] }) | undefined> {
+  const [row] = await db.rows<DeliveryRow & { bodyXml: string }>(
+    sql`select ${listColumns}, m.body_xml as "bodyXml" from ${listFrom} where m.id = ${id}`,
+  );
   if (!row) return undefined;
   const attemptLog = await db.rows<AttemptRow>(sql`
     select attempt, ${isoTimestamp('started_at')} as "startedAt", duration_ms as "durationMs", endpoint_url as "endpointUrl", http_status as "httpStatus",
@@ -286,7 +306,10 @@ export async function getDelivery(db: Database, id: number): Promise<(DeliveryRo
  * Makes messages due now (replay). A DELIVERED message is sent again (same IdMessaggio: the gestionale discards
  * it if it already has it); a SENDING one is left alone (its attempt is in progress). Returns the ids replayed.
  */
-export async function replayDeliveries(db: Database, where: { id?: number; status?: DeliveryStatus }): Promise<number[]> {
+export async function replayDeliveries(
+  db: Database,
+  where: { id?: number; status?: DeliveryStatus },
+): Promise<number[]> {
   const cond = where.id !== undefined ? sql`id = ${where.id}` : sql`status = ${where.status ?? 'FAILING'}`;
   const rows = await db.rows<{ id: number }>(sql`
     update outbound_message set status = 'PENDING', next_attempt_at = now(), delivered_at = null, updated_at = now()

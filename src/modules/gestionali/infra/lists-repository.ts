@@ -27,8 +27,16 @@ const INSERT_LIST = namedStatement(
 /** Stores a received list (one statement: atomic). Null when the application already sent this IdMessaggio. */
 export async function insertList(db: Database, l: NewList): Promise<number | null> {
   const rows = await db.run<{ id: number }>(INSERT_LIST, [
-    l.kind, l.applicationId, l.enteId, l.paymentTypeId, l.idMessaggio, l.multiBeneficiario ?? null, l.declaredCount,
-    l.declaredTotalCents ?? null, l.rawXml, l.correlationId?.slice(0, 80) ?? null,
+    l.kind,
+    l.applicationId,
+    l.enteId,
+    l.paymentTypeId,
+    l.idMessaggio,
+    l.multiBeneficiario ?? null,
+    l.declaredCount,
+    l.declaredTotalCents ?? null,
+    l.rawXml,
+    l.correlationId?.slice(0, 80) ?? null,
   ]);
   return rows[0]?.id ?? null;
 }
@@ -108,7 +116,15 @@ export async function insertItems(tx: Executor, listId: number, items: readonly 
            iuv text, notice_number text, outcome_code text, outcome_description text)`);
 }
 
-export async function markProcessed(tx: Executor, listId: number, status: ListStatus, resultCode: string, ok: number, ko: number, lastError?: string): Promise<void> {
+export async function markProcessed(
+  tx: Executor,
+  listId: number,
+  status: ListStatus,
+  resultCode: string,
+  ok: number,
+  ko: number,
+  lastError?: string,
+): Promise<void> {
   await tx.execute(sql`
     update load_list set status = ${status}, result_code = ${resultCode}, ok_count = ${ok}, ko_count = ${ko}, processed_at = now(),
            last_error = coalesce(${lastError?.slice(0, 1000) ?? null}, last_error)
@@ -116,7 +132,12 @@ export async function markProcessed(tx: Executor, listId: number, status: ListSt
 }
 
 /** A failed processing attempt: retried later (backoff), counted; returns the attempts so far. */
-export async function recordFailure(db: Database, listId: number, error: string, delaySeconds: number): Promise<number> {
+export async function recordFailure(
+  db: Database,
+  listId: number,
+  error: string,
+  delaySeconds: number,
+): Promise<number> {
   const rows = await db.rows<{ attempts: number }>(sql`
     update load_list set attempts = attempts + 1, last_error = ${error.slice(0, 1000)},
            next_attempt_at = now() + make_interval(secs => ${delaySeconds})
@@ -173,7 +194,15 @@ function summary(r: ListSummary): ListSummary {
   return { ...r, receivedAt: asDate(r.receivedAt)!, processedAt: asDate(r.processedAt) };
 }
 
-export async function listLists(db: Database, f: { enteFiscalCode?: string | undefined; status?: string | undefined; before?: number | undefined; limit: number }): Promise<ListSummary[]> {
+export async function listLists(
+  db: Database,
+  f: {
+    enteFiscalCode?: string | undefined;
+    status?: string | undefined;
+    before?: number | undefined;
+    limit: number;
+  },
+): Promise<ListSummary[]> {
   const rows = await db.rows<ListSummary>(sql`${SUMMARY}
     where (${f.enteFiscalCode ?? null}::text is null or e.codice_fiscale = ${f.enteFiscalCode ?? null})
       and (${f.status ?? null}::text is null or l.status = ${f.status ?? null})
@@ -203,7 +232,12 @@ export interface OutcomeDelivery {
 }
 
 /** The outcome message's delivery to the gestionale (0005_deliveries.sql), when enqueued. */
-export async function outcomeDelivery(db: Database, applicationId: number, operation: string, idMessaggio: string): Promise<OutcomeDelivery | undefined> {
+export async function outcomeDelivery(
+  db: Database,
+  applicationId: number,
+  operation: string,
+  idMessaggio: string,
+): Promise<OutcomeDelivery | undefined> {
   const rows = await db.rows<OutcomeDelivery>(sql`
     select status, attempts, last_error as "lastError", delivered_at as "deliveredAt" from outbound_message
      where application_id = ${applicationId} and operation = ${operation} and id_messaggio = ${idMessaggio}`);

@@ -17,13 +17,19 @@ export interface NotificationGroup {
  * A notification that may go into a message now: not grouped, not FAILED, not waiting for the retry of a group that
  * failed. (The first two conditions are the pending index's own.)
  */
-const ELIGIBLE = sql.raw(`id_messaggio is null and failed_at is null and (retry_at is null or retry_at <= clock_timestamp())`);
+const ELIGIBLE = sql.raw(
+  `id_messaggio is null and failed_at is null and (retry_at is null or retry_at <= clock_timestamp())`,
+);
 
 /**
  * Groups (ente, payment type, kind) with notifications waiting to be put in a message, that are due: the
  * oldest has waited the batching window, or a full message is ready. Oldest group first, always in the same order.
  */
-export async function dueNotificationGroups(db: Database, windowMs: number, fullAt: number): Promise<NotificationGroup[]> {
+export async function dueNotificationGroups(
+  db: Database,
+  windowMs: number,
+  fullAt: number,
+): Promise<NotificationGroup[]> {
   // payments wait (not due) while no application of their payment type has a TRASMETTI_NOTIFICHE_PAGAMENTO endpoint
   return db.rows<NotificationGroup>(sql`
     select ente_id::int as "enteId", payment_type_id::int as "paymentTypeId", kind, count(*)::int as pending
@@ -62,7 +68,10 @@ export async function recordGroupFailure(
 }
 
 /** Notifications that cannot be represented in their message: FAILED at once, with the reason (same transaction as the rest of the group). */
-export async function markFailed(tx: Executor, failures: readonly { id: number; error: string }[]): Promise<void> {
+export async function markFailed(
+  tx: Executor,
+  failures: readonly { id: number; error: string }[],
+): Promise<void> {
   if (failures.length === 0) return;
   await tx.execute(sql`
     update gestionale_notification g set failed_at = clock_timestamp(), last_error = left(m.error, 1000), attempts = g.attempts + 1
@@ -75,7 +84,11 @@ export interface GroupHeader {
   codiceVersamento: string;
 }
 
-export async function groupHeader(tx: Executor, enteId: number, paymentTypeId: number): Promise<GroupHeader | undefined> {
+export async function groupHeader(
+  tx: Executor,
+  enteId: number,
+  paymentTypeId: number,
+): Promise<GroupHeader | undefined> {
   const [row] = rowsOf<GroupHeader>(
     await tx.execute(sql`
       select e.codice_fiscale as "enteFiscalCode", pt.codice_versamento as "codiceVersamento"
@@ -97,7 +110,9 @@ function recipientExists(paymentTypeId: SQL, kind: string): SQL {
 
 /** Whether any active application authorised on the payment type has an endpoint of this kind. */
 export async function hasRecipient(tx: Executor, paymentTypeId: number, kind: string): Promise<boolean> {
-  const rows = rowsOf<{ one: number }>(await tx.execute(sql`select 1 as one where exists (${recipientExists(sql`${paymentTypeId}`, kind)})`));
+  const rows = rowsOf<{ one: number }>(
+    await tx.execute(sql`select 1 as one where exists (${recipientExists(sql`${paymentTypeId}`, kind)})`),
+  );
   return rows.length > 0;
 }
 
@@ -146,7 +161,9 @@ export async function takePendingPayments(
   limit: number,
   withRawXml: boolean,
 ): Promise<PaymentNotificationRow[]> {
-  const rows = rowsOf<Omit<PaymentNotificationRow, 'rawXml'> & { rawXml: string | null; rawBytes: Uint8Array | null }>(
+  const rows = rowsOf<
+    Omit<PaymentNotificationRow, 'rawXml'> & { rawXml: string | null; rawBytes: Uint8Array | null }
+  >(
     await tx.execute(sql`
       with n as (
         select id, position_id, receipt_id from gestionale_notification
@@ -167,7 +184,10 @@ export async function takePendingPayments(
         from n join debt_position p on p.id = n.position_id join receipt r on r.id = n.receipt_id
        order by n.id`),
   );
-  return rows.map(({ rawXml, rawBytes, ...row }) => ({ ...row, rawXml: rawXml === null ? null : xmlDocumentBytes(rawXml, rawBytes).bytes }));
+  return rows.map(({ rawXml, rawBytes, ...row }) => ({
+    ...row,
+    rawXml: rawXml === null ? null : xmlDocumentBytes(rawXml, rawBytes).bytes,
+  }));
 }
 
 export interface ExpiredNotificationRow {
@@ -177,7 +197,12 @@ export interface ExpiredNotificationRow {
   amountCents: number;
 }
 
-export async function takePendingExpired(tx: Executor, enteId: number, paymentTypeId: number, limit: number): Promise<ExpiredNotificationRow[]> {
+export async function takePendingExpired(
+  tx: Executor,
+  enteId: number,
+  paymentTypeId: number,
+  limit: number,
+): Promise<ExpiredNotificationRow[]> {
   return rowsOf<ExpiredNotificationRow>(
     await tx.execute(sql`
       with n as (
@@ -190,7 +215,10 @@ export async function takePendingExpired(tx: Executor, enteId: number, paymentTy
 }
 
 /** Records which message(s) carried each notification (same transaction as the enqueue). */
-export async function markGrouped(tx: Executor, marks: readonly { id: number; idMessaggio: string; rtIdMessaggio: string | null }[]): Promise<void> {
+export async function markGrouped(
+  tx: Executor,
+  marks: readonly { id: number; idMessaggio: string; rtIdMessaggio: string | null }[],
+): Promise<void> {
   if (marks.length === 0) return;
   await tx.execute(sql`
     update gestionale_notification g set id_messaggio = m.id_messaggio, rt_id_messaggio = m.rt_id_messaggio, grouped_at = now()
@@ -204,7 +232,14 @@ export async function markGrouped(tx: Executor, marks: readonly { id: number; id
  * RETRYING (its group's message could not be built: retried after a delay), FAILED (cannot be sent: an operator
  * replays or releases it), RELEASED (an operator decided it is not sent).
  */
-export const NOTIFICATION_STATUSES = ['GROUPED', 'WAITING', 'WAITING_FOR_ENDPOINT', 'RETRYING', 'FAILED', 'RELEASED'] as const;
+export const NOTIFICATION_STATUSES = [
+  'GROUPED',
+  'WAITING',
+  'WAITING_FOR_ENDPOINT',
+  'RETRYING',
+  'FAILED',
+  'RELEASED',
+] as const;
 export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
 
 export interface NotificationLookupRow {
@@ -246,8 +281,14 @@ function lookupSelect(where: SQL, tail: SQL): SQL {
 }
 
 /** The notifications of a position (by ente and IUV), for the admin lookups. */
-export async function notificationsOfPosition(db: Database, enteFiscalCode: string, iuv: string): Promise<NotificationLookupRow[]> {
-  return db.rows<NotificationLookupRow>(lookupSelect(sql`e.codice_fiscale = ${enteFiscalCode} and p.iuv = ${iuv}`, sql`order by g.id`));
+export async function notificationsOfPosition(
+  db: Database,
+  enteFiscalCode: string,
+  iuv: string,
+): Promise<NotificationLookupRow[]> {
+  return db.rows<NotificationLookupRow>(
+    lookupSelect(sql`e.codice_fiscale = ${enteFiscalCode} and p.iuv = ${iuv}`, sql`order by g.id`),
+  );
 }
 
 export interface NotificationFilter {
@@ -259,7 +300,10 @@ export interface NotificationFilter {
 }
 
 /** Notifications by state, newest first (keyset by id), for the admin API. */
-export async function listNotifications(db: Database, f: NotificationFilter): Promise<NotificationLookupRow[]> {
+export async function listNotifications(
+  db: Database,
+  f: NotificationFilter,
+): Promise<NotificationLookupRow[]> {
   const state =
     f.status === 'FAILED'
       ? sql`g.failed_at is not null and g.released_at is null`
@@ -269,7 +313,9 @@ export async function listNotifications(db: Database, f: NotificationFilter): Pr
   const where = [state];
   if (f.enteFiscalCode) where.push(sql`e.codice_fiscale = ${f.enteFiscalCode}`);
   if (f.before !== undefined) where.push(sql`g.id < ${f.before}`);
-  return db.rows<NotificationLookupRow>(lookupSelect(sql.join(where, sql` and `), sql`order by g.id desc limit ${f.limit}`));
+  return db.rows<NotificationLookupRow>(
+    lookupSelect(sql.join(where, sql` and `), sql`order by g.id desc limit ${f.limit}`),
+  );
 }
 
 /** One notification by id, for the admin API. */
@@ -282,7 +328,10 @@ export async function getNotification(db: Database, id: number): Promise<Notific
  * An operator sends a FAILED (or RELEASED, or RETRYING) notification again: pending, due at once, attempts from zero.
  * Only notifications not yet in a message; returns the ids changed.
  */
-export async function replayNotifications(db: Database, which: { id: number } | { failed: true }): Promise<number[]> {
+export async function replayNotifications(
+  db: Database,
+  which: { id: number } | { failed: true },
+): Promise<number[]> {
   const where = 'id' in which ? sql`id = ${which.id}` : sql`failed_at is not null and released_at is null`;
   const rows = await db.rows<{ id: number }>(sql`
     update gestionale_notification set failed_at = null, released_at = null, retry_at = null, attempts = 0

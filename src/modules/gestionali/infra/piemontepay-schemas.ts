@@ -48,7 +48,8 @@ export class PiemontePaySchema {
     }
     try {
       const root = doc.root;
-      if (root.name !== 'Envelope' || root.namespaceUri !== SOAP11_NS) return { errors: ['Il messaggio non è una Envelope SOAP 1.1'] };
+      if (root.name !== 'Envelope' || root.namespaceUri !== SOAP11_NS)
+        return { errors: ['Il messaggio non è una Envelope SOAP 1.1'] };
       const el = doc.get('/s:Envelope/s:Body/*[1]', { s: SOAP11_NS }) as XmlElement | null;
       if (!el) return { errors: ['Body SOAP vuoto'] };
       return { element: el.name, namespace: el.namespaceUri, errors: this.errorsOf(el) };

@@ -34,17 +34,32 @@ export class AuthThrottle {
   keys(codiceChiamante: string, address: string | undefined): AuthThrottleKeys {
     const now = this.clock();
     if (address === undefined) return { callerKey: null, addressKey: null, address: null, now };
-    return { callerKey: LIMIT_KEYS.authCaller(codiceChiamante), addressKey: LIMIT_KEYS.authAddress(address), address, now };
+    return {
+      callerKey: LIMIT_KEYS.authCaller(codiceChiamante),
+      addressKey: LIMIT_KEYS.authAddress(address),
+      address,
+      now,
+    };
   }
 
   /** Throws TooManyAuthFailures when the address, or the caller from an address not known for it, is over its limit. */
   check(state: AuthThrottleRow, now: Date): void {
     const { maxFailuresPerAddress, maxFailuresPerCaller, knownAddressMs } = this.config;
-    if (maxFailuresPerAddress > 0 && state.addressResetAt && (state.addressFailures ?? 0) >= maxFailuresPerAddress) {
+    if (
+      maxFailuresPerAddress > 0 &&
+      state.addressResetAt &&
+      (state.addressFailures ?? 0) >= maxFailuresPerAddress
+    ) {
       throw new TooManyAuthFailures(secondsUntil(state.addressResetAt, now), 'address');
     }
-    const known = state.addressKnownAt !== null && now.getTime() - state.addressKnownAt.getTime() < knownAddressMs;
-    if (maxFailuresPerCaller > 0 && !known && state.callerResetAt && (state.callerFailures ?? 0) >= maxFailuresPerCaller) {
+    const known =
+      state.addressKnownAt !== null && now.getTime() - state.addressKnownAt.getTime() < knownAddressMs;
+    if (
+      maxFailuresPerCaller > 0 &&
+      !known &&
+      state.callerResetAt &&
+      (state.callerFailures ?? 0) >= maxFailuresPerCaller
+    ) {
       throw new TooManyAuthFailures(secondsUntil(state.callerResetAt, now), 'caller');
     }
   }
@@ -57,7 +72,12 @@ export class AuthThrottle {
   }
 
   /** Remembers the address of a successful authentication, once a day at most per caller and address. */
-  async succeeded(codiceChiamante: string, address: string, state: AuthThrottleRow, now: Date): Promise<void> {
+  async succeeded(
+    codiceChiamante: string,
+    address: string,
+    state: AuthThrottleRow,
+    now: Date,
+  ): Promise<void> {
     const refreshMs = Math.min(KNOWN_ADDRESS_REFRESH_MS, this.config.knownAddressMs / 2);
     if (state.addressKnownAt !== null && now.getTime() - state.addressKnownAt.getTime() < refreshMs) return;
     await rememberAddress(this.db, codiceChiamante, address, now);
@@ -65,7 +85,10 @@ export class AuthThrottle {
 
   /** Ends a caller's failure window at once (and an address's, when given): the operator's unblock. */
   async unblock(codiceChiamante: string, address?: string): Promise<{ cleared: number }> {
-    const keys = [LIMIT_KEYS.authCaller(codiceChiamante), ...(address ? [LIMIT_KEYS.authAddress(address)] : [])];
+    const keys = [
+      LIMIT_KEYS.authCaller(codiceChiamante),
+      ...(address ? [LIMIT_KEYS.authAddress(address)] : []),
+    ];
     return { cleared: await clear(this.db, keys) };
   }
 

@@ -13,8 +13,14 @@ export function addressBucket(address: string): string {
   const [head, tail] = address.toLowerCase().split('::') as [string, string | undefined];
   const left = head === '' ? [] : head.split(':');
   const right = tail === undefined || tail === '' ? [] : tail.split(':');
-  const groups = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  const groups =
+    tail === undefined
+      ? left
+      : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 /** The keys of the counters in table rate_limit (migration 0009). */
@@ -46,7 +52,11 @@ const HIT = namedStatement(
 export async function hit(db: Database, keys: string[], now: Date, windowMs: number): Promise<Hit[]> {
   const sorted = [...new Set(keys)].sort();
   if (sorted.length === 0) return [];
-  const rows = await db.run<{ key: string; count: number; resetAt: Date | string }>(HIT, [sorted, now.toISOString(), new Date(now.getTime() + windowMs).toISOString()]);
+  const rows = await db.run<{ key: string; count: number; resetAt: Date | string }>(HIT, [
+    sorted,
+    now.toISOString(),
+    new Date(now.getTime() + windowMs).toISOString(),
+  ]);
   return rows.map((r) => ({ key: r.key, count: Number(r.count), resetAt: new Date(r.resetAt) }));
 }
 
@@ -57,11 +67,19 @@ const REMEMBER_ADDRESS = namedStatement(
 );
 
 /** Records that `codiceChiamante` authenticated from `address` at `now`. */
-export async function rememberAddress(db: Database, codiceChiamante: string, address: string, now: Date): Promise<void> {
+export async function rememberAddress(
+  db: Database,
+  codiceChiamante: string,
+  address: string,
+  now: Date,
+): Promise<void> {
   await db.run(REMEMBER_ADDRESS, [codiceChiamante, address, now.toISOString()]);
 }
 
-const CLEAR = namedStatement('limits_clear', 'delete from rate_limit where key = any($1::text[]) returning key');
+const CLEAR = namedStatement(
+  'limits_clear',
+  'delete from rate_limit where key = any($1::text[]) returning key',
+);
 
 /** Ends the windows of these keys at once (an operator unblocking a caller or an address). */
 export async function clear(db: Database, keys: string[]): Promise<number> {

@@ -64,7 +64,9 @@ function enteColumns(input: EntePatch) {
   const { logo, ...rest } = input;
   return {
     ...rest,
-    ...(logo !== undefined ? { logo: logo ? Buffer.from(logo.base64, 'base64') : null, logoMime: logo ? logo.mime : null } : {}),
+    ...(logo !== undefined
+      ? { logo: logo ? Buffer.from(logo.base64, 'base64') : null, logoMime: logo ? logo.mime : null }
+      : {}),
   };
 }
 
@@ -76,7 +78,12 @@ export class OrganizationsService {
     const input = EnteInput.parse(raw);
     return this.db.transaction(async (tx) => {
       const row = await repo.insertEnte(tx, enteColumns(input) as repo.EnteInsert);
-      if (!row) throw new OrganizationError('ENTE_EXISTS', `l'ente ${input.codiceFiscale} esiste già`, 'codiceFiscale');
+      if (!row)
+        throw new OrganizationError(
+          'ENTE_EXISTS',
+          `l'ente ${input.codiceFiscale} esiste già`,
+          'codiceFiscale',
+        );
       await repo.ensureIuvSequence(tx, row.id, row.codiceSegregazione);
       return enteView(row);
     });
@@ -111,7 +118,11 @@ export class OrganizationsService {
     const e = await this.requireEnte(enteCf);
     const row = await repo.insertPaymentType(this.db.orm, { ...input, enteId: e.id });
     if (!row) {
-      throw new OrganizationError('PAYMENT_TYPE_EXISTS', `il codice versamento ${input.codiceVersamento} esiste già per l'ente ${enteCf}`, 'codiceVersamento');
+      throw new OrganizationError(
+        'PAYMENT_TYPE_EXISTS',
+        `il codice versamento ${input.codiceVersamento} esiste già per l'ente ${enteCf}`,
+        'codiceVersamento',
+      );
     }
     return paymentTypeView(enteCf, row);
   }
@@ -135,21 +146,32 @@ export class OrganizationsService {
   }
 
   /** Internal ids of an ente and one of its payment types, for other modules. */
-  async resolveIds(enteCf: string, codiceVersamento: string): Promise<{ enteId: number; paymentTypeId: number }> {
+  async resolveIds(
+    enteCf: string,
+    codiceVersamento: string,
+  ): Promise<{ enteId: number; paymentTypeId: number }> {
     const e = await this.requireEnte(enteCf);
     return { enteId: e.id, paymentTypeId: (await this.requirePaymentType(e, codiceVersamento)).id };
   }
 
-  private async requireEnte(codiceFiscale: string, tx = this.db.orm as Parameters<typeof repo.findEnteByFiscalCode>[0]): Promise<EnteRow> {
+  private async requireEnte(
+    codiceFiscale: string,
+    tx = this.db.orm as Parameters<typeof repo.findEnteByFiscalCode>[0],
+  ): Promise<EnteRow> {
     const row = await repo.findEnteByFiscalCode(tx, codiceFiscale);
-    if (!row) throw new OrganizationError('ENTE_NOT_FOUND', `ente ${codiceFiscale} sconosciuto`, 'codiceFiscale');
+    if (!row)
+      throw new OrganizationError('ENTE_NOT_FOUND', `ente ${codiceFiscale} sconosciuto`, 'codiceFiscale');
     return row;
   }
 
   private async requirePaymentType(e: EnteRow, codiceVersamento: string): Promise<PaymentTypeRow> {
     const row = await repo.findPaymentType(this.db.orm, e.id, codiceVersamento.toUpperCase());
     if (!row) {
-      throw new OrganizationError('PAYMENT_TYPE_NOT_FOUND', `codice versamento ${codiceVersamento} sconosciuto per l'ente ${e.codiceFiscale}`, 'codiceVersamento');
+      throw new OrganizationError(
+        'PAYMENT_TYPE_NOT_FOUND',
+        `codice versamento ${codiceVersamento} sconosciuto per l'ente ${e.codiceFiscale}`,
+        'codiceVersamento',
+      );
     }
     return row;
   }

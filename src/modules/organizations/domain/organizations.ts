@@ -30,21 +30,36 @@ const iban = z
   .transform((s) => s.replace(/\s+/g, '').toUpperCase())
   .refine(isValidIban, 'IBAN non valido');
 // A real calendar date (not 2026-02-30, not year 0): the date columns would refuse it with a 500.
-const isoDate = z.iso.date('data nel formato AAAA-MM-GG').refine((s) => !s.startsWith('0000'), 'data nel formato AAAA-MM-GG');
+const isoDate = z.iso
+  .date('data nel formato AAAA-MM-GG')
+  .refine((s) => !s.startsWith('0000'), 'data nel formato AAAA-MM-GG');
 const optionalText = (max: number) => z.string().trim().min(1).max(max).nullable().optional();
 
 export const EnteInput = z
   .object({
-    codiceFiscale: z.string().refine(isNumericFiscalCode, 'codice fiscale dell\'ente: 11 cifre con cifra di controllo valida'),
+    codiceFiscale: z
+      .string()
+      .refine(isNumericFiscalCode, "codice fiscale dell'ente: 11 cifre con cifra di controllo valida"),
     denominazione: z.string().trim().min(1).max(140),
     unitaOrganizzativa: optionalText(140),
     codiceSegregazione: z.string().regex(/^\d{2}$/, 'codice di segregazione: 2 cifre'),
-    applicationCode: z.string().regex(/^\d{2}$/, 'codice applicativo: 2 cifre').nullable().optional(),
-    cbill: z.string().regex(/^[A-Z0-9]{5}$/, 'codice CBILL: 5 caratteri alfanumerici maiuscoli').nullable().optional(),
+    applicationCode: z
+      .string()
+      .regex(/^\d{2}$/, 'codice applicativo: 2 cifre')
+      .nullable()
+      .optional(),
+    cbill: z
+      .string()
+      .regex(/^[A-Z0-9]{5}$/, 'codice CBILL: 5 caratteri alfanumerici maiuscoli')
+      .nullable()
+      .optional(),
     ibanBancario: iban.nullable().optional(),
     ibanPostale: iban.nullable().optional(),
     logo: z
-      .object({ mime: z.enum(['image/png', 'image/jpeg', 'image/svg+xml']), base64: z.base64('logo: contenuto base64 non valido').min(1).max(700_000) })
+      .object({
+        mime: z.enum(['image/png', 'image/jpeg', 'image/svg+xml']),
+        base64: z.base64('logo: contenuto base64 non valido').min(1).max(700_000),
+      })
       .nullable()
       .optional(),
     email: z.string().email().max(256).nullable().optional(),
@@ -55,9 +70,21 @@ export const EnteInput = z
     civico: optionalText(16),
     cap: optionalText(16),
     localita: optionalText(70),
-    provincia: z.string().regex(/^[A-Z]{2}$/, 'sigla provincia: 2 lettere maiuscole').nullable().optional(),
-    idBrokerPA: z.string().regex(/^\d{11}$/, 'idBrokerPA: 11 cifre').nullable().optional(),
-    idStation: z.string().regex(/^\d{11}_\d{2}$/, 'idStation: <idBrokerPA>_NN').nullable().optional(),
+    provincia: z
+      .string()
+      .regex(/^[A-Z]{2}$/, 'sigla provincia: 2 lettere maiuscole')
+      .nullable()
+      .optional(),
+    idBrokerPA: z
+      .string()
+      .regex(/^\d{11}$/, 'idBrokerPA: 11 cifre')
+      .nullable()
+      .optional(),
+    idStation: z
+      .string()
+      .regex(/^\d{11}_\d{2}$/, 'idStation: <idBrokerPA>_NN')
+      .nullable()
+      .optional(),
     active: z.boolean().optional(),
   })
   .strict();
@@ -68,7 +95,10 @@ export type EntePatch = z.infer<typeof EntePatch>;
 const paymentTypeShape = z
   .object({
     // case-insensitive, kept in upper case: 'bibl' and 'BIBL' are the same payment type
-    codiceVersamento: z.string().regex(/^[A-Za-z0-9]{4}$/, 'codice versamento: 4 lettere o cifre').transform((s) => s.toUpperCase()),
+    codiceVersamento: z
+      .string()
+      .regex(/^[A-Za-z0-9]{4}$/, 'codice versamento: 4 lettere o cifre')
+      .transform((s) => s.toUpperCase()),
     descrizione: z.string().trim().min(1).max(140),
     iban: iban.nullable().optional(),
     ibanPostale: iban.nullable().optional(),
@@ -97,7 +127,11 @@ export function assertPaymentTypeConsistent(pt: {
   validTo?: string | null | undefined;
 }): void {
   if (!pt.marcaDaBollo && !pt.iban && !pt.ibanPostale) {
-    throw new OrganizationError('INVALID', 'un tipo di pagamento richiede almeno un IBAN (bancario o postale), salvo la marca da bollo', 'iban');
+    throw new OrganizationError(
+      'INVALID',
+      'un tipo di pagamento richiede almeno un IBAN (bancario o postale), salvo la marca da bollo',
+      'iban',
+    );
   }
   if (pt.validFrom && pt.validTo && pt.validFrom > pt.validTo) {
     throw new OrganizationError('INVALID', 'validFrom è successivo a validTo', 'validFrom');

@@ -8,7 +8,10 @@ export type EnteInsert = typeof ente.$inferInsert;
 export type PaymentTypeRow = typeof paymentType.$inferSelect;
 export type PaymentTypeInsert = typeof paymentType.$inferInsert;
 
-export async function findEnteByFiscalCode(db: Executor, codiceFiscale: string): Promise<EnteRow | undefined> {
+export async function findEnteByFiscalCode(
+  db: Executor,
+  codiceFiscale: string,
+): Promise<EnteRow | undefined> {
   const [row] = await db.select().from(ente).where(eq(ente.codiceFiscale, codiceFiscale)).limit(1);
   return row;
 }
@@ -23,17 +26,31 @@ export async function insertEnte(db: Executor, values: EnteInsert): Promise<Ente
 }
 
 export async function updateEnte(db: Executor, id: number, values: Partial<EnteInsert>): Promise<EnteRow> {
-  const [row] = await db.update(ente).set({ ...values, updatedAt: new Date() }).where(eq(ente.id, id)).returning();
+  const [row] = await db
+    .update(ente)
+    .set({ ...values, updatedAt: new Date() })
+    .where(eq(ente.id, id))
+    .returning();
   return row!;
 }
 
 /** The IUV progressive of an ente and segregation code: a sequence, so concurrent instances never share a number. */
-export async function ensureIuvSequence(db: Executor, enteId: number, codiceSegregazione: string): Promise<void> {
+export async function ensureIuvSequence(
+  db: Executor,
+  enteId: number,
+  codiceSegregazione: string,
+): Promise<void> {
   const name = iuvSequenceName(enteId, codiceSegregazione);
-  await db.execute(sql.raw(`create sequence if not exists ${name} as bigint minvalue 1 maxvalue 9999999999999 no cycle`));
+  await db.execute(
+    sql.raw(`create sequence if not exists ${name} as bigint minvalue 1 maxvalue 9999999999999 no cycle`),
+  );
 }
 
-export async function findPaymentType(db: Executor, enteId: number, codiceVersamento: string): Promise<PaymentTypeRow | undefined> {
+export async function findPaymentType(
+  db: Executor,
+  enteId: number,
+  codiceVersamento: string,
+): Promise<PaymentTypeRow | undefined> {
   const [row] = await db
     .select()
     .from(paymentType)
@@ -43,15 +60,30 @@ export async function findPaymentType(db: Executor, enteId: number, codiceVersam
 }
 
 export async function listPaymentTypes(db: Executor, enteId: number): Promise<PaymentTypeRow[]> {
-  return db.select().from(paymentType).where(eq(paymentType.enteId, enteId)).orderBy(asc(paymentType.codiceVersamento));
+  return db
+    .select()
+    .from(paymentType)
+    .where(eq(paymentType.enteId, enteId))
+    .orderBy(asc(paymentType.codiceVersamento));
 }
 
-export async function insertPaymentType(db: Executor, values: PaymentTypeInsert): Promise<PaymentTypeRow | undefined> {
+export async function insertPaymentType(
+  db: Executor,
+  values: PaymentTypeInsert,
+): Promise<PaymentTypeRow | undefined> {
   const [row] = await db.insert(paymentType).values(values).onConflictDoNothing().returning();
   return row;
 }
 
-export async function updatePaymentType(db: Executor, id: number, values: Partial<PaymentTypeInsert>): Promise<PaymentTypeRow> {
-  const [row] = await db.update(paymentType).set({ ...values, updatedAt: new Date() }).where(eq(paymentType.id, id)).returning();
+export async function updatePaymentType(
+  db: Executor,
+  id: number,
+  values: Partial<PaymentTypeInsert>,
+): Promise<PaymentTypeRow> {
+  const [row] = await db
+    .update(paymentType)
+    .set({ ...values, updatedAt: new Date() })
+    .where(eq(paymentType.id, id))
+    .returning();
   return row!;
 }

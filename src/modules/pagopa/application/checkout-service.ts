@@ -4,7 +4,16 @@ import type { Database } from '../../../db/database.js';
 import type { AuditJournal } from '../../audit/application/audit-journal.js';
 import { romeToday } from '../../debt-positions/domain/debt-position.js';
 import { iuvFromNoticeNumber } from '../../debt-positions/domain/notice-number.js';
-import { cartNotices, cartRequest, checkoutLocation, validateEmail, validateReturnUrls, type Cart, type CartRequest, type ReturnUrls } from '../domain/checkout-cart.js';
+import {
+  cartNotices,
+  cartRequest,
+  checkoutLocation,
+  validateEmail,
+  validateReturnUrls,
+  type Cart,
+  type CartRequest,
+  type ReturnUrls,
+} from '../domain/checkout-cart.js';
 import { checkoutError, CheckoutError, type CheckoutProblem } from '../domain/checkout-errors.js';
 import { CheckoutClient, type PostCartsOutcome } from '../infra/checkout-client.js';
 import * as repo from '../infra/checkout-repository.js';
@@ -51,7 +60,11 @@ export class CheckoutService {
     const positions = found.map((p, i) => {
       if (!p) {
         const ref = req.positions[i]!;
-        throw checkoutError('POSITION_NOT_FOUND', `Avviso ${ref.noticeNumber ?? ref.iuv ?? ''} dell'ente ${ref.enteFiscalCode} non trovato`, { field: `positions[${i}]` });
+        throw checkoutError(
+          'POSITION_NOT_FOUND',
+          `Avviso ${ref.noticeNumber ?? ref.iuv ?? ''} dell'ente ${ref.enteFiscalCode} non trovato`,
+          { field: `positions[${i}]` },
+        );
       }
       return p;
     });
@@ -63,7 +76,13 @@ export class CheckoutService {
       allCCP: req.allCCP,
     };
     const body = cartRequest(cart, this.config.apiVersion);
-    const cartId = await repo.insertCart(this.db, { idCart: cart.idCart, notices: cart.notices, email: cart.emailNotice, returnUrls: cart.returnUrls, outcome: 'SENDING' });
+    const cartId = await repo.insertCart(this.db, {
+      idCart: cart.idCart,
+      notices: cart.notices,
+      email: cart.emailNotice,
+      returnUrls: cart.returnUrls,
+      outcome: 'SENDING',
+    });
     const at = this.clock();
     const outcome = await this.client.postCarts(body);
     let result: StartedCheckout | CheckoutError;
@@ -74,7 +93,12 @@ export class CheckoutService {
       result = e;
     }
     this.journal(at, body, outcome, result, req);
-    await repo.recordCartOutcome(this.db, cartId, result instanceof CheckoutError ? cartOutcomeOf(result, outcome) : 'REDIRECTED', result instanceof CheckoutError ? null : result.location);
+    await repo.recordCartOutcome(
+      this.db,
+      cartId,
+      result instanceof CheckoutError ? cartOutcomeOf(result, outcome) : 'REDIRECTED',
+      result instanceof CheckoutError ? null : result.location,
+    );
     if (result instanceof CheckoutError) throw result;
     return result;
   }
@@ -85,23 +109,61 @@ export class CheckoutService {
 
   /** Checkout's answer as Cassa reads it: the 302 Location, or the catalogued reason there is none. */
   private locationOf(o: PostCartsOutcome): string {
-    if (o.kind === 'timeout') throw checkoutError('CHECKOUT_TIMEOUT', `pagoPA Checkout non ha risposto entro ${this.config.timeoutMs} ms`);
-    if (o.kind === 'unreachable') throw checkoutError('CHECKOUT_UNREACHABLE', `pagoPA Checkout non raggiungibile (${o.reason})`);
+    if (o.kind === 'timeout')
+      throw checkoutError(
+        'CHECKOUT_TIMEOUT',
+        `pagoPA Checkout non ha risposto entro ${this.config.timeoutMs} ms`,
+      );
+    if (o.kind === 'unreachable')
+      throw checkoutError('CHECKOUT_UNREACHABLE', `pagoPA Checkout non raggiungibile (${o.reason})`);
     if (o.status === 302) {
       const location = checkoutLocation(o.location, { allowHttp: this.config.env === 'simulator' });
-      if (!location) throw checkoutError('CHECKOUT_BAD_RESPONSE', 'pagoPA Checkout ha risposto senza un indirizzo di pagamento valido (Location)');
+      if (!location)
+        throw checkoutError(
+          'CHECKOUT_BAD_RESPONSE',
+          'pagoPA Checkout ha risposto senza un indirizzo di pagamento valido (Location)',
+        );
       return location.href;
     }
     const problem = problemOf(o.status, o.body);
     const said = problem.detail ?? problem.title ?? `HTTP ${o.status}`;
-    if (o.status === 400) throw checkoutError('CHECKOUT_CART_REFUSED', `pagoPA Checkout ha rifiutato il carrello come formalmente non valido: ${said}`, { problem });
-    if (o.status === 401 || o.status === 403) throw checkoutError('CHECKOUT_KEY_REFUSED', `pagoPA Checkout ha rifiutato la chiave di sottoscrizione (HTTP ${o.status})`, { problem });
-    if (o.status === 422) throw checkoutError('CHECKOUT_NOTICES_REFUSED', `pagoPA Checkout non accetta gli avvisi del carrello: ${said}`, { problem });
-    if (o.status >= 400) throw checkoutError('CHECKOUT_ERROR', `pagoPA Checkout ha risposto con un errore (HTTP ${o.status}): ${said}`, { problem });
-    throw checkoutError('CHECKOUT_BAD_RESPONSE', `pagoPA Checkout ha risposto HTTP ${o.status} invece di un reindirizzamento`);
+    if (o.status === 400)
+      throw checkoutError(
+        'CHECKOUT_CART_REFUSED',
+        `pagoPA Checkout ha rifiutato il carrello come formalmente non valido: ${said}`,
+        { problem },
+      );
+    if (o.status === 401 || o.status === 403)
+      throw checkoutError(
+        'CHECKOUT_KEY_REFUSED',
+        `pagoPA Checkout ha rifiutato la chiave di sottoscrizione (HTTP ${o.status})`,
+        { problem },
+      );
+    if (o.status === 422)
+      throw checkoutError(
+        'CHECKOUT_NOTICES_REFUSED',
+        `pagoPA Checkout non accetta gli avvisi del carrello: ${said}`,
+        { problem },
+      );
+    if (o.status >= 400)
+      throw checkoutError(
+        'CHECKOUT_ERROR',
+        `pagoPA Checkout ha risposto con un errore (HTTP ${o.status}): ${said}`,
+        { problem },
+      );
+    throw checkoutError(
+      'CHECKOUT_BAD_RESPONSE',
+      `pagoPA Checkout ha risposto HTTP ${o.status} invece di un reindirizzamento`,
+    );
   }
 
-  private journal(at: Date, body: CartRequest, o: PostCartsOutcome, result: StartedCheckout | CheckoutError, req: StartCheckout): void {
+  private journal(
+    at: Date,
+    body: CartRequest,
+    o: PostCartsOutcome,
+    result: StartedCheckout | CheckoutError,
+    req: StartCheckout,
+  ): void {
     const first = body.paymentNotices[0]!;
     const failed = result instanceof CheckoutError;
     this.audit.record({
@@ -118,7 +180,7 @@ export class CheckoutService {
       correlationId: req.correlationId ?? body.idCart,
       detail: `idCart ${body.idCart}; avvisi ${body.paymentNotices.map((n) => n.noticeNumber).join(',')}${failed ? `; ${result.code}: ${result.message}` : ''}`,
       requestPayload: JSON.stringify(body),
-      responsePayload: o.kind === 'answered' ? (o.body || (o.location ? `Location: ${o.location}` : '')) : null,
+      responsePayload: o.kind === 'answered' ? o.body || (o.location ? `Location: ${o.location}` : '') : null,
     });
   }
 }
@@ -135,7 +197,12 @@ function problemOf(status: number, body: string): CheckoutProblem {
   try {
     const j = JSON.parse(body) as Record<string, unknown>;
     const str = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v.slice(0, 500) : undefined);
-    return { status: typeof j.status === 'number' ? j.status : status, title: str(j.title), detail: str(j.detail), type: str(j.type) };
+    return {
+      status: typeof j.status === 'number' ? j.status : status,
+      title: str(j.title),
+      detail: str(j.detail),
+      type: str(j.type),
+    };
   } catch {
     return { status };
   }

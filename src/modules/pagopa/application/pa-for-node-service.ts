@@ -62,7 +62,11 @@ export class PaForNodeService {
     private readonly intermediary: IntermediaryDefaults,
     private readonly clock: () => Date = () => new Date(),
     /** Told of every receipt stored anew (not of duplicates): the metrics count them. */
-    private readonly onReceiptStored: (r: { primitive: ReceiptInput['primitive']; outcome: string; anomaly: ReceiptAnomaly | null }) => void = () => undefined,
+    private readonly onReceiptStored: (r: {
+      primitive: ReceiptInput['primitive'];
+      outcome: string;
+      anomaly: ReceiptAnomaly | null;
+    }) => void = () => undefined,
   ) {}
 
   private today(): string {
@@ -131,11 +135,29 @@ export class PaForNodeService {
     const positionEnteId = r.fiscalCode === creditor.fiscalCode ? creditor.enteId : null;
     const today = this.today();
     const stored = await repo.storeReceipt(this.db, creditor.enteId, positionEnteId, r, (position) => {
-      const current = position ? effectiveStatus({ status: position.status, validFrom: position.validFrom ?? undefined, validTo: position.validTo ?? undefined }, today) : undefined;
-      const effect = receiptEffect(position && current ? { status: current, amountCents: position.amountCents } : undefined, r);
-      const anomaly = positionEnteId === null && effect.anomaly === 'UNKNOWN_POSITION' ? null : effect.anomaly;
+      const current = position
+        ? effectiveStatus(
+            {
+              status: position.status,
+              validFrom: position.validFrom ?? undefined,
+              validTo: position.validTo ?? undefined,
+            },
+            today,
+          )
+        : undefined;
+      const effect = receiptEffect(
+        position && current ? { status: current, amountCents: position.amountCents } : undefined,
+        r,
+      );
+      const anomaly =
+        positionEnteId === null && effect.anomaly === 'UNKNOWN_POSITION' ? null : effect.anomaly;
       // the history says what the position was when paid (an expired one is EXPIRED even before the sweep records it)
-      return { anomaly, markPaid: effect.markPaid, reason: paidReason(r.receiptId, r.primitive), ...(current ? { fromStatus: current } : {}) };
+      return {
+        anomaly,
+        markPaid: effect.markPaid,
+        reason: paidReason(r.receiptId, r.primitive),
+        ...(current ? { fromStatus: current } : {}),
+      };
     });
     if (stored.id === null) {
       throw paaFault('PAA_RECEIPT_DUPLICATA', r.idPA, `Ricevuta ${r.receiptId} già acquisita`);
@@ -151,6 +173,10 @@ export class PaForNodeService {
   async demandPaymentNotice(req: CallerIds & { idServizio: string }): Promise<never> {
     const ctx = await repo.loadNotice(this.db, req.idPA, '');
     assertCaller(req, ctx?.creditor, this.intermediary);
-    throw paaFault('PAA_SEMANTICA', req.idPA, `Servizio ${req.idServizio} non disponibile: l'ente non offre pagamenti spontanei presso i PSP`);
+    throw paaFault(
+      'PAA_SEMANTICA',
+      req.idPA,
+      `Servizio ${req.idServizio} non disponibile: l'ente non offre pagamenti spontanei presso i PSP`,
+    );
   }
 }

@@ -1,5 +1,8 @@
 import type { Database } from '../../../db/database.js';
-import type { CallContext, DebtPositionsService } from '../../debt-positions/application/debt-positions-service.js';
+import type {
+  CallContext,
+  DebtPositionsService,
+} from '../../debt-positions/application/debt-positions-service.js';
 import { DebtPositionError } from '../../debt-positions/domain/errors.js';
 import { receiptsError } from '../domain/receipts-errors.js';
 import * as reader from '../infra/receipts-reader.js';
@@ -81,17 +84,36 @@ export class ReceiptsQueries {
         address: req.address,
       });
     } catch (e) {
-      if (!owner && e instanceof DebtPositionError && e.errorName === 'PAYMENT_TYPE_UNKNOWN') throw notFound(req.iuv);
+      if (!owner && e instanceof DebtPositionError && e.errorName === 'PAYMENT_TYPE_UNKNOWN')
+        throw notFound(req.iuv);
       throw e;
     }
-    if (!owner || (req.identificativoPagamento !== undefined && req.identificativoPagamento !== owner.idPosizioneDebitoria)) throw notFound(req.iuv);
+    if (
+      !owner ||
+      (req.identificativoPagamento !== undefined &&
+        req.identificativoPagamento !== owner.idPosizioneDebitoria)
+    )
+      throw notFound(req.iuv);
     if (req.formato === 'PDF') {
-      throw receiptsError('FORMAT_NOT_AVAILABLE', 'Formato RT PDF non ancora disponibile in Cassa: richiedere formatoRT XML', 'formatoRT');
+      throw receiptsError(
+        'FORMAT_NOT_AVAILABLE',
+        'Formato RT PDF non ancora disponibile in Cassa: richiedere formatoRT XML',
+        'formatoRT',
+      );
     }
     const receipt = await reader.receiptOfPosition(this.db, ctx.enteId, req.iuv);
     const cf = req.codiceFiscale.trim().toUpperCase();
-    if (!receipt || ![owner.debtorFiscalCode, subjectFiscalCode(receipt.debtor), subjectFiscalCode(receipt.payer)].some((x) => x?.toUpperCase() === cf)) {
-      throw receiptsError('RECEIPT_NOT_FOUND', `Nessuna ricevuta per lo IUV ${req.iuv} e il codice fiscale indicato`, 'iuv');
+    if (
+      !receipt ||
+      ![owner.debtorFiscalCode, subjectFiscalCode(receipt.debtor), subjectFiscalCode(receipt.payer)].some(
+        (x) => x?.toUpperCase() === cf,
+      )
+    ) {
+      throw receiptsError(
+        'RECEIPT_NOT_FOUND',
+        `Nessuna ricevuta per lo IUV ${req.iuv} e il codice fiscale indicato`,
+        'iuv',
+      );
     }
     const { description } = await this.debtPositions.status(ctx, req.iuv);
     return { ctx, receipt, xml: receipt.xml, statusDescription: description };

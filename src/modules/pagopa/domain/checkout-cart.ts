@@ -15,7 +15,10 @@ export type CheckoutApiVersion = 'v1' | 'v2';
 
 /** A position as a cart needs it, with its ente (the creditor named on the notice). */
 export interface PayablePosition {
-  position: Pick<DebtPosition, 'id' | 'iuv' | 'noticeNumber' | 'amountCents' | 'causale' | 'status' | 'validFrom' | 'validTo'>;
+  position: Pick<
+    DebtPosition,
+    'id' | 'iuv' | 'noticeNumber' | 'amountCents' | 'causale' | 'status' | 'validFrom' | 'validTo'
+  >;
   ente: { codiceFiscale: string; denominazione: string; active: boolean };
 }
 
@@ -65,18 +68,32 @@ function clip(s: string): string {
 
 /** Refuses a choice of notices that Checkout would refuse or that cannot be paid now. */
 export function cartNotices(positions: PayablePosition[], today: string): CartNotice[] {
-  if (positions.length === 0) throw checkoutError('CART_EMPTY', 'Il carrello non contiene avvisi da pagare', { field: 'positions' });
+  if (positions.length === 0)
+    throw checkoutError('CART_EMPTY', 'Il carrello non contiene avvisi da pagare', { field: 'positions' });
   if (positions.length > MAX_CART_NOTICES) {
-    throw checkoutError('CART_TOO_LARGE', `Il carrello contiene ${positions.length} avvisi: pagoPA Checkout ne accetta al massimo ${MAX_CART_NOTICES}`, { field: 'positions' });
+    throw checkoutError(
+      'CART_TOO_LARGE',
+      `Il carrello contiene ${positions.length} avvisi: pagoPA Checkout ne accetta al massimo ${MAX_CART_NOTICES}`,
+      { field: 'positions' },
+    );
   }
   const seen = new Set<string>();
   return positions.map(({ position: p, ente }, i) => {
     const key = `${ente.codiceFiscale}/${p.noticeNumber}`;
-    if (seen.has(key)) throw checkoutError('CART_DUPLICATE_NOTICE', `L'avviso ${p.noticeNumber} compare più volte nel carrello`, { field: `positions[${i}]` });
+    if (seen.has(key))
+      throw checkoutError(
+        'CART_DUPLICATE_NOTICE',
+        `L'avviso ${p.noticeNumber} compare più volte nel carrello`,
+        { field: `positions[${i}]` },
+      );
     seen.add(key);
     const status = ente.active ? effectiveStatus(p, today) : 'CANCELLED';
     if (status !== 'PAYABLE' || p.amountCents <= 0) {
-      throw checkoutError('POSITION_NOT_PAYABLE', `L'avviso ${p.noticeNumber} non è pagabile (${status === 'PAYABLE' ? 'importo nullo' : status})`, { field: `positions[${i}]` });
+      throw checkoutError(
+        'POSITION_NOT_PAYABLE',
+        `L'avviso ${p.noticeNumber} non è pagabile (${status === 'PAYABLE' ? 'importo nullo' : status})`,
+        { field: `positions[${i}]` },
+      );
     }
     return {
       noticeNumber: p.noticeNumber,
@@ -92,29 +109,54 @@ export function cartNotices(positions: PayablePosition[], today: string): CartNo
 
 /** Checks the return URLs (absolute http(s)) and that v2 has its waiting URL. */
 export function validateReturnUrls(urls: ReturnUrls, version: CheckoutApiVersion): ReturnUrls {
-  const names: (keyof ReturnUrls)[] = ['returnOkUrl', 'returnCancelUrl', 'returnErrorUrl', ...(version === 'v2' ? (['returnWaitingUrl'] as const) : [])];
+  const names: (keyof ReturnUrls)[] = [
+    'returnOkUrl',
+    'returnCancelUrl',
+    'returnErrorUrl',
+    ...(version === 'v2' ? (['returnWaitingUrl'] as const) : []),
+  ];
   for (const name of names) {
     const value = urls[name];
     if (value === undefined || !isAbsoluteWebUrl(value)) {
-      throw checkoutError('CART_RETURN_URL_INVALID', `${name} deve essere un URL assoluto http o https`, { field: `returnUrls.${name}` });
+      throw checkoutError('CART_RETURN_URL_INVALID', `${name} deve essere un URL assoluto http o https`, {
+        field: `returnUrls.${name}`,
+      });
     }
   }
   return version === 'v2'
-    ? { returnOkUrl: urls.returnOkUrl, returnCancelUrl: urls.returnCancelUrl, returnErrorUrl: urls.returnErrorUrl, returnWaitingUrl: urls.returnWaitingUrl }
-    : { returnOkUrl: urls.returnOkUrl, returnCancelUrl: urls.returnCancelUrl, returnErrorUrl: urls.returnErrorUrl };
+    ? {
+        returnOkUrl: urls.returnOkUrl,
+        returnCancelUrl: urls.returnCancelUrl,
+        returnErrorUrl: urls.returnErrorUrl,
+        returnWaitingUrl: urls.returnWaitingUrl,
+      }
+    : {
+        returnOkUrl: urls.returnOkUrl,
+        returnCancelUrl: urls.returnCancelUrl,
+        returnErrorUrl: urls.returnErrorUrl,
+      };
 }
 
 export function validateEmail(email: string | undefined): string | undefined {
   const e = email?.trim();
   if (!e) return undefined;
-  if (e.length > 256 || !EMAIL.test(e)) throw checkoutError('CART_EMAIL_INVALID', "L'indirizzo e-mail per la ricevuta non è valido", { field: 'emailNotice' });
+  if (e.length > 256 || !EMAIL.test(e))
+    throw checkoutError('CART_EMAIL_INVALID', "L'indirizzo e-mail per la ricevuta non è valido", {
+      field: 'emailNotice',
+    });
   return e;
 }
 
 /** The body Cassa sends: only the fields of the chosen API version. */
 export function cartRequest(cart: Cart, version: CheckoutApiVersion): CartRequest {
   const body: CartRequest = {
-    paymentNotices: cart.notices.map(({ noticeNumber, fiscalCode, amount, companyName, description }) => ({ noticeNumber, fiscalCode, amount, companyName, description })),
+    paymentNotices: cart.notices.map(({ noticeNumber, fiscalCode, amount, companyName, description }) => ({
+      noticeNumber,
+      fiscalCode,
+      amount,
+      companyName,
+      description,
+    })),
     returnUrls: validateReturnUrls(cart.returnUrls, version),
     idCart: cart.idCart,
   };

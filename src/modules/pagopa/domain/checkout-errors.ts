@@ -50,6 +50,10 @@ export class CheckoutError extends DomainError {
   }
 }
 
-export function checkoutError(code: CheckoutErrorCode, message: string, opts: { field?: string; problem?: CheckoutProblem } = {}): CheckoutError {
+export function checkoutError(
+  code: CheckoutErrorCode,
+  message: string,
+  opts: { field?: string; problem?: CheckoutProblem } = {},
+): CheckoutError {
   return new CheckoutError(code, message, opts.field, opts.problem);
 }

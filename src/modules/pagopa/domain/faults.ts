@@ -10,13 +10,31 @@ const catalog = {
   PAA_SINTASSI_EXTRAXSD: { faultString: 'Errore di sintassi extra XSD', kind: 'invalid' },
   PAA_SINTASSI_XSD: { faultString: 'Errore di sintassi XSD', kind: 'invalid' },
   PAA_ID_DOMINIO_ERRATO: { faultString: 'La PAA non corrisponde al Dominio indicato', kind: 'not-found' },
-  PAA_ID_INTERMEDIARIO_ERRATO: { faultString: 'Identificativo intermediario non corrispondente', kind: 'forbidden' },
+  PAA_ID_INTERMEDIARIO_ERRATO: {
+    faultString: 'Identificativo intermediario non corrispondente',
+    kind: 'forbidden',
+  },
   PAA_STAZIONE_INT_ERRATA: { faultString: 'Stazione intermediario non corrispondente', kind: 'forbidden' },
-  PAA_PAGAMENTO_SCONOSCIUTO: { faultString: 'Pagamento in attesa risulta sconosciuto all’Ente Creditore', kind: 'not-found' },
-  PAA_PAGAMENTO_DUPLICATO: { faultString: 'Pagamento in attesa risulta concluso all’Ente Creditore', kind: 'conflict' },
-  PAA_PAGAMENTO_IN_CORSO: { faultString: 'Pagamento in attesa risulta in corso all’Ente Creditore', kind: 'conflict' },
-  PAA_PAGAMENTO_SCADUTO: { faultString: 'Pagamento in attesa risulta scaduto all’Ente Creditore', kind: 'conflict' },
-  PAA_PAGAMENTO_ANNULLATO: { faultString: 'Pagamento in attesa risulta annullato all’Ente Creditore', kind: 'conflict' },
+  PAA_PAGAMENTO_SCONOSCIUTO: {
+    faultString: 'Pagamento in attesa risulta sconosciuto all’Ente Creditore',
+    kind: 'not-found',
+  },
+  PAA_PAGAMENTO_DUPLICATO: {
+    faultString: 'Pagamento in attesa risulta concluso all’Ente Creditore',
+    kind: 'conflict',
+  },
+  PAA_PAGAMENTO_IN_CORSO: {
+    faultString: 'Pagamento in attesa risulta in corso all’Ente Creditore',
+    kind: 'conflict',
+  },
+  PAA_PAGAMENTO_SCADUTO: {
+    faultString: 'Pagamento in attesa risulta scaduto all’Ente Creditore',
+    kind: 'conflict',
+  },
+  PAA_PAGAMENTO_ANNULLATO: {
+    faultString: 'Pagamento in attesa risulta annullato all’Ente Creditore',
+    kind: 'conflict',
+  },
   PAA_RECEIPT_DUPLICATA: { faultString: 'Receipt duplicata', kind: 'conflict' },
   PAA_SEMANTICA: { faultString: 'Errore semantico', kind: 'invalid' },
   PAA_SYSTEM_ERROR: { faultString: 'Errore generico', kind: 'conflict' },

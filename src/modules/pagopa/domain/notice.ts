@@ -4,7 +4,13 @@
  * the service loads the data, these functions decide.
  */
 import { createHash } from 'node:crypto';
-import { ANONIMO, effectiveStatus, type Component, type DebtPositionStatus, type PaymentReference } from '../../debt-positions/domain/debt-position.js';
+import {
+  ANONIMO,
+  effectiveStatus,
+  type Component,
+  type DebtPositionStatus,
+  type PaymentReference,
+} from '../../debt-positions/domain/debt-position.js';
 import { paaFault } from './faults.js';
 import { truncateChars } from '../../../shared/text.js';
 
@@ -138,17 +144,30 @@ export interface PaymentData {
  * intermediary (idBrokerPA), then the station (idStation). An ente without its own broker or
  * station is served under the global ones; with none configured, no identifier matches.
  */
-export function assertCaller(req: CallerIds, creditor: Creditor | undefined, defaults: IntermediaryDefaults, opts: { acceptInactive?: boolean } = {}): asserts creditor is Creditor {
+export function assertCaller(
+  req: CallerIds,
+  creditor: Creditor | undefined,
+  defaults: IntermediaryDefaults,
+  opts: { acceptInactive?: boolean } = {},
+): asserts creditor is Creditor {
   if (!creditor || (!creditor.active && !opts.acceptInactive)) {
     throw paaFault('PAA_ID_DOMINIO_ERRATO', req.idPA, `L'ente ${req.idPA} non è servito da questa stazione`);
   }
   const broker = creditor.idBrokerPA ?? defaults.idBrokerPA;
   if (broker === undefined || broker !== req.idBrokerPA) {
-    throw paaFault('PAA_ID_INTERMEDIARIO_ERRATO', req.idPA, `idBrokerPA ${req.idBrokerPA} non è l'intermediario dell'ente`);
+    throw paaFault(
+      'PAA_ID_INTERMEDIARIO_ERRATO',
+      req.idPA,
+      `idBrokerPA ${req.idBrokerPA} non è l'intermediario dell'ente`,
+    );
   }
   const station = creditor.idStation ?? defaults.idStation;
   if (station === undefined || station !== req.idStation) {
-    throw paaFault('PAA_STAZIONE_INT_ERRATA', req.idPA, `idStation ${req.idStation} non è la stazione dell'ente`);
+    throw paaFault(
+      'PAA_STAZIONE_INT_ERRATA',
+      req.idPA,
+      `idStation ${req.idStation} non è la stazione dell'ente`,
+    );
   }
 }
 
@@ -159,9 +178,22 @@ export function assertCaller(req: CallerIds, creditor: Creditor | undefined, def
  * never set by the pagoPA flow (activation leaves the position open): when another channel set it,
  * the answer is PAA_PAGAMENTO_IN_CORSO.
  */
-export function assertPayable(position: PayablePosition | undefined, idPA: string, today: string): asserts position is PayablePosition {
+export function assertPayable(
+  position: PayablePosition | undefined,
+  idPA: string,
+  today: string,
+): asserts position is PayablePosition {
   if (!position) throw paaFault('PAA_PAGAMENTO_SCONOSCIUTO', idPA, 'Numero avviso sconosciuto');
-  switch (effectiveStatus({ status: position.status, validFrom: position.validFrom ?? undefined, validTo: position.validTo ?? undefined }, today)) {
+  switch (
+    effectiveStatus(
+      {
+        status: position.status,
+        validFrom: position.validFrom ?? undefined,
+        validTo: position.validTo ?? undefined,
+      },
+      today,
+    )
+  ) {
     case 'PAID':
       throw paaFault('PAA_PAGAMENTO_DUPLICATO', idPA, 'La posizione debitoria risulta già pagata');
     case 'EXPIRED':
@@ -171,11 +203,19 @@ export function assertPayable(position: PayablePosition | undefined, idPA: strin
     case 'NOT_YET_ACTIVE':
       throw paaFault('PAA_PAGAMENTO_SCONOSCIUTO', idPA, 'La posizione debitoria non è ancora pagabile');
     case 'PAYMENT_IN_PROGRESS':
-      throw paaFault('PAA_PAGAMENTO_IN_CORSO', idPA, 'La posizione debitoria ha un pagamento in corso su un altro canale');
+      throw paaFault(
+        'PAA_PAGAMENTO_IN_CORSO',
+        idPA,
+        'La posizione debitoria ha un pagamento in corso su un altro canale',
+      );
     default:
   }
   if (position.amountCents <= 0) {
-    throw paaFault('PAA_PAGAMENTO_SCONOSCIUTO', idPA, 'La posizione debitoria attende ancora i dati del trasgressore');
+    throw paaFault(
+      'PAA_PAGAMENTO_SCONOSCIUTO',
+      idPA,
+      'La posizione debitoria attende ancora i dati del trasgressore',
+    );
   }
 }
 
@@ -194,7 +234,12 @@ export function answeredDueDate(p: Pick<PayablePosition, 'dueDate' | 'validTo'>)
  * checks on an OK verify want every tag but officeName (SANP "Fase di verifica").
  */
 export function paymentOption(p: PayablePosition, pt: PaymentTypeAccounts): PaymentOption {
-  return { amountCents: p.amountCents, dueDate: p.dueDate ?? p.validTo ?? NO_DUE_DATE, description: p.causale, allCCP: allTransfersPostal(pt) };
+  return {
+    amountCents: p.amountCents,
+    dueDate: p.dueDate ?? p.validTo ?? NO_DUE_DATE,
+    description: p.causale,
+    allCCP: allTransfersPostal(pt),
+  };
 }
 
 const XSD_EMAIL = /^[a-zA-Z0-9_.+-]+@[a-zA-Z0-9-]+(\.[a-zA-Z0-9-]+)*$/;
@@ -210,8 +255,10 @@ function text(v: string | null | undefined, max: number): string | undefined {
 export function debtorSubject(p: PayablePosition): Subject {
   const anonymous = p.debtorFiscalCode === ANONIMO;
   const person = [p.debtorName, p.debtorSurname].filter((s) => s && s.trim()).join(' ');
-  const fullName = text(p.debtorType === 'G' ? p.debtorCompany : person, 70) ?? text(p.debtorCompany, 70) ?? ANONIMO;
-  const email = p.debtorEmail && XSD_EMAIL.test(p.debtorEmail) && p.debtorEmail.length <= 256 ? p.debtorEmail : undefined;
+  const fullName =
+    text(p.debtorType === 'G' ? p.debtorCompany : person, 70) ?? text(p.debtorCompany, 70) ?? ANONIMO;
+  const email =
+    p.debtorEmail && XSD_EMAIL.test(p.debtorEmail) && p.debtorEmail.length <= 256 ? p.debtorEmail : undefined;
   return {
     type: anonymous ? 'F' : (p.debtorType ?? 'F'),
     id: anonymous ? ANONIMO : p.debtorFiscalCode.slice(0, 16),
@@ -236,20 +283,34 @@ function reference(p: PayablePosition, name: string): string | undefined {
  * `provinciaResidenza` carry it when the gestionale knows them; otherwise the hash identifies the
  * request (SHA-256 of ente, IUV and transfer) and the province is the debtor's, else the ente's.
  */
-export function marcaDaBollo(p: PayablePosition, creditor: Creditor, idTransfer: number): MarcaDaBolloRequest {
-  const hash = reference(p, 'hashDocumento') ?? createHash('sha256').update(`${creditor.fiscalCode}|${p.iuv}|${idTransfer}`).digest('base64');
+export function marcaDaBollo(
+  p: PayablePosition,
+  creditor: Creditor,
+  idTransfer: number,
+): MarcaDaBolloRequest {
+  const hash =
+    reference(p, 'hashDocumento') ??
+    createHash('sha256').update(`${creditor.fiscalCode}|${p.iuv}|${idTransfer}`).digest('base64');
   if (hash.length < 4 || hash.length > 72 || !/^[A-Za-z0-9+/]+={0,2}$/.test(hash)) {
     throw paaFault('PAA_SEMANTICA', creditor.fiscalCode, 'hashDocumento della marca da bollo non valido');
   }
-  const province = [reference(p, 'provinciaResidenza'), p.debtorProvince, creditor.province].find((v) => v && /^[A-Z]{2}$/.test(v));
-  if (!province) throw paaFault('PAA_SEMANTICA', creditor.fiscalCode, 'Provincia di residenza della marca da bollo non disponibile');
+  const province = [reference(p, 'provinciaResidenza'), p.debtorProvince, creditor.province].find(
+    (v) => v && /^[A-Z]{2}$/.test(v),
+  );
+  if (!province)
+    throw paaFault(
+      'PAA_SEMANTICA',
+      creditor.fiscalCode,
+      'Provincia di residenza della marca da bollo non disponibile',
+    );
   return { hashDocumento: hash, tipoBollo: '01', provinciaResidenza: province };
 }
 
 function componentMetadata(c: Component): MapEntry[] {
   const m: MapEntry[] = [];
   if (c.accountingYear !== undefined) m.push({ key: 'annoAccertamento', value: String(c.accountingYear) });
-  if (c.accountingNumber !== undefined && c.accountingNumber !== '') m.push({ key: 'numeroAccertamento', value: truncateChars(c.accountingNumber, 140) });
+  if (c.accountingNumber !== undefined && c.accountingNumber !== '')
+    m.push({ key: 'numeroAccertamento', value: truncateChars(c.accountingNumber, 140) });
   return m;
 }
 
@@ -268,21 +329,36 @@ function alternativeAccount(pt: PaymentTypeAccounts, iban: string): string {
   return pt.ibanAppoggio ?? (pt.iban && pt.iban !== iban ? pt.iban : iban);
 }
 
-export function transfers(p: PayablePosition, pt: PaymentTypeAccounts, creditor: Creditor, version: PrimitiveVersion, transferType: TransferType | undefined): Transfer[] {
+export function transfers(
+  p: PayablePosition,
+  pt: PaymentTypeAccounts,
+  creditor: Creditor,
+  version: PrimitiveVersion,
+  transferType: TransferType | undefined,
+): Transfer[] {
   const id = creditor.fiscalCode;
   if (p.components.length < 1 || p.components.length > MAX_TRANSFERS) {
-    throw paaFault('PAA_SEMANTICA', id, `La posizione ha ${p.components.length} componenti: pagoPA ne accetta da 1 a ${MAX_TRANSFERS}`);
+    throw paaFault(
+      'PAA_SEMANTICA',
+      id,
+      `La posizione ha ${p.components.length} componenti: pagoPA ne accetta da 1 a ${MAX_TRANSFERS}`,
+    );
   }
   const sum = p.components.reduce((s, c) => s + c.amountCents, 0);
   if (sum !== p.amountCents || p.components.some((c) => !(c.amountCents > 0))) {
-    throw paaFault('PAA_SEMANTICA', id, "Gli importi delle componenti non corrispondono all'importo della posizione");
+    throw paaFault(
+      'PAA_SEMANTICA',
+      id,
+      "Gli importi delle componenti non corrispondono all'importo della posizione",
+    );
   }
   if (pt.marcaDaBollo && version === 1) {
     throw paaFault('PAA_SEMANTICA', id, 'La marca da bollo digitale richiede paGetPaymentV2');
   }
   let iban: string | undefined;
   if (!pt.marcaDaBollo) {
-    iban = (transferType === 'POSTAL' ? pt.ibanPostale ?? pt.iban : pt.iban ?? pt.ibanPostale) ?? undefined;
+    iban =
+      (transferType === 'POSTAL' ? (pt.ibanPostale ?? pt.iban) : (pt.iban ?? pt.ibanPostale)) ?? undefined;
     if (!iban) throw paaFault('PAA_SEMANTICA', id, 'Il tipo di pagamento non ha un IBAN di accredito');
   }
   const appoggio = version === 2 && transferType === 'PAGOPA' && iban ? alternativeAccount(pt, iban) : null;
@@ -304,12 +380,20 @@ export function transfers(p: PayablePosition, pt: PaymentTypeAccounts, creditor:
 /** Payment-level metadata: the position's payment references (at most 15 entries, texts of 1..140). */
 export function positionMetadata(p: PayablePosition): MapEntry[] {
   return p.paymentReferences
-    .filter((r) => r.name !== 'hashDocumento' && r.name !== 'provinciaResidenza' && r.name.trim() && r.value.trim())
+    .filter(
+      (r) => r.name !== 'hashDocumento' && r.name !== 'provinciaResidenza' && r.name.trim() && r.value.trim(),
+    )
     .slice(0, MAX_METADATA)
     .map((r) => ({ key: truncateChars(r.name, 140), value: truncateChars(r.value, 140) }));
 }
 
-export function paymentData(p: PayablePosition, pt: PaymentTypeAccounts, creditor: Creditor, version: PrimitiveVersion, transferType: TransferType | undefined): PaymentData {
+export function paymentData(
+  p: PayablePosition,
+  pt: PaymentTypeAccounts,
+  creditor: Creditor,
+  version: PrimitiveVersion,
+  transferType: TransferType | undefined,
+): PaymentData {
   return {
     creditorReferenceId: p.iuv,
     amountCents: p.amountCents,

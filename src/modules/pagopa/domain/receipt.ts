@@ -95,7 +95,10 @@ export interface ReceiptEffect {
  * reinstates); an unknown notice is kept without a position (UNKNOWN_POSITION).
  * Negative receipts (KO) are kept and change nothing.
  */
-export function receiptEffect(position: { status: DebtPositionStatus; amountCents: number } | undefined, receipt: Pick<ReceiptInput, 'outcome' | 'amountCents'>): ReceiptEffect {
+export function receiptEffect(
+  position: { status: DebtPositionStatus; amountCents: number } | undefined,
+  receipt: Pick<ReceiptInput, 'outcome' | 'amountCents'>,
+): ReceiptEffect {
   if (receipt.outcome !== 'OK') return { anomaly: null, markPaid: false };
   if (!position) return { anomaly: 'UNKNOWN_POSITION', markPaid: false };
   switch (position.status) {
@@ -108,7 +111,10 @@ export function receiptEffect(position: { status: DebtPositionStatus; amountCent
     case 'NOT_YET_ACTIVE':
       return { anomaly: 'POSITION_NOT_YET_ACTIVE', markPaid: true };
     default:
-      return { anomaly: position.amountCents === receipt.amountCents ? null : 'AMOUNT_MISMATCH', markPaid: true };
+      return {
+        anomaly: position.amountCents === receipt.amountCents ? null : 'AMOUNT_MISMATCH',
+        markPaid: true,
+      };
   }
 }
 

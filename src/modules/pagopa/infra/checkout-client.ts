@@ -29,13 +29,28 @@ export class CheckoutClient {
   async postCarts(body: CartRequest): Promise<PostCartsOutcome> {
     const started = performance.now();
     const elapsed = () => performance.now() - started;
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: 'application/json',
+    };
     if (this.opts.subscriptionKey) headers['ocp-apim-subscription-key'] = this.opts.subscriptionKey;
     const signal = AbortSignal.timeout(this.opts.timeoutMs);
     try {
-      const res = await fetch(this.cartsUrl, { method: 'POST', headers, body: JSON.stringify(body), redirect: 'manual', signal });
+      const res = await fetch(this.cartsUrl, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(body),
+        redirect: 'manual',
+        signal,
+      });
       const text = await res.text();
-      return { kind: 'answered', status: res.status, location: res.headers.get('location'), body: text.slice(0, MAX_BODY_CHARS), durationMs: elapsed() };
+      return {
+        kind: 'answered',
+        status: res.status,
+        location: res.headers.get('location'),
+        body: text.slice(0, MAX_BODY_CHARS),
+        durationMs: elapsed(),
+      };
     } catch (err) {
       if (signal.aborted) return { kind: 'timeout', durationMs: elapsed() };
       return { kind: 'unreachable', reason: describeNetworkError(err), durationMs: elapsed() };

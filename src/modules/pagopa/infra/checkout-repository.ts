@@ -13,11 +13,19 @@ export interface PositionRef {
 }
 
 /** Reads the positions of a cart with their enti, in the order asked; undefined where not found. */
-export async function loadPositions(db: Database, refs: PositionRef[]): Promise<(PayablePosition | undefined)[]> {
+export async function loadPositions(
+  db: Database,
+  refs: PositionRef[],
+): Promise<(PayablePosition | undefined)[]> {
   const cfs = [...new Set(refs.map((r) => r.enteFiscalCode))];
   if (cfs.length === 0) return [];
   const rows = await db.orm
-    .select({ p: debtPosition, cf: ente.codiceFiscale, denominazione: ente.denominazione, active: ente.active })
+    .select({
+      p: debtPosition,
+      cf: ente.codiceFiscale,
+      denominazione: ente.denominazione,
+      active: ente.active,
+    })
     .from(debtPosition)
     .innerJoin(ente, eq(ente.id, debtPosition.enteId))
     .where(
@@ -30,8 +38,17 @@ export async function loadPositions(db: Database, refs: PositionRef[]): Promise<
       ),
     );
   return refs.map((r) => {
-    const row = rows.find((x) => x.cf === r.enteFiscalCode && (r.iuv !== undefined ? x.p.iuv === r.iuv : x.p.noticeNumber === r.noticeNumber));
-    return row && { position: toDomain(row.p), ente: { codiceFiscale: row.cf, denominazione: row.denominazione, active: row.active } };
+    const row = rows.find(
+      (x) =>
+        x.cf === r.enteFiscalCode &&
+        (r.iuv !== undefined ? x.p.iuv === r.iuv : x.p.noticeNumber === r.noticeNumber),
+    );
+    return (
+      row && {
+        position: toDomain(row.p),
+        ente: { codiceFiscale: row.cf, denominazione: row.denominazione, active: row.active },
+      }
+    );
   });
 }
 
@@ -47,16 +64,39 @@ export interface StoredCart {
   updatedAt: Date;
 }
 
-export async function insertCart(db: Database, c: { idCart: string; notices: CartNotice[]; email: string | undefined; returnUrls: ReturnUrls; outcome: string }): Promise<number> {
+export async function insertCart(
+  db: Database,
+  c: {
+    idCart: string;
+    notices: CartNotice[];
+    email: string | undefined;
+    returnUrls: ReturnUrls;
+    outcome: string;
+  },
+): Promise<number> {
   const [row] = await db.orm
     .insert(checkoutCart)
-    .values({ idCart: c.idCart, notices: c.notices, email: c.email ?? null, returnUrls: c.returnUrls, outcome: c.outcome })
+    .values({
+      idCart: c.idCart,
+      notices: c.notices,
+      email: c.email ?? null,
+      returnUrls: c.returnUrls,
+      outcome: c.outcome,
+    })
     .returning({ id: checkoutCart.id });
   return row!.id;
 }
 
-export async function recordCartOutcome(db: Database, id: number, outcome: string, location: string | null): Promise<void> {
-  await db.orm.update(checkoutCart).set({ outcome, location, updatedAt: new Date() }).where(eq(checkoutCart.id, id));
+export async function recordCartOutcome(
+  db: Database,
+  id: number,
+  outcome: string,
+  location: string | null,
+): Promise<void> {
+  await db.orm
+    .update(checkoutCart)
+    .set({ outcome, location, updatedAt: new Date() })
+    .where(eq(checkoutCart.id, id));
 }
 
 export async function findCart(db: Database, idCart: string): Promise<StoredCart | undefined> {

@@ -36,13 +36,46 @@ const LOAD_NOTICE = namedStatement(
     where e.codice_fiscale = $1`,
 );
 
-export async function loadNotice(db: Database, enteFiscalCode: string, noticeNumber: string): Promise<NoticeContext | undefined> {
+export async function loadNotice(
+  db: Database,
+  enteFiscalCode: string,
+  noticeNumber: string,
+): Promise<NoticeContext | undefined> {
   const [r] = await db.run<NoticeRow>(LOAD_NOTICE, [enteFiscalCode, noticeNumber]);
   if (!r) return undefined;
-  const { enteId, fiscalCode, companyName, officeName, idBrokerPA, idStation, active, province, positionId, iban, ibanPostale, ibanAppoggio, transferCategory, marcaDaBollo, ...position } = r;
-  const creditor: Creditor = { enteId, fiscalCode, companyName, officeName, idBrokerPA, idStation, active, province };
+  const {
+    enteId,
+    fiscalCode,
+    companyName,
+    officeName,
+    idBrokerPA,
+    idStation,
+    active,
+    province,
+    positionId,
+    iban,
+    ibanPostale,
+    ibanAppoggio,
+    transferCategory,
+    marcaDaBollo,
+    ...position
+  } = r;
+  const creditor: Creditor = {
+    enteId,
+    fiscalCode,
+    companyName,
+    officeName,
+    idBrokerPA,
+    idStation,
+    active,
+    province,
+  };
   if (positionId === null) return { creditor, position: undefined, paymentType: undefined };
-  return { creditor, position: { id: positionId, ...position }, paymentType: { iban, ibanPostale, ibanAppoggio, transferCategory, marcaDaBollo } };
+  return {
+    creditor,
+    position: { id: positionId, ...position },
+    paymentType: { iban, ibanPostale, ibanAppoggio, transferCategory, marcaDaBollo },
+  };
 }
 
 export interface NewAttempt {
@@ -70,7 +103,16 @@ const INSERT_ATTEMPT = namedStatement(
 
 /** Records an activation; the position itself is not touched. */
 export async function insertAttempt(db: Database, a: NewAttempt): Promise<void> {
-  await db.run(INSERT_ATTEMPT, [a.positionId, a.enteId, a.noticeNumber, a.iuv, a.primitive, a.amountCents, a.transferType ?? null, a.paymentNote ?? null]);
+  await db.run(INSERT_ATTEMPT, [
+    a.positionId,
+    a.enteId,
+    a.noticeNumber,
+    a.iuv,
+    a.primitive,
+    a.amountCents,
+    a.transferType ?? null,
+    a.paymentNote ?? null,
+  ]);
 }
 
 export interface StoredReceipt {
@@ -125,19 +167,31 @@ export async function storeReceipt(
   enteId: number,
   positionEnteId: number | null,
   r: ReceiptInput,
-  decide: (position: LockedPosition | undefined) => { anomaly: ReceiptAnomaly | null; markPaid: boolean; fromStatus?: string; reason: string },
+  decide: (position: LockedPosition | undefined) => {
+    anomaly: ReceiptAnomaly | null;
+    markPaid: boolean;
+    fromStatus?: string;
+    reason: string;
+  },
 ): Promise<StoredReceipt> {
   return db.transaction(async (tx) => {
-    const rows = <T>(q: ReturnType<typeof sql>) => tx.execute(q).then((res) => (res as unknown as { rows: T[] }).rows);
+    const rows = <T>(q: ReturnType<typeof sql>) =>
+      tx.execute(q).then((res) => (res as unknown as { rows: T[] }).rows);
     const [position] =
       positionEnteId === null
         ? []
         : await rows<LockedPosition>(sql`
             select id::int as id, status, valid_from as "validFrom", valid_to as "validTo", amount_cents::float8 as "amountCents"
               from debt_position where ente_id = ${positionEnteId} and notice_number = ${r.noticeNumber} for update`);
-    const [existing] = await rows<{ id: number }>(sql`select id::int as id from receipt where ente_id = ${enteId} and receipt_id = ${r.receiptId}`);
+    const [existing] = await rows<{ id: number }>(
+      sql`select id::int as id from receipt where ente_id = ${enteId} and receipt_id = ${r.receiptId}`,
+    );
     if (existing) return { id: null, positionId: position?.id ?? null, anomaly: null, paid: false };
-    const [attempt] = position ? await rows<{ id: number }>(sql`select id::int as id from payment_attempt where position_id = ${position.id} order by id desc limit 1`) : [];
+    const [attempt] = position
+      ? await rows<{ id: number }>(
+          sql`select id::int as id from payment_attempt where position_id = ${position.id} order by id desc limit 1`,
+        )
+      : [];
     const effect = decide(position);
     const dateTime = validDateTime(r.paymentDateTime);
     const [inserted] = await rows<{ id: number }>(sql`
@@ -165,21 +219,37 @@ export async function storeReceipt(
         insert into debt_position_status_history (position_id, from_status, to_status, actor, reason)
         values (${position.id}, ${effect.fromStatus ?? position.status}, 'PAID', 'pagopa', ${effect.reason})`);
     }
-    return { id: inserted.id, positionId: position?.id ?? null, anomaly: effect.anomaly, paid: Boolean(position && effect.markPaid) };
+    return {
+      id: inserted.id,
+      positionId: position?.id ?? null,
+      anomaly: effect.anomaly,
+      paid: Boolean(position && effect.markPaid),
+    };
   });
 }
 
 export type ReceiptRecord = typeof receipt.$inferSelect;
 
 /** The receipts of a position, newest first, with their raw XML (for the receipts API). */
-export async function findReceiptsByPosition(db: Database | Executor, positionId: number): Promise<ReceiptRecord[]> {
+export async function findReceiptsByPosition(
+  db: Database | Executor,
+  positionId: number,
+): Promise<ReceiptRecord[]> {
   const ex: Executor = 'orm' in db ? db.orm : db;
   return ex.select().from(receipt).where(eq(receipt.positionId, positionId)).orderBy(desc(receipt.id));
 }
 
 /** One receipt by the ente it was sent for and its receiptId. */
-export async function findReceipt(db: Database | Executor, enteId: number, receiptId: string): Promise<ReceiptRecord | undefined> {
+export async function findReceipt(
+  db: Database | Executor,
+  enteId: number,
+  receiptId: string,
+): Promise<ReceiptRecord | undefined> {
   const ex: Executor = 'orm' in db ? db.orm : db;
-  const [row] = await ex.select().from(receipt).where(sql`${receipt.enteId} = ${enteId} and ${receipt.receiptId} = ${receiptId}`).limit(1);
+  const [row] = await ex
+    .select()
+    .from(receipt)
+    .where(sql`${receipt.enteId} = ${enteId} and ${receipt.receiptId} = ${receiptId}`)
+    .limit(1);
   return row;
 }

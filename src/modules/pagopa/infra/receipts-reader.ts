@@ -51,7 +51,8 @@ const SUMMARY_COLUMNS = sql`r.id::text as id, e.codice_fiscale as "enteFiscalCod
 
 type Raw = Record<string, unknown>;
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-const date = (v: unknown): Date | null => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(String(v)));
+const date = (v: unknown): Date | null =>
+  v === null || v === undefined ? null : v instanceof Date ? v : new Date(String(v));
 
 function summary(r: Raw): ReceiptSummary {
   return {
@@ -75,7 +76,10 @@ export interface ReceiptFilter {
   limit: number;
 }
 
-export async function listReceipts(db: Database, f: ReceiptFilter): Promise<{ items: ReceiptSummary[]; nextBefore: number | null }> {
+export async function listReceipts(
+  db: Database,
+  f: ReceiptFilter,
+): Promise<{ items: ReceiptSummary[]; nextBefore: number | null }> {
   const where: SQL[] = [sql`true`];
   if (f.iuv !== undefined) where.push(sql`r.iuv = ${f.iuv}`);
   if (f.enteFiscalCode !== undefined) where.push(sql`e.codice_fiscale = ${f.enteFiscalCode}`);
@@ -98,14 +102,25 @@ export async function getReceipt(db: Database, id: number): Promise<ReceiptDetai
     select ${SUMMARY_COLUMNS}, r.payment_attempt_id::text as "paymentAttemptId", r.debtor, r.payer, r.transfers, r.metadata
       from receipt r join ente e on e.id = r.ente_id
      where r.id = ${id}`);
-  return r && { ...summary(r), paymentAttemptId: num(r.paymentAttemptId), debtor: r.debtor, payer: r.payer, transfers: r.transfers, metadata: r.metadata };
+  return (
+    r && {
+      ...summary(r),
+      paymentAttemptId: num(r.paymentAttemptId),
+      debtor: r.debtor,
+      payer: r.payer,
+      transfers: r.transfers,
+      metadata: r.metadata,
+    }
+  );
 }
 
 /** A receipt's XML document: its bytes as received (see xmlDocumentBytes) and the charset they are in. */
 export type ReceiptXml = { bytes: Buffer; encoding: string };
 
 export async function getReceiptXml(db: Database, id: number): Promise<ReceiptXml | undefined> {
-  const [r] = await db.rows<{ raw_xml: string; raw_bytes: Uint8Array | null }>(sql`select raw_xml, raw_bytes from receipt where id = ${id}`);
+  const [r] = await db.rows<{ raw_xml: string; raw_bytes: Uint8Array | null }>(
+    sql`select raw_xml, raw_bytes from receipt where id = ${id}`,
+  );
   return r && xmlDocumentBytes(r.raw_xml, r.raw_bytes);
 }
 
@@ -113,14 +128,28 @@ export async function getReceiptXml(db: Database, id: number): Promise<ReceiptXm
  * The receipt that stands for a position's payment: a positive one without anomaly first (the
  * one that made it paid), then any positive one, then the latest negative one.
  */
-export async function receiptOfPosition(db: Database, enteId: number, iuv: string): Promise<(ReceiptDetail & { xml: ReceiptXml }) | undefined> {
+export async function receiptOfPosition(
+  db: Database,
+  enteId: number,
+  iuv: string,
+): Promise<(ReceiptDetail & { xml: ReceiptXml }) | undefined> {
   const [r] = await db.rows<Raw>(sql`
     select ${SUMMARY_COLUMNS}, r.payment_attempt_id::text as "paymentAttemptId", r.debtor, r.payer, r.transfers, r.metadata, r.raw_xml as "rawXml", r.raw_bytes as "rawBytes"
       from receipt r join ente e on e.id = r.ente_id
      where r.ente_id = ${enteId} and r.iuv = ${iuv}
      order by (r.outcome = 'OK') desc, (r.anomaly is null) desc, case when r.outcome = 'OK' then r.id else -r.id end
      limit 1`);
-  return r && { ...summary(r), paymentAttemptId: num(r.paymentAttemptId), debtor: r.debtor, payer: r.payer, transfers: r.transfers, metadata: r.metadata, xml: xmlDocumentBytes(String(r.rawXml), r.rawBytes as Uint8Array | null) };
+  return (
+    r && {
+      ...summary(r),
+      paymentAttemptId: num(r.paymentAttemptId),
+      debtor: r.debtor,
+      payer: r.payer,
+      transfers: r.transfers,
+      metadata: r.metadata,
+      xml: xmlDocumentBytes(String(r.rawXml), r.rawBytes as Uint8Array | null),
+    }
+  );
 }
 
 /** The payment type (codice versamento) and debtor of an ente's position, to authorise a gestionale. */
@@ -128,8 +157,14 @@ export async function positionOwner(
   db: Database,
   enteFiscalCode: string,
   iuv: string,
-): Promise<{ codiceVersamento: string; debtorFiscalCode: string; idPosizioneDebitoria: string | null } | undefined> {
-  const [r] = await db.rows<{ codiceVersamento: string; debtorFiscalCode: string; idPosizioneDebitoria: string | null }>(sql`
+): Promise<
+  { codiceVersamento: string; debtorFiscalCode: string; idPosizioneDebitoria: string | null } | undefined
+> {
+  const [r] = await db.rows<{
+    codiceVersamento: string;
+    debtorFiscalCode: string;
+    idPosizioneDebitoria: string | null;
+  }>(sql`
     select pt.codice_versamento as "codiceVersamento", p.debtor_fiscal_code as "debtorFiscalCode", p.id_posizione_debitoria as "idPosizioneDebitoria"
       from debt_position p join ente e on e.id = p.ente_id join payment_type pt on pt.id = p.payment_type_id
      where e.codice_fiscale = ${enteFiscalCode} and p.iuv = ${iuv}`);

@@ -22,7 +22,11 @@ export class Captcha {
   ) {}
 
   async challenge(): Promise<Challenge> {
-    return createChallenge({ hmacKey: this.hmacKey, maxNumber: this.maxNumber, expires: new Date(this.clock().getTime() + CAPTCHA_TTL_MS) });
+    return createChallenge({
+      hmacKey: this.hmacKey,
+      maxNumber: this.maxNumber,
+      expires: new Date(this.clock().getTime() + CAPTCHA_TTL_MS),
+    });
   }
 
   /** Verifies the widget's payload (Base64 of the JSON solution) and uses it up. */
@@ -42,7 +46,10 @@ export class Captcha {
       valid = false;
     }
     if (!valid) return 'invalid';
-    const fresh = await this.repo.useCaptcha(parsed.signature, new Date(this.clock().getTime() + CAPTCHA_TTL_MS));
+    const fresh = await this.repo.useCaptcha(
+      parsed.signature,
+      new Date(this.clock().getTime() + CAPTCHA_TTL_MS),
+    );
     return fresh ? 'ok' : 'replayed';
   }
 }

@@ -80,7 +80,12 @@ export function browserKeyOf(cookie: string): string {
   return createHash('sha256').update(cookie).digest('hex');
 }
 
-const cartItem = (p: PortalPosition): CartItem => ({ positionId: p.id, enteFiscalCode: p.enteFiscalCode, iuv: p.iuv, noticeNumber: p.noticeNumber });
+const cartItem = (p: PortalPosition): CartItem => ({
+  positionId: p.id,
+  enteFiscalCode: p.enteFiscalCode,
+  iuv: p.iuv,
+  noticeNumber: p.noticeNumber,
+});
 
 /**
  * The citizen portal: the redirect from a gestionale (digest, single-use identificativoPagamento,
@@ -115,32 +120,88 @@ export class PortalService {
    * (IUV of that fiscal code), the caller's right to its payment type, and its status. Only an
    * accepted landing uses the identificativoPagamento up; a refused one can be retried with it.
    */
-  async land(body: unknown, opts: { returnUrls: ReturnUrlBuilder; correlationId?: string | undefined }): Promise<Landed> {
+  async land(
+    body: unknown,
+    opts: { returnUrls: ReturnUrlBuilder; correlationId?: string | undefined },
+  ): Promise<Landed> {
     const read = readLandingForm(body);
-    if (!read.ok) throw new PortalRefusal('REQUEST_INVALID', `Errore sul campo ${read.field}: campo mancante o non valido`);
+    if (!read.ok)
+      throw new PortalRefusal(
+        'REQUEST_INVALID',
+        `Errore sul campo ${read.field}: campo mancante o non valido`,
+      );
     const f = read.form;
     const caller = await this.repo.callerForLanding(f.codiceChiamante, f.identificativoPagamento);
-    const usable = caller && caller.returnUrl && isApplicationUsable({ active: caller.active, validFrom: caller.validFrom, validTo: caller.validTo }, this.today());
+    const usable =
+      caller &&
+      caller.returnUrl &&
+      isApplicationUsable(
+        { active: caller.active, validFrom: caller.validFrom, validTo: caller.validTo },
+        this.today(),
+      );
     if (!caller || !usable || !caller.returnUrl) {
-      throw new PortalRefusal('CALLER_UNKNOWN', `Chiamante esterno con codice ${f.codiceChiamante} non riconosciuto: Chiamante esterno non riconosciuto, non attivo o passphrase errata`, { caller: f.codiceChiamante });
+      throw new PortalRefusal(
+        'CALLER_UNKNOWN',
+        `Chiamante esterno con codice ${f.codiceChiamante} non riconosciuto: Chiamante esterno non riconosciuto, non attivo o passphrase errata`,
+        { caller: f.codiceChiamante },
+      );
     }
     const ctx = { caller: caller.codiceChiamante, iuv: f.iuv };
-    const sep = matchDigest(f.digest, { passphrase: this.secrets.decrypt(caller.passphraseEnc), codiceChiamante: f.codiceChiamante, identificativoPagamento: f.identificativoPagamento, iuv: f.iuv, returnUrl: caller.returnUrl }, caller.digestSeparator);
-    if (!sep) throw new PortalRefusal('DIGEST_INVALID', `Errore sul campo digest, con valore ${f.digest}. Messaggio = Verifica digest fallita`, ctx);
+    const sep = matchDigest(
+      f.digest,
+      {
+        passphrase: this.secrets.decrypt(caller.passphraseEnc),
+        codiceChiamante: f.codiceChiamante,
+        identificativoPagamento: f.identificativoPagamento,
+        iuv: f.iuv,
+        returnUrl: caller.returnUrl,
+      },
+      caller.digestSeparator,
+    );
+    if (!sep)
+      throw new PortalRefusal(
+        'DIGEST_INVALID',
+        `Errore sul campo digest, con valore ${f.digest}. Messaggio = Verifica digest fallita`,
+        ctx,
+      );
     if (!IDENTIFICATIVO_PAGAMENTO.test(f.identificativoPagamento)) {
-      throw new PortalRefusal('PAYMENT_ID_INVALID', 'Errore sul campo identificativoPagamento: da 1 a 50 caratteri tra lettere, cifre, _ e -', ctx);
+      throw new PortalRefusal(
+        'PAYMENT_ID_INVALID',
+        'Errore sul campo identificativoPagamento: da 1 a 50 caratteri tra lettere, cifre, _ e -',
+        ctx,
+      );
     }
     if (caller.paymentIdUsed) {
-      throw new PortalRefusal('PAYMENT_ID_REUSED', `Errore sul campo identificativoPagamento, con valore ${f.identificativoPagamento}. Messaggio = identificativo già presente in archivio`, ctx);
+      throw new PortalRefusal(
+        'PAYMENT_ID_REUSED',
+        `Errore sul campo identificativoPagamento, con valore ${f.identificativoPagamento}. Messaggio = identificativo già presente in archivio`,
+        ctx,
+      );
     }
-    const candidates = (await this.repo.positionsForLanding(f.iuv, caller.id)).filter((p) => p.debtorFiscalCode.toUpperCase() === f.codiceFiscale);
+    const candidates = (await this.repo.positionsForLanding(f.iuv, caller.id)).filter(
+      (p) => p.debtorFiscalCode.toUpperCase() === f.codiceFiscale,
+    );
     const position = candidates[0];
-    if (!position) throw new PortalRefusal('IUV_NOT_FOUND', `Errore sul campo iuv, con valore ${f.iuv}. Messaggio = Codice Iuv non trovato o non associato al codice fiscale indicato`, ctx);
+    if (!position)
+      throw new PortalRefusal(
+        'IUV_NOT_FOUND',
+        `Errore sul campo iuv, con valore ${f.iuv}. Messaggio = Codice Iuv non trovato o non associato al codice fiscale indicato`,
+        ctx,
+      );
     const where = { ...ctx, enteFiscalCode: position.enteFiscalCode };
-    if (!position.authorised) throw new PortalRefusal('PAYMENT_TYPE_NOT_ALLOWED', 'Chiamante non autorizzato al tipo pagamento indicato', where);
+    if (!position.authorised)
+      throw new PortalRefusal(
+        'PAYMENT_TYPE_NOT_ALLOWED',
+        'Chiamante non autorizzato al tipo pagamento indicato',
+        where,
+      );
     const unpayable = position.enteActive ? unpayableReason(position, this.today()) : 'POSITION_CANCELLED';
     if (unpayable) {
-      throw new PortalRefusal(unpayable, `Errore sul campo iuv, con valore ${f.iuv}. Messaggio = Codice Iuv riferito a pagamento effettuato, annullato o in attesa di ricevuta oppure non più valido perché scaduto (${unpayable})`, where);
+      throw new PortalRefusal(
+        unpayable,
+        `Errore sul campo iuv, con valore ${f.iuv}. Messaggio = Codice Iuv riferito a pagamento effettuato, annullato o in attesa di ricevuta oppure non più valido perché scaduto (${unpayable})`,
+        where,
+      );
     }
     const id = newId();
     const claimToken = newId();
@@ -157,10 +218,21 @@ export class PortalService {
       expiresAt: this.expiry(),
       claimHash: skipsPersonalData(partsOf(caller)) ? null : browserKeyOf(claimToken),
     });
-    if (!session) throw new PortalRefusal('PAYMENT_ID_REUSED', `Errore sul campo identificativoPagamento, con valore ${f.identificativoPagamento}. Messaggio = identificativo già presente in archivio`, where);
+    if (!session)
+      throw new PortalRefusal(
+        'PAYMENT_ID_REUSED',
+        `Errore sul campo identificativoPagamento, con valore ${f.identificativoPagamento}. Messaggio = identificativo già presente in archivio`,
+        where,
+      );
     const parts = partsOf(caller);
     if (!skipsPersonalData(parts)) return { session, parts, claimToken };
-    const location = await this.startCheckout(session, [position], position.debtorEmail ?? undefined, false, opts);
+    const location = await this.startCheckout(
+      session,
+      [position],
+      position.debtorEmail ?? undefined,
+      false,
+      opts,
+    );
     return { session, parts, checkoutLocation: location };
   }
 
@@ -173,7 +245,11 @@ export class PortalService {
    * landing, bound a moment before with the same old value, already gave it the new one, and this
    * flow joins the new key (the old value never learns it).
    */
-  async claim(publicId: string, token: string, cookie: string | undefined): Promise<{ session: PortalSession; cookie: string | undefined } | undefined> {
+  async claim(
+    publicId: string,
+    token: string,
+    cookie: string | undefined,
+  ): Promise<{ session: PortalSession; cookie: string | undefined } | undefined> {
     if (!SESSION_ID.test(publicId) || !SESSION_ID.test(token)) return undefined;
     if (cookie === undefined || !SESSION_ID.test(cookie)) {
       // a browser without the Sportello's cookie: a new value nobody else knows, no other flow under it
@@ -215,7 +291,10 @@ export class PortalService {
 
   /** A manual cart, opened when the citizen first adds a notice; the browser gets a cookie if it had none. */
   async openManual(cookie: string | undefined): Promise<{ session: PortalSession; cookie: BrowserCookie }> {
-    const browser = cookie && SESSION_ID.test(cookie) ? { value: cookie, changed: false } : { value: newId(), changed: true };
+    const browser =
+      cookie && SESSION_ID.test(cookie)
+        ? { value: cookie, changed: false }
+        : { value: newId(), changed: true };
     const id = newId();
     await this.repo.openManualSession(id, newId(), newId(), this.expiry(), browserKeyOf(browser.value));
     return { session: (await this.repo.session(id))!, cookie: browser };
@@ -247,8 +326,12 @@ export class PortalService {
    * position (fines with advance notice) asks for its payment references instead: the result is
    * then 'references' and the position waits in `pending`.
    */
-  async addNotice(s: PortalSession, input: { code?: string | undefined; codiceFiscale?: string | undefined; ente?: string | undefined }): Promise<'added' | 'references'> {
-    if (s.positions.length >= MAX_CART) throw new PortalInputError('CART_FULL', 'codiceAvviso', { max: String(MAX_CART) });
+  async addNotice(
+    s: PortalSession,
+    input: { code?: string | undefined; codiceFiscale?: string | undefined; ente?: string | undefined },
+  ): Promise<'added' | 'references'> {
+    if (s.positions.length >= MAX_CART)
+      throw new PortalInputError('CART_FULL', 'codiceAvviso', { max: String(MAX_CART) });
     const rawCode = (input.code ?? '').trim();
     if (!rawCode) throw new PortalInputError('NOTICE_REQUIRED', 'codiceAvviso');
     const code = readNoticeCode(rawCode);
@@ -257,13 +340,16 @@ export class PortalService {
     if (ente && !/^\d{11}$/.test(ente)) throw new PortalInputError('ENTE_FORMAT', 'ente');
     const cf = (input.codiceFiscale ?? '').trim().toUpperCase();
     const rows = await this.repo.positionsByCode(code, ente || null);
-    const byDebtor = cf ? rows.filter((p) => p.debtorFiscalCode.toUpperCase() === cf && p.debtorFiscalCode !== ANONIMO) : [];
+    const byDebtor = cf
+      ? rows.filter((p) => p.debtorFiscalCode.toUpperCase() === cf && p.debtorFiscalCode !== ANONIMO)
+      : [];
     const anonymous = rows.filter((p) => p.debtorFiscalCode === ANONIMO);
     const chosen = byDebtor.length > 0 ? byDebtor : anonymous;
     if (chosen.length === 0) throw new PortalInputError('NOTICE_NOT_FOUND', 'codiceAvviso');
     if (chosen.length > 1) throw new PortalInputError('NOTICE_AMBIGUOUS', 'ente');
     const p = chosen[0]!;
-    if (s.positions.some((i) => i.positionId === p.id)) throw new PortalInputError('NOTICE_ALREADY_IN_CART', 'codiceAvviso');
+    if (s.positions.some((i) => i.positionId === p.id))
+      throw new PortalInputError('NOTICE_ALREADY_IN_CART', 'codiceAvviso');
     if (p.debtorFiscalCode === ANONIMO) {
       await this.repo.saveCart(s.id, s.positions, cartItem(p), this.expiry());
       return 'references';
@@ -287,12 +373,18 @@ export class PortalService {
     const ok = refs.length > 0 && refs.every((r, i) => sameReference(r.value, values[i] ?? ''));
     if (!ok) throw new PortalInputError('REFERENCES_MISMATCH', 'riferimento_0');
     this.assertPayable(p);
-    if (s.positions.length >= MAX_CART) throw new PortalInputError('CART_FULL', 'codiceAvviso', { max: String(MAX_CART) });
+    if (s.positions.length >= MAX_CART)
+      throw new PortalInputError('CART_FULL', 'codiceAvviso', { max: String(MAX_CART) });
     await this.repo.saveCart(s.id, [...s.positions, cartItem(p)], null, this.expiry());
   }
 
   async removeNotice(s: PortalSession, positionId: number): Promise<void> {
-    await this.repo.saveCart(s.id, s.positions.filter((p) => p.positionId !== positionId), s.pending, this.expiry());
+    await this.repo.saveCart(
+      s.id,
+      s.positions.filter((p) => p.positionId !== positionId),
+      s.pending,
+      this.expiry(),
+    );
   }
 
   async cancelPending(s: PortalSession): Promise<void> {
@@ -307,9 +399,18 @@ export class PortalService {
    * What the summary page shows of a flow, with one read of its caller: the positions, the parts of
    * the personal-data page, and the origin of the caller's return URL (where "< Indietro" leads).
    */
-  async summary(s: PortalSession): Promise<{ positions: PortalPosition[]; parts: PersonalDataParts; callerOrigin: string | null }> {
-    const [positions, caller] = await Promise.all([this.positions(s), s.kind === 'gestionale' && s.applicationId !== null ? this.repo.callerById(s.applicationId) : undefined]);
-    return { positions, parts: caller ? partsOf(caller) : MANUAL_FLOW_PARTS, callerOrigin: caller?.returnUrl ? new URL(caller.returnUrl).origin : null };
+  async summary(
+    s: PortalSession,
+  ): Promise<{ positions: PortalPosition[]; parts: PersonalDataParts; callerOrigin: string | null }> {
+    const [positions, caller] = await Promise.all([
+      this.positions(s),
+      s.kind === 'gestionale' && s.applicationId !== null ? this.repo.callerById(s.applicationId) : undefined,
+    ]);
+    return {
+      positions,
+      parts: caller ? partsOf(caller) : MANUAL_FLOW_PARTS,
+      callerOrigin: caller?.returnUrl ? new URL(caller.returnUrl).origin : null,
+    };
   }
 
   /** The parts of the personal-data page for a session: the caller's flags, or the manual flow's. */
@@ -324,8 +425,13 @@ export class PortalService {
    * verified last, so that a typo does not use a solved captcha up), then starts the payment on
    * pagoPA Checkout and answers where the browser goes.
    */
-  async startPayment(s: PortalSession, input: PersonalDataInput, opts: { returnUrls: ReturnUrlBuilder; correlationId?: string | undefined; revision?: number | undefined }): Promise<string> {
-    if (s.outcome !== null || s.positions.length === 0) throw new PortalInputError('CART_EMPTY', 'codiceAvviso');
+  async startPayment(
+    s: PortalSession,
+    input: PersonalDataInput,
+    opts: { returnUrls: ReturnUrlBuilder; correlationId?: string | undefined; revision?: number | undefined },
+  ): Promise<string> {
+    if (s.outcome !== null || s.positions.length === 0)
+      throw new PortalInputError('CART_EMPTY', 'codiceAvviso');
     // the page showed another cart (changed meanwhile in another window): pay nothing it did not show
     if (s.kind === 'manual' && opts.revision !== s.revision) throw new CartChanged();
     const parts = await this.parts(s);
@@ -334,7 +440,8 @@ export class PortalService {
     if (parts.email) {
       if (!email) problems.push(new PortalInputError('EMAIL_REQUIRED', 'email'));
       else if (!isEmail(email)) problems.push(new PortalInputError('EMAIL_INVALID', 'email'));
-      else if (email.toLowerCase() !== (input.emailConfirm ?? '').trim().toLowerCase()) problems.push(new PortalInputError('EMAIL_MISMATCH', 'emailConferma'));
+      else if (email.toLowerCase() !== (input.emailConfirm ?? '').trim().toLowerCase())
+        problems.push(new PortalInputError('EMAIL_MISMATCH', 'emailConferma'));
     }
     const consent = input.privacy === 'on' || input.privacy === 'true' || input.privacy === '1';
     if (parts.privacy && !consent) problems.push(new PortalInputError('PRIVACY_REQUIRED', 'privacy'));
@@ -345,19 +452,43 @@ export class PortalService {
     const positions = await this.positions(s);
     const unpayable = positions.flatMap((p) => {
       const reason = p.enteActive ? unpayableReason(p, this.today()) : 'POSITION_CANCELLED';
-      return reason ? [new PortalInputError('NOTICE_NOT_PAYABLE', `position-${p.iuv}`, { notice: p.noticeNumber, reason })] : [];
+      return reason
+        ? [
+            new PortalInputError('NOTICE_NOT_PAYABLE', `position-${p.iuv}`, {
+              notice: p.noticeNumber,
+              reason,
+            }),
+          ]
+        : [];
     });
-    if (positions.length < s.positions.length) unpayable.push(new PortalInputError('CART_EMPTY', 'codiceAvviso'));
+    if (positions.length < s.positions.length)
+      unpayable.push(new PortalInputError('CART_EMPTY', 'codiceAvviso'));
     if (unpayable.length > 0) throw new PortalInputErrors(unpayable);
     if (parts.captcha) {
       const check = await this.captcha.check(input.captcha);
-      if (check !== 'ok') throw new PortalInputErrors([new PortalInputError(check === 'missing' ? 'CAPTCHA_REQUIRED' : check === 'replayed' ? 'CAPTCHA_REPLAYED' : 'CAPTCHA_INVALID', 'altcha')]);
+      if (check !== 'ok')
+        throw new PortalInputErrors([
+          new PortalInputError(
+            check === 'missing'
+              ? 'CAPTCHA_REQUIRED'
+              : check === 'replayed'
+                ? 'CAPTCHA_REPLAYED'
+                : 'CAPTCHA_INVALID',
+            'altcha',
+          ),
+        ]);
     }
     const emailNotice = parts.email ? email : s.kind === 'gestionale' ? (s.email ?? undefined) : undefined;
     return this.startCheckout(s, positions, emailNotice, parts.privacy && consent, opts);
   }
 
-  private async startCheckout(s: PortalSession, positions: PortalPosition[], email: string | undefined, consent: boolean, opts: { returnUrls: ReturnUrlBuilder; correlationId?: string | undefined }): Promise<string> {
+  private async startCheckout(
+    s: PortalSession,
+    positions: PortalPosition[],
+    email: string | undefined,
+    consent: boolean,
+    opts: { returnUrls: ReturnUrlBuilder; correlationId?: string | undefined },
+  ): Promise<string> {
     const urls: ReturnUrls = {
       returnOkUrl: opts.returnUrls(s.publicId, 'ok', this.returnToken(s, 'ok')),
       returnCancelUrl: opts.returnUrls(s.publicId, 'annullato', this.returnToken(s, 'annullato')),
@@ -375,7 +506,12 @@ export class PortalService {
       });
     } catch (e) {
       if (!(e instanceof CheckoutError)) throw e;
-      throw new PortalInputErrors([new PortalInputError(e.kind === 'unavailable' ? 'CHECKOUT_UNAVAILABLE' : 'CHECKOUT_REFUSED', 'prosegui')]);
+      throw new PortalInputErrors([
+        new PortalInputError(
+          e.kind === 'unavailable' ? 'CHECKOUT_UNAVAILABLE' : 'CHECKOUT_REFUSED',
+          'prosegui',
+        ),
+      ]);
     }
     await this.repo.savePersonalData(s.id, email ?? null, consent, started.idCart, this.expiry());
     return started.location;
@@ -383,7 +519,10 @@ export class PortalService {
 
   /** The secret part of a conclusion URL: only Checkout learns it, so a citizen cannot forge an "ok". */
   returnToken(s: Pick<PortalSession, 'publicId' | 'returnKey'>, outcome: Outcome): string {
-    return createHmac('sha256', s.returnKey).update(`${s.publicId}:${outcome}`).digest('base64url').slice(0, 32);
+    return createHmac('sha256', s.returnKey)
+      .update(`${s.publicId}:${outcome}`)
+      .digest('base64url')
+      .slice(0, 32);
   }
 
   /**
@@ -400,7 +539,11 @@ export class PortalService {
     if (fixed === null && (await this.repo.conclude(s.id, outcome))) {
       fixed = outcome;
       if (outcome === 'ok') {
-        await this.debtPositions.markAwaitingReceipt(s.positions.map((p) => p.positionId), 'portal', `pagoPA Checkout: esito positivo, in attesa della ricevuta (idCart ${s.idCart})`);
+        await this.debtPositions.markAwaitingReceipt(
+          s.positions.map((p) => p.positionId),
+          'portal',
+          `pagoPA Checkout: esito positivo, in attesa della ricevuta (idCart ${s.idCart})`,
+        );
       }
     }
     const current = (await this.repo.session(s.id)) ?? s;
@@ -408,9 +551,24 @@ export class PortalService {
     const stored = current.outcome ?? fixed;
     const final: Outcome = stored === null || stored === 'indietro' ? outcome : stored;
     const positions = await this.positions(current);
-    const mayBeOpen = final === 'attesa' && (await this.repo.recentlyActivated(positions.map((p) => p.id), PAYMENT_TOKEN_MAX_MS));
-    const state = conclusionState(final, positions.map((p) => p.status), mayBeOpen);
-    return { session: current, positions, returnLink: await this.callerReturnLink(current, codEsitoOf(state)), outcome: final, state };
+    const mayBeOpen =
+      final === 'attesa' &&
+      (await this.repo.recentlyActivated(
+        positions.map((p) => p.id),
+        PAYMENT_TOKEN_MAX_MS,
+      ));
+    const state = conclusionState(
+      final,
+      positions.map((p) => p.status),
+      mayBeOpen,
+    );
+    return {
+      session: current,
+      positions,
+      returnLink: await this.callerReturnLink(current, codEsitoOf(state)),
+      outcome: final,
+      state,
+    };
   }
 
   /**
@@ -454,7 +612,10 @@ export class PortalService {
    * can open it, only until its cookie changes, and nobody can compute one for a cookie of their own.
    */
   receiptToken(cookie: string, positionId: number): string {
-    return createHmac('sha256', this.linkKey).update(`ricevuta:${browserKeyOf(cookie)}:${positionId}`).digest('base64url').slice(0, 32);
+    return createHmac('sha256', this.linkKey)
+      .update(`ricevuta:${browserKeyOf(cookie)}:${positionId}`)
+      .digest('base64url')
+      .slice(0, 32);
   }
 
   checkReceiptToken(cookie: string | undefined, positionId: number, token: string): boolean {
@@ -466,13 +627,20 @@ export class PortalService {
 
   /** The way back to a gestionale, with the outcome code the page's message matches. */
   private async callerReturnLink(s: PortalSession, codEsito: CodEsito): Promise<string | null> {
-    if (s.kind !== 'gestionale' || s.applicationId === null || !s.identificativoPagamento || !s.callerDigest) return null;
+    if (s.kind !== 'gestionale' || s.applicationId === null || !s.identificativoPagamento || !s.callerDigest)
+      return null;
     const caller = await this.repo.callerById(s.applicationId);
     if (!caller?.returnUrl) return null;
     const digest =
       caller.returnDigestMode === 'signed'
         ? computeReturnDigest(
-            { passphrase: this.secrets.decrypt(caller.passphraseEnc), codiceChiamante: caller.codiceChiamante, identificativoPagamento: s.identificativoPagamento, iuv: s.positions[0]!.iuv, returnUrl: caller.returnUrl },
+            {
+              passphrase: this.secrets.decrypt(caller.passphraseEnc),
+              codiceChiamante: caller.codiceChiamante,
+              identificativoPagamento: s.identificativoPagamento,
+              iuv: s.positions[0]!.iuv,
+              returnUrl: caller.returnUrl,
+            },
             codEsito,
             s.digestSeparator ?? '%%%%',
           )

@@ -38,7 +38,8 @@ export function computeDigest(f: DigestFields, sep: Separator): string {
  * Base64(SHA-256(passphrase + sep + codiceChiamante + identificativoPagamento + iuv + url + codEsito + sep)).
  */
 export function computeReturnDigest(f: DigestFields, codEsito: CodEsito, sep: Separator): string {
-  const text = f.passphrase + sep + f.codiceChiamante + f.identificativoPagamento + f.iuv + f.returnUrl + codEsito + sep;
+  const text =
+    f.passphrase + sep + f.codiceChiamante + f.identificativoPagamento + f.iuv + f.returnUrl + codEsito + sep;
   return createHash('sha256').update(text, 'utf8').digest('base64');
 }
 
@@ -73,7 +74,12 @@ export function matchDigest(received: string, f: DigestFields, setting: Separato
  * {returnUrl}?idPagamento={identificativoPagamento}&digest={digest}&codEsito={000|100}, every value
  * URL-encoded (a Base64 '+' must not arrive as a space).
  */
-export function returnLink(returnUrl: string, identificativoPagamento: string, digest: string, codEsito: CodEsito): string {
+export function returnLink(
+  returnUrl: string,
+  identificativoPagamento: string,
+  digest: string,
+  codEsito: CodEsito,
+): string {
   const q = new URLSearchParams({ idPagamento: identificativoPagamento, digest, codEsito });
   return `${returnUrl}?${q.toString()}`;
 }

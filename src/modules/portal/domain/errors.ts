@@ -28,7 +28,11 @@ export class PortalRefusal extends Error {
     readonly reason: RefusalReason,
     /** For the journal: the manual's log line, never a fiscal code. */
     readonly journal: string,
-    readonly context: { caller?: string | undefined; enteFiscalCode?: string | undefined; iuv?: string | undefined } = {},
+    readonly context: {
+      caller?: string | undefined;
+      enteFiscalCode?: string | undefined;
+      iuv?: string | undefined;
+    } = {},
   ) {
     super(journal);
     this.name = 'PortalRefusal';

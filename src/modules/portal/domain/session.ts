@@ -56,7 +56,10 @@ export interface PortalSession {
  */
 export type FlowState = 'open' | 'concluded' | 'closed' | 'superseded' | 'expired';
 
-export function flowState(s: Pick<PortalSession, 'outcome' | 'supersededAt' | 'expiresAt'>, now: Date): FlowState {
+export function flowState(
+  s: Pick<PortalSession, 'outcome' | 'supersededAt' | 'expiresAt'>,
+  now: Date,
+): FlowState {
   if (s.outcome === 'indietro') return 'closed';
   if (s.outcome !== null) return 'concluded';
   if (s.supersededAt !== null) return 'superseded';
@@ -84,7 +87,11 @@ export type ConclusionState = 'paid' | 'received' | 'unknown' | 'abandoned' | 'c
  */
 export const PAYMENT_TOKEN_MAX_MS = 30 * 60 * 1000;
 
-export function conclusionState(outcome: Outcome, statuses: DebtPositionStatus[], paymentMayBeOpen: boolean): ConclusionState {
+export function conclusionState(
+  outcome: Outcome,
+  statuses: DebtPositionStatus[],
+  paymentMayBeOpen: boolean,
+): ConclusionState {
   if (statuses.length > 0 && statuses.every((st) => st === 'PAID')) return 'paid';
   switch (outcome) {
     case 'ok':
@@ -94,7 +101,9 @@ export function conclusionState(outcome: Outcome, statuses: DebtPositionStatus[]
     case 'ko':
       return 'failed';
     case 'attesa':
-      return paymentMayBeOpen || statuses.some((st) => st === 'PAYMENT_IN_PROGRESS') ? 'unknown' : 'abandoned';
+      return paymentMayBeOpen || statuses.some((st) => st === 'PAYMENT_IN_PROGRESS')
+        ? 'unknown'
+        : 'abandoned';
   }
 }
 
@@ -127,7 +136,15 @@ export function skipsPersonalData(p: PersonalDataParts): boolean {
 }
 
 /** Why a position cannot be paid on the Sportello now, or null when it can (§3.4). */
-export function unpayableReason(p: { status: DebtPositionStatus; validFrom?: string | undefined; validTo?: string | undefined; amountCents: number }, today: string): Extract<RefusalReason, `POSITION_${string}`> | null {
+export function unpayableReason(
+  p: {
+    status: DebtPositionStatus;
+    validFrom?: string | undefined;
+    validTo?: string | undefined;
+    amountCents: number;
+  },
+  today: string,
+): Extract<RefusalReason, `POSITION_${string}`> | null {
   switch (effectiveStatus(p, today)) {
     case 'PAID':
       return 'POSITION_PAID';
@@ -162,10 +179,18 @@ export interface LandingForm {
 }
 
 /** The fields of the redirect, trimmed; the name of the first missing or malformed one otherwise. */
-export function readLandingForm(body: unknown): { ok: true; form: LandingForm } | { ok: false; field: string } {
+export function readLandingForm(
+  body: unknown,
+): { ok: true; form: LandingForm } | { ok: false; field: string } {
   const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
   const s = (k: string) => (typeof b[k] === 'string' ? (b[k] as string).trim() : '');
-  const form = { codiceChiamante: s('codiceChiamante'), digest: s('digest'), iuv: s('iuv'), codiceFiscale: s('codiceFiscale').toUpperCase(), identificativoPagamento: s('identificativoPagamento') };
+  const form = {
+    codiceChiamante: s('codiceChiamante'),
+    digest: s('digest'),
+    iuv: s('iuv'),
+    codiceFiscale: s('codiceFiscale').toUpperCase(),
+    identificativoPagamento: s('identificativoPagamento'),
+  };
   if (!CODICE_CHIAMANTE.test(form.codiceChiamante)) return { ok: false, field: 'codiceChiamante' };
   if (!form.digest || form.digest.length > 100) return { ok: false, field: 'digest' };
   if (!IUV.test(form.iuv)) return { ok: false, field: 'iuv' };

@@ -144,10 +144,16 @@ const OPEN_MANUAL_SESSION = namedStatement(
 );
 
 // A conclusion URL works until the row is purged (a day after it expires): Checkout may return late.
-const LOAD_SESSION_BY_PUBLIC_ID = namedStatement('portal_load_session_by_public_id', `select ${SESSION_COLUMNS} from portal_session where public_id = $1`);
+const LOAD_SESSION_BY_PUBLIC_ID = namedStatement(
+  'portal_load_session_by_public_id',
+  `select ${SESSION_COLUMNS} from portal_session where public_id = $1`,
+);
 
 // A flow of a browser, expired or not (the page says which): rows live a day past their expiry.
-const LOAD_FLOW = namedStatement('portal_load_flow', `select ${SESSION_COLUMNS} from portal_session where public_id = $1 and browser_key = $2`);
+const LOAD_FLOW = namedStatement(
+  'portal_load_flow',
+  `select ${SESSION_COLUMNS} from portal_session where public_id = $1 and browser_key = $2`,
+);
 
 // The browser's cart still being filled: not yet handed to Checkout (a cart sent to Checkout is
 // frozen, so that what Checkout pays is what the conclusion shows and marks).
@@ -176,8 +182,10 @@ const LOAD_OPEN_FLOWS = namedStatement(
     order by created_at desc limit 5`,
 );
 
-
-const LOAD_SESSION = namedStatement('portal_load_session', `select ${SESSION_COLUMNS} from portal_session where id = $1 and expires_at > now()`);
+const LOAD_SESSION = namedStatement(
+  'portal_load_session',
+  `select ${SESSION_COLUMNS} from portal_session where id = $1 and expires_at > now()`,
+);
 
 const SAVE_CART = namedStatement(
   'portal_save_cart',
@@ -222,15 +230,28 @@ interface SessionRow extends Omit<PortalSession, 'positions' | 'pending' | 'dige
   outcome: string | null;
 }
 
-function toPosition(r: PortalPosition & { validFrom: string | null; validTo: string | null; dueDate: string | null }): PortalPosition {
-  return { ...r, validFrom: r.validFrom ?? undefined, validTo: r.validTo ?? undefined, dueDate: r.dueDate ?? undefined, paymentReferences: r.paymentReferences ?? [] };
+function toPosition(
+  r: PortalPosition & { validFrom: string | null; validTo: string | null; dueDate: string | null },
+): PortalPosition {
+  return {
+    ...r,
+    validFrom: r.validFrom ?? undefined,
+    validTo: r.validTo ?? undefined,
+    dueDate: r.dueDate ?? undefined,
+    paymentReferences: r.paymentReferences ?? [],
+  };
 }
 
 function toSession(row: SessionRow): PortalSession {
-  return { ...row, digestSeparator: (row.digestSeparator as Separator | null) ?? null, outcome: (row.outcome as FlowOutcome | null) ?? null };
+  return {
+    ...row,
+    digestSeparator: (row.digestSeparator as Separator | null) ?? null,
+    outcome: (row.outcome as FlowOutcome | null) ?? null,
+  };
 }
 
-const rowsOf = async <T>(tx: Executor, q: ReturnType<typeof sql>): Promise<T[]> => ((await tx.execute(q)) as unknown as { rows: T[] }).rows;
+const rowsOf = async <T>(tx: Executor, q: ReturnType<typeof sql>): Promise<T[]> =>
+  ((await tx.execute(q)) as unknown as { rows: T[] }).rows;
 
 /** The statements that change a browser's flows, run inside PortalRepository.forBrowser's transaction. */
 export class BrowserTx {
@@ -241,7 +262,10 @@ export class BrowserTx {
     let key: string | undefined;
     let from = browserKey;
     for (let hop = 0; hop < 3; hop++) {
-      const [row] = await rowsOf<{ newKey: string }>(this.tx, sql`select new_key as "newKey" from portal_browser_rotation where old_key = ${from} and expires_at > now()`);
+      const [row] = await rowsOf<{ newKey: string }>(
+        this.tx,
+        sql`select new_key as "newKey" from portal_browser_rotation where old_key = ${from} and expires_at > now()`,
+      );
       if (!row) break;
       key = from = row.newKey;
     }
@@ -250,15 +274,25 @@ export class BrowserTx {
 
   /** Moves every flow of the browser to its new key, and records the move for a minute. */
   async rotate(browserKey: string, newKey: string): Promise<void> {
-    await this.tx.execute(sql`update portal_session set browser_key = ${newKey} where browser_key = ${browserKey} and expires_at > now() - interval '1 day'`);
-    await this.tx.execute(sql`insert into portal_browser_rotation (old_key, new_key, expires_at) values (${browserKey}, ${newKey}, now() + interval '1 minute')
+    await this.tx.execute(
+      sql`update portal_session set browser_key = ${newKey} where browser_key = ${browserKey} and expires_at > now() - interval '1 day'`,
+    );
+    await this.tx
+      .execute(sql`insert into portal_browser_rotation (old_key, new_key, expires_at) values (${browserKey}, ${newKey}, now() + interval '1 minute')
       on conflict (old_key) do update set new_key = excluded.new_key, expires_at = excluded.expires_at`);
   }
 
   /** Binds a landing's flow to a browser; undefined when the token is wrong, used or expired. */
-  async claimFlow(publicId: string, browserKey: string, claimHash: string): Promise<PortalSession | undefined> {
-    const [row] = await rowsOf<SessionRow>(this.tx, sql`update portal_session set browser_key = ${browserKey}, claim_hash = null, updated_at = now()
-      where public_id = ${publicId} and claim_hash = ${claimHash} and expires_at > now() returning ${sql.raw(SESSION_COLUMNS)}`);
+  async claimFlow(
+    publicId: string,
+    browserKey: string,
+    claimHash: string,
+  ): Promise<PortalSession | undefined> {
+    const [row] = await rowsOf<SessionRow>(
+      this.tx,
+      sql`update portal_session set browser_key = ${browserKey}, claim_hash = null, updated_at = now()
+      where public_id = ${publicId} and claim_hash = ${claimHash} and expires_at > now() returning ${sql.raw(SESSION_COLUMNS)}`,
+    );
     return row && toSession(row);
   }
 
@@ -290,8 +324,14 @@ export class PortalRepository {
     return row;
   }
 
-  async callerForLanding(codiceChiamante: string, identificativoPagamento: string): Promise<(CallerRow & { paymentIdUsed: boolean }) | undefined> {
-    const [row] = await this.db.run<CallerRow & { paymentIdUsed: boolean }>(LOAD_CALLER_FOR_LANDING, [codiceChiamante, identificativoPagamento]);
+  async callerForLanding(
+    codiceChiamante: string,
+    identificativoPagamento: string,
+  ): Promise<(CallerRow & { paymentIdUsed: boolean }) | undefined> {
+    const [row] = await this.db.run<CallerRow & { paymentIdUsed: boolean }>(LOAD_CALLER_FOR_LANDING, [
+      codiceChiamante,
+      identificativoPagamento,
+    ]);
     return row;
   }
 
@@ -301,17 +341,30 @@ export class PortalRepository {
   }
 
   async positionsForLanding(iuv: string, applicationId: number): Promise<PortalPosition[]> {
-    return (await this.db.run<PortalPosition & { validFrom: string | null; validTo: string | null; dueDate: string | null }>(FIND_FOR_LANDING, [iuv, applicationId])).map(toPosition);
+    return (
+      await this.db.run<
+        PortalPosition & { validFrom: string | null; validTo: string | null; dueDate: string | null }
+      >(FIND_FOR_LANDING, [iuv, applicationId])
+    ).map(toPosition);
   }
 
-  async positionsByCode(code: { noticeNumber?: string | undefined; iuv?: string | undefined }, enteFiscalCode: string | null): Promise<PortalPosition[]> {
-    const rows = await this.db.run<PortalPosition & { validFrom: string | null; validTo: string | null; dueDate: string | null }>(FIND_BY_CODE, [code.noticeNumber ?? null, code.iuv ?? null, enteFiscalCode]);
+  async positionsByCode(
+    code: { noticeNumber?: string | undefined; iuv?: string | undefined },
+    enteFiscalCode: string | null,
+  ): Promise<PortalPosition[]> {
+    const rows = await this.db.run<
+      PortalPosition & { validFrom: string | null; validTo: string | null; dueDate: string | null }
+    >(FIND_BY_CODE, [code.noticeNumber ?? null, code.iuv ?? null, enteFiscalCode]);
     return rows.map(toPosition);
   }
 
   async positionsByIds(ids: number[]): Promise<PortalPosition[]> {
     if (ids.length === 0) return [];
-    const rows = (await this.db.run<PortalPosition & { validFrom: string | null; validTo: string | null; dueDate: string | null }>(FIND_BY_IDS, [ids])).map(toPosition);
+    const rows = (
+      await this.db.run<
+        PortalPosition & { validFrom: string | null; validTo: string | null; dueDate: string | null }
+      >(FIND_BY_IDS, [ids])
+    ).map(toPosition);
     const byId = new Map(rows.map((r) => [r.id, r]));
     return ids.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
   }
@@ -332,12 +385,28 @@ export class PortalRepository {
     claimHash: string | null;
   }): Promise<PortalSession | undefined> {
     const [row] = await this.db.run<SessionRow>(OPEN_GESTIONALE_SESSION, [
-      s.id, s.applicationId, s.identificativoPagamento, s.callerDigest, s.digestSeparator, JSON.stringify(s.positions), s.email, s.returnKey, s.expiresAt, s.publicId, s.claimHash,
+      s.id,
+      s.applicationId,
+      s.identificativoPagamento,
+      s.callerDigest,
+      s.digestSeparator,
+      JSON.stringify(s.positions),
+      s.email,
+      s.returnKey,
+      s.expiresAt,
+      s.publicId,
+      s.claimHash,
     ]);
     return row && toSession(row);
   }
 
-  async openManualSession(id: string, returnKey: string, publicId: string, expiresAt: Date, browserKey: string): Promise<void> {
+  async openManualSession(
+    id: string,
+    returnKey: string,
+    publicId: string,
+    expiresAt: Date,
+    browserKey: string,
+  ): Promise<void> {
     await this.db.run(OPEN_MANUAL_SESSION, [id, returnKey, expiresAt, publicId, browserKey]);
   }
 
@@ -357,7 +426,11 @@ export class PortalRepository {
   }
 
   /** Binds a landing's flow to a browser that had no cookie (see CLAIM_FLOW_NEW_BROWSER); undefined when the token is wrong, used or expired. */
-  async claimForNewBrowser(publicId: string, browserKey: string, claimHash: string): Promise<PortalSession | undefined> {
+  async claimForNewBrowser(
+    publicId: string,
+    browserKey: string,
+    claimHash: string,
+  ): Promise<PortalSession | undefined> {
     const [row] = await this.db.run<SessionRow>(CLAIM_FLOW_NEW_BROWSER, [publicId, browserKey, claimHash]);
     return row && toSession(row);
   }
@@ -380,11 +453,27 @@ export class PortalRepository {
     return row && toSession(row);
   }
 
-  async saveCart(id: string, positions: CartItem[], pending: CartItem | null, expiresAt: Date): Promise<void> {
-    await this.db.run(SAVE_CART, [id, JSON.stringify(positions), pending ? JSON.stringify(pending) : null, expiresAt]);
+  async saveCart(
+    id: string,
+    positions: CartItem[],
+    pending: CartItem | null,
+    expiresAt: Date,
+  ): Promise<void> {
+    await this.db.run(SAVE_CART, [
+      id,
+      JSON.stringify(positions),
+      pending ? JSON.stringify(pending) : null,
+      expiresAt,
+    ]);
   }
 
-  async savePersonalData(id: string, email: string | null, privacyConsent: boolean, idCart: string, expiresAt: Date): Promise<void> {
+  async savePersonalData(
+    id: string,
+    email: string | null,
+    privacyConsent: boolean,
+    idCart: string,
+    expiresAt: Date,
+  ): Promise<void> {
     await this.db.run(SAVE_PERSONAL_DATA, [id, email, privacyConsent, idCart, expiresAt]);
   }
 
