@@ -93,8 +93,8 @@ describe.skipIf(!PGLITE_RUN)('the embedded database while Cassa runs on it', () 
       expect(r.stderr).toContain(`in use by cassa demo (pid ${cassa.pid}`);
       expect(r.stderr).toContain(`kill -TERM ${cassa.pid}`);
     }
-    expect(refused[1]!.stderr).toContain('then run `cassa migrate`');
-    expect(refused[3]!.stderr).toContain('run `cassa secrets rekey`');
+    expect(refused[1].stderr).toContain('then run `cassa migrate`');
+    expect(refused[3].stderr).toContain('run `cassa secrets rekey`');
     // the running Cassa still holds it and answers
     expect(readFileSync(lockFileOf(join(dir, 'pglite')), 'utf8')).toBe(before);
     expect((await fetch(`${base}/health/ready`)).status).toBe(200);

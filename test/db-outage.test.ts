@@ -122,7 +122,7 @@ async function payable() {
       idPosizioneDebitoria: `OUT-${seq}`,
       amountCents: 850,
       components: [{ amountCents: 850, causale: 'Quota' }],
-    }) as never,
+    }),
   );
 }
 

@@ -32,7 +32,7 @@ async function payable() {
       idPosizioneDebitoria: `ROB-${seq}`,
       amountCents: 850,
       components: [{ amountCents: 850, causale: 'Quota' }],
-    }) as never,
+    }),
   );
 }
 
@@ -157,7 +157,7 @@ describe('paForNode robustness', () => {
         amountCents: 850,
         components: [{ amountCents: 850, causale: 'Quota' }],
         validTo: '2099-01-01',
-      }) as never,
+      }),
     );
     await t.c.db.executeSql("update debt_position set valid_to = date '2020-01-01' where iuv = $1", [
       created.iuv,

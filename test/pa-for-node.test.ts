@@ -97,7 +97,7 @@ beforeAll(async () => {
     scopes: ['CREAZIONE_IUV'],
     paymentTypes: [
       ...['BIBL', 'BOLL', 'BANK', 'NOIB'].map((codiceVersamento) => ({
-        ente: DEMO.ente as string,
+        ente: DEMO.ente,
         codiceVersamento,
       })),
       { ente: OTHER_ENTE, codiceVersamento: 'TARI' },
@@ -124,7 +124,7 @@ afterAll(async () => t?.close());
 let seq = 0;
 async function position(overrides: Record<string, unknown> = {}, ctx: CallContext = demoCtx) {
   seq += 1;
-  return t.c.debtPositions.create(ctx, draft({ idPosizioneDebitoria: `SOAP-${seq}`, ...overrides }) as never);
+  return t.c.debtPositions.create(ctx, draft({ idPosizioneDebitoria: `SOAP-${seq}`, ...overrides }));
 }
 
 function envelope(
@@ -284,7 +284,7 @@ describe('paVerifyPaymentNotice', () => {
   });
 
   it('says allCCP false when the payment type has no postal account', async () => {
-    const p = await position({}, extraCtx.NOIB!);
+    const p = await position({}, extraCtx.NOIB);
     const a = await verify(p.noticeNumber);
     expect(a.body.paymentList.paymentOptionDescription.allCCP).toBe('false');
     // no due date on the position: the verify still gives one (the node wants every tag but officeName)
@@ -318,7 +318,7 @@ describe('paVerifyPaymentNotice', () => {
   });
 
   it('serves an ente without its own identifiers under the global broker and station', async () => {
-    const p = await position({}, extraCtx.TARI!);
+    const p = await position({}, extraCtx.TARI);
     const o = { idPA: OTHER_ENTE, idBrokerPA: GLOBAL_BROKER, idStation: GLOBAL_STATION };
     const a = await verify(p.noticeNumber, o);
     expect(a.body.outcome).toBe('OK');
@@ -502,7 +502,7 @@ describe('paGetPayment and paGetPaymentV2', () => {
     const v1 = await activate('paGetPayment', p.noticeNumber, '<transferType>POSTAL</transferType>');
     expect(v1.body.data.transferList.transfer[0].IBAN).toBe(POSTAL_IBAN);
     // Without a postal account the bank one is all there is.
-    const bankOnly = await position({}, extraCtx.NOIB!);
+    const bankOnly = await position({}, extraCtx.NOIB);
     const b = await activate('paGetPaymentV2', bankOnly.noticeNumber, '<transferType>POSTAL</transferType>');
     expect(b.body.data.transferList.transfer[0].IBAN).toBe(BANK_IBAN);
     const { id } = await positionRow(p.iuv);
@@ -514,7 +514,7 @@ describe('paGetPayment and paGetPaymentV2', () => {
   });
 
   it('V2 with transferType PAGOPA adds the IBANAPPOGGIO metadata', async () => {
-    const p = await position({}, extraCtx.BANK!);
+    const p = await position({}, extraCtx.BANK);
     const a = await activate('paGetPaymentV2', p.noticeNumber, '<transferType>PAGOPA</transferType>');
     const tr = a.body.data.transferList.transfer[0];
     expect(tr.IBAN).toBe(BANK_IBAN);
@@ -554,7 +554,7 @@ describe('paGetPayment and paGetPaymentV2', () => {
         components: [{ amountCents: 1600, causale: 'Imposta di bollo' }],
         paymentReferences: [{ name: 'hashDocumento', value: hash }],
       },
-      extraCtx.BOLL!,
+      extraCtx.BOLL,
     );
     const a = await activate('paGetPaymentV2', p.noticeNumber);
     const tr = a.body.data.transferList.transfer[0];
@@ -929,7 +929,7 @@ describe('receipts in corner cases', () => {
   });
 
   it("keeps a broadcast receipt of another ente's notice for idPA, touching no position", async () => {
-    const other = await position({}, extraCtx.TARI!);
+    const other = await position({}, extraCtx.TARI);
     const before = await positionRow(other.iuv, OTHER_ENTE);
     const a = await sendRT('paSendRTV2', {
       receiptId: `bc-${other.iuv}`,

@@ -25,12 +25,7 @@ export class Browser {
     }
     const { form: _form, ...rest } = opts;
     const res = await this.app.inject({ ...rest, headers, payload } as InjectOptions);
-    this.lastCookies = res.cookies as {
-      name: string;
-      value: string;
-      httpOnly?: boolean;
-      sameSite?: string;
-    }[];
+    this.lastCookies = res.cookies;
     for (const c of res.cookies as { name: string; value: string; maxAge?: number }[]) {
       if (c.maxAge === 0 || c.value === '') this.cookies.delete(c.name);
       else this.cookies.set(c.name, c.value);
@@ -187,7 +182,7 @@ export async function newPosition(
     amountCents: cents,
     components: [{ amountCents: cents, causale: 'Biblioteca-Copie' }],
     causale: 'Biblioteca-Copie eseguite su prenotazione',
-    debtor: debtor as never,
+    debtor: debtor,
     paymentReferences: o.references ?? [],
     dueDate: '2099-12-31',
   });

@@ -320,7 +320,7 @@ describe('Checkout POST /carts', () => {
       /Duplicate payment notice/,
     ],
   ])('refuses %s with a ProblemJson %i, storing no cart', async (_what, overrides, status, detail) => {
-    const res = await postCart(cart(overrides as Record<string, unknown>));
+    const res = await postCart(cart(overrides));
     expect(res.statusCode).toBe(status);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.json()).toMatchObject({ type: 'about:blank', status, instance: '/checkout/ec/v2/carts' });

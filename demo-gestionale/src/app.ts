@@ -68,7 +68,7 @@ export async function buildDemoGestionale(
 ): Promise<DemoGestionale> {
   const logger = opts.logger ?? createGestionaleLogger(config);
   const app = Fastify({
-    loggerInstance: logger as FastifyBaseLogger,
+    loggerInstance: logger,
     bodyLimit: 65_536,
   }) as unknown as DemoGestionale;
   const store = new GestionaleStore();

@@ -83,7 +83,7 @@ export class Metrics {
   private readonly listsPendingOldestAge: Gauge<'kind'>;
   private readonly listsFailed: Gauge<'kind'>;
   private readonly receiptsWithAnomaly: Gauge<'anomaly'>;
-  private readonly dbGauges: Gauge<string>[];
+  private readonly dbGauges: Gauge[];
 
   private readonly snapshotTtlMs: number;
   private readonly queryTimeoutMs: number;
@@ -222,7 +222,7 @@ export class Metrics {
       this.listsPendingOldestAge,
       this.listsFailed,
       this.receiptsWithAnomaly,
-    ] as Gauge<string>[];
+    ] as Gauge[];
 
     const pool = db.poolStats?.bind(db);
     if (pool) {

@@ -217,7 +217,10 @@ function send(
       req.on('error', reject);
       req.end(body);
     };
-    if (url.protocol !== 'https:') return go();
+    if (url.protocol !== 'https:') {
+      go();
+      return;
+    }
     // Cassa serving HTTPS itself: the certificate is the one the lock file names (by fingerprint), whoever signed
     // it and whatever name it carries; the token is sent only once the peer has shown it.
     const socket = tls.connect(

@@ -229,7 +229,7 @@ async function openPglite(dataDir: string): Promise<Database> {
         const results = await client.exec(text);
         return { rows: (results.at(-1)?.rows ?? []) as any[] };
       }
-      const r = await client.query(text, values as unknown[]);
+      const r = await client.query(text, values);
       return { rows: r.rows as any[] };
     },
     scriptTransaction: (fn) =>

@@ -90,7 +90,7 @@ export function dbErrorSummary(err: unknown): DbErrorSummary {
     e.message.startsWith('Failed query:');
     i++
   )
-    e = e.cause as ErrorLike;
+    e = e.cause;
   // class 22 (data exception) messages end with the offending value ("…: \"RSSMRA80A01H501U\""): cut before it
   const text =
     e && typeof e.message === 'string' && !e.message.startsWith('Failed query:')

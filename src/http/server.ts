@@ -49,7 +49,7 @@ export async function buildServer(container: Container): Promise<FastifyInstance
     frameworkErrors: (err, req, reply) => {
       const status = (err as { statusCode?: number }).statusCode ?? 400;
       const r = reply as unknown as FastifyReply;
-      if (isPortalUrl(req.url)) return sendPortalFrameworkError(req as unknown as FastifyRequest, r, status);
+      if (isPortalUrl(req.url)) return sendPortalFrameworkError(req, r, status);
       return r.code(status).send(err);
     },
     ...(config.tls

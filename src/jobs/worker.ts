@@ -64,7 +64,7 @@ export async function startWorker(
     // pg-boss's own maintenance and monitoring (archiving, expiring) run in every worker
     supervise: true,
     schedule: true,
-  } as ConstructorParameters<typeof PgBoss>[0]);
+  });
   // pg-boss reports its loops' failures here (maintenance, schedules, workers), then retries on its own
   // intervals: while the database is unreachable that is one line per outage, not one per attempt
   boss.on('error', (err) => {

@@ -269,7 +269,7 @@ export class Harness {
         headers: fc.headers,
         ...(fc.payload === undefined ? {} : { payload: fc.payload }),
       });
-      res = { status: r.statusCode, headers: r.headers as Record<string, unknown>, body: r.body };
+      res = { status: r.statusCode, headers: r.headers, body: r.body };
     } catch (e) {
       injectError = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
     }

@@ -268,7 +268,7 @@ export function setAt(root: Json, path: Path, value: Json | undefined): Json {
   }
   const obj = { ...(root as Record<string, Json>) };
   if (rest.length === 0 && value === undefined) delete obj[head as string];
-  else obj[head as string] = setAt(obj[head as string] ?? null, rest, value as Json);
+  else obj[head as string] = setAt(obj[head as string] ?? null, rest, value);
   return obj;
 }
 

@@ -52,7 +52,7 @@ export function clone<T extends XNode>(n: T): T {
     name: n.name,
     attrs: n.attrs.map(([k, v]) => [k, v]),
     children: n.children.map(clone),
-  } as XEl as T;
+  } as T;
 }
 
 interface Located {
@@ -70,7 +70,7 @@ function elements(root: XEl, parent?: XEl, path = ''): Located[] {
 
 function textOf(e: XEl): string | undefined {
   return e.children.length === 1 && !isEl(e.children[0]!) && 'text' in e.children[0]!
-    ? (e.children[0] as { text: string }).text
+    ? e.children[0].text
     : e.children.length === 0
       ? ''
       : undefined;
@@ -166,7 +166,7 @@ function mutateTreeOp(rng: Rng, root: XEl, scopeName: string): Mutated<XEl> {
     }
     case 'cdata': {
       const { ch } = hostileChar(rng);
-      const inner = rng.pick([`${textOf(target.el) ?? ''}`, `a${ch}b`, 'x]]>y', '<b>not markup</b>']);
+      const inner = rng.pick([textOf(target.el) ?? '', `a${ch}b`, 'x]]>y', '<b>not markup</b>']);
       target.el.children = [{ raw: `<![CDATA[${inner}]]>` }];
       return { value: tree, kind: 'cdata', describe: `${target.path}: CDATA ${JSON.stringify(inner)}` };
     }

@@ -112,7 +112,7 @@ function esitoPosizione(p: Node): EsitoPosizione {
 export function readRequest(xml: string, element: string): Request {
   const doc = parser.parse(xml) as Node;
   // the XSD check already established a SOAP 1.1 envelope with exactly this element in its Body
-  void SOAP11_NS;
+  SOAP11_NS;
   const b = doc.Envelope?.Body?.[element] as Node;
   const operation = element.replace(/Request$/, '') as Operation;
   switch (operation) {

@@ -102,8 +102,8 @@ function str(body: unknown, key: string): string | undefined {
 function journalBody(req: FastifyRequest): void {
   if (req.body && typeof req.body === 'object') {
     const { _csrf, altcha, ...rest } = req.body as Record<string, unknown>;
-    void _csrf;
-    void altcha;
+    _csrf;
+    altcha;
     req.auditRawBody = JSON.stringify(rest);
   }
 }
@@ -389,7 +389,7 @@ export async function portalRoutes(
           cookie !== undefined &&
           (await portal.receiptOf(e.positionId)) !== undefined;
         const receiptUrl = hasReceipt
-          ? `/sportello/ricevuta/${e.positionId}/${portal.receiptToken(cookie, e.positionId!)}`
+          ? `/sportello/ricevuta/${e.positionId}/${portal.receiptToken(cookie, e.positionId)}`
           : null;
         return { notice, reason: e.reason, receiptUrl };
       };

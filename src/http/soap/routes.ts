@@ -109,7 +109,10 @@ export async function soapRoutes(
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
     // bytes not valid in their encoding, or an encoding Cassa cannot read: the route answers a Client fault
     const read = readXmlBody(body as Buffer);
-    if (read instanceof UndecodableXml) return done(null, read);
+    if (read instanceof UndecodableXml) {
+      done(null, read);
+      return;
+    }
     if (read.original) receivedBytes.set(req, read.original);
     done(null, read.text);
   });

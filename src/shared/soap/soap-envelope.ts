@@ -102,7 +102,7 @@ function localise(v: unknown): XmlValue {
   if (v === null || typeof v !== 'object') return v === undefined || v === null ? '' : String(v);
   const o = v as Record<string, unknown>;
   const keys = elementKeys(o);
-  if (keys.length === 0) return typeof o['#text'] === 'string' ? (o['#text'] as string) : '';
+  if (keys.length === 0) return typeof o['#text'] === 'string' ? o['#text'] : '';
   const out: XmlObject = Object.create(null) as XmlObject;
   for (const k of keys) {
     const name = split(k.startsWith(MARK) ? k.slice(MARK.length) : k)[1];

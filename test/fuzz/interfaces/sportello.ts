@@ -167,9 +167,7 @@ export function sportelloSpec(world: World): InterfaceSpec {
     name: 'sportello',
     async prepare(h: Harness) {
       const home = await h.app.inject({ method: 'GET', url: '/sportello/' });
-      const set = ([] as string[]).concat(
-        (home.headers['set-cookie'] as string | string[] | undefined) ?? [],
-      );
+      const set = ([] as string[]).concat(home.headers['set-cookie'] ?? []);
       state.csrfCookie = set.map((c) => c.split(';')[0]!).find((c) => c.startsWith('cassa_csrf=')) ?? '';
       state.csrf = csrfOf(home.body);
       const p = world.pool[0]!;
@@ -199,9 +197,7 @@ export function sportelloSpec(world: World): InterfaceSpec {
       // the landing's redirect to the flow's page: its first GET binds the flow to this "browser"
       const location = String(landed.headers.location ?? '');
       const claimed = await h.app.inject({ method: 'GET', url: location });
-      const s = ([] as string[]).concat(
-        (claimed.headers['set-cookie'] as string | string[] | undefined) ?? [],
-      );
+      const s = ([] as string[]).concat(claimed.headers['set-cookie'] ?? []);
       state.session = s.map((c) => c.split(';')[0]!).find((c) => c.startsWith('cassa_sportello=')) ?? '';
       state.flowPath = location.split('?')[0]!;
       if (landed.statusCode !== 303 || !state.session || !state.csrf)
@@ -380,7 +376,7 @@ export function sportelloSpec(world: World): InterfaceSpec {
           how === 'value'
             ? `${name}=${m.value}`
             : how === 'broken'
-              ? rng.pick([';;;', '=', 'a', `${name}`, `${name}==; ;=x`])
+              ? rng.pick([';;;', '=', 'a', name, `${name}==; ;=x`])
               : how === 'many'
                 ? Array.from({ length: 300 }, (_, i) => `c${i}=${m.value.slice(0, 20)}`).join('; ')
                 : cookieOf([state.session, `${name}=${m.value}`]);

@@ -23,7 +23,7 @@ const INSERT_EVENTS = namedStatement(
 async function insertEvents(db: Database, batch: EventRow[]): Promise<void> {
   const col = <K extends keyof EventRow>(k: K) => batch.map((e) => e[k] ?? null);
   await db.run(INSERT_EVENTS, [
-    batch.map((e) => (e.at as Date).toISOString()),
+    batch.map((e) => e.at.toISOString()),
     col('interface'),
     col('direction'),
     col('operation'),
@@ -210,7 +210,10 @@ export class AuditJournal {
       this.outageAttempts = 0;
       this.onWritten();
     } catch (err) {
-      if (isDatabaseUnavailable(err)) return this.hold(batch, err);
+      if (isDatabaseUnavailable(err)) {
+        this.hold(batch, err);
+        return;
+      }
       // PostgreSQL refused something in the batch: one row must not cost the others
       await this.writeRowByRow(batch);
     }
@@ -222,7 +225,10 @@ export class AuditJournal {
       try {
         await insertEvents(this.db, [row]);
       } catch (err) {
-        if (isDatabaseUnavailable(err)) return this.hold(batch.slice(i), err);
+        if (isDatabaseUnavailable(err)) {
+          this.hold(batch.slice(i), err);
+          return;
+        }
         this.onError(err);
         try {
           // kept without what could not be stored, saying why

@@ -318,7 +318,7 @@ export class ListsService {
     result: { code: string; message: string },
     items: readonly OutcomeItem[],
   ) {
-    const kind = list.kind as ListKind;
+    const kind = list.kind;
     await enqueueDelivery(tx, {
       enteId: list.enteId,
       paymentTypeId: list.paymentTypeId,

@@ -60,8 +60,8 @@ export async function insertOutboundMessages(
       ) e on true
     on conflict (application_id, operation, id_messaggio) do nothing`);
   return (
-    (res as unknown as { rowCount?: number; affectedRows?: number }).rowCount ??
-    (res as unknown as { affectedRows?: number }).affectedRows ??
+    (res as { rowCount?: number; affectedRows?: number }).rowCount ??
+    (res as { affectedRows?: number }).affectedRows ??
     0
   );
 }

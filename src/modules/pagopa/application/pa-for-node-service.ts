@@ -79,8 +79,8 @@ export class PaForNodeService {
     if (req.fiscalCode !== req.idPA) {
       throw paaFault('PAA_SEMANTICA', req.idPA, `qrCode.fiscalCode ${req.fiscalCode} diverso da idPA`);
     }
-    assertPayable(ctx!.position, req.idPA, this.today());
-    return ctx!;
+    assertPayable(ctx.position, req.idPA, this.today());
+    return ctx;
   }
 
   /** paVerifyPaymentNotice: the amount due now, as one option; the position does not change. */
@@ -130,7 +130,7 @@ export class PaForNodeService {
     const ctx = await repo.loadNotice(this.db, r.idPA, r.noticeNumber);
     // Money was collected: an ente since deactivated still gets its receipts.
     assertCaller(r, ctx?.creditor, this.intermediary, { acceptInactive: true });
-    const creditor = ctx!.creditor;
+    const creditor = ctx.creditor;
     // A receipt sent in broadcast for another ente's notice is kept without touching any position.
     const positionEnteId = r.fiscalCode === creditor.fiscalCode ? creditor.enteId : null;
     const today = this.today();

@@ -175,8 +175,7 @@ export async function storeReceipt(
   },
 ): Promise<StoredReceipt> {
   return db.transaction(async (tx) => {
-    const rows = <T>(q: ReturnType<typeof sql>) =>
-      tx.execute(q).then((res) => (res as unknown as { rows: T[] }).rows);
+    const rows = <T>(q: ReturnType<typeof sql>) => tx.execute(q).then((res) => (res as { rows: T[] }).rows);
     const [position] =
       positionEnteId === null
         ? []

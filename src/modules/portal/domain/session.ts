@@ -183,7 +183,7 @@ export function readLandingForm(
   body: unknown,
 ): { ok: true; form: LandingForm } | { ok: false; field: string } {
   const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
-  const s = (k: string) => (typeof b[k] === 'string' ? (b[k] as string).trim() : '');
+  const s = (k: string) => (typeof b[k] === 'string' ? b[k].trim() : '');
   const form = {
     codiceChiamante: s('codiceChiamante'),
     digest: s('digest'),
