@@ -60,7 +60,7 @@ export async function buildSimulator(config: SimConfig, opts: { logger?: Logger 
   const client = new StationClient(schema, journal);
   const node = new PagoPaNode(config, client, journal);
   const checkout = new Checkout(node, () => config.publicUrl, config.specsDir);
-  const app: FastifyInstance = Fastify({ loggerInstance: logger, bodyLimit: 1_048_576 });
+  const app: FastifyInstance = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: 1_048_576 });
 
   app.addHook('onResponse', async (req, reply) => {
     // Reads of the control API and the reset (which empties the journal) are not journaled.
