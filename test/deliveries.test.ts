@@ -101,10 +101,10 @@ describe('deliveries to a gestionale that answers, fails, comes back', () => {
     });
     g = await startGestionale();
     p = await gestionaleFor(t, g, { cf: '15376371009', seg: '02', caller: 'GEST_A' });
-    t.c.deliverySender.start();
+    t.c.loops.deliveries.start();
   });
   afterAll(async () => {
-    await t.c.deliverySender.stop();
+    await t.c.loops.deliveries.stop();
     await g.close();
     await t.close();
   });
@@ -210,7 +210,7 @@ describe('a hanging gestionale and replays', () => {
   });
   afterAll(async () => {
     await hanging.close();
-    await t.c.deliverySender.stop();
+    await t.c.loops.deliveries.stop();
     await healthy.close();
     await t.close();
   });
@@ -221,7 +221,7 @@ describe('a hanging gestionale and replays', () => {
     for (let i = 0; i < 6; i++) stuck.push(await enqueue(t, a, `0200000000000${1000 + i}`));
     const flowing: string[] = [];
     for (let i = 0; i < 5; i++) flowing.push(await enqueue(t, b, `0300000000000${1000 + i}`));
-    t.c.deliverySender.start();
+    t.c.loops.deliveries.start();
     await until(
       () => flowing.every((id) => healthy.applied.has(id)),
       6_000,

@@ -11,7 +11,8 @@ import { buildDemoGestionale, type DemoGestionale } from '../demo-gestionale/src
 import { DEMO_SOAP_CREDENTIALS, gestionaleConfig } from '../demo-gestionale/src/config.js';
 import { CREATED_POSITIONS, DEMO_CITIZEN, MANUAL_POSITION } from '../demo-gestionale/src/demo-positions.js';
 import { DEMO, DEMO_GESTIONALE, demoGestionaleEndpoints, seedDemo } from '../src/app/demo-seed.js';
-import { ListsRunner } from '../src/modules/gestionali/application/lists-runner.js';
+import { listsLoop } from '../src/jobs/worker-loops.js';
+import type { ClaimLoop } from '../src/jobs/claim-loop.js';
 import { gestionaleCsrf } from './demo-gestionale-csrf.js';
 import { piemontePaySchemas, readAck } from './lists-fixtures.js';
 import { startLiveCassa, startSimulator, until, type LiveCassa } from './helpers/live.js';
@@ -247,7 +248,7 @@ describe("the demo gestionale's EPaywso2EntiService, directly", () => {
 describe('the closed loop of seed 000: Cassa, the simulator and the demo gestionale', () => {
   let cassa: LiveCassa;
   let sim: Awaited<ReturnType<typeof startSimulator>>;
-  let lists: ListsRunner;
+  let lists: ClaimLoop;
   const apps: DemoGestionale[] = [];
 
   async function gestionale(port = 0): Promise<DemoGestionale & { url: string }> {
@@ -289,15 +290,15 @@ describe('the closed loop of seed 000: Cassa, the simulator and the demo gestion
     });
     await seedDemo(cassa.c);
     Object.assign(sim.config, { stationUrl: cassa.soapUrl });
-    cassa.c.notifications.start();
-    cassa.c.deliverySender.start();
-    lists = new ListsRunner(cassa.c.lists, { concurrency: 1, pollMs: 20 }, cassa.c.logger);
+    cassa.c.loops.notifications.start();
+    cassa.c.loops.deliveries.start();
+    lists = listsLoop(cassa.c.lists, { concurrency: 1, pollMs: 20 }, cassa.c.logger);
     lists.start();
   });
   afterAll(async () => {
     await lists?.stop();
-    await cassa?.c.notifications.stop();
-    await cassa?.c.deliverySender.stop();
+    await cassa?.c.loops.notifications.stop();
+    await cassa?.c.loops.deliveries.stop();
     for (const a of apps) await a.close();
     await sim?.close();
     await cassa?.close();

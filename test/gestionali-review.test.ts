@@ -366,7 +366,7 @@ describe('deliveries (review)', () => {
   });
   afterAll(async () => {
     await hanging.close();
-    await t.c.deliverySender.stop();
+    await t.c.loops.deliveries.stop();
     await healthy.close();
     await new Promise((resolve) => big.close(resolve));
     await t.close();
@@ -435,7 +435,7 @@ describe('deliveries (review)', () => {
     // older than the healthy one, and more than the claim's candidates (limit × 4 = 16)
     for (let i = 0; i < 40; i++) stuck.push(await enqueue(t, a, `020000000000${String(10000 + i)}`));
     const flowing = await enqueue(t, b, '03000000000001000');
-    t.c.deliverySender.start();
+    t.c.loops.deliveries.start();
     await until(
       async () => (await statusOf(t, flowing)).status === 'DELIVERED',
       6_000,

@@ -249,7 +249,7 @@ describe('deliveries and lists, read from the database at scrape time', () => {
     });
   });
   afterAll(async () => {
-    await t.c.deliverySender.stop();
+    await t.c.loops.deliveries.stop();
     await g.close();
   });
 
@@ -279,7 +279,7 @@ describe('deliveries and lists, read from the database at scrape time', () => {
     expect(
       value(pending, 'cassa_deliveries', { status: 'PENDING', operation: 'TrasmettiAvvisiScaduti' }),
     ).toBe(1);
-    t.c.deliverySender.start();
+    t.c.loops.deliveries.start();
     await until(
       async () => {
         const [m] = await t.c.db.rows<{ status: string }>(

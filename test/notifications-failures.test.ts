@@ -139,10 +139,10 @@ describe('notifications that cannot be sent as they are', () => {
         ],
       });
     }
-    t.c.deliverySender.start();
+    t.c.loops.deliveries.start();
   });
   afterAll(async () => {
-    await t.c.deliverySender.stop();
+    await t.c.loops.deliveries.stop();
     await g.close();
     await t.close();
   });
@@ -342,7 +342,6 @@ describe('notifications that cannot be sent as they are', () => {
     try {
       const svc = new NotificationsService(t.c.db, {
         batchWindowMs: 0,
-        pollMs: 20,
         maxGroupAttempts: 2,
         groupRetryBaseMs: 0,
       });

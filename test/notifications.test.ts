@@ -96,10 +96,10 @@ describe('notifications to the gestionale', () => {
         { kind: 'TRASMETTI_RT', url: g.url, username: 'gest', password: 'pw' },
       ],
     });
-    t.c.deliverySender.start();
+    t.c.loops.deliveries.start();
   });
   afterAll(async () => {
-    await t.c.deliverySender.stop();
+    await t.c.loops.deliveries.stop();
     await g.close();
     await t.close();
   });
@@ -296,7 +296,7 @@ describe('notifications to the gestionale', () => {
     await t.c.db.rows(
       sql`update gestionale_notification set created_at = created_at - interval '61 seconds' where id_messaggio is null`,
     );
-    t.c.notifications.start();
+    t.c.loops.notifications.start();
     try {
       await until(
         () => iurs(notifiche(g)).includes('rcpt-loop-1'),
@@ -304,7 +304,7 @@ describe('notifications to the gestionale', () => {
         'notification by the worker loop',
       );
     } finally {
-      await t.c.notifications.stop();
+      await t.c.loops.notifications.stop();
     }
   });
 });

@@ -23,6 +23,7 @@ import { NotificationsService } from '../modules/gestionali/application/notifica
 import { BulkPositions } from '../modules/debt-positions/application/bulk-positions.js';
 import { ListsService } from '../modules/gestionali/application/lists-service.js';
 import { AuthThrottle } from '../modules/limits/application/auth-throttle.js';
+import { deliveriesLoop, listsLoop, notificationsLoop, type WorkerLoops } from '../jobs/worker-loops.js';
 import { createLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 
@@ -54,6 +55,8 @@ export interface Container {
   lists: ListsService;
   /** The throttle on the gestionali's failed HTTP Basic authentications (docs/security.md). */
   authThrottle: AuthThrottle;
+  /** The worker role's claim loops over deliveries, notifications and lists: built here, started by the worker. */
+  loops: WorkerLoops;
   close(): Promise<void>;
 }
 
@@ -136,6 +139,19 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     linkKey,
     opts.clock,
   );
+  const deliverySender = new DeliverySender(db, secrets, audit, config.deliveries, logger);
+  const notifications = new NotificationsService(
+    db,
+    { batchWindowMs: config.deliveries.notificationBatchWindowMs },
+    logger,
+  );
+  const lists = new ListsService(
+    db,
+    debtPositions,
+    new BulkPositions(opts.clock),
+    { maxPositions: config.lists.maxPositions },
+    logger,
+  );
   return {
     config,
     logger,
@@ -151,21 +167,16 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     checkout,
     receipts,
     portal,
-    deliverySender: new DeliverySender(db, secrets, audit, config.deliveries, logger),
+    deliverySender,
     deliveries: new DeliveriesQueries(db),
-    notifications: new NotificationsService(
-      db,
-      { batchWindowMs: config.deliveries.notificationBatchWindowMs, pollMs: config.deliveries.pollMs },
-      logger,
-    ),
+    notifications,
     authThrottle,
-    lists: new ListsService(
-      db,
-      debtPositions,
-      new BulkPositions(opts.clock),
-      { maxPositions: config.lists.maxPositions },
-      logger,
-    ),
+    lists,
+    loops: {
+      deliveries: deliveriesLoop(deliverySender, config.deliveries.pollMs, logger),
+      notifications: notificationsLoop(notifications, config.deliveries.pollMs, logger),
+      lists: listsLoop(lists, { concurrency: config.lists.concurrency, pollMs: config.lists.pollMs }, logger),
+    },
     async close() {
       await audit.close();
       if (!opts.db) await db.close();

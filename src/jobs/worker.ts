@@ -1,7 +1,6 @@
 import { createRequire } from 'node:module';
 import PgBoss from 'pg-boss';
 import type { Container } from '../app/container.js';
-import { ListsRunner } from '../modules/gestionali/application/lists-runner.js';
 import { OutageBackoff } from '../db/errors.js';
 
 const PGBOSS_SCHEMA = 'pgboss';
@@ -114,27 +113,20 @@ export async function startWorker(
     },
   );
 
-  // Outbound deliveries to the gestionali and the grouping of notifications are not pg-boss jobs but two
-  // claim loops on their own tables (for update skip locked): a message is due at a time of its own
-  // (backoff), idle polling is one indexed query every CASSA_DELIVERY_POLL_MS, and a message goes out
-  // within that interval of being enqueued (see docs/gestionali.md "Notifiche").
-  c.notifications.start();
-  c.deliverySender.start();
-
-  // Liste di carico: claim loops over pending lists (for update skip locked), like the deliveries above.
-  const lists = new ListsRunner(
-    c.lists,
-    { concurrency: c.config.lists.concurrency, pollMs: c.config.lists.pollMs },
-    c.logger,
-  );
-  lists.start();
+  // Outbound deliveries to the gestionali, the grouping of notifications and the liste di carico are not pg-boss
+  // jobs but claim loops on their own tables (for update skip locked; docs/decisions/0005-claim-loops-and-pg-boss.md):
+  // a message is due at a time of its own (backoff), idle polling is one indexed query every CASSA_DELIVERY_POLL_MS,
+  // and a message goes out within that interval of being enqueued (see docs/gestionali.md "Notifiche").
+  c.loops.notifications.start();
+  c.loops.deliveries.start();
+  c.loops.lists.start();
 
   return {
     boss,
     stop: async () => {
-      await lists.stop();
-      await c.notifications.stop();
-      await c.deliverySender.stop();
+      await c.loops.lists.stop();
+      await c.loops.notifications.stop();
+      await c.loops.deliveries.stop();
       await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
     },
   };

@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import type { Database, Executor } from '../../../db/database.js';
-import { OutageBackoff } from '../../../db/errors.js';
 import type { DeliveriesConfig } from '../../../config/config.js';
 import type { SecretBox } from '../../../shared/secret-box.js';
 import type { AuditJournal } from '../../audit/application/audit-journal.js';
@@ -113,22 +112,20 @@ function assertValidBody(m: OutboundMessage): void {
 // The sender (worker role)
 
 /**
- * Sends due messages: a loop that claims them from PostgreSQL (`for update skip locked`: any number of worker
- * processes share the work) and POSTs each to its gestionale, at most `concurrency` at a time in this process and
- * at most `perEndpoint` per endpoint URL, so that a gestionale that hangs holds at most `perEndpoint` slots (each
- * for at most `timeoutMs`) and every other gestionale's messages keep flowing. Idle, it polls every `pollMs`
+ * Sends due messages: the rounds of a worker's claim loop (src/jobs/worker-loops.ts) claim them from PostgreSQL
+ * (`for update skip locked`: any number of worker processes share the work) and POST each to its gestionale, at
+ * most `concurrency` at a time in this process and at most `perEndpoint` per endpoint URL, so that a gestionale that
+ * hangs holds at most `perEndpoint` slots (each for at most `timeoutMs`) and every other gestionale's messages keep
+ * flowing. Idle, it polls every `pollMs`
  * (one indexed query); busy, it claims again as soon as a slot frees. A failed attempt is retried with exponential
  * backoff and jitter; after `failingAfter` attempts the message shows as FAILING and is still retried at the cap
  * interval, never dropped; an operator can replay it at once (admin API).
  */
 export class DeliverySender {
-  private running = false;
-  private loop: Promise<void> | undefined;
   private inflight = 0;
   private readonly active = new Map<string, number>();
   private readonly sends = new Set<Promise<void>>();
-  private wakeUp: (() => void) | undefined;
-  private readonly outage: OutageBackoff;
+  private readonly slotListeners = new Set<() => void>();
 
   constructor(
     private readonly db: Database,
@@ -136,22 +133,25 @@ export class DeliverySender {
     private readonly audit: AuditJournal,
     private readonly opts: DeliveriesConfig,
     private readonly logger?: Logger,
-  ) {
-    this.outage = new OutageBackoff('deliveries sender', logger, opts.pollMs);
+  ) {}
+
+  /** Called each time an attempt ends and frees its slot (the worker's loop claims again at once). */
+  onSlotFreed(listener: () => void): () => void {
+    this.slotListeners.add(listener);
+    return () => this.slotListeners.delete(listener);
   }
 
-  start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
-  }
-
-  /** Stops claiming and waits for the attempts in progress (each ends within the timeout). */
-  async stop(): Promise<void> {
-    this.running = false;
-    this.wake();
-    await this.loop;
-    await Promise.allSettled([...this.sends]);
+  /**
+   * A round of the worker's loop (src/jobs/worker-loops.ts): claims what is due now, up to the free slots, and
+   * starts sending it without waiting for the answers. `slotsFull`: every slot is now taken (none was free, or
+   * everything claimable was due, so more may be waiting): the next claim waits for a slot to free.
+   */
+  async dispatchDue(): Promise<{ slotsFull: boolean }> {
+    const free = this.opts.concurrency - this.inflight;
+    if (free <= 0) return { slotsFull: true };
+    const claimed = await this.claim();
+    for (const m of claimed) void this.dispatch(m);
+    return { slotsFull: claimed.length === free };
   }
 
   /** Claims what is due now (up to the free slots) and sends it; resolves when those attempts are recorded. */
@@ -161,29 +161,9 @@ export class DeliverySender {
     return claimed.length;
   }
 
-  private async run(): Promise<void> {
-    while (this.running) {
-      let wait = this.opts.pollMs;
-      try {
-        const free = this.opts.concurrency - this.inflight;
-        if (free > 0) {
-          const claimed = await this.claim();
-          for (const m of claimed) void this.dispatch(m);
-          // everything we could take was due: more may be waiting, claim again as soon as a slot frees
-          if (claimed.length > 0 && claimed.length === free) wait = Number.POSITIVE_INFINITY;
-          else if (claimed.length > 0) wait = this.opts.pollMs;
-        } else {
-          wait = Number.POSITIVE_INFINITY;
-        }
-        this.outage.succeeded();
-      } catch (err) {
-        // database unreachable: back off (one line per outage); any other failure: logged, retried later
-        const backoff = this.outage.failed(err);
-        if (backoff === undefined) this.logger?.error({ err }, 'delivery claim failed');
-        wait = backoff ?? this.opts.pollMs * 4;
-      }
-      if (this.running) await this.sleep(wait);
-    }
+  /** Resolves when the attempts in progress have ended (each ends within the timeout). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.sends]);
   }
 
   private claim(): Promise<ClaimedMessage[]> {
@@ -217,7 +197,7 @@ export class DeliverySender {
         if (n <= 0) this.active.delete(key);
         else this.active.set(key, n);
         this.sends.delete(p);
-        this.wake();
+        for (const l of this.slotListeners) l();
       });
     this.sends.add(p);
     return p;
@@ -275,22 +255,6 @@ export class DeliverySender {
       detail: verdict.error,
       requestPayload: m.bodyXml,
       responsePayload: outcome.kind === 'answered' ? outcome.body : null,
-    });
-  }
-
-  private wake(): void {
-    const w = this.wakeUp;
-    this.wakeUp = undefined;
-    w?.();
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = Number.isFinite(ms) ? setTimeout(() => this.wake(), ms) : undefined;
-      this.wakeUp = () => {
-        if (timer) clearTimeout(timer);
-        resolve();
-      };
     });
   }
 }

@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import type { Database } from '../../../db/database.js';
 import { safeErrorMessage } from '../../../shared/safe-error.js';
-import { isDatabaseUnavailable, OutageBackoff } from '../../../db/errors.js';
+import { isDatabaseUnavailable } from '../../../db/errors.js';
 import { DeliveryError } from '../domain/deliveries.js';
 import {
   MAX_NOTIFICATIONS_PER_MESSAGE,
@@ -45,7 +45,6 @@ import { enqueueDeliveries, outboundBodyErrors, type OutboundMessage } from './d
 
 export interface NotificationsOptions {
   batchWindowMs: number;
-  pollMs: number;
   /** attempts of a group whose message cannot be built before its notifications are FAILED (default 5) */
   maxGroupAttempts?: number;
   /** first retry delay of such a group, doubled at each attempt (default 5 s, at most 5 min) */
@@ -104,9 +103,6 @@ export function buildValidMessages<T>(
 }
 
 export class NotificationsService {
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private stopSleep: (() => void) | undefined;
   private readonly failedListeners = new Set<FailedListener>();
   private readonly maxGroupAttempts: number;
   private readonly groupRetryBaseMs: number;
@@ -118,10 +114,7 @@ export class NotificationsService {
   ) {
     this.maxGroupAttempts = opts.maxGroupAttempts ?? 5;
     this.groupRetryBaseMs = opts.groupRetryBaseMs ?? 5_000;
-    this.outage = new OutageBackoff('notifications grouping', logger, opts.pollMs);
   }
-
-  private readonly outage: OutageBackoff;
 
   /** Called with the number of notifications that have just become FAILED. */
   onFailed(listener: FailedListener): () => void {
@@ -129,44 +122,10 @@ export class NotificationsService {
     return () => this.failedListeners.delete(listener);
   }
 
-  /** Worker role: group due notifications every pollMs. */
-  start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = (async () => {
-      while (this.running) {
-        let wait = this.opts.pollMs;
-        try {
-          await this.groupDue();
-          this.outage.succeeded();
-        } catch (err) {
-          // the database unreachable: back off, one line per outage; any other failure: wait longer before the next look
-          const backoff = this.outage.failed(err);
-          if (backoff === undefined) this.logger?.error({ err }, 'grouping notifications failed; retried');
-          wait = backoff ?? Math.max(this.opts.pollMs * 20, 5_000);
-        }
-        if (!this.running) break;
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, wait);
-          this.stopSleep = () => {
-            clearTimeout(t);
-            resolve();
-          };
-        });
-      }
-    })();
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    this.stopSleep?.();
-    await this.loop;
-  }
-
   /**
    * Groups every due (ente, payment type, kind) into messages, oldest group first; returns the number of
    * notifications grouped. A group that fails is recorded (retried later with backoff, FAILED after
-   * maxGroupAttempts) and the others go on.
+   * maxGroupAttempts) and the others go on. The worker's grouping loop runs it every poll (src/jobs/worker-loops.ts).
    */
   async groupDue(windowMs = this.opts.batchWindowMs): Promise<number> {
     let grouped = 0;
