@@ -40,9 +40,11 @@ select json_build_object(
 
 export async function readMetricsSnapshot(db: Database): Promise<MetricsSnapshot> {
   const { rows } = await db.executeSql(SNAPSHOT_SQL, []);
-  const snap = JSON.parse(String(rows[0]?.snapshot)) as MetricsSnapshot;
+  const row = rows[0] as { snapshot?: unknown } | undefined;
+  const snap = JSON.parse(String(row?.snapshot)) as MetricsSnapshot;
   // ages can come back slightly negative (clock_timestamp vs. a row's now() of a still-open transaction)
   for (const part of [snap.deliveries, snap.notifications, snap.lists])
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- parsed JSON, typed by a cast: a guard, not a conversion
     for (const r of part) r.age = Math.max(0, Number(r.age) || 0);
   return snap;
 }

@@ -97,7 +97,7 @@ function commandLine(a: Args): string {
 
 /** An administrative command: what it does on the database itself, and the same call on a running Cassa's admin API. */
 interface AdminCommand {
-  direct(c: Container): Promise<unknown>;
+  direct: (c: Container) => Promise<unknown>;
   api: AdminCall;
 }
 
@@ -284,7 +284,7 @@ async function start(role: string, demo: boolean): Promise<void> {
   const stops: (() => Promise<void>)[] = [];
   if (role === 'worker' || role === 'all') {
     const worker = await startWorker(c);
-    stops.push(worker.stop);
+    stops.push(() => worker.stop());
   }
   if (role === 'web' || role === 'all') {
     const app = await buildServer(c);
@@ -319,7 +319,8 @@ async function start(role: string, demo: boolean): Promise<void> {
     if (stopping) return;
     stopping = true;
     c.logger.info({ signal }, 'stopping');
-    for (const stop of stops) await stop().catch((err) => c.logger.error({ err }, 'error while stopping'));
+    for (const stop of stops)
+      await stop().catch((err: unknown) => c.logger.error({ err }, 'error while stopping'));
     await c.close();
     process.exit(0);
   };

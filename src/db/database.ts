@@ -17,12 +17,13 @@ export type Executor = Pick<Orm, 'select' | 'insert' | 'update' | 'delete' | 'ex
 
 /** Raw query runner, shaped as pg-boss's `db` adapter expects. */
 export interface RawExecutor {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- pg-boss's adapter type; a row's shape is the SQL text's, which callers know
   executeSql(text: string, values?: unknown[]): Promise<{ rows: any[] }>;
 }
 
 /** A raw transaction for scripts (migrations): parameterised queries and multi-statement scripts. */
 export interface ScriptTransaction {
-  query(text: string, values?: unknown[]): Promise<{ rows: any[] }>;
+  query(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
   exec(script: string): Promise<void>;
 }
 
@@ -95,7 +96,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
 }
 
 // Calendar dates (OID 1082) stay 'YYYY-MM-DD' strings on both drivers; a JS Date would shift them by time zone.
-pg.types.setTypeParser(1082, (v: string) => v);
+pg.types.setTypeParser(pg.types.builtins.DATE, (v: string) => v);
 
 async function openPostgres(url: string, poolSize: number, connectTimeoutMs: number): Promise<Database> {
   const pool = new pg.Pool({
@@ -129,9 +130,10 @@ async function openPostgres(url: string, poolSize: number, connectTimeoutMs: num
   const client = await pool.connect();
   client.release();
   const orm = drizzlePg(pool, { schema }) as unknown as Orm;
+  type SessionArgs = ConstructorParameters<typeof NodePgSession>;
   const internals = orm as unknown as {
-    dialect: NodePgSession<any, any>['dialect'];
-    session: { schema: any; options: any };
+    dialect: SessionArgs[1];
+    session: { schema: SessionArgs[2]; options: SessionArgs[3] };
   };
   return {
     kind: 'postgres',
@@ -150,9 +152,7 @@ async function openPostgres(url: string, poolSize: number, connectTimeoutMs: num
           internals.session.schema,
           internals.session.options,
         );
-        return (await session.transaction((tx) => fn(tx as unknown as Executor))) as Awaited<
-          ReturnType<typeof fn>
-        >;
+        return await session.transaction((tx) => fn(tx as unknown as Executor));
       } catch (e) {
         if (isDatabaseUnavailable(e)) broken = e instanceof Error ? e : new Error('connection lost');
         throw e;
@@ -160,7 +160,7 @@ async function openPostgres(url: string, poolSize: number, connectTimeoutMs: num
         c.release(broken);
       }
     },
-    rows: async <T>(query: SQL) => ((await orm.execute(query)) as unknown as { rows: T[] }).rows,
+    rows: async <T>(query: SQL) => ((await orm.execute(query)) as { rows: T[] }).rows,
     run: async <T>(stmt: NamedStatement, values: unknown[]) =>
       (await pool.query({ name: stmt.name, text: stmt.text, values })).rows as T[],
     executeSql: async (text, values) => {
@@ -173,7 +173,9 @@ async function openPostgres(url: string, poolSize: number, connectTimeoutMs: num
       try {
         await c.query('begin');
         const result = await fn({
-          query: async (text, values) => ({ rows: (await c.query(text, values as unknown[])).rows }),
+          query: async (text, values) => ({
+            rows: (await c.query<Record<string, unknown>>(text, values as unknown[])).rows,
+          }),
           exec: async (script) => {
             await c.query(script);
           },
@@ -218,7 +220,7 @@ async function openPglite(dataDir: string): Promise<Database> {
     kind: 'pglite',
     orm,
     transaction: (fn) => orm.transaction((tx) => fn(tx as unknown as Executor)),
-    rows: async <T>(query: SQL) => ((await orm.execute(query)) as unknown as { rows: T[] }).rows,
+    rows: async <T>(query: SQL) => ((await orm.execute(query)) as { rows: T[] }).rows,
     // PGlite runs in this process: no per-connection plan cache to gain, the text is enough
     run: async <T>(stmt: NamedStatement, values: unknown[]) =>
       (await client.query<T>(stmt.text, values)).rows,
@@ -227,16 +229,16 @@ async function openPglite(dataDir: string): Promise<Database> {
       // statements, such as pg-boss's schema, run only that way.
       if (!values || values.length === 0) {
         const results = await client.exec(text);
-        return { rows: (results.at(-1)?.rows ?? []) as any[] };
+        return { rows: results.at(-1)?.rows ?? [] };
       }
       const r = await client.query(text, values);
-      return { rows: r.rows as any[] };
+      return { rows: r.rows };
     },
     scriptTransaction: (fn) =>
       client.transaction((tx) =>
         fn({
           query: async (text, values) => ({
-            rows: (await tx.query(text, values as unknown[])).rows as any[],
+            rows: (await tx.query<Record<string, unknown>>(text, values as unknown[])).rows,
           }),
           exec: async (script) => {
             await tx.exec(script);

@@ -18,7 +18,7 @@
 
 /** The part of PGlite the checkpoints need. */
 export interface CheckpointTarget {
-  query<T>(text: string): Promise<{ rows: T[] }>;
+  query(text: string): Promise<{ rows: Record<string, unknown>[] }>;
   exec(text: string): Promise<unknown>;
 }
 
@@ -75,7 +75,7 @@ export class PgliteCheckpoints {
   }
 
   private async checkpointIfDue(): Promise<void> {
-    const { rows } = await this.db.query<{ wal: number }>(
+    const { rows } = await this.db.query(
       'select pg_wal_lsn_diff(pg_current_wal_lsn(), redo_lsn)::float8 as wal from pg_control_checkpoint()',
     );
     const wal = Number(rows[0]?.wal ?? 0);

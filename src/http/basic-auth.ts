@@ -13,6 +13,7 @@ export function parseBasicAuth(header: string | undefined): { user: string; pass
   const i = decoded.indexOf(':');
   if (i <= 0) return null;
   // control characters (NUL...) are in no codiceChiamante nor passphrase: malformed credentials, never a query
+  // eslint-disable-next-line no-control-regex -- control characters (NUL, DEL...) mark malformed credentials
   if (hasForbiddenCharacter(decoded) || /[\u0000-\u001F\u007F]/.test(decoded)) return null;
   return { user: decoded.slice(0, i), password: decoded.slice(i + 1) };
 }

@@ -11,6 +11,7 @@ import { hasAdminToken, sendAdminUnauthorized } from './admin/admin-auth.js';
  * route pattern), and `GET /metrics` behind the admin token, like the admin API. The call to /metrics itself is
  * not journaled: a scraper every 15 s would fill the journal. See docs/operations.md "Metrics".
  */
+// eslint-disable-next-line @typescript-eslint/require-await -- a Fastify plugin: async is how Fastify knows it is loaded (a throw becomes a registration error)
 export const metricsHooks = fp<{ container: Container }>(async (app: FastifyInstance, { container }) => {
   const { metrics } = container;
   metrics.markRole('web');
@@ -49,7 +50,7 @@ export interface MetricsListener {
   /** http://host:port of the listener */
   url: string;
   port: number;
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 /**

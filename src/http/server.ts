@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import {
@@ -49,8 +49,8 @@ export async function buildServer(container: Container): Promise<FastifyInstance
     frameworkErrors: (err, req, reply) => {
       const status = (err as { statusCode?: number }).statusCode ?? 400;
       const r = reply as unknown as FastifyReply;
-      if (isPortalUrl(req.url)) return sendPortalFrameworkError(req, r, status);
-      return r.code(status).send(err);
+      if (isPortalUrl(req.url)) sendPortalFrameworkError(req, r, status);
+      else r.code(status).send(err);
     },
     ...(config.tls
       ? { https: { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } }

@@ -35,6 +35,7 @@ function isDatabaseError(e: unknown): e is Error & Record<string, unknown> {
 function ownMessage(e: unknown): string {
   if (e instanceof DrizzleQueryError) return 'query failed';
   if (isDatabaseError(e)) {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- a driver's error, logged as a last resort: its message is not trusted to be text
     const m = String(e.message);
     // class 22 (data exception) messages end with the offending value: keep what kind of value was wrong
     return String(e.code).startsWith('22') ? m.split(': ')[0]! : m;
@@ -68,6 +69,7 @@ export function serializeError(err: unknown, depth = 0): unknown {
       if (typeof err[k] === 'string' || typeof err[k] === 'number') out[k] = err[k];
     return out;
   }
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a thrown object can have any shape: one without a constructor is still logged
   const type = err.constructor?.name || err.name;
   const out: Record<string, unknown> = {
     type,

@@ -101,6 +101,7 @@ function problem(status: number, title: string, detail: string, extra: Record<st
  * applications and their passphrases, debt positions as operators see them, and the audit journal.
  * Bearer token (CASSA_ADMIN_TOKEN); errors are application/problem+json.
  */
+// eslint-disable-next-line @typescript-eslint/require-await -- a Fastify plugin: async is how Fastify knows it is loaded (a throw becomes a registration error)
 export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = async (app, { container }) => {
   const { organizations, applications, audit: journal, debtPositions, receipts } = container;
 
@@ -109,7 +110,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
     const config = (route.config ??= {}) as { audit?: { interface: string; operation: string } };
     config.audit ??= {
       interface: 'admin',
-      operation: `${route.method} ${route.url.replace('/admin/api/v1', '')}`,
+      operation: `${String(route.method)} ${route.url.replace('/admin/api/v1', '')}`,
     };
   });
 
@@ -162,7 +163,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
       status = 500;
       body = problem(500, 'INTERNAL', 'errore interno');
     }
-    if (req.audit) req.audit.outcome = String(body.title);
+    if (req.audit) req.audit.outcome = body.title;
     return reply.code(status).type('application/problem+json').send(body);
   });
 

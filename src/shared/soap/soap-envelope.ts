@@ -99,6 +99,7 @@ function elementKeys(node: Record<string, unknown>): string[] {
 /** Strips prefixes and attributes below the body's root: children are read by local name. */
 function localise(v: unknown): XmlValue {
   if (Array.isArray(v)) return v.map(localise);
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the parser yields text, numbers and booleans here, never a function
   if (v === null || typeof v !== 'object') return v === undefined || v === null ? '' : String(v);
   const o = v as Record<string, unknown>;
   const keys = elementKeys(o);
@@ -247,6 +248,7 @@ export function parseSoapRequest(xml: string, opts: { alreadyWellFormed?: boolea
   if (/<!DOCTYPE/i.test(xml))
     throw new SoapEnvelopeError('Client', 'I messaggi SOAP non possono contenere una DTD');
   // characters XML 1.0 forbids (NUL and other controls but tab, CR, LF): not well-formed
+  // eslint-disable-next-line no-control-regex -- XML 1.0 Char production: these control characters are what it forbids
   if (/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/.test(xml))
     throw new SoapEnvelopeError('Client', 'XML non ben formato: carattere non ammesso');
   // an entity reference XML does not define (no DTD is allowed, so only the five and character references)
@@ -261,6 +263,7 @@ export function parseSoapRequest(xml: string, opts: { alreadyWellFormed?: boolea
   let doc: Record<string, unknown>;
   try {
     // a document libxml2 has already validated (the liste di carico) is not checked a second time
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- the parser's bundled validator until fast-xml-validator is a dependency
     doc = parser.parse(xml, !opts.alreadyWellFormed) as Record<string, unknown>;
   } catch {
     throw new SoapEnvelopeError('Client', 'XML non ben formato');

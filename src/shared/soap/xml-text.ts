@@ -1,8 +1,10 @@
 /** Text for XML built as strings: escaped, and without the characters XML 1.0 cannot carry. */
 
+// eslint-disable-next-line no-control-regex -- XML 1.0 Char production: the control characters it forbids need removing
 const NEEDS_WORK = /[&<>"\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF\uD800-\uDFFF]/;
 
 const INVALID =
+  // eslint-disable-next-line no-control-regex -- XML 1.0 Char production: the control characters it forbids
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
 

@@ -44,6 +44,7 @@ function soapActionOf(req: FastifyRequest): string | undefined {
  * The answer is only the acknowledgement; the outcome goes back later to the gestionale's own
  * EPaywso2EntiService. Every POST is journaled (interface Enti2EPaywsoService).
  */
+// eslint-disable-next-line @typescript-eslint/require-await -- a Fastify plugin: async is how Fastify knows it is loaded (a throw becomes a registration error)
 export async function enti2EPaywsoRoutes(
   app: FastifyInstance,
   { container }: { container: Container },

@@ -57,7 +57,7 @@ export async function hit(db: Database, keys: string[], now: Date, windowMs: num
     now.toISOString(),
     new Date(now.getTime() + windowMs).toISOString(),
   ]);
-  return rows.map((r) => ({ key: r.key, count: Number(r.count), resetAt: new Date(r.resetAt) }));
+  return rows.map((r) => ({ key: r.key, count: r.count, resetAt: new Date(r.resetAt) }));
 }
 
 const REMEMBER_ADDRESS = namedStatement(
@@ -96,5 +96,5 @@ const PURGE = namedStatement(
 /** Deletes the counters whose window is over and the known addresses not seen since `knownSince`. */
 export async function purge(db: Database, now: Date, knownSince: Date): Promise<number> {
   const [row] = await db.run<{ n: number }>(PURGE, [now.toISOString(), knownSince.toISOString()]);
-  return Number(row?.n ?? 0);
+  return row?.n ?? 0;
 }

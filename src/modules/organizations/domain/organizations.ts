@@ -62,10 +62,10 @@ export const EnteInput = z
       })
       .nullable()
       .optional(),
-    email: z.string().email().max(256).nullable().optional(),
-    pec: z.string().email().max(256).nullable().optional(),
+    email: z.email().max(256).nullable().optional(),
+    pec: z.email().max(256).nullable().optional(),
     telefono: optionalText(40),
-    sitoWeb: z.string().url().max(256).nullable().optional(),
+    sitoWeb: z.url().max(256).nullable().optional(),
     indirizzo: optionalText(140),
     civico: optionalText(16),
     cap: optionalText(16),

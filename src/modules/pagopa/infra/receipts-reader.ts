@@ -52,6 +52,7 @@ const SUMMARY_COLUMNS = sql`r.id::text as id, e.codice_fiscale as "enteFiscalCod
 type Raw = Record<string, unknown>;
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const date = (v: unknown): Date | null =>
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a driver's timestamp: a Date or its text, never a plain object
   v === null || v === undefined ? null : v instanceof Date ? v : new Date(String(v));
 
 function summary(r: Raw): ReceiptSummary {
