@@ -10,7 +10,8 @@ import { createEnteWithCaller } from './helpers/fixtures.js';
 import { startGestionale, until, type Gestionale } from './deliveries-gestionale.js';
 import { enqueueDelivery } from '../src/modules/gestionali/application/deliveries.js';
 import { retryDelayMs } from '../src/modules/gestionali/domain/deliveries.js';
-import { newIdMessaggio, trasmettiAvvisiScaduti } from '../src/modules/gestionali/domain/notifications.js';
+import { newIdMessaggio } from '../src/modules/gestionali/domain/notifications.js';
+import { trasmettiAvvisiScaduti } from '../src/modules/gestionali/infra/piemontepay-xml/notification-writer.js';
 
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 

@@ -14,7 +14,8 @@ import { envelope, insertListXml, piemontePaySchemas, readAck, updateListXml } f
 import { startGestionale, until, type Gestionale } from './deliveries-gestionale.js';
 import { enqueueDelivery } from '../src/modules/gestionali/application/deliveries.js';
 import { claimDueMessages, recordAttempt } from '../src/modules/gestionali/infra/deliveries-repository.js';
-import { newIdMessaggio, trasmettiAvvisiScaduti } from '../src/modules/gestionali/domain/notifications.js';
+import { newIdMessaggio } from '../src/modules/gestionali/domain/notifications.js';
+import { trasmettiAvvisiScaduti } from '../src/modules/gestionali/infra/piemontepay-xml/notification-writer.js';
 import type { ReceiptInput } from '../src/modules/pagopa/domain/receipt.js';
 
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };

@@ -15,11 +15,8 @@ import {
   buildValidMessages,
   NotificationsService,
 } from '../src/modules/gestionali/application/notifications.js';
-import {
-  MAX_IMPORTO_CENTS,
-  splitByTotal,
-  trasmettiAvvisiScaduti,
-} from '../src/modules/gestionali/domain/notifications.js';
+import { MAX_IMPORTO_CENTS, splitByTotal } from '../src/modules/gestionali/domain/notifications.js';
+import { trasmettiAvvisiScaduti } from '../src/modules/gestionali/infra/piemontepay-xml/notification-writer.js';
 
 const BROKER = '80087670016';
 const STATION = '80087670016_01';

@@ -3,7 +3,7 @@ import { OrganizationError } from '../modules/organizations/domain/organizations
 import { ApplicationError, ENDPOINT_KINDS } from '../modules/applications/domain/applications.js';
 import { readFileSync } from 'node:fs';
 import { parseSoapRequest } from '../shared/soap/soap-envelope.js';
-import { readReceiptRequest } from '../http/soap/pa-for-node-messages.js';
+import { readReceiptRequest } from '../modules/pagopa/infra/pa-for-node-xml/receipt-reader.js';
 import { projectPath } from '../shared/paths.js';
 import { ConfigError } from '../config/config.js';
 // The demo gestionale's own derivation of its address (../../ from src/app and from dist/app alike):

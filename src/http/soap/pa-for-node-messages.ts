@@ -1,14 +1,15 @@
 /**
  * The paForNode operations as XML: reading requests into the pagoPA module's inputs (syntax
  * problems are PAA_SINTASSI_EXTRAXSD) and writing responses (ctResponse + data) as strings.
- * Element names are spelled exactly as in paForNode.xsd.
+ * Element names are spelled exactly as in paForNode.xsd. Receipts are read by
+ * modules/pagopa/infra/pa-for-node-xml/receipt-reader.ts, which the demo data uses too.
  */
 import type {
   ActivationRequest,
   NoticeRequest,
   VerifyResult,
 } from '../../modules/pagopa/application/pa-for-node-service.js';
-import { paaFault, type PaaFault } from '../../modules/pagopa/domain/faults.js';
+import type { PaaFault } from '../../modules/pagopa/domain/faults.js';
 import type {
   CallerIds,
   MapEntry,
@@ -17,14 +18,17 @@ import type {
   Subject,
   TransferType,
 } from '../../modules/pagopa/domain/notice.js';
-import type {
-  ReceiptInput,
-  ReceiptParty,
-  ReceiptPrimitive,
-  ReceiptTransfer,
-} from '../../modules/pagopa/domain/receipt.js';
+import {
+  callerIds,
+  child,
+  FISCAL_CODE_PA,
+  NOTICE_NUMBER,
+  Reader,
+  str,
+  TEXT35,
+} from '../../modules/pagopa/infra/pa-for-node-xml/request-reading.js';
 import { centsToDecimal, decimalToCents } from '../../shared/money.js';
-import type { XmlObject, XmlValue } from '../../shared/soap/soap-envelope.js';
+import type { XmlObject } from '../../shared/soap/soap-envelope.js';
 import { el, optEl, xmlEscape } from '../../shared/soap/xml-text.js';
 
 export const OPERATIONS = {
@@ -55,22 +59,6 @@ export function isOperation(name: string): name is Operation {
 
 // ------------------------------------------------------------------ reading
 
-function child(o: XmlValue | undefined, name: string): XmlValue | undefined {
-  return o !== undefined && typeof o === 'object' && !Array.isArray(o) ? o[name] : undefined;
-}
-
-function str(o: XmlValue | undefined, name: string): string | undefined {
-  const v = child(o, name);
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
-function list(v: XmlValue | undefined): XmlValue[] {
-  return v === undefined ? [] : Array.isArray(v) ? v : [v];
-}
-
-const TEXT35 = /^.{1,35}$/su;
-const FISCAL_CODE_PA = /^[0-9]{11}$/;
-const NOTICE_NUMBER = /^[0-9]{18}$/;
 const AMOUNT = /^\d+\.\d{2}$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -78,38 +66,6 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 export function faultIdOf(body: XmlObject, fallback: string): string {
   const idPA = str(body, 'idPA');
   return idPA && TEXT35.test(idPA) ? idPA : fallback;
-}
-
-class Reader {
-  constructor(
-    private readonly id: string,
-    private readonly what: string,
-  ) {}
-
-  fail(field: string, problem: string): never {
-    throw paaFault('PAA_SINTASSI_EXTRAXSD', this.id, `${this.what}: ${field} ${problem}`);
-  }
-
-  required(o: XmlValue | undefined, name: string, pattern: RegExp, path = name): string {
-    const v = str(o, name);
-    if (v === undefined) this.fail(path, 'mancante');
-    if (!pattern.test(v)) this.fail(path, 'non valido');
-    return v;
-  }
-
-  optional(o: XmlValue | undefined, name: string, pattern: RegExp): string | undefined {
-    const v = str(o, name);
-    if (v !== undefined && !pattern.test(v)) this.fail(name, 'non valido');
-    return v;
-  }
-}
-
-function callerIds(r: Reader, body: XmlObject): CallerIds {
-  return {
-    idPA: r.required(body, 'idPA', TEXT35),
-    idBrokerPA: r.required(body, 'idBrokerPA', TEXT35),
-    idStation: r.required(body, 'idStation', TEXT35),
-  };
 }
 
 export function readNoticeRequest(body: XmlObject, faultId: string, operation: Operation): NoticeRequest {
@@ -150,94 +106,6 @@ export function readDemandRequest(body: XmlObject, faultId: string): CallerIds &
   r.required(body, 'idSoggettoServizio', /^.{5}$/su);
   r.required(body, 'datiSpecificiServizioRequest', /^[A-Za-z0-9+/=\s]+$/);
   return { ...ids, idServizio };
-}
-
-function metadataOf(o: XmlValue | undefined): MapEntry[] | undefined {
-  const entries = list(child(o, 'mapEntry'))
-    .map((e) => ({ key: str(e, 'key'), value: str(e, 'value') }))
-    .filter((e): e is MapEntry => e.key !== undefined && e.value !== undefined);
-  return entries.length > 0 ? entries : undefined;
-}
-
-function party(o: XmlValue | undefined): ReceiptParty | undefined {
-  if (o === undefined || typeof o !== 'object' || Array.isArray(o)) return undefined;
-  const uid = child(o, 'uniqueIdentifier');
-  return {
-    type: str(uid, 'entityUniqueIdentifierType'),
-    id: str(uid, 'entityUniqueIdentifierValue'),
-    fullName: str(o, 'fullName'),
-    streetName: str(o, 'streetName'),
-    civicNumber: str(o, 'civicNumber'),
-    postalCode: str(o, 'postalCode'),
-    city: str(o, 'city'),
-    stateProvinceRegion: str(o, 'stateProvinceRegion'),
-    country: str(o, 'country'),
-    email: str(o, 'e-mail'),
-  };
-}
-
-function cents(v: string | undefined): number | undefined {
-  return v === undefined ? undefined : (decimalToCents(v) ?? undefined);
-}
-
-/**
- * A receipt, read leniently (GovPay issue #860): unknown elements are ignored and optional data
- * that does not fit is kept only in the raw XML. What identifies the receipt and the payment is
- * required; without it the receipt cannot be kept (PAA_SINTASSI_EXTRAXSD).
- */
-export function readReceiptRequest(
-  body: XmlObject,
-  faultId: string,
-  primitive: ReceiptPrimitive,
-  rawXml: string,
-): ReceiptInput {
-  const r = new Reader(faultId, primitive);
-  const ids = callerIds(r, body);
-  const rc = child(body, 'receipt');
-  if (rc === undefined || typeof rc !== 'object' || Array.isArray(rc)) r.fail('receipt', 'mancante');
-  const amount = r.required(rc, 'paymentAmount', /^\d{1,12}(\.\d{1,2})?$/, 'receipt.paymentAmount');
-  const transfers: ReceiptTransfer[] = list(child(child(rc, 'transferList'), 'transfer')).map((t) => ({
-    idTransfer: str(t, 'idTransfer'),
-    amountCents: cents(str(t, 'transferAmount')) ?? null,
-    fiscalCodePA: str(t, 'fiscalCodePA'),
-    companyName: str(t, 'companyName'),
-    iban: str(t, 'IBAN'),
-    mbdAttachment: str(t, 'MBDAttachment'),
-    remittanceInformation: str(t, 'remittanceInformation'),
-    transferCategory: str(t, 'transferCategory'),
-    metadata: metadataOf(child(t, 'metadata')),
-  }));
-  const standIn = str(rc, 'standIn') ?? str(rc, 'standin');
-  return {
-    primitive,
-    ...ids,
-    receiptId: r.required(rc, 'receiptId', /^.{1,70}$/su, 'receipt.receiptId'),
-    noticeNumber: r.required(rc, 'noticeNumber', NOTICE_NUMBER, 'receipt.noticeNumber'),
-    fiscalCode: r.required(rc, 'fiscalCode', FISCAL_CODE_PA, 'receipt.fiscalCode'),
-    outcome: r.required(rc, 'outcome', /^(OK|KO)$/, 'receipt.outcome') as 'OK' | 'KO',
-    creditorReferenceId: r.required(rc, 'creditorReferenceId', TEXT35, 'receipt.creditorReferenceId'),
-    amountCents: decimalToCents(amount)!,
-    description: str(rc, 'description'),
-    companyName: str(rc, 'companyName'),
-    officeName: str(rc, 'officeName'),
-    debtor: party(child(rc, 'debtor')),
-    payer: party(child(rc, 'payer')),
-    transfers,
-    idPSP: str(rc, 'idPSP'),
-    pspFiscalCode: str(rc, 'pspFiscalCode'),
-    pspCompanyName: str(rc, 'PSPCompanyName'),
-    idChannel: str(rc, 'idChannel'),
-    channelDescription: str(rc, 'channelDescription'),
-    paymentMethod: str(rc, 'paymentMethod'),
-    paymentNote: str(rc, 'paymentNote'),
-    feeCents: cents(str(rc, 'fee')),
-    paymentDateTime: str(rc, 'paymentDateTime'),
-    applicationDate: str(rc, 'applicationDate'),
-    transferDate: str(rc, 'transferDate'),
-    metadata: metadataOf(child(rc, 'metadata')),
-    standIn: standIn === 'true' || standIn === '1',
-    rawXml,
-  };
 }
 
 // ------------------------------------------------------------------ writing

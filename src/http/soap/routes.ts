@@ -15,10 +15,10 @@ import {
   readActivationRequest,
   readDemandRequest,
   readNoticeRequest,
-  readReceiptRequest,
   verifyBody,
   type Operation,
 } from './pa-for-node-messages.js';
+import { readReceiptRequest } from '../../modules/pagopa/infra/pa-for-node-xml/receipt-reader.js';
 import {
   PAFORNODE_NS,
   parseSoapRequest,

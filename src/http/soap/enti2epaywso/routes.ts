@@ -3,8 +3,8 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Container } from '../../../app/container.js';
 import { ListAckError } from '../../../modules/gestionali/domain/lists.js';
 import { TooManyAuthFailures } from '../../../modules/limits/domain/errors.js';
-import { EPAYWSO_COMMON_NS } from '../../../modules/gestionali/domain/lists.js';
 import { PIEMONTEPAY_SPECS } from '../../../modules/gestionali/infra/piemontepay-schemas.js';
+import { EPAYWSO_COMMON_NS } from '../../../modules/gestionali/infra/piemontepay-xml/namespaces.js';
 import { projectPath } from '../../../shared/paths.js';
 import { parseBasicAuth } from '../../basic-auth.js';
 import { readXmlBody, SOAP11_NS, soapFault, UndecodableXml } from '../../../shared/soap/soap-envelope.js';

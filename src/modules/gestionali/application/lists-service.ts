@@ -5,29 +5,31 @@ import { parseSoapRequest, SoapEnvelopeError } from '../../../shared/soap/soap-e
 import type { BulkOutcome, BulkPositions } from '../../debt-positions/application/bulk-positions.js';
 import type { DebtPositionsService } from '../../debt-positions/application/debt-positions-service.js';
 import { DebtPositionError } from '../../debt-positions/domain/errors.js';
-import { listOutcomeXml, OUTCOME_OPERATION, type OutcomeItem } from '../domain/list-outcome-xml.js';
+import { OUTCOME_OPERATION, type OutcomeItem } from '../domain/list-outcome.js';
 import {
   ACK_OK,
   ackError,
-  changeOf,
-  draftOf,
-  ENTI2EPAYWSO_NS,
-  idOf,
   LIST_FIELD_NAMES,
   LIST_OPERATIONS,
   listResult,
   ListAckError,
   OUTCOME_OK,
   outcomeCode,
+  type ListChange,
+  type ListOperation,
+} from '../domain/lists.js';
+import { PiemontePaySchema } from '../infra/piemontepay-schemas.js';
+import { listOutcomeXml } from '../infra/piemontepay-xml/list-outcome-writer.js';
+import {
+  changeOf,
+  draftOf,
+  idOf,
   positionsToInsert,
   positionsToUpdate,
   readHeader,
   totalOf,
-  type ListChange,
-  type ListKind,
-  type ListOperation,
-} from '../domain/lists.js';
-import { PiemontePaySchema } from '../infra/piemontepay-schemas.js';
+} from '../infra/piemontepay-xml/list-reader.js';
+import { ENTI2EPAYWSO_NS } from '../infra/piemontepay-xml/namespaces.js';
 import * as repo from '../infra/lists-repository.js';
 import { enqueueDelivery } from './deliveries.js';
 import { formatCents } from '../../debt-positions/domain/debt-position.js';

@@ -17,11 +17,13 @@ import {
   newIdMessaggio,
   partyFromReceipt,
   splitByTotal,
+  type PaymentNotification,
+} from '../domain/notifications.js';
+import {
   trasmettiAvvisiScaduti,
   trasmettiNotifichePagamento,
   trasmettiRT,
-  type PaymentNotification,
-} from '../domain/notifications.js';
+} from '../infra/piemontepay-xml/notification-writer.js';
 import {
   dueNotificationGroups,
   getNotification,

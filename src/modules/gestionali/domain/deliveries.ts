@@ -17,8 +17,6 @@ export type DeliveryOperation = (typeof DELIVERY_OPERATIONS)[number];
 export const DELIVERY_STATUSES = ['PENDING', 'SENDING', 'DELIVERED', 'FAILING'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
-export const SOAP_ACTION_BASE = 'http://www.csi.it/epay/epaywso/service/';
-
 export interface RetryPolicy {
   baseMs: number;
   capMs: number;

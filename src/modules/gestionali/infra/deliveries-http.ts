@@ -4,7 +4,8 @@
  * (HTTP status, cmn:Result Codice/Messaggio); whether that counts as delivered is the sender's business.
  */
 import { XMLParser } from 'fast-xml-parser';
-import { SOAP_ACTION_BASE, type DeliveryOperation } from '../domain/deliveries.js';
+import type { DeliveryOperation } from '../domain/deliveries.js';
+import { SOAP_ACTION_BASE } from './piemontepay-xml/namespaces.js';
 
 export type SoapCallOutcome =
   | {

@@ -4,33 +4,9 @@
  * (EPaywso2EntiServiceTypes.xsd, elementFormDefault qualified: Result and the positions are in the
  * common namespace, TestataEsito and EsitoInserimento/EsitoAggiornamento in the service's).
  */
-import { xmlEscape } from '../../../shared/soap/xml-text.js';
-import { EPAYWSO2ENTI_NS, EPAYWSO_COMMON_NS, type ListKind } from './lists.js';
-
-export interface OutcomeItem {
-  idPosizioneDebitoria: string;
-  iuv?: string | null | undefined;
-  noticeNumber?: string | null | undefined;
-  code: string;
-  description?: string | null | undefined;
-}
-
-export interface ListOutcome {
-  kind: ListKind;
-  result: { code: string; message: string };
-  idMessaggio: string;
-  cfEnteCreditore: string;
-  codiceVersamento: string;
-  items: readonly OutcomeItem[];
-}
-
-export const OUTCOME_OPERATION: Record<
-  ListKind,
-  'EsitoInserimentoListaDiCarico' | 'EsitoAggiornaPosizioniDebitorie'
-> = {
-  INSERIMENTO: 'EsitoInserimentoListaDiCarico',
-  AGGIORNAMENTO: 'EsitoAggiornaPosizioniDebitorie',
-};
+import { xmlEscape } from '../../../../shared/soap/xml-text.js';
+import { OUTCOME_OPERATION, type ListOutcome } from '../../domain/list-outcome.js';
+import { EPAYWSO2ENTI_NS, EPAYWSO_COMMON_NS } from './namespaces.js';
 
 const el = (prefix: string, name: string, value: string | null | undefined, max?: number) =>
   value === null || value === undefined || value === ''
