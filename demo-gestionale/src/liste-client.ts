@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { XMLParser } from 'fast-xml-parser';
 import type { GestionaleConfig } from './config.js';
+import { child, text as textOf } from './parsed-xml.js';
 import type { ListRecord } from './epaywso2enti/inbox.js';
 
 /**
@@ -64,11 +65,16 @@ const parser = new XMLParser({ removeNSPrefix: true, ignoreAttributes: true, par
 /** Result{Codice, Messaggio} of Cassa's acknowledgement, or of a SOAP fault / HTTP error as a pseudo-code. */
 export function readAck(httpStatus: number, text: string): { codice: string; messaggio: string } {
   try {
-    const body = (parser.parse(text) as Record<string, any>)?.Envelope?.Body;
-    const r = body?.EPaywsoServiceResponse?.Result;
-    if (r) return { codice: String(r.Codice ?? ''), messaggio: String(r.Messaggio ?? '') };
-    if (body?.Fault)
-      return { codice: `HTTP ${httpStatus}`, messaggio: String(body.Fault.faultstring ?? 'SOAP fault') };
+    const body = child(parser.parse(text), 'Envelope', 'Body');
+    const r = child(body, 'EPaywsoServiceResponse', 'Result');
+    if (r) return { codice: textOf(r.Codice), messaggio: textOf(r.Messaggio) };
+    if (body?.Fault) {
+      const faultstring = child(body, 'Fault')?.faultstring;
+      return {
+        codice: `HTTP ${httpStatus}`,
+        messaggio: typeof faultstring === 'string' ? faultstring : 'SOAP fault',
+      };
+    }
   } catch {
     /* not XML */
   }

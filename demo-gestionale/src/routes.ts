@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CassaError } from './cassa-client.js';
 import { formatCents, STATE_LABELS } from './format.js';
-import { canPay, type Payments, type ReturnResult } from './payments.js';
+import { canPay, type Payments, type ReturnResult, type StatusCheckResult } from './payments.js';
 import type { GestionaleStore, Position } from './store.js';
 import type { Views } from './views.js';
 import type { Inbox } from './epaywso2enti/inbox.js';
@@ -65,6 +65,9 @@ function positionRow(p: Position, inbox?: Inbox) {
 }
 
 export function registerRoutes(app: FastifyInstance, { store, payments, views, notices, inbox }: Deps): void {
+  // The CSRF check of the forms (@fastify/csrf-protection, registered by app.ts).
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- the plugin's hook does not use `this` (its types call it a method)
+  const csrfProtection = app.csrfProtection;
   const listPage = (req: FastifyRequest, reply: FastifyReply, cf: string) => {
     const positions = store.positionsOf(cf);
     const message = takeNotice(req, reply, notices);
@@ -102,7 +105,7 @@ export function registerRoutes(app: FastifyInstance, { store, payments, views, n
     );
   });
 
-  app.post('/accesso', { preHandler: app.csrfProtection }, async (req, reply) => {
+  app.post('/accesso', { preHandler: csrfProtection }, async (req, reply) => {
     const cf = field(req.body, 'codiceFiscale')?.toUpperCase();
     if (!cf || !store.citizens().some((c) => c.codiceFiscale === cf))
       return redirectWithNotice(reply, notices, '/', {
@@ -113,7 +116,7 @@ export function registerRoutes(app: FastifyInstance, { store, payments, views, n
     return reply.redirect('/posizioni', 303);
   });
 
-  app.post('/esci', { preHandler: app.csrfProtection }, async (_req, reply) => {
+  app.post('/esci', { preHandler: csrfProtection }, async (_req, reply) => {
     reply.clearCookie(CITIZEN_COOKIE, { path: '/' });
     reply.clearCookie(PAY_COOKIE, { path: PAY_PATH });
     return reply.redirect('/', 303);
@@ -126,7 +129,7 @@ export function registerRoutes(app: FastifyInstance, { store, payments, views, n
   });
 
   // "Paga": the position is remembered in a cookie of the browser and the payment page is a GET of its own.
-  app.post(PAY_PATH, { preHandler: app.csrfProtection }, async (req, reply) => {
+  app.post(PAY_PATH, { preHandler: csrfProtection }, async (req, reply) => {
     const cf = citizenOf(req, store);
     if (!cf) return reply.redirect('/', 303);
     const r = payments.payable(cf, field(req.body, 'iuv') ?? '');
@@ -162,20 +165,12 @@ export function registerRoutes(app: FastifyInstance, { store, payments, views, n
     );
   });
 
-  app.post('/verifica-stato', { preHandler: app.csrfProtection }, async (req, reply) => {
+  app.post('/verifica-stato', { preHandler: csrfProtection }, async (req, reply) => {
     const cf = citizenOf(req, store);
     if (!cf) return reply.redirect('/', 303);
+    let r: StatusCheckResult;
     try {
-      const r = await payments.checkStatus(cf, field(req.body, 'iuv') ?? '');
-      if (r.kind === 'unknown-position') return redirectWithNotice(reply, notices, '/posizioni', notFound);
-      const text =
-        r.status.code === '0'
-          ? `Cassa conferma che la posizione ${r.position.iuv} è pagata: il pagamento è definitivo.`
-          : `Cassa risponde per la posizione ${r.position.iuv}: ${r.status.description} (codice ${r.status.code}).`;
-      return redirectWithNotice(reply, notices, '/verifica-stato', {
-        type: r.status.code === '0' ? 'success' : 'info',
-        text,
-      });
+      r = await payments.checkStatus(cf, field(req.body, 'iuv') ?? '');
     } catch (e) {
       if (!(e instanceof CassaError)) throw e;
       req.log.warn({ err: e.message }, 'status check failed');
@@ -184,6 +179,15 @@ export function registerRoutes(app: FastifyInstance, { store, payments, views, n
         text: 'Non è stato possibile verificare lo stato su Cassa in questo momento: riprova più tardi.',
       });
     }
+    if (r.kind === 'unknown-position') return redirectWithNotice(reply, notices, '/posizioni', notFound);
+    const text =
+      r.status.code === '0'
+        ? `Cassa conferma che la posizione ${r.position.iuv} è pagata: il pagamento è definitivo.`
+        : `Cassa risponde per la posizione ${r.position.iuv}: ${r.status.description} (codice ${r.status.code}).`;
+    return redirectWithNotice(reply, notices, '/verifica-stato', {
+      type: r.status.code === '0' ? 'success' : 'info',
+      text,
+    });
   });
 
   // Where "Verifica stato" lands: the list with Cassa's answer (once; a reload shows the list).

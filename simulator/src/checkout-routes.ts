@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   CartStateError,
   CartValidationError,
+  type Cart,
   type CartAction,
   type Checkout,
   type CheckoutVersion,
@@ -34,7 +35,7 @@ export function registerCheckoutRoutes(
         // JSON parse errors and wrong content types become ProblemJson too.
         errorHandler: (err, _req, reply) => {
           const status = err.statusCode && err.statusCode < 500 ? 400 : 500;
-          return problem(reply, {
+          problem(reply, {
             type: 'about:blank',
             title: status === 400 ? 'Bad Request' : 'Internal Server Error',
             status,
@@ -49,24 +50,23 @@ export function registerCheckoutRoutes(
             (req.query as Record<string, string | undefined>)['subscription-key'];
           if (key !== config.subscriptionKey) {
             // What Azure API Management answers for a missing or wrong key.
-            return reply
-              .code(401)
-              .send({
-                statusCode: 401,
-                message:
-                  key === undefined
-                    ? 'Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API.'
-                    : 'Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.',
-              });
+            return reply.code(401).send({
+              statusCode: 401,
+              message:
+                key === undefined
+                  ? 'Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API.'
+                  : 'Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.',
+            });
           }
         }
+        let cart: Cart;
         try {
-          const cart = checkout.create(version, req.body);
-          return reply.code(302).header('location', cart.location).send();
+          cart = checkout.create(version, req.body);
         } catch (e) {
           if (e instanceof CartValidationError) return problem(reply, { ...e.problem, instance: req.url });
           throw e;
         }
+        return reply.code(302).header('location', cart.location).send();
       },
     );
   }
@@ -96,9 +96,9 @@ export function registerCheckoutRoutes(
           .code(404)
           .type('text/html; charset=utf-8')
           .send(messagePage(404, 'Azione sconosciuta', `Azione "${req.params.action}" non prevista.`));
+      let cart: Cart;
       try {
-        const cart = await checkout.act(req.params.id, action);
-        return reply.code(303).header('location', cart.redirectedTo!).send();
+        cart = await checkout.act(req.params.id, action);
       } catch (e) {
         if (e instanceof CartStateError) {
           if (!e.cart)
@@ -110,6 +110,7 @@ export function registerCheckoutRoutes(
         }
         throw e;
       }
+      return reply.code(303).header('location', cart.redirectedTo!).send();
     },
   );
 }

@@ -247,7 +247,8 @@ export class Checkout {
   }
 }
 
-function strip<T extends CallSummary>(r: T): CallSummary {
+/** Only the CallSummary fields of a verify or activation result (which carry more). */
+function strip(r: CallSummary): CallSummary {
   const {
     callId,
     ok,

@@ -4,7 +4,7 @@ import { CartStateError, type CartAction, type Checkout } from './checkout.js';
 import type { SimConfig } from './config.js';
 import type { Journal } from './journal.js';
 import { NodeError, type Delivery, type PagoPaNode } from './node.js';
-import { payAtPsp } from './psp.js';
+import { payAtPsp, type PspPaymentResult } from './psp.js';
 
 /**
  * The control API for scripts and tests, under /sim. JSON in, JSON out. Not part of pagoPA.
@@ -61,7 +61,7 @@ const FaultsPatch = z.object({
 });
 
 const ConfigPatch = z.object({
-  stationUrl: z.string().url().optional(),
+  stationUrl: z.url().optional(),
   idBrokerPA: z.string().min(1).max(35).optional(),
   idStation: z.string().min(1).max(35).optional(),
   primitiveVersion: version.optional(),
@@ -71,12 +71,10 @@ const ConfigPatch = z.object({
 });
 
 function bad(reply: FastifyReply, error: z.ZodError) {
-  return reply
-    .code(400)
-    .send({
-      error: 'invalid input',
-      issues: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-    });
+  return reply.code(400).send({
+    error: 'invalid input',
+    issues: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+  });
 }
 
 function nodeError(reply: FastifyReply, e: unknown) {
@@ -99,36 +97,36 @@ export function registerControlRoutes(
 ): void {
   const { config, node, checkout, journal } = deps;
 
-  app.get('/sim/health', async () => ({ status: 'ok' }));
+  app.get('/sim/health', () => ({ status: 'ok' }));
 
-  app.get('/sim/config', async () => ({
+  app.get('/sim/config', () => ({
     ...config,
     subscriptionKey: config.subscriptionKey ? '***' : undefined,
   }));
   app.patch('/sim/config', async (req, reply) => {
     const p = ConfigPatch.safeParse(req.body ?? {});
     if (!p.success) return bad(reply, p.error);
-    for (const [k, v] of Object.entries(p.data))
+    for (const [k, v] of Object.entries<unknown>(p.data))
       if (v !== undefined)
         (config as unknown as Record<string, unknown>)[k] =
-          k === 'stationUrl' ? String(v).replace(/\/+$/, '') : v;
+          k === 'stationUrl' && typeof v === 'string' ? v.replace(/\/+$/, '') : v;
     return { ...config, subscriptionKey: config.subscriptionKey ? '***' : undefined };
   });
 
-  app.get('/sim/faults', async () => node.faults);
-  app.put('/sim/faults', async (req, reply) => {
+  app.get('/sim/faults', () => node.faults);
+  app.put('/sim/faults', (req, reply) => {
     const p = FaultsPatch.safeParse(req.body ?? {});
     if (!p.success) return bad(reply, p.error);
-    for (const [k, v] of Object.entries(p.data))
+    for (const [k, v] of Object.entries<unknown>(p.data))
       if (v !== undefined) (node.faults as unknown as Record<string, unknown>)[k] = v;
     return node.faults;
   });
-  app.delete('/sim/faults', async () => {
+  app.delete('/sim/faults', () => {
     node.faults = { nodeDelayMs: 0, ecTimeoutMs: null, failReceiptDeliveries: 0, dropReceipts: false };
     return node.faults;
   });
 
-  app.get('/sim/carts', async () => checkout.list());
+  app.get('/sim/carts', () => checkout.list());
   app.get<{ Params: { id: string } }>(
     '/sim/carts/:id',
     async (req, reply) =>
@@ -146,7 +144,7 @@ export function registerControlRoutes(
     }
   });
 
-  app.get('/sim/attempts', async () => node.listAttempts());
+  app.get('/sim/attempts', () => node.listAttempts());
   app.get<{ Params: { token: string } }>(
     '/sim/attempts/:token',
     async (req, reply) =>
@@ -154,7 +152,7 @@ export function registerControlRoutes(
       reply.code(404).send({ error: `no payment token ${req.params.token}` }),
   );
 
-  app.get<{ Querystring: { receiptId?: string } }>('/sim/deliveries', async (req) =>
+  app.get<{ Querystring: { receiptId?: string } }>('/sim/deliveries', (req) =>
     node.listDeliveries({ receiptId: req.query.receiptId }).map((d) => deliveryView(d)),
   );
   app.get<{ Params: { id: string }; Querystring: { xml?: string } }>(
@@ -177,14 +175,15 @@ export function registerControlRoutes(
   app.post('/sim/psp/payments', async (req, reply) => {
     const p = PspPayment.safeParse(req.body ?? {});
     if (!p.success) return bad(reply, p.error);
+    let r: PspPaymentResult;
     try {
-      const r = await payAtPsp(node, p.data);
-      return reply
-        .code(r.outcome === 'PAID' ? 200 : 422)
-        .send({ ...r, delivery: r.delivery && deliveryView(r.delivery) });
+      r = await payAtPsp(node, p.data);
     } catch (e) {
       return nodeError(reply, e);
     }
+    return reply
+      .code(r.outcome === 'PAID' ? 200 : 422)
+      .send({ ...r, delivery: r.delivery && deliveryView(r.delivery) });
   });
 
   app.post('/sim/stand-in/probe', async (req, reply) => {
@@ -211,18 +210,16 @@ export function registerControlRoutes(
     }
   });
 
-  app.get<{ Querystring: { operation?: string; limit?: string; sinceId?: string } }>(
-    '/sim/calls',
-    async (req) =>
-      journal.listCalls({
-        operation: req.query.operation,
-        limit: req.query.limit ? Number(req.query.limit) : undefined,
-        sinceId: req.query.sinceId ? Number(req.query.sinceId) : undefined,
-      }),
+  app.get<{ Querystring: { operation?: string; limit?: string; sinceId?: string } }>('/sim/calls', (req) =>
+    journal.listCalls({
+      operation: req.query.operation,
+      limit: req.query.limit ? Number(req.query.limit) : undefined,
+      sinceId: req.query.sinceId ? Number(req.query.sinceId) : undefined,
+    }),
   );
-  app.get('/sim/violations', async () => journal.listViolations());
+  app.get('/sim/violations', () => journal.listViolations());
 
-  app.post('/sim/reset', async () => {
+  app.post('/sim/reset', () => {
     node.reset();
     checkout.reset();
     journal.reset();

@@ -304,7 +304,7 @@ export class PagoPaNode {
       const data = answer.parsed.body?.data as PaymentData | undefined;
       if (!data) semanticErrors.push(`data missing in an OK ${op.response}`);
       else {
-        const transfers = data.transferList?.transfer ?? [];
+        const transfers = data.transferList.transfer;
         const sum = transfers.reduce((s, t) => s + (decimalToCents(t.transferAmount) ?? 0), 0);
         const total = decimalToCents(data.paymentAmount);
         if (transfers.length === 0) semanticErrors.push('transferList has no transfer');
@@ -393,14 +393,10 @@ export class PagoPaNode {
     const a = this.activeAttempt(token);
     const d = a.data;
     const now = new Date();
-    const payer =
-      extras.payer ??
-      (d.debtor
-        ? {
-            ...d.debtor,
-            'e-mail': extras.email && EMAIL.test(extras.email) ? extras.email : d.debtor['e-mail'],
-          }
-        : undefined);
+    const payer = extras.payer ?? {
+      ...d.debtor,
+      'e-mail': extras.email && EMAIL.test(extras.email) ? extras.email : d.debtor['e-mail'],
+    };
     const receipt: Receipt = {
       receiptId: a.paymentToken,
       noticeNumber: a.noticeNumber,
@@ -596,6 +592,7 @@ export class PagoPaNode {
         }
       }
       d.attempts.push(attempt);
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a reset may have changed it while the call was awaited
       if (d.status !== 'PENDING') return; // reset meanwhile
       if (attempt.result === 'DELIVERED') d.status = 'DELIVERED';
       else if (d.attempts.length >= d.maxAttempts) d.status = 'FAILED';

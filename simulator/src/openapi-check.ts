@@ -30,17 +30,17 @@ export interface SchemaError {
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+/** The parts of an OpenAPI 3.0 document that the checker reads. */
+interface OpenApi {
+  components?: { schemas?: Record<string, Schema> };
+  paths: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: Schema }> } }>>;
+}
+
 export class OpenApiDocument {
-  private readonly doc: {
-    components?: { schemas?: Record<string, Schema> };
-    paths: Record<
-      string,
-      Record<string, { requestBody?: { content?: Record<string, { schema?: Schema }> } }>
-    >;
-  };
+  private readonly doc: OpenApi;
 
   constructor(path: string) {
-    this.doc = JSON.parse(readFileSync(path, 'utf8'));
+    this.doc = JSON.parse(readFileSync(path, 'utf8')) as OpenApi;
   }
 
   requestSchema(path: string, method: string): Schema {

@@ -286,6 +286,9 @@ const parser = new XMLParser({
   isArray: (name) => ARRAYS.has(name),
 });
 
+/** The text of a leaf element as parsed (parseTagValue off); '' when it is absent or not text. */
+const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+
 export function parseAnswer(xml: string, responseElement: string): ParsedAnswer {
   const none: ParsedAnswer = { outcome: undefined, fault: undefined, body: undefined, soapFault: undefined };
   let doc: Record<string, unknown>;
@@ -297,12 +300,9 @@ export function parseAnswer(xml: string, responseElement: string): ParsedAnswer 
   const body = (doc.Envelope as Record<string, unknown> | undefined)?.Body as
     Record<string, unknown> | undefined;
   if (!body || typeof body !== 'object') return none;
-  const fault = body.Fault as Record<string, string> | undefined;
+  const fault = body.Fault as Record<string, unknown> | undefined;
   if (fault && typeof fault === 'object')
-    return {
-      ...none,
-      soapFault: { faultcode: String(fault.faultcode ?? ''), faultstring: String(fault.faultstring ?? '') },
-    };
+    return { ...none, soapFault: { faultcode: text(fault.faultcode), faultstring: text(fault.faultstring) } };
   const res = body[responseElement] as Record<string, unknown> | undefined;
   if (!res || typeof res !== 'object') return none;
   const outcome = res.outcome === 'OK' || res.outcome === 'KO' ? res.outcome : undefined;
@@ -312,10 +312,10 @@ export function parseAnswer(xml: string, responseElement: string): ParsedAnswer 
     fault:
       f && typeof f === 'object'
         ? {
-            faultCode: String(f.faultCode ?? ''),
-            faultString: String(f.faultString ?? ''),
-            id: String(f.id ?? ''),
-            description: f.description === undefined ? undefined : String(f.description),
+            faultCode: text(f.faultCode),
+            faultString: text(f.faultString),
+            id: text(f.id),
+            description: f.description === undefined ? undefined : text(f.description),
           }
         : undefined,
     body: res,
@@ -334,7 +334,7 @@ export function centsToDecimal(cents: number): string {
 /** SOAP decimal ("12.5", "12.50") → integer cents; undefined when not a decimal with ≤ 2 places. */
 export function decimalToCents(s: string | undefined): number | undefined {
   if (s === undefined) return undefined;
-  const m = /^(\d+)(?:\.(\d{1,2}))?$/.exec(String(s).trim());
+  const m = /^(\d+)(?:\.(\d{1,2}))?$/.exec(s.trim());
   if (!m) return undefined;
   return Number(m[1]) * 100 + Number((m[2] ?? '0').padEnd(2, '0'));
 }

@@ -32,7 +32,7 @@
       field.value = btoa(JSON.stringify(payload));
       box.setAttribute('data-state', 'verified');
       say(box.getAttribute('data-done'));
-    } catch (e) {
+    } catch {
       box.setAttribute('data-state', 'error');
       say(box.getAttribute('data-failed'));
     }

@@ -1,4 +1,4 @@
-import type { EsitoPosizione, Operation } from './messages.js';
+import type { EsitoPosizione } from './messages.js';
 
 /**
  * What the gestionale received on EPaywso2EntiService and what it keeps of it, in memory (a real
@@ -8,7 +8,8 @@ import type { EsitoPosizione, Operation } from './messages.js';
 export interface ReceivedMessage {
   seq: number;
   at: Date;
-  operation: Operation | string;
+  /** one of OPERATIONS; for a refused request '(rifiutato)', '(illeggibile)' or its Body element's name */
+  operation: string;
   idMessaggio: string;
   cfEnteCreditore: string;
   codiceVersamento: string;

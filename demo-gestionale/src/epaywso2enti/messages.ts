@@ -1,4 +1,5 @@
 import { XMLParser } from 'fast-xml-parser';
+import { child, children, optionalText, text, type XmlNode } from '../parsed-xml.js';
 import { SOAP11_NS } from './schema.js';
 
 /**
@@ -79,18 +80,13 @@ const parser = new XMLParser({
   isArray: (name) => ARRAYS.has(name),
 });
 
-type Node = Record<string, any>;
-const text = (v: unknown): string =>
-  typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v);
-const opt = (v: unknown): string | undefined =>
-  v === undefined || v === null || v === '' ? undefined : text(v);
 /** xs:decimal with at most two places (ImportoType) → cents. */
 export const cents = (v: unknown): number => {
   const [int = '0', frac = ''] = text(v).trim().replace(/^\+/, '').split('.');
   return Number(int) * 100 + Number((frac + '00').slice(0, 2));
 };
 
-function testata(t: Node): Testata {
+function testata(t: XmlNode | undefined): Testata {
   return {
     idMessaggio: text(t?.IdMessaggio),
     cfEnteCreditore: text(t?.CFEnteCreditore),
@@ -98,69 +94,79 @@ function testata(t: Node): Testata {
   };
 }
 
-function esitoPosizione(p: Node): EsitoPosizione {
+function esitoPosizione(p: XmlNode): EsitoPosizione {
   return {
     idPosizioneDebitoria: text(p.IdPosizioneDebitoria),
-    iuv: opt(p.IUV),
-    codiceAvviso: opt(p.CodiceAvviso),
+    iuv: optionalText(p.IUV),
+    codiceAvviso: optionalText(p.CodiceAvviso),
     codiceEsito: text(p.CodiceEsito),
-    descrizioneEsito: opt(p.DescrizioneEsito),
+    descrizioneEsito: optionalText(p.DescrizioneEsito),
   };
 }
 
 /** Reads the (XSD-valid) envelope's Body element `element` (e.g. TrasmettiRTRequest). */
 export function readRequest(xml: string, element: string): Request {
-  const doc = parser.parse(xml) as Node;
   // the XSD check already established a SOAP 1.1 envelope with exactly this element in its Body
-  SOAP11_NS;
-  const b = doc.Envelope?.Body?.[element] as Node;
+  const b = child(parser.parse(xml), 'Envelope', 'Body', element);
+  if (!b) throw new Error(`elemento ${element} assente nel Body SOAP`);
   const operation = element.replace(/Request$/, '') as Operation;
   switch (operation) {
     case 'EsitoInserimentoListaDiCarico':
     case 'EsitoAggiornaPosizioniDebitorie': {
-      const list =
+      const posizioni =
         operation === 'EsitoInserimentoListaDiCarico'
-          ? b.EsitoInserimento?.ElencoPosizioniDebitorieInserite?.PosizioneDebitoriaInserita
-          : b.EsitoAggiornamento?.ElencoPosizioniDebitorieAggiornate?.PosizioneDebitoriaAggiornata;
+          ? children(
+              child(b, 'EsitoInserimento', 'ElencoPosizioniDebitorieInserite'),
+              'PosizioneDebitoriaInserita',
+            )
+          : children(
+              child(b, 'EsitoAggiornamento', 'ElencoPosizioniDebitorieAggiornate'),
+              'PosizioneDebitoriaAggiornata',
+            );
+      const result = child(b, 'Result');
       return {
         operation,
-        testata: testata(b.TestataEsito),
-        result: { codice: text(b.Result?.Codice), messaggio: opt(b.Result?.Messaggio) },
-        posizioni: ((list ?? []) as Node[]).map(esitoPosizione),
+        testata: testata(child(b, 'TestataEsito')),
+        result: { codice: text(result?.Codice), messaggio: optionalText(result?.Messaggio) },
+        posizioni: posizioni.map(esitoPosizione),
       };
     }
     case 'TrasmettiNotifichePagamento':
       return {
         operation,
-        testata: testata(b.Testata),
-        notifiche: (b.CorpoNotifichePagamento.ElencoNotifichePagamento.NotificaPagamento as Node[]).map(
-          (n) => ({
-            idPosizioneDebitoria: opt(n.IdPosizioneDebitoria),
+        testata: testata(child(b, 'Testata')),
+        notifiche: children(
+          child(b, 'CorpoNotifichePagamento', 'ElencoNotifichePagamento'),
+          'NotificaPagamento',
+        ).map((n) => {
+          const psp = child(n, 'DatiTransazionePSP');
+          return {
+            idPosizioneDebitoria: optionalText(n.IdPosizioneDebitoria),
             iuv: text(n.IUV),
-            codiceAvviso: opt(n.CodiceAvviso),
+            codiceAvviso: optionalText(n.CodiceAvviso),
             importoPagatoCents: cents(n.ImportoPagato),
             dataEsitoPagamento: text(n.DataEsitoPagamento),
-            idPsp: text(n.DatiTransazionePSP?.IdPSP),
-            ragioneSocialePsp: opt(n.DatiTransazionePSP?.RagioneSocialePSP),
-            iur: text(n.DatiTransazionePSP?.IUR),
-          }),
-        ),
+            idPsp: text(psp?.IdPSP),
+            ragioneSocialePsp: optionalText(psp?.RagioneSocialePSP),
+            iur: text(psp?.IUR),
+          };
+        }),
       };
     case 'TrasmettiAvvisiScaduti':
       return {
         operation,
-        testata: testata(b.Testata),
-        avvisi: (b.CorpoAvvisiScaduti.ElencoAvvisiScaduti.AvvisoScaduto as Node[]).map((a) => ({
+        testata: testata(child(b, 'Testata')),
+        avvisi: children(child(b, 'CorpoAvvisiScaduti', 'ElencoAvvisiScaduti'), 'AvvisoScaduto').map((a) => ({
           iuv: text(a.IUV),
-          dataScadenza: opt(a.DataScadenza),
+          dataScadenza: optionalText(a.DataScadenza),
           importoCents: cents(a.Importo),
         })),
       };
     case 'TrasmettiRT':
       return {
         operation,
-        testata: testata(b.Testata),
-        rt: (b.CorpoRT.ElencoRT.RT as Node[]).map((r) => ({
+        testata: testata(child(b, 'Testata')),
+        rt: children(child(b, 'CorpoRT', 'ElencoRT'), 'RT').map((r) => ({
           id: text(r.Id),
           xml: Buffer.from(text(r.XML).replace(/\s+/g, ''), 'base64').toString('utf8'),
         })),
@@ -168,14 +174,15 @@ export function readRequest(xml: string, element: string): Request {
     case 'TrasmettiRichiesteDiRevoca':
       return {
         operation,
-        testata: testata(b.Testata),
-        richieste: (b.CorpoRichiesteDiRevoca.ElencoRichiesteDiRevoca.RichiestaDiRevoca as Node[]).map(
-          (r) => ({
-            iuv: text(r.IUV),
-            importoPagatoCents: cents(r.ImportoPagato),
-            identificativoMessaggioRevoca: text(r.IdentificativoMessaggioRevoca),
-          }),
-        ),
+        testata: testata(child(b, 'Testata')),
+        richieste: children(
+          child(b, 'CorpoRichiesteDiRevoca', 'ElencoRichiesteDiRevoca'),
+          'RichiestaDiRevoca',
+        ).map((r) => ({
+          iuv: text(r.IUV),
+          importoPagatoCents: cents(r.ImportoPagato),
+          identificativoMessaggioRevoca: text(r.IdentificativoMessaggioRevoca),
+        })),
       };
     default:
       throw new Error(`operazione sconosciuta: ${element}`);

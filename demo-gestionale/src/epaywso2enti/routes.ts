@@ -33,10 +33,10 @@ function basicCredentials(header: string | undefined): { user: string; password:
  * Order of the checks: credentials (401 + SOAP fault), XSD (Result 101), duplicate IdMessaggio (000,
  * nothing applied), then the effects (000).
  */
-export async function epaywso2EntiRoutes(
+export function epaywso2EntiRoutes(
   app: FastifyInstance,
   deps: { config: GestionaleConfig; service: EPaywso2Enti; inbox: Inbox },
-): Promise<void> {
+): void {
   const { config, service, inbox } = deps;
   const dir = specsDir();
   const wsdl = readFileSync(join(dir, WSDL_FILE), 'utf8');
