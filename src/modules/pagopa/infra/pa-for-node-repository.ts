@@ -164,6 +164,12 @@ function validDateTime(v: string | undefined): string | null {
  * Stores a receipt and applies it to its position in one transaction: the position is locked,
  * the receipt inserted once per (ente, receiptId), then the position moves to PAID with its
  * history when `decide` says so. A receipt already stored writes nothing.
+ *
+ * The insert into receipt also writes, by the trigger receipt_gestionale_notification (migrations/0005_deliveries.sql),
+ * the gestionale's payment notification: one gestionale_notification row (kind PAYMENT, the position's ente and payment
+ * type, the position, the receipt) when the receipt's outcome is OK and it names a position. So it is atomic with the
+ * receipt (both or neither) and written once (a duplicate receipt inserts no row, the trigger does not fire). It is a
+ * trigger, not a statement here, because receipts written in SQL (tests, benchmarks) rely on it too.
  */
 export async function storeReceipt(
   db: Database,
@@ -196,6 +202,7 @@ export async function storeReceipt(
       : [];
     const effect = decide(position);
     const dateTime = validDateTime(r.paymentDateTime);
+    // fires receipt_gestionale_notification: the payment notification of a positive receipt (see above)
     const [inserted] = await rows<{ id: number }>(sql`
       insert into receipt (ente_id, position_id, payment_attempt_id, receipt_id, primitive, outcome, notice_number, iuv, fiscal_code,
         amount_cents, fee_cents, payment_date_time, application_date, transfer_date, id_psp, psp_company_name, psp_fiscal_code,
