@@ -16,7 +16,6 @@ import { CheckoutService } from '../modules/pagopa/application/checkout-service.
 import { ReceiptsQueries } from '../modules/pagopa/application/receipts-queries.js';
 import { PortalService } from '../modules/portal/application/portal-service.js';
 import { Captcha } from '../modules/portal/application/captcha.js';
-import { PortalRepository } from '../modules/portal/infra/portal-repository.js';
 import { createHash } from 'node:crypto';
 import { DeliveriesQueries, DeliverySender } from '../modules/gestionali/application/deliveries.js';
 import { NotificationsService } from '../modules/gestionali/application/notifications.js';
@@ -119,7 +118,6 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const authThrottle = new AuthThrottle(db, config.auth, opts.clock);
   const debtPositions = new DebtPositionsService(db, secrets, opts.clock, { throttle: authThrottle });
   const checkout = new CheckoutService(db, audit, { ...config.checkout, env: config.pagopa.env }, opts.clock);
-  const portalRepo = new PortalRepository(db);
   // the captcha's HMAC key: derived from secrets every instance shares, never stored
   const captchaKey = createHash('sha256')
     .update(`cassa-portal-captcha:${config.secretKeys ?? ''}:${adminToken}`)
@@ -130,11 +128,11 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     .update(`cassa-portal-links:${config.secretKeys ?? ''}:${adminToken}`)
     .digest('base64');
   const portal = new PortalService(
-    portalRepo,
+    db,
     secrets,
     debtPositions,
     checkout,
-    new Captcha(portalRepo, captchaKey, config.portal.captchaMaxNumber, opts.clock),
+    new Captcha(db, captchaKey, config.portal.captchaMaxNumber, opts.clock),
     receipts,
     linkKey,
     opts.clock,

@@ -13,6 +13,7 @@ import {
   type PaymentTypeAccounts,
 } from '../../src/modules/pagopa/domain/notice.js';
 import { receiptEffect } from '../../src/modules/pagopa/domain/receipt.js';
+import { debtorOf, type DebtorRow } from '../../src/modules/debt-positions/infra/position-row.js';
 import { faultBody, paymentBody, verifyBody } from '../../src/http/soap/pa-for-node-messages.js';
 import {
   parseSoapRequest,
@@ -44,8 +45,9 @@ const pt: PaymentTypeAccounts = {
   marcaDaBollo: false,
 };
 
-function pos(o: Partial<PayablePosition> = {}): PayablePosition {
-  return {
+/** A payable position as loaded from its row: the overrides name the debtor's columns, mapped as the repository maps them. */
+function pos(o: Partial<Omit<PayablePosition, 'debtor'> & DebtorRow> = {}): PayablePosition {
+  const row: Omit<PayablePosition, 'debtor'> & DebtorRow = {
     id: 1,
     iuv: '01000000000000144',
     noticeNumber: '301000000000000144',
@@ -71,6 +73,7 @@ function pos(o: Partial<PayablePosition> = {}): PayablePosition {
     paymentReferences: [],
     ...o,
   };
+  return { ...row, debtor: debtorOf(row) };
 }
 
 function faultOf(fn: () => unknown): string {

@@ -1,13 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { Database, Executor } from '../../../db/database.js';
-import {
-  application,
-  applicationEndpoint,
-  applicationPaymentType,
-  ente,
-  paymentType,
-} from '../../../db/schema.js';
 import type { SecretBox } from '../../../shared/secret-box.js';
 import {
   ApplicationError,
@@ -18,6 +10,8 @@ import {
   returnUrlProblem,
   type EndpointInput,
 } from '../domain/applications.js';
+import * as repo from '../infra/applications-repository.js';
+import type { ApplicationRow, PaymentTypeRef } from '../infra/applications-repository.js';
 
 export interface ApplicationView {
   codiceChiamante: string;
@@ -43,8 +37,6 @@ export interface ApplicationView {
   }[];
 }
 
-type ApplicationRow = typeof application.$inferSelect;
-
 /** Applications (gestionali): registration, authorisations, passphrases and callback endpoints. */
 export class ApplicationsService {
   constructor(
@@ -60,25 +52,21 @@ export class ApplicationsService {
     checkValidity(input.validFrom, input.validTo);
     const passphrase = input.passphrase ?? generatePassphrase();
     return this.db.transaction(async (tx) => {
-      const [row] = await tx
-        .insert(application)
-        .values({
-          codiceChiamante: input.codiceChiamante,
-          descrizione: input.descrizione,
-          passphraseEnc: this.secrets.encrypt(passphrase),
-          returnUrl: input.returnUrl ?? null,
-          scopes: input.scopes ?? [],
-          pageEmail: input.pageEmail ?? true,
-          pagePrivacy: input.pagePrivacy ?? true,
-          pageCaptcha: input.pageCaptcha ?? true,
-          digestSeparator: input.digestSeparator ?? 'any',
-          returnDigestMode: input.returnDigestMode ?? 'echo',
-          validFrom: input.validFrom ?? null,
-          validTo: input.validTo ?? null,
-          active: input.active ?? true,
-        })
-        .onConflictDoNothing()
-        .returning();
+      const row = await repo.insertApplication(tx, {
+        codiceChiamante: input.codiceChiamante,
+        descrizione: input.descrizione,
+        passphraseEnc: this.secrets.encrypt(passphrase),
+        returnUrl: input.returnUrl ?? null,
+        scopes: input.scopes ?? [],
+        pageEmail: input.pageEmail ?? true,
+        pagePrivacy: input.pagePrivacy ?? true,
+        pageCaptcha: input.pageCaptcha ?? true,
+        digestSeparator: input.digestSeparator ?? 'any',
+        returnDigestMode: input.returnDigestMode ?? 'echo',
+        validFrom: input.validFrom ?? null,
+        validTo: input.validTo ?? null,
+        active: input.active ?? true,
+      });
       if (!row)
         throw new ApplicationError(
           'EXISTS',
@@ -104,14 +92,10 @@ export class ApplicationsService {
         patch.validTo === undefined ? current.validTo : patch.validTo,
       );
       const { paymentTypes, endpoints, ...columns } = patch;
-      const [row] = await tx
-        .update(application)
-        .set({ ...columns, updatedAt: new Date() })
-        .where(eq(application.id, current.id))
-        .returning();
+      const row = await repo.updateApplication(tx, current.id, { ...columns, updatedAt: new Date() });
       if (paymentTypes) await this.replacePaymentTypes(tx, current.id, paymentTypes);
       if (endpoints) await this.replaceEndpoints(tx, current.id, endpoints);
-      return this.view(tx, row!);
+      return this.view(tx, row);
     });
   }
 
@@ -121,16 +105,13 @@ export class ApplicationsService {
     newPassphrase?: string,
   ): Promise<{ passphrase: string; generated: boolean }> {
     const passphrase = newPassphrase === undefined ? generatePassphrase() : PASSPHRASE.parse(newPassphrase);
-    const rows = await this.db.orm
-      .update(application)
-      .set({
-        passphraseEnc: this.secrets.encrypt(passphrase),
-        passphraseRotatedAt: new Date(),
-        updatedAt: new Date(),
-      })
-      .where(eq(application.codiceChiamante, codiceChiamante))
-      .returning({ id: application.id });
-    if (rows.length === 0)
+    const found = await repo.replacePassphrase(
+      this.db.orm,
+      codiceChiamante,
+      this.secrets.encrypt(passphrase),
+      new Date(),
+    );
+    if (!found)
       throw new ApplicationError(
         'NOT_FOUND',
         `applicazione ${codiceChiamante} sconosciuta`,
@@ -144,7 +125,7 @@ export class ApplicationsService {
   }
 
   async list(): Promise<ApplicationView[]> {
-    const rows = await this.db.orm.select().from(application).orderBy(asc(application.codiceChiamante));
+    const rows = await repo.listApplications(this.db.orm);
     return Promise.all(rows.map((r) => this.view(this.db.orm, r)));
   }
 
@@ -152,25 +133,16 @@ export class ApplicationsService {
   async reencryptSecrets(): Promise<number> {
     return this.db.transaction(async (tx) => {
       let n = 0;
-      for (const a of await tx
-        .select({ id: application.id, enc: application.passphraseEnc })
-        .from(application)) {
+      const { passphrases, passwords } = await repo.storedSecrets(tx);
+      for (const a of passphrases) {
         if (this.secrets.isStale(a.enc)) {
-          await tx
-            .update(application)
-            .set({ passphraseEnc: this.secrets.encrypt(this.secrets.decrypt(a.enc)) })
-            .where(eq(application.id, a.id));
+          await repo.setPassphraseEnc(tx, a.id, this.secrets.encrypt(this.secrets.decrypt(a.enc)));
           n++;
         }
       }
-      for (const e of await tx
-        .select({ id: applicationEndpoint.id, enc: applicationEndpoint.passwordEnc })
-        .from(applicationEndpoint)) {
+      for (const e of passwords) {
         if (e.enc && this.secrets.isStale(e.enc)) {
-          await tx
-            .update(applicationEndpoint)
-            .set({ passwordEnc: this.secrets.encrypt(this.secrets.decrypt(e.enc)) })
-            .where(eq(applicationEndpoint.id, e.id));
+          await repo.setPasswordEnc(tx, e.id, this.secrets.encrypt(this.secrets.decrypt(e.enc)));
           n++;
         }
       }
@@ -189,18 +161,9 @@ export class ApplicationsService {
     });
   }
 
-  private async resolvePaymentTypes(
-    tx: Executor,
-    refs: { ente: string; codiceVersamento: string }[],
-  ): Promise<Map<string, number>> {
-    const ids = new Map<string, number>();
-    if (refs.length === 0) return ids;
-    const rows = await tx
-      .select({ id: paymentType.id, ente: ente.codiceFiscale, code: paymentType.codiceVersamento })
-      .from(paymentType)
-      .innerJoin(ente, eq(ente.id, paymentType.enteId))
-      .where(inArray(ente.codiceFiscale, [...new Set(refs.map((r) => r.ente))]));
-    for (const r of rows) ids.set(`${r.ente}/${r.code}`, r.id);
+  private async resolvePaymentTypes(tx: Executor, refs: PaymentTypeRef[]): Promise<Map<string, number>> {
+    if (refs.length === 0) return new Map<string, number>();
+    const ids = await repo.paymentTypeIds(tx, [...new Set(refs.map((r) => r.ente))]);
     refs.forEach((ref, i) => {
       if (!ids.has(`${ref.ente}/${ref.codiceVersamento}`)) {
         throw new ApplicationError(
@@ -216,16 +179,11 @@ export class ApplicationsService {
   private async replacePaymentTypes(
     tx: Executor,
     applicationId: number,
-    refs: { ente: string; codiceVersamento: string }[],
+    refs: PaymentTypeRef[],
   ): Promise<void> {
     const ids = await this.resolvePaymentTypes(tx, refs);
-    await tx.delete(applicationPaymentType).where(eq(applicationPaymentType.applicationId, applicationId));
     const unique = [...new Set(refs.map((r) => ids.get(`${r.ente}/${r.codiceVersamento}`)!))];
-    if (unique.length > 0) {
-      await tx
-        .insert(applicationPaymentType)
-        .values(unique.map((paymentTypeId) => ({ applicationId, paymentTypeId })));
-    }
+    await repo.replacePaymentTypes(tx, applicationId, unique);
   }
 
   private async replaceEndpoints(
@@ -248,45 +206,33 @@ export class ApplicationsService {
         );
       seen.add(key);
     });
-    const stored = new Map(
-      (
-        await tx
-          .delete(applicationEndpoint)
-          .where(eq(applicationEndpoint.applicationId, applicationId))
-          .returning()
-      ).map((r) => [`${r.kind}/${r.paymentTypeId ?? 0}`, r.passwordEnc]),
+    const stored = await repo.deleteEndpoints(tx, applicationId);
+    await repo.insertEndpoints(
+      tx,
+      endpoints.map((e) => {
+        const paymentTypeId = e.paymentType
+          ? ids.get(`${e.paymentType.ente}/${e.paymentType.codiceVersamento}`)!
+          : null;
+        const passwordEnc =
+          e.password === undefined
+            ? (stored.get(`${e.kind}/${paymentTypeId ?? 0}`) ?? null)
+            : e.password === null
+              ? null
+              : this.secrets.encrypt(e.password);
+        return {
+          applicationId,
+          paymentTypeId,
+          kind: e.kind,
+          url: e.url,
+          username: e.username ?? null,
+          passwordEnc,
+        };
+      }),
     );
-    if (endpoints.length > 0) {
-      await tx.insert(applicationEndpoint).values(
-        endpoints.map((e) => {
-          const paymentTypeId = e.paymentType
-            ? ids.get(`${e.paymentType.ente}/${e.paymentType.codiceVersamento}`)!
-            : null;
-          const passwordEnc =
-            e.password === undefined
-              ? (stored.get(`${e.kind}/${paymentTypeId ?? 0}`) ?? null)
-              : e.password === null
-                ? null
-                : this.secrets.encrypt(e.password);
-          return {
-            applicationId,
-            paymentTypeId,
-            kind: e.kind,
-            url: e.url,
-            username: e.username ?? null,
-            passwordEnc,
-          };
-        }),
-      );
-    }
   }
 
   private async require(tx: Executor, codiceChiamante: string): Promise<ApplicationRow> {
-    const [row] = await tx
-      .select()
-      .from(application)
-      .where(eq(application.codiceChiamante, codiceChiamante))
-      .limit(1);
+    const row = await repo.findApplication(tx, codiceChiamante);
     if (!row)
       throw new ApplicationError(
         'NOT_FOUND',
@@ -297,20 +243,8 @@ export class ApplicationsService {
   }
 
   private async view(tx: Executor, row: ApplicationRow): Promise<ApplicationView> {
-    const pts = await tx
-      .select({ ente: ente.codiceFiscale, codiceVersamento: paymentType.codiceVersamento })
-      .from(applicationPaymentType)
-      .innerJoin(paymentType, eq(paymentType.id, applicationPaymentType.paymentTypeId))
-      .innerJoin(ente, eq(ente.id, paymentType.enteId))
-      .where(eq(applicationPaymentType.applicationId, row.id))
-      .orderBy(asc(ente.codiceFiscale), asc(paymentType.codiceVersamento));
-    const eps = await tx
-      .select({ ep: applicationEndpoint, ente: ente.codiceFiscale, code: paymentType.codiceVersamento })
-      .from(applicationEndpoint)
-      .leftJoin(paymentType, eq(paymentType.id, applicationEndpoint.paymentTypeId))
-      .leftJoin(ente, eq(ente.id, paymentType.enteId))
-      .where(and(eq(applicationEndpoint.applicationId, row.id)))
-      .orderBy(asc(applicationEndpoint.kind), asc(applicationEndpoint.id));
+    const pts = await repo.paymentTypesOf(tx, row.id);
+    const eps = await repo.endpointsOf(tx, row.id);
     return {
       codiceChiamante: row.codiceChiamante,
       descrizione: row.descrizione,
@@ -326,9 +260,9 @@ export class ApplicationsService {
       validTo: row.validTo,
       active: row.active,
       passphraseRotatedAt: row.passphraseRotatedAt.toISOString(),
-      endpoints: eps.map(({ ep, ente: e, code }) => ({
+      endpoints: eps.map(({ endpoint: ep, paymentType }) => ({
         kind: ep.kind,
-        paymentType: e && code ? { ente: e, codiceVersamento: code } : null,
+        paymentType,
         url: ep.url,
         username: ep.username,
         hasPassword: ep.passwordEnc !== null,

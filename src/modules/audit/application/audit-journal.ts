@@ -1,44 +1,14 @@
-import { and, desc, eq, gte, lt, lte, type SQL } from 'drizzle-orm';
-import { namedStatement, type Database } from '../../../db/database.js';
-import { auditEvent } from '../../../db/schema.js';
+import type { Database } from '../../../db/database.js';
 import { redactPayload } from '../domain/redaction.js';
 import { isDatabaseUnavailable } from '../../../db/errors.js';
+import {
+  findEvents,
+  insertEvents,
+  type AuditEventFilter,
+  type AuditEventInsert,
+} from '../infra/audit-repository.js';
 
-type EventRow = typeof auditEvent.$inferInsert;
-
-/**
- * One statement whatever the batch size (arrays, one per column), so that it is prepared once. The
- * journal is written in batches after the calls anyway (a crash can lose the last interval): its
- * commits do not wait for the WAL to reach the disk (synchronous_commit off for this transaction).
- */
-const INSERT_EVENTS = namedStatement(
-  'audit_insert_events',
-  `with async_commit as (select set_config('synchronous_commit', 'off', true))
-   insert into audit_event (at, interface, direction, operation, caller, ente_fiscal_code, iuv, outcome, http_status,
-     duration_ms, correlation_id, detail, request_payload, response_payload)
-   select u.* from async_commit, unnest($1::timestamptz[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[],
-     $7::varchar[], $8::varchar[], $9::int[], $10::int[], $11::varchar[], $12::varchar[], $13::text[], $14::text[]) as u`,
-);
-
-async function insertEvents(db: Database, batch: EventRow[]): Promise<void> {
-  const col = <K extends keyof EventRow>(k: K) => batch.map((e) => e[k] ?? null);
-  await db.run(INSERT_EVENTS, [
-    batch.map((e) => e.at.toISOString()),
-    col('interface'),
-    col('direction'),
-    col('operation'),
-    col('caller'),
-    col('enteFiscalCode'),
-    col('iuv'),
-    col('outcome'),
-    col('httpStatus'),
-    col('durationMs'),
-    col('correlationId'),
-    col('detail'),
-    col('requestPayload'),
-    col('responsePayload'),
-  ]);
-}
+type EventRow = AuditEventInsert;
 
 /** One inbound or outbound call, as the journal keeps it (like GovPay's Giornale degli Eventi). */
 export interface AuditRecord {
@@ -58,20 +28,8 @@ export interface AuditRecord {
   responsePayload?: string | null | undefined;
 }
 
-export interface AuditQuery {
-  interface?: string | undefined;
-  operation?: string | undefined;
-  caller?: string | undefined;
-  enteFiscalCode?: string | undefined;
-  iuv?: string | undefined;
-  outcome?: string | undefined;
-  correlationId?: string | undefined;
-  from?: Date | undefined;
-  to?: Date | undefined;
-  /** Keyset cursor: the id of the last event of the previous page. */
-  before?: number | undefined;
-  limit: number;
-}
+/** A page of the journal: `before` is the id of the last event of the previous page. */
+export type AuditQuery = AuditEventFilter;
 
 export interface AuditOptions {
   keepPayloads: boolean;
@@ -268,23 +226,8 @@ export class AuditJournal {
 
   async query(q: AuditQuery) {
     await this.flush();
-    const where: SQL[] = [];
-    if (q.interface) where.push(eq(auditEvent.interface, q.interface));
-    if (q.operation) where.push(eq(auditEvent.operation, q.operation));
-    if (q.caller) where.push(eq(auditEvent.caller, q.caller));
-    if (q.enteFiscalCode) where.push(eq(auditEvent.enteFiscalCode, q.enteFiscalCode));
-    if (q.iuv) where.push(eq(auditEvent.iuv, q.iuv));
-    if (q.outcome) where.push(eq(auditEvent.outcome, q.outcome));
-    if (q.correlationId) where.push(eq(auditEvent.correlationId, q.correlationId));
-    if (q.from) where.push(gte(auditEvent.at, q.from));
-    if (q.to) where.push(lte(auditEvent.at, q.to));
-    if (q.before !== undefined) where.push(lt(auditEvent.id, q.before));
-    const rows = await this.db.orm
-      .select()
-      .from(auditEvent)
-      .where(where.length ? and(...where) : undefined)
-      .orderBy(desc(auditEvent.id))
-      .limit(q.limit + 1);
+    // one more than the page: whether there is a next one
+    const rows = await findEvents(this.db, { ...q, limit: q.limit + 1 });
     const page = rows.slice(0, q.limit);
     return { items: page, nextBefore: rows.length > q.limit ? page[page.length - 1]!.id : null };
   }

@@ -3,7 +3,7 @@ import type { Executor } from '../../../db/database.js';
 import { debtPosition } from '../../../db/schema.js';
 import type { DebtPosition, DebtPositionDraft, DebtPositionStatus } from '../domain/debt-position.js';
 import { iuvSequenceName } from '../../organizations/domain/organizations.js';
-import { toDomain } from './debt-positions-repository.js';
+import { DRAFT_COLUMN_LIST, DRAFT_RECORD_DEFINITION, draftRecord, positionOf } from './position-row.js';
 
 /**
  * Many positions at once, inside the caller's transaction: one statement for the positions and
@@ -20,35 +20,12 @@ export interface NewBulkPosition {
 }
 
 function rowOf(p: NewBulkPosition) {
-  const d = p.draft;
   return {
-    id_posizione_debitoria: d.idPosizioneDebitoria ?? null,
     iuv: p.iuv,
     notice_number: p.noticeNumber,
-    amount_cents: d.amountCents,
-    components: d.components,
-    causale: d.causale,
-    descrizione_rata: d.descrizioneRata ?? null,
-    debtor_type: d.debtor.type,
-    debtor_fiscal_code: d.debtor.fiscalCode,
-    debtor_name: d.debtor.name ?? null,
-    debtor_surname: d.debtor.surname ?? null,
-    debtor_company: d.debtor.company ?? null,
-    debtor_address: d.debtor.address ?? null,
-    debtor_civic: d.debtor.civic ?? null,
-    debtor_postal_code: d.debtor.postalCode ?? null,
-    debtor_locality: d.debtor.locality ?? null,
-    debtor_province: d.debtor.province ?? null,
-    debtor_nation: d.debtor.nation ?? null,
-    debtor_email: d.debtor.email ?? null,
-    due_date: d.dueDate ?? null,
-    valid_from: d.validFrom ?? null,
-    valid_to: d.validTo ?? null,
-    payment_references: d.paymentReferences,
-    payer_note: d.payerNote ?? null,
-    reference_year: d.referenceYear ?? null,
     status: p.status,
     content_hash: p.contentHash,
+    ...draftRecord(p.draft),
   };
 }
 
@@ -66,20 +43,12 @@ export async function insertPositions(
   const result = (await tx.execute(sql`
     with input as (
       select * from jsonb_to_recordset(${json}::jsonb) as x(
-        id_posizione_debitoria text, iuv text, notice_number text, amount_cents bigint, components jsonb, causale text,
-        descrizione_rata text, debtor_type text, debtor_fiscal_code text, debtor_name text, debtor_surname text,
-        debtor_company text, debtor_address text, debtor_civic text, debtor_postal_code text, debtor_locality text,
-        debtor_province text, debtor_nation text, debtor_email text, due_date date, valid_from date, valid_to date,
-        payment_references jsonb, payer_note text, reference_year int, status text, content_hash text)
+        iuv text, notice_number text, status text, content_hash text, ${sql.raw(DRAFT_RECORD_DEFINITION)})
     ), p as (
-      insert into debt_position (ente_id, payment_type_id, id_posizione_debitoria, iuv, notice_number, amount_cents, components,
-        causale, descrizione_rata, debtor_type, debtor_fiscal_code, debtor_name, debtor_surname, debtor_company, debtor_address,
-        debtor_civic, debtor_postal_code, debtor_locality, debtor_province, debtor_nation, debtor_email, due_date, valid_from,
-        valid_to, payment_references, payer_note, reference_year, status, content_hash, created_by_application_id)
-      select ${ctx.enteId}::bigint, ${ctx.paymentTypeId}::bigint, id_posizione_debitoria, iuv, notice_number, amount_cents, components,
-        causale, descrizione_rata, debtor_type, debtor_fiscal_code, debtor_name, debtor_surname, debtor_company, debtor_address,
-        debtor_civic, debtor_postal_code, debtor_locality, debtor_province, debtor_nation, debtor_email, due_date, valid_from,
-        valid_to, payment_references, payer_note, reference_year, status, content_hash, ${ctx.applicationId}::bigint
+      insert into debt_position (ente_id, payment_type_id, iuv, notice_number, status, content_hash, created_by_application_id,
+        ${sql.raw(DRAFT_COLUMN_LIST)})
+      select ${ctx.enteId}::bigint, ${ctx.paymentTypeId}::bigint, iuv, notice_number, status, content_hash, ${ctx.applicationId}::bigint,
+        ${sql.raw(DRAFT_COLUMN_LIST)}
         from input
       on conflict do nothing
       returning id, iuv, status
@@ -131,7 +100,7 @@ export async function lockByExternalIds(
     )
     .orderBy(asc(debtPosition.id))
     .for('update');
-  return new Map(rows.map((r) => [r.idPosizioneDebitoria!, toDomain(r)]));
+  return new Map(rows.map((r) => [r.idPosizioneDebitoria!, positionOf(r)]));
 }
 
 /**

@@ -3,15 +3,8 @@ import { namedStatement, type Database, type Executor } from '../../../db/databa
 import { debtPosition, debtPositionStatusHistory } from '../../../db/schema.js';
 import { iuvSequenceName } from '../../organizations/domain/organizations.js';
 import type { AuthThrottleKeys, AuthThrottleRow } from '../../limits/domain/auth-throttle-state.js';
-import type {
-  Component,
-  DebtPosition,
-  DebtPositionDraft,
-  DebtPositionStatus,
-  PaymentReference,
-} from '../domain/debt-position.js';
-
-type Row = typeof debtPosition.$inferSelect;
+import type { DebtPosition, DebtPositionDraft, DebtPositionStatus } from '../domain/debt-position.js';
+import { DRAFT_COLUMN_LIST, draftColumns, draftParameters, draftValues, positionOf } from './position-row.js';
 
 /** Everything a gestionale's call needs, read in one round trip: its application, the ente and the payment type. */
 export interface CallContextRow {
@@ -123,48 +116,17 @@ export interface NewPosition {
   draft: DebtPositionDraft;
 }
 
-function draftColumns(d: DebtPositionDraft) {
-  return {
-    idPosizioneDebitoria: d.idPosizioneDebitoria ?? null,
-    amountCents: d.amountCents,
-    components: d.components,
-    causale: d.causale,
-    descrizioneRata: d.descrizioneRata ?? null,
-    debtorType: d.debtor.type,
-    debtorFiscalCode: d.debtor.fiscalCode,
-    debtorName: d.debtor.name ?? null,
-    debtorSurname: d.debtor.surname ?? null,
-    debtorCompany: d.debtor.company ?? null,
-    debtorAddress: d.debtor.address ?? null,
-    debtorCivic: d.debtor.civic ?? null,
-    debtorPostalCode: d.debtor.postalCode ?? null,
-    debtorLocality: d.debtor.locality ?? null,
-    debtorProvince: d.debtor.province ?? null,
-    debtorNation: d.debtor.nation ?? null,
-    debtorEmail: d.debtor.email ?? null,
-    dueDate: d.dueDate ?? null,
-    validFrom: d.validFrom ?? null,
-    validTo: d.validTo ?? null,
-    paymentReferences: d.paymentReferences,
-    payerNote: d.payerNote ?? null,
-    referenceYear: d.referenceYear ?? null,
-  };
-}
-
 const INSERT_POSITION = namedStatement(
   'debt_positions_insert',
   `with p as (
-     insert into debt_position (ente_id, payment_type_id, id_posizione_debitoria, iuv, notice_number, amount_cents, components,
-       causale, descrizione_rata, debtor_type, debtor_fiscal_code, debtor_name, debtor_surname, debtor_company, debtor_address,
-       debtor_civic, debtor_postal_code, debtor_locality, debtor_province, debtor_nation, debtor_email, due_date, valid_from,
-       valid_to, payment_references, payer_note, reference_year, status, content_hash, created_by_application_id)
-     values ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22::date,
-       $23::date, $24::date, $25::jsonb, $26, $27::int, $28, $29, $30)
+     insert into debt_position (ente_id, payment_type_id, iuv, notice_number, status, content_hash, created_by_application_id,
+       ${DRAFT_COLUMN_LIST})
+     values ($1, $2, $3, $4, $5, $6, $7, ${draftParameters(9)})
      on conflict do nothing
      returning id, status
    ), h as (
      insert into debt_position_status_history (position_id, from_status, to_status, actor, reason)
-     select id, null, status, $31, 'creazione' from p
+     select id, null, status, $8, 'creazione' from p
    )
    select id::int as id from p`,
 );
@@ -174,83 +136,18 @@ const INSERT_POSITION = namedStatement(
  * transaction of its own). Returns null when a unique key is taken: the gestionale's id or the IUV.
  */
 export async function insertPosition(db: Database, p: NewPosition, actor: string): Promise<number | null> {
-  const c = draftColumns(p.draft);
   const rows = await db.run<{ id: number }>(INSERT_POSITION, [
     p.enteId,
     p.paymentTypeId,
-    c.idPosizioneDebitoria,
     p.iuv,
     p.noticeNumber,
-    c.amountCents,
-    JSON.stringify(c.components),
-    c.causale,
-    c.descrizioneRata,
-    c.debtorType,
-    c.debtorFiscalCode,
-    c.debtorName,
-    c.debtorSurname,
-    c.debtorCompany,
-    c.debtorAddress,
-    c.debtorCivic,
-    c.debtorPostalCode,
-    c.debtorLocality,
-    c.debtorProvince,
-    c.debtorNation,
-    c.debtorEmail,
-    c.dueDate,
-    c.validFrom,
-    c.validTo,
-    JSON.stringify(c.paymentReferences),
-    c.payerNote,
-    c.referenceYear,
     p.status,
     p.contentHash,
     p.createdByApplicationId,
     actor,
+    ...draftValues(p.draft),
   ]);
   return rows[0]?.id ?? null;
-}
-
-export function toDomain(r: Row): DebtPosition {
-  return {
-    id: r.id,
-    enteId: r.enteId,
-    paymentTypeId: r.paymentTypeId,
-    idPosizioneDebitoria: r.idPosizioneDebitoria ?? undefined,
-    iuv: r.iuv,
-    noticeNumber: r.noticeNumber,
-    amountCents: r.amountCents,
-    components: r.components as Component[],
-    causale: r.causale,
-    descrizioneRata: r.descrizioneRata ?? undefined,
-    debtor: {
-      type: (r.debtorType as 'F' | 'G' | null) ?? null,
-      fiscalCode: r.debtorFiscalCode,
-      name: r.debtorName ?? undefined,
-      surname: r.debtorSurname ?? undefined,
-      company: r.debtorCompany ?? undefined,
-      address: r.debtorAddress ?? undefined,
-      civic: r.debtorCivic ?? undefined,
-      postalCode: r.debtorPostalCode ?? undefined,
-      locality: r.debtorLocality ?? undefined,
-      province: r.debtorProvince ?? undefined,
-      nation: r.debtorNation ?? undefined,
-      email: r.debtorEmail ?? undefined,
-    },
-    dueDate: r.dueDate ?? undefined,
-    validFrom: r.validFrom ?? undefined,
-    validTo: r.validTo ?? undefined,
-    paymentReferences: r.paymentReferences as PaymentReference[],
-    payerNote: r.payerNote ?? undefined,
-    referenceYear: r.referenceYear ?? undefined,
-    status: r.status as DebtPositionStatus,
-    statusChangedAt: r.statusChangedAt,
-    cancellationReason: r.cancellationReason ?? undefined,
-    contentHash: r.contentHash,
-    version: r.version,
-    createdAt: r.createdAt,
-    updatedAt: r.updatedAt,
-  };
 }
 
 export async function findByExternalId(
@@ -270,7 +167,7 @@ export async function findByExternalId(
       ),
     )
     .limit(1);
-  return row && toDomain(row);
+  return row && positionOf(row);
 }
 
 export async function findByIuv(
@@ -285,7 +182,7 @@ export async function findByIuv(
     .where(and(eq(debtPosition.enteId, enteId), eq(debtPosition.iuv, iuv)))
     .limit(1);
   const [row] = forUpdate ? await q.for('update') : await q;
-  return row && toDomain(row);
+  return row && positionOf(row);
 }
 
 export interface StatusChange {
@@ -317,16 +214,14 @@ export async function savePosition(
     })
     .where(eq(debtPosition.id, p.id));
   if (change) {
-    await tx
-      .insert(debtPositionStatusHistory)
-      .values({
-        positionId: p.id,
-        fromStatus: change.from,
-        toStatus: change.to,
-        actor: change.actor,
-        reason: change.reason ?? null,
-        at: now,
-      });
+    await tx.insert(debtPositionStatusHistory).values({
+      positionId: p.id,
+      fromStatus: change.from,
+      toStatus: change.to,
+      actor: change.actor,
+      reason: change.reason ?? null,
+      at: now,
+    });
   }
 }
 

@@ -1,6 +1,8 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database, Executor } from '../../../db/database.js';
 import { xmlDocumentBytes } from '../../../shared/soap/soap-envelope.js';
+import type { Debtor } from '../../debt-positions/domain/debt-position.js';
+import { selectDebtor, withDebtor, type DebtorRow } from '../../debt-positions/infra/position-row.js';
 
 const rowsOf = <T>(res: unknown) => (res as { rows: T[] }).rows;
 
@@ -128,18 +130,7 @@ export interface PaymentNotificationRow {
   causale: string | null;
   paymentDate: string;
   paymentDateTime: string;
-  debtorType: 'F' | 'G' | null;
-  debtorFiscalCode: string;
-  debtorName: string | null;
-  debtorSurname: string | null;
-  debtorCompany: string | null;
-  debtorAddress: string | null;
-  debtorCivic: string | null;
-  debtorPostalCode: string | null;
-  debtorLocality: string | null;
-  debtorProvince: string | null;
-  debtorNation: string | null;
-  debtorEmail: string | null;
+  debtor: Debtor;
   payer: Record<string, string> | null;
   idPSP: string | null;
   pspCompanyName: string | null;
@@ -162,7 +153,8 @@ export async function takePendingPayments(
   withRawXml: boolean,
 ): Promise<PaymentNotificationRow[]> {
   const rows = rowsOf<
-    Omit<PaymentNotificationRow, 'rawXml'> & { rawXml: string | null; rawBytes: Uint8Array | null }
+    Omit<PaymentNotificationRow, 'rawXml' | 'debtor'> &
+      DebtorRow & { rawXml: string | null; rawBytes: Uint8Array | null }
   >(
     await tx.execute(sql`
       with n as (
@@ -174,10 +166,7 @@ export async function takePendingPayments(
              p.due_date::text as "dueDate", p.causale,
              coalesce((r.payment_date_time at time zone 'Europe/Rome')::date, r.application_date, (r.received_at at time zone 'Europe/Rome')::date)::text as "paymentDate",
              to_char(coalesce(r.payment_date_time, r.received_at) at time zone 'Europe/Rome', 'YYYY-MM-DD"T"HH24:MI:SS') as "paymentDateTime",
-             p.debtor_type as "debtorType", p.debtor_fiscal_code as "debtorFiscalCode", p.debtor_name as "debtorName",
-             p.debtor_surname as "debtorSurname", p.debtor_company as "debtorCompany", p.debtor_address as "debtorAddress",
-             p.debtor_civic as "debtorCivic", p.debtor_postal_code as "debtorPostalCode", p.debtor_locality as "debtorLocality",
-             p.debtor_province as "debtorProvince", p.debtor_nation as "debtorNation", p.debtor_email as "debtorEmail",
+             ${sql.raw(selectDebtor('p'))},
              r.payer, r.id_psp as "idPSP", r.psp_company_name as "pspCompanyName", r.payment_method as "paymentMethod",
              r.receipt_id as "receiptId", p.components->0->>'datiSpecificiRiscossione' as "datiSpecificiRiscossione",
              ${withRawXml ? sql`r.raw_xml` : sql`null::text`} as "rawXml", ${withRawXml ? sql`r.raw_bytes` : sql`null::bytea`} as "rawBytes"
@@ -185,7 +174,7 @@ export async function takePendingPayments(
        order by n.id`),
   );
   return rows.map(({ rawXml, rawBytes, ...row }) => ({
-    ...row,
+    ...withDebtor(row),
     rawXml: rawXml === null ? null : xmlDocumentBytes(rawXml, rawBytes).bytes,
   }));
 }

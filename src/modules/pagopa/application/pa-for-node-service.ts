@@ -125,6 +125,13 @@ export class PaForNodeService {
    * one transaction, with or without a prior activation, whatever the position's state (see
    * receiptEffect). A receipt already kept for the same ente and receiptId answers
    * PAA_RECEIPT_DUPLICATA and changes nothing.
+   *
+   * A step this code does not show: a positive receipt (outcome OK) of a known position also records
+   * the gestionale's payment notification (gestionale_notification, kind PAYMENT), in the same
+   * transaction, by the database trigger receipt_gestionale_notification (migrations/0005_deliveries.sql).
+   * It stays a trigger because every writer of a receipt relies on it, not only this one: the notifications
+   * test inserts receipts in SQL and checks the notification inside that transaction, and the
+   * notifications benchmark inserts its receipts in SQL. See repo.storeReceipt.
    */
   async sendReceipt(r: ReceiptInput): Promise<ReceiptResult> {
     const ctx = await repo.loadNotice(this.db, r.idPA, r.noticeNumber);

@@ -9,6 +9,7 @@ import {
   effectiveStatus,
   type Component,
   type DebtPositionStatus,
+  type Debtor,
   type PaymentReference,
 } from '../../debt-positions/domain/debt-position.js';
 import { paaFault } from './faults.js';
@@ -59,18 +60,7 @@ export interface PayablePosition {
   validFrom: string | null;
   validTo: string | null;
   dueDate: string | null;
-  debtorType: 'F' | 'G' | null;
-  debtorFiscalCode: string;
-  debtorName: string | null;
-  debtorSurname: string | null;
-  debtorCompany: string | null;
-  debtorAddress: string | null;
-  debtorCivic: string | null;
-  debtorPostalCode: string | null;
-  debtorLocality: string | null;
-  debtorProvince: string | null;
-  debtorNation: string | null;
-  debtorEmail: string | null;
+  debtor: Debtor;
   paymentReferences: PaymentReference[];
 }
 
@@ -253,22 +243,21 @@ function text(v: string | null | undefined, max: number): string | undefined {
 
 /** ctSubject of the debtor; an ANONIMO debtor is the natural person "ANONIMO" (the value pagoPA documents). */
 export function debtorSubject(p: PayablePosition): Subject {
-  const anonymous = p.debtorFiscalCode === ANONIMO;
-  const person = [p.debtorName, p.debtorSurname].filter((s) => s && s.trim()).join(' ');
-  const fullName =
-    text(p.debtorType === 'G' ? p.debtorCompany : person, 70) ?? text(p.debtorCompany, 70) ?? ANONIMO;
-  const email =
-    p.debtorEmail && XSD_EMAIL.test(p.debtorEmail) && p.debtorEmail.length <= 256 ? p.debtorEmail : undefined;
+  const d = p.debtor;
+  const anonymous = d.fiscalCode === ANONIMO;
+  const person = [d.name, d.surname].filter((s) => s && s.trim()).join(' ');
+  const fullName = text(d.type === 'G' ? d.company : person, 70) ?? text(d.company, 70) ?? ANONIMO;
+  const email = d.email && XSD_EMAIL.test(d.email) && d.email.length <= 256 ? d.email : undefined;
   return {
-    type: anonymous ? 'F' : (p.debtorType ?? 'F'),
-    id: anonymous ? ANONIMO : p.debtorFiscalCode.slice(0, 16),
+    type: anonymous ? 'F' : (d.type ?? 'F'),
+    id: anonymous ? ANONIMO : d.fiscalCode.slice(0, 16),
     fullName,
-    streetName: text(p.debtorAddress, 70),
-    civicNumber: text(p.debtorCivic, 16),
-    postalCode: text(p.debtorPostalCode, 16),
-    city: text(p.debtorLocality, 35),
-    stateProvinceRegion: text(p.debtorProvince, 35),
-    country: p.debtorNation && COUNTRY.test(p.debtorNation) ? p.debtorNation : undefined,
+    streetName: text(d.address, 70),
+    civicNumber: text(d.civic, 16),
+    postalCode: text(d.postalCode, 16),
+    city: text(d.locality, 35),
+    stateProvinceRegion: text(d.province, 35),
+    country: d.nation && COUNTRY.test(d.nation) ? d.nation : undefined,
     email,
   };
 }
@@ -294,7 +283,7 @@ export function marcaDaBollo(
   if (hash.length < 4 || hash.length > 72 || !/^[A-Za-z0-9+/]+={0,2}$/.test(hash)) {
     throw paaFault('PAA_SEMANTICA', creditor.fiscalCode, 'hashDocumento della marca da bollo non valido');
   }
-  const province = [reference(p, 'provinciaResidenza'), p.debtorProvince, creditor.province].find(
+  const province = [reference(p, 'provinciaResidenza'), p.debtor.province, creditor.province].find(
     (v) => v && /^[A-Z]{2}$/.test(v),
   );
   if (!province)

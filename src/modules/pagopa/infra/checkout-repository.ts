@@ -2,7 +2,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../../../db/database.js';
 import { checkoutCart, debtPosition, ente } from '../../../db/schema.js';
 import { iuvFromNoticeNumber } from '../../debt-positions/domain/notice-number.js';
-import { toDomain } from '../../debt-positions/infra/debt-positions-repository.js';
+import { positionOf } from '../../debt-positions/infra/position-row.js';
 import type { CartNotice, PayablePosition, ReturnUrls } from '../domain/checkout-cart.js';
 
 /** A position a front end wants to pay: by its ente and its notice number (or IUV). */
@@ -45,7 +45,7 @@ export async function loadPositions(
     );
     return (
       row && {
-        position: toDomain(row.p),
+        position: positionOf(row.p),
         ente: { codiceFiscale: row.cf, denominazione: row.denominazione, active: row.active },
       }
     );

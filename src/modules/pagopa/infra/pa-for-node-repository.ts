@@ -4,6 +4,7 @@ import { receipt } from '../../../db/schema.js';
 import type { Creditor, PayablePosition, PaymentTypeAccounts, TransferType } from '../domain/notice.js';
 import type { ReceiptAnomaly, ReceiptInput } from '../domain/receipt.js';
 import { truncateChars } from '../../../shared/text.js';
+import { debtorOf, selectDebtor, type DebtorRow } from '../../debt-positions/infra/position-row.js';
 
 /** A notice as verify/activate need it: the ente named by idPA, its position for the notice number and its payment type. */
 export interface NoticeContext {
@@ -13,7 +14,10 @@ export interface NoticeContext {
 }
 
 /** One row of LOAD_NOTICE: the ente (as Creditor), its position for the notice (if any) and its payment type. */
-type NoticeRow = Creditor & Omit<PayablePosition, 'id'> & PaymentTypeAccounts & { positionId: number | null };
+type NoticeRow = Creditor &
+  Omit<PayablePosition, 'id' | 'debtor'> &
+  DebtorRow &
+  PaymentTypeAccounts & { positionId: number | null };
 
 /** Everything verify and activate need, in one round trip (the hot path of the node's calls). */
 const LOAD_NOTICE = namedStatement(
@@ -23,10 +27,7 @@ const LOAD_NOTICE = namedStatement(
           e.active, e.provincia as province,
           p.id::int as "positionId", p.iuv, p.notice_number as "noticeNumber", p.amount_cents::float8 as "amountCents",
           p.components, p.causale, p.status, p.valid_from as "validFrom", p.valid_to as "validTo", p.due_date as "dueDate",
-          p.debtor_type as "debtorType", p.debtor_fiscal_code as "debtorFiscalCode", p.debtor_name as "debtorName",
-          p.debtor_surname as "debtorSurname", p.debtor_company as "debtorCompany", p.debtor_address as "debtorAddress",
-          p.debtor_civic as "debtorCivic", p.debtor_postal_code as "debtorPostalCode", p.debtor_locality as "debtorLocality",
-          p.debtor_province as "debtorProvince", p.debtor_nation as "debtorNation", p.debtor_email as "debtorEmail",
+          ${selectDebtor('p')},
           p.payment_references as "paymentReferences",
           pt.iban, pt.iban_postale as "ibanPostale", pt.iban_appoggio as "ibanAppoggio", pt.transfer_category as "transferCategory",
           pt.marca_da_bollo as "marcaDaBollo"
@@ -43,38 +44,40 @@ export async function loadNotice(
 ): Promise<NoticeContext | undefined> {
   const [r] = await db.run<NoticeRow>(LOAD_NOTICE, [enteFiscalCode, noticeNumber]);
   if (!r) return undefined;
-  const {
-    enteId,
-    fiscalCode,
-    companyName,
-    officeName,
-    idBrokerPA,
-    idStation,
-    active,
-    province,
-    positionId,
-    iban,
-    ibanPostale,
-    ibanAppoggio,
-    transferCategory,
-    marcaDaBollo,
-    ...position
-  } = r;
   const creditor: Creditor = {
-    enteId,
-    fiscalCode,
-    companyName,
-    officeName,
-    idBrokerPA,
-    idStation,
-    active,
-    province,
+    enteId: r.enteId,
+    fiscalCode: r.fiscalCode,
+    companyName: r.companyName,
+    officeName: r.officeName,
+    idBrokerPA: r.idBrokerPA,
+    idStation: r.idStation,
+    active: r.active,
+    province: r.province,
   };
-  if (positionId === null) return { creditor, position: undefined, paymentType: undefined };
+  if (r.positionId === null) return { creditor, position: undefined, paymentType: undefined };
   return {
     creditor,
-    position: { id: positionId, ...position },
-    paymentType: { iban, ibanPostale, ibanAppoggio, transferCategory, marcaDaBollo },
+    position: {
+      id: r.positionId,
+      iuv: r.iuv,
+      noticeNumber: r.noticeNumber,
+      amountCents: r.amountCents,
+      components: r.components,
+      causale: r.causale,
+      status: r.status,
+      validFrom: r.validFrom,
+      validTo: r.validTo,
+      dueDate: r.dueDate,
+      debtor: debtorOf(r),
+      paymentReferences: r.paymentReferences,
+    },
+    paymentType: {
+      iban: r.iban,
+      ibanPostale: r.ibanPostale,
+      ibanAppoggio: r.ibanAppoggio,
+      transferCategory: r.transferCategory,
+      marcaDaBollo: r.marcaDaBollo,
+    },
   };
 }
 
@@ -161,6 +164,12 @@ function validDateTime(v: string | undefined): string | null {
  * Stores a receipt and applies it to its position in one transaction: the position is locked,
  * the receipt inserted once per (ente, receiptId), then the position moves to PAID with its
  * history when `decide` says so. A receipt already stored writes nothing.
+ *
+ * The insert into receipt also writes, by the trigger receipt_gestionale_notification (migrations/0005_deliveries.sql),
+ * the gestionale's payment notification: one gestionale_notification row (kind PAYMENT, the position's ente and payment
+ * type, the position, the receipt) when the receipt's outcome is OK and it names a position. So it is atomic with the
+ * receipt (both or neither) and written once (a duplicate receipt inserts no row, the trigger does not fire). It is a
+ * trigger, not a statement here, because receipts written in SQL (tests, benchmarks) rely on it too.
  */
 export async function storeReceipt(
   db: Database,
@@ -193,6 +202,7 @@ export async function storeReceipt(
       : [];
     const effect = decide(position);
     const dateTime = validDateTime(r.paymentDateTime);
+    // fires receipt_gestionale_notification: the payment notification of a positive receipt (see above)
     const [inserted] = await rows<{ id: number }>(sql`
       insert into receipt (ente_id, position_id, payment_attempt_id, receipt_id, primitive, outcome, notice_number, iuv, fiscal_code,
         amount_cents, fee_cents, payment_date_time, application_date, transfer_date, id_psp, psp_company_name, psp_fiscal_code,

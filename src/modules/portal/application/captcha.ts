@@ -6,7 +6,8 @@
  */
 import { createChallenge, verifySolution } from 'altcha-lib/v1';
 import type { Challenge } from 'altcha-lib/v1/types';
-import type { PortalRepository } from '../infra/portal-repository.js';
+import type { Database } from '../../../db/database.js';
+import { useCaptcha } from '../infra/portal-repository.js';
 
 export const CAPTCHA_TTL_MS = 10 * 60 * 1000;
 
@@ -14,7 +15,7 @@ export type CaptchaCheck = 'ok' | 'missing' | 'invalid' | 'replayed';
 
 export class Captcha {
   constructor(
-    private readonly repo: PortalRepository,
+    private readonly db: Database,
     private readonly hmacKey: string,
     /** Upper bound of the secret number: the work a browser does (about 1/2 of it on average). */
     private readonly maxNumber: number,
@@ -46,7 +47,8 @@ export class Captcha {
       valid = false;
     }
     if (!valid) return 'invalid';
-    const fresh = await this.repo.useCaptcha(
+    const fresh = await useCaptcha(
+      this.db,
       parsed.signature,
       new Date(this.clock().getTime() + CAPTCHA_TTL_MS),
     );

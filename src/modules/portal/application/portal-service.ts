@@ -6,6 +6,7 @@ import type { CheckoutService } from '../../pagopa/application/checkout-service.
 import type { ReceiptsQueries } from '../../pagopa/application/receipts-queries.js';
 import type { ReturnUrls } from '../../pagopa/domain/checkout-cart.js';
 import { CheckoutError } from '../../pagopa/domain/checkout-errors.js';
+import type { Database } from '../../../db/database.js';
 import type { SecretBox } from '../../../shared/secret-box.js';
 import { computeReturnDigest, matchDigest, returnLink, type CodEsito } from '../domain/digest.js';
 import { CartChanged, NoticeNotPayable, PortalInputError, PortalRefusal } from '../domain/errors.js';
@@ -32,7 +33,8 @@ import {
   type PersonalDataParts,
   type PortalSession,
 } from '../domain/session.js';
-import type { CallerRow, PortalPosition, PortalRepository } from '../infra/portal-repository.js';
+import * as repo from '../infra/portal-repository.js';
+import type { CallerRow, PortalPosition } from '../infra/portal-repository.js';
 import type { Captcha } from './captcha.js';
 
 export interface Landed {
@@ -95,7 +97,7 @@ const cartItem = (p: PortalPosition): CartItem => ({
  */
 export class PortalService {
   constructor(
-    private readonly repo: PortalRepository,
+    private readonly db: Database,
     private readonly secrets: SecretBox,
     private readonly debtPositions: DebtPositionsService,
     private readonly checkout: CheckoutService,
@@ -131,7 +133,7 @@ export class PortalService {
         `Errore sul campo ${read.field}: campo mancante o non valido`,
       );
     const f = read.form;
-    const caller = await this.repo.callerForLanding(f.codiceChiamante, f.identificativoPagamento);
+    const caller = await repo.callerForLanding(this.db, f.codiceChiamante, f.identificativoPagamento);
     const usable =
       caller &&
       caller.returnUrl &&
@@ -178,7 +180,7 @@ export class PortalService {
         ctx,
       );
     }
-    const candidates = (await this.repo.positionsForLanding(f.iuv, caller.id)).filter(
+    const candidates = (await repo.positionsForLanding(this.db, f.iuv, caller.id)).filter(
       (p) => p.debtorFiscalCode.toUpperCase() === f.codiceFiscale,
     );
     const position = candidates[0];
@@ -205,7 +207,7 @@ export class PortalService {
     }
     const id = newId();
     const claimToken = newId();
-    const session = await this.repo.openGestionaleSession({
+    const session = await repo.openGestionaleSession(this.db, {
       id,
       applicationId: caller.id,
       identificativoPagamento: f.identificativoPagamento,
@@ -254,18 +256,23 @@ export class PortalService {
     if (cookie === undefined || !SESSION_ID.test(cookie)) {
       // a browser without the Sportello's cookie: a new value nobody else knows, no other flow under it
       const fresh = newId();
-      const session = await this.repo.claimForNewBrowser(publicId, browserKeyOf(fresh), browserKeyOf(token));
+      const session = await repo.claimForNewBrowser(
+        this.db,
+        publicId,
+        browserKeyOf(fresh),
+        browserKeyOf(token),
+      );
       return session && { session, cookie: fresh };
     }
     const key = browserKeyOf(cookie);
-    return this.repo.forBrowser(key, async (tx) => {
-      const successor = await tx.successorOf(key);
-      const session = await tx.claimFlow(publicId, successor ?? key, browserKeyOf(token));
+    return repo.forBrowser(this.db, key, async (tx) => {
+      const successor = await repo.successorOf(tx, key);
+      const session = await repo.claimFlow(tx, publicId, successor ?? key, browserKeyOf(token));
       if (!session) return undefined;
-      await tx.supersede(successor ?? key, session);
+      await repo.supersede(tx, successor ?? key, session);
       if (successor) return { session, cookie: undefined };
       const fresh = newId();
-      await tx.rotate(key, browserKeyOf(fresh));
+      await repo.rotate(tx, key, browserKeyOf(fresh));
       return { session, cookie: fresh };
     });
   }
@@ -273,20 +280,20 @@ export class PortalService {
   /** A flow of this browser by its public id, and where it stands. */
   async flow(publicId: string, cookie: string | undefined): Promise<FlowLookup> {
     if (!cookie || !SESSION_ID.test(cookie) || !SESSION_ID.test(publicId)) return { state: 'unknown' };
-    const session = await this.repo.flow(publicId, browserKeyOf(cookie));
+    const session = await repo.flow(this.db, publicId, browserKeyOf(cookie));
     return session ? { state: flowState(session, this.clock()), session } : { state: 'unknown' };
   }
 
   /** The browser's open manual cart (one per browser, shared by its windows). */
   async manualCart(cookie: string | undefined): Promise<PortalSession | undefined> {
     if (!cookie || !SESSION_ID.test(cookie)) return undefined;
-    return this.repo.manualCart(browserKeyOf(cookie));
+    return repo.manualCart(this.db, browserKeyOf(cookie));
   }
 
   /** The browser's gestionale flows still open (for the Sportello's home: the way back to them). */
   async openFlows(cookie: string | undefined): Promise<PortalSession[]> {
     if (!cookie || !SESSION_ID.test(cookie)) return [];
-    return this.repo.openFlows(browserKeyOf(cookie));
+    return repo.openFlows(this.db, browserKeyOf(cookie));
   }
 
   /** A manual cart, opened when the citizen first adds a notice; the browser gets a cookie if it had none. */
@@ -296,8 +303,8 @@ export class PortalService {
         ? { value: cookie, changed: false }
         : { value: newId(), changed: true };
     const id = newId();
-    await this.repo.openManualSession(id, newId(), newId(), this.expiry(), browserKeyOf(browser.value));
-    return { session: (await this.repo.session(id))!, cookie: browser };
+    await repo.openManualSession(this.db, id, newId(), newId(), this.expiry(), browserKeyOf(browser.value));
+    return { session: (await repo.session(this.db, id))!, cookie: browser };
   }
 
   /**
@@ -308,10 +315,10 @@ export class PortalService {
    */
   async rotate(cookie: string): Promise<string | undefined> {
     const key = browserKeyOf(cookie);
-    return this.repo.forBrowser(key, async (tx) => {
-      if (await tx.successorOf(key)) return undefined;
+    return repo.forBrowser(this.db, key, async (tx) => {
+      if (await repo.successorOf(tx, key)) return undefined;
       const fresh = newId();
-      await tx.rotate(key, browserKeyOf(fresh));
+      await repo.rotate(tx, key, browserKeyOf(fresh));
       return fresh;
     });
   }
@@ -339,7 +346,7 @@ export class PortalService {
     const ente = (input.ente ?? '').trim();
     if (ente && !/^\d{11}$/.test(ente)) throw new PortalInputError('ENTE_FORMAT', 'ente');
     const cf = (input.codiceFiscale ?? '').trim().toUpperCase();
-    const rows = await this.repo.positionsByCode(code, ente || null);
+    const rows = await repo.positionsByCode(this.db, code, ente || null);
     const byDebtor = cf
       ? rows.filter((p) => p.debtorFiscalCode.toUpperCase() === cf && p.debtorFiscalCode !== ANONIMO)
       : [];
@@ -351,18 +358,18 @@ export class PortalService {
     if (s.positions.some((i) => i.positionId === p.id))
       throw new PortalInputError('NOTICE_ALREADY_IN_CART', 'codiceAvviso');
     if (p.debtorFiscalCode === ANONIMO) {
-      await this.repo.saveCart(s.id, s.positions, cartItem(p), this.expiry());
+      await repo.saveCart(this.db, s.id, s.positions, cartItem(p), this.expiry());
       return 'references';
     }
     this.assertPayable(p);
-    await this.repo.saveCart(s.id, [...s.positions, cartItem(p)], null, this.expiry());
+    await repo.saveCart(this.db, s.id, [...s.positions, cartItem(p)], null, this.expiry());
     return 'added';
   }
 
   /** The position waiting for its payment references, with the names to ask for. */
   async pendingReferences(s: PortalSession): Promise<PortalPosition | undefined> {
     if (!s.pending) return undefined;
-    return (await this.repo.positionsByIds([s.pending.positionId]))[0];
+    return (await repo.positionsByIds(this.db, [s.pending.positionId]))[0];
   }
 
   /** Every reference of the ANONIMO position must be given (case and spaces aside). */
@@ -375,11 +382,12 @@ export class PortalService {
     this.assertPayable(p);
     if (s.positions.length >= MAX_CART)
       throw new PortalInputError('CART_FULL', 'codiceAvviso', { max: String(MAX_CART) });
-    await this.repo.saveCart(s.id, [...s.positions, cartItem(p)], null, this.expiry());
+    await repo.saveCart(this.db, s.id, [...s.positions, cartItem(p)], null, this.expiry());
   }
 
   async removeNotice(s: PortalSession, positionId: number): Promise<void> {
-    await this.repo.saveCart(
+    await repo.saveCart(
+      this.db,
       s.id,
       s.positions.filter((p) => p.positionId !== positionId),
       s.pending,
@@ -388,11 +396,14 @@ export class PortalService {
   }
 
   async cancelPending(s: PortalSession): Promise<void> {
-    await this.repo.saveCart(s.id, s.positions, null, this.expiry());
+    await repo.saveCart(this.db, s.id, s.positions, null, this.expiry());
   }
 
   async positions(s: PortalSession): Promise<PortalPosition[]> {
-    return this.repo.positionsByIds(s.positions.map((p) => p.positionId));
+    return repo.positionsByIds(
+      this.db,
+      s.positions.map((p) => p.positionId),
+    );
   }
 
   /**
@@ -404,7 +415,9 @@ export class PortalService {
   ): Promise<{ positions: PortalPosition[]; parts: PersonalDataParts; callerOrigin: string | null }> {
     const [positions, caller] = await Promise.all([
       this.positions(s),
-      s.kind === 'gestionale' && s.applicationId !== null ? this.repo.callerById(s.applicationId) : undefined,
+      s.kind === 'gestionale' && s.applicationId !== null
+        ? repo.callerById(this.db, s.applicationId)
+        : undefined,
     ]);
     return {
       positions,
@@ -416,7 +429,7 @@ export class PortalService {
   /** The parts of the personal-data page for a session: the caller's flags, or the manual flow's. */
   async parts(s: PortalSession): Promise<PersonalDataParts> {
     if (s.kind === 'manual' || s.applicationId === null) return MANUAL_FLOW_PARTS;
-    const caller = await this.repo.callerById(s.applicationId);
+    const caller = await repo.callerById(this.db, s.applicationId);
     return caller ? partsOf(caller) : MANUAL_FLOW_PARTS;
   }
 
@@ -513,7 +526,7 @@ export class PortalService {
         ),
       ]);
     }
-    await this.repo.savePersonalData(s.id, email ?? null, consent, started.idCart, this.expiry());
+    await repo.savePersonalData(this.db, s.id, email ?? null, consent, started.idCart, this.expiry());
     return started.location;
   }
 
@@ -530,13 +543,13 @@ export class PortalService {
    * conclusion URL changes nothing); on 'ok' the positions wait for their receipt.
    */
   async conclude(publicId: string, outcome: Outcome, token: string): Promise<Conclusion | undefined> {
-    const s = SESSION_ID.test(publicId) ? await this.repo.sessionByPublicId(publicId) : undefined;
+    const s = SESSION_ID.test(publicId) ? await repo.sessionByPublicId(this.db, publicId) : undefined;
     if (!s || !s.idCart) return undefined;
     const expected = Buffer.from(this.returnToken(s, outcome));
     const given = Buffer.from(token);
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined;
     let fixed = s.outcome;
-    if (fixed === null && (await this.repo.conclude(s.id, outcome))) {
+    if (fixed === null && (await repo.conclude(this.db, s.id, outcome))) {
       fixed = outcome;
       if (outcome === 'ok') {
         await this.debtPositions.markAwaitingReceipt(
@@ -546,14 +559,15 @@ export class PortalService {
         );
       }
     }
-    const current = (await this.repo.session(s.id)) ?? s;
+    const current = (await repo.session(this.db, s.id)) ?? s;
     // a flow closed with "< Indietro" and then paid in a Checkout window left open: Checkout's word
     const stored = current.outcome ?? fixed;
     const final: Outcome = stored === null || stored === 'indietro' ? outcome : stored;
     const positions = await this.positions(current);
     const mayBeOpen =
       final === 'attesa' &&
-      (await this.repo.recentlyActivated(
+      (await repo.recentlyActivated(
+        this.db,
         positions.map((p) => p.id),
         PAYMENT_TOKEN_MAX_MS,
       ));
@@ -576,7 +590,7 @@ export class PortalService {
    * so it cannot later be paid from this flow and told otherwise) and the way back is returned.
    */
   async giveUp(s: PortalSession): Promise<string | null> {
-    await this.repo.conclude(s.id, 'indietro');
+    await repo.conclude(this.db, s.id, 'indietro');
     return this.giveUpLink(s);
   }
 
@@ -600,7 +614,7 @@ export class PortalService {
    * Undefined when it has none (not paid, or paid before Cassa).
    */
   async receiptOf(positionId: number) {
-    const [position] = await this.repo.positionsByIds([positionId]);
+    const [position] = await repo.positionsByIds(this.db, [positionId]);
     if (!position || position.status !== 'PAID') return undefined;
     const receipt = await this.receipts.ofPosition(position.enteId, position.iuv);
     return receipt && receipt.outcome === 'OK' ? { position, receipt } : undefined;
@@ -629,7 +643,7 @@ export class PortalService {
   private async callerReturnLink(s: PortalSession, codEsito: CodEsito): Promise<string | null> {
     if (s.kind !== 'gestionale' || s.applicationId === null || !s.identificativoPagamento || !s.callerDigest)
       return null;
-    const caller = await this.repo.callerById(s.applicationId);
+    const caller = await repo.callerById(this.db, s.applicationId);
     if (!caller?.returnUrl) return null;
     const digest =
       caller.returnDigestMode === 'signed'
@@ -654,7 +668,7 @@ export class PortalService {
   }
 
   async purgeExpired(): Promise<number> {
-    return this.repo.purgeExpired();
+    return repo.purgeExpired(this.db);
   }
 }
 

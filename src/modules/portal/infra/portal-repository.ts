@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { namedStatement, type Database, type Executor } from '../../../db/database.js';
 import type { DebtPositionStatus, PaymentReference } from '../../debt-positions/domain/debt-position.js';
 import type { Separator, SeparatorSetting } from '../domain/digest.js';
@@ -230,9 +230,15 @@ interface SessionRow extends Omit<PortalSession, 'positions' | 'pending' | 'dige
   outcome: string | null;
 }
 
-function toPosition(
-  r: PortalPosition & { validFrom: string | null; validTo: string | null; dueDate: string | null },
-): PortalPosition {
+/** A row of POSITION_COLUMNS: the columns PostgreSQL may give as null. */
+type PositionRow = Omit<PortalPosition, 'validFrom' | 'validTo' | 'dueDate' | 'paymentReferences'> & {
+  validFrom: string | null;
+  validTo: string | null;
+  dueDate: string | null;
+  paymentReferences: PaymentReference[] | null;
+};
+
+function toPosition(r: PositionRow): PortalPosition {
   return {
     ...r,
     validFrom: r.validFrom ?? undefined,
@@ -250,127 +256,65 @@ function toSession(row: SessionRow): PortalSession {
   };
 }
 
-const rowsOf = async <T>(tx: Executor, q: ReturnType<typeof sql>): Promise<T[]> =>
-  ((await tx.execute(q)) as unknown as { rows: T[] }).rows;
-
-/** The statements that change a browser's flows, run inside PortalRepository.forBrowser's transaction. */
-export class BrowserTx {
-  constructor(private readonly tx: Executor) {}
-
-  /** The key a browser key was rotated to in the last minute (followed up to three times), if any. */
-  async successorOf(browserKey: string): Promise<string | undefined> {
-    let key: string | undefined;
-    let from = browserKey;
-    for (let hop = 0; hop < 3; hop++) {
-      const [row] = await rowsOf<{ newKey: string }>(
-        this.tx,
-        sql`select new_key as "newKey" from portal_browser_rotation where old_key = ${from} and expires_at > now()`,
-      );
-      if (!row) break;
-      key = from = row.newKey;
-    }
-    return key;
-  }
-
-  /** Moves every flow of the browser to its new key, and records the move for a minute. */
-  async rotate(browserKey: string, newKey: string): Promise<void> {
-    await this.tx.execute(
-      sql`update portal_session set browser_key = ${newKey} where browser_key = ${browserKey} and expires_at > now() - interval '1 day'`,
-    );
-    await this.tx
-      .execute(sql`insert into portal_browser_rotation (old_key, new_key, expires_at) values (${browserKey}, ${newKey}, now() + interval '1 minute')
-      on conflict (old_key) do update set new_key = excluded.new_key, expires_at = excluded.expires_at`);
-  }
-
-  /** Binds a landing's flow to a browser; undefined when the token is wrong, used or expired. */
-  async claimFlow(
-    publicId: string,
-    browserKey: string,
-    claimHash: string,
-  ): Promise<PortalSession | undefined> {
-    const [row] = await rowsOf<SessionRow>(
-      this.tx,
-      sql`update portal_session set browser_key = ${browserKey}, claim_hash = null, updated_at = now()
-      where public_id = ${publicId} and claim_hash = ${claimHash} and expires_at > now() returning ${sql.raw(SESSION_COLUMNS)}`,
-    );
-    return row && toSession(row);
-  }
-
-  /**
-   * One open gestionale flow per position in a browser: the latest landing's. Older flows of the
-   * same positions are superseded, and so is this one if a later landing was bound before it.
-   */
-  async supersede(browserKey: string, s: PortalSession): Promise<void> {
-    for (const p of s.positions) {
-      const same = JSON.stringify([{ positionId: p.positionId }]);
-      await this.tx.execute(sql`update portal_session set superseded_at = now(), updated_at = now()
-        where browser_key = ${browserKey} and kind = 'gestionale' and public_id <> ${s.publicId} and outcome is null and superseded_at is null
-          and positions @> ${same}::jsonb
-          and (created_at < ${s.createdAt} or (created_at = ${s.createdAt} and public_id < ${s.publicId}))`);
-      await this.tx.execute(sql`update portal_session set superseded_at = now(), updated_at = now()
-        where public_id = ${s.publicId} and exists (
-          select 1 from portal_session o where o.browser_key = ${browserKey} and o.kind = 'gestionale' and o.public_id <> ${s.publicId}
-             and o.outcome is null and o.superseded_at is null and o.positions @> ${same}::jsonb
-             and (o.created_at > ${s.createdAt} or (o.created_at = ${s.createdAt} and o.public_id > ${s.publicId})))`);
-    }
-  }
+async function rowsOf<T>(tx: Executor, q: SQL): Promise<T[]> {
+  const result: unknown = await tx.execute(q);
+  return (result as { rows: T[] }).rows;
 }
 
-export class PortalRepository {
-  constructor(private readonly db: Database) {}
+export async function caller(db: Database, codiceChiamante: string): Promise<CallerRow | undefined> {
+  const [row] = await db.run<CallerRow>(LOAD_CALLER, [codiceChiamante]);
+  return row;
+}
 
-  async caller(codiceChiamante: string): Promise<CallerRow | undefined> {
-    const [row] = await this.db.run<CallerRow>(LOAD_CALLER, [codiceChiamante]);
-    return row;
-  }
+export async function callerForLanding(
+  db: Database,
+  codiceChiamante: string,
+  identificativoPagamento: string,
+): Promise<(CallerRow & { paymentIdUsed: boolean }) | undefined> {
+  const [row] = await db.run<CallerRow & { paymentIdUsed: boolean }>(LOAD_CALLER_FOR_LANDING, [
+    codiceChiamante,
+    identificativoPagamento,
+  ]);
+  return row;
+}
 
-  async callerForLanding(
-    codiceChiamante: string,
-    identificativoPagamento: string,
-  ): Promise<(CallerRow & { paymentIdUsed: boolean }) | undefined> {
-    const [row] = await this.db.run<CallerRow & { paymentIdUsed: boolean }>(LOAD_CALLER_FOR_LANDING, [
-      codiceChiamante,
-      identificativoPagamento,
-    ]);
-    return row;
-  }
+export async function callerById(db: Database, id: number): Promise<CallerRow | undefined> {
+  const [row] = await db.run<CallerRow>(LOAD_CALLER_BY_ID, [id]);
+  return row;
+}
 
-  async callerById(id: number): Promise<CallerRow | undefined> {
-    const [row] = await this.db.run<CallerRow>(LOAD_CALLER_BY_ID, [id]);
-    return row;
-  }
+export async function positionsForLanding(
+  db: Database,
+  iuv: string,
+  applicationId: number,
+): Promise<PortalPosition[]> {
+  return (await db.run<PositionRow>(FIND_FOR_LANDING, [iuv, applicationId])).map(toPosition);
+}
 
-  async positionsForLanding(iuv: string, applicationId: number): Promise<PortalPosition[]> {
-    return (
-      await this.db.run<
-        PortalPosition & { validFrom: string | null; validTo: string | null; dueDate: string | null }
-      >(FIND_FOR_LANDING, [iuv, applicationId])
-    ).map(toPosition);
-  }
+export async function positionsByCode(
+  db: Database,
+  code: { noticeNumber?: string | undefined; iuv?: string | undefined },
+  enteFiscalCode: string | null,
+): Promise<PortalPosition[]> {
+  const rows = await db.run<PositionRow>(FIND_BY_CODE, [
+    code.noticeNumber ?? null,
+    code.iuv ?? null,
+    enteFiscalCode,
+  ]);
+  return rows.map(toPosition);
+}
 
-  async positionsByCode(
-    code: { noticeNumber?: string | undefined; iuv?: string | undefined },
-    enteFiscalCode: string | null,
-  ): Promise<PortalPosition[]> {
-    const rows = await this.db.run<
-      PortalPosition & { validFrom: string | null; validTo: string | null; dueDate: string | null }
-    >(FIND_BY_CODE, [code.noticeNumber ?? null, code.iuv ?? null, enteFiscalCode]);
-    return rows.map(toPosition);
-  }
+export async function positionsByIds(db: Database, ids: number[]): Promise<PortalPosition[]> {
+  if (ids.length === 0) return [];
+  const rows = (await db.run<PositionRow>(FIND_BY_IDS, [ids])).map(toPosition);
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
+}
 
-  async positionsByIds(ids: number[]): Promise<PortalPosition[]> {
-    if (ids.length === 0) return [];
-    const rows = (
-      await this.db.run<
-        PortalPosition & { validFrom: string | null; validTo: string | null; dueDate: string | null }
-      >(FIND_BY_IDS, [ids])
-    ).map(toPosition);
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    return ids.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
-  }
-
-  /** Records the identificativoPagamento and opens the session; undefined when the identificativo was taken meanwhile. */
-  async openGestionaleSession(s: {
+/** Records the identificativoPagamento and opens the session; undefined when the identificativo was taken meanwhile. */
+export async function openGestionaleSession(
+  db: Database,
+  s: {
     id: string;
     applicationId: number;
     identificativoPagamento: string;
@@ -383,119 +327,196 @@ export class PortalRepository {
     expiresAt: Date;
     /** The digest of the single-use token that binds the flow to a browser at its first GET; null when it goes straight to Checkout. */
     claimHash: string | null;
-  }): Promise<PortalSession | undefined> {
-    const [row] = await this.db.run<SessionRow>(OPEN_GESTIONALE_SESSION, [
-      s.id,
-      s.applicationId,
-      s.identificativoPagamento,
-      s.callerDigest,
-      s.digestSeparator,
-      JSON.stringify(s.positions),
-      s.email,
-      s.returnKey,
-      s.expiresAt,
-      s.publicId,
-      s.claimHash,
-    ]);
-    return row && toSession(row);
-  }
+  },
+): Promise<PortalSession | undefined> {
+  const [row] = await db.run<SessionRow>(OPEN_GESTIONALE_SESSION, [
+    s.id,
+    s.applicationId,
+    s.identificativoPagamento,
+    s.callerDigest,
+    s.digestSeparator,
+    JSON.stringify(s.positions),
+    s.email,
+    s.returnKey,
+    s.expiresAt,
+    s.publicId,
+    s.claimHash,
+  ]);
+  return row && toSession(row);
+}
 
-  async openManualSession(
-    id: string,
-    returnKey: string,
-    publicId: string,
-    expiresAt: Date,
-    browserKey: string,
-  ): Promise<void> {
-    await this.db.run(OPEN_MANUAL_SESSION, [id, returnKey, expiresAt, publicId, browserKey]);
-  }
+export async function openManualSession(
+  db: Database,
+  id: string,
+  returnKey: string,
+  publicId: string,
+  expiresAt: Date,
+  browserKey: string,
+): Promise<void> {
+  await db.run(OPEN_MANUAL_SESSION, [id, returnKey, expiresAt, publicId, browserKey]);
+}
 
-  /** A flow of the browser named by its key, whatever its state; undefined when another browser's or purged. */
-  async flow(publicId: string, browserKey: string): Promise<PortalSession | undefined> {
-    const [row] = await this.db.run<SessionRow>(LOAD_FLOW, [publicId, browserKey]);
-    return row && toSession(row);
-  }
+/** A flow of the browser named by its key, whatever its state; undefined when another browser's or purged. */
+export async function flow(
+  db: Database,
+  publicId: string,
+  browserKey: string,
+): Promise<PortalSession | undefined> {
+  const [row] = await db.run<SessionRow>(LOAD_FLOW, [publicId, browserKey]);
+  return row && toSession(row);
+}
 
-  async manualCart(browserKey: string): Promise<PortalSession | undefined> {
-    const [row] = await this.db.run<SessionRow>(LOAD_MANUAL_CART, [browserKey]);
-    return row && toSession(row);
-  }
+export async function manualCart(db: Database, browserKey: string): Promise<PortalSession | undefined> {
+  const [row] = await db.run<SessionRow>(LOAD_MANUAL_CART, [browserKey]);
+  return row && toSession(row);
+}
 
-  async openFlows(browserKey: string): Promise<PortalSession[]> {
-    return (await this.db.run<SessionRow>(LOAD_OPEN_FLOWS, [browserKey])).map(toSession);
-  }
+export async function openFlows(db: Database, browserKey: string): Promise<PortalSession[]> {
+  return (await db.run<SessionRow>(LOAD_OPEN_FLOWS, [browserKey])).map(toSession);
+}
 
-  /** Binds a landing's flow to a browser that had no cookie (see CLAIM_FLOW_NEW_BROWSER); undefined when the token is wrong, used or expired. */
-  async claimForNewBrowser(
-    publicId: string,
-    browserKey: string,
-    claimHash: string,
-  ): Promise<PortalSession | undefined> {
-    const [row] = await this.db.run<SessionRow>(CLAIM_FLOW_NEW_BROWSER, [publicId, browserKey, claimHash]);
-    return row && toSession(row);
-  }
+/** Binds a landing's flow to a browser that had no cookie (see CLAIM_FLOW_NEW_BROWSER); undefined when the token is wrong, used or expired. */
+export async function claimForNewBrowser(
+  db: Database,
+  publicId: string,
+  browserKey: string,
+  claimHash: string,
+): Promise<PortalSession | undefined> {
+  const [row] = await db.run<SessionRow>(CLAIM_FLOW_NEW_BROWSER, [publicId, browserKey, claimHash]);
+  return row && toSession(row);
+}
 
-  /** Work on one browser's flows in one transaction, serialised with any other on the same key. */
-  async forBrowser<T>(browserKey: string, fn: (tx: BrowserTx) => Promise<T>): Promise<T> {
-    return this.db.transaction(async (tx) => {
-      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`portal:${browserKey}`}, 0))`);
-      return fn(new BrowserTx(tx));
-    });
-  }
+/**
+ * Work on one browser's flows in one transaction, serialised with any other on the same key: `fn` changes them
+ * with the statements below (successorOf, rotate, claimFlow, supersede) on the transaction it is given.
+ */
+export async function forBrowser<T>(
+  db: Database,
+  browserKey: string,
+  fn: (tx: Executor) => Promise<T>,
+): Promise<T> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`portal:${browserKey}`}, 0))`);
+    return fn(tx);
+  });
+}
 
-  async sessionByPublicId(publicId: string): Promise<PortalSession | undefined> {
-    const [row] = await this.db.run<SessionRow>(LOAD_SESSION_BY_PUBLIC_ID, [publicId]);
-    return row && toSession(row);
+/** The key a browser key was rotated to in the last minute (followed up to three times), if any. */
+export async function successorOf(tx: Executor, browserKey: string): Promise<string | undefined> {
+  let key: string | undefined;
+  let from = browserKey;
+  for (let hop = 0; hop < 3; hop++) {
+    const [row] = await rowsOf<{ newKey: string }>(
+      tx,
+      sql`select new_key as "newKey" from portal_browser_rotation where old_key = ${from} and expires_at > now()`,
+    );
+    if (!row) break;
+    key = from = row.newKey;
   }
+  return key;
+}
 
-  async session(id: string): Promise<PortalSession | undefined> {
-    const [row] = await this.db.run<SessionRow>(LOAD_SESSION, [id]);
-    return row && toSession(row);
-  }
+/** Moves every flow of the browser to its new key, and records the move for a minute. */
+export async function rotate(tx: Executor, browserKey: string, newKey: string): Promise<void> {
+  await tx.execute(
+    sql`update portal_session set browser_key = ${newKey} where browser_key = ${browserKey} and expires_at > now() - interval '1 day'`,
+  );
+  await tx.execute(sql`insert into portal_browser_rotation (old_key, new_key, expires_at) values (${browserKey}, ${newKey}, now() + interval '1 minute')
+    on conflict (old_key) do update set new_key = excluded.new_key, expires_at = excluded.expires_at`);
+}
 
-  async saveCart(
-    id: string,
-    positions: CartItem[],
-    pending: CartItem | null,
-    expiresAt: Date,
-  ): Promise<void> {
-    await this.db.run(SAVE_CART, [
-      id,
-      JSON.stringify(positions),
-      pending ? JSON.stringify(pending) : null,
-      expiresAt,
-    ]);
-  }
+/** Binds a landing's flow to a browser; undefined when the token is wrong, used or expired. */
+export async function claimFlow(
+  tx: Executor,
+  publicId: string,
+  browserKey: string,
+  claimHash: string,
+): Promise<PortalSession | undefined> {
+  const [row] = await rowsOf<SessionRow>(
+    tx,
+    sql`update portal_session set browser_key = ${browserKey}, claim_hash = null, updated_at = now()
+    where public_id = ${publicId} and claim_hash = ${claimHash} and expires_at > now() returning ${sql.raw(SESSION_COLUMNS)}`,
+  );
+  return row && toSession(row);
+}
 
-  async savePersonalData(
-    id: string,
-    email: string | null,
-    privacyConsent: boolean,
-    idCart: string,
-    expiresAt: Date,
-  ): Promise<void> {
-    await this.db.run(SAVE_PERSONAL_DATA, [id, email, privacyConsent, idCart, expiresAt]);
+/**
+ * One open gestionale flow per position in a browser: the latest landing's. Older flows of the
+ * same positions are superseded, and so is this one if a later landing was bound before it.
+ */
+export async function supersede(tx: Executor, browserKey: string, s: PortalSession): Promise<void> {
+  for (const p of s.positions) {
+    const same = JSON.stringify([{ positionId: p.positionId }]);
+    await tx.execute(sql`update portal_session set superseded_at = now(), updated_at = now()
+      where browser_key = ${browserKey} and kind = 'gestionale' and public_id <> ${s.publicId} and outcome is null and superseded_at is null
+        and positions @> ${same}::jsonb
+        and (created_at < ${s.createdAt} or (created_at = ${s.createdAt} and public_id < ${s.publicId}))`);
+    await tx.execute(sql`update portal_session set superseded_at = now(), updated_at = now()
+      where public_id = ${s.publicId} and exists (
+        select 1 from portal_session o where o.browser_key = ${browserKey} and o.kind = 'gestionale' and o.public_id <> ${s.publicId}
+           and o.outcome is null and o.superseded_at is null and o.positions @> ${same}::jsonb
+           and (o.created_at > ${s.createdAt} or (o.created_at = ${s.createdAt} and o.public_id > ${s.publicId})))`);
   }
+}
 
-  /** Fixes the outcome at the first return from Checkout; false when it was already fixed. */
-  async conclude(id: string, outcome: FlowOutcome): Promise<boolean> {
-    return (await this.db.run(CONCLUDE, [id, outcome])).length > 0;
-  }
+export async function sessionByPublicId(db: Database, publicId: string): Promise<PortalSession | undefined> {
+  const [row] = await db.run<SessionRow>(LOAD_SESSION_BY_PUBLIC_ID, [publicId]);
+  return row && toSession(row);
+}
 
-  /** Whether any of the positions was activated at the node within the last `withinMs`. */
-  async recentlyActivated(positionIds: number[], withinMs: number): Promise<boolean> {
-    if (positionIds.length === 0) return false;
-    const [row] = await this.db.run<{ open: boolean }>(RECENT_ACTIVATION, [positionIds, withinMs]);
-    return row?.open ?? false;
-  }
+export async function session(db: Database, id: string): Promise<PortalSession | undefined> {
+  const [row] = await db.run<SessionRow>(LOAD_SESSION, [id]);
+  return row && toSession(row);
+}
 
-  /** Marks a captcha challenge as used; false when it already was (a replayed solution). */
-  async useCaptcha(signature: string, expiresAt: Date): Promise<boolean> {
-    return (await this.db.run(USE_CAPTCHA, [signature, expiresAt])).length > 0;
-  }
+export async function saveCart(
+  db: Database,
+  id: string,
+  positions: CartItem[],
+  pending: CartItem | null,
+  expiresAt: Date,
+): Promise<void> {
+  await db.run(SAVE_CART, [
+    id,
+    JSON.stringify(positions),
+    pending ? JSON.stringify(pending) : null,
+    expiresAt,
+  ]);
+}
 
-  async purgeExpired(): Promise<number> {
-    const [row] = await this.db.run<{ n: number }>(PURGE, []);
-    return row?.n ?? 0;
-  }
+export async function savePersonalData(
+  db: Database,
+  id: string,
+  email: string | null,
+  privacyConsent: boolean,
+  idCart: string,
+  expiresAt: Date,
+): Promise<void> {
+  await db.run(SAVE_PERSONAL_DATA, [id, email, privacyConsent, idCart, expiresAt]);
+}
+
+/** Fixes the outcome at the first return from Checkout; false when it was already fixed. */
+export async function conclude(db: Database, id: string, outcome: FlowOutcome): Promise<boolean> {
+  return (await db.run(CONCLUDE, [id, outcome])).length > 0;
+}
+
+/** Whether any of the positions was activated at the node within the last `withinMs`. */
+export async function recentlyActivated(
+  db: Database,
+  positionIds: number[],
+  withinMs: number,
+): Promise<boolean> {
+  if (positionIds.length === 0) return false;
+  const [row] = await db.run<{ open: boolean }>(RECENT_ACTIVATION, [positionIds, withinMs]);
+  return row?.open ?? false;
+}
+
+/** Marks a captcha challenge as used; false when it already was (a replayed solution). */
+export async function useCaptcha(db: Database, signature: string, expiresAt: Date): Promise<boolean> {
+  return (await db.run(USE_CAPTCHA, [signature, expiresAt])).length > 0;
+}
+
+export async function purgeExpired(db: Database): Promise<number> {
+  const [row] = await db.run<{ n: number }>(PURGE, []);
+  return row?.n ?? 0;
 }
