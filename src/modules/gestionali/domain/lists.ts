@@ -33,10 +33,10 @@ export const LIST_OPERATIONS: Record<string, { operation: ListOperation; kind: L
 export type ListStatus = 'DA_ELABORARE' | 'ELABORATA' | 'ERRORE_IN_FASE_DI_ELABORAZIONE';
 
 /**
- * Acknowledgement codes (the synchronous Result of Enti2EPaywsoService), as PiemontePAY's WSO2
- * layer answers them (IssueEnum), plus CodiciEsito 154/155/157 for header checks.
+ * A list refused at once: answered with its code in the acknowledgement, nothing stored. The codes
+ * are the synchronous Result of Enti2EPaywsoService as PiemontePAY's WSO2 layer answers them
+ * (IssueEnum), plus CodiciEsito 154/155/157 for header checks.
  */
-/** A list refused at once: answered with its code in the acknowledgement, nothing stored. */
 export class ListAckError extends defineCatalog({
   GENERIC: { code: ESITO.GENERIC_ERROR, kind: 'invalid' },
   XSD: { code: ESITO.MESSAGE_INVALID, kind: 'invalid' },
