@@ -9,15 +9,13 @@ import type { Container } from '../../app/container.js';
 import { ANONIMO } from '../../modules/debt-positions/domain/debt-position.js';
 import { euro, romeDateLabel, romeDateTimeLabel } from './format.js';
 import { enteHeader, isServedLogoType, type HeaderEnte } from './layout-data.js';
-import {
-  PortalInputErrors,
-  type FlowLookup,
-  type ReturnUrlBuilder,
-} from '../../modules/portal/application/portal-service.js';
+import type { FlowLookup, ReturnUrlBuilder } from '../../modules/portal/application/portal-service.js';
+import { CheckoutError } from '../../modules/pagopa/domain/checkout-errors.js';
 import {
   CartChanged,
   NoticeNotPayable,
   PortalInputError,
+  PortalInputErrors,
   PortalRefusal,
   type RefusalReason,
 } from '../../modules/portal/domain/errors.js';
@@ -36,6 +34,7 @@ import { pgRateLimitStore } from './pg-rate-limit-store.js';
 import { sendPage, translator, requestLang } from './render.js';
 import { dbErrorSummary, isDatabaseUnavailable } from '../../db/errors.js';
 import { publicBaseUrl } from '../public-url.js';
+import { HTTP_STATUS_OF_KIND } from '../../shared/domain-error.js';
 
 export const SESSION_COOKIE = 'cassa_sportello';
 export const LANDING_PATH = '/epayweb/accessoLibero/pagaConIuv/accessoChiamanteEsterno';
@@ -49,20 +48,13 @@ function checkoutOrigins(container: Container): string[] {
   return [...origins];
 }
 
-const REFUSAL_STATUS: Record<RefusalReason, number> = {
-  REQUEST_INVALID: 400,
-  PAYMENT_ID_INVALID: 400,
-  CALLER_UNKNOWN: 403,
-  DIGEST_INVALID: 403,
-  PAYMENT_TYPE_NOT_ALLOWED: 403,
-  IUV_NOT_FOUND: 404,
-  PAYMENT_ID_REUSED: 409,
-  POSITION_PAID: 409,
-  POSITION_CANCELLED: 409,
-  POSITION_IN_PAYMENT: 409,
-  POSITION_EXPIRED: 409,
-  POSITION_NOT_YET_PAYABLE: 409,
-};
+/**
+ * A failure of pagoPA Checkout as the Sportello names it to the citizen (its message key): Checkout
+ * itself failed (kind 'unavailable', HTTP 502), or it refused the cart.
+ */
+function checkoutProblem(e: CheckoutError): 'CHECKOUT_UNAVAILABLE' | 'CHECKOUT_REFUSED' {
+  return e.kind === 'unavailable' ? 'CHECKOUT_UNAVAILABLE' : 'CHECKOUT_REFUSED';
+}
 
 interface FormErrorView {
   field: string;
@@ -297,7 +289,7 @@ export async function portalRoutes(
       } catch (e) {
         if (e instanceof PortalRefusal) {
           Object.assign(req.audit!, {
-            outcome: e.outcome,
+            outcome: e.code,
             detail: e.journal,
             caller: e.context.caller ?? req.audit!.caller,
             iuv: e.context.iuv,
@@ -309,11 +301,11 @@ export async function portalRoutes(
             reply,
             'refusal',
             { reason: e.reason, kind: e.reason.startsWith('POSITION_') ? 'status' : 'refusal' },
-            REFUSAL_STATUS[e.reason],
+            HTTP_STATUS_OF_KIND[e.kind],
           );
         }
-        if (e instanceof PortalInputErrors) {
-          Object.assign(req.audit!, { outcome: 'CHECKOUT_NON_DISPONIBILE', detail: e.message });
+        if (e instanceof CheckoutError) {
+          Object.assign(req.audit!, { outcome: 'CHECKOUT_NON_DISPONIBILE', detail: checkoutProblem(e) });
           return sendPage(req, reply, 'error', { status: 502, messageKey: '500' }, 502);
         }
         throw e;
@@ -705,14 +697,24 @@ export async function portalRoutes(
                 .map((p) => p.problem)
                 .join(',')
                 .slice(0, 40);
-              const unavailable = e.problems.some((p) => p.problem === 'CHECKOUT_UNAVAILABLE');
-              const unpayable = e.problems.some((p) => p.problem === 'NOTICE_NOT_PAYABLE');
+              const unpayable = e.problems.some((p) => p.kind === 'conflict');
               return renderPayment(
                 req,
                 reply,
                 session,
                 { errors: errorViews(req, e.problems), form },
-                unavailable ? 502 : unpayable ? 409 : 422,
+                unpayable ? HTTP_STATUS_OF_KIND.conflict : 422,
+              );
+            }
+            if (e instanceof CheckoutError) {
+              const problem = checkoutProblem(e);
+              req.audit!.outcome = problem;
+              return renderPayment(
+                req,
+                reply,
+                session,
+                { errors: [{ field: 'prosegui', message: t(req)(`errors.${problem}`) }], form },
+                e.kind === 'unavailable' ? HTTP_STATUS_OF_KIND.unavailable : 422,
               );
             }
             throw e;

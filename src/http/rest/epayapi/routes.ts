@@ -7,6 +7,7 @@ import type { CallContext } from '../../../modules/debt-positions/application/de
 import { positionError } from '../../../modules/debt-positions/domain/errors.js';
 import { TooManyAuthFailures } from '../../../modules/limits/domain/errors.js';
 import { DomainError, HTTP_STATUS_OF_KIND } from '../../../shared/domain-error.js';
+import { ESITO } from '../../../shared/piemontepay/codes.js';
 import { parseBasicAuth } from '../../basic-auth.js';
 import { InvalidInputError, parseJsonBody } from '../../input-guard.js';
 import { dbErrorSummary, isDatabaseUnavailable } from '../../../db/errors.js';
@@ -33,7 +34,7 @@ import {
   Status,
 } from './schemas.js';
 
-const OK = { code: '000', description: "L'invocazione del servizio si è conclusa correttamente." };
+const OK = { code: ESITO.OK, description: "L'invocazione del servizio si è conclusa correttamente." };
 const errorResponses = {
   400: Result,
   401: Result,
@@ -165,7 +166,7 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
       .code(404)
       .header('x-client-attivo', 'false')
       .send({
-        code: '100',
+        code: ESITO.GENERIC_ERROR,
         description: `Operazione non disponibile: ${req.method} ${req.url.split('?')[0]}`,
       });
   });
@@ -190,26 +191,26 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
         .code(429)
         .send(
           isCreate
-            ? { codiceEsito: '100', descrizioneEsito: err.message }
-            : { code: '100', description: err.message },
+            ? { codiceEsito: ESITO.GENERIC_ERROR, descrizioneEsito: err.message }
+            : { code: ESITO.GENERIC_ERROR, description: err.message },
         );
     }
     if (err instanceof DomainError) {
       status = HTTP_STATUS_OF_KIND[err.kind];
-      code = status >= 500 ? '100' : err.code;
+      code = status >= 500 ? ESITO.GENERIC_ERROR : err.code;
       description = err.message;
       campo = err.field;
       if (status >= 500) req.log.error({ err }, 'epayapi: a domain error of kind %s', err.kind);
     } else if (hasZodFastifySchemaValidationErrors(err)) {
       status = 400;
-      code = '100';
+      code = ESITO.GENERIC_ERROR;
       ({ message: description, field: campo } = validationMessage(err.validation, err.validationContext));
       // the codes PiemontePAY gives to these rules, whichever layer finds the problem
-      if (campo === 'componentiPagamento' || campo === 'componentiImporto') code = '183';
-      else if (campo?.startsWith('riferimentiPagamento')) code = '193';
+      if (campo === 'componentiPagamento' || campo === 'componentiImporto') code = ESITO.TOO_MANY_COMPONENTS;
+      else if (campo?.startsWith('riferimentiPagamento')) code = ESITO.REFERENCES_INVALID;
     } else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
       status = err.statusCode;
-      code = '100';
+      code = ESITO.GENERIC_ERROR;
       description =
         err.statusCode === 413
           ? 'Richiesta troppo grande'
@@ -221,12 +222,12 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
       // the database unreachable (restart, failover): retry later; a write either committed whole or not at all
       req.log.warn({ db: dbErrorSummary(err) }, 'epayapi: database unavailable');
       status = 503;
-      code = '100';
+      code = ESITO.GENERIC_ERROR;
       description = 'Servizio temporaneamente non disponibile: riprovare più tardi';
     } else {
       req.log.error({ err }, 'epayapi internal error');
       status = 500;
-      code = '100';
+      code = ESITO.GENERIC_ERROR;
       description = 'Errore applicativo generico';
     }
     if (req.audit) {
@@ -270,7 +271,7 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
       const draft = draftFromCreate(req.body);
       const r = await svc.create(ctx, draft, { suppliedIuv: req.body.iuv, names: EPAYAPI_CREATE_FIELDS });
       req.audit!.iuv = r.iuv;
-      req.audit!.outcome = '000';
+      req.audit!.outcome = ESITO.OK;
       if (r.replayed) reply.header('idempotent-replayed', 'true');
       return reply.code(201).send({
         codiceEsito: OK.code,

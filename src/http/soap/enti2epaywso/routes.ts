@@ -8,6 +8,7 @@ import { EPAYWSO_COMMON_NS } from '../../../modules/gestionali/infra/piemontepay
 import { projectPath } from '../../../shared/paths.js';
 import { parseBasicAuth } from '../../basic-auth.js';
 import { readXmlBody, SOAP11_NS, soapFault, UndecodableXml } from '../../../shared/soap/soap-envelope.js';
+import { ESITO } from '../../../shared/piemontepay/codes.js';
 import { dbErrorSummary, isDatabaseUnavailable } from '../../../db/errors.js';
 import { xmlEscape } from '../../../shared/soap/xml-text.js';
 import { publicBaseUrl } from '../../public-url.js';
@@ -66,13 +67,13 @@ export async function enti2EPaywsoRoutes(
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const tooLarge = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE';
     if (tooLarge) {
-      if (req.audit) req.audit.outcome = '101';
-      return reply.code(200).type(XML).send(ackEnvelope('101', 'Messaggio troppo grande'));
+      if (req.audit) req.audit.outcome = ESITO.MESSAGE_INVALID;
+      return reply.code(200).type(XML).send(ackEnvelope(ESITO.MESSAGE_INVALID, 'Messaggio troppo grande'));
     }
     // the caller's input (control characters in the URL...): a validation refusal, not Cassa's failure
     if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
-      if (req.audit) req.audit.outcome = '101';
-      return reply.code(200).type(XML).send(ackEnvelope('101', err.message));
+      if (req.audit) req.audit.outcome = ESITO.MESSAGE_INVALID;
+      return reply.code(200).type(XML).send(ackEnvelope(ESITO.MESSAGE_INVALID, err.message));
     }
     if (isDatabaseUnavailable(err)) {
       // nothing was stored: the gestionale sends the list again later (a SOAP Server fault, HTTP 503)
@@ -85,8 +86,8 @@ export async function enti2EPaywsoRoutes(
         .send(soapFault('Server', 'Servizio temporaneamente non disponibile: riprovare più tardi'));
     }
     req.log.error({ err }, 'Enti2EPaywsoService request failed');
-    if (req.audit) req.audit.outcome = '100';
-    return reply.code(200).type(XML).send(ackEnvelope('100', 'Errore generico'));
+    if (req.audit) req.audit.outcome = ESITO.GENERIC_ERROR;
+    return reply.code(200).type(XML).send(ackEnvelope(ESITO.GENERIC_ERROR, 'Errore generico'));
   });
 
   app.get(`/${SERVICE}`, async (req: FastifyRequest, reply: FastifyReply) => {
@@ -155,13 +156,13 @@ export async function enti2EPaywsoRoutes(
         [
           ack.idMessaggio && `IdMessaggio ${ack.idMessaggio}`,
           ack.listId && `lista ${ack.listId}`,
-          ack.code !== '000' && ack.message,
+          ack.code !== ESITO.OK && ack.message,
         ]
           .filter(Boolean)
           .join(' · ')
           .slice(0, 1000) || undefined;
       const action = soapActionOf(req);
-      if (ack.operation && action && action !== ack.operation && ack.code === '000')
+      if (ack.operation && action && action !== ack.operation && ack.code === ESITO.OK)
         req.log.warn({ action, operation: ack.operation }, 'SOAPAction differs from the body element');
       return reply.send(ackEnvelope(ack.code, ack.message));
     },

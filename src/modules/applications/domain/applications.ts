@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import '../../../shared/zod-italian.js';
-import { DomainError, type ErrorKind } from '../../../shared/domain-error.js';
+import { defineCatalog } from '../../../shared/domain-error.js';
 
 /** Applications (gestionali, external callers): what they may do and how they are reached back. */
 
@@ -23,22 +23,11 @@ export const ENDPOINT_KINDS = [
 ] as const;
 export type EndpointKind = (typeof ENDPOINT_KINDS)[number];
 
-const catalog = {
+export class ApplicationError extends defineCatalog({
   INVALID: { code: 'APP_INVALID', kind: 'invalid' },
   NOT_FOUND: { code: 'APP_NOT_FOUND', kind: 'not-found' },
   EXISTS: { code: 'APP_EXISTS', kind: 'conflict' },
-} as const satisfies Record<string, { code: string; kind: ErrorKind }>;
-
-export class ApplicationError extends DomainError {
-  readonly code: string;
-  readonly kind: ErrorKind;
-  constructor(name: keyof typeof catalog, message: string, field?: string) {
-    super(message, field);
-    this.name = 'ApplicationError';
-    this.code = catalog[name].code;
-    this.kind = catalog[name].kind;
-  }
-}
+}) {}
 
 /**
  * The return URL registered for a caller (seed 000 §5): absolute http(s), without `?` or `&`

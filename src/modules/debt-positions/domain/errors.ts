@@ -3,54 +3,39 @@
  * the generic ones, CodiciEsito for the specific ones), so that a gestionale that already handles
  * PiemontePAY's answers understands Cassa's. The HTTP edge maps `kind` to a status.
  */
-import { DomainError, type ErrorKind } from '../../../shared/domain-error.js';
+import { defineCatalog } from '../../../shared/domain-error.js';
+import { ESITO } from '../../../shared/piemontepay/codes.js';
 
-const catalog = {
-  INVALID_FIELD: { code: '100', kind: 'invalid' },
-  COMPONENTS_INCONSISTENT: { code: '300', kind: 'invalid' },
-  TOO_MANY_COMPONENTS: { code: '183', kind: 'invalid' },
-  COMPONENTS_NOT_MATCHING_TOTAL: { code: '184', kind: 'invalid' },
-  VALIDITY_DATES: { code: '185', kind: 'invalid' },
-  AMOUNT_NOT_POSITIVE: { code: '163', kind: 'invalid' },
-  REFERENCES_INVALID: { code: '193', kind: 'invalid' },
+export class DebtPositionError extends defineCatalog({
+  INVALID_FIELD: { code: ESITO.GENERIC_ERROR, kind: 'invalid' },
+  COMPONENTS_INCONSISTENT: { code: ESITO.COMPONENTS_INCONSISTENT, kind: 'invalid' },
+  TOO_MANY_COMPONENTS: { code: ESITO.TOO_MANY_COMPONENTS, kind: 'invalid' },
+  COMPONENTS_NOT_MATCHING_TOTAL: { code: ESITO.COMPONENTS_NOT_MATCHING_TOTAL, kind: 'invalid' },
+  VALIDITY_DATES: { code: ESITO.VALIDITY_DATES, kind: 'invalid' },
+  AMOUNT_NOT_POSITIVE: { code: ESITO.AMOUNT_NOT_POSITIVE, kind: 'invalid' },
+  REFERENCES_INVALID: { code: ESITO.REFERENCES_INVALID, kind: 'invalid' },
   /** riferimenti pagamento on a position that is not ANONIMO (fines with advance notice) */
-  REFERENCES_NOT_ALLOWED: { code: '194', kind: 'invalid' },
-  IUV_INVALID: { code: '250', kind: 'invalid' },
-  CALLER_NOT_AUTHENTICATED: { code: '100', kind: 'unauthorized' },
-  SCOPE_MISSING: { code: '200', kind: 'forbidden' },
-  PAYMENT_TYPE_NOT_ALLOWED: { code: '200', kind: 'forbidden' },
-  ENTE_UNKNOWN: { code: '151', kind: 'not-found' },
-  PAYMENT_TYPE_UNKNOWN: { code: '153', kind: 'not-found' },
-  PAYMENT_TYPE_NOT_ACTIVE: { code: '157', kind: 'forbidden' },
-  POSITION_NOT_FOUND: { code: '176', kind: 'not-found' },
-  DUPLICATE_ID_DIFFERENT_CONTENT: { code: '161', kind: 'conflict' },
-  IUV_ALREADY_USED: { code: '161', kind: 'conflict' },
-  PAYMENT_IN_PROGRESS: { code: '177', kind: 'conflict' },
-  ALREADY_PAID: { code: '178', kind: 'conflict' },
-  ALREADY_CANCELLED: { code: '179', kind: 'conflict' },
-  EXPIRED: { code: '187', kind: 'conflict' },
-  DEBTOR_NOT_ANONYMOUS: { code: '218', kind: 'conflict' },
-  DEBTOR_NOT_UPDATABLE: { code: '196', kind: 'conflict' },
-  IUV_SPACE_EXHAUSTED: { code: '250', kind: 'conflict' },
-} as const satisfies Record<string, { code: string; kind: ErrorKind }>;
+  REFERENCES_NOT_ALLOWED: { code: ESITO.REFERENCES_NOT_ALLOWED, kind: 'invalid' },
+  IUV_INVALID: { code: ESITO.IUV_ERROR, kind: 'invalid' },
+  CALLER_NOT_AUTHENTICATED: { code: ESITO.GENERIC_ERROR, kind: 'unauthorized' },
+  SCOPE_MISSING: { code: ESITO.NOT_AUTHORISED, kind: 'forbidden' },
+  PAYMENT_TYPE_NOT_ALLOWED: { code: ESITO.NOT_AUTHORISED, kind: 'forbidden' },
+  ENTE_UNKNOWN: { code: ESITO.ENTE_UNKNOWN, kind: 'not-found' },
+  PAYMENT_TYPE_UNKNOWN: { code: ESITO.PAYMENT_TYPE_UNKNOWN, kind: 'not-found' },
+  PAYMENT_TYPE_NOT_ACTIVE: { code: ESITO.PAYMENT_TYPE_NOT_ACTIVE, kind: 'forbidden' },
+  POSITION_NOT_FOUND: { code: ESITO.POSITION_NOT_FOUND, kind: 'not-found' },
+  DUPLICATE_ID_DIFFERENT_CONTENT: { code: ESITO.DUPLICATE_POSITION, kind: 'conflict' },
+  IUV_ALREADY_USED: { code: ESITO.DUPLICATE_POSITION, kind: 'conflict' },
+  PAYMENT_IN_PROGRESS: { code: ESITO.PAYMENT_IN_PROGRESS, kind: 'conflict' },
+  ALREADY_PAID: { code: ESITO.ALREADY_PAID, kind: 'conflict' },
+  ALREADY_CANCELLED: { code: ESITO.ALREADY_CANCELLED, kind: 'conflict' },
+  EXPIRED: { code: ESITO.EXPIRED, kind: 'conflict' },
+  DEBTOR_NOT_ANONYMOUS: { code: ESITO.DEBTOR_NOT_ANONYMOUS, kind: 'conflict' },
+  DEBTOR_NOT_UPDATABLE: { code: ESITO.DEBTOR_NOT_UPDATABLE, kind: 'conflict' },
+  IUV_SPACE_EXHAUSTED: { code: ESITO.IUV_ERROR, kind: 'conflict' },
+}) {}
 
-export type DebtPositionErrorName = keyof typeof catalog;
-
-export class DebtPositionError extends DomainError {
-  readonly code: string;
-  readonly kind: ErrorKind;
-
-  constructor(
-    readonly errorName: DebtPositionErrorName,
-    message: string,
-    field?: string,
-  ) {
-    super(message, field);
-    this.name = 'DebtPositionError';
-    this.code = catalog[errorName].code;
-    this.kind = catalog[errorName].kind;
-  }
-}
+export type DebtPositionErrorName = DebtPositionError['errorName'];
 
 export function positionError(
   name: DebtPositionErrorName,

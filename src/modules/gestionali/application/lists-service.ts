@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Database, Executor } from '../../../db/database.js';
 import { safeErrorMessage } from '../../../shared/safe-error.js';
 import { parseSoapRequest, SoapEnvelopeError } from '../../../shared/soap/soap-envelope.js';
+import { ESITO } from '../../../shared/piemontepay/codes.js';
 import type { BulkOutcome, BulkPositions } from '../../debt-positions/application/bulk-positions.js';
 import type { DebtPositionsService } from '../../debt-positions/application/debt-positions-service.js';
 import { DebtPositionError } from '../../debt-positions/domain/errors.js';
@@ -92,10 +93,11 @@ export class ListsService {
   async receive(call: ListCall): Promise<ListAck> {
     // credentials first: an unauthenticated caller gets 401 whatever the body, and costs no XSD validation
     await this.authenticate(call);
-    if (call.undecodable !== undefined) return { code: '101', message: call.undecodable.slice(0, 500) };
+    if (call.undecodable !== undefined)
+      return { code: ESITO.MESSAGE_INVALID, message: call.undecodable.slice(0, 500) };
     // a DTD is refused before libxml2 reads the document (entities, external subsets): as on paForNode
     if (/<!DOCTYPE/i.test(call.rawXml))
-      return { code: '101', message: 'I messaggi SOAP non possono contenere una DTD' };
+      return { code: ESITO.MESSAGE_INVALID, message: 'I messaggi SOAP non possono contenere una DTD' };
     this.schema ??= new PiemontePaySchema('Enti2EPaywsoServiceTypes.xsd');
     const check = this.schema.checkEnvelope(call.rawXml);
     const known =
@@ -108,13 +110,17 @@ export class ListsService {
         !known && check.errors.length === 0
           ? `Elemento ${check.element ?? '(nessuno)'} non previsto dal servizio Enti2EPaywsoService`
           : check.errors.slice(0, 3).join('; ');
-      return { ...ack, code: '101', message: `Errore di validazione XSD: ${why}`.slice(0, 500) };
+      return {
+        ...ack,
+        code: ESITO.MESSAGE_INVALID,
+        message: `Errore di validazione XSD: ${why}`.slice(0, 500),
+      };
     }
     let body;
     try {
       body = parseSoapRequest(call.rawXml, { alreadyWellFormed: true }).body;
     } catch (e) {
-      if (e instanceof SoapEnvelopeError) return { ...ack, code: '101', message: e.message };
+      if (e instanceof SoapEnvelopeError) return { ...ack, code: ESITO.MESSAGE_INVALID, message: e.message };
       throw e;
     }
     try {
@@ -176,7 +182,8 @@ export class ListsService {
       if (e instanceof ListAckError && e.errorName !== 'CALLER_NOT_AUTHENTICATED')
         return { ...ack, code: e.code, message: e.message.slice(0, 500) };
       // a header the XSD accepts but Cassa cannot read: never an "Errore generico"
-      if (e instanceof DebtPositionError) return { ...ack, code: '101', message: e.message.slice(0, 500) };
+      if (e instanceof DebtPositionError)
+        return { ...ack, code: ESITO.MESSAGE_INVALID, message: e.message.slice(0, 500) };
       throw e;
     }
   }

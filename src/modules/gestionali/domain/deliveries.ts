@@ -1,5 +1,6 @@
 /** Outbound deliveries to a gestionale's EPaywso2EntiService: statuses, operations, retry policy. */
-import { DomainError, type ErrorKind } from '../../../shared/domain-error.js';
+import { defineCatalog } from '../../../shared/domain-error.js';
+import { ESITO } from '../../../shared/piemontepay/codes.js';
 
 export const DELIVERY_OPERATIONS = [
   'EsitoInserimentoListaDiCarico',
@@ -45,25 +46,19 @@ export function isDeliveredCode(codice: string | undefined): boolean {
   return codice !== undefined && DELIVERED_CODES.has(codice);
 }
 
-const DELIVERED_CODES = new Set(['000', '012', '112', '150']);
+const DELIVERED_CODES = new Set<string>([
+  ESITO.OK,
+  ESITO.MESSAGE_ALREADY_RECEIVED,
+  ESITO.DUPLICATE_MESSAGE,
+  ESITO.MESSAGE_ALREADY_PROCESSED,
+]);
 
-const catalog = {
+export class DeliveryError extends defineCatalog({
   NOT_FOUND: { code: 'DELIVERY_NOT_FOUND', kind: 'not-found' },
   BUSY: { code: 'DELIVERY_BEING_SENT', kind: 'conflict' },
   /** a message that does not validate against EPaywso2EntiServiceTypes.xsd: a defect of Cassa, refused at enqueue */
   INVALID_BODY: { code: 'DELIVERY_INVALID_BODY', kind: 'internal' },
-  NOTIFICATION_NOT_FOUND: { code: 'NOTIFICATION_NOT_FOUND', kind: 'not-found' },
+  NOTIFICATION_NOT_FOUND: { kind: 'not-found' },
   /** replay: the notification is already in a message (replay the delivery instead); release: it is not FAILED */
-  NOTIFICATION_CONFLICT: { code: 'NOTIFICATION_CONFLICT', kind: 'conflict' },
-} as const satisfies Record<string, { code: string; kind: ErrorKind }>;
-
-export class DeliveryError extends DomainError {
-  readonly code: string;
-  readonly kind: ErrorKind;
-  constructor(name: keyof typeof catalog, message: string, field?: string) {
-    super(message, field);
-    this.name = 'DeliveryError';
-    this.code = catalog[name].code;
-    this.kind = catalog[name].kind;
-  }
-}
+  NOTIFICATION_CONFLICT: { kind: 'conflict' },
+}) {}

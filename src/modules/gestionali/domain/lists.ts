@@ -1,8 +1,8 @@
 /**
  * Liste di carico (PiemontePAY Enti2EPaywsoService): the acknowledgement codes, the per-position
- * outcome codes (CodiciEsito) and the reading of a list's XML into Cassa's drafts and changes.
- * Field names are the XSD's (Enti2EPaywsoServiceTypes.xsd), so that every outcome names the
- * element the gestionale sent.
+ * outcome codes (CodiciEsito), a list's header and changes, and the rules a list's positions obey
+ * beyond the XSD. Field names are the XSD's (Enti2EPaywsoServiceTypes.xsd), so that every outcome
+ * names the element the gestionale sent; reading the XML itself is infra/piemontepay-xml/list-reader.ts.
  */
 import type { DraftPatch } from '../../debt-positions/application/debt-positions-service.js';
 import {
@@ -12,7 +12,8 @@ import {
   type PaymentReference,
 } from '../../debt-positions/domain/debt-position.js';
 import { positionError } from '../../debt-positions/domain/errors.js';
-import { DomainError, type ErrorKind } from '../../../shared/domain-error.js';
+import { defineCatalog } from '../../../shared/domain-error.js';
+import { ESITO } from '../../../shared/piemontepay/codes.js';
 
 export type ListOperation = 'InserisciListaDiCarico' | 'AggiornaPosizioniDebitorie';
 export type ListKind = 'INSERIMENTO' | 'AGGIORNAMENTO';
@@ -24,63 +25,48 @@ export const LIST_OPERATIONS: Record<string, { operation: ListOperation; kind: L
 export type ListStatus = 'DA_ELABORARE' | 'ELABORATA' | 'ERRORE_IN_FASE_DI_ELABORAZIONE';
 
 /**
- * Acknowledgement codes (the synchronous Result of Enti2EPaywsoService), as PiemontePAY's WSO2
- * layer answers them (IssueEnum), plus CodiciEsito 154/155/157 for header checks.
+ * A list refused at once: answered with its code in the acknowledgement, nothing stored. The codes
+ * are the synchronous Result of Enti2EPaywsoService as PiemontePAY's WSO2 layer answers them
+ * (IssueEnum), plus CodiciEsito 154/155/157 for header checks.
  */
-const ackCatalog = {
-  OK: { code: '000', kind: 'invalid' },
-  GENERIC: { code: '100', kind: 'invalid' },
-  XSD: { code: '101', kind: 'invalid' },
-  BLANK_ID: { code: '101', kind: 'invalid' },
-  ENTE_UNKNOWN: { code: '102', kind: 'not-found' },
-  PAYMENT_TYPE_UNKNOWN: { code: '103', kind: 'not-found' },
-  NOT_AUTHORISED: { code: '104', kind: 'forbidden' },
-  DUPLICATE_MESSAGE: { code: '112', kind: 'conflict' },
-  COUNT_MISMATCH: { code: '154', kind: 'invalid' },
-  TOTAL_MISMATCH: { code: '155', kind: 'invalid' },
-  PAYMENT_TYPE_NOT_ACTIVE: { code: '157', kind: 'forbidden' },
-  CALLER_NOT_AUTHENTICATED: { code: '100', kind: 'unauthorized' },
-} as const satisfies Record<string, { code: string; kind: ErrorKind }>;
+export class ListAckError extends defineCatalog({
+  GENERIC: { code: ESITO.GENERIC_ERROR, kind: 'invalid' },
+  XSD: { code: ESITO.MESSAGE_INVALID, kind: 'invalid' },
+  BLANK_ID: { code: ESITO.MESSAGE_INVALID, kind: 'invalid' },
+  ENTE_UNKNOWN: { code: ESITO.ACK_ENTE_UNKNOWN, kind: 'not-found' },
+  PAYMENT_TYPE_UNKNOWN: { code: ESITO.ACK_PAYMENT_TYPE_UNKNOWN, kind: 'not-found' },
+  NOT_AUTHORISED: { code: ESITO.ACK_NOT_AUTHORISED, kind: 'forbidden' },
+  DUPLICATE_MESSAGE: { code: ESITO.DUPLICATE_MESSAGE, kind: 'conflict' },
+  COUNT_MISMATCH: { code: ESITO.COUNT_MISMATCH, kind: 'invalid' },
+  TOTAL_MISMATCH: { code: ESITO.TOTAL_MISMATCH, kind: 'invalid' },
+  PAYMENT_TYPE_NOT_ACTIVE: { code: ESITO.PAYMENT_TYPE_NOT_ACTIVE, kind: 'forbidden' },
+  CALLER_NOT_AUTHENTICATED: { code: ESITO.GENERIC_ERROR, kind: 'unauthorized' },
+}) {}
 
-export type ListAckName = keyof typeof ackCatalog;
-
-/** A list refused at once: answered with its code in the acknowledgement, nothing stored. */
-export class ListAckError extends DomainError {
-  readonly code: string;
-  readonly kind: ErrorKind;
-  constructor(
-    readonly errorName: ListAckName,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ListAckError';
-    this.code = ackCatalog[errorName].code;
-    this.kind = ackCatalog[errorName].kind;
-  }
-}
+export type ListAckName = ListAckError['errorName'];
 
 export function ackError(name: ListAckName, message: string): ListAckError {
   return new ListAckError(name, message);
 }
 
-export const ACK_OK = { code: '000', message: 'Lista presa in carico' };
+export const ACK_OK = { code: ESITO.OK, message: 'Lista presa in carico' };
 
 /** A list's result: 000 every position OK, 050 some, 051 none (CodiciEsito). */
 export function listResult(ok: number, ko: number): { code: string; message: string } {
   if (ko === 0)
-    return { code: '000', message: `Elaborazione completata: ${ok} posizioni elaborate correttamente` };
+    return { code: ESITO.OK, message: `Elaborazione completata: ${ok} posizioni elaborate correttamente` };
   if (ok === 0)
     return {
-      code: '051',
+      code: ESITO.LIST_NOT_DONE,
       message: `Elaborazione completata: nessuna delle ${ko} posizioni elaborata correttamente`,
     };
   return {
-    code: '050',
+    code: ESITO.LIST_PARTLY_DONE,
     message: `Elaborazione parzialmente completata: ${ok} posizioni elaborate correttamente, ${ko} con errori`,
   };
 }
 
-export const OUTCOME_OK = { code: '000', description: 'OK' };
+export const OUTCOME_OK = { code: ESITO.OK, description: 'OK' };
 
 /**
  * A per-position CodiceEsito as EPaywso2EntiServiceTypes.xsd allows it (CodiceEsitoType: [012][0-9]{2}).
@@ -88,7 +74,7 @@ export const OUTCOME_OK = { code: '000', description: 'OK' };
  * they become 100 ("a field is not valid"), the description still naming the field.
  */
 export function outcomeCode(code: string): string {
-  return /^[012][0-9]{2}$/.test(code) ? code : '100';
+  return /^[012][0-9]{2}$/.test(code) ? code : ESITO.GENERIC_ERROR;
 }
 
 /** A positions's field names as Enti2EPaywsoServiceTypes.xsd spells them. */

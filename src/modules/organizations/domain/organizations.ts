@@ -1,29 +1,18 @@
 import { z } from 'zod';
 import '../../../shared/zod-italian.js';
-import { DomainError, type ErrorKind } from '../../../shared/domain-error.js';
+import { defineCatalog } from '../../../shared/domain-error.js';
 import { isNumericFiscalCode } from '../../../shared/fiscal-code.js';
 import { isValidIban } from '../../../shared/iban.js';
 
 /** Enti creditori and their payment types (codici versamento): input rules and error catalog. */
 
-const catalog = {
+export class OrganizationError extends defineCatalog({
   INVALID: { code: 'ORG_INVALID', kind: 'invalid' },
-  ENTE_NOT_FOUND: { code: 'ENTE_NOT_FOUND', kind: 'not-found' },
-  ENTE_EXISTS: { code: 'ENTE_EXISTS', kind: 'conflict' },
-  PAYMENT_TYPE_NOT_FOUND: { code: 'PAYMENT_TYPE_NOT_FOUND', kind: 'not-found' },
-  PAYMENT_TYPE_EXISTS: { code: 'PAYMENT_TYPE_EXISTS', kind: 'conflict' },
-} as const satisfies Record<string, { code: string; kind: ErrorKind }>;
-
-export class OrganizationError extends DomainError {
-  readonly code: string;
-  readonly kind: ErrorKind;
-  constructor(name: keyof typeof catalog, message: string, field?: string) {
-    super(message, field);
-    this.name = 'OrganizationError';
-    this.code = catalog[name].code;
-    this.kind = catalog[name].kind;
-  }
-}
+  ENTE_NOT_FOUND: { kind: 'not-found' },
+  ENTE_EXISTS: { kind: 'conflict' },
+  PAYMENT_TYPE_NOT_FOUND: { kind: 'not-found' },
+  PAYMENT_TYPE_EXISTS: { kind: 'conflict' },
+}) {}
 
 const iban = z
   .string()

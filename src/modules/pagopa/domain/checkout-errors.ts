@@ -4,9 +4,17 @@
  * (its ProblemJson or no answer at all). `kind` tells the edge what to answer; 'unavailable' is
  * a failure of the payment service, not of the caller (HTTP 502 at an HTTP edge).
  */
-import { DomainError, type ErrorKind } from '../../../shared/domain-error.js';
+import { defineCatalog } from '../../../shared/domain-error.js';
 
-const catalog = {
+/** What Checkout said when it refused the cart (RFC 7807 ProblemJson), kept for the operator. */
+export interface CheckoutProblem {
+  status: number;
+  title?: string | undefined;
+  detail?: string | undefined;
+  type?: string | undefined;
+}
+
+export class CheckoutError extends defineCatalog({
   // the cart
   CART_EMPTY: { kind: 'invalid' },
   CART_TOO_LARGE: { kind: 'invalid' },
@@ -23,32 +31,18 @@ const catalog = {
   CHECKOUT_TIMEOUT: { kind: 'unavailable' },
   CHECKOUT_UNREACHABLE: { kind: 'unavailable' },
   CHECKOUT_BAD_RESPONSE: { kind: 'unavailable' },
-} as const satisfies Record<string, { kind: ErrorKind }>;
-
-export type CheckoutErrorCode = keyof typeof catalog;
-
-/** What Checkout said when it refused the cart (RFC 7807 ProblemJson), kept for the operator. */
-export interface CheckoutProblem {
-  status: number;
-  title?: string | undefined;
-  detail?: string | undefined;
-  type?: string | undefined;
-}
-
-export class CheckoutError extends DomainError {
-  readonly kind: ErrorKind;
-
+}) {
   constructor(
-    readonly code: CheckoutErrorCode,
+    code: CheckoutErrorCode,
     message: string,
     field?: string,
     readonly problem?: CheckoutProblem,
   ) {
-    super(message, field);
-    this.name = 'CheckoutError';
-    this.kind = catalog[code].kind;
+    super(code, message, field);
   }
 }
+
+export type CheckoutErrorCode = CheckoutError['code'];
 
 export function checkoutError(
   code: CheckoutErrorCode,

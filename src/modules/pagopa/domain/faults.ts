@@ -4,47 +4,42 @@
  * gestionedeglierrori › faultcode e faultstring › "Dominio EC"). The SOAP edge writes them as the
  * operation's `fault` (ctFaultBean) with outcome KO; `id` is the fiscal code of the ente that raises it.
  */
-import { DomainError, type ErrorKind } from '../../../shared/domain-error.js';
+import { defineCatalog } from '../../../shared/domain-error.js';
 
-const catalog = {
-  PAA_SINTASSI_EXTRAXSD: { faultString: 'Errore di sintassi extra XSD', kind: 'invalid' },
-  PAA_SINTASSI_XSD: { faultString: 'Errore di sintassi XSD', kind: 'invalid' },
-  PAA_ID_DOMINIO_ERRATO: { faultString: 'La PAA non corrisponde al Dominio indicato', kind: 'not-found' },
+/** Each fault's `message` is its official faultString. */
+export class PaaFault extends defineCatalog({
+  PAA_SINTASSI_EXTRAXSD: { message: 'Errore di sintassi extra XSD', kind: 'invalid' },
+  PAA_SINTASSI_XSD: { message: 'Errore di sintassi XSD', kind: 'invalid' },
+  PAA_ID_DOMINIO_ERRATO: { message: 'La PAA non corrisponde al Dominio indicato', kind: 'not-found' },
   PAA_ID_INTERMEDIARIO_ERRATO: {
-    faultString: 'Identificativo intermediario non corrispondente',
+    message: 'Identificativo intermediario non corrispondente',
     kind: 'forbidden',
   },
-  PAA_STAZIONE_INT_ERRATA: { faultString: 'Stazione intermediario non corrispondente', kind: 'forbidden' },
+  PAA_STAZIONE_INT_ERRATA: { message: 'Stazione intermediario non corrispondente', kind: 'forbidden' },
   PAA_PAGAMENTO_SCONOSCIUTO: {
-    faultString: 'Pagamento in attesa risulta sconosciuto all’Ente Creditore',
+    message: 'Pagamento in attesa risulta sconosciuto all’Ente Creditore',
     kind: 'not-found',
   },
   PAA_PAGAMENTO_DUPLICATO: {
-    faultString: 'Pagamento in attesa risulta concluso all’Ente Creditore',
+    message: 'Pagamento in attesa risulta concluso all’Ente Creditore',
     kind: 'conflict',
   },
   PAA_PAGAMENTO_IN_CORSO: {
-    faultString: 'Pagamento in attesa risulta in corso all’Ente Creditore',
+    message: 'Pagamento in attesa risulta in corso all’Ente Creditore',
     kind: 'conflict',
   },
   PAA_PAGAMENTO_SCADUTO: {
-    faultString: 'Pagamento in attesa risulta scaduto all’Ente Creditore',
+    message: 'Pagamento in attesa risulta scaduto all’Ente Creditore',
     kind: 'conflict',
   },
   PAA_PAGAMENTO_ANNULLATO: {
-    faultString: 'Pagamento in attesa risulta annullato all’Ente Creditore',
+    message: 'Pagamento in attesa risulta annullato all’Ente Creditore',
     kind: 'conflict',
   },
-  PAA_RECEIPT_DUPLICATA: { faultString: 'Receipt duplicata', kind: 'conflict' },
-  PAA_SEMANTICA: { faultString: 'Errore semantico', kind: 'invalid' },
-  PAA_SYSTEM_ERROR: { faultString: 'Errore generico', kind: 'conflict' },
-} as const satisfies Record<string, { faultString: string; kind: ErrorKind }>;
-
-export type PaaFaultCode = keyof typeof catalog;
-
-export class PaaFault extends DomainError {
-  readonly code: PaaFaultCode;
-  readonly kind: ErrorKind;
+  PAA_RECEIPT_DUPLICATA: { message: 'Receipt duplicata', kind: 'conflict' },
+  PAA_SEMANTICA: { message: 'Errore semantico', kind: 'invalid' },
+  PAA_SYSTEM_ERROR: { message: 'Errore generico', kind: 'conflict' },
+}) {
   readonly faultString: string;
 
   /**
@@ -56,18 +51,17 @@ export class PaaFault extends DomainError {
     readonly id: string,
     readonly description?: string,
   ) {
-    super(description ?? catalog[code].faultString);
-    this.name = 'PaaFault';
-    this.code = code;
-    this.kind = catalog[code].kind;
-    this.faultString = catalog[code].faultString;
+    super(code, description);
+    this.faultString = faultStringOf(code);
   }
 }
+
+export type PaaFaultCode = PaaFault['code'];
 
 export function paaFault(code: PaaFaultCode, id: string, description?: string): PaaFault {
   return new PaaFault(code, id, description);
 }
 
 export function faultStringOf(code: PaaFaultCode): string {
-  return catalog[code].faultString;
+  return PaaFault.table[code].message;
 }

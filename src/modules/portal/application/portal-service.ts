@@ -5,11 +5,16 @@ import { ANONIMO, romeToday } from '../../debt-positions/domain/debt-position.js
 import type { CheckoutService } from '../../pagopa/application/checkout-service.js';
 import type { ReceiptsQueries } from '../../pagopa/application/receipts-queries.js';
 import type { ReturnUrls } from '../../pagopa/domain/checkout-cart.js';
-import { CheckoutError } from '../../pagopa/domain/checkout-errors.js';
 import type { Database } from '../../../db/database.js';
 import type { SecretBox } from '../../../shared/secret-box.js';
 import { computeReturnDigest, matchDigest, returnLink, type CodEsito } from '../domain/digest.js';
-import { CartChanged, NoticeNotPayable, PortalInputError, PortalRefusal } from '../domain/errors.js';
+import {
+  CartChanged,
+  NoticeNotPayable,
+  PortalInputError,
+  PortalInputErrors,
+  PortalRefusal,
+} from '../domain/errors.js';
 import {
   codEsitoOf,
   conclusionState,
@@ -508,24 +513,14 @@ export class PortalService {
       returnErrorUrl: opts.returnUrls(s.publicId, 'ko', this.returnToken(s, 'ko')),
       returnWaitingUrl: opts.returnUrls(s.publicId, 'attesa', this.returnToken(s, 'attesa')),
     };
-    let started;
-    try {
-      started = await this.checkout.startCheckout({
-        positions: positions.map((p) => ({ enteFiscalCode: p.enteFiscalCode, noticeNumber: p.noticeNumber })),
-        returnUrls: urls,
-        emailNotice: email || undefined,
-        correlationId: opts.correlationId,
-        caller: s.kind === 'gestionale' ? `portal:${s.identificativoPagamento}` : 'portal',
-      });
-    } catch (e) {
-      if (!(e instanceof CheckoutError)) throw e;
-      throw new PortalInputErrors([
-        new PortalInputError(
-          e.kind === 'unavailable' ? 'CHECKOUT_UNAVAILABLE' : 'CHECKOUT_REFUSED',
-          'prosegui',
-        ),
-      ]);
-    }
+    // Checkout's refusal or failure goes on as its CheckoutError: the edge says which ('unavailable': 502)
+    const started = await this.checkout.startCheckout({
+      positions: positions.map((p) => ({ enteFiscalCode: p.enteFiscalCode, noticeNumber: p.noticeNumber })),
+      returnUrls: urls,
+      emailNotice: email || undefined,
+      correlationId: opts.correlationId,
+      caller: s.kind === 'gestionale' ? `portal:${s.identificativoPagamento}` : 'portal',
+    });
     await repo.savePersonalData(this.db, s.id, email ?? null, consent, started.idCart, this.expiry());
     return started.location;
   }
@@ -669,14 +664,6 @@ export class PortalService {
 
   async purgeExpired(): Promise<number> {
     return repo.purgeExpired(this.db);
-  }
-}
-
-/** Several problems of one form, shown together. */
-export class PortalInputErrors extends Error {
-  constructor(readonly problems: PortalInputError[]) {
-    super(problems.map((p) => p.problem).join(', '));
-    this.name = 'PortalInputErrors';
   }
 }
 
