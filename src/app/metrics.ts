@@ -83,7 +83,7 @@ export class Metrics {
   private readonly listsPendingOldestAge: Gauge<'kind'>;
   private readonly listsFailed: Gauge<'kind'>;
   private readonly receiptsWithAnomaly: Gauge<'anomaly'>;
-  private readonly dbGauges: Gauge[];
+  private readonly dbGauges: Gauge[] = [];
 
   private readonly snapshotTtlMs: number;
   private readonly queryTimeoutMs: number;
@@ -143,86 +143,63 @@ export class Metrics {
     });
 
     const refresh = () => this.refresh();
+    // A figure of the scrape query's snapshot: collected by refresh(), and reset before each snapshot is applied.
+    const dbGauge = <L extends string>(config: { name: string; help: string; labelNames: readonly L[] }) => {
+      const gauge = new Gauge({ ...config, registers, collect: refresh });
+      this.dbGauges.push(gauge);
+      return gauge;
+    };
     this.databaseUp = new Gauge({
       name: 'cassa_database_up',
       help: '1 when the database answered the scrape query, 0 otherwise (the other database figures are then absent)',
       registers,
       collect: refresh,
     });
-    this.deliveries = new Gauge({
+    this.deliveries = dbGauge({
       name: 'cassa_deliveries',
       help: 'Outbound messages to the gestionali not delivered yet, by status (PENDING, SENDING, FAILING) and operation',
       labelNames: ['status', 'operation'],
-      registers,
-      collect: refresh,
     });
-    this.deliveriesOldestAge = new Gauge({
+    this.deliveriesOldestAge = dbGauge({
       name: 'cassa_deliveries_oldest_age_seconds',
       help: 'Age of the oldest outbound message not delivered yet, by operation (0 when none)',
       labelNames: ['operation'],
-      registers,
-      collect: refresh,
     });
-    this.notificationsPending = new Gauge({
+    this.notificationsPending = dbGauge({
       name: 'cassa_notifications_pending',
       help: 'Payment / expiry notifications not yet grouped into a message for the gestionali, by kind',
       labelNames: ['kind'],
-      registers,
-      collect: refresh,
     });
-    this.notificationsPendingOldestAge = new Gauge({
+    this.notificationsPendingOldestAge = dbGauge({
       name: 'cassa_notifications_pending_oldest_age_seconds',
       help: 'Age of the oldest notification not yet grouped into a message, by kind (0 when none)',
       labelNames: ['kind'],
-      registers,
-      collect: refresh,
     });
-    this.notificationsFailed = new Gauge({
+    this.notificationsFailed = dbGauge({
       name: 'cassa_notifications_failed',
       help: 'Notifications FAILED (left out of grouping until an operator replays or releases them), by kind',
       labelNames: ['kind'],
-      registers,
-      collect: refresh,
     });
-    this.listsPending = new Gauge({
+    this.listsPending = dbGauge({
       name: 'cassa_lists_pending',
       help: 'Liste di carico stored and not processed yet (DA_ELABORARE), by kind',
       labelNames: ['kind'],
-      registers,
-      collect: refresh,
     });
-    this.listsPendingOldestAge = new Gauge({
+    this.listsPendingOldestAge = dbGauge({
       name: 'cassa_lists_pending_oldest_age_seconds',
       help: 'Age of the oldest lista di carico not processed yet, by kind (0 when none)',
       labelNames: ['kind'],
-      registers,
-      collect: refresh,
     });
-    this.listsFailed = new Gauge({
+    this.listsFailed = dbGauge({
       name: 'cassa_lists_failed',
       help: 'Liste di carico whose processing failed (ERRORE_IN_FASE_DI_ELABORAZIONE), by kind',
       labelNames: ['kind'],
-      registers,
-      collect: refresh,
     });
-    this.receiptsWithAnomaly = new Gauge({
+    this.receiptsWithAnomaly = dbGauge({
       name: 'cassa_receipts_with_anomaly',
       help: 'Receipts stored with an anomaly for an operator, all time, by anomaly',
       labelNames: ['anomaly'],
-      registers,
-      collect: refresh,
     });
-    this.dbGauges = [
-      this.deliveries,
-      this.deliveriesOldestAge,
-      this.notificationsPending,
-      this.notificationsPendingOldestAge,
-      this.notificationsFailed,
-      this.listsPending,
-      this.listsPendingOldestAge,
-      this.listsFailed,
-      this.receiptsWithAnomaly,
-    ] as Gauge[];
 
     const pool = db.poolStats?.bind(db);
     if (pool) {

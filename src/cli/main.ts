@@ -9,6 +9,7 @@ import { DataDirLockedError, declareLockHolder } from '../db/data-dir-lock.js';
 import { migrate } from '../db/migrate.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { buildServer } from '../http/server.js';
+import { createdApplicationView, rotatedPassphraseView } from '../http/admin/views.js';
 import { startWorker } from '../jobs/worker.js';
 import { startMetricsListener } from '../http/metrics.js';
 import { DomainError } from '../shared/domain-error.js';
@@ -174,10 +175,7 @@ function adminCommand(a: Args): AdminCommand {
   if (sub === 'create') {
     const input = inputOf(a);
     return {
-      direct: async (c) => {
-        const r = await c.applications.create(input);
-        return { ...r.application, ...(r.generatedPassphrase ? { passphrase: r.generatedPassphrase } : {}) };
-      },
+      direct: async (c) => createdApplicationView(await c.applications.create(input)),
       api: { method: 'POST', path: '/applications', body: input },
     };
   }
@@ -193,10 +191,7 @@ function adminCommand(a: Args): AdminCommand {
     const caller = arg(a, 2, 'codiceChiamante');
     const given = typeof a.values.passphrase === 'string' ? a.values.passphrase : undefined;
     return {
-      direct: async (c) => {
-        const r = await c.applications.rotatePassphrase(caller, given);
-        return r.generated ? { passphrase: r.passphrase } : { rotated: true };
-      },
+      direct: async (c) => rotatedPassphraseView(await c.applications.rotatePassphrase(caller, given)),
       api: {
         method: 'POST',
         path: `/applications/${p(caller)}/passphrase`,

@@ -71,47 +71,36 @@ export async function startWorker(
   });
   await boss.start();
 
-  await boss.createQueue(JOBS.sweepCalendar, {
-    name: JOBS.sweepCalendar,
-    policy: 'singleton',
-    retryLimit: 3,
-    retryDelay: 30,
-    retryBackoff: true,
-  });
+  // A scheduled job: one run at a time across the workers (singleton), retried with backoff, on Rome's clock.
+  const scheduled = async (name: string, cron: string, run: () => Promise<void>) => {
+    await boss.createQueue(name, {
+      name,
+      policy: 'singleton',
+      retryLimit: 3,
+      retryDelay: 30,
+      retryBackoff: true,
+    });
+    await boss.schedule(name, cron, {}, { tz: 'Europe/Rome' });
+    await boss.work(name, { pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 5 }, run);
+  };
+
   // Calendar-driven transitions (activation at validity start, expiry after validity end) are
   // applied on read at once; this sweep records them in the stored status and its history.
-  await boss.schedule(JOBS.sweepCalendar, '* * * * *', {}, { tz: 'Europe/Rome' });
-  await boss.work(
-    JOBS.sweepCalendar,
-    { pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 5 },
-    async () => {
-      const n = await c.debtPositions.sweepCalendarTransitions();
-      if (n > 0) c.logger.info({ transitions: n }, 'calendar transitions recorded');
-    },
-  );
+  await scheduled(JOBS.sweepCalendar, '* * * * *', async () => {
+    const n = await c.debtPositions.sweepCalendarTransitions();
+    if (n > 0) c.logger.info({ transitions: n }, 'calendar transitions recorded');
+  });
 
   // Every few minutes: positions whose receipt never came back are payable again; expired Sportello
   // sessions and captcha records are removed.
-  await boss.createQueue(JOBS.housekeeping, {
-    name: JOBS.housekeeping,
-    policy: 'singleton',
-    retryLimit: 3,
-    retryDelay: 30,
-    retryBackoff: true,
+  await scheduled(JOBS.housekeeping, '*/5 * * * *', async () => {
+    const released = await c.debtPositions.releaseStaleAwaitingReceipt(AWAITING_RECEIPT_MAX_MS);
+    const purged = await c.portal.purgeExpired();
+    // rate-limit counters whose window is over, known addresses of the gestionali past their time
+    const limits = await c.authThrottle.purgeExpired();
+    if (released > 0 || purged > 0 || limits > 0)
+      c.logger.info({ released, purged, limits }, 'housekeeping done');
   });
-  await boss.schedule(JOBS.housekeeping, '*/5 * * * *', {}, { tz: 'Europe/Rome' });
-  await boss.work(
-    JOBS.housekeeping,
-    { pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 5 },
-    async () => {
-      const released = await c.debtPositions.releaseStaleAwaitingReceipt(AWAITING_RECEIPT_MAX_MS);
-      const purged = await c.portal.purgeExpired();
-      // rate-limit counters whose window is over, known addresses of the gestionali past their time
-      const limits = await c.authThrottle.purgeExpired();
-      if (released > 0 || purged > 0 || limits > 0)
-        c.logger.info({ released, purged, limits }, 'housekeeping done');
-    },
-  );
 
   // Outbound deliveries to the gestionali, the grouping of notifications and the liste di carico are not pg-boss
   // jobs but claim loops on their own tables (for update skip locked; docs/decisions/0005-claim-loops-and-pg-boss.md):

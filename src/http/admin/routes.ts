@@ -14,12 +14,22 @@ import { dbErrorSummary, isDatabaseUnavailable } from '../../db/errors.js';
 import { hasAdminToken, sendAdminUnauthorized } from './admin-auth.js';
 import { validationMessage } from '../validation-message.js';
 import { InvalidInputError } from '../input-guard.js';
-import { positionView, receiptView } from './views.js';
+import { createdApplicationView, positionView, receiptView, rotatedPassphraseView } from './views.js';
 import { DELIVERY_OPERATIONS, DELIVERY_STATUSES } from '../../modules/gestionali/domain/deliveries.js';
 
 const security = [{ adminToken: [] }];
 const audit = (operation: string) => ({ audit: { interface: 'admin', operation } });
-const EnteParams = z.object({ cf: z.string().regex(/^\d{11}$/, "codice fiscale dell'ente: 11 cifre") });
+const EnteFiscalCode = z.string().regex(/^\d{11}$/, "codice fiscale dell'ente: 11 cifre");
+const EnteParams = z.object({ cf: EnteFiscalCode });
+/** A list's filter by ente (its codice fiscale). */
+const EnteFilter = EnteFiscalCode.optional();
+/** A page of a list, newest first: `before` is the `nextBefore` of the previous page. */
+const Page = {
+  before: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+};
+/** A receipt, delivery, notification or lista di carico, by its row id. */
+const IdParams = z.object({ id: z.coerce.number().int().positive() });
 const PaymentTypeParams = EnteParams.extend({ code: z.string().regex(/^[A-Za-z0-9]{4}$/) });
 const AppParams = z.object({ codiceChiamante: z.string().min(1).max(50) });
 
@@ -33,8 +43,7 @@ const AuditQuery = z.object({
   correlationId: z.string().max(80).optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
-  before: z.coerce.number().int().positive().optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  ...Page,
 });
 
 const ReceiptQuery = z.object({
@@ -42,30 +51,20 @@ const ReceiptQuery = z.object({
     .string()
     .regex(/^\d{15,35}$/)
     .optional(),
-  ente: z
-    .string()
-    .regex(/^\d{11}$/, "codice fiscale dell'ente: 11 cifre")
-    .optional(),
+  ente: EnteFilter,
   anomaly: z
     .string()
     .regex(/^(true|false|[A-Z_]{1,40})$/, 'true, false o un codice di anomalia')
     .optional(),
-  before: z.coerce.number().int().positive().optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  ...Page,
 });
-const ReceiptParams = z.object({ id: z.coerce.number().int().positive() });
 const DeliveryQuery = z.object({
   status: z.enum(DELIVERY_STATUSES).optional(),
-  ente: z
-    .string()
-    .regex(/^\d{11}$/, "codice fiscale dell'ente: 11 cifre")
-    .optional(),
+  ente: EnteFilter,
   operation: z.enum(DELIVERY_OPERATIONS).optional(),
   idMessaggio: z.string().max(35).optional(),
-  before: z.coerce.number().int().positive().optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  ...Page,
 });
-const DeliveryParams = z.object({ id: z.coerce.number().int().positive() });
 const DeliveryReplayQuery = z.object({ status: z.enum(['FAILING', 'PENDING']).default('FAILING') });
 const NotificationParams = z.object({
   cf: z.string().regex(/^\d{11}$/),
@@ -73,27 +72,22 @@ const NotificationParams = z.object({
 });
 const NotificationQuery = z.object({
   status: z.enum(['FAILED', 'RELEASED', 'PENDING']).default('FAILED'),
-  ente: z
-    .string()
-    .regex(/^\d{11}$/, "codice fiscale dell'ente: 11 cifre")
-    .optional(),
-  before: z.coerce.number().int().positive().optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  ente: EnteFilter,
+  ...Page,
 });
-const NotificationIdParams = z.object({ id: z.coerce.number().int().positive() });
 const ListQuery = z.object({
-  ente: z
-    .string()
-    .regex(/^\d{11}$/, "codice fiscale dell'ente: 11 cifre")
-    .optional(),
+  ente: EnteFilter,
   status: z.enum(['DA_ELABORARE', 'ELABORATA', 'ERRORE_IN_FASE_DI_ELABORAZIONE']).optional(),
-  before: z.coerce.number().int().positive().optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  ...Page,
 });
-const ListParams = z.object({ id: z.coerce.number().int().positive() });
 
 function problem(status: number, title: string, detail: string, extra: Record<string, unknown> = {}) {
   return { type: 'about:blank', title, status, detail, ...extra };
+}
+
+/** A page of a list read `limit` rows at a time: a full page may have a next one, before its last id. */
+function pageOf<T extends { id: number }>(items: T[], limit: number) {
+  return { items, nextBefore: items.length === limit ? items.at(-1)!.id : null };
 }
 
 /**
@@ -301,10 +295,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
     },
     async (req, reply) => {
       req.audit!.detail = req.body.codiceChiamante;
-      const r = await applications.create(req.body);
-      return reply
-        .code(201)
-        .send({ ...r.application, ...(r.generatedPassphrase ? { passphrase: r.generatedPassphrase } : {}) });
+      return reply.code(201).send(createdApplicationView(await applications.create(req.body)));
     },
   );
   app.get(
@@ -348,8 +339,9 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
     },
     async (req) => {
       req.audit!.detail = req.params.codiceChiamante;
-      const r = await applications.rotatePassphrase(req.params.codiceChiamante, req.body?.passphrase);
-      return r.generated ? { passphrase: r.passphrase } : { rotated: true };
+      return rotatedPassphraseView(
+        await applications.rotatePassphrase(req.params.codiceChiamante, req.body?.passphrase),
+      );
     },
   );
   app.delete(
@@ -448,7 +440,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
     '/receipts/:id',
     {
       config: { audit: { interface: 'admin', operation: 'getReceipt', keepResponse: false } },
-      schema: { tags: ['Admin'], summary: 'A receipt (JSON)', security, params: ReceiptParams },
+      schema: { tags: ['Admin'], summary: 'A receipt (JSON)', security, params: IdParams },
     },
     async (req) => {
       const r = await receipts.get(req.params.id);
@@ -473,7 +465,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
         tags: ['Admin'],
         summary: 'The original XML of a receipt, as pagoPA sent it',
         security,
-        params: ReceiptParams,
+        params: IdParams,
       },
     },
     async (req, reply) => {
@@ -516,7 +508,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
         tags: ['Admin'],
         summary: 'A lista di carico with its per-position outcomes',
         security,
-        params: ListParams,
+        params: IdParams,
       },
     },
     async (req, reply) => {
@@ -565,7 +557,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
         before: q.before,
         limit: q.limit,
       });
-      return { items, nextBefore: items.length === q.limit ? items.at(-1)!.id : null };
+      return pageOf(items, q.limit);
     },
   );
   app.get(
@@ -576,7 +568,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
         tags: ['Admin'],
         summary: 'A delivery: its attempts (newest first), last error and the request body',
         security,
-        params: DeliveryParams,
+        params: IdParams,
       },
     },
     async (req) => {
@@ -593,7 +585,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
         tags: ['Admin'],
         summary: 'Send a delivery again now (same IdMessaggio)',
         security,
-        params: DeliveryParams,
+        params: IdParams,
       },
     },
     async (req, reply) => {
@@ -639,7 +631,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
         before: q.before,
         limit: q.limit,
       });
-      return { items, nextBefore: items.length === q.limit ? items.at(-1)!.id : null };
+      return pageOf(items, q.limit);
     },
   );
   app.post(
@@ -652,7 +644,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
         description:
           'It is grouped into a message at the next pass. 409 when it is already in a message: replay that delivery instead.',
         security,
-        params: NotificationIdParams,
+        params: IdParams,
       },
     },
     async (req, reply) => {
@@ -671,7 +663,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
         description:
           'It stops counting as failed (metrics, alerts). The payment stays readable through paymentdata; a later replay still sends it.',
         security,
-        params: NotificationIdParams,
+        params: IdParams,
       },
     },
     async (req) => {

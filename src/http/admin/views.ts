@@ -57,3 +57,16 @@ export function receiptView(r: ReceiptSummary) {
     receivedAt: r.receivedAt.toISOString(),
   };
 }
+
+/** A new application as the admin API (and the CLI) answer: with the passphrase Cassa generated, shown this once. */
+export function createdApplicationView<A extends object>(r: {
+  application: A;
+  generatedPassphrase?: string;
+}) {
+  return { ...r.application, ...(r.generatedPassphrase ? { passphrase: r.generatedPassphrase } : {}) };
+}
+
+/** A passphrase rotation as the admin API (and the CLI) answer: a generated passphrase is shown this once. */
+export function rotatedPassphraseView(r: { passphrase: string; generated: boolean }) {
+  return r.generated ? { passphrase: r.passphrase } : { rotated: true };
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import '../../../shared/zod-italian.js';
+import { isoDate } from '../../../shared/zod-italian.js';
 import { defineCatalog } from '../../../shared/domain-error.js';
 
 /** Applications (gestionali, external callers): what they may do and how they are reached back. */
@@ -35,36 +35,31 @@ export class ApplicationError extends defineCatalog({
  */
 export function returnUrlProblem(url: string, production: boolean): string | null {
   if (/[?&#]/.test(url)) return "l'URL di ritorno non può contenere '?', '&' o '#'";
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return "l'URL di ritorno deve essere un URL assoluto";
-  }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
-    return "l'URL di ritorno deve usare http o https";
-  if (production && parsed.protocol !== 'https:') return "in produzione l'URL di ritorno deve usare https";
+  const problem = httpUrlProblem(url, production, "l'URL di ritorno");
+  if (problem !== null) return problem;
+  const parsed = new URL(url);
   if (parsed.username || parsed.password) return "l'URL di ritorno non può contenere credenziali";
   return null;
 }
 
+/** An endpoint of the gestionale (where Cassa delivers its messages): absolute http(s), https only in production. */
 export function endpointUrlProblem(url: string, production: boolean): string | null {
+  return httpUrlProblem(url, production, "l'endpoint");
+}
+
+/** Why `url` is not an absolute http(s) URL (https only in production), with `what` naming it; null when it is. */
+function httpUrlProblem(url: string, production: boolean, what: string): string | null {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    return "l'endpoint deve essere un URL assoluto";
+    return `${what} deve essere un URL assoluto`;
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
-    return "l'endpoint deve usare http o https";
-  if (production && parsed.protocol !== 'https:') return "in produzione l'endpoint deve usare https";
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return `${what} deve usare http o https`;
+  if (production && parsed.protocol !== 'https:') return `in produzione ${what} deve usare https`;
   return null;
 }
 
-// A real calendar date (not 2026-02-30, not year 0): the date columns would refuse it with a 500.
-const isoDate = z.iso
-  .date('data nel formato AAAA-MM-GG')
-  .refine((s) => !s.startsWith('0000'), 'data nel formato AAAA-MM-GG');
 const paymentTypeRef = z
   .object({
     ente: z.string().regex(/^\d{11}$/, "codice fiscale dell'ente: 11 cifre"),

@@ -1,14 +1,11 @@
 import type { Executor } from '../../../db/database.js';
 import {
-  assertDebtorChangeAllowed,
-  assertFineChangeAllowed,
-  assertModifiable,
+  assertCancellable,
   contentHash,
   DEFAULT_FIELD_NAMES,
   effectiveStatus,
   initialStatus,
   romeToday,
-  sameDebtorIdentity,
   validateDraft,
   type DebtPosition,
   type DebtPositionDraft,
@@ -25,7 +22,7 @@ import {
   type NewBulkPosition,
 } from '../infra/bulk-positions-repository.js';
 import { savePosition } from '../infra/debt-positions-repository.js';
-import { mergePatch, type DraftPatch } from './debt-positions-service.js';
+import { patchedPosition, type DraftPatch } from './debt-positions-service.js';
 
 /** Who loads the positions: the ente and payment type, and the application the actor names. */
 export interface BulkContext {
@@ -195,30 +192,13 @@ export class BulkPositions {
   }
 
   private modified(p: DebtPosition, patch: DraftPatch, today: string, names: DraftFieldNames) {
-    assertModifiable(effectiveStatus(p, today));
-    const draft = mergePatch(p, patch);
-    if (!sameDebtorIdentity(p.debtor, draft.debtor)) assertDebtorChangeAllowed(p);
-    assertFineChangeAllowed(p, patch, draft, names);
-    validateDraft(draft, names);
-    const status = initialStatus(draft, today, names);
+    const { draft, status } = patchedPosition(p, patch, today, names);
     return { draft, status, reason: 'aggiornamento', cancellationReason: undefined as string | undefined };
   }
 }
 
 function cancelled(p: DebtPosition, reason: string | undefined, today: string) {
-  const current = effectiveStatus(p, today);
-  if (current === 'PAID')
-    throw positionError(
-      'ALREADY_PAID',
-      'La posizione debitoria risulta già pagata e non può essere annullata',
-    );
-  if (current === 'PAYMENT_IN_PROGRESS')
-    throw positionError(
-      'PAYMENT_IN_PROGRESS',
-      'La posizione debitoria ha un pagamento in corso e non può essere annullata',
-    );
-  if (current === 'CANCELLED')
-    throw positionError('ALREADY_CANCELLED', 'La posizione debitoria risulta già annullata');
+  assertCancellable(effectiveStatus(p, today));
   const draft: DebtPositionDraft = p;
   return {
     draft,

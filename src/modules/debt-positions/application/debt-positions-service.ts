@@ -3,6 +3,7 @@ import type { SecretBox } from '../../../shared/secret-box.js';
 import { isApplicationUsable, type Scope } from '../../applications/domain/applications.js';
 import type { AuthThrottle } from '../../limits/application/auth-throttle.js';
 import {
+  assertCancellable,
   assertDebtorChangeAllowed,
   assertFineChangeAllowed,
   assertModifiable,
@@ -308,14 +309,7 @@ export class DebtPositionsService {
       const p = await repo.findByIuv(tx, ctx.enteId, iuv, true);
       if (!p || p.paymentTypeId !== ctx.paymentTypeId)
         throw positionError('POSITION_NOT_FOUND', `Posizione debitoria con IUV ${iuv} non trovata`, 'iuv');
-      const today = this.today();
-      const current = effectiveStatus(p, today);
-      assertModifiable(current);
-      const draft = mergePatch(p, patch);
-      if (!sameDebtorIdentity(p.debtor, draft.debtor)) assertDebtorChangeAllowed(p);
-      assertFineChangeAllowed(p, patch, draft, names);
-      validateDraft(draft, names);
-      const next = initialStatus(draft, today, names);
+      const { draft, status: next } = patchedPosition(p, patch, this.today(), names);
       const change =
         next !== p.status
           ? { from: p.status, to: next, actor: `application:${ctx.codiceChiamante}`, reason: 'aggiornamento' }
@@ -337,19 +331,7 @@ export class DebtPositionsService {
       const p = await repo.findByIuv(tx, ctx.enteId, iuv, true);
       if (!p || p.paymentTypeId !== ctx.paymentTypeId)
         throw positionError('POSITION_NOT_FOUND', `Posizione debitoria con IUV ${iuv} non trovata`, 'iuv');
-      const current = effectiveStatus(p, this.today());
-      if (current === 'PAID')
-        throw positionError(
-          'ALREADY_PAID',
-          'La posizione debitoria risulta già pagata e non può essere annullata',
-        );
-      if (current === 'PAYMENT_IN_PROGRESS')
-        throw positionError(
-          'PAYMENT_IN_PROGRESS',
-          'La posizione debitoria ha un pagamento in corso e non può essere annullata',
-        );
-      if (current === 'CANCELLED')
-        throw positionError('ALREADY_CANCELLED', 'La posizione debitoria risulta già annullata');
+      assertCancellable(effectiveStatus(p, this.today()));
       await repo.savePosition(
         tx,
         p,
@@ -405,6 +387,25 @@ export class DebtPositionsService {
   private async nextProgressive(ctx: CallContext): Promise<bigint> {
     return this.progressives.next(ctx.enteId, ctx.codiceSegregazione);
   }
+}
+
+/**
+ * A gestionale's change of a position under the rules for changes (shared with bulk updates): refused
+ * once paid, in payment, cancelled or expired, and for a fine's debtor or amount it may not change;
+ * the draft it leads to is validated as a new one and its status computed anew.
+ */
+export function patchedPosition(
+  p: DebtPosition,
+  patch: DraftPatch,
+  today: string,
+  names: DraftFieldNames,
+): { draft: DebtPositionDraft; status: DebtPositionStatus } {
+  assertModifiable(effectiveStatus(p, today));
+  const draft = mergePatch(p, patch);
+  if (!sameDebtorIdentity(p.debtor, draft.debtor)) assertDebtorChangeAllowed(p);
+  assertFineChangeAllowed(p, patch, draft, names);
+  validateDraft(draft, names);
+  return { draft, status: initialStatus(draft, today, names) };
 }
 
 /** The draft an update leads to: the patch's fields over the position's (shared with bulk updates). */

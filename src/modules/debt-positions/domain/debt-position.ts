@@ -394,7 +394,7 @@ export function effectiveStatus(
   return 'PAYABLE';
 }
 
-/** Whether the gestionale may still change or cancel the position, and why not. */
+/** Whether the gestionale may still change the position, and why not. */
 export function assertModifiable(status: DebtPositionStatus): void {
   switch (status) {
     case 'PAID':
@@ -411,6 +411,25 @@ export function assertModifiable(status: DebtPositionStatus): void {
       throw positionError('ALREADY_CANCELLED', 'La posizione debitoria risulta già annullata');
     case 'EXPIRED':
       throw positionError('EXPIRED', 'La posizione debitoria è scaduta e non può essere modificata');
+    default:
+  }
+}
+
+/** Whether the gestionale may still cancel the position, and why not: unlike a change, an expired one may be. */
+export function assertCancellable(status: DebtPositionStatus): void {
+  switch (status) {
+    case 'PAID':
+      throw positionError(
+        'ALREADY_PAID',
+        'La posizione debitoria risulta già pagata e non può essere annullata',
+      );
+    case 'PAYMENT_IN_PROGRESS':
+      throw positionError(
+        'PAYMENT_IN_PROGRESS',
+        'La posizione debitoria ha un pagamento in corso e non può essere annullata',
+      );
+    case 'CANCELLED':
+      throw positionError('ALREADY_CANCELLED', 'La posizione debitoria risulta già annullata');
     default:
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import '../../../shared/zod-italian.js';
+import { isoDate } from '../../../shared/zod-italian.js';
 import { defineCatalog } from '../../../shared/domain-error.js';
 import { isNumericFiscalCode } from '../../../shared/fiscal-code.js';
 import { isValidIban } from '../../../shared/iban.js';
@@ -18,10 +18,6 @@ const iban = z
   .string()
   .transform((s) => s.replace(/\s+/g, '').toUpperCase())
   .refine(isValidIban, 'IBAN non valido');
-// A real calendar date (not 2026-02-30, not year 0): the date columns would refuse it with a 500.
-const isoDate = z.iso
-  .date('data nel formato AAAA-MM-GG')
-  .refine((s) => !s.startsWith('0000'), 'data nel formato AAAA-MM-GG');
 const optionalText = (max: number) => z.string().trim().min(1).max(max).nullable().optional();
 
 export const EnteInput = z

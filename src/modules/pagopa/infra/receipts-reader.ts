@@ -67,6 +67,20 @@ function summary(r: Raw): ReceiptSummary {
   };
 }
 
+/** A receipt's summary with the parties, transfers and metadata it carries. */
+const DETAIL_COLUMNS = sql`${SUMMARY_COLUMNS}, r.payment_attempt_id::text as "paymentAttemptId", r.debtor, r.payer, r.transfers, r.metadata`;
+
+function detail(r: Raw): ReceiptDetail {
+  return {
+    ...summary(r),
+    paymentAttemptId: num(r.paymentAttemptId),
+    debtor: r.debtor,
+    payer: r.payer,
+    transfers: r.transfers,
+    metadata: r.metadata,
+  };
+}
+
 export interface ReceiptFilter {
   iuv?: string | undefined;
   enteFiscalCode?: string | undefined;
@@ -100,19 +114,10 @@ export async function listReceipts(
 
 export async function getReceipt(db: Database, id: number): Promise<ReceiptDetail | undefined> {
   const [r] = await db.rows<Raw>(sql`
-    select ${SUMMARY_COLUMNS}, r.payment_attempt_id::text as "paymentAttemptId", r.debtor, r.payer, r.transfers, r.metadata
+    select ${DETAIL_COLUMNS}
       from receipt r join ente e on e.id = r.ente_id
      where r.id = ${id}`);
-  return (
-    r && {
-      ...summary(r),
-      paymentAttemptId: num(r.paymentAttemptId),
-      debtor: r.debtor,
-      payer: r.payer,
-      transfers: r.transfers,
-      metadata: r.metadata,
-    }
-  );
+  return r && detail(r);
 }
 
 /** A receipt's XML document: its bytes as received (see xmlDocumentBytes) and the charset they are in. */
@@ -135,22 +140,12 @@ export async function receiptOfPosition(
   iuv: string,
 ): Promise<(ReceiptDetail & { xml: ReceiptXml }) | undefined> {
   const [r] = await db.rows<Raw>(sql`
-    select ${SUMMARY_COLUMNS}, r.payment_attempt_id::text as "paymentAttemptId", r.debtor, r.payer, r.transfers, r.metadata, r.raw_xml as "rawXml", r.raw_bytes as "rawBytes"
+    select ${DETAIL_COLUMNS}, r.raw_xml as "rawXml", r.raw_bytes as "rawBytes"
       from receipt r join ente e on e.id = r.ente_id
      where r.ente_id = ${enteId} and r.iuv = ${iuv}
      order by (r.outcome = 'OK') desc, (r.anomaly is null) desc, case when r.outcome = 'OK' then r.id else -r.id end
      limit 1`);
-  return (
-    r && {
-      ...summary(r),
-      paymentAttemptId: num(r.paymentAttemptId),
-      debtor: r.debtor,
-      payer: r.payer,
-      transfers: r.transfers,
-      metadata: r.metadata,
-      xml: xmlDocumentBytes(String(r.rawXml), r.rawBytes as Uint8Array | null),
-    }
-  );
+  return r && { ...detail(r), xml: xmlDocumentBytes(String(r.rawXml), r.rawBytes as Uint8Array | null) };
 }
 
 /** The payment type (codice versamento) and debtor of an ente's position, to authorise a gestionale. */
