@@ -14,8 +14,9 @@ import { enqueueDelivery } from '../src/modules/gestionali/application/deliverie
 import { newIdMessaggio, trasmettiAvvisiScaduti } from '../src/modules/gestionali/domain/notifications.js';
 import { ADMIN_TOKEN, basic, buildTestApp, type TestApp } from './helpers/app.js';
 import { createEnteWithCaller } from './helpers/fixtures.js';
-import { startGestionale, until, type Gestionale } from './deliveries-gestionale.js';
-import { insertListXml } from './lists-fixtures.js';
+import { startGestionale, type Gestionale } from './helpers/gestionale.js';
+import { until } from './helpers/until.js';
+import { insertListXml } from './helpers/lists.js';
 
 interface Sample {
   name: string;
@@ -287,8 +288,8 @@ describe('deliveries and lists, read from the database at scrape time', () => {
         );
         return m?.status === 'FAILING';
       },
-      10_000,
       'FAILING after one attempt',
+      10_000,
     );
     await new Promise((r) => setTimeout(r, 20));
     const s = await scrape();
@@ -374,9 +375,9 @@ describe('Metrics on their own', () => {
   it('queries the database once per scrape', async () => {
     let queries = 0;
     const m = new Metrics(
-      fakeDb(async () => {
+      fakeDb(() => {
         queries++;
-        return {
+        return Promise.resolve({
           rows: [
             {
               snapshot: JSON.stringify({
@@ -388,7 +389,7 @@ describe('Metrics on their own', () => {
               }),
             },
           ],
-        };
+        });
       }),
       { processMetrics: false },
     );
