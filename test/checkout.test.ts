@@ -5,7 +5,7 @@ import { loadConfig, ConfigError } from '../src/config/config.js';
 import { CheckoutService, type StartCheckout } from '../src/modules/pagopa/application/checkout-service.js';
 import { CheckoutError } from '../src/modules/pagopa/domain/checkout-errors.js';
 import { buildTestApp, type TestApp } from './helpers/app.js';
-import { startCheckoutPeer, type CheckoutPeer } from './checkout-peer.js';
+import { startCheckoutPeer, type CheckoutPeer } from './helpers/checkout-peer.js';
 
 /**
  * Cassa's pagoPA Checkout client against a real HTTP peer that validates every cart against the

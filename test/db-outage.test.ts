@@ -17,9 +17,9 @@ import { projectPath } from '../src/shared/paths.js';
 import { SecretBox } from '../src/shared/secret-box.js';
 import { ADMIN_TOKEN, basic } from './helpers/app.js';
 import { createEnteWithCaller, draft } from './helpers/fixtures.js';
-import { until } from './helpers/live.js';
+import { until } from './helpers/until.js';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.js';
-import { insertListXml } from './lists-fixtures.js';
+import { insertListXml } from './helpers/lists.js';
 
 /**
  * Losing the database (a restart, a failover, a pooler closing connections) is not a crash: Cassa's
@@ -191,7 +191,7 @@ it('classifies connection-level failures as "database unavailable", and nothing 
     }),
     { message: 'Connection terminated unexpectedly (Queue: q, Worker: w)' },
   ]) {
-    expect(isDatabaseUnavailable(e), String((e as Error).message)).toBe(true);
+    expect(isDatabaseUnavailable(e), (e as Error).message).toBe(true);
   }
   for (const e of [
     new Error('boom'),
@@ -207,7 +207,8 @@ it('classifies connection-level failures as "database unavailable", and nothing 
 describe.skipIf(!SERVER_URL)('database outages (PostgreSQL)', () => {
   it('under load, backends terminated 5 times: no crash, every answer a success or the clean error, every receipt stored whole or not at all', async () => {
     const positions = await Promise.all(Array.from({ length: 150 }, () => payable()));
-    const receipts: { p: (typeof positions)[number]; id: string; outcome: 'OK' | 'FAULT' | string }[] = [];
+    // outcome: OK, FAULT, or whatever else came back (the test then fails on it)
+    const receipts: { p: (typeof positions)[number]; id: string; outcome: string }[] = [];
     const creates: { status: number; body: Record<string, unknown> }[] = [];
     let next = 0;
     let stop = false;

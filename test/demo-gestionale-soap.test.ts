@@ -13,9 +13,10 @@ import { CREATED_POSITIONS, DEMO_CITIZEN, MANUAL_POSITION } from '../demo-gestio
 import { DEMO, DEMO_GESTIONALE, demoGestionaleEndpoints, seedDemo } from '../src/app/demo-seed.js';
 import { listsLoop } from '../src/jobs/worker-loops.js';
 import type { ClaimLoop } from '../src/jobs/claim-loop.js';
-import { gestionaleCsrf } from './demo-gestionale-csrf.js';
-import { piemontePaySchemas, readAck } from './lists-fixtures.js';
-import { startLiveCassa, startSimulator, until, type LiveCassa } from './helpers/live.js';
+import { gestionaleCsrf } from './helpers/demo-gestionale-csrf.js';
+import { piemontePaySchemas, readAck } from './helpers/lists.js';
+import { startLiveCassa, startSimulator, type LiveCassa } from './helpers/live.js';
+import { until } from './helpers/until.js';
 
 const ENV = 'http://schemas.xmlsoap.org/soap/envelope/';
 const SRV = 'http://www.csi.it/epay/epaywso/epaywso2enti/types';

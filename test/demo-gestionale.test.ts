@@ -16,7 +16,7 @@ import {
 } from '../demo-gestionale/src/digest.js';
 import { SPORTELLO_ENTRY_PATH } from '../demo-gestionale/src/payments.js';
 import { DEMO, DEMO_GESTIONALE, seedDemo } from '../src/app/demo-seed.js';
-import { gestionaleCsrf } from './demo-gestionale-csrf.js';
+import { gestionaleCsrf } from './helpers/demo-gestionale-csrf.js';
 import { startLiveCassa, startSimulator, type LiveCassa } from './helpers/live.js';
 
 // The demo gestionale against a real Cassa on a real port (and the pagoPA simulator to pay): it
@@ -213,7 +213,7 @@ describe('the demo gestionale against a real Cassa', () => {
   }
 
   const ret = (app: DemoGestionale, q: Record<string, string>) =>
-    app.inject({ method: 'GET', url: `/ritorno?${new URLSearchParams(q)}` });
+    app.inject({ method: 'GET', url: `/ritorno?${new URLSearchParams(q).toString()}` });
 
   it('creates its positions in Cassa at start, and a restart is a harmless resend', async () => {
     const app = await gestionale();

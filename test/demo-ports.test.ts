@@ -20,7 +20,8 @@ import {
   SKIP_BROWSER_TESTS,
   tickPrivacy,
 } from './helpers/browser.js';
-import { freePort, until } from './helpers/live.js';
+import { freePort } from './helpers/live.js';
+import { until } from './helpers/until.js';
 
 // The demo on any ports: `npm start` (scripts/demo.mjs) reads PORT, SIM_PORT and GEST_PORT and tells
 // each program the others' URLs; Cassa's demo data register the demo gestionale (AP_02) at the address
@@ -118,13 +119,15 @@ describe.skipIf(!!process.env.CASSA_TEST_DATABASE_URL)(
         string,
         string,
       ];
-      const env: NodeJS.ProcessEnv = { ...process.env };
-      for (const k of Object.keys(env))
-        if (
-          /^(CASSA_|SIM_|GEST_)/.test(k) ||
-          ['DATABASE_URL', 'PORT', 'HOST', 'CASSA_URL', 'NODE_ENV'].includes(k)
-        )
-          delete env[k];
+      const env: NodeJS.ProcessEnv = Object.fromEntries(
+        Object.entries(process.env).filter(
+          ([k]) =>
+            !(
+              /^(CASSA_|SIM_|GEST_)/.test(k) ||
+              ['DATABASE_URL', 'PORT', 'HOST', 'CASSA_URL', 'NODE_ENV'].includes(k)
+            ),
+        ),
+      );
       Object.assign(env, {
         PORT: String(ports.cassa),
         SIM_PORT: String(ports.sim),

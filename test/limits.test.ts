@@ -15,7 +15,7 @@ import { SecretBox } from '../src/shared/secret-box.js';
 import { ADMIN_TOKEN, basic, buildTestApp, type TestApp } from './helpers/app.js';
 import { createTestDatabase } from './helpers/db.js';
 import { createEnteWithCaller } from './helpers/fixtures.js';
-import { insertListXml, readAck } from './lists-fixtures.js';
+import { insertListXml, readAck } from './helpers/lists.js';
 
 const LANDING = '/epayweb/accessoLibero/pagaConIuv/accessoChiamanteEsterno';
 
@@ -152,7 +152,7 @@ async function auditEvents(
   await t.c.audit.flush();
   const res = await t.app.inject({
     method: 'GET',
-    url: `/admin/api/v1/audit-events?${new URLSearchParams(query)}`,
+    url: `/admin/api/v1/audit-events?${new URLSearchParams(query).toString()}`,
     headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
   });
   expect(res.statusCode, res.body).toBe(200);

@@ -2,12 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, basic, buildTestApp, type TestApp } from './helpers/app.js';
 import { createEnteWithCaller } from './helpers/fixtures.js';
 import {
+  envelope,
   insertListXml,
   piemontePaySchemas,
   readAck,
   updateListXml,
   type TestPosition,
-} from './lists-fixtures.js';
+} from './helpers/lists.js';
 
 const now = new Date('2026-03-10T10:00:00Z');
 let t: TestApp;
@@ -93,6 +94,53 @@ async function outcome(idMessaggio: string, operation = 'EsitoInserimentoListaDi
 
 const good = (id: string, amount = '10.00'): TestPosition => ({ id, amount });
 
+const SRV = 'http://www.csi.it/epay/epaywso/enti2epaywso/types';
+const CMN = 'http://www.csi.it/epay/epaywso/types';
+
+/** Posts a body without SOAPAction, as some gestionali do: the service tells the operation by the body element. */
+function sendBody(
+  payload: string | Buffer,
+  headers: Record<string, string> = { 'content-type': 'text/xml; charset=utf-8' },
+  authorization = auth,
+) {
+  return t.app.inject({
+    method: 'POST',
+    url: '/soap/Enti2EPaywsoService',
+    headers: { ...headers, authorization },
+    payload,
+  });
+}
+
+async function ackOfBody(xml: string | Buffer, headers?: Record<string, string>) {
+  const res = await sendBody(xml, headers);
+  expect(res.statusCode).toBe(200);
+  return readAck(res.body);
+}
+
+/** The per-position outcomes (id, code, description) of the outcome message enqueued for the gestionale. */
+async function outcomeItems(idMessaggio: string, operation = 'EsitoInserimentoListaDiCarico') {
+  const [m] = await q<{ body_xml: string }>(
+    'select body_xml from outbound_message where id_messaggio = $1 and operation = $2',
+    [idMessaggio, operation],
+  );
+  expect(m).toBeDefined();
+  expect(piemontePaySchemas().epaywso2enti.checkElement(m!.body_xml)).toEqual([]);
+  return [
+    ...m!.body_xml.matchAll(
+      /<cmn:IdPosizioneDebitoria>([^<]*)<\/cmn:IdPosizioneDebitoria>.*?<cmn:CodiceEsito>(\d{3})<\/cmn:CodiceEsito>(?:<cmn:DescrizioneEsito>([^<]*)<\/cmn:DescrizioneEsito>)?/g,
+    ),
+  ].map((x) => ({ id: x[1], code: x[2], description: x[3] }));
+}
+
+async function position(id: string) {
+  return (
+    await q<{ amount: number; debtor: string; causale: string; name: string | null }>(
+      'select amount_cents::int as amount, debtor_fiscal_code as debtor, causale, debtor_name as name from debt_position where id_posizione_debitoria = $1',
+      [id],
+    )
+  )[0];
+}
+
 describe('Enti2EPaywsoService contract', () => {
   it('serves the WSDL with its address and the XSDs it imports (the configured address, never the Host header outside development)', async () => {
     const res = await t.app.inject({
@@ -116,6 +164,28 @@ describe('Enti2EPaywsoService contract', () => {
     expect(xsd.body).toContain(
       'schemaLocation="http://127.0.0.1:8080/soap/Enti2EPaywsoService?xsd=EPaywsoCommonTypes.xsd"',
     );
+  });
+
+  it('decodes a list sent in ISO-8859-1, and answers a request without Content-Type with a SOAP acknowledgement', async () => {
+    const xml = insertListXml({
+      idMessaggio: 'REV-LATIN1',
+      cf: fx.cf,
+      code: fx.code,
+      positions: [{ id: 'REV-LATIN1', amount: '5.00', causale: 'Tassa più àccessori' }],
+    }).replace('encoding="UTF-8"', 'encoding="ISO-8859-1"');
+    expect((await ackOfBody(Buffer.from(xml, 'latin1'), { 'content-type': 'text/xml' })).code).toBe('000');
+    await processAll();
+    expect((await position('REV-LATIN1'))!.causale).toBe('Tassa più àccessori');
+
+    const noType = await sendBody(Buffer.from('not xml at all'), {});
+    expect(noType.statusCode).toBe(200);
+    expect(readAck(noType.body).code).toBe('101');
+  });
+
+  it('checks the credentials before the body: 401 for a wrong passphrase whatever the body', async () => {
+    const res = await sendBody('not xml at all', { 'content-type': 'text/xml' }, basic(fx.caller, 'wrong'));
+    expect(res.statusCode).toBe(401);
+    expect(res.body).toContain('Fault');
   });
 });
 
@@ -318,6 +388,94 @@ describe('InserisciListaDiCarico', () => {
     ).toBe(401);
     expect(await count()).toBe(before);
   });
+
+  it('answers multi-beneficiary positions and inconsistent components with codes the outcome XSD allows (no 300)', async () => {
+    let xml = insertListXml({
+      idMessaggio: 'REV-300',
+      cf: fx.cf,
+      code: fx.code,
+      positions: [
+        { id: 'REV-MULTI', amount: '10.00' },
+        {
+          id: 'REV-COMP',
+          amount: '10.00',
+          components: [
+            { amount: '10.00', causale: 'A' },
+            { amount: '0.00', causale: 'B' },
+          ],
+        },
+      ],
+    });
+    xml = xml.replace(
+      '<srv:ImportoTotale>10.00</srv:ImportoTotale>',
+      '<srv:ImportoTotale>10.00</srv:ImportoTotale><srv:ImportoSecondarioAltroEnte>1.00</srv:ImportoSecondarioAltroEnte>',
+    );
+    expect((await ackOfBody(xml)).code).toBe('000');
+    await processAll();
+    const items = await outcomeItems('REV-300');
+    expect(items).toEqual([
+      { id: 'REV-MULTI', code: '100', description: expect.stringMatching(/multibeneficiario/) },
+      { id: 'REV-COMP', code: '100', description: expect.stringMatching(/ComponenteImporto\[2\]\/Importo/) },
+    ]);
+  });
+
+  it('refuses at once a blank IdMessaggio or IdPosizioneDebitoria, which the outcome could not echo (101, nothing stored)', async () => {
+    const blankId = insertListXml({
+      idMessaggio: 'REV-BLANK',
+      cf: fx.cf,
+      code: fx.code,
+      positions: [{ id: '   ', amount: '10.00' }],
+    });
+    expect(await ackOfBody(blankId)).toMatchObject({
+      code: '101',
+      message: expect.stringMatching(/IdPosizioneDebitoria/),
+    });
+    const blankMessage = insertListXml({
+      idMessaggio: '  ',
+      cf: fx.cf,
+      code: fx.code,
+      positions: [{ id: 'REV-BLANK-MSG', amount: '10.00' }],
+    });
+    expect(await ackOfBody(blankMessage)).toMatchObject({
+      code: '101',
+      message: expect.stringMatching(/IdMessaggio/),
+    });
+    expect(
+      await q('select id from load_list where id_messaggio in ($1, $2, $3)', ['REV-BLANK', '', '  ']),
+    ).toEqual([]);
+  });
+
+  it('reads every decimal form the XSD accepts (".50", "+10.00", "10", "7.500", "28.0" in the header)', async () => {
+    const xml = insertListXml({
+      idMessaggio: 'REV-DEC',
+      cf: fx.cf,
+      code: fx.code,
+      total: '+28.0',
+      positions: [
+        { id: 'REV-DEC-1', amount: '.50' },
+        { id: 'REV-DEC-2', amount: '+10.00' },
+        { id: 'REV-DEC-3', amount: '10' },
+        { id: 'REV-DEC-4', amount: '7.500' },
+      ],
+    });
+    expect((await ackOfBody(xml)).code).toBe('000');
+    await processAll();
+    expect((await outcomeItems('REV-DEC')).map((i) => i.code)).toEqual(['000', '000', '000', '000']);
+    expect(
+      (await Promise.all(['REV-DEC-1', 'REV-DEC-2', 'REV-DEC-3', 'REV-DEC-4'].map(position))).map(
+        (p) => p!.amount,
+      ),
+    ).toEqual([50, 1000, 1000, 750]);
+    // a header total that differs is still 155, not a generic error
+    const wrong = insertListXml({
+      idMessaggio: 'REV-DEC-2',
+      cf: fx.cf,
+      code: fx.code,
+      total: '.01',
+      positions: [{ id: 'REV-DEC-5', amount: '1' }],
+    });
+    expect((await ackOfBody(wrong)).code).toBe('155');
+  });
 });
 
 describe('AggiornaPosizioniDebitorie', () => {
@@ -441,6 +599,73 @@ describe('AggiornaPosizioniDebitorie', () => {
     });
     expect(res.body).toContain('PAA_PAGAMENTO_SCONOSCIUTO');
   });
+
+  it('fines: the amount alone cannot activate an ANONIMO fine, references only on ANONIMO positions, debtor names compared without case', async () => {
+    const ins = insertListXml({
+      idMessaggio: 'REV-FINE',
+      cf: fx.cf,
+      code: fx.code,
+      positions: [
+        { id: 'REV-FINE-1', amount: '0.00', cf: 'ANONIMO', references: [{ name: 'VERBALE', value: '123' }] },
+        { id: 'REV-NOTANON', amount: '10.00', name: 'Pino', surname: 'Test', cf: 'TSTPNI70D01L219V' },
+      ],
+    });
+    expect((await ackOfBody(ins)).code).toBe('000');
+    await processAll();
+    expect((await outcomeItems('REV-FINE')).map((i) => i.code)).toEqual(['000', '000']);
+
+    const amountOnly = updateListXml({
+      idMessaggio: 'REV-FINE-U1',
+      cf: fx.cf,
+      code: fx.code,
+      updates: [{ tipo: 'MODIFICA', id: 'REV-FINE-1', amount: '50.00' }],
+    });
+    expect((await ackOfBody(amountOnly, undefined)).code).toBe('000');
+    await processAll();
+    const [refused] = await outcomeItems('REV-FINE-U1', 'EsitoAggiornaPosizioniDebitorie');
+    expect(refused).toMatchObject({
+      id: 'REV-FINE-1',
+      code: '100',
+      description: expect.stringMatching(/SoggettoPagatore/),
+    });
+    expect(await position('REV-FINE-1')).toMatchObject({ amount: 0, debtor: 'ANONIMO' });
+
+    // then debtor and amount together activate it
+    const both = updateListXml({
+      idMessaggio: 'REV-FINE-U2',
+      cf: fx.cf,
+      code: fx.code,
+      updates: [
+        {
+          tipo: 'MODIFICA',
+          id: 'REV-FINE-1',
+          amount: '50.00',
+          debtor: { cf: 'RSSMRA80A01L219M', name: 'Mario', surname: 'Rossi' },
+        },
+      ],
+    });
+    expect((await ackOfBody(both)).code).toBe('000');
+    await processAll();
+    expect((await outcomeItems('REV-FINE-U2', 'EsitoAggiornaPosizioniDebitorie'))[0]!.code).toBe('000');
+    expect(await position('REV-FINE-1')).toMatchObject({ amount: 5000, debtor: 'RSSMRA80A01L219M' });
+
+    // RiferimentiPagamento on a MODIFICA of a position that is not ANONIMO: 194; the same debtor in capitals: accepted
+    const refs = envelope(
+      `<srv:AggiornaPosizioniDebitorieRequest xmlns:srv="${SRV}" xmlns:cmn="${CMN}"><srv:Testata><srv:IdMessaggio>REV-FINE-U3</srv:IdMessaggio><srv:CFEnteCreditore>${fx.cf}</srv:CFEnteCreditore>` +
+        `<srv:CodiceVersamento>${fx.code}</srv:CodiceVersamento><srv:NumeroPosizioniDebitorie>2</srv:NumeroPosizioniDebitorie></srv:Testata><srv:ElencoPosizioniDaAggiornare><srv:PosizioniDaAggiornare>` +
+        `<srv:PosizioneDaAggiornare><srv:TipoAggiornamento>MODIFICA</srv:TipoAggiornamento><srv:IdPosizioneDebitoria>REV-NOTANON</srv:IdPosizioneDebitoria>` +
+        `<srv:RiferimentiPagamento><srv:Riferimento><srv:Nome>VERBALE</srv:Nome><srv:Valore>9</srv:Valore></srv:Riferimento></srv:RiferimentiPagamento></srv:PosizioneDaAggiornare>` +
+        `<srv:PosizioneDaAggiornare><srv:TipoAggiornamento>MODIFICA</srv:TipoAggiornamento><srv:IdPosizioneDebitoria>REV-NOTANON</srv:IdPosizioneDebitoria><srv:ImportoTotale>12.00</srv:ImportoTotale>` +
+        `<srv:SoggettoPagatore><cmn:PersonaFisica><cmn:Cognome>TEST</cmn:Cognome><cmn:Nome>PINO</cmn:Nome></cmn:PersonaFisica><cmn:IdentificativoUnivocoFiscale>tstpni70d01l219v</cmn:IdentificativoUnivocoFiscale></srv:SoggettoPagatore>` +
+        `</srv:PosizioneDaAggiornare></srv:PosizioniDaAggiornare></srv:ElencoPosizioniDaAggiornare></srv:AggiornaPosizioniDebitorieRequest>`,
+    );
+    expect((await ackOfBody(refs)).code).toBe('000');
+    await processAll();
+    expect((await outcomeItems('REV-FINE-U3', 'EsitoAggiornaPosizioniDebitorie')).map((i) => i.code)).toEqual(
+      ['194', '000'],
+    );
+    expect(await position('REV-NOTANON')).toMatchObject({ amount: 1200 });
+  });
 });
 
 describe('lookups and journal', () => {
@@ -452,7 +677,7 @@ describe('lookups and journal', () => {
       headers,
     });
     expect(page.statusCode).toBe(200);
-    const body = page.json() as { items: { id: number; status: string }[]; nextBefore: number | null };
+    const body = page.json<{ items: { id: number; status: string }[]; nextBefore: number | null }>();
     expect(body.items).toHaveLength(2);
     expect(body.items.every((i) => i.status === 'ELABORATA')).toBe(true);
     expect(body.nextBefore).toBe(body.items[1]!.id);
@@ -470,7 +695,7 @@ describe('lookups and journal', () => {
       koCount: 5,
       outcomeDelivery: expect.objectContaining({ status: expect.any(String) }),
     });
-    expect((one.json() as { items: { code: string }[] }).items.map((i) => i.code)).toEqual([
+    expect(one.json<{ items: { code: string }[] }>().items.map((i) => i.code)).toEqual([
       '000',
       '163',
       '184',

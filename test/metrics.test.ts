@@ -15,8 +15,9 @@ import { newIdMessaggio } from '../src/modules/gestionali/domain/notifications.j
 import { trasmettiAvvisiScaduti } from '../src/modules/gestionali/infra/piemontepay-xml/notification-writer.js';
 import { ADMIN_TOKEN, basic, buildTestApp, type TestApp } from './helpers/app.js';
 import { createEnteWithCaller } from './helpers/fixtures.js';
-import { startGestionale, until, type Gestionale } from './deliveries-gestionale.js';
-import { insertListXml } from './lists-fixtures.js';
+import { startGestionale, type Gestionale } from './helpers/gestionale.js';
+import { until } from './helpers/until.js';
+import { insertListXml } from './helpers/lists.js';
 
 interface Sample {
   name: string;
@@ -288,8 +289,8 @@ describe('deliveries and lists, read from the database at scrape time', () => {
         );
         return m?.status === 'FAILING';
       },
-      10_000,
       'FAILING after one attempt',
+      10_000,
     );
     await new Promise((r) => setTimeout(r, 20));
     const s = await scrape();
@@ -375,9 +376,9 @@ describe('Metrics on their own', () => {
   it('queries the database once per scrape', async () => {
     let queries = 0;
     const m = new Metrics(
-      fakeDb(async () => {
+      fakeDb(() => {
         queries++;
-        return {
+        return Promise.resolve({
           rows: [
             {
               snapshot: JSON.stringify({
@@ -389,7 +390,7 @@ describe('Metrics on their own', () => {
               }),
             },
           ],
-        };
+        });
       }),
       { processMetrics: false },
     );

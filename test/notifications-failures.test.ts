@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { ADMIN_TOKEN, basic, buildTestApp, type TestApp } from './helpers/app.js';
 import { createEnteWithCaller, draft } from './helpers/fixtures.js';
-import { startGestionale, until, type Gestionale, type Received } from './deliveries-gestionale.js';
+import { startGestionale, type Gestionale, type Received } from './helpers/gestionale.js';
+import { until } from './helpers/until.js';
 import type { ReceiptInput } from '../src/modules/pagopa/domain/receipt.js';
 import {
   buildValidMessages,
@@ -159,8 +160,8 @@ describe('notifications that cannot be sent as they are', () => {
     expect(await t.c.notifications.groupDue(0)).toBe(2);
     await until(
       () => iursOf(g).includes('rcpt-big-1') && iursOf(g).includes('rcpt-small-1'),
-      10_000,
       'both notifications',
+      10_000,
     );
     const bigItem = ofOperation(g, 'TrasmettiNotifichePagamento')
       .flatMap(items)
@@ -186,8 +187,8 @@ describe('notifications that cannot be sent as they are', () => {
     expect(await t.c.notifications.groupDue(0)).toBe(3);
     await until(
       () => ['rcpt-half-1', 'rcpt-half-2', 'rcpt-half-3'].every((id) => iursOf(g).includes(id)),
-      10_000,
       'the split messages',
+      10_000,
     );
     const fresh = ofOperation(g, 'TrasmettiNotifichePagamento').slice(before);
     expect(fresh.map((m) => m.body.Testata.ImportoTotalePagamenti).sort()).toEqual([
@@ -215,7 +216,7 @@ describe('notifications that cannot be sent as they are', () => {
     }
     await t.c.debtPositions.sweepCalendarTransitions();
     expect(await t.c.notifications.groupDue(0)).toBe(2);
-    await until(() => ofOperation(g, 'TrasmettiAvvisiScaduti').length >= 2, 10_000, 'two expiry messages');
+    await until(() => ofOperation(g, 'TrasmettiAvvisiScaduti').length >= 2, 'two expiry messages', 10_000);
     const avvisi = ofOperation(g, 'TrasmettiAvvisiScaduti');
     expect(avvisi.map((m) => m.body.Testata.ImportoTotaleAvvisiScaduti)).toEqual([
       '700000000.00',
@@ -234,7 +235,7 @@ describe('notifications that cannot be sent as they are', () => {
     let failedEvents = 0;
     const off = t.c.notifications.onFailed((n) => (failedEvents += n));
     expect(await t.c.notifications.groupDue(0)).toBe(2);
-    await until(() => iursOf(g).includes('rcpt-good-1'), 10_000, 'the good one');
+    await until(() => iursOf(g).includes('rcpt-good-1'), 'the good one', 10_000);
     expect(iursOf(g)).not.toContain('rcpt-bad-1');
     expect(failedEvents).toBe(1);
     // not taken again: no loop, no second log line
@@ -305,7 +306,7 @@ describe('notifications that cannot be sent as they are', () => {
     expect(replayed.statusCode).toBe(202);
     expect(replayed.json().status).toBe('WAITING');
     expect(await t.c.notifications.groupDue(0)).toBe(1);
-    await until(() => iursOf(g).includes('rcpt-bad-1'), 10_000, 'the replayed one');
+    await until(() => iursOf(g).includes('rcpt-bad-1'), 'the replayed one', 10_000);
     // once in a message, a replay of the notification is refused (replay the delivery)
     expect(
       (
@@ -347,7 +348,7 @@ describe('notifications that cannot be sent as they are', () => {
       await t.c.paForNode.sendReceipt(receipt(a.cf, pa, 'rcpt-retry-a', 100));
       await t.c.paForNode.sendReceipt(receipt(b.cf, pb, 'rcpt-retry-b', 200));
       await svc.groupDue(0); // a fails (attempt 1), b goes
-      await until(() => iursOf(g).includes('rcpt-retry-b'), 10_000, 'the other ente');
+      await until(() => iursOf(g).includes('rcpt-retry-b'), 'the other ente', 10_000);
       const look = async () =>
         (
           await t.app.inject({
@@ -376,6 +377,6 @@ describe('notifications that cannot be sent as they are', () => {
     });
     expect(r.json().replayed).toBeGreaterThanOrEqual(1);
     expect(await t.c.notifications.groupDue(0)).toBeGreaterThanOrEqual(1);
-    await until(() => iursOf(g).includes('rcpt-retry-a'), 10_000, 'the replayed group');
+    await until(() => iursOf(g).includes('rcpt-retry-a'), 'the replayed group', 10_000);
   });
 });

@@ -1,18 +1,20 @@
 /**
  * Payment notifications (TrasmettiNotifichePagamento), copies of the receipts (TrasmettiRT) and expired notices
  * (TrasmettiAvvisiScaduti) reaching a real HTTP listener playing the gestionale; every message valid against
- * EPaywso2EntiServiceTypes.xsd.
+ * EPaywso2EntiServiceTypes.xsd. A payment notification waits (WAITING_FOR_ENDPOINT) until an endpoint can take it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { ADMIN_TOKEN, buildTestApp, type TestApp } from './helpers/app.js';
 import { createEnteWithCaller, draft } from './helpers/fixtures.js';
-import { startGestionale, until, type Gestionale, type Received } from './deliveries-gestionale.js';
+import { startGestionale, type Gestionale, type Received } from './helpers/gestionale.js';
+import { until } from './helpers/until.js';
 import type { ReceiptInput } from '../src/modules/pagopa/domain/receipt.js';
 
 const BROKER = '80087670016';
 const STATION = '80087670016_01';
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 function receipt(
   cf: string,
@@ -117,12 +119,11 @@ describe('notifications to the gestionale', () => {
       t.c.db.transaction(async (tx) => {
         await tx.execute(sql`insert into receipt (ente_id, position_id, receipt_id, primitive, outcome, notice_number, iuv, fiscal_code, amount_cents, raw_xml)
           select ente_id, id, 'rcpt-rolled-back', 'paSendRTV2', 'OK', notice_number, iuv, ${cf}, amount_cents, '<x/>' from debt_position where iuv = ${pos.iuv}`);
-        expect(
-          await (async () =>
-            (await tx.execute(sql`select count(*)::int as n from gestionale_notification`)) as unknown as {
-              rows: { n: number }[];
-            })().then((r) => r.rows[0]!.n),
-        ).toBe(1);
+        // drizzle types a raw statement's result as unknown
+        const counted: unknown = await tx.execute(
+          sql`select count(*)::int as n from gestionale_notification`,
+        );
+        expect((counted as { rows: { n: number }[] }).rows[0]!.n).toBe(1);
         throw new Error('crash before commit');
       }),
     ).rejects.toThrow('crash before commit');
@@ -153,8 +154,8 @@ describe('notifications to the gestionale', () => {
     expect(await t.c.notifications.groupDue(0)).toBe(4);
     await until(
       () => notifiche(g).length === 1 && [...g.applied.values()].some((r) => r.operation === 'TrasmettiRT'),
-      10_000,
       'notification and RT',
+      10_000,
     );
     const [msg] = notifiche(g);
     expect(msg!.body.Testata).toMatchObject({
@@ -207,8 +208,8 @@ describe('notifications to the gestionale', () => {
     // the gestionale answered; the sender records the outcome right after
     await until(
       async () => (await lookup()).json().deliveries.every((d: any) => d.status === 'DELIVERED'),
-      5_000,
       'recorded deliveries',
+      5_000,
     );
     const look = await lookup();
     expect(look.statusCode).toBe(200);
@@ -238,14 +239,14 @@ describe('notifications to the gestionale', () => {
       () =>
         g.requests.filter((r) => r.operation === 'TrasmettiNotifichePagamento' && !before.has(r.idMessaggio))
           .length >= 10,
-      15_000,
       'retries',
+      15_000,
     );
     g.mode = { kind: 'ok' };
     await until(
       () => ids.every((id) => iurs(notifiche(g)).includes(id)),
-      15_000,
       'notifications after the gestionale is back',
+      15_000,
     );
     const all = iurs(notifiche(g));
     expect(all.length).toBe(new Set(all).size); // none applied twice
@@ -274,8 +275,8 @@ describe('notifications to the gestionale', () => {
     expect(await t.c.notifications.groupDue(0)).toBe(1);
     await until(
       () => [...g.applied.values()].some((r) => r.operation === 'TrasmettiAvvisiScaduti'),
-      10_000,
       'expired notice',
+      10_000,
     );
     const avvisi = [...g.applied.values()].filter((r) => r.operation === 'TrasmettiAvvisiScaduti');
     expect(avvisi).toHaveLength(1);
@@ -300,11 +301,100 @@ describe('notifications to the gestionale', () => {
     try {
       await until(
         () => iurs(notifiche(g)).includes('rcpt-loop-1'),
-        10_000,
         'notification by the worker loop',
+        10_000,
       );
     } finally {
       await t.c.loops.notifications.stop();
     }
+  });
+});
+
+describe('payment notifications waiting for an endpoint', () => {
+  let t: TestApp;
+  let g: Gestionale;
+
+  beforeAll(async () => {
+    t = await buildTestApp({
+      env: {
+        CASSA_ID_BROKER_PA: '80087670016',
+        CASSA_ID_STATION: '80087670016_01',
+        CASSA_NOTIFICATION_BATCH_WINDOW_MS: '0',
+      },
+    });
+    g = await startGestionale();
+  });
+  afterAll(async () => {
+    await g.close();
+    await t.close();
+  });
+
+  it('keeps them pending (WAITING_FOR_ENDPOINT) while nobody can receive them, and sends them once an endpoint appears', async () => {
+    const party = await createEnteWithCaller(t.c, { caller: 'REV_NOTIF' });
+    const pos = await t.c.debtPositions.create(party.ctx, draft({ idPosizioneDebitoria: 'REV-N-1' }));
+    const receipt: ReceiptInput = {
+      primitive: 'paSendRTV2',
+      idPA: party.cf,
+      idBrokerPA: '80087670016',
+      idStation: '80087670016_01',
+      receiptId: 'rev-rcpt-1',
+      noticeNumber: pos.noticeNumber,
+      fiscalCode: party.cf,
+      outcome: 'OK',
+      creditorReferenceId: pos.iuv,
+      amountCents: 1000,
+      debtor: { type: 'F', id: 'TSTPNI70D01L219V', fullName: 'Pino Test' },
+      payer: { type: 'F', id: 'TSTPNI70D01L219V', fullName: 'Pino Test' },
+      transfers: [
+        {
+          idTransfer: '1',
+          amountCents: 1000,
+          fiscalCodePA: party.cf,
+          remittanceInformation: 'Quota',
+          transferCategory: '9/0101108TS/',
+        },
+      ],
+      idPSP: 'BCITITMM',
+      pspCompanyName: 'Banca di Prova',
+      paymentMethod: 'CP',
+      feeCents: 0,
+      paymentDateTime: '2025-07-01T10:11:12',
+      applicationDate: '2025-07-01',
+      standIn: false,
+      rawXml: '<paSendRTV2Request><receiptId>rev-rcpt-1</receiptId></paSendRTV2Request>',
+    };
+    await t.c.paForNode.sendReceipt(receipt);
+    expect(await t.c.notifications.groupDue(0)).toBe(0);
+    const lookup = async () =>
+      (
+        await t.app.inject({
+          method: 'GET',
+          url: `/admin/api/v1/enti/${party.cf}/notifications/${pos.iuv}`,
+          headers: auth,
+        })
+      ).json();
+    const waiting = await lookup();
+    expect(waiting.items).toEqual([
+      expect.objectContaining({
+        kind: 'PAYMENT',
+        status: 'WAITING_FOR_ENDPOINT',
+        idMessaggio: null,
+        createdAt: expect.stringMatching(ISO),
+      }),
+    ]);
+
+    await t.c.applications.update(party.caller, {
+      endpoints: [{ kind: 'TRASMETTI_NOTIFICHE_PAGAMENTO', url: g.url, username: 'u', password: 'p' }],
+    });
+    expect(await t.c.notifications.groupDue(0)).toBe(1);
+    await t.c.deliverySender.sendDueOnce();
+    await until(
+      () => [...g.applied.values()].some((r) => r.operation === 'TrasmettiNotifichePagamento'),
+      'the notification',
+      5_000,
+    );
+    const grouped = await lookup();
+    expect(grouped.items[0]).toMatchObject({ status: 'GROUPED', groupedAt: expect.stringMatching(ISO) });
+    expect(g.invalid).toEqual([]);
   });
 });

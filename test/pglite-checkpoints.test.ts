@@ -12,11 +12,14 @@ import { PgliteCheckpoints, type CheckpointTarget } from '../src/db/pglite-check
 
 /** A database that says how much WAL it holds since its last checkpoint and counts the checkpoints asked of it. */
 function fakeTarget(walBytes: () => number) {
+  // the one query PgliteCheckpoints makes: the WAL written since the last checkpoint
+  const query = (() => Promise.resolve({ rows: [{ wal: walBytes() }] })) as CheckpointTarget['query'];
   const target = {
     checkpoints: 0,
-    query: async <T>() => ({ rows: [{ wal: walBytes() }] as T[] }),
-    exec: async () => {
+    query,
+    exec: () => {
       target.checkpoints++;
+      return Promise.resolve();
     },
   };
   return target satisfies CheckpointTarget & { checkpoints: number };
@@ -49,7 +52,7 @@ describe('checkpoints of the embedded database', () => {
   it('reports a failed check and goes on', async () => {
     const errors: unknown[] = [];
     const cp = new PgliteCheckpoints(
-      { query: () => Promise.reject(new Error('boom')), exec: async () => undefined },
+      { query: () => Promise.reject(new Error('boom')), exec: () => Promise.resolve(undefined) },
       undefined,
       (e) => errors.push(e),
     );

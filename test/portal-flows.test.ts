@@ -1,7 +1,14 @@
 import { createHmac } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createContainer } from '../src/app/container.js';
 import { DEMO, seedDemo } from '../src/app/demo-seed.js';
-import { until } from './helpers/live.js';
+import { createLogger } from '../src/app/logger.js';
+import { loadConfig } from '../src/config/config.js';
+import { buildServer } from '../src/http/server.js';
+import { SecretBox } from '../src/shared/secret-box.js';
+import { createTestDatabase } from './helpers/db.js';
+import { until } from './helpers/until.js';
 import { startLiveCassa, startSimulator, type LiveCassa } from './helpers/live.js';
 import {
   Browser,
@@ -12,11 +19,12 @@ import {
   pathOf,
   pressOnCheckout,
   solveCaptcha,
-} from './portal-helpers.js';
+} from './helpers/portal.js';
 
 // Payment flows of the Sportello, through HTTP: receipt links only for the browser that paid, a cart
-// frozen once handed to Checkout, flows that ended (closed, expired after Checkout), conclusions that
-// outlive the summary's two hours.
+// frozen once handed to Checkout, flows that ended (closed, expired after Checkout, given up with "Indietro"),
+// conclusions that outlive the summary's two hours; the session behind them: conclusion URLs that name it by
+// a public id (never the cookie's value, nor in the log), a new session id whenever personal data enter it.
 
 let cassa: LiveCassa;
 let sim: Awaited<ReturnType<typeof startSimulator>>;
@@ -70,9 +78,9 @@ async function landAndPay(b: Browser, iuv: string, action: 'pay' | 'cancel' | 'f
   return pathOf(await pressOnCheckout(go.headers.location as string, action));
 }
 
-async function addNotice(b: Browser, code: string) {
+async function addNotice(b: Browser, code: string, codiceFiscale = CF, ente = '') {
   if (!b.lastHtml.includes('form-add-notice')) await b.get('/sportello/');
-  return b.submit('/sportello/avvisi', { codiceAvviso: code, codiceFiscale: CF, ente: '' });
+  return b.submit('/sportello/avvisi', { codiceAvviso: code, codiceFiscale, ente });
 }
 
 describe('receipt links', () => {
@@ -229,5 +237,254 @@ describe('flows that ended', () => {
       expect(res.headers.location).toBeUndefined();
       expect(res.body).toContain('data-state="unknown"');
     }
+  });
+});
+
+describe("a gestionale's summary: no way into a different session, the way back to it from the home", () => {
+  it('"< Indietro" on a gestionale\'s summary closes the flow and goes back to the caller with codEsito 100; the home offers the way back to the summary; the manual summary\'s "Indietro" goes to the cart', async () => {
+    const p = await newPosition(cassa.c);
+    const b = new Browser(cassa.app);
+    const id = nextPaymentId();
+    await b.post(LANDING, landingForm({ iuv: p.iuv, identificativoPagamento: id }));
+    const summary = await b.get('/sportello/pagamento');
+    expect(summary.body).toContain(`data-iuv="${p.iuv}"`);
+    const flow = b.flowOfLastPage();
+    const home = await b.get('/sportello/');
+    expect(home.body).toContain(`id="link-resume" href="/sportello/pagamento/${flow}"`);
+    await b.get(`/sportello/pagamento/${flow}`);
+    expect(b.lastHtml).toContain(
+      `<form method="post" action="/sportello/pagamento/${flow}/indietro" id="form-back">`,
+    );
+    const gaveUp = await b.submit(`/sportello/pagamento/${flow}/indietro`, {});
+    expect(gaveUp.statusCode).toBe(303);
+    const backLink = String(gaveUp.headers.location);
+    expect(backLink.startsWith(`${DEMO.returnUrl}?idPagamento=`)).toBe(true);
+    const back = new URL(backLink);
+    expect(back.searchParams.get('idPagamento')).toBe(id);
+    expect(back.searchParams.get('codEsito')).toBe('100');
+    await cassa.c.audit.flush();
+    const [journaled] = (
+      await cassa.c.db.executeSql(
+        `select outcome, iuv from audit_event where interface = 'portal' and operation = 'tornaAlChiamante' order by id desc limit 1`,
+      )
+    ).rows as { outcome: string; iuv: string }[];
+    expect(journaled).toEqual({ outcome: 'RINUNCIA', iuv: p.iuv });
+    // the flow is closed: its page says so (Forward from the gestionale), "Prosegui" from it pays nothing
+    const closed = await b.get(`/sportello/pagamento/${flow}`);
+    expect(closed.statusCode).toBe(410);
+    expect(closed.body).toContain('data-state="closed"');
+    expect((await b.get('/sportello/')).body).not.toContain('id="link-resume"');
+    const m = new Browser(cassa.app);
+    const q = await newPosition(cassa.c);
+    await addNotice(m, q.noticeNumber);
+    const manual = await m.get('/sportello/pagamento');
+    expect(manual.body).toContain('id="btn-back" href="/sportello/"');
+    expect((await m.get('/sportello/')).body).not.toContain('id="link-resume"');
+  });
+});
+
+describe('conclusion URLs name the session by a public id, never by the cookie', () => {
+  it("the URLs handed to Checkout do not carry the cookie value; the cookie value in their place opens nothing; the e-mail only to the session's browser", async () => {
+    const p = await newPosition(cassa.c);
+    const b = new Browser(cassa.app);
+    expect(
+      (await b.post(LANDING, landingForm({ iuv: p.iuv, identificativoPagamento: nextPaymentId() })))
+        .statusCode,
+    ).toBe(303);
+    await b.get('/sportello/pagamento');
+    const go = await b.submit('/sportello/pagamento', {
+      email: 'pino.test@example.org',
+      emailConferma: 'pino.test@example.org',
+      privacy: 'on',
+    });
+    expect(go.statusCode).toBe(303);
+    const cookie = b.cookies.get(SESSION)!;
+    expect(cookie).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const idCart = /\/checkout\/carts\/([^/?]+)/.exec(go.headers.location as string)![1]!;
+    const cart = JSON.stringify(await (await fetch(`${sim.base}/sim/carts/${idCart}`)).json());
+    expect(cart).toContain('/sportello/esito/');
+    expect(cart).not.toContain(cookie);
+
+    const back = pathOf(await pressOnCheckout(go.headers.location as string, 'pay'));
+    const [, , , ref, outcome, token] = back.split('/');
+    expect(outcome).toBe('ok');
+    expect(ref).not.toBe(cookie);
+    expect(back).not.toContain(cookie);
+    // the cookie's value in place of the public id: not a conclusion
+    expect(
+      (await cassa.app.inject({ method: 'GET', url: `/sportello/esito/${cookie}/ok/${token}` })).statusCode,
+    ).toBe(404);
+    // the public id is no session cookie: planted, it opens no session
+    const planted = await cassa.app.inject({
+      method: 'GET',
+      url: '/sportello/pagamento',
+      headers: { cookie: `${SESSION}=${ref}` },
+    });
+    expect(planted.statusCode).toBe(303);
+    expect(planted.headers.location).toBe('/sportello/');
+
+    // the session's browser sees the e-mail; the URL alone (another browser) does not
+    const own = await b.get(back);
+    expect(own.statusCode).toBe(200);
+    expect(own.body).toContain('pino.test@example.org');
+    const stranger = await cassa.app.inject({ method: 'GET', url: back });
+    expect(stranger.statusCode).toBe(200);
+    expect(stranger.body).toContain('data-outcome="ok"');
+    expect(stranger.body).not.toContain('pino.test@example.org');
+  });
+
+  it('the request log line of a conclusion URL carries neither its public id nor its token (nor the cookie)', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write: (chunk, _enc, done) => {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const { db, drop } = await createTestDatabase();
+    const config = loadConfig({
+      CASSA_ENV: 'test',
+      CASSA_SECRET_KEYS: SecretBox.generateKeySpec('t1'),
+      CASSA_ADMIN_TOKEN: 'test-admin-token-0123456789abcdef',
+      CASSA_LOG_LEVEL: 'info',
+    });
+    const c = await createContainer(config, { db, logger: createLogger(config, sink) });
+    const app = await buildServer(c);
+    try {
+      const ref = 'R'.repeat(43);
+      const res = await app.inject({
+        method: 'GET',
+        url: `/sportello/esito/${ref}/ok/${'T'.repeat(32)}?lang=en`,
+        headers: { cookie: `${SESSION}=${'C'.repeat(43)}` },
+      });
+      expect(res.statusCode).toBe(404);
+      const log = lines.join('');
+      expect(log).toContain('/sportello/esito/…');
+      for (const secret of [ref, 'T'.repeat(32), 'C'.repeat(43)]) expect(log).not.toContain(secret);
+    } finally {
+      await app.close();
+      await c.close();
+      await drop();
+    }
+  });
+});
+
+describe('a new session id whenever personal data enter the session', () => {
+  it('a planted cookie: adding a notice and confirming references each change its value; the old one stops working; "Prosegui" adds nothing to retire', async () => {
+    const attacker = new Browser(cassa.app);
+    await addNotice(attacker, '301999999999999999'); // not found: an empty session, and its cookie
+    const planted = attacker.cookies.get(SESSION)!;
+    expect(planted).toBeDefined();
+
+    const victim = new Browser(cassa.app);
+    victim.cookies.set(SESSION, planted);
+    const p = await newPosition(cassa.c);
+    expect((await addNotice(victim, p.noticeNumber)).statusCode).toBe(303);
+    const afterNotice = victim.cookies.get(SESSION)!;
+    expect(afterNotice).not.toBe(planted);
+    // the attacker's cookie shows nothing of the victim's cart
+    expect((await attacker.get('/sportello/')).body).not.toContain(p.noticeNumber);
+    expect((await victim.get('/sportello/')).body).toContain(`data-notice="${p.noticeNumber}"`);
+
+    const anon = await newPosition(cassa.c, {
+      debtor: 'ANONIMO',
+      cents: 4200,
+      references: [{ name: 'Numero verbale', value: 'V-2026-0777' }],
+    });
+    expect((await addNotice(victim, anon.noticeNumber, '')).headers.location).toBe('/sportello/riferimenti');
+    const afterPending = victim.cookies.get(SESSION)!;
+    expect(afterPending).not.toBe(afterNotice);
+    await victim.get('/sportello/riferimenti');
+    expect((await victim.submit('/sportello/riferimenti', { riferimento_0: 'V-2026-0777' })).statusCode).toBe(
+      303,
+    );
+    const afterReferences = victim.cookies.get(SESSION)!;
+    expect(afterReferences).not.toBe(afterPending);
+    const stale = await cassa.app.inject({
+      method: 'GET',
+      url: '/sportello/',
+      headers: { cookie: `${SESSION}=${afterPending}` },
+    });
+    expect(stale.body).toContain('id="cart-empty"');
+
+    await victim.get('/sportello/pagamento');
+    const go = await victim.submit('/sportello/pagamento', {
+      email: 'v@example.org',
+      emailConferma: 'v@example.org',
+      privacy: 'on',
+      altcha: await solveCaptcha(victim),
+    });
+    expect(go.statusCode).toBe(303);
+    // nothing joins the browser's key at "Prosegui" (the planted value was retired at the first
+    // notice): the value stays, so a second click or another tab is not left with a dead cookie
+    expect(victim.cookies.get(SESSION)).toBe(afterReferences);
+    // the conclusion URLs still work after the rotation
+    const back = pathOf(await pressOnCheckout(go.headers.location as string, 'pay'));
+    const page = await victim.get(back);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('v@example.org');
+  });
+
+  it("a landing's flow is bound with a new cookie value: a planted value opens nothing; a failed claim changes nothing", async () => {
+    const p = await newPosition(cassa.c);
+    const attacker = new Browser(cassa.app);
+    await addNotice(attacker, '301999999999999999');
+    const planted = attacker.cookies.get(SESSION)!;
+    const b = new Browser(cassa.app);
+    b.cookies.set(SESSION, planted);
+    await b.post(LANDING, landingForm({ iuv: p.iuv, identificativoPagamento: nextPaymentId() }));
+    const bound = b.cookies.get(SESSION)!;
+    expect(bound).not.toBe(planted);
+    await b.get('/sportello/pagamento');
+    const flow = b.flowOfLastPage();
+    expect((await cassa.c.portal.flow(flow, planted)).state).toBe('unknown');
+    expect((await cassa.c.portal.flow(flow, bound)).state).toBe('open');
+    expect((await attacker.get('/sportello/')).body).not.toContain('id="link-resume"');
+    // a page sending the browser to a flow's URL with a token that is not its own: no new value, the flow stays the browser's
+    const forged = await b.get(`/sportello/pagamento/${flow}?accesso=${'A'.repeat(43)}`);
+    expect(forged.statusCode).toBe(200);
+    expect(b.cookies.get(SESSION)).toBe(bound);
+    expect((await cassa.c.portal.flow(flow, bound)).state).toBe('open');
+    // "Prosegui" keeps the value (a double click finds the flow)
+    expect(
+      (
+        await b.submit('/sportello/pagamento', {
+          email: 'a@example.org',
+          emailConferma: 'a@example.org',
+          privacy: 'on',
+        })
+      ).statusCode,
+    ).toBe(303);
+    expect(b.cookies.get(SESSION)).toBe(bound);
+  });
+
+  it("two landings bound at the same moment by one browser still carrying the same value: both flows stay the browser's", async () => {
+    const [x, y] = [await newPosition(cassa.c), await newPosition(cassa.c)];
+    const b = new Browser(cassa.app);
+    await addNotice(b, '301999999999999999');
+    const before = b.cookies.get(SESSION)!;
+    const locations: string[] = [];
+    for (const p of [x, y]) {
+      const res = await cassa.app.inject({
+        method: 'POST',
+        url: LANDING,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams(
+          landingForm({ iuv: p.iuv, identificativoPagamento: nextPaymentId() }),
+        ).toString(),
+      });
+      locations.push(String(res.headers.location));
+    }
+    const claims = await Promise.all(
+      locations.map((url) =>
+        cassa.app.inject({ method: 'GET', url, headers: { cookie: `${SESSION}=${before}` } }),
+      ),
+    );
+    const values = claims.flatMap((c) =>
+      (c.cookies as { name: string; value: string }[]).filter((k) => k.name === SESSION).map((k) => k.value),
+    );
+    expect(values).toHaveLength(1);
+    for (const url of locations)
+      expect((await cassa.c.portal.flow(url.split('/')[3]!.split('?')[0]!, values[0])).state).toBe('open');
   });
 });

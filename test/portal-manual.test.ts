@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO, seedDemo } from '../src/app/demo-seed.js';
 import { buildTestApp, type TestApp } from './helpers/app.js';
 import { startLiveCassa, startSimulator, type LiveCassa } from './helpers/live.js';
-import { Browser, LANDING, newPosition, solveCaptcha } from './portal-helpers.js';
+import { Browser, LANDING, newPosition, pathOf, pressOnCheckout, solveCaptcha } from './helpers/portal.js';
 
 // Paying without a gestionale: the home page, a cart of notices, ANONIMO fines by their
-// references, the personal-data page of the manual flow; languages, headers and error pages.
+// references, the personal-data page of the manual flow; languages, headers, error pages and page titles.
 
 let cassa: LiveCassa;
 let sim: Awaited<ReturnType<typeof startSimulator>>;
@@ -14,7 +14,11 @@ const CF: string = DEMO.debtor.codiceFiscalePartitaIVAPagatore;
 beforeAll(async () => {
   sim = await startSimulator();
   cassa = await startLiveCassa({
-    env: { CASSA_CHECKOUT_URL: `${sim.base}/checkout/ec/v2`, CASSA_PORTAL_RATE_LIMIT: '0' },
+    env: {
+      CASSA_CHECKOUT_URL: `${sim.base}/checkout/ec/v2`,
+      CASSA_PORTAL_RATE_LIMIT: '0',
+      CASSA_PORTAL_CAPTCHA_MAX_NUMBER: '20000',
+    },
   });
   await seedDemo(cassa.c);
   Object.assign(sim.config, { stationUrl: cassa.soapUrl });
@@ -24,10 +28,18 @@ afterAll(async () => {
   await cassa?.close();
 });
 
-async function addNotice(b: Browser, code: string, codiceFiscale = CF) {
+async function addNotice(b: Browser, code: string, codiceFiscale = CF, ente = '') {
   if (!b.lastHtml.includes('form-add-notice')) await b.get('/sportello/');
-  return b.submit('/sportello/avvisi', { codiceAvviso: code, codiceFiscale, ente: '' });
+  return b.submit('/sportello/avvisi', { codiceAvviso: code, codiceFiscale, ente });
 }
+
+const titleOf = (html: string) => /<title>([^<]*)<\/title>/.exec(html)?.[1] ?? '';
+const positionId = async (iuv: string) =>
+  (
+    (await cassa.c.db.executeSql(`select id::int as id from debt_position where iuv = '${iuv}'`)).rows[0] as {
+      id: number;
+    }
+  ).id;
 
 describe('home and cart', () => {
   it('adds notices by notice code or IUV with the fiscal code, up to 5, removes one, pays them in one Checkout cart', async () => {
@@ -116,6 +128,85 @@ describe('home and cart', () => {
   });
 });
 
+describe("the ente's code on its own field", () => {
+  it('an ente code that is not 11 digits is reported on the ente field, not as "Avviso non trovato"', async () => {
+    const p = await newPosition(cassa.c);
+    const b = new Browser(cassa.app);
+    const res = await addNotice(b, p.noticeNumber, CF, '1234');
+    expect(res.statusCode).toBe(422);
+    expect(res.body).toContain('<a href="#ente">');
+    expect(res.body).toContain('ha 11 cifre');
+    expect(res.body).not.toContain('Avviso non trovato');
+    expect((await addNotice(b, p.noticeNumber, CF, DEMO.ente)).statusCode).toBe(303);
+  });
+});
+
+describe('an ANONIMO notice on the summary', () => {
+  it('"Debitore: non indicato" and the payment references, no "Persona fisica" nor ANONIMO as a fiscal code; in English too', async () => {
+    const p = await newPosition(cassa.c, {
+      debtor: 'ANONIMO',
+      cents: 4200,
+      references: [{ name: 'Numero verbale', value: 'V-2026-0042' }],
+    });
+    const b = new Browser(cassa.app);
+    await addNotice(b, p.noticeNumber, '');
+    await b.get('/sportello/riferimenti');
+    expect((await b.submit('/sportello/riferimenti', { riferimento_0: 'V-2026-0042' })).statusCode).toBe(303);
+    const page = await b.get('/sportello/pagamento');
+    const dl = /<dl[^>]*summary-position[\s\S]*?<\/dl>/.exec(page.body)![0];
+    expect(dl).toContain('Debitore');
+    expect(dl).toContain('non indicato (avviso con preavviso)');
+    expect(dl).toContain('Numero verbale');
+    expect(dl).toContain('V-2026-0042');
+    expect(dl).not.toContain('Persona fisica');
+    expect(dl).not.toContain('Codice fiscale / Partita IVA');
+    expect(dl).not.toContain('>ANONIMO<');
+    const en = await b.get('/sportello/pagamento?lang=en');
+    expect(en.body).toContain('not given (notice with advance notice)');
+    expect(en.body).not.toContain('Natural person');
+  });
+});
+
+describe('a notice of the cart paid (or in payment) elsewhere', () => {
+  it('"Prosegui" names the notice that cannot be paid and keeps the solved captcha for the retry', async () => {
+    const [a, z] = [await newPosition(cassa.c, { cents: 1100 }), await newPosition(cassa.c, { cents: 2200 })];
+    const b = new Browser(cassa.app);
+    await addNotice(b, a.noticeNumber);
+    await addNotice(b, z.noticeNumber);
+    // meanwhile the second notice is being paid elsewhere (e.g. at a PSP)
+    await cassa.c.debtPositions.markAwaitingReceipt([await positionId(z.iuv)], 'test', 'pagato altrove');
+    await b.get('/sportello/pagamento');
+    const captcha = await solveCaptcha(b);
+    const refused = await b.submit('/sportello/pagamento', {
+      email: 'c@example.org',
+      emailConferma: 'c@example.org',
+      privacy: 'on',
+      altcha: captcha,
+    });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.body).toContain(`L&#39;avviso ${z.noticeNumber} non si può più pagare`);
+    expect(refused.body).toContain('in attesa della ricevuta telematica');
+    expect(refused.body).toContain(`href="#position-${z.iuv}"`);
+    expect(refused.body).not.toContain(`L&#39;avviso ${a.noticeNumber} non si può più pagare`);
+    expect(refused.body).not.toContain('pagoPA non ha accettato');
+    // remove it and go on with the same captcha solution: it was not used up
+    const home = await b.get('/sportello/');
+    const rid = new RegExp(`data-notice="${z.noticeNumber}"[\\s\\S]*?name="positionId" value="(\\d+)"`).exec(
+      home.body,
+    )![1]!;
+    await b.submit('/sportello/avvisi/rimuovi', { positionId: rid });
+    await b.get('/sportello/pagamento');
+    const go = await b.submit('/sportello/pagamento', {
+      email: 'c@example.org',
+      emailConferma: 'c@example.org',
+      privacy: 'on',
+      altcha: captcha,
+    });
+    expect(go.statusCode).toBe(303);
+    expect((go.headers.location as string).startsWith(`${sim.base}/checkout/carts/`)).toBe(true);
+  });
+});
+
 describe('language, headers, errors', () => {
   it('English with ?lang=en, remembered in a cookie', async () => {
     const b = new Browser(cassa.app);
@@ -174,6 +265,97 @@ describe('language, headers, errors', () => {
     const root = await cassa.app.inject({ method: 'GET', url: '/' });
     expect(root.statusCode).toBe(302);
     expect(root.headers.location).toBe('/sportello/');
+  });
+});
+
+describe('every error under /sportello and at the landing path is a plain page', () => {
+  it('a GET (reload, bookmark) or another method on the landing: a page saying where to start again', async () => {
+    for (const method of ['GET', 'PUT', 'DELETE'] as const) {
+      const res = await cassa.app.inject({ method, url: LANDING });
+      expect(res.statusCode, method).toBe(405);
+      expect(res.headers['content-type']).toContain('text/html');
+      expect(res.headers.allow).toBe('POST');
+      expect(res.body).toContain('id="error" data-status="405"');
+      expect(res.body).toContain('riparti dal servizio');
+      expect(res.body).toContain('href="/sportello/"');
+    }
+  });
+
+  it('a URL with a bad %-encoding under /sportello: a plain 400 page, not JSON; elsewhere unchanged', async () => {
+    for (const url of ['/sportello/esito/%ZZ/ok/x', '/sportello/%ZZ', '/sportello/esito/a/ok/%E0%A4%A']) {
+      const res = await cassa.app.inject({ method: 'GET', url });
+      expect(res.headers['content-type'], url).toContain('text/html');
+      expect([400, 404]).toContain(res.statusCode);
+      expect(res.body).toContain('id="error"');
+      expect(res.body).not.toContain('FST_ERR');
+    }
+    const api = await cassa.app.inject({ method: 'GET', url: '/epayapi/api/v1/%ZZ' });
+    expect(api.statusCode).toBe(400);
+    expect(api.headers['content-type']).toContain('application/json');
+  });
+});
+
+describe('every page has a title of its own', () => {
+  it('home, references, summary, conclusion, refusal, errors: "<page> - Sportello dei pagamenti", in Italian and English', async () => {
+    const seen: Record<string, string> = {};
+    const b = new Browser(cassa.app);
+    seen.home = titleOf((await b.get('/sportello/')).body);
+    const anon = await newPosition(cassa.c, {
+      debtor: 'ANONIMO',
+      cents: 100,
+      references: [{ name: 'Numero verbale', value: 'T-1' }],
+    });
+    await addNotice(b, anon.noticeNumber, '');
+    seen.references = titleOf((await b.get('/sportello/riferimenti')).body);
+    await b.submit('/sportello/riferimenti', { riferimento_0: 'T-1' });
+    seen.summary = titleOf((await b.get('/sportello/pagamento')).body);
+    const go = await b.submit('/sportello/pagamento', {
+      email: 't@example.org',
+      emailConferma: 't@example.org',
+      privacy: 'on',
+      altcha: await solveCaptcha(b),
+    });
+    seen.conclusion = titleOf(
+      (await b.get(pathOf(await pressOnCheckout(go.headers.location as string, 'cancel')))).body,
+    );
+    seen.refusal = titleOf((await new Browser(cassa.app).post(LANDING, { codiceChiamante: 'X' })).body);
+    seen.notFound = titleOf((await cassa.app.inject({ method: 'GET', url: '/sportello/nope' })).body);
+    seen.csrf = titleOf(
+      (
+        await cassa.app.inject({
+          method: 'POST',
+          url: '/sportello/avvisi',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          payload: 'codiceAvviso=1',
+        })
+      ).body,
+    );
+    seen.landingGet = titleOf((await cassa.app.inject({ method: 'GET', url: LANDING })).body);
+    expect(seen).toEqual({
+      home: 'Paga un avviso - Sportello dei pagamenti',
+      references: 'Riferimenti del pagamento - Sportello dei pagamenti',
+      summary: 'Paga con pagoPA con IUV - Sportello dei pagamenti',
+      conclusion: 'Pagamento annullato - Sportello dei pagamenti',
+      refusal: 'Impossibile procedere - Sportello dei pagamenti',
+      notFound: 'Pagina non trovata - Sportello dei pagamenti',
+      csrf: 'Modulo scaduto - Sportello dei pagamenti',
+      landingGet: 'Pagamento da riavviare - Sportello dei pagamenti',
+    });
+    expect(titleOf((await cassa.app.inject({ method: 'GET', url: '/sportello/nope?lang=en' })).body)).toBe(
+      'Page not found - Payments desk',
+    );
+    expect(
+      titleOf(
+        (
+          await cassa.app.inject({
+            method: 'POST',
+            url: `${LANDING}?lang=en`,
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            payload: 'codiceChiamante=X',
+          })
+        ).body,
+      ),
+    ).toBe('Cannot proceed - Payments desk');
   });
 });
 

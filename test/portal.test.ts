@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO, seedDemo } from '../src/app/demo-seed.js';
 import { computeDigest, computeReturnDigest, matchDigest } from '../src/modules/portal/domain/digest.js';
-import { startLiveCassa, startSimulator, until, type LiveCassa } from './helpers/live.js';
+import { startLiveCassa, startSimulator, type LiveCassa } from './helpers/live.js';
+import { until } from './helpers/until.js';
 import {
   Browser,
   LANDING,
@@ -11,7 +12,7 @@ import {
   pathOf,
   pressOnCheckout,
   solveCaptcha,
-} from './portal-helpers.js';
+} from './helpers/portal.js';
 
 // The redirect from a gestionale to the Sportello (seed 000), against a real pagoPA Checkout peer:
 // the bundled simulator, in-process, with Cassa listening on a real port.

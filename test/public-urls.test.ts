@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO, seedDemo } from '../src/app/demo-seed.js';
 import { buildTestApp, type TestApp } from './helpers/app.js';
-import { startCheckoutPeer, type CheckoutPeer } from './checkout-peer.js';
-import { Browser, LANDING, landingForm, newPosition, nextPaymentId } from './portal-helpers.js';
+import { startCheckoutPeer, type CheckoutPeer } from './helpers/checkout-peer.js';
+import { Browser, LANDING, landingForm, newPosition, nextPaymentId } from './helpers/portal.js';
 
 /**
  * Issue 10, item 7: outside development the public URLs Cassa hands out (the Sportello's return URLs

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO, seedDemo } from '../src/app/demo-seed.js';
 import { basic } from './helpers/app.js';
-import { startLiveCassa, startSimulator, until, type LiveCassa } from './helpers/live.js';
+import { startLiveCassa, startSimulator, type LiveCassa } from './helpers/live.js';
+import { until } from './helpers/until.js';
 
 // The whole payment cycle between Cassa and the bundled simulator of the pagoPA node, Checkout and
 // a PSP, talking only over HTTP and SOAP on real ports: Cassa's Checkout client posts the cart to

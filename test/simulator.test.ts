@@ -5,7 +5,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Simulator } from '../simulator/src/app.js';
 import { loadSimConfig } from '../simulator/src/config.js';
 import { PaForNodeSchema } from '../simulator/src/xsd.js';
-import { startSimulator, until } from './helpers/live.js';
+import { startSimulator } from './helpers/live.js';
+import { until } from './helpers/until.js';
 
 // The simulator on its own, observed through a recording EC peer: a plain HTTP server that keeps
 // every SOAP request and answers paForNode messages written here by hand (valid per the XSD unless a
@@ -78,7 +79,7 @@ class RecordingEc {
   constructor() {
     this.server = createServer((req: IncomingMessage, res: ServerResponse) => {
       let body = '';
-      req.on('data', (c) => (body += c));
+      req.on('data', (c) => (body += String(c)));
       req.on('end', () => {
         const doc = parser.parse(body);
         const [element, fields] = Object.entries(doc.Envelope.Body)[0] as [string, Record<string, any>];
@@ -140,7 +141,7 @@ afterAll(async () => {
   await ec?.close();
   xsd.dispose();
 });
-beforeEach(async () => {
+beforeEach(() => {
   sim.reset();
   Object.assign(sim.config, {
     primitiveVersion: 2,

@@ -148,7 +148,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('the demo programs in a browser', () => {
           const id = (await idOnPage(page))!;
           const attempt = stack.gest.gestionale.store.attempt(id)!;
           await page.goto(
-            `${stack.gestUrl}/ritorno?${new URLSearchParams({ idPagamento: id, digest: attempt.digest, codEsito: '100' })}`,
+            `${stack.gestUrl}/ritorno?${new URLSearchParams({ idPagamento: id, digest: attempt.digest, codEsito: '100' }).toString()}`,
           );
           expect(await page.textContent('h1')).toBe('Tentativo di pagamento non riuscito');
           await check('gestionale-ritorno');

@@ -12,8 +12,8 @@ import {
   tickPrivacy,
   type Stack,
 } from '../helpers/browser.js';
-import { until } from '../helpers/live.js';
-import { landingForm, newPosition, nextPaymentId } from '../portal-helpers.js';
+import { until } from '../helpers/until.js';
+import { landingForm, newPosition, nextPaymentId } from '../helpers/portal.js';
 
 // One payment per page: each landing from a gestionale is a payment flow of its own, the summary
 // pays exactly what it shows, a page whose flow has ended says so, and every Checkout outcome gets

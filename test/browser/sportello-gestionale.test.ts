@@ -19,8 +19,8 @@ import {
   startStack,
   type Stack,
 } from '../helpers/browser.js';
-import { until } from '../helpers/live.js';
-import { landingForm, newPosition, nextPaymentId } from '../portal-helpers.js';
+import { until } from '../helpers/until.js';
+import { landingForm, newPosition, nextPaymentId } from '../helpers/portal.js';
 
 // A person in a real browser: the demo gestionale "Pagamenti Vari del Comune di Alessandria" sends
 // the citizen to Cassa's Sportello with PiemontePAY's redirect, the citizen pays (or not) in the

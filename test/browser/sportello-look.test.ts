@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO, seedDemo } from '../../src/app/demo-seed.js';
 import { enteHeader } from '../../src/http/portal/layout-data.js';
 import { sendPage } from '../../src/http/portal/render.js';
-import { projectPath } from '../../src/shared/paths.js';
 import {
   expectAccessible,
   launchBrowser,
@@ -14,7 +12,7 @@ import {
   SKIP_BROWSER_TESTS,
 } from '../helpers/browser.js';
 import { startLiveCassa, startSimulator, type LiveCassa } from '../helpers/live.js';
-import { landingForm, newPosition, nextPaymentId } from '../portal-helpers.js';
+import { landingForm, newPosition, nextPaymentId } from '../helpers/portal.js';
 
 // The Sportello's public-service look (Designers Italia, bootstrap-italia) in a real browser, on the
 // pages a citizen reaches by GET or from a gestionale's landing: the slim header with the
@@ -315,7 +313,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)("the Sportello's look: header, stepper, foot
 
   it('in English: the header and footer follow the language switch', async () => {
     await page.goto(`${cassa.url}/sportello/`);
-    await Promise.all([page.waitForNavigation(), page.click('#link-lang')]);
+    await Promise.all([page.waitForEvent('load'), page.click('#link-lang')]);
     expect(await page.getAttribute('html', 'lang')).toBe('en');
     expect((await page.textContent('#header-title'))?.trim()).toBe('Payments desk');
     expect(await page.textContent('#link-accessibility')).toBe('Accessibility statement');

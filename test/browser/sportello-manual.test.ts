@@ -12,8 +12,8 @@ import {
   tickPrivacy,
   type Stack,
 } from '../helpers/browser.js';
-import { until } from '../helpers/live.js';
-import { newPosition } from '../portal-helpers.js';
+import { until } from '../helpers/until.js';
+import { newPosition } from '../helpers/portal.js';
 
 // A citizen on the Sportello without a gestionale, in a real browser: notice code and fiscal code
 // on the home page, an ANONIMO fine by its references, a cart of notices in one Checkout payment,
@@ -53,7 +53,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: paying by notice co
   async function addNotice(p: Page, code: string, codiceFiscale: string) {
     await p.fill('#codiceAvviso', code);
     await p.fill('#codiceFiscale', codiceFiscale);
-    await Promise.all([p.waitForNavigation(), p.click('#btn-add-notice')]);
+    await Promise.all([p.waitForEvent('load'), p.click('#btn-add-notice')]);
   }
 
   /** Personal data of the manual flow (always e-mail, privacy, captcha), then Prosegui → Checkout → Paga → conclusion. */
@@ -144,7 +144,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: paying by notice co
     await expectAccessible(page, 'Sportello: references');
     await atPhoneAndDesktop(page, 'sportello-17-riferimenti');
     await page.fill('#riferimento_0', 'V-2026-9999');
-    await Promise.all([page.waitForNavigation(), page.click('#btn-confirm-references')]);
+    await Promise.all([page.waitForEvent('load'), page.click('#btn-confirm-references')]);
     expect(await page.textContent('#form-errors')).toContain('non corrispondono');
     await page.fill('#riferimento_0', 'v-2026-0042');
     await Promise.all([
@@ -210,7 +210,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: paying by notice co
   it('in English: the language link, then every page of the manual flow', async () => {
     const p = await newPosition(stack.cassa.c, { cents: 990 });
     await page.goto(`${stack.cassa.url}/sportello/`);
-    await Promise.all([page.waitForNavigation(), page.click('#link-lang')]);
+    await Promise.all([page.waitForEvent('load'), page.click('#link-lang')]);
     expect(await page.getAttribute('html', 'lang')).toBe('en');
     expect(await page.textContent('#page-title')).toBe('Pay a notice');
     await expectAccessible(page, 'Sportello: home (en)');
@@ -261,7 +261,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: paying by notice co
       await nj.fill('#email', 'pino.test@example.org');
       await nj.fill('#emailConferma', 'pino.test@example.org');
       await tickPrivacy(nj);
-      await Promise.all([nj.waitForNavigation(), nj.click('#prosegui')]);
+      await Promise.all([nj.waitForEvent('load'), nj.click('#prosegui')]);
       expect(nj.url().startsWith(`${stack.cassa.url}/sportello/pagamento/`)).toBe(true);
       expect(await nj.textContent('#form-errors')).toContain('Completa la verifica anti-robot');
       await screenshot(nj, 'sportello-30-senza-javascript');

@@ -28,7 +28,7 @@ export class LogCapture {
   write(chunk: string): void {
     for (const raw of chunk.split('\n')) {
       if (raw.trim() === '') continue;
-      let o: Record<string, unknown> = {};
+      let o: Record<string, unknown>;
       try {
         o = JSON.parse(raw) as Record<string, unknown>;
       } catch {
@@ -37,7 +37,7 @@ export class LogCapture {
       const err = o.err as { type?: string; message?: string; code?: string } | undefined;
       this.lines.push({
         level: Number(o.level ?? 0),
-        msg: String(o.msg ?? ''),
+        msg: typeof o.msg === 'string' ? o.msg : o.msg === undefined ? '' : JSON.stringify(o.msg),
         raw,
         reqId: typeof o.reqId === 'string' ? o.reqId : undefined,
         err,
@@ -590,7 +590,7 @@ export function logSignature(line: LogLine): string {
   if (line.err?.type) parts.push(line.err.type);
   // an error code names the defect better than its message (which repeats the input)
   const code = line.err?.code ?? line.raw.match(/"code":"([0-9A-Z]{5})"/)?.[1];
-  if (code) parts.push(String(code));
+  if (code) parts.push(code);
   const cause = line.err?.message
     ?.split('\n')[0]
     ?.replace(/\b\d+\b/g, 'N')

@@ -91,7 +91,9 @@ export function mutateField(rng: Rng, base: Json): Mutated<Json> {
       return set(Array.isArray(value) ? [e] : e, 'duplicate-key', `key ${k} twice`);
     }
     return set(
-      Array.isArray(value) ? [...value, '\u0000', null, [[]]] : { ...value, '\u0000': '\u0000', '': '' },
+      Array.isArray(value)
+        ? [...value, '\u0000', null, [[]]]
+        : { ...(value as Record<string, Json>), '\u0000': '\u0000', '': '' },
       'hostile-element',
       'hostile extra elements',
     );

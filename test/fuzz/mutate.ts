@@ -74,7 +74,9 @@ const ODD_DIGITS = [
 ];
 
 export function cp(ch: string): string {
-  return [...ch].map((c) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`).join(' ');
+  return Array.from(ch)
+    .map((c) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`)
+    .join(' ');
 }
 
 export function randomUnicode(rng: Rng, n: number): string {
@@ -96,6 +98,15 @@ export function randomUnicode(rng: Rng, n: number): string {
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+/** A C0 control character other than NUL (told apart as its own feature), tab, LF and CR. */
+function hasC0Control(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 0x01 && c <= 0x08) || c === 0x0b || c === 0x0c || (c >= 0x0e && c <= 0x1f)) return true;
+  }
+  return false;
+}
+
 /**
  * The most telling feature of a hostile string: what a failure class is named after, whatever
  * mutation produced it (a NUL inserted, a string of NULs, an injection with NULs: all `nul`).
@@ -103,7 +114,7 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 export function featureOf(s: string): string {
   if (s.includes('\u0000')) return 'nul';
   if (LONE_SURROGATE.test(s)) return 'lone-surrogate';
-  if (/[\u0001-\u0008\u000b\u000c\u000e-\u001f]/.test(s)) return 'c0-control';
+  if (hasC0Control(s)) return 'c0-control';
   if (/[\ufffe\uffff]/.test(s)) return 'noncharacter';
   if (/[\u007f-\u009f]/.test(s)) return 'del-or-c1-control';
   if (/[\u2028\u2029]/.test(s)) return 'line-separator';
@@ -161,7 +172,7 @@ function mutateStringOp(rng: Rng, s: string): Mutated<string> {
       return {
         value,
         kind: 'emoji-length',
-        describe: `${n} emoji (${value.length} UTF-16 units, ${[...value].length} code points)`,
+        describe: `${n} emoji (${value.length} UTF-16 units, ${Array.from(value).length} code points)`,
       };
     }
     case 'empty':
@@ -266,9 +277,12 @@ export function setAt(root: Json, path: Path, value: Json | undefined): Json {
     else copy[head as number] = setAt(copy[head as number]!, rest, value);
     return copy;
   }
+  if (rest.length === 0 && value === undefined) {
+    const { [head as string]: _removed, ...without } = root as Record<string, Json>;
+    return without;
+  }
   const obj = { ...(root as Record<string, Json>) };
-  if (rest.length === 0 && value === undefined) delete obj[head as string];
-  else obj[head as string] = setAt(obj[head as string] ?? null, rest, value);
+  obj[head as string] = setAt(obj[head as string] ?? null, rest, value);
   return obj;
 }
 
@@ -387,7 +401,7 @@ export function pct(s: string): string {
       out += [0xe0 | (c >> 12), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f)]
         .map((b) => `%${b.toString(16).toUpperCase()}`)
         .join('');
-    } else if (UNRESERVED.test(s[i]!)) out += s[i];
+    } else if (UNRESERVED.test(s[i]!)) out += s[i]!;
     else out += encodeURIComponent(s[i]!);
   }
   return out;

@@ -52,9 +52,9 @@ export function personFiscalCode(rng: Rng): string {
   const body =
     rng.chars(LETTERS, 6) +
     String(rng.range(40, 99)) +
-    rng.pick([...MONTHS]) +
+    rng.pick(Array.from(MONTHS)) +
     String(day).padStart(2, '0') +
-    rng.pick([...'ABCDEFGHLMZ']) +
+    rng.pick(Array.from('ABCDEFGHLMZ')) +
     String(rng.range(100, 999));
   let sum = 0;
   for (let i = 0; i < 15; i++) {
@@ -81,9 +81,11 @@ export function numericFiscalCode(rng: Rng): string {
 
 /** An Italian IBAN with correct check digits. */
 export function italianIban(rng: Rng): string {
-  const bban = rng.pick([...LETTERS]) + rng.chars('0123456789', 22);
+  const bban = rng.pick(Array.from(LETTERS)) + rng.chars('0123456789', 22);
   const numeric = (s: string) =>
-    [...s].map((ch) => (ch >= 'A' ? String(ch.charCodeAt(0) - 55) : ch)).join('');
+    Array.from(s)
+      .map((ch) => (ch >= 'A' ? String(ch.charCodeAt(0) - 55) : ch))
+      .join('');
   let rem = 0;
   for (const d of numeric(`${bban}IT00`)) rem = (rem * 10 + Number(d)) % 97;
   return `IT${String(98 - rem).padStart(2, '0')}${bban}`;

@@ -50,7 +50,7 @@ export class Rng {
   /** `n` characters drawn from `alphabet`. */
   chars(alphabet: string, n: number): string {
     let s = '';
-    for (let i = 0; i < n; i++) s += alphabet[this.int(alphabet.length)];
+    for (let i = 0; i < n; i++) s += alphabet[this.int(alphabet.length)]!;
     return s;
   }
 

@@ -188,7 +188,7 @@ export async function postLanding(
   await page.setContent(
     `<!doctype html><html lang="it"><head><title>Gestionale</title></head><body><form method="post" action="${cassaUrl}/epayweb/accessoLibero/pagaConIuv/accessoChiamanteEsterno">${inputs}<button type="submit">Paga</button></form></body></html>`,
   );
-  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  await Promise.all([page.waitForEvent('load'), page.click('button[type=submit]')]);
 }
 
 /**

@@ -3,23 +3,22 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lockFileOf } from '../../src/db/data-dir-lock.js';
 import { projectPath } from '../../src/shared/paths.js';
-import { until } from './live.js';
+import { until } from './until.js';
 
 // `cassa` as processes of their own (a running Cassa, command lines beside it), from the sources through
 // tsx (test/helpers/cassa-cli-entry.ts), on the embedded database of a data directory of the test's.
 
 /** The environment of a `cassa` process on `dataDir`: the embedded database, an ephemeral port, quiet logs. */
 export function embeddedEnv(dataDir: string, more: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const k of [
+  const unset = new Set([
     'DATABASE_URL',
     'CASSA_ADMIN_TOKEN',
     'CASSA_SECRET_KEYS',
     'CASSA_PUBLIC_URL',
     'CASSA_METRICS_PORT',
     'CASSA_TEST_DATABASE_URL',
-  ])
-    delete env[k];
+  ]);
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !unset.has(k)));
   return {
     ...env,
     CASSA_ENV: 'development',

@@ -65,18 +65,3 @@ export async function startSimulator(
   const base = await sim.listen();
   return Object.assign(sim, { base });
 }
-
-/** Polls `probe` until it returns a truthy value (bounded: fails after `timeoutMs`). */
-export async function until<T>(
-  probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}

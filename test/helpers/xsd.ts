@@ -38,7 +38,7 @@ function check(v: XsdValidator, node: XmlDocument | XmlElement, what: string): v
     const details = (e as { details?: { message: string }[] }).details
       ?.map((d) => d.message.trim())
       .join('; ');
-    throw new Error(`${what} is not valid: ${details ?? (e as Error).message}`);
+    throw new Error(`${what} is not valid: ${details ?? (e as Error).message}`, { cause: e });
   }
 }
 

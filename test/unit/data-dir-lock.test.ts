@@ -17,7 +17,7 @@ import {
   type ProcessProbe,
 } from '../../src/db/data-dir-lock.js';
 import { projectPath } from '../../src/shared/paths.js';
-import { until } from '../helpers/live.js';
+import { until } from '../helpers/until.js';
 
 const root = mkdtempSync(join(tmpdir(), 'cassa-lock-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -51,10 +51,13 @@ describe('IuvProgressiveAllocator', () => {
 
   it('lets a failed fetch fail its callers and retries on the next call', async () => {
     let fail = true;
-    const a = new IuvProgressiveAllocator(async (_e, _s, count) => {
-      if (fail) throw new Error('database down');
-      return Array.from({ length: count }, (_, i) => BigInt(i + 1));
-    }, 2);
+    const a = new IuvProgressiveAllocator(
+      (_e, _s, count) =>
+        fail
+          ? Promise.reject(new Error('database down'))
+          : Promise.resolve(Array.from({ length: count }, (_, i) => BigInt(i + 1))),
+      2,
+    );
     await expect(a.next(1, '01')).rejects.toThrow('database down');
     fail = false;
     expect(await a.next(1, '01')).toBe(1n);

@@ -1,6 +1,6 @@
 import { DEMO } from '../../../src/app/demo-seed.js';
 import { computeDigest } from '../../../src/modules/portal/domain/digest.js';
-import { csrfOf } from '../../portal-helpers.js';
+import { csrfOf } from '../../helpers/portal.js';
 import type { FuzzCase, Harness, InterfaceSpec, Needle, Problem, Response } from '../harness.js';
 import { mutateJsonBody } from '../json-request.js';
 import {
@@ -195,7 +195,7 @@ export function sportelloSpec(world: World): InterfaceSpec {
         ]),
       });
       // the landing's redirect to the flow's page: its first GET binds the flow to this "browser"
-      const location = String(landed.headers.location ?? '');
+      const location = landed.headers.location ?? '';
       const claimed = await h.app.inject({ method: 'GET', url: location });
       const s = ([] as string[]).concat(claimed.headers['set-cookie'] ?? []);
       state.session = s.map((c) => c.split(';')[0]!).find((c) => c.startsWith('cassa_sportello=')) ?? '';
@@ -402,7 +402,12 @@ export function sportelloSpec(world: World): InterfaceSpec {
     check(fc: FuzzCase, res: Response): Problem[] {
       const path = fc.url.split('?')[0]!;
       const portal = path === '/sportello' || path.startsWith('/sportello/') || path === LANDING;
-      const type = String(res.headers['content-type'] ?? '');
+      const contentType = res.headers['content-type'];
+      const type = Array.isArray(contentType)
+        ? contentType.join(',')
+        : typeof contentType === 'string'
+          ? contentType
+          : '';
       if (portal && res.status >= 400 && fc.method !== 'HEAD' && !type.startsWith('text/html')) {
         return [
           {

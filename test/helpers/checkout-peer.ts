@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { projectPath } from '../../src/shared/paths.js';
 
 /**
  * A stand-in for pagoPA Checkout's EC API over real HTTP: POST /checkout/ec/v1|v2/carts validates
@@ -22,9 +23,7 @@ export interface ReceivedCart {
 }
 
 function cartValidator(file: string, schemaName: string): ValidateFunction {
-  const spec = JSON.parse(
-    readFileSync(new URL(`../resources/specs/pagopa/openapi/${file}`, import.meta.url), 'utf8').toString(),
-  );
+  const spec = JSON.parse(readFileSync(projectPath('resources/specs/pagopa/openapi', file), 'utf8'));
   const ajv = new Ajv({ strict: false, allErrors: true });
   (addFormats as unknown as (a: Ajv) => void)(ajv);
   for (const [name, schema] of Object.entries(spec.components.schemas)) {
@@ -43,21 +42,18 @@ function cartValidator(file: string, schemaName: string): ValidateFunction {
 function fromOpenApi30(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(fromOpenApi30);
   if (!node || typeof node !== 'object') return node;
-  const o = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, fromOpenApi30(v)])) as Record<
-    string,
-    unknown
-  >;
+  const o = new Map(Object.entries(node).map(([k, v]) => [k, fromOpenApi30(v)]));
   for (const [flag, bound] of [
     ['exclusiveMaximum', 'maximum'],
     ['exclusiveMinimum', 'minimum'],
   ] as const) {
-    if (typeof o[flag] === 'boolean') {
-      if (o[flag]) o[flag] = o[bound];
-      else delete o[flag];
-      if (o[flag] !== undefined) delete o[bound];
+    if (typeof o.get(flag) === 'boolean') {
+      if (o.get(flag)) o.set(flag, o.get(bound));
+      else o.delete(flag);
+      if (o.get(flag) !== undefined) o.delete(bound);
     }
   }
-  return o;
+  return Object.fromEntries(o);
 }
 
 export interface CheckoutPeer {

@@ -1,4 +1,4 @@
-import { PiemontePaySchema } from '../src/modules/gestionali/infra/piemontepay-schemas.js';
+import { PiemontePaySchema } from '../../src/modules/gestionali/infra/piemontepay-schemas.js';
 
 /** XSD checks of what Cassa answers and sends on PiemontePAY's SOAP interfaces (lists, outcomes). */
 let schemas:

@@ -1,9 +1,9 @@
 import { expect } from 'vitest';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { solveChallenge } from 'altcha-lib/v1';
-import { DEMO } from '../src/app/demo-seed.js';
-import type { Container } from '../src/app/container.js';
-import { computeDigest, type Separator } from '../src/modules/portal/domain/digest.js';
+import { DEMO } from '../../src/app/demo-seed.js';
+import type { Container } from '../../src/app/container.js';
+import { computeDigest, type Separator } from '../../src/modules/portal/domain/digest.js';
 
 export const LANDING = '/epayweb/accessoLibero/pagaConIuv/accessoChiamanteEsterno';
 
@@ -47,9 +47,7 @@ export class Browser {
     let res = await this.request({ method: 'GET', url });
     for (
       let hops = 0;
-      hops < 3 &&
-      res.statusCode === 303 &&
-      String(res.headers.location ?? '').startsWith('/sportello/pagamento/');
+      hops < 3 && res.statusCode === 303 && (res.headers.location ?? '').startsWith('/sportello/pagamento/');
       hops++
     ) {
       res = await this.request({ method: 'GET', url: String(res.headers.location) });
@@ -128,13 +126,13 @@ export function landingForm(o: {
 /** Solves an ALTCHA challenge served by Cassa, as the widget does. */
 export async function solveCaptcha(browser: Browser): Promise<string> {
   const res = await browser.get('/sportello/captcha');
-  const c = res.json() as {
+  const c = res.json<{
     algorithm: string;
     challenge: string;
     salt: string;
     signature: string;
     maxnumber: number;
-  };
+  }>();
   const solution = await solveChallenge(c.challenge, c.salt, c.algorithm, c.maxnumber).promise;
   if (!solution) throw new Error('captcha not solved');
   return Buffer.from(

@@ -10,7 +10,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { XMLParser } from 'fast-xml-parser';
 import { XmlDocument, XsdValidator, type XmlElement } from 'libxml2-wasm';
 import { xmlRegisterFsInputProviders } from 'libxml2-wasm/lib/nodejs.mjs';
-import { projectPath } from '../src/shared/paths.js';
+import { projectPath } from '../../src/shared/paths.js';
 
 const SOAP11 = 'http://schemas.xmlsoap.org/soap/envelope/';
 const TYPES_NS = 'http://www.csi.it/epay/epaywso/epaywso2enti/types';
@@ -43,7 +43,7 @@ export function validateEPaywso2EntiRequest(envelope: string): string {
       const details = (e as { details?: { message: string }[] }).details
         ?.map((d) => d.message.trim())
         .join('; ');
-      throw new Error(`${body.name} is not valid: ${details ?? (e as Error).message}`);
+      throw new Error(`${body.name} is not valid: ${details ?? (e as Error).message}`, { cause: e });
     }
     return body.name;
   } finally {
@@ -105,8 +105,9 @@ export async function startGestionale(path = '/EPaywso2EntiService'): Promise<Ge
     },
   };
   const hanging = new Set<() => void>();
-  app.addHook('onClose', async () => {
+  app.addHook('onClose', (_instance, done) => {
     for (const release of hanging) release();
+    done();
   });
   app.post(path, async (req, reply) => {
     const text = String(req.body);
@@ -160,18 +161,4 @@ export async function startGestionale(path = '/EPaywso2EntiService'): Promise<Ge
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   g.url = `${address}${path}`;
   return g;
-}
-
-/** Polls `check` until it returns true (or throws after `ms`). */
-export async function until(
-  check: () => boolean | Promise<boolean>,
-  ms = 15_000,
-  what = 'condition',
-): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
