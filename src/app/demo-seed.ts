@@ -1,6 +1,6 @@
 import type { Container } from './container.js';
 import { OrganizationError } from '../modules/organizations/domain/organizations.js';
-import { ApplicationError, ENDPOINT_KINDS } from '../modules/applications/domain/applications.js';
+import { ApplicationError, ENDPOINT_KINDS, type Scope } from '../modules/applications/domain/applications.js';
 import { readFileSync } from 'node:fs';
 import { parseSoapRequest } from '../shared/soap/soap-envelope.js';
 import { readReceiptRequest } from '../modules/pagopa/infra/pa-for-node-xml/receipt-reader.js';
@@ -114,6 +114,21 @@ export function demoGestionaleEndpoints(
   }));
 }
 
+/**
+ * What both demo callers, AP_01 and AP_02, may do: every scope but multi-beneficiary creation, on the
+ * demo ente's library payment type.
+ */
+const DEMO_CALLER_GRANT = {
+  scopes: [
+    'CREAZIONE_IUV',
+    'RICHIESTA_STATO_POS_DEB',
+    'RICHIESTA_DATI_PAGAMENTO',
+    'STAMPA_AVVISO_PAGAMENTO',
+    'STAMPA_RT_GE',
+  ] satisfies Scope[],
+  paymentTypes: [{ ente: DEMO.ente, codiceVersamento: DEMO.paymentType }],
+};
+
 /** pagoPA's receipt of the manual's paid position (resources/demo/SOURCE.txt). */
 export const DEMO_RECEIPT = 'paSendRTV2-191890494852566.xml';
 
@@ -183,14 +198,7 @@ export async function seedDemo(
     descrizione: 'Pagamenti Vari del Comune di Alessandria',
     passphrase: DEMO.passphrase,
     returnUrl: DEMO.returnUrl,
-    scopes: [
-      'CREAZIONE_IUV',
-      'RICHIESTA_STATO_POS_DEB',
-      'RICHIESTA_DATI_PAGAMENTO',
-      'STAMPA_AVVISO_PAGAMENTO',
-      'STAMPA_RT_GE',
-    ],
-    paymentTypes: [{ ente: DEMO.ente, codiceVersamento: DEMO.paymentType }],
+    ...DEMO_CALLER_GRANT,
   });
   const ctx = await c.debtPositions.authorize({
     codiceChiamante: DEMO.codiceChiamante,
@@ -272,14 +280,7 @@ async function seedDemoGestionaleCaller(c: Container, baseUrl?: string): Promise
     descrizione: DEMO_GESTIONALE.descrizione,
     passphrase: DEMO_GESTIONALE.passphrase,
     returnUrl: urls.returnUrl,
-    scopes: [
-      'CREAZIONE_IUV',
-      'RICHIESTA_STATO_POS_DEB',
-      'RICHIESTA_DATI_PAGAMENTO',
-      'STAMPA_AVVISO_PAGAMENTO',
-      'STAMPA_RT_GE',
-    ],
-    paymentTypes: [{ ente: DEMO.ente, codiceVersamento: DEMO.paymentType }],
+    ...DEMO_CALLER_GRANT,
     endpoints,
   });
 }

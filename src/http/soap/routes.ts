@@ -30,6 +30,7 @@ import {
   UndecodableXml,
 } from '../../shared/soap/soap-envelope.js';
 import { publicBaseUrl } from '../public-url.js';
+import { soapActionOf } from './soap-action.js';
 
 const XML = 'text/xml; charset=utf-8';
 
@@ -71,17 +72,6 @@ async function serve(
     case 'paDemandPaymentNotice':
       return service.demandPaymentNotice(readDemandRequest(body, faultId));
   }
-}
-
-/** The SOAPAction a request names (quotes and any namespace path removed); undefined when absent. */
-function soapActionOf(req: FastifyRequest): string | undefined {
-  const h = req.headers.soapaction;
-  if (h === undefined) return undefined;
-  const v = (Array.isArray(h) ? (h[0] ?? '') : h)
-    .trim()
-    .replace(/^"(.*)"$/, '$1')
-    .trim();
-  return v.slice(Math.max(v.lastIndexOf('/'), v.lastIndexOf('#'), v.lastIndexOf(':')) + 1);
 }
 
 function ipString(v: unknown): string | undefined {

@@ -46,6 +46,12 @@ const errorResponses = {
   503: Result,
 };
 const security = [{ basicAuth: [] }];
+type BasicCredentials = NonNullable<ReturnType<typeof parseBasicAuth>>;
+const basicAuthRequired = () =>
+  positionError(
+    'CALLER_NOT_AUTHENTICATED',
+    'Autenticazione HTTP Basic richiesta (codiceChiamante e passphrase)',
+  );
 const audit = (operation: string, epayapiScope?: Scope) => ({
   audit: { interface: 'epayapi', operation },
   epayapiScope,
@@ -82,23 +88,33 @@ function withoutNulls(value: unknown): unknown {
 export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = async (app, { container }) => {
   const svc = container.debtPositions;
 
+  /**
+   * The ente, the position and the caller in the journal, and the HTTP Basic credentials, which
+   * must be there; the answer says the caller is not recognised until the credentials pass.
+   */
+  function callerCredentials(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    enteFiscalCode: string,
+    iuv: string | undefined,
+  ): BasicCredentials {
+    const audit = req.audit!;
+    audit.enteFiscalCode = enteFiscalCode;
+    audit.iuv = iuv;
+    const creds = parseBasicAuth(req.headers.authorization);
+    if (creds) audit.caller = creds.user;
+    reply.header('x-client-attivo', 'false');
+    if (!creds) throw basicAuthRequired();
+    return creds;
+  }
+
   async function authorize(
     req: FastifyRequest,
     reply: FastifyReply,
     p: { organization: string; paymentType: string; iuv?: string },
     scope: Scope,
   ): Promise<CallContext> {
-    const audit = req.audit!;
-    audit.enteFiscalCode = p.organization;
-    audit.iuv = p.iuv;
-    const creds = parseBasicAuth(req.headers.authorization);
-    if (creds) audit.caller = creds.user;
-    reply.header('x-client-attivo', 'false');
-    if (!creds)
-      throw positionError(
-        'CALLER_NOT_AUTHENTICATED',
-        'Autenticazione HTTP Basic richiesta (codiceChiamante e passphrase)',
-      );
+    const creds = callerCredentials(req, reply, p.organization, p.iuv);
     const ctx = await svc.authorize({
       codiceChiamante: creds.user,
       passphrase: creds.password,
@@ -136,10 +152,7 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
     const scope = req.routeOptions.config.epayapiScope;
     if (!parseBasicAuth(req.headers.authorization)) {
       reply.header('x-client-attivo', 'false');
-      throw positionError(
-        'CALLER_NOT_AUTHENTICATED',
-        'Autenticazione HTTP Basic richiesta (codiceChiamante e passphrase)',
-      );
+      throw basicAuthRequired();
     }
     if (req.body && typeof req.body === 'object') req.body = withoutNulls(req.body);
     if (scope)
@@ -409,17 +422,7 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
     },
     async (req, reply) => {
       const b = req.body;
-      const audit = req.audit!;
-      audit.enteFiscalCode = b.codiceFiscaleEnte;
-      audit.iuv = b.iuv;
-      const creds = parseBasicAuth(req.headers.authorization);
-      if (creds) audit.caller = creds.user;
-      reply.header('x-client-attivo', 'false');
-      if (!creds)
-        throw positionError(
-          'CALLER_NOT_AUTHENTICATED',
-          'Autenticazione HTTP Basic richiesta (codiceChiamante e passphrase)',
-        );
+      const creds = callerCredentials(req, reply, b.codiceFiscaleEnte, b.iuv);
       const copy = await container.receipts.rtForGestionale({
         codiceChiamante: creds.user,
         passphrase: creds.password,
@@ -431,7 +434,7 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
         address: req.ip,
       });
       reply.header('x-client-attivo', 'true');
-      audit.outcome = OK.code;
+      req.audit!.outcome = OK.code;
       // the receipt's bytes as pagoPA sent them, in the encoding their declaration names
       const xml = copy.xml.bytes.toString('base64');
       return {

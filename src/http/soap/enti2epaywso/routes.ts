@@ -12,6 +12,7 @@ import { ESITO } from '../../../shared/piemontepay/codes.js';
 import { dbErrorSummary, isDatabaseUnavailable } from '../../../db/errors.js';
 import { xmlEscape } from '../../../shared/soap/xml-text.js';
 import { publicBaseUrl } from '../../public-url.js';
+import { soapActionOf } from '../soap-action.js';
 
 const XML = 'text/xml; charset=utf-8';
 const SERVICE = 'Enti2EPaywsoService';
@@ -25,17 +26,6 @@ export function ackEnvelope(code: string, message: string): string {
     (message ? `<cmn:Messaggio>${xmlEscape(message.slice(0, 500))}</cmn:Messaggio>` : '') +
     `</cmn:Result></cmn:EPaywsoServiceResponse></soapenv:Body></soapenv:Envelope>`
   );
-}
-
-/** The operation a SOAPAction names (http://www.csi.it/epay/epaywso/service/<Operation>, quotes optional). */
-function soapActionOf(req: FastifyRequest): string | undefined {
-  const h = req.headers.soapaction;
-  if (h === undefined) return undefined;
-  const v = (Array.isArray(h) ? (h[0] ?? '') : h)
-    .trim()
-    .replace(/^"(.*)"$/, '$1')
-    .trim();
-  return v.slice(v.lastIndexOf('/') + 1);
 }
 
 /**

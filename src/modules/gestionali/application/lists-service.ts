@@ -279,29 +279,17 @@ export class ListsService {
     const items: repo.ItemRow[] = [];
     if (list.kind === 'INSERIMENTO') {
       const positions = positionsToInsert(body);
-      const read = positions.map((p) => attempt(() => draftOf(p)));
-      const valid = read.flatMap((r, seq) => (r instanceof DebtPositionError ? [] : [{ seq, draft: r }]));
-      const created = await this.bulk.createMany(
-        tx,
-        ctx,
-        valid.map((v) => v.draft),
-        LIST_FIELD_NAMES,
+      const outcomes = await applyToRead(
+        positions.map((p) => attempt(() => draftOf(p))),
+        (drafts) => this.bulk.createMany(tx, ctx, drafts, LIST_FIELD_NAMES),
       );
-      const bySeq = new Map(valid.map((v, i) => [v.seq, created[i]!]));
-      positions.forEach((p, seq) =>
-        items.push(itemOf(seq, idOf(p), null, bySeq.get(seq) ?? (read[seq] as DebtPositionError))),
-      );
+      positions.forEach((p, seq) => items.push(itemOf(seq, idOf(p), null, outcomes[seq]!)));
     } else {
       const positions = positionsToUpdate(body);
       const read = positions.map((p) => attempt(() => changeOf(p)));
-      const valid = read.flatMap((r, seq) => (r instanceof DebtPositionError ? [] : [{ seq, change: r }]));
-      const changed = await this.bulk.changeMany(
-        tx,
-        ctx,
-        valid.map((v) => v.change),
-        LIST_FIELD_NAMES,
+      const outcomes = await applyToRead(read, (changes) =>
+        this.bulk.changeMany(tx, ctx, changes, LIST_FIELD_NAMES),
       );
-      const bySeq = new Map(valid.map((v, i) => [v.seq, changed[i]!]));
       positions.forEach((p, seq) => {
         const r = read[seq]!;
         const tipo =
@@ -310,7 +298,7 @@ export class ListsService {
               ? 'ANNULLAMENTO'
               : 'MODIFICA'
             : r.kind;
-        items.push(itemOf(seq, idOf(p), tipo, bySeq.get(seq) ?? (r as DebtPositionError)));
+        items.push(itemOf(seq, idOf(p), tipo, outcomes[seq]!));
       });
     }
     await repo.insertItems(tx, list.id, items);
@@ -402,6 +390,20 @@ function attempt<T>(fn: () => T): T | DebtPositionError {
     if (e instanceof DebtPositionError) return e;
     throw e;
   }
+}
+
+/**
+ * Each item's outcome, in the list's order: the error that stopped its reading, or what `apply` did
+ * with it (one call for all the items that were read, in order).
+ */
+async function applyToRead<T>(
+  read: readonly (T | DebtPositionError)[],
+  apply: (valid: T[]) => Promise<BulkOutcome[]>,
+): Promise<(BulkOutcome | DebtPositionError)[]> {
+  const valid = read.flatMap((r, seq) => (r instanceof DebtPositionError ? [] : [{ seq, value: r }]));
+  const done = await apply(valid.map((v) => v.value));
+  const bySeq = new Map(valid.map((v, i) => [v.seq, done[i]!]));
+  return read.map((r, seq) => bySeq.get(seq) ?? (r as DebtPositionError));
 }
 
 function itemOf(

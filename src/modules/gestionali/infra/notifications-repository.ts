@@ -3,6 +3,7 @@ import type { Database, Executor } from '../../../db/database.js';
 import { xmlDocumentBytes } from '../../../shared/soap/soap-envelope.js';
 import type { Debtor } from '../../debt-positions/domain/debt-position.js';
 import { selectDebtor, withDebtor, type DebtorRow } from '../../debt-positions/infra/position-row.js';
+import type { PaymentNotification } from '../domain/notifications.js';
 
 const rowsOf = <T>(res: unknown) => (res as { rows: T[] }).rows;
 
@@ -118,25 +119,11 @@ export async function hasRecipient(tx: Executor, paymentTypeId: number, kind: st
   return rows.length > 0;
 }
 
-export interface PaymentNotificationRow {
+/** A pending payment notification: the message's fields, with the position's debtor and the receipt's payer as stored. */
+export interface PaymentNotificationRow extends Omit<PaymentNotification, 'debtor' | 'payer'> {
   notificationId: number;
-  idPosizioneDebitoria: string | null;
-  referenceYear: number | null;
-  iuv: string;
-  noticeNumber: string;
-  amountCents: number;
-  feeCents: number | null;
-  dueDate: string | null;
-  causale: string | null;
-  paymentDate: string;
-  paymentDateTime: string;
   debtor: Debtor;
   payer: Record<string, string> | null;
-  idPSP: string | null;
-  pspCompanyName: string | null;
-  paymentMethod: string | null;
-  receiptId: string;
-  datiSpecificiRiscossione: string | null;
   /** the receipt's document when asked: its bytes as pagoPA sent them, agreeing with its declaration (xmlDocumentBytes) */
   rawXml: Uint8Array | null;
 }

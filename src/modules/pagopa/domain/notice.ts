@@ -77,10 +77,8 @@ export interface MapEntry {
   value: string;
 }
 
-export interface Subject {
-  type: 'F' | 'G';
-  id: string;
-  fullName: string;
+/** Where pagoPA's ctSubject (a debtor, a payer) is reached: its optional address and e-mail. */
+export interface SubjectAddress {
   streetName?: string | undefined;
   civicNumber?: string | undefined;
   postalCode?: string | undefined;
@@ -88,6 +86,12 @@ export interface Subject {
   stateProvinceRegion?: string | undefined;
   country?: string | undefined;
   email?: string | undefined;
+}
+
+export interface Subject extends SubjectAddress {
+  type: 'F' | 'G';
+  id: string;
+  fullName: string;
 }
 
 export interface MarcaDaBolloRequest {

@@ -4,7 +4,7 @@
  * simply waiting for it, the receipt carries an anomaly for an operator.
  */
 import type { DebtPositionStatus } from '../../debt-positions/domain/debt-position.js';
-import type { MapEntry } from './notice.js';
+import type { MapEntry, SubjectAddress } from './notice.js';
 
 export type ReceiptPrimitive = 'paSendRT' | 'paSendRTV2';
 
@@ -16,17 +16,11 @@ export type ReceiptAnomaly =
   | 'AMOUNT_MISMATCH'
   | 'UNKNOWN_POSITION';
 
-export interface ReceiptParty {
+/** A receipt's debtor or payer (ctSubject), read leniently. */
+export interface ReceiptParty extends SubjectAddress {
   type: string | undefined;
   id: string | undefined;
   fullName: string | undefined;
-  streetName?: string | undefined;
-  civicNumber?: string | undefined;
-  postalCode?: string | undefined;
-  city?: string | undefined;
-  stateProvinceRegion?: string | undefined;
-  country?: string | undefined;
-  email?: string | undefined;
 }
 
 export interface ReceiptTransfer {

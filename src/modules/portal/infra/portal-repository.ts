@@ -53,30 +53,27 @@ export interface PortalPosition {
   authorised: boolean;
 }
 
+/** The columns of a CallerRow, of `application a`. */
+const CALLER_COLUMNS = `a.id::int as id, a.codice_chiamante as "codiceChiamante", a.descrizione, a.passphrase_enc as "passphraseEnc", a.return_url as "returnUrl",
+  a.active, a.valid_from::text as "validFrom", a.valid_to::text as "validTo", a.page_email as "pageEmail", a.page_privacy as "pagePrivacy",
+  a.page_captcha as "pageCaptcha", a.digest_separator as "digestSeparator", a.return_digest_mode as "returnDigestMode"`;
+
 const LOAD_CALLER = namedStatement(
   'portal_load_caller',
-  `select id::int as id, codice_chiamante as "codiceChiamante", descrizione, passphrase_enc as "passphraseEnc", return_url as "returnUrl",
-          active, valid_from::text as "validFrom", valid_to::text as "validTo", page_email as "pageEmail", page_privacy as "pagePrivacy",
-          page_captcha as "pageCaptcha", digest_separator as "digestSeparator", return_digest_mode as "returnDigestMode"
-     from application where codice_chiamante = $1`,
+  `select ${CALLER_COLUMNS} from application a where a.codice_chiamante = $1`,
 );
 
 /** The caller of a landing, and whether its identificativoPagamento was already used: one round trip. */
 const LOAD_CALLER_FOR_LANDING = namedStatement(
   'portal_load_caller_for_landing',
-  `select a.id::int as id, a.codice_chiamante as "codiceChiamante", a.descrizione, a.passphrase_enc as "passphraseEnc", a.return_url as "returnUrl",
-          a.active, a.valid_from::text as "validFrom", a.valid_to::text as "validTo", a.page_email as "pageEmail", a.page_privacy as "pagePrivacy",
-          a.page_captcha as "pageCaptcha", a.digest_separator as "digestSeparator", a.return_digest_mode as "returnDigestMode",
+  `select ${CALLER_COLUMNS},
           exists (select 1 from portal_payment_id pp where pp.application_id = a.id and pp.identificativo_pagamento = $2) as "paymentIdUsed"
      from application a where a.codice_chiamante = $1`,
 );
 
 const LOAD_CALLER_BY_ID = namedStatement(
   'portal_load_caller_by_id',
-  `select id::int as id, codice_chiamante as "codiceChiamante", descrizione, passphrase_enc as "passphraseEnc", return_url as "returnUrl",
-          active, valid_from::text as "validFrom", valid_to::text as "validTo", page_email as "pageEmail", page_privacy as "pagePrivacy",
-          page_captcha as "pageCaptcha", digest_separator as "digestSeparator", return_digest_mode as "returnDigestMode"
-     from application where id = $1`,
+  `select ${CALLER_COLUMNS} from application a where a.id = $1`,
 );
 
 const POSITION_COLUMNS = `p.id::int as id, e.id::int as "enteId", e.codice_fiscale as "enteFiscalCode", e.denominazione as "enteName", e.active as "enteActive",
@@ -88,12 +85,15 @@ const POSITION_COLUMNS = `p.id::int as id, e.id::int as "enteId", e.codice_fisca
   case when e.logo is not null then e.logo_mime end as "enteLogoMime",
   json_build_object('phone', e.telefono, 'email', e.email, 'website', e.sito_web) as "enteContacts"`;
 
+/** Where POSITION_COLUMNS come from: the position with its ente and payment type. */
+const POSITIONS = `debt_position p
+     join ente e on e.id = p.ente_id
+     join payment_type pt on pt.id = p.payment_type_id`;
+
 const FIND_FOR_LANDING = namedStatement(
   'portal_find_for_landing',
   `select ${POSITION_COLUMNS}, (apt.application_id is not null) as authorised
-     from debt_position p
-     join ente e on e.id = p.ente_id
-     join payment_type pt on pt.id = p.payment_type_id
+     from ${POSITIONS}
      left join application_payment_type apt on apt.application_id = $2 and apt.payment_type_id = p.payment_type_id
     where p.iuv = $1
     order by (apt.application_id is not null) desc, p.id
@@ -103,9 +103,7 @@ const FIND_FOR_LANDING = namedStatement(
 const FIND_BY_CODE = namedStatement(
   'portal_find_by_code',
   `select ${POSITION_COLUMNS}, false as authorised
-     from debt_position p
-     join ente e on e.id = p.ente_id
-     join payment_type pt on pt.id = p.payment_type_id
+     from ${POSITIONS}
     where (p.notice_number = $1 or p.iuv = $2) and ($3::text is null or e.codice_fiscale = $3)
     order by p.id
     limit 20`,
@@ -114,9 +112,7 @@ const FIND_BY_CODE = namedStatement(
 const FIND_BY_IDS = namedStatement(
   'portal_find_by_ids',
   `select ${POSITION_COLUMNS}, false as authorised
-     from debt_position p
-     join ente e on e.id = p.ente_id
-     join payment_type pt on pt.id = p.payment_type_id
+     from ${POSITIONS}
     where p.id = any($1::bigint[])`,
 );
 

@@ -26,9 +26,7 @@ export function trasmettiNotifichePagamento(
   const total = items.reduce((s, n) => s + n.amountCents, 0);
   const out: string[] = [
     `<TrasmettiNotifichePagamentoRequest xmlns="${EPAYWSO2ENTI_NS}" xmlns:cmn="${EPAYWSO_COMMON_NS}"><Testata>`,
-    el('IdMessaggio', h.idMessaggio),
-    el('CFEnteCreditore', h.enteFiscalCode),
-    el('CodiceVersamento', h.codiceVersamento),
+    testata(h),
     el('PagamentiSpontanei', h.pagamentiSpontanei ? 'true' : 'false'),
     el('NumeroPagamenti', String(items.length)),
     el('ImportoTotalePagamenti', centsToDecimal(total)),
@@ -78,9 +76,7 @@ export function trasmettiAvvisiScaduti(h: MessageHeader, items: readonly Expired
   const total = items.reduce((s, n) => s + n.amountCents, 0);
   const out: string[] = [
     `<TrasmettiAvvisiScadutiRequest xmlns="${EPAYWSO2ENTI_NS}" xmlns:cmn="${EPAYWSO_COMMON_NS}"><Testata>`,
-    el('IdMessaggio', h.idMessaggio),
-    el('CFEnteCreditore', h.enteFiscalCode),
-    el('CodiceVersamento', h.codiceVersamento),
+    testata(h),
     el('NumeroAvvisiScaduti', String(items.length)),
     el('ImportoTotaleAvvisiScaduti', centsToDecimal(total)),
     '</Testata><CorpoAvvisiScaduti><ElencoAvvisiScaduti>',
@@ -102,9 +98,7 @@ export function trasmettiRT(h: MessageHeader, items: readonly ReceiptCopy[]): st
   checkCount(items.length, MAX_RT_PER_MESSAGE);
   const out: string[] = [
     `<TrasmettiRTRequest xmlns="${EPAYWSO2ENTI_NS}"><Testata>`,
-    el('IdMessaggio', h.idMessaggio),
-    el('CFEnteCreditore', h.enteFiscalCode),
-    el('CodiceVersamento', h.codiceVersamento),
+    testata(h),
     el('NumeroRT', String(items.length)),
     '</Testata><CorpoRT><ElencoRT>',
   ];
@@ -126,6 +120,15 @@ export function trasmettiRT(h: MessageHeader, items: readonly ReceiptCopy[]): st
 }
 
 // --- XML pieces --------------------------------------------------------------------------------------------
+
+/** The Testata's elements every message starts with: the message, its ente and its payment type. */
+function testata(h: MessageHeader): string {
+  return (
+    el('IdMessaggio', h.idMessaggio) +
+    el('CFEnteCreditore', h.enteFiscalCode) +
+    el('CodiceVersamento', h.codiceVersamento)
+  );
+}
 
 function checkCount(n: number, max: number): void {
   if (n < 1 || n > max) throw new RangeError(`a message carries 1..${max} items, not ${n}`);
