@@ -7,7 +7,8 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Container } from '../../app/container.js';
 import { ANONIMO } from '../../modules/debt-positions/domain/debt-position.js';
-import { euro, romeDateLabel, romeDateTimeLabel } from './format.js';
+import { romeDateLabel, romeDateTimeLabel } from '../../shared/calendar.js';
+import { euro } from './format.js';
 import { enteHeader, isServedLogoType, type HeaderEnte } from './layout-data.js';
 import {
   PortalInputErrors,

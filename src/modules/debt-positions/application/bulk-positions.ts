@@ -1,4 +1,5 @@
 import type { Executor } from '../../../db/database.js';
+import { romeToday } from '../../../shared/calendar.js';
 import {
   assertDebtorChangeAllowed,
   assertFineChangeAllowed,
@@ -7,7 +8,6 @@ import {
   DEFAULT_FIELD_NAMES,
   effectiveStatus,
   initialStatus,
-  romeToday,
   sameDebtorIdentity,
   validateDraft,
   type DebtPosition,

@@ -78,31 +78,6 @@ export function isAnonymous(debtor: Debtor): boolean {
   return debtor.fiscalCode === ANONIMO;
 }
 
-/** Today's date in the Europe/Rome calendar, as YYYY-MM-DD. */
-export function romeToday(now: Date = new Date()): string {
-  return romeDate(now);
-}
-
-const ROME_DATE = new Intl.DateTimeFormat('en-CA', {
-  timeZone: 'Europe/Rome',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-});
-// Rome's offset from UTC is a whole number of hours, so the date can only change on a minute boundary.
-let memoMinute = Number.NaN;
-let memoDate = '';
-
-/** The Europe/Rome calendar date of an instant, as YYYY-MM-DD. */
-export function romeDate(instant: Date): string {
-  const minute = Math.floor(instant.getTime() / 60_000);
-  if (minute !== memoMinute) {
-    memoDate = ROME_DATE.format(instant);
-    memoMinute = minute;
-  }
-  return memoDate;
-}
-
 // Control characters (and the non-characters U+FFFE/U+FFFF) cannot travel in pagoPA's XML.
 const CONTROL = /[\u0000-\u001F\u007F\uFFFE\uFFFF]/;
 
