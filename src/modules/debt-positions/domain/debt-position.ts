@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isNumericFiscalCode, isPersonFiscalCode } from '../../../shared/fiscal-code.js';
+import { formatCents } from '../../../shared/money.js';
 import { charLength } from '../../../shared/text.js';
 import { positionError } from './errors.js';
 
@@ -494,11 +495,4 @@ function canonicalJson(v: unknown): string {
     .filter(([, x]) => x !== undefined)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
-}
-
-const EUROS = new Intl.NumberFormat('it-IT', { maximumFractionDigits: 0, useGrouping: true });
-
-export function formatCents(cents: number): string {
-  const euros = EUROS.format(Math.floor(cents / 100));
-  return `${euros},${String(cents % 100).padStart(2, '0')} €`;
 }
