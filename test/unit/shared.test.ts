@@ -96,6 +96,28 @@ describe('money', () => {
     },
   );
 
+  it.each([
+    ['10', 1000],
+    ['10.', 1000],
+    ['.5', 50],
+    ['.50', 50],
+    ['+10.00', 1000],
+    ['-0', 0],
+    ['-0.00', 0],
+    ['010.500', 1050],
+    ['000000000999999999.990', 99_999_999_999],
+    [' 12.34 ', 1234],
+  ])('reads every lexical form of an xs:decimal amount: %j is %i cents', (s, cents) => {
+    expect(decimalToCents(s, 'xs:decimal')).toBe(cents);
+  });
+
+  it.each(['', '.', '+', '-1', '-0.01', '12.345', '1.001', '1000000000', '12,50', '1e3', '1 000', 'abc'])(
+    'refuses the xs:decimal %j (not a decimal, a third significant decimal, negative, or over 999999999.99)',
+    (s) => {
+      expect(decimalToCents(s, 'xs:decimal')).toBeNull();
+    },
+  );
+
   it('round-trips cents through the decimal string', () => {
     for (const c of [0, 1, 99, 100, 1250, 123_456_789, 99_999_999_999])
       expect(decimalToCents(centsToDecimal(c))).toBe(c);
