@@ -55,7 +55,8 @@ const webUrl = z
   .url()
   .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), 'an http(s) URL');
 
-const ConfigSchema = z.object({
+/** The environment variables, each read and checked on its own. */
+const EnvSchema = z.object({
   CASSA_ENV: z.enum(['development', 'production', 'test']).default('development'),
   DATABASE_URL: z
     .string()
@@ -142,18 +143,6 @@ const ConfigSchema = z.object({
   CASSA_SPORTELLO_SUPPORT_EMAIL: z.string().trim().email().max(256).optional(),
 });
 
-/** Outbound deliveries to the gestionali (EPaywso2EntiService) and the grouping of notifications. */
-export interface DeliveriesConfig {
-  timeoutMs: number;
-  concurrency: number;
-  perEndpoint: number;
-  retryBaseMs: number;
-  retryCapMs: number;
-  failingAfter: number;
-  pollMs: number;
-  notificationBatchWindowMs: number;
-}
-
 export type PagopaEnv = 'simulator' | 'uat' | 'production';
 
 /** pagoPA Checkout's "EC API" base (without the version segment) per environment. */
@@ -163,15 +152,7 @@ export const CHECKOUT_BASE_URLS: Record<PagopaEnv, string> = {
   production: 'https://api.platform.pagopa.it/checkout/ec',
 };
 
-/** Where Cassa sends carts (POST {url}/carts), with which body version and key. */
-export interface CheckoutConfig {
-  url: string;
-  apiVersion: 'v1' | 'v2';
-  subscriptionKey: string | undefined;
-  timeoutMs: number;
-}
-
-export type RawConfig = z.infer<typeof ConfigSchema>;
+export type RawConfig = z.infer<typeof EnvSchema>;
 
 /**
  * Who runs the Sportello and the links and contacts of its header and footer (docs/configuration.md,
@@ -234,56 +215,17 @@ function sportelloSiteConfig(c: RawConfig): SportelloSiteConfig {
   return site;
 }
 
-export interface Config {
-  env: 'development' | 'production' | 'test';
-  production: boolean;
-  databaseUrl: string | undefined;
-  dataDir: string;
-  dbPoolSize: number;
-  host: string;
-  port: number;
-  /** The separate /metrics listener: port undefined means none (the web role still serves /metrics with the admin token). */
-  metrics: { host: string; port: number | undefined };
-  publicUrl: string | undefined;
-  tls: { certFile: string; keyFile: string } | undefined;
-  /** Proxy hops or proxy addresses whose X-Forwarded-For is trusted (Fastify's trustProxy); false: none. */
-  trustProxy: TrustProxy;
-  secretKeys: string | undefined;
-  adminToken: string | undefined;
-  pagopa: { idBrokerPA: string | undefined; idStation: string | undefined; env: PagopaEnv };
-  checkout: CheckoutConfig;
-  audit: { keepPayloads: boolean; payloadMaxBytes: number };
-  logLevel: RawConfig['CASSA_LOG_LEVEL'];
-  bodyLimit: number;
-  /** The citizen portal: requests per minute per client address on its public forms (0 = no limit); ALTCHA work. */
-  portal: { rateLimit: number; captchaMaxNumber: number };
-  /** The Sportello's header and footer: the intermediary, the links a PA site must have, contacts. */
-  sportelloSite: SportelloSiteConfig;
-  /** Liste di carico (Enti2EPaywsoService): positions per list, lists processed at once per worker, idle poll. */
-  lists: { maxPositions: number; concurrency: number; pollMs: number };
-  deliveries: DeliveriesConfig;
-  /** The throttle on the gestionali's HTTP Basic: failures per caller and per address in a window (docs/security.md). */
-  auth: {
-    maxFailuresPerCaller: number;
-    maxFailuresPerAddress: number;
-    windowMs: number;
-    knownAddressMs: number;
+/**
+ * The configuration Cassa runs with: the environment as EnvSchema reads it, checked across variables
+ * (a refusal is an issue without a path, reported as its message alone) and shaped by area.
+ */
+const ConfigSchema = EnvSchema.transform((c, ctx) => {
+  const refuse = (problems: string[]) => {
+    for (const message of problems) ctx.addIssue({ code: 'custom', message });
+    return z.NEVER;
   };
-}
-
-export class ConfigError extends Error {}
-
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  // A variable set to the empty string (`PORT=` in a compose file) counts as unset, not as 0 or "".
-  const parsed = ConfigSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
-  }
-  const c = parsed.data;
-  if ((c.CASSA_TLS_CERT_FILE === undefined) !== (c.CASSA_TLS_KEY_FILE === undefined)) {
-    throw new ConfigError('Invalid configuration:\n  CASSA_TLS_CERT_FILE and CASSA_TLS_KEY_FILE go together');
-  }
+  if ((c.CASSA_TLS_CERT_FILE === undefined) !== (c.CASSA_TLS_KEY_FILE === undefined))
+    return refuse(['CASSA_TLS_CERT_FILE and CASSA_TLS_KEY_FILE go together']);
   const production = c.CASSA_ENV === 'production';
   if (production) {
     const missing = [
@@ -293,15 +235,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       // the Sportello's return URLs handed to pagoPA Checkout must not come from the Host header
       !c.CASSA_PUBLIC_URL && 'CASSA_PUBLIC_URL',
     ].filter(Boolean);
-    if (missing.length > 0) {
-      throw new ConfigError(`Invalid configuration:\n  production mode requires ${missing.join(', ')}`);
-    }
+    if (missing.length > 0) return refuse([`production mode requires ${missing.join(', ')}`]);
     const unsafe = productionProblems(c);
-    if (unsafe.length > 0)
-      throw new ConfigError(`Invalid configuration:\n${unsafe.map((p) => `  ${p}`).join('\n')}`);
+    if (unsafe.length > 0) return refuse(unsafe);
   }
   const pagopaEnv: PagopaEnv = c.CASSA_PAGOPA_ENV ?? (production ? 'production' : 'simulator');
   const checkout = checkoutConfig(c, pagopaEnv);
+  if (checkout.problems.length > 0) return refuse(checkout.problems);
   return {
     env: c.CASSA_ENV,
     production,
@@ -310,34 +250,43 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbPoolSize: c.CASSA_DB_POOL_SIZE,
     host: c.HOST,
     port: c.PORT,
-    // the metrics listener has no token: loopback unless an (internal) address is chosen explicitly
+    /**
+     * The separate /metrics listener: port undefined means none (the web role still serves /metrics with the
+     * admin token). It has no token: loopback unless an (internal) address is chosen explicitly.
+     */
     metrics: { host: c.CASSA_METRICS_HOST ?? '127.0.0.1', port: c.CASSA_METRICS_PORT },
     publicUrl: c.CASSA_PUBLIC_URL,
     tls:
       c.CASSA_TLS_CERT_FILE && c.CASSA_TLS_KEY_FILE
         ? { certFile: c.CASSA_TLS_CERT_FILE, keyFile: c.CASSA_TLS_KEY_FILE }
         : undefined,
+    /** Proxy hops or proxy addresses whose X-Forwarded-For is trusted (Fastify's trustProxy); false: none. */
     trustProxy: c.CASSA_TRUST_PROXY,
     secretKeys: c.CASSA_SECRET_KEYS,
     adminToken: c.CASSA_ADMIN_TOKEN,
     pagopa: { idBrokerPA: c.CASSA_ID_BROKER_PA, idStation: c.CASSA_ID_STATION, env: pagopaEnv },
-    checkout,
+    checkout: checkout.config,
     audit: { keepPayloads: c.CASSA_AUDIT_PAYLOADS, payloadMaxBytes: c.CASSA_AUDIT_PAYLOAD_MAX_BYTES },
     logLevel: c.CASSA_LOG_LEVEL,
     bodyLimit: c.CASSA_BODY_LIMIT,
+    /** The citizen portal: requests per minute per client address on its public forms (0 = no limit); ALTCHA work. */
     portal: { rateLimit: c.CASSA_PORTAL_RATE_LIMIT, captchaMaxNumber: c.CASSA_PORTAL_CAPTCHA_MAX_NUMBER },
+    /** The Sportello's header and footer: the intermediary, the links a PA site must have, contacts. */
     sportelloSite: sportelloSiteConfig(c),
+    /** The throttle on the gestionali's HTTP Basic: failures per caller and per address in a window (docs/security.md). */
     auth: {
       maxFailuresPerCaller: c.CASSA_AUTH_MAX_FAILURES_PER_CALLER,
       maxFailuresPerAddress: c.CASSA_AUTH_MAX_FAILURES_PER_ADDRESS,
       windowMs: c.CASSA_AUTH_FAILURE_WINDOW_MS,
       knownAddressMs: c.CASSA_AUTH_KNOWN_ADDRESS_TTL_MS,
     },
+    /** Liste di carico (Enti2EPaywsoService): positions per list, lists processed at once per worker, idle poll. */
     lists: {
       maxPositions: c.CASSA_LIST_MAX_POSITIONS,
       concurrency: c.CASSA_LIST_CONCURRENCY,
       pollMs: c.CASSA_LIST_POLL_MS,
     },
+    /** Outbound deliveries to the gestionali (EPaywso2EntiService) and the grouping of notifications. */
     deliveries: {
       timeoutMs: c.CASSA_DELIVERY_TIMEOUT_MS,
       concurrency: c.CASSA_DELIVERY_CONCURRENCY,
@@ -349,6 +298,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       notificationBatchWindowMs: c.CASSA_NOTIFICATION_BATCH_WINDOW_MS,
     },
   };
+});
+
+export type Config = z.output<typeof ConfigSchema>;
+/** Where Cassa sends carts (POST {url}/carts), with which body version and key. */
+export type CheckoutConfig = Config['checkout'];
+/** Outbound deliveries to the gestionali (EPaywso2EntiService) and the grouping of notifications. */
+export type DeliveriesConfig = Config['deliveries'];
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // A variable set to the empty string (`PORT=` in a compose file) counts as unset, not as 0 or "".
+  const parsed = ConfigSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) =>
+      i.path.length > 0 ? `  ${i.path.join('.')}: ${i.message}` : `  ${i.message}`,
+    );
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
 }
 
 /** What production refuses even when every required variable is set (docs/configuration.md, "Production"). */
@@ -374,7 +343,8 @@ function productionProblems(c: RawConfig): string[] {
   return problems;
 }
 
-function checkoutConfig(c: RawConfig, env: PagopaEnv): CheckoutConfig {
+/** Where Cassa sends carts (POST {url}/carts), with which body version and key; or why not. */
+function checkoutConfig(c: RawConfig, env: PagopaEnv) {
   const version = c.CASSA_CHECKOUT_API_VERSION;
   const url = (c.CASSA_CHECKOUT_URL ?? `${CHECKOUT_BASE_URLS[env]}/${version}`).replace(/\/+$/, '');
   const problems: string[] = [];
@@ -387,12 +357,13 @@ function checkoutConfig(c: RawConfig, env: PagopaEnv): CheckoutConfig {
   }
   if (env !== 'simulator' && !url.startsWith('https://'))
     problems.push(`CASSA_PAGOPA_ENV=${env} requires an https CASSA_CHECKOUT_URL`);
-  if (problems.length > 0)
-    throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   return {
-    url,
-    apiVersion: version,
-    subscriptionKey: c.CASSA_CHECKOUT_SUBSCRIPTION_KEY,
-    timeoutMs: c.CASSA_CHECKOUT_TIMEOUT_MS,
+    problems,
+    config: {
+      url,
+      apiVersion: version,
+      subscriptionKey: c.CASSA_CHECKOUT_SUBSCRIPTION_KEY,
+      timeoutMs: c.CASSA_CHECKOUT_TIMEOUT_MS,
+    },
   };
 }

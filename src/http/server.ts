@@ -1,19 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
-import {
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Container } from '../app/container.js';
 import type { TrustProxy } from '../config/config.js';
 import { auditHooks } from './audit-hooks.js';
 import { inputGuard } from './input-guard.js';
 import { metricsHooks } from './metrics.js';
+import { apiDocs, portalPlugins } from './plugins.js';
 import { epayapiRoutes } from './rest/epayapi/routes.js';
 import { adminRoutes } from './admin/routes.js';
 import { healthRoutes } from './health.js';
@@ -60,25 +55,7 @@ export async function buildServer(container: Container): Promise<FastifyInstance
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: {
-        title: 'Cassa API',
-        version: '1.0.0',
-        description:
-          'Cassa: REST API for gestionali (PiemontePAY epayapi v1 compatible, under /epayapi/api/v1) and the administration API (/admin/api/v1). See docs/api.md.',
-      },
-      components: {
-        securitySchemes: {
-          basicAuth: { type: 'http', scheme: 'basic', description: 'codiceChiamante / passphrase' },
-          adminToken: { type: 'http', scheme: 'bearer', description: 'CASSA_ADMIN_TOKEN' },
-        },
-      },
-    },
-    transform: jsonSchemaTransform,
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(apiDocs);
 
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
@@ -95,7 +72,13 @@ export async function buildServer(container: Container): Promise<FastifyInstance
   await app.register(epayapiRoutes, { container, prefix: '/epayapi/api/v1' });
   await app.register(adminRoutes, { container, prefix: '/admin/api/v1' });
   await app.register(soapRoutes, { container, prefix: '/soap' });
-  await app.register(portalRoutes, { container });
+  // The Sportello in an encapsulated instance of its own: its plugins and its routes (both fastify-plugin
+  // wrapped, so they share that one instance: the portal's error handler covers its static files too), and
+  // nothing of them (CSP, cookies, form bodies, rate limit) on the other edges.
+  await app.register(async (sportello) => {
+    await sportello.register(portalPlugins, { container });
+    await sportello.register(fp(portalRoutes), { container });
+  });
   await app.register(enti2EPaywsoRoutes, { container, prefix: '/soap' });
 
   app.addHook('onClose', async () => {

@@ -10,8 +10,6 @@ import {
   isPayable,
   MAX_AMOUNT_CENTS,
   piemontePayStatus,
-  romeDate,
-  romeToday,
   validateDraft,
   type DebtPositionDraft,
   type DebtPositionStatus,
@@ -678,22 +676,5 @@ describe('contentHash', () => {
     expect(contentHash(draft(), { iuv: '01000000000000144' })).toBe(
       contentHash(draft(), { iuv: '01000000000000144' }),
     );
-  });
-});
-
-describe('romeDate / romeToday', () => {
-  it.each([
-    ['2026-12-31T22:59:59Z', '2026-12-31'],
-    ['2026-12-31T23:00:00Z', '2027-01-01'],
-    ['2026-12-31T23:30:00Z', '2027-01-01'],
-    ['2027-01-01T00:30:00Z', '2027-01-01'],
-    ['2026-06-30T21:59:59Z', '2026-06-30'], // summer time: UTC+2
-    ['2026-06-30T22:00:00Z', '2026-07-01'],
-    ['2026-03-28T23:30:00Z', '2026-03-29'], // the night summer time starts
-    ['2026-10-24T22:30:00Z', '2026-10-25'], // the night summer time ends
-    ['2026-10-25T22:59:59Z', '2026-10-25'],
-  ])('%s is %s in Rome', (instant, date) => {
-    expect(romeDate(new Date(instant))).toBe(date);
-    expect(romeToday(new Date(instant))).toBe(date);
   });
 });

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { listResult, outcomeCode } from '../../src/modules/gestionali/domain/lists.js';
-import { importoToCents } from '../../src/modules/gestionali/infra/piemontepay-xml/list-reader.js';
+import { decimalToCents } from '../../src/shared/money.js';
+
+/** How a list's amounts are read (list-reader.ts): cmn:ImportoType's xs:decimal. */
+const importoToCents = (s: string): number | null => decimalToCents(s, 'xs:decimal');
 
 // The rules of a load list (lista di carico) that do not need a database: the list's result code, the
 // per-position codes the outcome XSD allows, and the amounts as cmn:ImportoType lets a gestionale write them.

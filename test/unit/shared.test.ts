@@ -5,7 +5,14 @@ import { returnUrlProblem } from '../../src/modules/applications/domain/applicat
 import { redactPayload } from '../../src/modules/audit/domain/redaction.js';
 import { isNumericFiscalCode, isPersonFiscalCode } from '../../src/shared/fiscal-code.js';
 import { isValidIban } from '../../src/shared/iban.js';
-import { centsToDecimal, centsToEuros, decimalToCents, eurosToCents } from '../../src/shared/money.js';
+import {
+  centsToDecimal,
+  centsToEuros,
+  decimalToCents,
+  euroFigures,
+  eurosToCents,
+  formatCents,
+} from '../../src/shared/money.js';
 import { safeEqual, SecretBox } from '../../src/shared/secret-box.js';
 import { parseBasicAuth } from '../../src/http/basic-auth.js';
 import { DomainError, HTTP_STATUS_OF_KIND } from '../../src/shared/domain-error.js';
@@ -89,9 +96,41 @@ describe('money', () => {
     },
   );
 
+  it.each([
+    ['10', 1000],
+    ['10.', 1000],
+    ['.5', 50],
+    ['.50', 50],
+    ['+10.00', 1000],
+    ['-0', 0],
+    ['-0.00', 0],
+    ['010.500', 1050],
+    ['000000000999999999.990', 99_999_999_999],
+    [' 12.34 ', 1234],
+  ])('reads every lexical form of an xs:decimal amount: %j is %i cents', (s, cents) => {
+    expect(decimalToCents(s, 'xs:decimal')).toBe(cents);
+  });
+
+  it.each(['', '.', '+', '-1', '-0.01', '12.345', '1.001', '1000000000', '12,50', '1e3', '1 000', 'abc'])(
+    'refuses the xs:decimal %j (not a decimal, a third significant decimal, negative, or over 999999999.99)',
+    (s) => {
+      expect(decimalToCents(s, 'xs:decimal')).toBeNull();
+    },
+  );
+
   it('round-trips cents through the decimal string', () => {
     for (const c of [0, 1, 99, 100, 1250, 123_456_789, 99_999_999_999])
       expect(decimalToCents(centsToDecimal(c))).toBe(c);
+  });
+
+  it('writes amounts for people in Italian notation, every thousand grouped, with a plain space', () => {
+    expect(formatCents(0)).toBe('0,00 €');
+    expect(formatCents(5)).toBe('0,05 €');
+    expect(formatCents(10000)).toBe('100,00 €');
+    expect(formatCents(123456)).toBe('1.234,56 €');
+    expect(formatCents(99_999_999_999)).toBe('999.999.999,99 €');
+    expect(euroFigures(123456)).toBe('1.234,56');
+    expect(euroFigures(1_234_567_800)).toBe('12.345.678,00');
   });
 });
 

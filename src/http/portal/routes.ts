@@ -1,13 +1,8 @@
-import cookie from '@fastify/cookie';
-import csrf from '@fastify/csrf-protection';
-import formbody from '@fastify/formbody';
-import helmet from '@fastify/helmet';
-import rateLimit from '@fastify/rate-limit';
-import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Container } from '../../app/container.js';
 import { ANONIMO } from '../../modules/debt-positions/domain/debt-position.js';
-import { euro, romeDateLabel, romeDateTimeLabel } from './format.js';
+import { romeDateLabel, romeDateTimeLabel } from '../../shared/calendar.js';
+import { euro } from './format.js';
 import { enteHeader, isServedLogoType, type HeaderEnte } from './layout-data.js';
 import type { FlowLookup, ReturnUrlBuilder } from '../../modules/portal/application/portal-service.js';
 import { CheckoutError } from '../../modules/pagopa/domain/checkout-errors.js';
@@ -29,24 +24,14 @@ import {
   type PortalSession,
 } from '../../modules/portal/domain/session.js';
 import type { PortalPosition } from '../../modules/portal/infra/portal-repository.js';
-import { projectPath } from '../../shared/paths.js';
-import { pgRateLimitStore } from './pg-rate-limit-store.js';
 import { sendPage, translator, requestLang } from './render.js';
 import { dbErrorSummary, isDatabaseUnavailable } from '../../db/errors.js';
+import { portalRateLimit, secureCookies } from '../plugins.js';
 import { publicBaseUrl } from '../public-url.js';
 import { HTTP_STATUS_OF_KIND } from '../../shared/domain-error.js';
 
 export const SESSION_COOKIE = 'cassa_sportello';
 export const LANDING_PATH = '/epayweb/accessoLibero/pagaConIuv/accessoChiamanteEsterno';
-
-/** Where the citizen's browser may go on a form's redirect: Cassa and pagoPA Checkout's pages. */
-function checkoutOrigins(container: Container): string[] {
-  const origins = new Set<string>([new URL(container.config.checkout.url).origin]);
-  const env = container.config.pagopa.env;
-  if (env === 'production') origins.add('https://checkout.pagopa.it');
-  if (env === 'uat') origins.add('https://uat.checkout.pagopa.it');
-  return [...origins];
-}
 
 /**
  * A failure of pagoPA Checkout as the Sportello names it to the citizen (its message key): Checkout
@@ -124,75 +109,18 @@ export function sendPortalFrameworkError(
 
 /**
  * The citizen portal ("Sportello dei pagamenti"): the redirect from a gestionale at PiemontePAY's
- * path and the pages under /sportello, with their own cookies, CSRF tokens, security headers,
- * rate limits and plain error pages (all scoped to this plugin).
+ * path and the pages under /sportello, with their plain error pages. server.ts registers it in the
+ * Sportello's own encapsulated instance, after the plugins it relies on (http/plugins.ts: cookies,
+ * CSRF tokens, security headers, rate limits, static files), so nothing of them reaches other edges.
  */
 export async function portalRoutes(
   app: FastifyInstance,
   { container }: { container: Container },
 ): Promise<void> {
   const { config, portal } = container;
-  const secure = config.production || (config.publicUrl?.startsWith('https://') ?? false);
+  const secure = secureCookies(config);
+  const rateLimitConfig = portalRateLimit(config);
 
-  await app.register(cookie);
-  await app.register(formbody);
-  await app.register(csrf, {
-    sessionPlugin: '@fastify/cookie',
-    cookieKey: 'cassa_csrf',
-    cookieOpts: { path: '/', sameSite: 'lax', httpOnly: true, secure, signed: false },
-    getToken: (req) => str(req.body, '_csrf'),
-  });
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        'default-src': ["'self'"],
-        'script-src': ["'self'"],
-        'style-src': ["'self'"],
-        'img-src': ["'self'", 'data:'],
-        'font-src': ["'self'"],
-        // the captcha widget fetches its challenge from Cassa
-        'connect-src': ["'self'"],
-        // "Prosegui" posts to Cassa, which redirects to pagoPA Checkout's page
-        'form-action': ["'self'", ...checkoutOrigins(container)],
-        'frame-ancestors': ["'none'"],
-        'base-uri': ["'none'"],
-        'object-src': ["'none'"],
-      },
-    },
-    strictTransportSecurity: config.production ? { maxAge: 31_536_000, includeSubDomains: true } : false,
-    referrerPolicy: { policy: 'no-referrer' },
-  });
-  const limited = config.portal.rateLimit > 0;
-  if (limited) {
-    await app.register(rateLimit, {
-      global: false,
-      max: config.portal.rateLimit,
-      timeWindow: '1 minute',
-      // counted in PostgreSQL, per route and client address (req.ip): the limit holds across web instances
-      store: pgRateLimitStore(container.db),
-      errorResponseBuilder: (_req, ctx) =>
-        Object.assign(new Error('rate limited'), { statusCode: ctx.statusCode }),
-    });
-  }
-  const rateLimitConfig: { rateLimit?: { max: number; timeWindow: string } } = limited
-    ? { rateLimit: { max: config.portal.rateLimit, timeWindow: '1 minute' } }
-    : {};
-
-  await app.register(fastifyStatic, {
-    root: projectPath('node_modules', 'bootstrap-italia', 'dist'),
-    prefix: '/static/bootstrap-italia/',
-    allowedPath: (path) => /^\/(css|fonts|svg)\//.test(path),
-    maxAge: '1d',
-    index: false,
-  });
-  await app.register(fastifyStatic, {
-    root: projectPath('views', 'static'),
-    prefix: '/static/portal/',
-    decorateReply: false,
-    maxAge: '1h',
-    index: false,
-  });
   await app.register((await import('./look.js')).portalLook, { container }); // header and footer settings, GET /sportello/enti/:codiceFiscale/logo
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {

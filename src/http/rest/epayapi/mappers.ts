@@ -1,6 +1,5 @@
 import {
   ANONIMO,
-  romeDate,
   type Component,
   type DebtPosition,
   type DebtPositionDraft,
@@ -10,6 +9,7 @@ import {
 import { positionError } from '../../../modules/debt-positions/domain/errors.js';
 import type { DraftPatch } from '../../../modules/debt-positions/application/debt-positions-service.js';
 import type { ReceiptDetail } from '../../../modules/pagopa/application/receipts-queries.js';
+import { romeDate, romeDateTime, romeMidnight } from '../../../shared/calendar.js';
 import { centsToDecimal, centsToEuros, decimalToCents, eurosToCents } from '../../../shared/money.js';
 import { truncateChars } from '../../../shared/text.js';
 import type { DebtPositionData, DebtPositionPaymentData } from './schemas.js';
@@ -229,34 +229,4 @@ function receiptInfo(r: ReceiptDetail): string {
   ]
     .filter(Boolean)
     .join('; ');
-}
-
-const ROME_PARTS = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Europe/Rome',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  hourCycle: 'h23',
-});
-
-/** An instant as Rome's local date-time with its offset (2024-05-02T10:11:12+02:00), as PiemontePAY answers. */
-export function romeDateTime(instant: Date): string {
-  const parts = Object.fromEntries(ROME_PARTS.formatToParts(instant).map((x) => [x.type, x.value]));
-  const local = `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`;
-  const offsetMin = Math.round(
-    (Date.parse(`${local}Z`) - Math.floor(instant.getTime() / 1000) * 1000) / 60_000,
-  );
-  const sign = offsetMin < 0 ? '-' : '+';
-  const abs = Math.abs(offsetMin);
-  return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
-}
-
-/** A calendar date as the start of that day in Rome. */
-function romeMidnight(day: string): string {
-  // 00:00 UTC is before Rome's DST switches (01:00 UTC): it has the offset of Rome's midnight
-  const offset = romeDateTime(new Date(`${day}T00:00:00Z`)).slice(19);
-  return `${day}T00:00:00${offset}`;
 }

@@ -1,11 +1,11 @@
 import type { Executor } from '../../../db/database.js';
+import { romeToday } from '../../../shared/calendar.js';
 import {
   assertCancellable,
   contentHash,
   DEFAULT_FIELD_NAMES,
   effectiveStatus,
   initialStatus,
-  romeToday,
   validateDraft,
   type DebtPosition,
   type DebtPositionDraft,

@@ -1,4 +1,5 @@
 import type { Database } from '../../../db/database.js';
+import { romeToday } from '../../../shared/calendar.js';
 import type { SecretBox } from '../../../shared/secret-box.js';
 import { isApplicationUsable, type Scope } from '../../applications/domain/applications.js';
 import type { AuthThrottle } from '../../limits/application/auth-throttle.js';
@@ -12,7 +13,6 @@ import {
   effectiveStatus,
   initialStatus,
   piemontePayStatus,
-  romeToday,
   sameDebtorIdentity,
   validateDraft,
   type DebtPosition,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isNumericFiscalCode, isPersonFiscalCode } from '../../../shared/fiscal-code.js';
+import { formatCents } from '../../../shared/money.js';
 import { charLength } from '../../../shared/text.js';
 import { positionError } from './errors.js';
 
@@ -76,31 +77,6 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export function isAnonymous(debtor: Debtor): boolean {
   return debtor.fiscalCode === ANONIMO;
-}
-
-/** Today's date in the Europe/Rome calendar, as YYYY-MM-DD. */
-export function romeToday(now: Date = new Date()): string {
-  return romeDate(now);
-}
-
-const ROME_DATE = new Intl.DateTimeFormat('en-CA', {
-  timeZone: 'Europe/Rome',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-});
-// Rome's offset from UTC is a whole number of hours, so the date can only change on a minute boundary.
-let memoMinute = Number.NaN;
-let memoDate = '';
-
-/** The Europe/Rome calendar date of an instant, as YYYY-MM-DD. */
-export function romeDate(instant: Date): string {
-  const minute = Math.floor(instant.getTime() / 60_000);
-  if (minute !== memoMinute) {
-    memoDate = ROME_DATE.format(instant);
-    memoMinute = minute;
-  }
-  return memoDate;
 }
 
 // Control characters (and the non-characters U+FFFE/U+FFFF) cannot travel in pagoPA's XML.
@@ -538,11 +514,4 @@ function canonicalJson(v: unknown): string {
     .filter(([, x]) => x !== undefined)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
-}
-
-const EUROS = new Intl.NumberFormat('it-IT', { maximumFractionDigits: 0, useGrouping: true });
-
-export function formatCents(cents: number): string {
-  const euros = EUROS.format(Math.floor(cents / 100));
-  return `${euros},${String(cents % 100).padStart(2, '0')} €`;
 }

@@ -33,7 +33,7 @@ import {
 import { ENTI2EPAYWSO_NS } from '../infra/piemontepay-xml/namespaces.js';
 import * as repo from '../infra/lists-repository.js';
 import { enqueueDelivery } from './deliveries.js';
-import { formatCents } from '../../debt-positions/domain/debt-position.js';
+import { formatCents } from '../../../shared/money.js';
 
 export interface ListsOptions {
   /** positions per list (seed 001: 250; PiemontePAY's XSD and code: 1000) */

@@ -4,6 +4,7 @@
  * (HTTP status, cmn:Result Codice/Messaggio); whether that counts as delivered is the sender's business.
  */
 import { XMLParser } from 'fast-xml-parser';
+import { callOutbound, KEPT_ANSWER_CHARS } from '../../../shared/http/outbound.js';
 import type { DeliveryOperation } from '../domain/deliveries.js';
 import { SOAP_ACTION_BASE } from './piemontepay-xml/namespaces.js';
 
@@ -28,28 +29,9 @@ export interface SoapCall {
   timeoutMs: number;
 }
 
-const MAX_BODY_CHARS = 16_384;
 /** the gestionale's answer is only a Result: more than this is not read (a misbehaving endpoint cannot fill memory) */
 export const MAX_ANSWER_BYTES = 1024 * 1024;
 
-/** The answer's text, or null (and the rest of the stream cancelled) when it exceeds `max` bytes. */
-async function readLimited(res: Response, max: number): Promise<string | null> {
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => undefined);
-      return null;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 const parser = new XMLParser({
   removeNSPrefix: true,
   ignoreAttributes: true,
@@ -78,8 +60,6 @@ export function parseSoapResult(text: string): { codice: string | undefined; mes
 const str = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : undefined);
 
 export async function callEPaywso2Enti(call: SoapCall): Promise<SoapCallOutcome> {
-  const started = performance.now();
-  const elapsed = () => Math.round(performance.now() - started);
   const headers: Record<string, string> = {
     'content-type': 'text/xml; charset=utf-8',
     accept: 'text/xml',
@@ -88,38 +68,22 @@ export async function callEPaywso2Enti(call: SoapCall): Promise<SoapCallOutcome>
   if (call.username !== null) {
     headers.authorization = `Basic ${Buffer.from(`${call.username}:${call.password ?? ''}`, 'utf8').toString('base64')}`;
   }
-  const signal = AbortSignal.timeout(call.timeoutMs);
-  try {
-    const res = await fetch(call.url, {
-      method: 'POST',
-      headers,
-      body: soapEnvelope(call.bodyXml),
-      redirect: 'manual',
-      signal,
-    });
-    const text = await readLimited(res, MAX_ANSWER_BYTES);
-    if (text === null)
-      return {
-        kind: 'unreachable',
-        reason: `answer larger than ${MAX_ANSWER_BYTES} bytes`,
-        durationMs: elapsed(),
-      };
-    const { codice, messaggio } = parseSoapResult(text);
-    return {
-      kind: 'answered',
-      httpStatus: res.status,
-      codice,
-      messaggio,
-      body: text.slice(0, MAX_BODY_CHARS),
-      durationMs: elapsed(),
-    };
-  } catch (err) {
-    if (signal.aborted) return { kind: 'timeout', durationMs: elapsed() };
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    return {
-      kind: 'unreachable',
-      reason: cause?.code ?? cause?.message ?? (err as Error).message,
-      durationMs: elapsed(),
-    };
-  }
+  const o = await callOutbound({
+    url: call.url,
+    method: 'POST',
+    headers,
+    body: soapEnvelope(call.bodyXml),
+    timeoutMs: call.timeoutMs,
+    maxAnswerBytes: MAX_ANSWER_BYTES,
+  });
+  if (o.kind !== 'answered') return o;
+  const { codice, messaggio } = parseSoapResult(o.body);
+  return {
+    kind: 'answered',
+    httpStatus: o.status,
+    codice,
+    messaggio,
+    body: o.body.slice(0, KEPT_ANSWER_CHARS),
+    durationMs: o.durationMs,
+  };
 }

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { CheckoutConfig, PagopaEnv } from '../../../config/config.js';
 import type { Database } from '../../../db/database.js';
 import type { AuditJournal } from '../../audit/application/audit-journal.js';
-import { romeToday } from '../../debt-positions/domain/debt-position.js';
 import { iuvFromNoticeNumber } from '../../debt-positions/domain/notice-number.js';
 import {
   cartNotices,
@@ -17,6 +16,7 @@ import {
 import { checkoutError, CheckoutError, type CheckoutProblem } from '../domain/checkout-errors.js';
 import { CheckoutClient, type PostCartsOutcome } from '../infra/checkout-client.js';
 import * as repo from '../infra/checkout-repository.js';
+import { romeToday } from '../../../shared/calendar.js';
 
 export type { PositionRef } from '../infra/checkout-repository.js';
 

@@ -1,5 +1,6 @@
 import type { Database } from '../../../db/database.js';
-import { effectiveStatus, romeDate } from '../../debt-positions/domain/debt-position.js';
+import { effectiveStatus } from '../../debt-positions/domain/debt-position.js';
+import { romeDate } from '../../../shared/calendar.js';
 import { paaFault } from '../domain/faults.js';
 import {
   assertCaller,

@@ -3,6 +3,7 @@
  * following the redirect (the 302 Location is for the citizen's browser, not for Cassa). It only
  * reports what happened on the wire; what that means is the service's business.
  */
+import { callOutbound, KEPT_ANSWER_CHARS } from '../../../shared/http/outbound.js';
 import type { CartRequest } from '../domain/checkout-cart.js';
 
 export interface CheckoutClientOptions {
@@ -17,8 +18,6 @@ export type PostCartsOutcome =
   | { kind: 'timeout'; durationMs: number }
   | { kind: 'unreachable'; reason: string; durationMs: number };
 
-const MAX_BODY_CHARS = 16_384;
-
 export class CheckoutClient {
   readonly cartsUrl: string;
 
@@ -27,41 +26,25 @@ export class CheckoutClient {
   }
 
   async postCarts(body: CartRequest): Promise<PostCartsOutcome> {
-    const started = performance.now();
-    const elapsed = () => performance.now() - started;
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       accept: 'application/json',
     };
     if (this.opts.subscriptionKey) headers['ocp-apim-subscription-key'] = this.opts.subscriptionKey;
-    const signal = AbortSignal.timeout(this.opts.timeoutMs);
-    try {
-      const res = await fetch(this.cartsUrl, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify(body),
-        redirect: 'manual',
-        signal,
-      });
-      const text = await res.text();
-      return {
-        kind: 'answered',
-        status: res.status,
-        location: res.headers.get('location'),
-        body: text.slice(0, MAX_BODY_CHARS),
-        durationMs: elapsed(),
-      };
-    } catch (err) {
-      if (signal.aborted) return { kind: 'timeout', durationMs: elapsed() };
-      return { kind: 'unreachable', reason: describeNetworkError(err), durationMs: elapsed() };
-    }
+    const o = await callOutbound({
+      url: this.cartsUrl,
+      method: 'POST',
+      headers,
+      body: JSON.stringify(body),
+      timeoutMs: this.opts.timeoutMs,
+    });
+    if (o.kind !== 'answered') return o;
+    return {
+      kind: 'answered',
+      status: o.status,
+      location: o.headers.get('location'),
+      body: o.body.slice(0, KEPT_ANSWER_CHARS),
+      durationMs: o.durationMs,
+    };
   }
-}
-
-/** "fetch failed" says nothing: the cause (ECONNREFUSED, ENOTFOUND, a TLS error) does. */
-function describeNetworkError(err: unknown): string {
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  if (cause?.code) return cause.code;
-  if (cause?.message) return cause.message;
-  return err instanceof Error ? err.message : String(err);
 }

@@ -1,7 +1,8 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { isApplicationUsable } from '../../applications/domain/applications.js';
 import type { DebtPositionsService } from '../../debt-positions/application/debt-positions-service.js';
-import { ANONIMO, romeToday } from '../../debt-positions/domain/debt-position.js';
+import { ANONIMO } from '../../debt-positions/domain/debt-position.js';
+import { romeToday } from '../../../shared/calendar.js';
 import type { CheckoutService } from '../../pagopa/application/checkout-service.js';
 import type { ReceiptsQueries } from '../../pagopa/application/receipts-queries.js';
 import type { ReturnUrls } from '../../pagopa/domain/checkout-cart.js';

@@ -19,6 +19,7 @@ import {
   type ListChange,
   type ListHeader,
 } from '../../domain/lists.js';
+import { decimalToCents } from '../../../../shared/money.js';
 
 export type XmlNode = string | { [name: string]: XmlNode } | XmlNode[];
 type Obj = { [name: string]: XmlNode };
@@ -34,27 +35,10 @@ function text(v: XmlNode | undefined): string | undefined {
   const t = v.trim();
   return t === '' ? undefined : t;
 }
-/**
- * An xs:decimal of cmn:ImportoType (fractionDigits 2, totalDigits 12, 0.00 … 999999999.99) to cents, reading
- * every lexical form the XSD accepts: optional sign ("+10.00", "-0"), no integer part (".50"), no fraction
- * digits ("10", "10."), leading zeros and trailing fraction zeros ("010.500": fractionDigits constrains the
- * value, not the lexical form). Null when not such a decimal.
- */
-export function importoToCents(s: string): number | null {
-  const m = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(s.trim());
-  if (!m || (m[2] === '' && (m[3] ?? '') === '')) return null;
-  const whole = m[2]!.replace(/^0+(?=\d)/, '') || '0';
-  const fraction = (m[3] ?? '').replace(/0+$/, '');
-  if (fraction.length > 2 || whole.length > 9) return null;
-  const c = Number(whole) * 100 + Number(fraction.padEnd(2, '0'));
-  if (m[1] === '-' && c !== 0) return null;
-  return c;
-}
-
 function cents(v: XmlNode | undefined, field: string): number | undefined {
   const t = text(v);
   if (t === undefined) return undefined;
-  const c = importoToCents(t);
+  const c = decimalToCents(t, 'xs:decimal');
   if (c === null)
     throw positionError('INVALID_FIELD', `Il campo ${field} non contiene un importo valido`, field);
   return c;
@@ -99,7 +83,7 @@ export function idOf(p: Obj): string {
 export function totalOf(positions: Obj[]): number | null {
   let sum = 0;
   for (const p of positions) {
-    const c = importoToCents(text(p.ImportoTotale) ?? '');
+    const c = decimalToCents(text(p.ImportoTotale) ?? '', 'xs:decimal');
     if (c === null) return null;
     sum += c;
   }
