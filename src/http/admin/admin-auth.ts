@@ -10,13 +10,10 @@ export function hasAdminToken(req: FastifyRequest, adminToken: string): boolean 
 /** The admin API's 401: a Bearer challenge and a problem+json body. */
 export function sendAdminUnauthorized(reply: FastifyReply): FastifyReply {
   reply.header('www-authenticate', 'Bearer realm="cassa-admin"');
-  return reply
-    .code(401)
-    .type('application/problem+json')
-    .send({
-      type: 'about:blank',
-      title: 'Unauthorized',
-      status: 401,
-      detail: 'token di amministrazione mancante o non valido',
-    });
+  return reply.code(401).type('application/problem+json').send({
+    type: 'about:blank',
+    title: 'Unauthorized',
+    status: 401,
+    detail: 'token di amministrazione mancante o non valido',
+  });
 }
