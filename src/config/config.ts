@@ -52,7 +52,7 @@ const trustProxy = z.string().transform((v, ctx): TrustProxy => {
 const webUrl = z
   .string()
   .trim()
-  .url()
+  .pipe(z.url())
   .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), 'an http(s) URL');
 
 /** The environment variables, each read and checked on its own. */
@@ -69,7 +69,7 @@ const EnvSchema = z.object({
   /** a separate, unauthenticated listener serving only /metrics (docs/operations.md); unset: none */
   CASSA_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   CASSA_METRICS_HOST: z.string().min(1).optional(),
-  CASSA_PUBLIC_URL: z.string().url().optional(),
+  CASSA_PUBLIC_URL: z.url().optional(),
   CASSA_TLS_CERT_FILE: z.string().optional(),
   CASSA_TLS_KEY_FILE: z.string().optional(),
   CASSA_TRUST_PROXY: trustProxy.default(false),
@@ -98,7 +98,7 @@ const EnvSchema = z.object({
   CASSA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CASSA_BODY_LIMIT: z.coerce.number().int().min(1024).default(1_048_576),
   CASSA_PAGOPA_ENV: z.enum(['simulator', 'uat', 'production']).optional(),
-  CASSA_CHECKOUT_URL: z.string().url().optional(),
+  CASSA_CHECKOUT_URL: z.url().optional(),
   CASSA_CHECKOUT_API_VERSION: z.enum(['v1', 'v2']).default('v2'),
   CASSA_CHECKOUT_SUBSCRIPTION_KEY: z.string().min(1).optional(),
   CASSA_CHECKOUT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
@@ -140,7 +140,7 @@ const EnvSchema = z.object({
   CASSA_SPORTELLO_INFO_HOURS_EN: z.string().trim().min(1).max(200).optional(),
   CASSA_SPORTELLO_INFO_URL: webUrl.optional(),
   CASSA_SPORTELLO_SUPPORT_URL: webUrl.optional(),
-  CASSA_SPORTELLO_SUPPORT_EMAIL: z.string().trim().email().max(256).optional(),
+  CASSA_SPORTELLO_SUPPORT_EMAIL: z.string().trim().pipe(z.email().max(256)).optional(),
 });
 
 export type PagopaEnv = 'simulator' | 'uat' | 'production';

@@ -50,7 +50,7 @@ export function translator(lang: Lang): TFunction {
       return (t as unknown as (...a: unknown[]) => unknown)(key, ...rest);
     let v = memo.get(key);
     if (v === undefined) {
-      v = String(t(key));
+      v = t(key);
       memo.set(key, v);
     }
     return v;

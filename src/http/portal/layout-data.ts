@@ -60,7 +60,7 @@ export async function enteHeader(
       name: ente.denominazione,
       fiscalCode: ente.codiceFiscale,
       logoMime: ente.logoMime,
-      hasLogo: sql<boolean>`${ente.logo} is not null`,
+      hasLogo: sql<boolean>`${ente.logo} is not null`.mapWith(Boolean),
       phone: ente.telefono,
       email: ente.email,
       website: ente.sitoWeb,
@@ -72,7 +72,7 @@ export async function enteHeader(
   return {
     name: row.name,
     fiscalCode: row.fiscalCode,
-    hasLogo: Boolean(row.hasLogo) && isServedLogoType(row.logoMime),
+    hasLogo: row.hasLogo && isServedLogoType(row.logoMime),
     contacts: { phone: row.phone, email: row.email, website: row.website },
   };
 }

@@ -10,6 +10,7 @@ import { configureLayout } from './render.js';
  * logos. Wrapped with fastify-plugin so that both belong to the portal's own instance.
  */
 export const portalLook = fp(
+  // eslint-disable-next-line @typescript-eslint/require-await -- a Fastify plugin: async is how Fastify knows it is loaded (a throw becomes a registration error)
   async (app: FastifyInstance, { container }: { container: Pick<Container, 'config' | 'db'> }) => {
     configureLayout(container.config, app);
     registerEnteLogoRoute(app, container);

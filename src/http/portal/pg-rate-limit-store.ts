@@ -28,7 +28,7 @@ export function pgRateLimitStore(
       const now = clock();
       hit(db, [LIMIT_KEYS.portal(this.route, key)], now, timeWindow).then(
         ([h]) => cb(null, { current: h!.count, ttl: Math.max(0, h!.resetAt.getTime() - now.getTime()) }),
-        (err: Error) => cb(err),
+        (err: unknown) => cb(err as Error), // the database driver's error
       );
     }
 

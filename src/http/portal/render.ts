@@ -42,8 +42,13 @@ function siteOf(req: FastifyRequest): SportelloSiteConfig {
 export function requestLang(req: FastifyRequest): Lang {
   const q = (req.query as Record<string, unknown> | undefined)?.lang;
   if (isLang(q)) return q;
-  const c = req.cookies?.[LANG_COOKIE];
+  const c = langCookie(req);
   return isLang(c) ? c : 'it';
+}
+
+/** The language cookie; `req.cookies` is still null on a page rendered before @fastify/cookie's onRequest hook (a framework error). */
+function langCookie(req: FastifyRequest): string | undefined {
+  return (req.cookies as FastifyRequest['cookies'] | null)?.[LANG_COOKIE];
 }
 
 /** The current page with the other language, for the switch link (only the path: no open redirect). */
@@ -68,7 +73,7 @@ export function sendPage(
 ): FastifyReply {
   const lang = requestLang(req);
   const q = (req.query as Record<string, unknown> | undefined)?.lang;
-  if (isLang(q) && req.cookies?.[LANG_COOKIE] !== q) {
+  if (isLang(q) && langCookie(req) !== q) {
     reply.setCookie(LANG_COOKIE, q, { path: '/', sameSite: 'lax', httpOnly: true, maxAge: 365 * 24 * 3600 });
   }
   const t = translator(lang);

@@ -4,7 +4,11 @@ import { ANONIMO } from '../../modules/debt-positions/domain/debt-position.js';
 import { romeDateLabel, romeDateTimeLabel } from '../../shared/calendar.js';
 import { euro } from './format.js';
 import { enteHeader, isServedLogoType, type HeaderEnte } from './layout-data.js';
-import type { FlowLookup, ReturnUrlBuilder } from '../../modules/portal/application/portal-service.js';
+import type {
+  FlowLookup,
+  Landed,
+  ReturnUrlBuilder,
+} from '../../modules/portal/application/portal-service.js';
 import { CheckoutError } from '../../modules/pagopa/domain/checkout-errors.js';
 import {
   CartChanged,
@@ -78,9 +82,7 @@ function str(body: unknown, key: string): string | undefined {
 /** What the journal keeps of a portal form: everything but the CSRF token and the captcha solution. */
 function journalBody(req: FastifyRequest): void {
   if (req.body && typeof req.body === 'object') {
-    const { _csrf, altcha, ...rest } = req.body as Record<string, unknown>;
-    _csrf;
-    altcha;
+    const { _csrf, altcha: _altcha, ...rest } = req.body as Record<string, unknown>;
     req.auditRawBody = JSON.stringify(rest);
   }
 }
@@ -120,6 +122,9 @@ export async function portalRoutes(
   const { config, portal } = container;
   const secure = secureCookies(config);
   const rateLimitConfig = portalRateLimit(config);
+  // The CSRF check of the forms (@fastify/csrf-protection, registered by http/plugins.ts).
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- the plugin's hook does not use `this` (its types call it a method)
+  const csrfProtection = app.csrfProtection;
 
   await app.register((await import('./look.js')).portalLook, { container }); // header and footer settings, GET /sportello/enti/:codiceFiscale/logo
 
@@ -198,22 +203,9 @@ export async function portalRoutes(
       const form = req.body as Record<string, unknown> | undefined;
       req.audit!.caller =
         typeof form?.codiceChiamante === 'string' ? form.codiceChiamante.slice(0, 80) : undefined;
+      let landed: Landed;
       try {
-        const landed = await portal.land(req.body, { returnUrls: returnUrls(req), correlationId: req.id });
-        const first = landed.session.positions[0]!;
-        Object.assign(req.audit!, {
-          enteFiscalCode: first.enteFiscalCode,
-          iuv: first.iuv,
-          outcome: 'ACCETTATO',
-          detail: `identificativoPagamento ${landed.session.identificativoPagamento}; separatore digest ${landed.session.digestSeparator}${landed.checkoutLocation ? '; dati personali non richiesti: avvio pagamento' : ''}`,
-        });
-        // post/redirect/get: the flow's own page, bound to this browser at its first GET (the cookie
-        // is SameSite=Lax, so this cross-site POST does not carry it); or straight to Checkout
-        return reply.redirect(
-          landed.checkoutLocation ??
-            `/sportello/pagamento/${landed.session.publicId}?accesso=${landed.claimToken}`,
-          303,
-        );
+        landed = await portal.land(req.body, { returnUrls: returnUrls(req), correlationId: req.id });
       } catch (e) {
         if (e instanceof PortalRefusal) {
           Object.assign(req.audit!, {
@@ -238,10 +230,25 @@ export async function portalRoutes(
         }
         throw e;
       }
+      const first = landed.session.positions[0]!;
+      Object.assign(req.audit!, {
+        enteFiscalCode: first.enteFiscalCode,
+        iuv: first.iuv,
+        outcome: 'ACCETTATO',
+        detail: `identificativoPagamento ${landed.session.identificativoPagamento}; separatore digest ${landed.session.digestSeparator}${landed.checkoutLocation ? '; dati personali non richiesti: avvio pagamento' : ''}`,
+      });
+      // post/redirect/get: the flow's own page, bound to this browser at its first GET (the cookie
+      // is SameSite=Lax, so this cross-site POST does not carry it); or straight to Checkout
+      return reply.redirect(
+        landed.checkoutLocation ??
+          `/sportello/pagamento/${landed.session.publicId}?accesso=${landed.claimToken}`,
+        303,
+      );
     },
   );
 
   await app.register(
+    // eslint-disable-next-line @typescript-eslint/require-await -- a Fastify plugin: async is how Fastify knows it is loaded (a throw becomes a registration error)
     async (s) => {
       s.setNotFoundHandler((req, reply) =>
         sendPage(req, reply, 'error', { status: 404, messageKey: '404' }, 404),
@@ -319,7 +326,7 @@ export async function portalRoutes(
       s.post(
         '/avvisi',
         {
-          preHandler: app.csrfProtection,
+          preHandler: csrfProtection,
           config: {
             audit: { interface: 'portal', operation: 'aggiungiAvviso', keepResponse: false },
             ...rateLimitConfig,
@@ -333,11 +340,9 @@ export async function portalRoutes(
             codiceFiscale: str(req.body, 'codiceFiscale'),
             ente: str(req.body, 'ente'),
           };
+          let result: 'added' | 'references';
           try {
-            const result = await portal.addNotice(session, input);
-            req.audit!.outcome = result === 'added' ? 'AGGIUNTO' : 'RIFERIMENTI_RICHIESTI';
-            await rotateBrowser(req, reply);
-            return reply.redirect(result === 'added' ? '/sportello/' : '/sportello/riferimenti', 303);
+            result = await portal.addNotice(session, input);
           } catch (e) {
             const form = { codiceAvviso: input.code, codiceFiscale: input.codiceFiscale, ente: input.ente };
             if (e instanceof PortalInputError) {
@@ -356,10 +361,13 @@ export async function portalRoutes(
             }
             throw e;
           }
+          req.audit!.outcome = result === 'added' ? 'AGGIUNTO' : 'RIFERIMENTI_RICHIESTI';
+          await rotateBrowser(req, reply);
+          return reply.redirect(result === 'added' ? '/sportello/' : '/sportello/riferimenti', 303);
         },
       );
 
-      s.post('/avvisi/rimuovi', { preHandler: app.csrfProtection }, async (req, reply) => {
+      s.post('/avvisi/rimuovi', { preHandler: csrfProtection }, async (req, reply) => {
         const session = await portal.manualCart(browserCookie(req));
         const id = Number(str(req.body, 'positionId'));
         if (portal.editable(session) && Number.isSafeInteger(id)) await portal.removeNotice(session, id);
@@ -399,7 +407,7 @@ export async function portalRoutes(
       s.post(
         '/riferimenti',
         {
-          preHandler: app.csrfProtection,
+          preHandler: csrfProtection,
           config: {
             audit: { interface: 'portal', operation: 'riferimentiPagamento', keepResponse: false },
             ...rateLimitConfig,
@@ -412,9 +420,6 @@ export async function portalRoutes(
           const values = [0, 1, 2, 3, 4].map((i) => str(req.body, `riferimento_${i}`) ?? '');
           try {
             await portal.submitReferences(session, values);
-            req.audit!.outcome = 'AGGIUNTO';
-            await rotateBrowser(req, reply);
-            return reply.redirect('/sportello/', 303);
           } catch (e) {
             if (e instanceof PortalInputError) {
               req.audit!.outcome = e.problem;
@@ -434,6 +439,9 @@ export async function portalRoutes(
             }
             throw e;
           }
+          req.audit!.outcome = 'AGGIUNTO';
+          await rotateBrowser(req, reply);
+          return reply.redirect('/sportello/', 303);
         },
       );
 
@@ -542,7 +550,7 @@ export async function portalRoutes(
         );
       });
 
-      s.post('/pagamento', { preHandler: app.csrfProtection }, async (_req, reply) =>
+      s.post('/pagamento', { preHandler: csrfProtection }, async (_req, reply) =>
         reply.redirect('/sportello/pagamento', 303),
       );
 
@@ -574,7 +582,7 @@ export async function portalRoutes(
       s.post<{ Params: { flow: string } }>(
         '/pagamento/:flow',
         {
-          preHandler: app.csrfProtection,
+          preHandler: csrfProtection,
           config: {
             audit: { interface: 'portal', operation: 'avviaPagamento', keepResponse: false },
             ...rateLimitConfig,
@@ -603,17 +611,13 @@ export async function portalRoutes(
             captcha: str(req.body, 'altcha'),
           };
           const revision = Number(str(req.body, 'revisione'));
+          let location: string;
           try {
-            const location = await portal.startPayment(session, input, {
+            location = await portal.startPayment(session, input, {
               returnUrls: returnUrls(req),
               correlationId: req.id,
               revision: Number.isSafeInteger(revision) ? revision : undefined,
             });
-            Object.assign(req.audit!, {
-              outcome: 'AVVIATO',
-              detail: `avvisi ${session.positions.map((p) => p.noticeNumber).join(',')}`,
-            });
-            return reply.redirect(location, 303);
           } catch (e) {
             const form = { email: input.email, emailConferma: input.emailConfirm, privacy: input.privacy };
             if (e instanceof CartChanged) {
@@ -647,6 +651,11 @@ export async function portalRoutes(
             }
             throw e;
           }
+          Object.assign(req.audit!, {
+            outcome: 'AVVIATO',
+            detail: `avvisi ${session.positions.map((p) => p.noticeNumber).join(',')}`,
+          });
+          return reply.redirect(location, 303);
         },
       );
 
@@ -655,7 +664,7 @@ export async function portalRoutes(
       s.post<{ Params: { flow: string } }>(
         '/pagamento/:flow/indietro',
         {
-          preHandler: app.csrfProtection,
+          preHandler: csrfProtection,
           config: {
             audit: { interface: 'portal', operation: 'tornaAlChiamante', keepResponse: false },
             ...rateLimitConfig,

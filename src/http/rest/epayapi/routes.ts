@@ -69,7 +69,8 @@ declare module 'fastify' {
 
 /** JSON nulls dropped, at the top level and in arrays of objects (componentiPagamento...). */
 function withoutNulls(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map((v) => (v && typeof v === 'object' ? withoutNulls(v) : v));
+  if (Array.isArray(value))
+    return value.map((v: unknown) => (v && typeof v === 'object' ? withoutNulls(v) : v));
   if (value && typeof value === 'object') {
     return Object.fromEntries(
       Object.entries(value as Record<string, unknown>)
@@ -85,6 +86,7 @@ function withoutNulls(value: unknown): unknown {
  * (/epayapi/api/v1) so that an integrated gestionale changes only the host.
  * HTTP Basic: user = codiceChiamante, password = passphrase.
  */
+// eslint-disable-next-line @typescript-eslint/require-await -- a Fastify plugin: async is how Fastify knows it is loaded (a throw becomes a registration error)
 export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = async (app, { container }) => {
   const svc = container.debtPositions;
 
@@ -310,7 +312,7 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
         response: { 200: Result, ...errorResponses },
       },
     },
-    async (req, reply) => {
+    async (req, _reply) => {
       const ctx = req.callContext!;
       await svc.update(ctx, req.params.iuv, patchFromUpdate(req.body), EPAYAPI_UPDATE_FIELDS);
       req.audit!.outcome = OK.code;
@@ -335,7 +337,7 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
         response: { 200: Result, ...errorResponses },
       },
     },
-    async (req, reply) => {
+    async (req, _reply) => {
       const ctx = req.callContext!;
       await svc.cancel(ctx, req.params.iuv, req.body?.motivazione ?? req.query.motivazione);
       req.audit!.outcome = OK.code;
@@ -356,7 +358,7 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
         response: { 200: Status, ...errorResponses },
       },
     },
-    async (req, reply) => {
+    async (req, _reply) => {
       const ctx = req.callContext!;
       const s = await svc.status(ctx, req.params.iuv);
       req.audit!.outcome = OK.code;
@@ -377,7 +379,7 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
         response: { 200: PaymentDataResult, ...errorResponses },
       },
     },
-    async (req, reply) => {
+    async (req, _reply) => {
       const ctx = req.callContext!;
       const p = await svc.get(ctx, req.params.iuv);
       const receipt = await container.receipts.ofPosition(ctx.enteId, p.iuv);

@@ -43,13 +43,16 @@ export interface AuditOptions {
   onWriteFailure?: (events: number) => void;
 }
 
+// eslint-disable-next-line no-control-regex -- NUL, which no PostgreSQL text column accepts, is what is looked for
+const NUL = /\u0000/g;
+
 /**
  * Text as PostgreSQL's text columns can hold it: NUL (which no text column accepts) written as the six characters
  * `\u0000`, an unpaired surrogate (not valid UTF-8) as U+FFFD. A payload keeps every other character as received.
  */
 export function journalText(s: string): string {
   return s
-    .replace(/\u0000/g, '\\u0000')
+    .replace(NUL, '\\u0000')
     .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }
 

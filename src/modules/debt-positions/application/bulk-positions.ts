@@ -68,7 +68,7 @@ export class BulkPositions {
     names: DraftFieldNames = DEFAULT_FIELD_NAMES,
   ): Promise<BulkOutcome[]> {
     const today = romeToday(this.clock());
-    const outcomes: (BulkOutcome | undefined)[] = new Array(drafts.length);
+    const outcomes: (BulkOutcome | undefined)[] = new Array<BulkOutcome | undefined>(drafts.length);
     const pending: { index: number; status: DebtPositionStatus; hash: string }[] = [];
     const seen = new Set<string>();
     drafts.forEach((d, index) => {

@@ -80,6 +80,7 @@ export function isAnonymous(debtor: Debtor): boolean {
 }
 
 // Control characters (and the non-characters U+FFFE/U+FFFF) cannot travel in pagoPA's XML.
+// eslint-disable-next-line no-control-regex -- the control characters pagoPA's XML cannot carry are what is looked for
 const CONTROL = /[\u0000-\u001F\u007F\uFFFE\uFFFF]/;
 
 /** Every text of a position: within its length, and printable (it goes into pagoPA's XML as is). */

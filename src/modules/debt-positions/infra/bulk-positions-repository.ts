@@ -56,7 +56,8 @@ export async function insertPositions(
       insert into debt_position_status_history (position_id, from_status, to_status, actor, reason)
       select id, null, status, ${ctx.actor}, 'creazione' from p
     )
-    select id::int as id, iuv from p`)) as unknown as { rows: { id: number; iuv: string }[] };
+    select id::int as id, iuv from p`)) as { rows: { id: number; iuv: string }[] };
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- a driver's row, typed by a cast: a guard, not a conversion
   return new Map(result.rows.map((r) => [r.iuv, Number(r.id)]));
 }
 
@@ -74,7 +75,7 @@ export async function existingExternalIds(
   const result = (await tx.execute(sql`
     select id_posizione_debitoria as id from debt_position
      where ente_id = ${enteId} and payment_type_id = ${paymentTypeId}
-       and id_posizione_debitoria = any(array(select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)))`)) as unknown as {
+       and id_posizione_debitoria = any(array(select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)))`)) as {
     rows: { id: string }[];
   };
   return new Set(result.rows.map((r) => r.id));
@@ -116,6 +117,6 @@ export async function nextIuvProgressivesIn(
 ): Promise<bigint[]> {
   const result = (await tx.execute(
     sql`select nextval(${iuvSequenceName(enteId, codiceSegregazione)}::regclass)::text as v from generate_series(1, ${count}::int)`,
-  )) as unknown as { rows: { v: string }[] };
+  )) as { rows: { v: string }[] };
   return result.rows.map((r) => BigInt(r.v)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }

@@ -54,6 +54,8 @@ const LOAD_CALL_CONTEXT = namedStatement(
     where a.codice_chiamante = $1
      ) ctx on true`,
 );
+/** Its row: the call context's columns are all null when the lateral join finds no application (an unknown caller). */
+type LoadedCallContext = AuthThrottleRow & (CallContextRow | { [K in keyof CallContextRow]: null });
 
 export async function loadCallContext(
   db: Database,
@@ -62,7 +64,7 @@ export async function loadCallContext(
   codiceVersamento: string,
   throttle: AuthThrottleKeys,
 ): Promise<{ context: CallContextRow | undefined; throttle: AuthThrottleRow }> {
-  const [row] = await db.run<CallContextRow & AuthThrottleRow>(LOAD_CALL_CONTEXT, [
+  const [row] = await db.run<LoadedCallContext>(LOAD_CALL_CONTEXT, [
     codiceChiamante,
     enteCf,
     codiceVersamento,

@@ -185,7 +185,7 @@ export class DeliverySender {
     this.inflight++;
     this.active.set(key, (this.active.get(key) ?? 0) + 1);
     const p = this.attempt(m)
-      .catch((err) =>
+      .catch((err: unknown) =>
         this.logger?.error(
           { err, messageId: m.id },
           'delivery attempt not recorded; retried when its lease ends',

@@ -46,16 +46,30 @@ export function soapEnvelope(bodyXml: string): string {
 /** Result/Codice and Messaggio of an EPaywsoServiceResponse (or of a SOAP fault: faultstring), if any. */
 export function parseSoapResult(text: string): { codice: string | undefined; messaggio: string | undefined } {
   try {
-    const doc = parser.parse(text) as Record<string, any>;
-    const body = doc?.Envelope?.Body;
-    const result = body?.EPaywsoServiceResponse?.Result;
-    if (result) return { codice: str(result.Codice), messaggio: str(result.Messaggio) };
-    if (body?.Fault) return { codice: undefined, messaggio: str(body.Fault.faultstring) ?? 'SOAP fault' };
+    const doc: unknown = parser.parse(text);
+    const body = at(doc, 'Envelope', 'Body');
+    const result = at(body, 'EPaywsoServiceResponse', 'Result');
+    if (result) return { codice: str(at(result, 'Codice')), messaggio: str(at(result, 'Messaggio')) };
+    const fault = at(body, 'Fault');
+    if (fault) return { codice: undefined, messaggio: str(at(fault, 'faultstring')) ?? 'SOAP fault' };
   } catch {
     /* not XML */
   }
   return { codice: undefined, messaggio: undefined };
 }
+
+/**
+ * What fast-xml-parser gives (an element is an object of its children by local name, a leaf its text, a
+ * repeated element an array) reached from `v` through the children named in `path`: undefined when one is
+ * absent or a step meets text.
+ */
+function at(v: unknown, ...path: string[]): unknown {
+  let current = v;
+  for (const name of path) current = isObject(current) ? current[name] : undefined;
+  return current;
+}
+
+const isObject = (v: unknown): v is Readonly<Record<string, unknown>> => typeof v === 'object' && v !== null;
 
 const str = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : undefined);
 

@@ -188,6 +188,7 @@ const SUMMARY = sql`
     join application a on a.id = l.application_id`;
 
 function asDate(v: unknown): Date | null {
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a driver's timestamp: a Date or its text, never a plain object
   return v === null || v === undefined ? null : v instanceof Date ? v : new Date(String(v));
 }
 function summary(r: ListSummary): ListSummary {

@@ -40,7 +40,7 @@ export class Captcha {
       return 'invalid';
     }
     if (typeof parsed.signature !== 'string' || parsed.signature.length > 128) return 'invalid';
-    let valid = false;
+    let valid: boolean;
     try {
       valid = await verifySolution(payload, this.hmacKey, true);
     } catch {
