@@ -7,7 +7,7 @@ import {
   type DraftFieldNames,
 } from '../../../modules/debt-positions/domain/debt-position.js';
 import { positionError } from '../../../modules/debt-positions/domain/errors.js';
-import type { DraftPatch } from '../../../modules/debt-positions/application/debt-positions-service.js';
+import type { DraftPatch } from '../../../modules/debt-positions/domain/debt-position.js';
 import type { ReceiptDetail } from '../../../modules/pagopa/application/receipts-queries.js';
 import { romeDate, romeDateTime, romeMidnight } from '../../../shared/calendar.js';
 import { centsToDecimal, centsToEuros, decimalToCents, eurosToCents } from '../../../shared/money.js';

@@ -11,6 +11,7 @@ import {
   type DebtPositionDraft,
   type DebtPositionStatus,
   type DraftFieldNames,
+  type DraftPatch,
 } from '../domain/debt-position.js';
 import { DebtPositionError, positionError } from '../domain/errors.js';
 import { generateIuv } from '../domain/notice-number.js';
@@ -22,7 +23,7 @@ import {
   type NewBulkPosition,
 } from '../infra/bulk-positions-repository.js';
 import { savePosition } from '../infra/debt-positions-repository.js';
-import { patchedPosition, type DraftPatch } from './debt-positions-service.js';
+import { patchedPosition } from './debt-positions-service.js';
 
 /** Who loads the positions: the ente and payment type, and the application the actor names. */
 export interface BulkContext {

@@ -19,6 +19,7 @@ import {
   type DebtPositionDraft,
   type DebtPositionStatus,
   type DraftFieldNames,
+  type DraftPatch,
 } from '../domain/debt-position.js';
 import { positionError } from '../domain/errors.js';
 import { generateIuv, parseSuppliedIuv, type Iuv, type IuvProblem } from '../domain/notice-number.js';
@@ -56,19 +57,6 @@ export interface CreateResult {
   idPosizioneDebitoria: string | undefined;
   /** True when an identical create had already been done: nothing new was written. */
   replayed: boolean;
-}
-
-/** Changes a gestionale may ask for on an existing position; absent fields keep their value. */
-export interface DraftPatch {
-  amountCents?: number | undefined;
-  components?: DebtPositionDraft['components'] | undefined;
-  causale?: string | undefined;
-  debtor?: Partial<DebtPositionDraft['debtor']> | undefined;
-  dueDate?: string | undefined;
-  validFrom?: string | undefined;
-  validTo?: string | undefined;
-  paymentReferences?: DebtPositionDraft['paymentReferences'] | undefined;
-  payerNote?: string | undefined;
 }
 
 /**

@@ -139,6 +139,19 @@ export interface DraftFieldNames {
   idPosizioneDebitoria: string;
 }
 
+/** Changes a gestionale may ask for on an existing position; absent fields keep their value. */
+export interface DraftPatch {
+  amountCents?: number | undefined;
+  components?: DebtPositionDraft['components'] | undefined;
+  causale?: string | undefined;
+  debtor?: Partial<DebtPositionDraft['debtor']> | undefined;
+  dueDate?: string | undefined;
+  validFrom?: string | undefined;
+  validTo?: string | undefined;
+  paymentReferences?: DebtPositionDraft['paymentReferences'] | undefined;
+  payerNote?: string | undefined;
+}
+
 export const DEFAULT_FIELD_NAMES: DraftFieldNames = {
   amount: 'amountCents',
   components: 'components',

@@ -4,11 +4,11 @@
  * beyond the XSD. Field names are the XSD's (Enti2EPaywsoServiceTypes.xsd), so that every outcome
  * names the element the gestionale sent; reading the XML itself is infra/piemontepay-xml/list-reader.ts.
  */
-import type { DraftPatch } from '../../debt-positions/application/debt-positions-service.js';
 import {
   ANONIMO,
   type Debtor,
   type DraftFieldNames,
+  type DraftPatch,
   type PaymentReference,
 } from '../../debt-positions/domain/debt-position.js';
 import { positionError } from '../../debt-positions/domain/errors.js';
