@@ -533,6 +533,9 @@ export async function portalRoutes(
       };
 
       /** The way on for a page of a flow that is not open: the conclusion when concluded, the "ended" page otherwise. */
+      /** The journal's outcome of a form posted to a flow that is not open (or not this browser's). */
+      const flowOutcome = (lookup: FlowLookup): string =>
+        lookup.state === 'unknown' ? 'SESSIONE_ASSENTE' : `FLUSSO_${lookup.state.toUpperCase()}`;
       const notOpen = async (req: FastifyRequest, reply: FastifyReply, lookup: FlowLookup) => {
         if (lookup.state === 'concluded') return reply.redirect(portal.conclusionPath(lookup.session)!, 303);
         return renderEnded(req, reply, lookup);
@@ -592,8 +595,7 @@ export async function portalRoutes(
           journalBody(req);
           const lookup = await portal.flow(req.params.flow, browserCookie(req));
           if (lookup.state !== 'open' || lookup.session.positions.length === 0) {
-            req.audit!.outcome =
-              lookup.state === 'unknown' ? 'SESSIONE_ASSENTE' : `FLUSSO_${lookup.state.toUpperCase()}`;
+            req.audit!.outcome = flowOutcome(lookup);
             if (lookup.state === 'open') return reply.redirect('/sportello/', 303);
             return notOpen(req, reply, lookup);
           }
@@ -674,8 +676,7 @@ export async function portalRoutes(
           journalBody(req);
           const lookup = await portal.flow(req.params.flow, browserCookie(req));
           if (lookup.state !== 'open' || lookup.session.kind !== 'gestionale') {
-            req.audit!.outcome =
-              lookup.state === 'unknown' ? 'SESSIONE_ASSENTE' : `FLUSSO_${lookup.state.toUpperCase()}`;
+            req.audit!.outcome = flowOutcome(lookup);
             return notOpen(req, reply, lookup);
           }
           const first = lookup.session.positions[0];
