@@ -15,9 +15,9 @@ import {
   takeOverStale,
   type LockHolder,
   type ProcessProbe,
-} from '../../src/db/data-dir-lock.js';
-import { projectPath } from '../../src/shared/paths.js';
-import { until } from '../helpers/until.js';
+} from '../src/db/data-dir-lock.js';
+import { projectPath } from '../src/shared/paths.js';
+import { until } from './helpers/until.js';
 
 const root = mkdtempSync(join(tmpdir(), 'cassa-lock-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
