@@ -18,6 +18,11 @@ export interface OutboundRequest {
    * is reported as unreachable, so a misbehaving endpoint cannot fill memory. Without it the whole answer is read.
    */
   maxAnswerBytes?: number | undefined;
+  /**
+   * Keep a leading UTF-8 byte-order mark in the answer's text (as the gestionali's deliveries always
+   * journaled it) instead of dropping it as `Response.text()` does (Checkout).
+   */
+  keepByteOrderMark?: boolean | undefined;
 }
 
 export type OutboundOutcome =
@@ -41,7 +46,7 @@ export async function callOutbound(req: OutboundRequest): Promise<OutboundOutcom
       signal,
     });
     const max = req.maxAnswerBytes ?? Number.POSITIVE_INFINITY;
-    const body = await readLimited(res, max);
+    const body = await readLimited(res, max, req.keepByteOrderMark ?? false);
     if (body === null)
       return { kind: 'unreachable', reason: `answer larger than ${max} bytes`, durationMs: elapsed() };
     return { kind: 'answered', status: res.status, headers: res.headers, body, durationMs: elapsed() };
@@ -52,10 +57,10 @@ export async function callOutbound(req: OutboundRequest): Promise<OutboundOutcom
 }
 
 /**
- * The answer's text (decoded as `Response.text()` does: UTF-8, a leading BOM dropped), or null (and the
- * rest of the stream cancelled) when it exceeds `max` bytes.
+ * The answer's text (UTF-8, malformed bytes as U+FFFD; a leading BOM dropped, as `Response.text()` does,
+ * unless `keepBom`), or null (and the rest of the stream cancelled) when it exceeds `max` bytes.
  */
-async function readLimited(res: Response, max: number): Promise<string | null> {
+async function readLimited(res: Response, max: number, keepBom: boolean): Promise<string | null> {
   if (!res.body) return '';
   const reader: ReadableStreamDefaultReader<Uint8Array> = res.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -70,7 +75,7 @@ async function readLimited(res: Response, max: number): Promise<string | null> {
     }
     chunks.push(value);
   }
-  return new TextDecoder().decode(Buffer.concat(chunks));
+  return new TextDecoder('utf-8', { ignoreBOM: keepBom }).decode(Buffer.concat(chunks));
 }
 
 /** "fetch failed" says nothing: the cause (ECONNREFUSED, ENOTFOUND, a TLS error) does. */

@@ -89,6 +89,7 @@ export async function callEPaywso2Enti(call: SoapCall): Promise<SoapCallOutcome>
     body: soapEnvelope(call.bodyXml),
     timeoutMs: call.timeoutMs,
     maxAnswerBytes: MAX_ANSWER_BYTES,
+    keepByteOrderMark: true,
   });
   if (o.kind !== 'answered') return o;
   const { codice, messaggio } = parseSoapResult(o.body);
