@@ -42,27 +42,35 @@ const ODD: Record<string, number> = {
 const PERSON = /^[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]$/;
 
 export function isPersonFiscalCode(cf: string): boolean {
-  if (!PERSON.test(cf)) return false;
+  return PERSON.test(cf) && personCheckCharacter(cf.slice(0, 15)) === cf[15];
+}
+
+/** The check character (16th) of a person's codice fiscale, from its first 15 characters. */
+export function personCheckCharacter(first15: string): string {
   let sum = 0;
   for (let i = 0; i < 15; i++) {
-    const c = cf[i]!;
+    const c = first15[i]!;
     if (i % 2 === 0) sum += ODD[c]!;
     else sum += c >= '0' && c <= '9' ? Number(c) : c.charCodeAt(0) - 65;
   }
-  return String.fromCharCode(65 + (sum % 26)) === cf[15];
+  return String.fromCharCode(65 + (sum % 26));
 }
 
 /** 11-digit codice fiscale numerico / partita IVA, with its check digit. */
 export function isNumericFiscalCode(cf: string): boolean {
-  if (!/^\d{11}$/.test(cf)) return false;
+  return /^\d{11}$/.test(cf) && numericCheckDigit(cf.slice(0, 10)) === cf[10];
+}
+
+/** The check digit (11th) of a codice fiscale numerico / partita IVA, from its first 10 digits. */
+export function numericCheckDigit(first10: string): string {
   let sum = 0;
   for (let i = 0; i < 10; i++) {
-    let d = Number(cf[i]);
+    let d = Number(first10[i]);
     if (i % 2 === 1) {
       d *= 2;
       if (d > 9) d -= 9;
     }
     sum += d;
   }
-  return (10 - (sum % 10)) % 10 === Number(cf[10]);
+  return String((10 - (sum % 10)) % 10);
 }

@@ -1,3 +1,5 @@
+import { numericCheckDigit, personCheckCharacter } from '../../src/shared/fiscal-code.js';
+import { ibanCheckDigits } from '../../src/shared/iban.js';
 import type { Rng } from './prng.js';
 
 /**
@@ -5,44 +7,6 @@ import type { Rng } from './prng.js';
  * unusual names), so that finding one of them in a log line points at the request that carried it.
  */
 
-const ODD: Record<string, number> = {
-  0: 1,
-  1: 0,
-  2: 5,
-  3: 7,
-  4: 9,
-  5: 13,
-  6: 15,
-  7: 17,
-  8: 19,
-  9: 21,
-  A: 1,
-  B: 0,
-  C: 5,
-  D: 7,
-  E: 9,
-  F: 13,
-  G: 15,
-  H: 17,
-  I: 19,
-  J: 21,
-  K: 2,
-  L: 4,
-  M: 18,
-  N: 20,
-  O: 11,
-  P: 3,
-  Q: 6,
-  R: 8,
-  S: 12,
-  T: 14,
-  U: 16,
-  V: 10,
-  W: 22,
-  X: 25,
-  Y: 24,
-  Z: 23,
-};
 const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const MONTHS = 'ABCDEHLMPRST';
 
@@ -56,39 +20,19 @@ export function personFiscalCode(rng: Rng): string {
     String(day).padStart(2, '0') +
     rng.pick(Array.from('ABCDEFGHLMZ')) +
     String(rng.range(100, 999));
-  let sum = 0;
-  for (let i = 0; i < 15; i++) {
-    const c = body[i]!;
-    sum += i % 2 === 0 ? ODD[c]! : c >= '0' && c <= '9' ? Number(c) : c.charCodeAt(0) - 65;
-  }
-  return body + String.fromCharCode(65 + (sum % 26));
+  return body + personCheckCharacter(body);
 }
 
 /** An 11-digit codice fiscale / partita IVA with a correct check digit. */
 export function numericFiscalCode(rng: Rng): string {
   const body = String(rng.range(1, 9)) + rng.chars('0123456789', 9);
-  let sum = 0;
-  for (let i = 0; i < 10; i++) {
-    let d = Number(body[i]);
-    if (i % 2 === 1) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return body + String((10 - (sum % 10)) % 10);
+  return body + numericCheckDigit(body);
 }
 
 /** An Italian IBAN with correct check digits. */
 export function italianIban(rng: Rng): string {
   const bban = rng.pick(Array.from(LETTERS)) + rng.chars('0123456789', 22);
-  const numeric = (s: string) =>
-    Array.from(s)
-      .map((ch) => (ch >= 'A' ? String(ch.charCodeAt(0) - 55) : ch))
-      .join('');
-  let rem = 0;
-  for (const d of numeric(`${bban}IT00`)) rem = (rem * 10 + Number(d)) % 97;
-  return `IT${String(98 - rem).padStart(2, '0')}${bban}`;
+  return `IT${ibanCheckDigits('IT', bban)}${bban}`;
 }
 
 const SYLLABLES = [

@@ -3,8 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, SPORTELLO_SITE_DEMO } from '../../src/config/config.js';
 import { returnUrlProblem } from '../../src/modules/applications/domain/applications.js';
 import { redactPayload } from '../../src/modules/audit/domain/redaction.js';
-import { isNumericFiscalCode, isPersonFiscalCode } from '../../src/shared/fiscal-code.js';
-import { isValidIban } from '../../src/shared/iban.js';
+import {
+  isNumericFiscalCode,
+  isPersonFiscalCode,
+  numericCheckDigit,
+  personCheckCharacter,
+} from '../../src/shared/fiscal-code.js';
+import { ibanCheckDigits, isValidIban } from '../../src/shared/iban.js';
 import {
   centsToDecimal,
   centsToEuros,
@@ -704,5 +709,13 @@ describe('returnUrlProblem', () => {
 
   it('refuses credentials in the URL', () => {
     expect(returnUrlProblem('https://user:pw@example.org/ritorno', false)).toMatch(/credenziali/);
+  });
+});
+
+describe('check characters, as the validators and the fuzzer compute them', () => {
+  it('person fiscal code, codice fiscale numerico and IBAN', () => {
+    expect(personCheckCharacter('TSTPNI70D01L219')).toBe('V');
+    expect(numericCheckDigit('0042944006')).toBe('8');
+    expect(ibanCheckDigits('IT', 'X0542811101000000123456')).toBe('60');
   });
 });
