@@ -201,6 +201,16 @@ describe('deliveries to a gestionale that answers, fails, comes back', () => {
   });
 });
 
+/** Four attempts at once, at most two to one endpoint, retries a minute apart: one gestionale can hang. */
+const TWO_PER_ENDPOINT = {
+  CASSA_DELIVERY_TIMEOUT_MS: '8000',
+  CASSA_DELIVERY_CONCURRENCY: '4',
+  CASSA_DELIVERY_PER_ENDPOINT: '2',
+  CASSA_DELIVERY_RETRY_BASE_MS: '60000',
+  CASSA_DELIVERY_RETRY_CAP_MS: '60000',
+  CASSA_DELIVERY_POLL_MS: '20',
+};
+
 describe('a hanging gestionale and replays', () => {
   let t: TestApp;
   let hanging: Gestionale;
@@ -209,17 +219,7 @@ describe('a hanging gestionale and replays', () => {
   let b: Party;
 
   beforeAll(async () => {
-    t = await buildTestApp({
-      env: {
-        CASSA_DELIVERY_TIMEOUT_MS: '8000',
-        CASSA_DELIVERY_CONCURRENCY: '4',
-        CASSA_DELIVERY_PER_ENDPOINT: '2',
-        CASSA_DELIVERY_RETRY_BASE_MS: '60000',
-        CASSA_DELIVERY_RETRY_CAP_MS: '60000',
-        CASSA_DELIVERY_FAILING_AFTER: '1',
-        CASSA_DELIVERY_POLL_MS: '20',
-      },
-    });
+    t = await buildTestApp({ env: { ...TWO_PER_ENDPOINT, CASSA_DELIVERY_FAILING_AFTER: '1' } });
     hanging = await startGestionale();
     healthy = await startGestionale();
     a = await gestionaleFor(t, hanging, { cf: '15376371009', seg: '02', caller: 'GEST_HANG' });
@@ -311,16 +311,7 @@ describe('claims per endpoint, expired leases, the size of the answer', () => {
   let bigUrl: string;
 
   beforeAll(async () => {
-    t = await buildTestApp({
-      env: {
-        CASSA_DELIVERY_TIMEOUT_MS: '8000',
-        CASSA_DELIVERY_CONCURRENCY: '4',
-        CASSA_DELIVERY_PER_ENDPOINT: '2',
-        CASSA_DELIVERY_RETRY_BASE_MS: '60000',
-        CASSA_DELIVERY_RETRY_CAP_MS: '60000',
-        CASSA_DELIVERY_POLL_MS: '20',
-      },
-    });
+    t = await buildTestApp({ env: TWO_PER_ENDPOINT });
     hanging = await startGestionale();
     healthy = await startGestionale();
     // a "gestionale" that answers 2 MB
