@@ -50,6 +50,20 @@ export const ente = pgTable('ente', {
   idBrokerPA: varchar('id_broker_pa', { length: 11 }),
   idStation: varchar('id_station', { length: 35 }),
   active: boolean('active').notNull().default(true),
+  /** Notices (0012_documents_and_notices.sql): second language, "dove pagare" texts, postal account holder. */
+  noticeSecondLanguage: varchar('notice_second_language', { length: 2 }),
+  noticeTexts: jsonb('notice_texts').notNull().default({}),
+  postalAccountHolder: varchar('postal_account_holder', { length: 50 }),
+  postalAuthorisation: varchar('postal_authorisation', { length: 60 }),
+  ...stamps,
+});
+
+/** GovPay's documento (0012_documents_and_notices.sql): positions paid in one solution or by instalments. */
+export const document = pgTable('document', {
+  id: id(),
+  enteId: bigint('ente_id', { mode: 'number' }).notNull(),
+  identificativo: varchar('identificativo', { length: 35 }).notNull(),
+  descrizione: varchar('descrizione', { length: 80 }).notNull(),
   ...stamps,
 });
 
@@ -145,6 +159,10 @@ export const debtPosition = pgTable('debt_position', {
   contentHash: varchar('content_hash', { length: 64 }),
   version: integer('version').notNull().default(1),
   createdByApplicationId: bigint('created_by_application_id', { mode: 'number' }),
+  documentId: bigint('document_id', { mode: 'number' }),
+  instalmentNumber: integer('instalment_number'),
+  thresholdKind: varchar('threshold_kind', { length: 6 }),
+  thresholdDays: integer('threshold_days'),
   ...stamps,
 });
 
@@ -243,6 +261,7 @@ export const schema = {
   application,
   applicationPaymentType,
   applicationEndpoint,
+  document,
   debtPosition,
   debtPositionStatusHistory,
   auditEvent,
