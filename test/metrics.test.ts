@@ -387,6 +387,7 @@ describe('Metrics on their own', () => {
                 notificationsFailed: [],
                 lists: [],
                 anomalies: [],
+                printJobs: { queued: 0, running: 0 },
               }),
             },
           ],

@@ -22,7 +22,16 @@ import { NotificationsService } from '../modules/gestionali/application/notifica
 import { BulkPositions } from '../modules/debt-positions/application/bulk-positions.js';
 import { ListsService } from '../modules/gestionali/application/lists-service.js';
 import { AuthThrottle } from '../modules/limits/application/auth-throttle.js';
-import { deliveriesLoop, listsLoop, notificationsLoop, type WorkerLoops } from '../jobs/worker-loops.js';
+import {
+  deliveriesLoop,
+  listsLoop,
+  notificationsLoop,
+  printJobsLoop,
+  type WorkerLoops,
+} from '../jobs/worker-loops.js';
+import { PrintJobsService } from '../modules/printing/application/print-jobs.js';
+import { NoticesService } from '../modules/printing/application/notices-service.js';
+import { drawNotice, renderNoticePdf } from '../modules/printing/infra/notice-pdf.js';
 import { createLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 
@@ -54,6 +63,10 @@ export interface Container {
   lists: ListsService;
   /** The throttle on the gestionali's failed HTTP Basic authentications (docs/security.md). */
   authThrottle: AuthThrottle;
+  /** Payment notices (avvisi) built from positions and documents. */
+  notices: NoticesService;
+  /** Mass printing: jobs created through the admin API, printed by the worker role (docs/printing.md). */
+  printJobs: PrintJobsService;
   /** The worker role's claim loops over deliveries, notifications and lists: built here, started by the worker. */
   loops: WorkerLoops;
   close(): Promise<void>;
@@ -150,6 +163,15 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     { maxPositions: config.lists.maxPositions },
     logger,
   );
+  const notices = new NoticesService(db);
+  const printJobs = new PrintJobsService(
+    db,
+    notices,
+    { draw: drawNotice, render: renderNoticePdf },
+    config.printJobs,
+    { printed: (format, n) => metrics.noticesPrinted.inc({ format }, n) },
+    logger,
+  );
   return {
     config,
     logger,
@@ -170,10 +192,13 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     notifications,
     authThrottle,
     lists,
+    notices,
+    printJobs,
     loops: {
       deliveries: deliveriesLoop(deliverySender, config.deliveries.pollMs, logger),
       notifications: notificationsLoop(notifications, config.deliveries.pollMs, logger),
       lists: listsLoop(lists, { concurrency: config.lists.concurrency, pollMs: config.lists.pollMs }, logger),
+      printJobs: printJobsLoop(printJobs, config.printJobs.pollMs, logger),
     },
     async close() {
       await audit.close();

@@ -12,13 +12,15 @@ export interface MetricsSnapshot {
   lists: { kind: string; status: string; n: number; age: number }[];
   /** receipts with an anomaly, all time */
   anomalies: { anomaly: string; n: number }[];
+  /** mass-printing jobs waiting and running */
+  printJobs: { queued: number; running: number };
 }
 
 /**
  * One statement for every figure, each part served by a partial or status index: outbound_message_due
  * (status <> 'DELIVERED'), gestionale_notification_pending (id_messaggio is null and failed_at is null),
  * gestionale_notification_failed (failed_at is not null and released_at is null), load_list_status and
- * receipt_anomaly (anomaly is not null). Delivered messages and grouped notifications, which grow without
+ * receipt_anomaly (anomaly is not null), print_job_active (QUEUED, RUNNING). Delivered messages and grouped notifications, which grow without
  * end, are never counted. The result travels as JSON text, read the same way by both drivers.
  */
 const SNAPSHOT_SQL = `
@@ -35,7 +37,9 @@ select json_build_object(
       select kind, status, count(*)::int as n, extract(epoch from (clock_timestamp() - min(received_at)))::float8 as age
         from load_list where status in ('DA_ELABORARE', 'ERRORE_IN_FASE_DI_ELABORAZIONE') group by kind, status) l),
   'anomalies', (select coalesce(json_agg(a), '[]'::json) from (
-      select anomaly, count(*)::int as n from receipt where anomaly is not null group by anomaly) a)
+      select anomaly, count(*)::int as n from receipt where anomaly is not null group by anomaly) a),
+  'printJobs', (select json_build_object('queued', count(*) filter (where status = 'QUEUED'),
+      'running', count(*) filter (where status = 'RUNNING')) from print_job where status in ('QUEUED', 'RUNNING'))
 )::text as snapshot`;
 
 export async function readMetricsSnapshot(db: Database): Promise<MetricsSnapshot> {

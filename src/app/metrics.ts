@@ -65,6 +65,8 @@ export class Metrics {
   /** Audit journal events given up (not written, and never will be): the failures and the events. */
   readonly journalWriteFailures: Counter;
   readonly journalLostEvents: Counter;
+  /** Notices printed by the mass-printing jobs (docs/printing.md), by format (pdf, zip). */
+  readonly noticesPrinted: Counter<'format'>;
 
   private readonly info: Gauge<'version' | 'role' | 'database'>;
   private readonly version: string;
@@ -83,6 +85,7 @@ export class Metrics {
   private readonly listsPendingOldestAge: Gauge<'kind'>;
   private readonly listsFailed: Gauge<'kind'>;
   private readonly receiptsWithAnomaly: Gauge<'anomaly'>;
+  private readonly printJobs: Gauge<'status'>;
   private readonly dbGauges: Gauge[] = [];
 
   private readonly snapshotTtlMs: number;
@@ -139,6 +142,12 @@ export class Metrics {
     this.journalLostEvents = new Counter({
       name: 'cassa_audit_journal_lost_events_total',
       help: 'Audit journal events given up: not written, and never will be',
+      registers,
+    });
+    this.noticesPrinted = new Counter({
+      name: 'cassa_notices_printed_total',
+      help: 'Payment notices printed by mass-printing jobs (committed batches; a merged PDF started again counts again), by format',
+      labelNames: ['format'],
       registers,
     });
 
@@ -199,6 +208,11 @@ export class Metrics {
       name: 'cassa_receipts_with_anomaly',
       help: 'Receipts stored with an anomaly for an operator, all time, by anomaly',
       labelNames: ['anomaly'],
+    });
+    this.printJobs = dbGauge({
+      name: 'cassa_print_jobs',
+      help: 'Mass-printing jobs waiting (QUEUED) and being printed (RUNNING)',
+      labelNames: ['status'],
     });
 
     const pool = db.poolStats?.bind(db);
@@ -380,6 +394,9 @@ export class Metrics {
 
     for (const anomaly of RECEIPT_ANOMALIES) this.receiptsWithAnomaly.set({ anomaly }, 0);
     for (const a of s.anomalies) this.receiptsWithAnomaly.set({ anomaly: boundedLabel(a.anomaly) }, a.n);
+
+    this.printJobs.set({ status: 'QUEUED' }, s.printJobs.queued);
+    this.printJobs.set({ status: 'RUNNING' }, s.printJobs.running);
   }
 }
 

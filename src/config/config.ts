@@ -116,6 +116,10 @@ const EnvSchema = z.object({
   CASSA_LIST_MAX_POSITIONS: z.coerce.number().int().min(1).max(1000).default(250),
   CASSA_LIST_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   CASSA_LIST_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  CASSA_PRINT_BATCH: z.coerce.number().int().min(1).max(5_000).default(200),
+  CASSA_PRINT_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
+  CASSA_PRINT_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(120_000),
+  CASSA_PRINT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).default(7),
   CASSA_DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
   CASSA_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(16),
   CASSA_DELIVERY_PER_ENDPOINT: z.coerce.number().int().min(1).max(1000).default(4),
@@ -285,6 +289,13 @@ const ConfigSchema = EnvSchema.transform((c, ctx) => {
       maxPositions: c.CASSA_LIST_MAX_POSITIONS,
       concurrency: c.CASSA_LIST_CONCURRENCY,
       pollMs: c.CASSA_LIST_POLL_MS,
+    },
+    /** Mass printing (docs/printing.md): notices per committed batch, idle poll, a claim's lease, days the files are kept. */
+    printJobs: {
+      batchSize: c.CASSA_PRINT_BATCH,
+      pollMs: c.CASSA_PRINT_POLL_MS,
+      leaseMs: c.CASSA_PRINT_LEASE_MS,
+      retentionDays: c.CASSA_PRINT_RETENTION_DAYS,
     },
     /** Outbound deliveries to the gestionali (EPaywso2EntiService) and the grouping of notifications. */
     deliveries: {

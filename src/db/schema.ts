@@ -360,3 +360,61 @@ export const loadListItem = pgTable(
   },
   (t) => [primaryKey({ columns: [t.listId, t.seq] })],
 );
+
+// --- mass printing (0013_print_jobs.sql) ---
+
+export const printJob = pgTable('print_job', {
+  id: id(),
+  publicId: varchar('public_id', { length: 32 }).notNull(),
+  enteId: bigint('ente_id', { mode: 'number' })
+    .notNull()
+    .references(() => ente.id),
+  listId: bigint('list_id', { mode: 'number' }).references(() => loadList.id),
+  filter: jsonb('filter'),
+  format: varchar('format', { length: 3 }).notNull(),
+  status: varchar('status', { length: 10 }).notNull().default('QUEUED'),
+  total: integer('total').notNull(),
+  done: integer('done').notNull().default(0),
+  skipped: integer('skipped').notNull().default(0),
+  bytes: bigint('bytes', { mode: 'number' }).notNull().default(0),
+  leaseToken: varchar('lease_token', { length: 32 }),
+  leaseUntil: timestamp('lease_until', { withTimezone: true }),
+  attempts: integer('attempts').notNull().default(0),
+  nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+  lastError: varchar('last_error', { length: 1000 }),
+  createdBy: varchar('created_by', { length: 80 }).notNull(),
+  startedAt: timestamp('started_at', { withTimezone: true }),
+  finishedAt: timestamp('finished_at', { withTimezone: true }),
+  expiresAt: timestamp('expires_at', { withTimezone: true }),
+  ...stamps,
+});
+
+export const printJobItem = pgTable(
+  'print_job_item',
+  {
+    jobId: bigint('job_id', { mode: 'number' })
+      .notNull()
+      .references(() => printJob.id),
+    seq: integer('seq').notNull(),
+    positionId: bigint('position_id', { mode: 'number' })
+      .notNull()
+      .references(() => debtPosition.id),
+    documentId: bigint('document_id', { mode: 'number' }),
+    outcome: varchar('outcome', { length: 7 }),
+    skipReason: varchar('skip_reason', { length: 200 }),
+    pdf: bytea('pdf'),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.seq] })],
+);
+
+export const printJobChunk = pgTable(
+  'print_job_chunk',
+  {
+    jobId: bigint('job_id', { mode: 'number' })
+      .notNull()
+      .references(() => printJob.id),
+    seq: integer('seq').notNull(),
+    data: bytea('data').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.seq] })],
+);

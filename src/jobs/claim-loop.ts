@@ -53,6 +53,11 @@ export class ClaimLoop {
     this.outage = new OutageBackoff(opts.name, opts.logger, opts.pollMs);
   }
 
+  /** True once `stop` was called (until the next start): a long round ends early at its next safe point. */
+  get stopping(): boolean {
+    return !this.running;
+  }
+
   /** Starts the loops (a second call while they run does nothing). */
   start(): void {
     if (this.running) return;

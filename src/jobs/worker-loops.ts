@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { DeliverySender } from '../modules/gestionali/application/deliveries.js';
 import type { NotificationsService } from '../modules/gestionali/application/notifications.js';
 import type { ListsService } from '../modules/gestionali/application/lists-service.js';
+import type { PrintJobsService } from '../modules/printing/application/print-jobs.js';
 import { ClaimLoop } from './claim-loop.js';
 
 /**
@@ -16,6 +17,8 @@ export interface WorkerLoops {
   notifications: ClaimLoop;
   /** Liste di carico waiting to be processed. */
   lists: ClaimLoop;
+  /** Mass printing jobs (docs/printing.md "Mass printing"). */
+  printJobs: ClaimLoop;
 }
 
 /**
@@ -77,4 +80,22 @@ export function listsLoop(
     wakeOn: (wake) => lists.onStored(wake),
     logger,
   });
+}
+
+/**
+ * The print jobs: one job at a time per process (rendering takes a core), the next at once; idle, a look every
+ * `pollMs` or as soon as this process creates a job. Stopping ends the job in progress after its current batch
+ * and hands it back, so that another worker (or this one, restarted) goes on with it.
+ */
+export function printJobsLoop(jobs: PrintJobsService, pollMs: number, logger?: Logger): ClaimLoop {
+  const loop: ClaimLoop = new ClaimLoop({
+    name: 'print jobs',
+    round: async () => ((await jobs.runNext(() => loop.stopping)) ? 'at-once' : 'after-poll'),
+    pollMs,
+    afterErrorMs: Math.max(pollMs, 5_000),
+    errorMessage: 'print job loop failed',
+    wakeOn: (wake) => jobs.onCreated(wake),
+    logger,
+  });
+  return loop;
 }

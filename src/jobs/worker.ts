@@ -98,8 +98,10 @@ export async function startWorker(
     const purged = await c.portal.purgeExpired();
     // rate-limit counters whose window is over, known addresses of the gestionali past their time
     const limits = await c.authThrottle.purgeExpired();
-    if (released > 0 || purged > 0 || limits > 0)
-      c.logger.info({ released, purged, limits }, 'housekeeping done');
+    // print jobs past their retention (CASSA_PRINT_RETENTION_DAYS) lose their file
+    const printJobs = await c.printJobs.purgeExpired();
+    if (released > 0 || purged > 0 || limits > 0 || printJobs > 0)
+      c.logger.info({ released, purged, limits, printJobs }, 'housekeeping done');
   });
 
   // Outbound deliveries to the gestionali, the grouping of notifications and the liste di carico are not pg-boss
@@ -109,10 +111,12 @@ export async function startWorker(
   c.loops.notifications.start();
   c.loops.deliveries.start();
   c.loops.lists.start();
+  c.loops.printJobs.start();
 
   return {
     boss,
     stop: async () => {
+      await c.loops.printJobs.stop();
       await c.loops.lists.stop();
       await c.loops.notifications.stop();
       await c.loops.deliveries.stop();

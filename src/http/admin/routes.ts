@@ -16,6 +16,8 @@ import { validationMessage } from '../validation-message.js';
 import { InvalidInputError } from '../input-guard.js';
 import { createdApplicationView, positionView, receiptView, rotatedPassphraseView } from './views.js';
 import { DELIVERY_OPERATIONS, DELIVERY_STATUSES } from '../../modules/gestionali/domain/deliveries.js';
+import { PRINT_FORMATS } from '../../modules/printing/domain/print-jobs.js';
+import type { PrintJobView } from '../../modules/printing/application/print-jobs.js';
 
 const security = [{ adminToken: [] }];
 const audit = (operation: string) => ({ audit: { interface: 'admin', operation } });
@@ -80,6 +82,34 @@ const ListQuery = z.object({
   status: z.enum(['DA_ELABORARE', 'ELABORATA', 'ERRORE_IN_FASE_DI_ELABORAZIONE']).optional(),
   ...Page,
 });
+const IsoDate = z.iso.date();
+const PrintJobInput = z
+  .object({
+    listId: z.number().int().positive().optional(),
+    filter: z
+      .object({
+        paymentType: z
+          .string()
+          .regex(/^[A-Za-z0-9]{4}$/)
+          .optional(),
+        dueFrom: IsoDate.optional(),
+        dueTo: IsoDate.optional(),
+      })
+      .strict()
+      .refine((f) => !f.dueFrom || !f.dueTo || f.dueFrom <= f.dueTo, {
+        message: 'dueFrom non può essere dopo dueTo',
+        path: ['dueTo'],
+      })
+      .optional(),
+    format: z.enum(PRINT_FORMATS),
+  })
+  .strict()
+  .refine((b) => (b.listId === undefined) !== (b.filter === undefined), {
+    message: 'indicare listId oppure filter (uno dei due)',
+    path: ['listId'],
+  });
+/** A print job, by its public id (random, base64url). */
+const PrintJobParams = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'id di lavoro di stampa') });
 
 function problem(status: number, title: string, detail: string, extra: Record<string, unknown> = {}) {
   return { type: 'about:blank', title, status, detail, ...extra };
@@ -531,6 +561,74 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
       };
     },
   );
+  // --- Mass printing of notices (docs/printing.md "Mass printing") ---
+  app.post(
+    '/enti/:cf/print-jobs',
+    {
+      config: audit('createPrintJob'),
+      schema: {
+        tags: ['Admin'],
+        summary: 'Print the notices of a lista di carico or of a filter into one PDF or a ZIP',
+        description:
+          "The job is printed by a worker; follow it at `location` and download the file when it is DONE. The items are frozen now: the list's positions in its order, or the payable positions of the filter by due date (a document is one notice). A position that cannot be printed when its turn comes (cancelled, paid...) is skipped and listed in the job.",
+        security,
+        params: EnteParams,
+        body: PrintJobInput,
+      },
+    },
+    async (req, reply) => {
+      req.audit!.enteFiscalCode = req.params.cf;
+      const b = req.body;
+      const job = await container.printJobs.create({
+        enteFiscalCode: req.params.cf,
+        source: b.listId !== undefined ? { listId: b.listId } : { filter: b.filter ?? {} },
+        format: b.format,
+        createdBy: 'admin',
+      });
+      const location = printJobUrl(job.id);
+      req.audit!.detail = job.id;
+      return reply
+        .code(202)
+        .header('location', location)
+        .send({ id: job.id, status: job.status, total: job.total, location });
+    },
+  );
+  app.get(
+    '/print-jobs/:id',
+    {
+      config: { audit: { interface: 'admin', operation: 'getPrintJob', keepResponse: false } },
+      schema: {
+        tags: ['Admin'],
+        summary: 'A print job: status, progress (done of total), skipped notices, the download once DONE',
+        security,
+        params: PrintJobParams,
+      },
+    },
+    async (req) => {
+      const job = await container.printJobs.get(req.params.id);
+      req.audit!.enteFiscalCode = job.enteFiscalCode;
+      return printJobView(job);
+    },
+  );
+  app.get(
+    '/print-jobs/:id/download',
+    {
+      config: { audit: { interface: 'admin', operation: 'downloadPrintJob', keepResponse: false } },
+      schema: {
+        tags: ['Admin'],
+        summary: "A DONE print job's file (application/pdf or application/zip); 409 before",
+        security,
+        params: PrintJobParams,
+      },
+    },
+    async (req, reply) => {
+      const file = await container.printJobs.download(req.params.id);
+      reply.type(file.contentType).header('content-disposition', `attachment; filename="${file.fileName}"`);
+      if (file.length !== undefined) reply.header('content-length', String(file.length));
+      return reply.send(file.body);
+    },
+  );
+
   // --- Outbound deliveries to the gestionali (EPaywso2EntiService) and notifications (issue 5) ---
   const { deliveries, notifications } = container;
   app.get(
@@ -707,6 +805,19 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
     },
   );
 };
+
+const printJobUrl = (id: string) => `/admin/api/v1/print-jobs/${id}`;
+
+function printJobView(j: PrintJobView) {
+  return {
+    ...j,
+    createdAt: j.createdAt.toISOString(),
+    startedAt: j.startedAt?.toISOString() ?? null,
+    finishedAt: j.finishedAt?.toISOString() ?? null,
+    expiresAt: j.expiresAt?.toISOString() ?? null,
+    downloadUrl: j.status === 'DONE' ? `${printJobUrl(j.id)}/download` : null,
+  };
+}
 
 function listView<T extends { applicationId: number; receivedAt: Date; processedAt: Date | null }>(l: T) {
   const { applicationId: _app, ...rest } = l;
