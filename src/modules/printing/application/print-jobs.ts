@@ -246,11 +246,13 @@ export class PrintJobsService {
       );
     }
     let length: number | undefined;
-    // yazl calls back with the file's size (entries stored with their sizes known); its types omit the argument
+    // yazl calls back with the file's size (entries stored with their sizes known); its types omit the argument.
+    // The ZIP64 end record always: yazl 3.3's size forecast expects it once the central directory passes 64 KiB
+    // (about 700 entries) but writes it only past 4 GiB, and the Content-Length would then be 76 bytes too long.
     const sized = ((size: number) => {
       length = size >= 0 ? size : undefined;
     }) as () => void;
-    zip.end(undefined, sized);
+    zip.end({ forceZip64Format: true, comment: '' }, sized);
     const body = new PassThrough();
     zip.outputStream.pipe(body);
     return { length, body };
