@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { buildSimulator } from './app.js';
 import { loadSimConfig, SimConfigError } from './config.js';
-import { scanNoticePdf, type PagoPaQr } from './notice-scan.js';
+import type { PagoPaQr } from './notice-scan.js';
 
 const HELP = `Simulator of the pagoPA node, Checkout and a PSP, for developing against Cassa offline.
 
@@ -53,6 +53,8 @@ async function control(url: string, path: string, body: unknown): Promise<number
 async function pickFromPdf(file: string, notice: string | undefined): Promise<PagoPaQr | undefined> {
   let pages;
   try {
+    // loaded on demand: ZXing's WebAssembly is for this command only
+    const { scanNoticePdf } = await import('./notice-scan.js');
     pages = await scanNoticePdf(file);
   } catch (e) {
     process.stderr.write(`simulator: cannot read ${file}: ${(e as Error).message}\n`);
