@@ -83,7 +83,12 @@ export function receiptDocument(
     iuv: r.iuv,
     fiscalCode: r.fiscalCode,
     outcome: 'OK',
-    transfers: Array.isArray(r.transfers) ? (r.transfers as unknown[]).map(transfer) : [],
+    // a transfer to the ente itself names it (the receipt's companyName is optional)
+    transfers: (Array.isArray(r.transfers) ? (r.transfers as unknown[]) : [])
+      .map(transfer)
+      .map((t) =>
+        t.name !== undefined || t.fiscalCode !== ctx.enteFiscalCode ? t : { ...t, name: ctx.enteName },
+      ),
   };
 }
 

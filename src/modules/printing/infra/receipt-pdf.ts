@@ -20,11 +20,12 @@ import { A4, createPdf, FONT, MM, pdfBytes } from './pdf-base.js';
 
 const MARGIN = 18 * MM;
 const WIDTH = A4.width - 2 * MARGIN;
-const BOTTOM = A4.height - 16 * MM;
+const TOP = 14 * MM;
+const BOTTOM = A4.height - 12 * MM;
 const COLOR = { text: '#1a1a1a', label: '#5c6f82', accent: '#0b3d91', rule: '#c5c7c9', band: '#eef4fa' };
 const SIZE = { label: 8, value: 10, heading: 11, title: 20, small: 8 };
 const ROW = 25;
-const QR_SIZE = 30 * MM;
+const QR_SIZE = 27 * MM;
 const LOGO_BOX = 18 * MM;
 
 type Doc = PDFKit.PDFDocument;
@@ -128,7 +129,7 @@ class Page {
 
   add(): void {
     this.doc.addPage({ size: 'A4', margin: 0 });
-    this.y = MARGIN;
+    this.y = TOP;
   }
 
   /** Room for `height` points, on a new page when this one is full. */
@@ -177,7 +178,7 @@ class Page {
 
   section(title: string): void {
     this.need(20 + ROW);
-    this.y += 8;
+    this.y += 6;
     this.text(title, MARGIN, this.y, WIDTH, {
       font: FONT.semibold,
       size: SIZE.heading,
@@ -191,21 +192,23 @@ class Page {
 
   /** A row of label-over-value cells across `width` (the whole line by default). */
   cells(cells: Cell[], width = WIDTH): void {
-    const lines = Math.max(...cells.map((c) => c.lines ?? 1));
-    const height = ROW + (lines - 1) * 13;
-    this.need(height);
     const total = cells.reduce((s, c) => s + (c.span ?? 1), 0);
     const gap = 10;
-    let x = MARGIN;
-    for (const c of cells) {
+    const laid = cells.map((c) => {
       const w = ((width + gap) * (c.span ?? 1)) / total - gap;
-      this.text(c.label, x, this.y, w, { font: FONT.semibold, size: SIZE.label, color: COLOR.label });
       const font = c.strong ? FONT.bold : FONT.regular;
       this.doc.font(font).fontSize(SIZE.value);
-      wrap(this.doc, c.value, w, c.lines ?? 1).forEach((line, i) => {
-        this.text(line, x, this.y + 10 + i * 13, w, { font, size: SIZE.value });
+      return { ...c, w, font, lines: wrap(this.doc, c.value, w, c.lines ?? 1) };
+    });
+    const height = ROW + (Math.max(...laid.map((c) => c.lines.length)) - 1) * 13;
+    this.need(height);
+    let x = MARGIN;
+    for (const c of laid) {
+      this.text(c.label, x, this.y, c.w, { font: FONT.semibold, size: SIZE.label, color: COLOR.label });
+      c.lines.forEach((line, i) => {
+        this.text(line, x, this.y + 10 + i * 13, c.w, { font: c.font, size: SIZE.value });
       });
-      x += w + gap;
+      x += c.w + gap;
     }
     this.y += height;
   }
@@ -228,14 +231,14 @@ function header(page: Page, d: ReceiptDocument, L: Readonly<Record<ReceiptLabel,
     y += 12;
   }
   page.text(`${L.creditorFiscalCode}: ${d.creditor.fiscalCode}`, x, y, w, { size: 9, color: COLOR.label });
-  page.y = Math.max(top + LOGO_BOX, y + 12) + 6 * MM;
+  page.y = Math.max(top + LOGO_BOX, y + 12) + 4 * MM;
   page.text(L.title, MARGIN, page.y, WIDTH, {
     font: FONT.bold,
     size: SIZE.title,
     color: COLOR.accent,
     type: 'H1',
   });
-  page.y += 30;
+  page.y += 28;
 }
 
 /** The ente's logo in its box; false when there is none or it cannot be read (nothing is drawn). */
@@ -295,7 +298,7 @@ function logo(page: Page, d: ReceiptDocument, x: number, y: number): boolean {
 function summaryBand(page: Page, d: ReceiptDocument, L: Readonly<Record<ReceiptLabel, string>>): void {
   const { doc } = page;
   const y = page.y;
-  const h = 46;
+  const h = 44;
   page.artifact(() => {
     doc.rect(MARGIN, y, WIDTH, h).fillColor(COLOR.band).fill();
     doc.rect(MARGIN, y, 4, h).fillColor(COLOR.accent).fill();
@@ -353,7 +356,7 @@ function transfers(page: Page, d: ReceiptDocument, L: Readonly<Record<ReceiptLab
       page.add();
       head();
     }
-    const y = page.y;
+    const y = page.y + 2;
     const v = { size: 9 } as const;
     page.text(t.id ?? String(i + 1), xs[0]!, y, cols[0]!.w, v);
     page.text(t.name ?? t.fiscalCode ?? L.none, xs[1]!, y, cols[1]!.w, v);
@@ -368,8 +371,9 @@ function transfers(page: Page, d: ReceiptDocument, L: Readonly<Record<ReceiptLab
       ...v,
       align: 'right',
     });
-    page.y = y + 25;
-    page.rule(page.y - 3);
+    // two lines of 9 pt end 24 points below the row's top: the rule under them
+    if (i < d.transfers.length - 1) page.rule(y + 24);
+    page.y = y + 26;
   }
 }
 
