@@ -305,6 +305,35 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
       return positionView(p, await debtPositions.history(p.id));
     },
   );
+  app.get(
+    '/enti/:cf/payment-types/:code/debt-positions/:iuv/receipt.pdf',
+    {
+      // the answer is the receipt on paper: the journal keeps the request only
+      config: { audit: { interface: 'admin', operation: 'getReceiptPdf', keepResponse: false } },
+      schema: {
+        tags: ['Admin'],
+        summary: "A paid position's receipt as a PDF (ricevuta di pagamento)",
+        description:
+          'The positive receipt standing for the payment, printed (docs/printing.md, "The receipt PDF"); `lang=en` prints its labels in English. 404 RECEIPT_NOT_FOUND when the position has no positive receipt.',
+        security,
+        params: PaymentTypeParams.extend({ iuv: z.string().regex(/^\d{15,35}$/) }),
+        querystring: z.object({ lang: z.enum(['it', 'en']).default('it') }).strict(),
+      },
+    },
+    async (req, reply) => {
+      req.audit!.enteFiscalCode = req.params.cf;
+      req.audit!.iuv = req.params.iuv;
+      const { enteId, paymentTypeId } = await organizations.resolveIds(req.params.cf, req.params.code);
+      const p = await debtPositions.get({ enteId, paymentTypeId }, req.params.iuv);
+      const receipt = await container.receiptPdfs.ofPosition(enteId, p.iuv, req.query.lang);
+      req.audit!.detail = `ricevuta ${receipt.receiptId}`.slice(0, 200);
+      return reply
+        .type('application/pdf')
+        .header('content-disposition', `attachment; filename="${receipt.fileName}"`)
+        .header('cache-control', 'no-store')
+        .send(receipt.pdf);
+    },
+  );
 
   // Applications (gestionali)
   app.get(
