@@ -46,7 +46,8 @@ create index print_job_ente on print_job (ente_id, id desc);
 create index print_job_expiry on print_job (expires_at) where status in ('DONE', 'FAILED');
 
 -- The job's items, frozen at creation in print order (the list's order, or the filter's), one per notice:
--- the positions of a document are one item (a document's notice prints all of it). A resumed job goes on
+-- the positions of a document are one item (a document's notice prints all of it; its thresholds, ENTRO/OLTRE, are
+-- notices of their own). A resumed job goes on
 -- from the first item without an outcome. For a ZIP each item keeps its own PDF (an entry of the file).
 create table print_job_item (
   job_id       bigint not null references print_job(id) on delete cascade,

@@ -68,10 +68,10 @@ export async function freezeListItems(tx: Executor, jobId: number, listId: numbe
     tx,
     sql`
       with src as (
-        select min(li.seq) as ord, li.position_id, p.document_id
+        select min(li.seq) as ord, li.position_id, case when p.threshold_kind is null then p.document_id end as document_id
           from load_list_item li join debt_position p on p.id = li.position_id
          where li.list_id = ${listId}
-         group by li.position_id, p.document_id
+         group by 2, 3
       ), one as (
         select distinct on (coalesce(document_id, -position_id)) ord, position_id, document_id
           from src order by coalesce(document_id, -position_id), ord
@@ -98,7 +98,8 @@ export async function freezeFilterItems(
     tx,
     sql`
       with src as (
-        select row_number() over (order by p.due_date nulls last, p.id) as ord, p.id as position_id, p.document_id
+        select row_number() over (order by p.due_date nulls last, p.id) as ord, p.id as position_id,
+               case when p.threshold_kind is null then p.document_id end as document_id
           from debt_position p
          where p.ente_id = ${f.enteId} and p.status = 'PAYABLE'
            and (${f.paymentTypeId}::bigint is null or p.payment_type_id = ${f.paymentTypeId}::bigint)
