@@ -149,7 +149,8 @@ async function printJob(port, pid, listId, format) {
   );
   if (created.status !== 202) throw new Error(`creating the job: HTTP ${created.status} ${created.text}`);
   const start = performance.now();
-  const cpu0 = procSample(pid).cpuSeconds;
+  const before = procSample(pid);
+  const cpu0 = before.cpuSeconds;
   const { id, total } = JSON.parse(created.text);
   let peakKb = 0;
   let job;
@@ -199,6 +200,7 @@ async function printJob(port, pid, listId, format) {
     seconds: round(seconds, 2),
     noticesPerSecond: round(total / seconds, 1),
     firstBatchSeconds: round((firstProgressMs ?? 0) / 1000, 2),
+    rssBeforeMb: round(before.rssKb / 1024, 1),
     peakRssMb: round(peakKb / 1024, 1),
     serverCpuSeconds: round(cpuSeconds, 1),
     bytes: file.body.length,
@@ -272,7 +274,7 @@ async function main() {
       const r = await printJob(port, cassa.child.pid, listId, format);
       results.push(r);
       say(
-        `  ${r.format}: ${r.notices} notices in ${r.seconds} s = ${r.noticesPerSecond} notices/s; peak RSS ${r.peakRssMb} MB; ` +
+        `  ${r.format}: ${r.notices} notices in ${r.seconds} s = ${r.noticesPerSecond} notices/s; peak RSS ${r.peakRssMb} MB (${r.rssBeforeMb} MB before the job); ` +
           `server CPU ${r.serverCpuSeconds} s (${round((100 * r.serverCpuSeconds) / r.seconds)}% of a core); ` +
           `${(r.bytes / 1e6).toFixed(1)} MB (${r.bytesPerNotice} B/notice), downloaded in ${r.downloadSeconds} s; ${r.check}`,
       );

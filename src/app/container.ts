@@ -166,7 +166,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     { maxPositions: config.lists.maxPositions },
     logger,
   );
-  const notices = new NoticesService(db);
+  const notices = new NoticesService(db, opts.clock);
   const printJobs = new PrintJobsService(
     db,
     notices,

@@ -20,13 +20,20 @@ import {
 import * as repo from '../infra/print-jobs-repository.js';
 import { createPdf } from '../infra/pdf-base.js';
 
-/** The notices of many positions at once (the notices service's batch builder). */
+/**
+ * The notices of many positions at once: the notices service's batch builder (NoticesService.noticeDocumentsFor),
+ * as this service uses it. Few statements for the whole batch; a position without a notice is an item with its
+ * error (its name is the skip reason: never personal data); a position left out of the answer has no notice.
+ */
 export interface NoticeBuilder {
-  /**
-   * For each position asked, its notice (a position of a document: the whole document's), or why it has none
-   * (a code such as NOTICE_CANCELLED: never personal data). Few queries for the whole batch.
-   */
-  noticesOf(positionIds: readonly number[]): Promise<Map<number, NoticeDocument | { skipped: string }>>;
+  noticeDocumentsFor(
+    positionIds: readonly number[],
+  ): Promise<
+    readonly (
+      | { positionId: number; ok: true; notice: { document: NoticeDocument } }
+      | { positionId: number; ok: false; error: { errorName: string } }
+    )[]
+  >;
 }
 
 /** The notice renderer (infra/notice-pdf.ts). */
@@ -303,8 +310,16 @@ export class PrintJobsService {
 
   /** The notices of a batch: each item's notice, or why it is skipped. */
   private async notices(items: readonly repo.PendingItem[]) {
-    const built = await this.builder.noticesOf(items.map((i) => i.positionId));
-    return items.map((i) => built.get(i.positionId) ?? { skipped: 'POSITION_NOT_FOUND' });
+    const built = new Map(
+      (await this.builder.noticeDocumentsFor(items.map((i) => i.positionId))).map((b) => [
+        b.positionId,
+        b.ok ? b.notice.document : { skipped: b.error.errorName },
+      ]),
+    );
+    return items.map(
+      (i): NoticeDocument | { skipped: string } =>
+        built.get(i.positionId) ?? { skipped: 'POSITION_NOT_FOUND' },
+    );
   }
 
   /** A ZIP: each notice its own PDF, stored with its item; committed batches stay when the job resumes. */
