@@ -252,12 +252,12 @@ export class DocumentsService {
           ]
         : []),
       ...thresholds.map((t, i) => ({
-        place: { kind: 'THRESHOLD', tipo: t.tipo, giorni: t.giorni } as DocumentPlace,
+        place: { kind: 'THRESHOLD' as const, tipo: t.tipo, giorni: t.giorni },
         path: `thresholds[${i}]`,
         option: t,
       })),
       ...instalments.map((o, i) => ({
-        place: { kind: 'INSTALMENT', rata: i + 1 } as DocumentPlace,
+        place: { kind: 'INSTALMENT' as const, rata: i + 1 },
         path: `instalments[${i}]`,
         option: o,
       })),

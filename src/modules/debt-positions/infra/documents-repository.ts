@@ -180,7 +180,7 @@ export async function documentPositions(
     .where(eq(debtPosition.documentId, documentId))
     .orderBy(asc(debtPosition.id));
   return rows
-    .map((r) => ({ position: positionOf(r.p, r), activationOpen: Boolean(r.activationOpen) }))
+    .map((r) => ({ position: positionOf(r.p, r), activationOpen: r.activationOpen }))
     .sort((a, b) => comparePlaces(a.position.document!.place, b.position.document!.place));
 }
 

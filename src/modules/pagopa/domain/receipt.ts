@@ -100,7 +100,7 @@ export interface ReceiptEffect {
 export function receiptEffect(
   position: { status: DebtPositionStatus; amountCents: number } | undefined,
   receipt: Pick<ReceiptInput, 'outcome' | 'amountCents'>,
-  document: { place: DocumentPlace; siblings: readonly SiblingState[] } | undefined = undefined,
+  document?: { place: DocumentPlace; siblings: readonly SiblingState[] },
 ): ReceiptEffect {
   if (receipt.outcome !== 'OK') return { anomaly: null, markPaid: false };
   if (!position) return { anomaly: 'UNKNOWN_POSITION', markPaid: false };
