@@ -7,16 +7,17 @@ import { XMLParser } from 'fast-xml-parser';
 import { DEMO, DEMO_DOCUMENT, seedDemo } from '../src/app/demo-seed.js';
 import { ADMIN_TOKEN, buildTestApp, type TestApp } from './helpers/app.js';
 import { validateSoapResponse } from './helpers/xsd.js';
+import { Browser } from './helpers/portal.js';
 
 const PAFN = 'http://pagopa-api.pagopa.gov.it/pa/paForNode.xsd';
 const BANK_IBAN = 'IT60X0542811101000000123456';
 const reader = new XMLParser({ removeNSPrefix: true, parseTagValue: false, ignoreAttributes: true });
 
-const now = new Date('2026-03-02T09:00:00Z');
 let t: TestApp;
 
 beforeAll(async () => {
-  t = await buildTestApp({ clock: () => now });
+  // the real clock: the Sportello's sessions expire by the database's clock
+  t = await buildTestApp();
   await seedDemo(t.c);
 });
 afterAll(async () => t?.close());
@@ -342,6 +343,34 @@ describe('paying a document through pagoPA', () => {
       expect(answers.find((a) => a.outcome === 'KO')!.fault!.faultCode).toBe('PAA_PAGAMENTO_IN_CORSO');
       await afterHold();
     }
+  });
+});
+
+describe('the Sportello', () => {
+  async function addNotice(b: Browser, code: string) {
+    if (!b.lastHtml.includes('form-add-notice')) await b.get('/sportello/');
+    return b.submit('/sportello/avvisi', { codiceAvviso: code, codiceFiscale: debtor.fiscalCode, ente: '' });
+  }
+
+  it('refuses an instalment once the single solution is paid, with a plain message, and takes the other plan before', async () => {
+    const d = await createDocument();
+    const b = new Browser(t.app);
+    await addNotice(b, d.rata(1).noticeNumber);
+    expect(b.lastHtml).not.toContain('già stato pagato in un altro modo');
+    await pay(d.single);
+    await afterHold();
+    await addNotice(b, d.rata(2).noticeNumber);
+    expect(b.lastHtml).toContain('già stato pagato in un altro modo');
+  });
+
+  it('says so in English too', async () => {
+    const d = await createDocument();
+    await pay(d.rata(1));
+    await afterHold();
+    const b = new Browser(t.app);
+    await b.get('/sportello/?lang=en');
+    await addNotice(b, d.single.noticeNumber);
+    expect(b.lastHtml).toContain('has already been paid another way');
   });
 });
 
