@@ -343,6 +343,9 @@ describe('mass printing', () => {
     expect(
       (await createJob({ filter: { dueFrom: '2027-02-01', dueTo: '2027-01-01' }, format: 'pdf' })).statusCode,
     ).toBe(400);
+    expect((await createJob({ filter: { dueTo: '2027-02-30' }, format: 'pdf' })).json()).toMatchObject({
+      code: 'VALIDATION',
+    });
     const none = await createJob({ filter: { dueFrom: '2099-01-01' }, format: 'pdf' });
     expect(none.statusCode).toBe(409);
     expect(none.json()).toMatchObject({ code: 'NOTHING_TO_PRINT' });

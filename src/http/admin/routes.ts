@@ -149,8 +149,9 @@ const PrintJobInput = z
           .string()
           .regex(/^[A-Za-z0-9]{4}$/)
           .optional(),
-        dueFrom: IsoDate.optional(),
-        dueTo: IsoDate.optional(),
+        // a real calendar date (the filter is cast to date in SQL)
+        dueFrom: z.iso.date().optional(),
+        dueTo: z.iso.date().optional(),
       })
       .strict()
       .refine((f) => !f.dueFrom || !f.dueTo || f.dueFrom <= f.dueTo, {
