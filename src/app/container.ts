@@ -15,6 +15,7 @@ import { PaForNodeService } from '../modules/pagopa/application/pa-for-node-serv
 import { CheckoutService } from '../modules/pagopa/application/checkout-service.js';
 import { ReceiptsQueries } from '../modules/pagopa/application/receipts-queries.js';
 import { PortalService } from '../modules/portal/application/portal-service.js';
+import { NoticesService } from '../modules/printing/application/notices-service.js';
 import { Captcha } from '../modules/portal/application/captcha.js';
 import { createHash } from 'node:crypto';
 import { DeliveriesQueries, DeliverySender } from '../modules/gestionali/application/deliveries.js';
@@ -45,6 +46,8 @@ export interface Container {
   receipts: ReceiptsQueries;
   /** The citizen portal (Sportello dei pagamenti). */
   portal: PortalService;
+  /** Payment notices (avvisi pagoPA): which positions have one, their NoticeDocument and PDF (docs/printing.md). */
+  notices: NoticesService;
   /** Outbound messages to the gestionali (EPaywso2EntiService): the sender runs in the worker role. */
   deliverySender: DeliverySender;
   deliveries: DeliveriesQueries;
@@ -165,6 +168,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     checkout,
     receipts,
     portal,
+    notices: new NoticesService(db, opts.clock),
     deliverySender,
     deliveries: new DeliveriesQueries(db),
     notifications,
