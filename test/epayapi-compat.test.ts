@@ -174,7 +174,7 @@ describe('epayapi compatibility', () => {
   it('answers operations Cassa does not offer with a Result 404 and X-Client-Attivo, journaled', async () => {
     const res = await t.app.inject({
       method: 'GET',
-      url: `${BASE}/${DEMO.payable.iuv}/paymentnotice`,
+      url: `${BASE}/${DEMO.payable.iuv}/multipayees`,
       headers: { ...AUTH, 'x-correlation-id': 'compat-notfound-0001' },
     });
     expect(res.statusCode).toBe(404);
