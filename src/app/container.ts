@@ -14,6 +14,7 @@ import { DebtPositionsService } from '../modules/debt-positions/application/debt
 import { PaForNodeService } from '../modules/pagopa/application/pa-for-node-service.js';
 import { CheckoutService } from '../modules/pagopa/application/checkout-service.js';
 import { ReceiptsQueries } from '../modules/pagopa/application/receipts-queries.js';
+import { ReceiptPdfs } from '../modules/printing/application/receipt-pdfs.js';
 import { PortalService } from '../modules/portal/application/portal-service.js';
 import { NoticesService } from '../modules/printing/application/notices-service.js';
 import { Captcha } from '../modules/portal/application/captcha.js';
@@ -44,6 +45,8 @@ export interface Container {
   paForNode: PaForNodeService;
   checkout: CheckoutService;
   receipts: ReceiptsQueries;
+  /** Receipts on paper (ricevuta di pagamento PDF) for epayapi, the admin API and the Sportello. */
+  receiptPdfs: ReceiptPdfs;
   /** The citizen portal (Sportello dei pagamenti). */
   portal: PortalService;
   /** Payment notices (avvisi pagoPA): which positions have one, their NoticeDocument and PDF (docs/printing.md). */
@@ -167,6 +170,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     paForNode: new PaForNodeService(db, config.pagopa, opts.clock, (r) => metrics.receiptStored(r)),
     checkout,
     receipts,
+    receiptPdfs: new ReceiptPdfs(db, receipts),
     portal,
     notices: new NoticesService(db, opts.clock),
     deliverySender,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Debtor } from '../../src/modules/debt-positions/domain/debt-position.js';
-import { NoticeError } from '../../src/modules/printing/domain/errors.js';
+import { PrintingError } from '../../src/modules/printing/domain/errors.js';
 import {
   buildNotice,
   creditorInfoLine,
@@ -62,11 +62,11 @@ function source(
   return { ente, position: { ...option(o), causale, debtor }, document: null, ...extra };
 }
 
-function refusal(src: NoticeSource): NoticeError {
+function refusal(src: NoticeSource): PrintingError {
   try {
     buildNotice(src, TODAY);
   } catch (e) {
-    if (NoticeError.is(e)) return e;
+    if (PrintingError.is(e)) return e;
     throw e;
   }
   throw new Error('no error');

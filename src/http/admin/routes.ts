@@ -10,7 +10,7 @@ import {
   PaymentTypePatch,
 } from '../../modules/organizations/domain/organizations.js';
 import { DomainError, HTTP_STATUS_OF_KIND } from '../../shared/domain-error.js';
-import { NoticeError } from '../../modules/printing/domain/errors.js';
+import { PrintingError } from '../../modules/printing/domain/errors.js';
 import { dbErrorSummary, isDatabaseUnavailable } from '../../db/errors.js';
 import { hasAdminToken, sendAdminUnauthorized } from './admin-auth.js';
 import { validationMessage } from '../validation-message.js';
@@ -276,6 +276,35 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
       return positionView(p, await debtPositions.history(p.id));
     },
   );
+  app.get(
+    '/enti/:cf/payment-types/:code/debt-positions/:iuv/receipt.pdf',
+    {
+      // the answer is the receipt on paper: the journal keeps the request only
+      config: { audit: { interface: 'admin', operation: 'getReceiptPdf', keepResponse: false } },
+      schema: {
+        tags: ['Admin'],
+        summary: "A paid position's receipt as a PDF (ricevuta di pagamento)",
+        description:
+          'The positive receipt standing for the payment, printed (docs/printing.md, "The receipt PDF"); `lang=en` prints its labels in English. 404 RECEIPT_NOT_FOUND when the position has no positive receipt.',
+        security,
+        params: PaymentTypeParams.extend({ iuv: z.string().regex(/^\d{15,35}$/) }),
+        querystring: z.object({ lang: z.enum(['it', 'en']).default('it') }).strict(),
+      },
+    },
+    async (req, reply) => {
+      req.audit!.enteFiscalCode = req.params.cf;
+      req.audit!.iuv = req.params.iuv;
+      const { enteId, paymentTypeId } = await organizations.resolveIds(req.params.cf, req.params.code);
+      const p = await debtPositions.get({ enteId, paymentTypeId }, req.params.iuv);
+      const receipt = await container.receiptPdfs.ofPosition(enteId, p.iuv, req.query.lang);
+      req.audit!.detail = `ricevuta ${receipt.receiptId}`.slice(0, 200);
+      return reply
+        .type('application/pdf')
+        .header('content-disposition', `attachment; filename="${receipt.fileName}"`)
+        .header('cache-control', 'no-store')
+        .send(receipt.pdf);
+    },
+  );
 
   app.get(
     '/enti/:cf/payment-types/:code/debt-positions/:iuv/notice.pdf',
@@ -298,8 +327,8 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
         notice = await container.notices.noticePdf({ enteFiscalCode: cf, codiceVersamento: code, iuv });
       } catch (e) {
         // a paid position: its receipt stands for the notice
-        if (NoticeError.is(e) && e.errorName === 'PAID')
-          throw new NoticeError(
+        if (PrintingError.is(e) && e.errorName === 'PAID')
+          throw new PrintingError(
             'PAID',
             `${e.message} (GET /admin/api/v1/receipts?ente=${cf}&iuv=${iuv})`,
             e.field,

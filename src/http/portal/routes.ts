@@ -10,7 +10,7 @@ import type {
   ReturnUrlBuilder,
 } from '../../modules/portal/application/portal-service.js';
 import { CheckoutError } from '../../modules/pagopa/domain/checkout-errors.js';
-import { NoticeError } from '../../modules/printing/domain/errors.js';
+import { PrintingError } from '../../modules/printing/domain/errors.js';
 import {
   CartChanged,
   NoticeNotPayable,
@@ -791,7 +791,7 @@ export async function portalRoutes(
           try {
             notice = await container.notices.noticePdf({ positionId: id });
           } catch (e) {
-            if (!NoticeError.is(e)) throw e;
+            if (!PrintingError.is(e)) throw e;
             // paid, cancelled, expired or in payment since the page was shown: a plain message, no notice
             req.audit!.outcome = `AVVISO_${e.errorName}`;
             const status = HTTP_STATUS_OF_KIND[e.kind];
@@ -853,8 +853,49 @@ export async function portalRoutes(
               paymentDateTime: receipt.paymentDateTime ? romeDateTimeLabel(receipt.paymentDateTime) : null,
               receivedAt: romeDateTimeLabel(receipt.receivedAt),
             },
+            pdfUrl: `/sportello/ricevuta/${id}/${req.params.token}/pdf`,
             pageTitle: t(req)('receipt.title'),
           });
+        },
+      );
+
+      // The same receipt as a PDF to keep (ricevuta di pagamento): the same link's secret, so only that browser.
+      s.get<{ Params: { position: string; token: string } }>(
+        '/ricevuta/:position/:token/pdf',
+        {
+          config: {
+            audit: { interface: 'portal', operation: 'ricevutaPdf', keepResponse: false },
+            ...rateLimitConfig,
+          },
+        },
+        async (req, reply) => {
+          const id = Number(req.params.position);
+          const found =
+            Number.isSafeInteger(id) &&
+            id > 0 &&
+            portal.checkReceiptToken(browserCookie(req), id, req.params.token)
+              ? await portal.receiptOf(id)
+              : undefined;
+          if (!found) {
+            req.audit!.outcome = 'RICEVUTA_NON_DISPONIBILE';
+            return sendPage(req, reply, 'error', { status: 404, messageKey: '404' }, 404);
+          }
+          const { position } = found;
+          const receipt = await container.receiptPdfs.ofPosition(
+            position.enteId,
+            position.iuv,
+            requestLang(req),
+          );
+          Object.assign(req.audit!, {
+            outcome: 'SCARICATA',
+            enteFiscalCode: position.enteFiscalCode,
+            iuv: position.iuv,
+          });
+          return reply
+            .type('application/pdf')
+            .header('content-disposition', `attachment; filename="${receipt.fileName}"`)
+            .header('cache-control', 'no-store')
+            .send(receipt.pdf);
         },
       );
     },

@@ -2,7 +2,7 @@ import type { Database } from '../../../db/database.js';
 import { romeToday } from '../../../shared/calendar.js';
 import { buildNotice } from '../domain/notice-builder.js';
 import type { NoticeDocument } from '../domain/notice-document.js';
-import { NoticeError } from '../domain/errors.js';
+import { PrintingError } from '../domain/errors.js';
 import * as repo from '../infra/notices-repository.js';
 import { renderNoticePdf } from '../infra/notice-pdf.js';
 
@@ -34,7 +34,7 @@ export interface NoticePdf extends Notice {
 
 /** One position of a batch: its notice, or why it has none (the batch goes on). */
 export type NoticeBatchItem =
-  { positionId: number; ok: true; notice: Notice } | { positionId: number; ok: false; error: NoticeError };
+  { positionId: number; ok: true; notice: Notice } | { positionId: number; ok: false; error: PrintingError };
 
 /**
  * The payment notices (avvisi pagoPA) of debt positions: which positions have one, what it shows
@@ -48,7 +48,7 @@ export class NoticesService {
     private readonly render: (notice: NoticeDocument) => Promise<Buffer> = renderNoticePdf,
   ) {}
 
-  /** The notice of one position (one statement), or a NoticeError: unknown, paid, cancelled, expired… */
+  /** The notice of one position (one statement), or a PrintingError: unknown, paid, cancelled, expired… */
   async notice(ref: NoticeRef): Promise<Notice> {
     const loaded =
       'positionId' in ref
@@ -61,7 +61,7 @@ export class NoticesService {
         ref.codiceVersamento !== undefined &&
         loaded.codiceVersamento !== ref.codiceVersamento.toUpperCase())
     ) {
-      throw new NoticeError('POSITION_NOT_FOUND', `Posizione debitoria con IUV ${iuv} non trovata`, 'iuv');
+      throw new PrintingError('POSITION_NOT_FOUND', `Posizione debitoria con IUV ${iuv} non trovata`, 'iuv');
     }
     return this.build(loaded);
   }
@@ -91,7 +91,7 @@ export class NoticesService {
     for (const id of positionIds) {
       const l = loaded.get(id);
       if (!l) {
-        const error = new NoticeError('POSITION_NOT_FOUND', `Posizione debitoria ${id} non trovata`);
+        const error = new PrintingError('POSITION_NOT_FOUND', `Posizione debitoria ${id} non trovata`);
         items.push({ positionId: id, ok: false, error });
         continue;
       }
@@ -99,7 +99,7 @@ export class NoticesService {
       try {
         notice = this.build(l);
       } catch (e) {
-        if (!NoticeError.is(e)) throw e;
+        if (!PrintingError.is(e)) throw e;
         items.push({ positionId: id, ok: false, error: e });
         continue;
       }

@@ -20,7 +20,7 @@ import {
   type SecondLanguage,
   type WhereToPayTexts,
 } from './notice-document.js';
-import { NoticeError } from './errors.js';
+import { PrintingError } from './errors.js';
 
 /** The ente as a notice needs it. */
 export interface NoticeEnte {
@@ -138,7 +138,7 @@ function secondLanguageOf(v: string | null): SecondLanguage | undefined {
  * Whether an option can be printed today, and why not: payable, or not yet active (an ente mails
  * notices before the validity starts, as GovPay prints them), with an amount to pay.
  */
-function refusal(o: NoticeOption, today: string): NoticeError | undefined {
+function refusal(o: NoticeOption, today: string): PrintingError | undefined {
   switch (
     effectiveStatus(
       { status: o.status, validFrom: o.validFrom ?? undefined, validTo: o.validTo ?? undefined },
@@ -146,21 +146,21 @@ function refusal(o: NoticeOption, today: string): NoticeError | undefined {
     )
   ) {
     case 'PAID':
-      return new NoticeError(
+      return new PrintingError(
         'PAID',
         'La posizione debitoria risulta già pagata: al posto dell’avviso è disponibile la ricevuta',
         'iuv',
       );
     case 'CANCELLED':
-      return new NoticeError(
+      return new PrintingError(
         'CANCELLED',
         "La posizione debitoria è stata annullata dall'ente: nessun avviso",
         'iuv',
       );
     case 'EXPIRED':
-      return new NoticeError('EXPIRED', 'La posizione debitoria è scaduta: nessun avviso', 'iuv');
+      return new PrintingError('EXPIRED', 'La posizione debitoria è scaduta: nessun avviso', 'iuv');
     case 'PAYMENT_IN_PROGRESS':
-      return new NoticeError(
+      return new PrintingError(
         'PAYMENT_IN_PROGRESS',
         'La posizione debitoria ha un pagamento in corso: l’avviso non è disponibile',
         'iuv',
@@ -168,7 +168,7 @@ function refusal(o: NoticeOption, today: string): NoticeError | undefined {
     default:
       return o.amountCents > 0
         ? undefined
-        : new NoticeError(
+        : new PrintingError(
             'AWAITING_AMOUNT',
             'La posizione debitoria attende ancora importo e soggetto pagatore (modello Multe): nessun avviso',
             'iuv',
@@ -204,7 +204,7 @@ export function noticeOptions(
   if (blockedBy) {
     const other = p.instalmentNumber === null ? instalments : singles;
     const paid = other.some((o) => o.status === 'PAID');
-    throw new NoticeError(
+    throw new PrintingError(
       paid ? 'PAID' : 'PAYMENT_IN_PROGRESS',
       p.instalmentNumber === null
         ? `Il documento è ${paid ? 'in pagamento a rate' : 'con una rata in pagamento'}: l’unica soluzione non è più pagabile`
@@ -262,7 +262,7 @@ export function recipientOf(d: Debtor): NoticeRecipient | null {
   };
 }
 
-/** The notice of a position (or of its document), or the NoticeError saying why it has none. */
+/** The notice of a position (or of its document), or the PrintingError saying why it has none. */
 export function buildNotice(src: NoticeSource, today: string): NoticeDocument {
   const { single, instalments } = noticeOptions(src, today);
   const second = secondLanguageOf(src.ente.secondLanguage);
