@@ -24,6 +24,7 @@ import { NotificationsService } from '../modules/gestionali/application/notifica
 import { BulkPositions } from '../modules/debt-positions/application/bulk-positions.js';
 import { ListsService } from '../modules/gestionali/application/lists-service.js';
 import { AuthThrottle } from '../modules/limits/application/auth-throttle.js';
+import type { DocumentsService } from '../modules/debt-positions/application/documents-service.js';
 import { deliveriesLoop, listsLoop, notificationsLoop, type WorkerLoops } from '../jobs/worker-loops.js';
 import { createLogger } from './logger.js';
 import { Metrics } from './metrics.js';
@@ -41,6 +42,8 @@ export interface Container {
   organizations: OrganizationsService;
   applications: ApplicationsService;
   debtPositions: DebtPositionsService;
+  /** Documents (GovPay's documento): single solution, instalments, thresholds (docs/printing.md). */
+  documents: DocumentsService;
   /** pagoPA's creditor-side SOAP interface (paForNode). */
   paForNode: PaForNodeService;
   checkout: CheckoutService;
@@ -167,6 +170,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     organizations: new OrganizationsService(db),
     applications: new ApplicationsService(db, secrets, config.production),
     debtPositions,
+    documents: debtPositions.documents,
     paForNode: new PaForNodeService(db, config.pagopa, opts.clock, (r) => metrics.receiptStored(r)),
     checkout,
     receipts,
