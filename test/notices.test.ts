@@ -75,6 +75,14 @@ async function epayNotice(iuv: string, headers: Record<string, string> = AUTH) {
   return t.app.inject({ method: 'GET', url: `${EPAY}/${iuv}/paymentnotice`, headers });
 }
 
+async function epayNoticeOf(paymentType: string, iuv: string) {
+  return t.app.inject({
+    method: 'GET',
+    url: `/epayapi/api/v1/organizations/${DEMO.ente}/paymenttypes/${paymentType}/debtpositions/${iuv}/paymentnotice`,
+    headers: AUTH,
+  });
+}
+
 describe('epayapi getPaymentNotice', () => {
   it("answers the payable position's notice as base64 PDF: its QR and Bollettino carry the position", async () => {
     const res = await epayNotice(DEMO.payable.iuv);
@@ -294,6 +302,63 @@ describe('bad input', () => {
           base64: readFileSync('resources/demo/logo-ente.svg').toString('base64'),
         },
       });
+    }
+  });
+});
+
+describe("a document's notice", () => {
+  const positionsOf = async () =>
+    (
+      await t.c.db.executeSql(
+        `select p.id::int as id, p.iuv, p.notice_number as "noticeNumber", p.instalment_number as rata, p.amount_cents::int as cents
+           from debt_position p join document d on d.id = p.document_id
+          where d.identificativo = 'TARI-000123' order by p.instalment_number nulls first`,
+      )
+    ).rows as { id: number; iuv: string; noticeNumber: string; rata: number | null; cents: number }[];
+
+  it("prints the demo TARI's single solution and its three instalments, whichever position is asked, each with its QR", async () => {
+    const [single, ...instalments] = await positionsOf();
+    const res = await t.app.inject({
+      method: 'GET',
+      url: `/admin/api/v1/enti/${DEMO.ente}/payment-types/TARI/debt-positions/${instalments[1]!.iuv}/notice.pdf`,
+      headers: ADMIN_AUTH,
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.headers['content-disposition']).toContain(`avviso-${instalments[1]!.noticeNumber}.pdf`);
+    const notice = await t.c.notices.notice({ enteFiscalCode: DEMO.ente, iuv: instalments[1]!.iuv });
+    expect(notice.document.subject).toBe('TARI - Tassa sui rifiuti, utenza domestica');
+    expect(notice.document.single?.noticeNumber).toBe(single!.noticeNumber);
+    expect(notice.document.instalments.map((i) => [i.instalment, i.noticeNumber, i.amountCents])).toEqual(
+      instalments.map((i) => [i.rata, i.noticeNumber, i.cents]),
+    );
+    const { pages } = await read(res.rawPayload, 'document-tari');
+    expect(
+      pages
+        .flatMap((p) => p.qrCodes)
+        .map((q) => [q.noticeNumber, q.amountCents])
+        .sort(),
+    ).toEqual([single!, ...instalments].map((p) => [p.noticeNumber, p.cents]).sort());
+  });
+
+  it('leaves out the single solution once an instalment is paid, and has no notice for the single solution', async () => {
+    const [single, first, ...rest] = await positionsOf();
+    await t.c.db.executeSql(`update debt_position set status = 'PAID' where id = ${first!.id}`);
+    try {
+      const notice = await t.c.notices.notice({ positionId: rest[0]!.id });
+      expect(notice.document.single).toBeUndefined();
+      expect(notice.document.instalments.map((i) => i.noticeNumber)).toEqual(rest.map((r) => r.noticeNumber));
+      const refused = await epayNoticeOf('TARI', single!.iuv);
+      expect(refused.statusCode).toBe(403); // AP_01 is not authorised on TARI: the caller's rights come first
+      const admin = await t.app.inject({
+        method: 'GET',
+        url: `/admin/api/v1/enti/${DEMO.ente}/payment-types/TARI/debt-positions/${single!.iuv}/notice.pdf`,
+        headers: ADMIN_AUTH,
+      });
+      expect(admin.statusCode).toBe(409);
+      expect(admin.json()).toMatchObject({ code: '178' });
+      expect(admin.json().detail).toMatch(/già stato pagato in un altro modo/);
+    } finally {
+      await t.c.db.executeSql(`update debt_position set status = 'PAYABLE' where id = ${first!.id}`);
     }
   });
 });

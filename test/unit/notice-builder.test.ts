@@ -50,6 +50,8 @@ function option(o: Partial<NoticeOption> = {}): NoticeOption {
     postalIban: null,
     instalmentNumber: null,
     thresholdKind: null,
+    thresholdDays: null,
+    activationOpen: false,
     ...o,
   };
 }
@@ -271,9 +273,27 @@ describe('the notice of a document', () => {
     expect(n.single).toMatchObject({ noticeNumber: r2.noticeNumber, instalment: 2 });
   });
 
+  it('has no notice while another plan was activated by pagoPA (its payment token alive)', () => {
+    const single = option({ activationOpen: true });
+    const r1 = option({ instalmentNumber: 1 });
+    const r2 = option({ instalmentNumber: 2 });
+    expect(refusal(doc([single, r1, r2], r1)).errorName).toBe('PAYMENT_IN_PROGRESS');
+    // an instalment activated leaves the other instalments printable, not the single solution
+    const a1 = option({ instalmentNumber: 1, activationOpen: true });
+    const n = buildNotice(doc([option(), a1, r2], r2), TODAY);
+    expect(n.single).toBeUndefined();
+    expect(n.instalments.map((i) => i.instalment)).toEqual([1, 2]);
+  });
+
+  it('has no notice for the threshold beyond once the one within is paid', () => {
+    const within = option({ thresholdKind: 'ENTRO', thresholdDays: 5, status: 'PAID' });
+    const beyond = option({ thresholdKind: 'OLTRE', thresholdDays: 5 });
+    expect(refusal(doc([within, beyond], beyond)).errorName).toBe('PAID');
+  });
+
   it('prints a threshold position (documento.soglia) as a notice of its own', () => {
-    const within = option({ thresholdKind: 'ENTRO', amountCents: 7_000 });
-    const beyond = option({ thresholdKind: 'OLTRE', amountCents: 10_000 });
+    const within = option({ thresholdKind: 'ENTRO', thresholdDays: 5, amountCents: 7_000 });
+    const beyond = option({ thresholdKind: 'OLTRE', thresholdDays: 5, amountCents: 10_000 });
     const n = buildNotice(doc([within, beyond], within), TODAY);
     expect(n.single?.noticeNumber).toBe(within.noticeNumber);
     expect(n.instalments).toEqual([]);

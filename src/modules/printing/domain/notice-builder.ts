@@ -9,6 +9,7 @@ import {
   type DebtPositionStatus,
   type Debtor,
 } from '../../debt-positions/domain/debt-position.js';
+import { documentConflict, placeOf, type DocumentConflict } from '../../debt-positions/domain/documents.js';
 import {
   SECOND_LANGUAGES,
   type NoticeCreditor,
@@ -54,8 +55,11 @@ export interface NoticeOption {
   postalIban: string | null;
   /** documento.rata: 1..n; null for the single solution or a position on its own. */
   instalmentNumber: number | null;
-  /** documento.soglia (ENTRO / OLTRE): such a position prints as a notice of its own. */
+  /** documento.soglia (ENTRO / OLTRE n days): such a position prints as a notice of its own. */
   thresholdKind: string | null;
+  thresholdDays: number | null;
+  /** Activated by pagoPA within the payment token's life with no receipt since (documents: it holds the other plans). */
+  activationOpen: boolean;
 }
 
 export interface NoticeSource {
@@ -176,13 +180,19 @@ function refusal(o: NoticeOption, today: string): PrintingError | undefined {
   }
 }
 
-const taken = (o: NoticeOption) => o.status === 'PAID' || o.status === 'PAYMENT_IN_PROGRESS';
+/** Whether another plan of the document (documents.ts: single solution, instalments, each threshold) blocks the option. */
+function conflictOf(o: NoticeOption, siblings: readonly NoticeOption[]): DocumentConflict | null {
+  return documentConflict(
+    placeOf(o),
+    siblings.map((s) => ({ place: placeOf(s), status: s.status, activationOpen: s.activationOpen })),
+  );
+}
 
 /**
  * The options a notice shows. A position on its own, or with a threshold (documento.soglia), is its own
- * notice. A position of a document shows the document's options still printable: its single solution
- * unless an instalment is paid or being paid, its instalments unless the single solution is (paying one
- * plan makes the other unpayable); options paid, cancelled or expired are left out (a notice shows only
+ * notice. A position of a document shows the document's options still printable: its single solution and
+ * its instalments, each unless another plan of the document is paid or being paid (the documents' rule,
+ * debt-positions/domain/documents.ts), and unless paid, cancelled or expired itself (a notice shows only
  * what can still be paid). The position asked for must itself be printable.
  */
 export function noticeOptions(
@@ -192,32 +202,32 @@ export function noticeOptions(
   const p = src.position;
   const own = refusal(p, today);
   if (own) throw own;
-  if (!src.document || p.thresholdKind !== null) return { single: p, instalments: [] };
-  const plans = src.document.positions.filter((o) => o.thresholdKind === null);
-  const singles = plans.filter((o) => o.instalmentNumber === null);
-  const instalments = plans
-    .filter((o) => o.instalmentNumber !== null)
-    .sort((a, b) => a.instalmentNumber! - b.instalmentNumber!);
-  const singleTaken = singles.some(taken);
-  const instalmentTaken = instalments.some(taken);
-  const blockedBy = p.instalmentNumber === null ? instalmentTaken : singleTaken;
-  if (blockedBy) {
-    const other = p.instalmentNumber === null ? instalments : singles;
-    const paid = other.some((o) => o.status === 'PAID');
+  if (!src.document) return { single: p, instalments: [] };
+  const siblings = src.document.positions;
+  const blocked = conflictOf(p, siblings);
+  if (blocked === 'OTHER_PLAN_PAID')
     throw new PrintingError(
-      paid ? 'PAID' : 'PAYMENT_IN_PROGRESS',
-      p.instalmentNumber === null
-        ? `Il documento è ${paid ? 'in pagamento a rate' : 'con una rata in pagamento'}: l’unica soluzione non è più pagabile`
-        : `Il documento è ${paid ? 'stato pagato' : 'in pagamento'} in unica soluzione: le rate non sono più pagabili`,
+      'PAID',
+      'Il documento di questa posizione è già stato pagato in un altro modo (unica soluzione, rate o altra scadenza): nessun avviso',
       'iuv',
     );
-  }
-  const printable = (o: NoticeOption) => refusal(o, today) === undefined;
-  const single = instalmentTaken ? undefined : singles.find(printable);
-  const payableInstalments = singleTaken ? [] : instalments.filter(printable);
+  if (blocked === 'OTHER_PLAN_IN_PROGRESS')
+    throw new PrintingError(
+      'PAYMENT_IN_PROGRESS',
+      'Il documento di questa posizione ha un pagamento in corso in un altro modo (unica soluzione, rate o altra scadenza): l’avviso non è disponibile',
+      'iuv',
+    );
+  if (p.thresholdKind !== null) return { single: p, instalments: [] };
+  const printable = (o: NoticeOption) => refusal(o, today) === undefined && conflictOf(o, siblings) === null;
+  const single = siblings.find(
+    (o) => o.instalmentNumber === null && o.thresholdKind === null && printable(o),
+  );
+  const instalments = siblings
+    .filter((o) => o.instalmentNumber !== null && printable(o))
+    .sort((a, b) => a.instalmentNumber! - b.instalmentNumber!);
   // one option left (the others paid, cancelled or expired): a notice of that option alone
-  if (!single && payableInstalments.length === 1) return { single: payableInstalments[0], instalments: [] };
-  return { single, instalments: payableInstalments };
+  if (!single && instalments.length === 1) return { single: instalments[0], instalments: [] };
+  return { single, instalments };
 }
 
 function postalOf(o: NoticeOption, ente: NoticeEnte): NoticePostal | undefined {

@@ -5,6 +5,7 @@
  */
 import { namedStatement, type Database } from '../../../db/database.js';
 import type { DebtPositionStatus } from '../../debt-positions/domain/debt-position.js';
+import { ACTIVATION_HOLD_MINUTES } from '../../debt-positions/domain/documents.js';
 import { selectDebtor, withDebtor, type DebtorRow } from '../../debt-positions/infra/position-row.js';
 import type { NoticeEnte, NoticeOption, NoticeSource } from '../domain/notice-builder.js';
 
@@ -23,6 +24,14 @@ function optionFields(p: string, t: string): [string, string][] {
     ['postalIban', `case when ${t}.marca_da_bollo then null else ${t}.iban_postale end`],
     ['instalmentNumber', `${p}.instalment_number`],
     ['thresholdKind', `${p}.threshold_kind`],
+    ['thresholdDays', `${p}.threshold_days`],
+    // as debt-positions' documents-repository: an activation within the payment token's life, no receipt since
+    [
+      'activationOpen',
+      `exists (select 1 from payment_attempt a where a.position_id = ${p}.id
+         and a.created_at > now() - interval '${ACTIVATION_HOLD_MINUTES} minutes'
+         and not exists (select 1 from receipt r where r.position_id = ${p}.id and r.received_at >= a.created_at))`,
+    ],
   ];
 }
 const optionColumns = optionFields('o', 'ot')
@@ -129,6 +138,8 @@ function optionOf(r: OptionRow): NoticeOption {
     postalIban: r.postalIban,
     instalmentNumber: r.instalmentNumber,
     thresholdKind: r.thresholdKind,
+    thresholdDays: r.thresholdDays,
+    activationOpen: r.activationOpen,
   };
 }
 
