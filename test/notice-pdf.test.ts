@@ -459,4 +459,60 @@ describe('the payment notice PDF', () => {
     expect(images(one)).toBeGreaterThan(0);
     expect(images(r.pdf)).toBe(images(one));
   });
+
+  it('draws untagged print runs (paper) with the same codes and no structure tree', async () => {
+    const doc = createPdf({ title: 'Stampa massiva', lang: 'it-IT', tagged: false });
+    const n = notice({ single: { ...notice().single!, postal: POSTAL } });
+    drawNotice(doc, n);
+    const r = await keep('notice-untagged', await pdfBytes(doc));
+    expectQrCodes(r.pages[0]!, [n.single!]);
+    expect(r.pages[0]!.dataMatrices).toHaveLength(1);
+    expect(r.flat).toContain('BOLLETTINO POSTALE PA');
+    expect(r.pdf.toString('latin1')).not.toContain('/StructTreeRoot');
+  });
+
+  it('draws an SVG logo on every notice of a run, as on the first', async () => {
+    const doc = createPdf({ title: 'Stampa massiva', lang: 'it-IT' });
+    for (const i of [1, 2, 3]) {
+      drawNotice(doc, notice({ single: { noticeNumber: `30100000000000${i}144`, amountCents: i * 100 } }));
+    }
+    const r = await keep('notice-run-svg', await pdfBytes(doc));
+    expect(r.pages).toHaveLength(3);
+    const none = await render(
+      'notice-run-svg-none',
+      notice({ creditor: { ...notice().creditor, logo: null } }),
+    );
+    // the logo's box as pixels: the same on every page, not the empty box
+    const box = async (file: string, page: number) =>
+      (
+        await run(
+          'pdftoppm',
+          [
+            '-f',
+            String(page),
+            '-l',
+            String(page),
+            '-r',
+            '72',
+            '-x',
+            '28',
+            '-y',
+            '28',
+            '-W',
+            '57',
+            '-H',
+            '57',
+            '-gray',
+            '-png',
+            file,
+          ],
+          { encoding: 'buffer' },
+        )
+      ).stdout;
+    const first = await box(join(OUT, 'notice-run-svg.pdf'), 1);
+    expect(await box(join(OUT, 'notice-run-svg.pdf'), 2)).toEqual(first);
+    expect(await box(join(OUT, 'notice-run-svg.pdf'), 3)).toEqual(first);
+    expect(await box(join(OUT, 'notice-run-svg-none.pdf'), 1)).not.toEqual(first);
+    expect(none.pages).toHaveLength(1);
+  });
 });

@@ -62,7 +62,8 @@ interface Ctx {
   it: NoticeLabels;
   second: NoticeLabels | undefined;
   secondLang: SecondLanguage | undefined;
-  sect: PDFKit.PDFStructureElement;
+  /** The notice's structure element; null in an untagged document (nothing is tagged then). */
+  sect: PDFKit.PDFStructureElement | null;
   logo: LogoEntry | null;
 }
 
@@ -72,8 +73,10 @@ export function drawNotice(doc: PDFKit.PDFDocument, notice: NoticeDocument): voi
     throw new RangeError('notice: a single payment or instalments expected');
   }
   const secondLang = notice.languages[1];
-  const sect = doc.struct('Sect', { title: cutText(notice.subject, MAX_LENGTH.subject) });
-  doc.addStructure(sect);
+  const sect = isTagged(doc)
+    ? doc.struct('Sect', { title: cutText(notice.subject, MAX_LENGTH.subject) })
+    : null;
+  if (sect) doc.addStructure(sect);
   const ctx: Ctx = {
     doc,
     notice,
@@ -85,7 +88,25 @@ export function drawNotice(doc: PDFKit.PDFDocument, notice: NoticeDocument): voi
   };
   drawFirstPage(ctx);
   for (const group of instalmentPages(notice.instalments)) drawInstalmentPage(ctx, group);
-  sect.end();
+  sect?.end();
+  trimLayoutCaches(doc);
+}
+
+const drawnNotices = new WeakMap<PDFKit.PDFDocument, number>();
+type DocWithFonts = PDFKit.PDFDocument & { _fontFamilies?: Record<string, { layoutCache?: object }> };
+
+/**
+ * pdfkit caches the glyph layout of every word it has set, for the document's life: in a print run
+ * the words that differ per notice (names, codes, amounts) would grow it by megabytes every thousand
+ * notices. Emptied every 500 notices (the repeated words are laid out again at once).
+ */
+function trimLayoutCaches(doc: PDFKit.PDFDocument): void {
+  const count = (drawnNotices.get(doc) ?? 0) + 1;
+  drawnNotices.set(doc, count);
+  if (count % 500 !== 0) return;
+  for (const font of Object.values((doc as DocWithFonts)._fontFamilies ?? {})) {
+    if (font.layoutCache) font.layoutCache = Object.create(null) as object;
+  }
 }
 
 /** One notice as a whole PDF (the Sportello's download, the epayapi's base64). */
@@ -783,7 +804,9 @@ interface OpenedImage {
   width: number;
   height: number;
 }
-type LogoEntry = { kind: 'image'; image: OpenedImage } | { kind: 'svg'; svg: string };
+type LogoEntry =
+  | { kind: 'image'; image: OpenedImage }
+  | { kind: 'svg'; svg: string; drawings: Map<string, SvgDrawing | null> };
 type DocWithImages = PDFKit.PDFDocument & { openImage(src: Buffer): OpenedImage };
 
 const logoCache = new WeakMap<PDFKit.PDFDocument, Map<string, LogoEntry | null>>();
@@ -805,7 +828,7 @@ function openLogo(doc: PDFKit.PDFDocument, logo: NoticeDocument['creditor']['log
   try {
     if (logo.mime === 'image/svg+xml') {
       const svg = logo.bytes.toString('utf8');
-      entry = /<svg[\s>]/.test(svg) ? { kind: 'svg', svg } : null;
+      entry = /<svg[\s>]/.test(svg) ? { kind: 'svg', svg, drawings: new Map() } : null;
     } else {
       entry = { kind: 'image', image: (doc as DocWithImages).openImage(logo.bytes) };
     }
@@ -832,14 +855,7 @@ function drawLogo(ctx: Ctx, x: number, y: number, w: number, h: number): void {
             valign: 'center',
           });
         } else {
-          doc.save();
-          SVGtoPDF(doc, logo.svg, x, y, {
-            width: w,
-            height: h,
-            preserveAspectRatio: 'xMidYMid meet',
-            warningCallback: () => undefined,
-          });
-          doc.restore();
+          drawSvg(doc, logo, x, y, w, h);
         }
       } catch {
         // an image pdfkit opened but cannot draw: nothing, as for a missing logo
@@ -847,6 +863,73 @@ function drawLogo(ctx: Ctx, x: number, y: number, w: number, h: number): void {
     },
     { alt: ctx.it.logoAlt },
   );
+}
+
+/** What svg-to-pdfkit wrote for a logo in one box: its content operators and the resources it named. */
+interface SvgDrawing {
+  content: string[];
+  resources: [ResourceKind, string, unknown][];
+}
+const RESOURCE_KINDS = ['fonts', 'xobjects', 'ext_gstates', 'patterns', 'colorSpaces'] as const;
+type ResourceKind = (typeof RESOURCE_KINDS)[number];
+type PageInternals = Record<ResourceKind, Record<string, unknown>> & { write(chunk: string): unknown };
+
+/**
+ * An SVG logo, vector. svg-to-pdfkit parses and converts the SVG on every call (milliseconds for a
+ * simple logo): the operators it writes for a box, and the page resources they name (shared objects
+ * of the document: opacity states, patterns, fonts), are recorded on the first notice of the document
+ * and written again as they are on the following ones.
+ */
+function drawSvg(
+  doc: PDFKit.PDFDocument,
+  logo: Extract<LogoEntry, { kind: 'svg' }>,
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+): void {
+  const key = `${x}|${y}|${w}|${h}`;
+  const page = doc.page as unknown as PageInternals;
+  const recorded = logo.drawings.get(key);
+  if (recorded === null) return;
+  if (recorded) {
+    for (const [kind, name, ref] of recorded.resources) page[kind][name] ??= ref;
+    for (const chunk of recorded.content) page.write(chunk);
+    return;
+  }
+  const before = RESOURCE_KINDS.map((kind) => new Set(Object.keys(page[kind])));
+  const content: string[] = [];
+  const write = page.write.bind(page);
+  page.write = (chunk: string) => {
+    content.push(chunk);
+    return write(chunk);
+  };
+  let saved = false;
+  try {
+    doc.save();
+    saved = true;
+    SVGtoPDF(doc, logo.svg, x, y, {
+      width: w,
+      height: h,
+      preserveAspectRatio: 'xMidYMid meet',
+      warningCallback: () => undefined,
+    });
+    doc.restore();
+  } catch {
+    // keep the graphics state balanced; what was drawn stays, the next notices draw nothing
+    if (saved) doc.restore();
+    logo.drawings.set(key, null);
+    return;
+  } finally {
+    delete (page as Partial<PageInternals>).write;
+  }
+  const resources: SvgDrawing['resources'] = [];
+  for (const [i, kind] of RESOURCE_KINDS.entries()) {
+    for (const [name, ref] of Object.entries(page[kind])) {
+      if (!before[i]!.has(name)) resources.push([kind, name, ref]);
+    }
+  }
+  logo.drawings.set(key, { content, resources });
 }
 
 // ------------------------------------------------------------------------------------ text
@@ -902,27 +985,81 @@ function ellipsize(doc: PDFKit.PDFDocument, text: string, w: number): string {
 }
 
 /**
- * Text wrapped in a box of `w` × `h`: shrunk (down to `minSize`) until it fits, else cut by pdfkit
- * with an ellipsis on the last line that fits. Returns the height used.
+ * Text wrapped in a box of `w` × `h`: shrunk (down to `minSize`) until it fits, else its last line
+ * that fits is cut with an ellipsis. Always at least one line. Returns the height used.
  */
 function block(ctx: Ctx, text: string, x: number, y: number, w: number, h: number, style: LineStyle): number {
   const { doc } = ctx;
   const out = oneLine(text);
   doc.font(style.font);
   let size = style.size;
-  const opts = { width: w, lineGap: 0 };
-  doc.fontSize(size);
-  let used = doc.heightOfString(out, opts);
-  while (used > h && style.minSize !== undefined && size - 0.5 >= style.minSize) {
+  let lh = lineHeight(doc, style.font, size);
+  let lines = wrapLines(doc, style.font, size, w, out);
+  while (lines.length * lh > h && style.minSize !== undefined && size - 0.5 >= style.minSize) {
     size -= 0.5;
-    doc.fontSize(size);
-    used = doc.heightOfString(out, opts);
+    lh = lineHeight(doc, style.font, size);
+    lines = wrapLines(doc, style.font, size, w, out);
   }
-  doc.fillColor(style.color);
-  // pdfkit's ellipsis needs room for at least one line
-  const height = Math.max(h, doc.currentLineHeight(true));
-  doc.text(out, x, y, { ...opts, height, ellipsis: ELLIPSIS });
-  return Math.min(used, height);
+  doc.fontSize(size).fillColor(style.color);
+  const room = Math.max(1, Math.floor(h / lh));
+  if (lines.length > room) {
+    const rest = lines.slice(room - 1).join(' ');
+    lines = [...lines.slice(0, room - 1), ellipsize(doc, rest, w)];
+  }
+  for (const [i, l] of lines.entries()) doc.text(l, x, y + i * lh, { lineBreak: false });
+  return lines.length * lh;
+}
+
+// The notice's fixed texts (the guideline's paragraphs, labels) are the same on every notice of a
+// print run: their wrapping is computed once. Font metrics do not depend on the document.
+const wrapCache = new Map<string, string[]>();
+const lineHeights = new Map<string, number>();
+
+function lineHeight(doc: PDFKit.PDFDocument, font: FontName, size: number): number {
+  const key = `${font}|${size}`;
+  let lh = lineHeights.get(key);
+  if (lh === undefined) {
+    lh = doc.font(font).fontSize(size).currentLineHeight(true);
+    lineHeights.set(key, lh);
+  }
+  return lh;
+}
+
+/** Greedy word wrap at width `w` (a word wider than the line is cut between characters). */
+function wrapLines(doc: PDFKit.PDFDocument, font: FontName, size: number, w: number, text: string): string[] {
+  const key = `${font}|${size}|${w}|${text}`;
+  const cached = wrapCache.get(key);
+  if (cached) return cached;
+  doc.font(font).fontSize(size);
+  const space = doc.widthOfString(' ');
+  const lines: string[] = [];
+  let current = '';
+  let width = 0;
+  for (const word of text.split(' ')) {
+    if (word === '') continue;
+    let ww = doc.widthOfString(word);
+    if (current !== '' && width + space + ww <= w) {
+      current += ` ${word}`;
+      width += space + ww;
+      continue;
+    }
+    if (current !== '') lines.push(current);
+    let rest = word;
+    while (ww > w) {
+      const chars = Array.from(rest);
+      let n = chars.length - 1;
+      while (n > 1 && doc.widthOfString(chars.slice(0, n).join('')) > w) n--;
+      lines.push(chars.slice(0, n).join(''));
+      rest = chars.slice(n).join('');
+      ww = doc.widthOfString(rest);
+    }
+    current = rest;
+    width = ww;
+  }
+  if (current !== '') lines.push(current);
+  if (wrapCache.size > 5000) wrapCache.clear();
+  wrapCache.set(key, lines);
+  return lines;
 }
 
 /** A small label and its value under it; returns the y after the value. */
@@ -1055,12 +1192,21 @@ function tag(
   draw: () => void,
   options: PDFKit.Mixins.StructureElementOptions = {},
 ): void {
-  ctx.sect.add(ctx.doc.struct(type, options, [draw]));
+  if (ctx.sect) ctx.sect.add(ctx.doc.struct(type, options, [draw]));
+  else draw();
 }
 
 /** Decoration (rules, band backgrounds, cut lines): an artifact, skipped by screen readers. */
 function artifact(ctx: Ctx, draw: () => void): void {
+  if (!ctx.sect) {
+    draw();
+    return;
+  }
   ctx.doc.markContent('Artifact', { type: 'Layout' });
   draw();
   ctx.doc.endMarkedContent();
+}
+
+function isTagged(doc: PDFKit.PDFDocument): boolean {
+  return doc.options.tagged === true;
 }
