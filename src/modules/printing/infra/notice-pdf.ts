@@ -437,8 +437,7 @@ function drawHowMuch(ctx: Ctx, x: number, top: number, w: number, bottom: number
   if (n > 0 && single) {
     tag(ctx, 'P', () => {
       y +=
-        block(ctx, fillLabel(ctx.it.payOnceOrInInstalments, { n }), x, y + 2, w, 12, small(8, COLOR.text)) +
-        2;
+        block(ctx, pairText(ctx, 'payOnceOrInInstalments', { n }), x, y + 2, w, 12, small(8, COLOR.text)) + 2;
     });
   }
   paragraphs(ctx, 'amountUpdateNote', x, y + 6, w, bottom, 6.5, COLOR.muted);
