@@ -114,6 +114,56 @@ describe('receipt links', () => {
     expect(res.statusCode).toBe(404);
     expect(res.body).not.toContain(CF);
   });
+
+  it('the receipt PDF downloads in the browser that paid or found the paid notice, and nowhere else', async () => {
+    const p = await newPosition(cassa.c, { cents: 1700 });
+    const b = new Browser(cassa.app);
+    const conclusion = await landAndPay(b, p.iuv);
+    await until(async () => (await status(p.iuv)) === 'PAID', 'the receipt');
+    const page = await b.get(conclusion);
+    const pdfLink = /class="receipt-pdf-link" href="([^"]+)"/.exec(page.body)?.[1];
+    expect(pdfLink).toMatch(/^\/sportello\/ricevuta\/\d+\/[A-Za-z0-9_-]{32}\/pdf$/);
+    const pdf = await b.get(pdfLink!);
+    expect(pdf.statusCode).toBe(200);
+    expect(pdf.headers['content-type']).toBe('application/pdf');
+    expect(pdf.headers['content-disposition']).toBe(`attachment; filename="ricevuta-${p.noticeNumber}.pdf"`);
+    expect(pdf.headers['cache-control']).toBe('no-store');
+    expect(pdf.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
+    // the receipt page links the same download
+    const receiptPage = await b.get(pdfLink!.replace(/\/pdf$/, ''));
+    expect(receiptPage.body).toContain(`id="link-receipt-pdf" href="${pdfLink}"`);
+
+    // another browser, with no cookie or with its own: the same URL gives nothing
+    expect((await new Browser(cassa.app).get(pdfLink!)).statusCode).toBe(404);
+    const stranger = new Browser(cassa.app);
+    await stranger.get('/sportello/');
+    await addNotice(stranger, '301000000000000000'); // any notice: the stranger now has a cookie of its own
+    const refused = await stranger.get(pdfLink!);
+    expect(refused.statusCode).toBe(404);
+    expect(refused.headers['content-type']).toContain('text/html');
+    expect(refused.body).not.toContain(p.noticeNumber);
+
+    // a citizen who finds the paid notice by its code and fiscal code: the download instead of a pay button
+    const finder = new Browser(cassa.app);
+    const found = await addNotice(finder, p.noticeNumber);
+    expect(found.body).toContain('data-reason="POSITION_PAID"');
+    const foundLink = /id="link-receipt-pdf" href="([^"]+)"/.exec(found.body)?.[1];
+    expect(foundLink).toMatch(/^\/sportello\/ricevuta\/\d+\/[A-Za-z0-9_-]{32}\/pdf$/);
+    expect(foundLink).not.toBe(pdfLink);
+    const foundPdf = await finder.get(foundLink!);
+    expect(foundPdf.statusCode).toBe(200);
+    expect(foundPdf.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
+    // ...and with the wrong fiscal code, no link at all
+    const wrongCf = new Browser(cassa.app);
+    const notFound = await addNotice(wrongCf, p.noticeNumber, 'RSSMRA80A01H501U');
+    expect(notFound.body).not.toContain('link-receipt-pdf');
+
+    // journaled: downloads and refusals
+    await cassa.c.audit.flush();
+    const journal = await cassa.c.audit.query({ interface: 'portal', operation: 'ricevutaPdf', limit: 20 });
+    expect(journal.items.some((e) => e.outcome === 'SCARICATA' && e.iuv === p.iuv)).toBe(true);
+    expect(journal.items.some((e) => e.outcome === 'RICEVUTA_NON_DISPONIBILE')).toBe(true);
+  });
 });
 
 describe('a cart handed to Checkout is frozen', () => {

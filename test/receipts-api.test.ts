@@ -371,16 +371,16 @@ describe('POST /rt refusals', () => {
     expect(Buffer.from(ok.json().rtXml, 'base64').toString()).toContain('rcpt-fixture-0001');
   });
 
-  it('PDF: a clear "formato non disponibile" (189) naming formatoRT; a malformed body: 400 codiceEsito 100', async () => {
+  it('PDF: the receipt printed, in ricevutaPdf (test/receipt-pdf.test.ts reads it); a malformed body: 400 codiceEsito 100', async () => {
     const pdf = await rt({
       iuv: paid.iuv,
       codiceFiscale: DEBTOR_CF,
       formatoRT: 'PDF',
       codiceFiscaleEnte: DEMO.ente,
     });
-    expect(pdf.statusCode).toBe(400);
-    expect(pdf.json()).toMatchObject({ codiceEsito: '189', campo: 'formatoRT' });
-    expect(pdf.json().descrizioneEsito).toMatch(/non ancora disponibile/);
+    expect(pdf.statusCode).toBe(200);
+    expect(pdf.json()).toMatchObject({ codiceEsito: '000' });
+    expect(Buffer.from(pdf.json().ricevutaPdf, 'base64').subarray(0, 5).toString()).toBe('%PDF-');
     const bad = await rt({
       iuv: 'abc',
       codiceFiscale: DEBTOR_CF,

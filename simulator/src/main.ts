@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { buildSimulator } from './app.js';
 import { loadSimConfig, SimConfigError } from './config.js';
+import type { PagoPaQr } from './notice-scan.js';
 
 const HELP = `Simulator of the pagoPA node, Checkout and a PSP, for developing against Cassa offline.
 
@@ -10,6 +11,10 @@ Usage:
   npm run simulator -- pay --fiscal-code 00429440068 --notice 001190280072147087 [--amount-cents 10000]
                                           pay a notice "at a PSP" through a running simulator
                                           (verify + activation + receipt)
+  npm run simulator -- pay --pdf avviso.pdf [--notice NNN]
+                                          "scan" a printed notice as a PSP's app does: read its pagoPA
+                                          QR codes (pdftoppm + ZXing) and pay the one given by --notice,
+                                          else the first (a document's single solution)
   npm run simulator -- probe --fiscal-code 00429440068
                                           send the node's stand-in probe through a running simulator
 
@@ -39,6 +44,38 @@ async function control(url: string, path: string, body: unknown): Promise<number
     process.stdout.write(`${text}\n`);
   }
   return res.ok ? 0 : 1;
+}
+
+/**
+ * The pagoPA QR code to pay from a notice PDF: the one for `notice` when given, else the first found
+ * (page order). Prints what was read; undefined (after saying why) when nothing fits.
+ */
+async function pickFromPdf(file: string, notice: string | undefined): Promise<PagoPaQr | undefined> {
+  let pages;
+  try {
+    // loaded on demand: ZXing's WebAssembly is for this command only
+    const { scanNoticePdf } = await import('./notice-scan.js');
+    pages = await scanNoticePdf(file);
+  } catch (e) {
+    process.stderr.write(`simulator: cannot read ${file}: ${(e as Error).message}\n`);
+    return undefined;
+  }
+  const codes = pages.flatMap((p) => p.qrCodes.map((qr) => ({ page: p.page, qr })));
+  for (const { page, qr } of codes) {
+    process.stderr.write(
+      `page ${page}: avviso ${qr.noticeNumber}, ente ${qr.fiscalCode}, ${(qr.amountCents / 100).toFixed(2)} EUR\n`,
+    );
+  }
+  const chosen = notice ? codes.find((c) => c.qr.noticeNumber === notice) : codes[0];
+  if (!chosen) {
+    process.stderr.write(
+      notice
+        ? `simulator: no pagoPA QR code for notice ${notice} in ${file}\n`
+        : `simulator: no pagoPA QR code found in ${file}\n`,
+    );
+    return undefined;
+  }
+  return chosen.qr;
 }
 
 async function serve(): Promise<void> {
@@ -76,6 +113,7 @@ export async function run(argv: string[]): Promise<void> {
       options: {
         'fiscal-code': { type: 'string' },
         notice: { type: 'string' },
+        pdf: { type: 'string' },
         'amount-cents': { type: 'string' },
         url: { type: 'string' },
         version: { type: 'string' },
@@ -99,9 +137,20 @@ export async function run(argv: string[]): Promise<void> {
         await serve();
         return;
       case 'pay': {
-        if (!v['fiscal-code'] || !v.notice) throw new SimConfigError('pay needs --fiscal-code and --notice');
-        const body: Record<string, unknown> = { fiscalCode: v['fiscal-code'], noticeNumber: v.notice };
+        const scanned = v.pdf ? await pickFromPdf(v.pdf, v.notice) : undefined;
+        if (v.pdf && !scanned) {
+          process.exitCode = 1;
+          return;
+        }
+        const fiscalCode = scanned?.fiscalCode ?? v['fiscal-code'];
+        const noticeNumber = scanned?.noticeNumber ?? v.notice;
+        if (!fiscalCode || !noticeNumber) {
+          throw new SimConfigError('pay needs --fiscal-code and --notice, or --pdf');
+        }
+        const body: Record<string, unknown> = { fiscalCode, noticeNumber };
+        // the QR code's amount is what the PSP's app shows and pays, unless told otherwise
         if (v['amount-cents']) body.amountCents = Number(v['amount-cents']);
+        else if (scanned) body.amountCents = scanned.amountCents;
         if (v.version) body.version = Number(v.version);
         process.exitCode = await control(url, '/sim/psp/payments', body);
         return;

@@ -14,6 +14,7 @@ import { DebtPositionsService } from '../modules/debt-positions/application/debt
 import { PaForNodeService } from '../modules/pagopa/application/pa-for-node-service.js';
 import { CheckoutService } from '../modules/pagopa/application/checkout-service.js';
 import { ReceiptsQueries } from '../modules/pagopa/application/receipts-queries.js';
+import { ReceiptPdfs } from '../modules/printing/application/receipt-pdfs.js';
 import { PortalService } from '../modules/portal/application/portal-service.js';
 import { Captcha } from '../modules/portal/application/captcha.js';
 import { createHash } from 'node:crypto';
@@ -22,6 +23,7 @@ import { NotificationsService } from '../modules/gestionali/application/notifica
 import { BulkPositions } from '../modules/debt-positions/application/bulk-positions.js';
 import { ListsService } from '../modules/gestionali/application/lists-service.js';
 import { AuthThrottle } from '../modules/limits/application/auth-throttle.js';
+import type { DocumentsService } from '../modules/debt-positions/application/documents-service.js';
 import { deliveriesLoop, listsLoop, notificationsLoop, type WorkerLoops } from '../jobs/worker-loops.js';
 import { createLogger } from './logger.js';
 import { Metrics } from './metrics.js';
@@ -39,10 +41,14 @@ export interface Container {
   organizations: OrganizationsService;
   applications: ApplicationsService;
   debtPositions: DebtPositionsService;
+  /** Documents (GovPay's documento): single solution, instalments, thresholds (docs/printing.md). */
+  documents: DocumentsService;
   /** pagoPA's creditor-side SOAP interface (paForNode). */
   paForNode: PaForNodeService;
   checkout: CheckoutService;
   receipts: ReceiptsQueries;
+  /** Receipts on paper (ricevuta di pagamento PDF) for epayapi, the admin API and the Sportello. */
+  receiptPdfs: ReceiptPdfs;
   /** The citizen portal (Sportello dei pagamenti). */
   portal: PortalService;
   /** Outbound messages to the gestionali (EPaywso2EntiService): the sender runs in the worker role. */
@@ -161,9 +167,11 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     organizations: new OrganizationsService(db),
     applications: new ApplicationsService(db, secrets, config.production),
     debtPositions,
+    documents: debtPositions.documents,
     paForNode: new PaForNodeService(db, config.pagopa, opts.clock, (r) => metrics.receiptStored(r)),
     checkout,
     receipts,
+    receiptPdfs: new ReceiptPdfs(db, receipts),
     portal,
     deliverySender,
     deliveries: new DeliveriesQueries(db),

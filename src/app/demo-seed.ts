@@ -160,6 +160,7 @@ export async function seedDemo(
       await c.organizations.updateEnte(DEMO.ente, { idBrokerPA: DEMO.idBrokerPA, idStation: DEMO.idStation });
     }
     if (!existing.hasLogo) await c.organizations.updateEnte(DEMO.ente, { logo: demoEnteLogo() });
+    await seedDemoDocument(c);
     await seedDemoGestionaleCaller(c, opts.gestionaleUrl);
     return { created: false };
   } catch (e) {
@@ -240,8 +241,69 @@ export async function seedDemo(
   await c.paForNode.sendReceipt(
     readReceiptRequest(parseSoapRequest(rawXml).body, DEMO.ente, 'paSendRTV2', rawXml),
   );
+  await seedDemoDocument(c);
   await seedDemoGestionaleCaller(c, opts.gestionaleUrl);
   return { created: true };
+}
+
+/**
+ * The demo's document (GovPay's documento): the demo citizen's TARI, in one solution or in three instalments
+ * (the instalments add a little interest). Its due dates follow the day the demo is seeded (the end of the
+ * next month, then every two months), so that a fresh demo never shows a notice already overdue.
+ */
+export const DEMO_DOCUMENT = {
+  paymentType: 'TARI',
+  identificativo: 'TARI-000123',
+  descrizione: 'TARI - Tassa sui rifiuti, utenza domestica',
+  causale: 'TARI - Tassa sui rifiuti - utenza domestica',
+  singleSolutionCents: 24_000,
+  instalmentCents: [8_100, 8_100, 8_100],
+} as const;
+
+/** The last day of the month `months` after today's (Europe/Rome), ISO. */
+function endOfMonthAfter(today: string, months: number): string {
+  const [y, m] = today.split('-').map(Number) as [number, number];
+  return new Date(Date.UTC(y, m + months, 0)).toISOString().slice(0, 10);
+}
+
+/** The TARI payment type and the demo document, added also to demo data seeded before they existed. */
+async function seedDemoDocument(c: Container): Promise<void> {
+  const d = DEMO_DOCUMENT;
+  const ctx = await c.documents.operatorContext(DEMO.ente, d.paymentType).catch(async (e: unknown) => {
+    if (!(e instanceof Error) || !('kind' in e) || e.kind !== 'not-found') throw e;
+    await c.organizations.createPaymentType(DEMO.ente, {
+      codiceVersamento: d.paymentType,
+      descrizione: 'Tassa sui rifiuti (TARI)',
+      iban: 'IT60X0542811101000000123456',
+      ibanPostale: DEMO.ibanPostale,
+      transferCategory: '9/0101108TS/',
+    });
+    return c.documents.operatorContext(DEMO.ente, d.paymentType);
+  });
+  try {
+    await c.documents.getDocument(ctx.enteId, d.identificativo);
+    return;
+  } catch (e) {
+    if (!(e instanceof Error) || !('kind' in e) || e.kind !== 'not-found') throw e;
+  }
+  const today = c.debtPositions.today();
+  await c.documents.createDocument(ctx, {
+    identificativo: d.identificativo,
+    descrizione: d.descrizione,
+    causale: d.causale,
+    debtor: {
+      type: 'F',
+      fiscalCode: DEMO.debtor.codiceFiscalePartitaIVAPagatore,
+      name: DEMO.debtor.nome,
+      surname: DEMO.debtor.cognome,
+      email: DEMO.debtor.email,
+    },
+    singleSolution: { amountCents: d.singleSolutionCents, dueDate: endOfMonthAfter(today, 1) },
+    instalments: d.instalmentCents.map((amountCents, i) => ({
+      amountCents,
+      dueDate: endOfMonthAfter(today, 1 + 2 * i),
+    })),
+  });
 }
 
 /**

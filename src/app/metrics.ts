@@ -39,6 +39,7 @@ const RECEIPT_ANOMALIES = [
   'POSITION_NOT_YET_ACTIVE',
   'AMOUNT_MISMATCH',
   'UNKNOWN_POSITION',
+  'DOCUMENT_PLAN_CONFLICT',
 ] as const satisfies readonly ReceiptAnomaly[];
 
 export interface MetricsOptions {

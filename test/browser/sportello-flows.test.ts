@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { returnUrlOf } from '../../demo-gestionale/src/config.js';
@@ -247,6 +248,11 @@ describe.skipIf(SKIP_BROWSER_TESTS)('Sportello in a browser: payment flows and o
       expect(await page.textContent('#conclusion-detail')).toContain('pino.test@example.org');
       expect(await backCode(page)).toBe('000');
       await atPhoneAndDesktop(page, 'esiti-01-pagato');
+      // the receipt as a PDF, downloaded from the conclusion page
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('.receipt-pdf-link')]);
+      expect(download.suggestedFilename()).toBe(`ricevuta-${p.noticeNumber}.pdf`);
+      const pdf = readFileSync(await download.path());
+      expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
       await Promise.all([
         page.waitForURL(`${stack.cassa.url}/sportello/ricevuta/**`),
         page.click('.receipt-link'),

@@ -14,7 +14,14 @@ import { dbErrorSummary, isDatabaseUnavailable } from '../../db/errors.js';
 import { hasAdminToken, sendAdminUnauthorized } from './admin-auth.js';
 import { validationMessage } from '../validation-message.js';
 import { InvalidInputError } from '../input-guard.js';
-import { createdApplicationView, positionView, receiptView, rotatedPassphraseView } from './views.js';
+import {
+  createdApplicationView,
+  createdDocumentView,
+  documentView,
+  positionView,
+  receiptView,
+  rotatedPassphraseView,
+} from './views.js';
 import { DELIVERY_OPERATIONS, DELIVERY_STATUSES } from '../../modules/gestionali/domain/deliveries.js';
 
 const security = [{ adminToken: [] }];
@@ -32,6 +39,57 @@ const Page = {
 const IdParams = z.object({ id: z.coerce.number().int().positive() });
 const PaymentTypeParams = EnteParams.extend({ code: z.string().regex(/^[A-Za-z0-9]{4}$/) });
 const AppParams = z.object({ codiceChiamante: z.string().min(1).max(50) });
+const DocumentParams = EnteParams.extend({ identificativo: z.string().min(1).max(35) });
+
+// A document (GovPay's documento): its options carry a position's fields with the names of the domain's draft.
+const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'data AAAA-MM-GG');
+const Cents = z.number().int();
+const DocumentComponent = z.object({
+  amountCents: Cents,
+  causale: z.string(),
+  accountingYear: z.number().int().optional(),
+  accountingNumber: z.string().max(140).optional(),
+  datiSpecificiRiscossione: z.string().optional(),
+});
+const DocumentOption = z.object({
+  amountCents: Cents,
+  dueDate: IsoDate.optional(),
+  validFrom: IsoDate.optional(),
+  validTo: IsoDate.optional(),
+  causale: z.string().optional(),
+  components: z.array(DocumentComponent).max(5).optional(),
+  idPosizioneDebitoria: z.string().optional(),
+});
+const DocumentBody = z.object({
+  identificativo: z.string(),
+  descrizione: z.string(),
+  debtor: z.object({
+    type: z.enum(['F', 'G']),
+    fiscalCode: z.string().max(35),
+    name: z.string().optional(),
+    surname: z.string().optional(),
+    company: z.string().optional(),
+    address: z.string().optional(),
+    civic: z.string().optional(),
+    postalCode: z.string().optional(),
+    locality: z.string().optional(),
+    province: z.string().optional(),
+    nation: z.string().optional(),
+    email: z.string().optional(),
+  }),
+  causale: z.string().optional(),
+  paymentReferences: z
+    .array(z.object({ name: z.string(), value: z.string() }))
+    .max(5)
+    .optional(),
+  payerNote: z.string().optional(),
+  singleSolution: DocumentOption.optional(),
+  instalments: z.array(DocumentOption).max(100).optional(),
+  thresholds: z
+    .array(DocumentOption.extend({ tipo: z.enum(['ENTRO', 'OLTRE']), giorni: z.number().int() }))
+    .max(10)
+    .optional(),
+});
 
 const AuditQuery = z.object({
   interface: z.string().max(40).optional(),
@@ -97,7 +155,7 @@ function pageOf<T extends { id: number }>(items: T[], limit: number) {
  */
 // eslint-disable-next-line @typescript-eslint/require-await -- a Fastify plugin: async is how Fastify knows it is loaded (a throw becomes a registration error)
 export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = async (app, { container }) => {
-  const { organizations, applications, audit: journal, debtPositions, receipts } = container;
+  const { organizations, applications, audit: journal, debtPositions, documents, receipts } = container;
 
   // Every admin call is journaled, reads included; routes that name an operation keep theirs.
   app.addHook('onRoute', (route) => {
@@ -273,6 +331,71 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
       const { enteId, paymentTypeId } = await organizations.resolveIds(req.params.cf, req.params.code);
       const p = await debtPositions.get({ enteId, paymentTypeId }, req.params.iuv);
       return positionView(p, await debtPositions.history(p.id));
+    },
+  );
+  app.get(
+    '/enti/:cf/payment-types/:code/debt-positions/:iuv/receipt.pdf',
+    {
+      // the answer is the receipt on paper: the journal keeps the request only
+      config: { audit: { interface: 'admin', operation: 'getReceiptPdf', keepResponse: false } },
+      schema: {
+        tags: ['Admin'],
+        summary: "A paid position's receipt as a PDF (ricevuta di pagamento)",
+        description:
+          'The positive receipt standing for the payment, printed (docs/printing.md, "The receipt PDF"); `lang=en` prints its labels in English. 404 RECEIPT_NOT_FOUND when the position has no positive receipt.',
+        security,
+        params: PaymentTypeParams.extend({ iuv: z.string().regex(/^\d{15,35}$/) }),
+        querystring: z.object({ lang: z.enum(['it', 'en']).default('it') }).strict(),
+      },
+    },
+    async (req, reply) => {
+      req.audit!.enteFiscalCode = req.params.cf;
+      req.audit!.iuv = req.params.iuv;
+      const { enteId, paymentTypeId } = await organizations.resolveIds(req.params.cf, req.params.code);
+      const p = await debtPositions.get({ enteId, paymentTypeId }, req.params.iuv);
+      const receipt = await container.receiptPdfs.ofPosition(enteId, p.iuv, req.query.lang);
+      req.audit!.detail = `ricevuta ${receipt.receiptId}`.slice(0, 200);
+      return reply
+        .type('application/pdf')
+        .header('content-disposition', `attachment; filename="${receipt.fileName}"`)
+        .header('cache-control', 'no-store')
+        .send(receipt.pdf);
+    },
+  );
+
+  // Documents (GovPay's documento): single solution, instalments, thresholds (docs/printing.md)
+  app.post(
+    '/enti/:cf/payment-types/:code/documents',
+    {
+      config: audit('createDocument'),
+      schema: {
+        tags: ['Admin'],
+        summary: 'Create a document: single solution, instalments and threshold options, in one transaction',
+        security,
+        params: PaymentTypeParams,
+        body: DocumentBody,
+      },
+    },
+    async (req, reply) => {
+      req.audit!.enteFiscalCode = req.params.cf;
+      const ctx = await documents.operatorContext(req.params.cf, req.params.code);
+      const created = await documents.createDocument(ctx, req.body);
+      return reply.code(201).send(createdDocumentView(req.params.cf, req.params.code.toUpperCase(), created));
+    },
+  );
+  app.get(
+    '/enti/:cf/documents/:identificativo',
+    {
+      schema: {
+        tags: ['Admin'],
+        summary: 'A document with its positions: status, place, whether each can be paid now',
+        security,
+        params: DocumentParams,
+      },
+    },
+    async (req) => {
+      const enteId = await documents.enteId(req.params.cf);
+      return documentView(req.params.cf, await documents.getDocument(enteId, req.params.identificativo));
     },
   );
 

@@ -1,4 +1,9 @@
 import type { DebtPosition } from '../../modules/debt-positions/domain/debt-position.js';
+import type { DocumentPlace } from '../../modules/debt-positions/domain/documents.js';
+import type {
+  CreatedDocument,
+  DocumentState,
+} from '../../modules/debt-positions/application/documents-service.js';
 import type { ReceiptSummary } from '../../modules/pagopa/application/receipts-queries.js';
 
 /** A debt position as the admin API shows it: amounts in cents, dates ISO, the status history. */
@@ -23,6 +28,13 @@ export function positionView(
     payerNote: p.payerNote ?? null,
     referenceYear: p.referenceYear ?? null,
     cancellationReason: p.cancellationReason ?? null,
+    document: p.document
+      ? {
+          identificativo: p.document.identificativo,
+          descrizione: p.document.descrizione,
+          ...placeView(p.document.place),
+        }
+      : null,
     createdAt: p.createdAt.toISOString(),
     updatedAt: p.updatedAt.toISOString(),
     statusHistory: history.map((h) => ({ ...h, at: h.at.toISOString() })),
@@ -69,4 +81,55 @@ export function createdApplicationView<A extends object>(r: {
 /** A passphrase rotation as the admin API (and the CLI) answer: a generated passphrase is shown this once. */
 export function rotatedPassphraseView(r: { passphrase: string; generated: boolean }) {
   return r.generated ? { passphrase: r.passphrase } : { rotated: true };
+}
+
+/** A position's place in its document, in GovPay's words: `rata` n, `soglia` {tipo, giorni}, or neither (the single solution). */
+export function placeView(place: DocumentPlace) {
+  switch (place.kind) {
+    case 'INSTALMENT':
+      return { place: 'INSTALMENT' as const, rata: place.rata };
+    case 'THRESHOLD':
+      return { place: 'THRESHOLD' as const, soglia: { tipo: place.tipo, giorni: place.giorni } };
+    default:
+      return { place: 'SINGLE' as const };
+  }
+}
+
+/** A document just created: each position's place, IUV, notice number, amount and due date. */
+export function createdDocumentView(enteCf: string, codiceVersamento: string, d: CreatedDocument) {
+  return {
+    ente: enteCf,
+    paymentType: codiceVersamento,
+    identificativo: d.identificativo,
+    descrizione: d.descrizione,
+    positions: d.positions.map((p) => ({
+      ...placeView(p.place),
+      iuv: p.iuv,
+      noticeNumber: p.noticeNumber,
+      amountCents: p.amountCents,
+      dueDate: p.dueDate ?? null,
+      status: p.status,
+    })),
+  };
+}
+
+/** A document with its positions as of today: status, place, whether each can be paid now and what blocks it. */
+export function documentView(enteCf: string, d: DocumentState) {
+  return {
+    ente: enteCf,
+    identificativo: d.identificativo,
+    descrizione: d.descrizione,
+    createdAt: d.createdAt.toISOString(),
+    positions: d.positions.map((s) => ({
+      ...placeView(s.position.document!.place),
+      iuv: s.position.iuv,
+      noticeNumber: s.position.noticeNumber,
+      amountCents: s.position.amountCents,
+      dueDate: s.position.dueDate ?? null,
+      causale: s.position.causale,
+      status: s.status,
+      payableNow: s.payableNow,
+      blockedBy: s.blockedBy,
+    })),
+  };
 }

@@ -791,8 +791,49 @@ export async function portalRoutes(
               paymentDateTime: receipt.paymentDateTime ? romeDateTimeLabel(receipt.paymentDateTime) : null,
               receivedAt: romeDateTimeLabel(receipt.receivedAt),
             },
+            pdfUrl: `/sportello/ricevuta/${id}/${req.params.token}/pdf`,
             pageTitle: t(req)('receipt.title'),
           });
+        },
+      );
+
+      // The same receipt as a PDF to keep (ricevuta di pagamento): the same link's secret, so only that browser.
+      s.get<{ Params: { position: string; token: string } }>(
+        '/ricevuta/:position/:token/pdf',
+        {
+          config: {
+            audit: { interface: 'portal', operation: 'ricevutaPdf', keepResponse: false },
+            ...rateLimitConfig,
+          },
+        },
+        async (req, reply) => {
+          const id = Number(req.params.position);
+          const found =
+            Number.isSafeInteger(id) &&
+            id > 0 &&
+            portal.checkReceiptToken(browserCookie(req), id, req.params.token)
+              ? await portal.receiptOf(id)
+              : undefined;
+          if (!found) {
+            req.audit!.outcome = 'RICEVUTA_NON_DISPONIBILE';
+            return sendPage(req, reply, 'error', { status: 404, messageKey: '404' }, 404);
+          }
+          const { position } = found;
+          const receipt = await container.receiptPdfs.ofPosition(
+            position.enteId,
+            position.iuv,
+            requestLang(req),
+          );
+          Object.assign(req.audit!, {
+            outcome: 'SCARICATA',
+            enteFiscalCode: position.enteFiscalCode,
+            iuv: position.iuv,
+          });
+          return reply
+            .type('application/pdf')
+            .header('content-disposition', `attachment; filename="${receipt.fileName}"`)
+            .header('cache-control', 'no-store')
+            .send(receipt.pdf);
         },
       );
     },

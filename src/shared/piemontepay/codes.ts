@@ -68,8 +68,6 @@ export const ESITO = {
   EXPIRED: '187',
   /** Cassa's own (docs/checkout.md): no receipt for the position. PiemontePAY's table for the RT copy is not published. */
   RECEIPT_NOT_FOUND: '188',
-  /** Cassa's own (docs/checkout.md): the receipt is not available in the format asked. */
-  FORMAT_NOT_AVAILABLE: '189',
   /** "RIFERIMENTO_PAGAMENTO_VUOTO": payment references incomplete or not valid. */
   REFERENCES_INVALID: '193',
   /** Payment references on a position that is not ANONIMO (fines with advance notice). */

@@ -405,7 +405,7 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
         tags: ['Receipt'],
         summary: 'Copy of the receipt (RT) of a paid position',
         description:
-          "PiemontePAY's RT copy (POST /rt). formatoRT XML: rtXml (and ricevuta) carry the base64 of the original receipt XML pagoPA sent (paSendRT / paSendRTV2). formatoRT PDF: codiceEsito 189 (formato non disponibile) for now. Scope STAMPA_RT_GE.",
+          "PiemontePAY's RT copy (POST /rt). formatoRT XML: rtXml (and ricevuta) carry the base64 of the original receipt XML pagoPA sent (paSendRT / paSendRTV2). formatoRT PDF: ricevutaPdf (and ricevuta) carry the base64 of the receipt printed as a PDF (ricevuta di pagamento, Italian), for a positive receipt only (otherwise codiceEsito 188). Scope STAMPA_RT_GE.",
         operationId: 'getRT',
         security,
         body: RtRequest,
@@ -437,17 +437,22 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
       });
       reply.header('x-client-attivo', 'true');
       req.audit!.outcome = OK.code;
-      // the receipt's bytes as pagoPA sent them, in the encoding their declaration names
-      const xml = copy.xml.bytes.toString('base64');
-      return {
+      const answer = {
         codiceEsito: OK.code,
         descrizioneEsito: OK.description,
         descrizioneStatoPagamento: copy.statusDescription,
         iuvOriginario: b.iuv,
         iuvEffettivo: copy.receipt.iuv,
-        rtXml: xml,
-        ricevuta: xml,
       };
+      if (b.formatoRT === 'PDF') {
+        // the receipt on paper (docs/printing.md, "The receipt PDF"); rtXml is for formatoRT XML
+        const pdf = (await container.receiptPdfs.ofPosition(copy.ctx.enteId, copy.receipt.iuv, 'it')).pdf;
+        const base64 = pdf.toString('base64');
+        return { ...answer, ricevutaPdf: base64, ricevuta: base64 };
+      }
+      // the receipt's bytes as pagoPA sent them, in the encoding their declaration names
+      const xml = copy.xml.bytes.toString('base64');
+      return { ...answer, rtXml: xml, ricevuta: xml };
     },
   );
 };

@@ -193,6 +193,10 @@ export const RtResponse = z
     iuvOriginario: z.string().optional(),
     iuvEffettivo: z.string().optional(),
     rtXml: z.string().optional().describe("base64 dell'XML originale della ricevuta (paSendRT / paSendRTV2)"),
+    ricevutaPdf: z
+      .string()
+      .optional()
+      .describe('formatoRT PDF: base64 della ricevuta di pagamento in PDF (solo per una ricevuta positiva)'),
     ricevuta: z.string().optional().describe('base64 della ricevuta nel formato richiesto'),
     campo: z.string().optional().describe("Cassa: il campo a cui si riferisce l'errore"),
   })

@@ -25,6 +25,8 @@ import { positionError } from '../domain/errors.js';
 import { generateIuv, parseSuppliedIuv, type Iuv, type IuvProblem } from '../domain/notice-number.js';
 import * as repo from '../infra/debt-positions-repository.js';
 import { IuvProgressiveAllocator } from './iuv-progressive-allocator.js';
+import { DocumentsService } from './documents-service.js';
+import type { DocumentRef } from '../domain/documents.js';
 
 /** A gestionale's call, as its credentials and path name it. */
 export interface GestionaleCall {
@@ -76,6 +78,8 @@ const IUV_PROBLEMS: Record<IuvProblem, string> = {
 export class DebtPositionsService {
   private readonly progressives: IuvProgressiveAllocator;
   private readonly throttle: AuthThrottle | undefined;
+  /** Documents (GovPay's documento): whole documents, positions added by reference, their state. */
+  readonly documents: DocumentsService;
 
   constructor(
     private readonly db: Database,
@@ -88,6 +92,12 @@ export class DebtPositionsService {
       (enteId, seg, count) => repo.nextIuvProgressives(db, enteId, seg, count),
       opts.iuvBlockSize,
     );
+    this.documents = new DocumentsService(db, (enteId, seg) => this.nextIuv(enteId, seg), clock);
+  }
+
+  /** The next IUV of the ente's own numbering (aux digit 3, its segregation code). */
+  async nextIuv(enteId: number, codiceSegregazione: string): Promise<Iuv> {
+    return generateIuv(codiceSegregazione, await this.progressives.next(enteId, codiceSegregazione));
   }
 
   today(): string {
@@ -186,14 +196,22 @@ export class DebtPositionsService {
    * with different content it is a conflict.
    */
   async create(
-    ctx: CallContext,
+    ctx: Pick<
+      CallContext,
+      'enteId' | 'paymentTypeId' | 'codiceSegregazione' | 'applicationCode' | 'codiceChiamante'
+    > & { applicationId: number | null },
     draft: DebtPositionDraft,
-    opts: { suppliedIuv?: string | undefined; names?: DraftFieldNames } = {},
+    opts: {
+      suppliedIuv?: string | undefined;
+      names?: DraftFieldNames;
+      /** GovPay's documento: the position joins that document (created when absent) at its place. */
+      document?: DocumentRef | undefined;
+    } = {},
   ): Promise<CreateResult> {
     const names = opts.names ?? DEFAULT_FIELD_NAMES;
     validateDraft(draft, names);
     const status = initialStatus(draft, this.today(), names);
-    const hash = contentHash(draft, { suppliedIuv: opts.suppliedIuv });
+    const hash = contentHash(draft, { suppliedIuv: opts.suppliedIuv, document: opts.document });
     let supplied: Iuv | undefined;
     if (opts.suppliedIuv !== undefined) {
       const parsed = parseSuppliedIuv(opts.suppliedIuv, {
@@ -208,6 +226,7 @@ export class DebtPositionsService {
         );
       supplied = parsed.value;
     }
+    if (opts.document) return this.createInDocument(ctx, draft, opts.document, status, hash, supplied, names);
     for (let attempt = 0; attempt < MAX_IUV_ATTEMPTS; attempt++) {
       const iuv = supplied ?? generateIuv(ctx.codiceSegregazione, await this.nextProgressive(ctx));
       const id = await repo.insertPosition(
@@ -264,6 +283,61 @@ export class DebtPositionsService {
       // a generated IUV collided with one a gestionale supplied earlier: take the next number
     }
     throw positionError('IUV_SPACE_EXHAUSTED', 'Impossibile generare uno IUV libero');
+  }
+
+  /** create() for a position of a document: a resend with the same id and content answers the same IUV. */
+  private async createInDocument(
+    ctx: Pick<CallContext, 'enteId' | 'paymentTypeId' | 'codiceSegregazione' | 'codiceChiamante'> & {
+      applicationId: number | null;
+    },
+    draft: DebtPositionDraft,
+    ref: DocumentRef,
+    status: DebtPositionStatus,
+    hash: string,
+    supplied: Iuv | undefined,
+    names: DraftFieldNames,
+  ): Promise<CreateResult> {
+    if (draft.idPosizioneDebitoria !== undefined) {
+      const existing = await repo.findByExternalId(
+        this.db.orm,
+        ctx.enteId,
+        ctx.paymentTypeId,
+        draft.idPosizioneDebitoria,
+      );
+      if (existing) {
+        if (existing.contentHash !== hash)
+          throw positionError(
+            'DUPLICATE_ID_DIFFERENT_CONTENT',
+            `Esiste già una posizione debitoria con identificativo ${draft.idPosizioneDebitoria} e contenuto diverso (IUV ${existing.iuv}): per cambiarla usare l'aggiornamento`,
+            names.idPosizioneDebitoria,
+          );
+        return {
+          iuv: existing.iuv,
+          noticeNumber: existing.noticeNumber,
+          idPosizioneDebitoria: draft.idPosizioneDebitoria,
+          replayed: true,
+        };
+      }
+    }
+    const first = supplied ?? (await this.nextIuv(ctx.enteId, ctx.codiceSegregazione));
+    const { iuv } = await this.documents.createInDocument(
+      {
+        enteId: ctx.enteId,
+        paymentTypeId: ctx.paymentTypeId,
+        codiceSegregazione: ctx.codiceSegregazione,
+        applicationId: ctx.applicationId,
+        actor: ctx.applicationId === null ? ctx.codiceChiamante : `application:${ctx.codiceChiamante}`,
+      },
+      draft,
+      ref,
+      { iuv: first, supplied: supplied !== undefined, status, contentHash: hash },
+    );
+    return {
+      iuv: iuv.iuv,
+      noticeNumber: iuv.noticeNumber,
+      idPosizioneDebitoria: draft.idPosizioneDebitoria,
+      replayed: false,
+    };
   }
 
   async get(ctx: Pick<CallContext, 'enteId' | 'paymentTypeId'>, iuv: string): Promise<DebtPosition> {
@@ -372,7 +446,7 @@ export class DebtPositionsService {
     }
   }
 
-  private async nextProgressive(ctx: CallContext): Promise<bigint> {
+  private async nextProgressive(ctx: Pick<CallContext, 'enteId' | 'codiceSegregazione'>): Promise<bigint> {
     return this.progressives.next(ctx.enteId, ctx.codiceSegregazione);
   }
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { isNumericFiscalCode, isPersonFiscalCode } from '../../../shared/fiscal-code.js';
 import { formatCents } from '../../../shared/money.js';
 import { charLength } from '../../../shared/text.js';
+import type { DocumentInfo } from './documents.js';
 import { positionError } from './errors.js';
 
 export const MAX_AMOUNT_CENTS = 99_999_999_999; // 999.999.999,99 €
@@ -69,6 +70,8 @@ export interface DebtPosition extends DebtPositionDraft {
   version: number;
   createdAt: Date;
   updatedAt: Date;
+  /** The document (GovPay's documento) the position belongs to, and its place there. */
+  document?: DocumentInfo | undefined;
 }
 
 const EXTERNAL_ID = /^[A-Za-z0-9_-]{1,50}$/;

@@ -33,6 +33,11 @@ export class DebtPositionError extends defineCatalog({
   DEBTOR_NOT_ANONYMOUS: { code: ESITO.DEBTOR_NOT_ANONYMOUS, kind: 'conflict' },
   DEBTOR_NOT_UPDATABLE: { code: ESITO.DEBTOR_NOT_UPDATABLE, kind: 'conflict' },
   IUV_SPACE_EXHAUSTED: { code: ESITO.IUV_ERROR, kind: 'conflict' },
+  /** a document (GovPay's documento) with that identificativo already exists for the ente */
+  DOCUMENT_EXISTS: { code: ESITO.DUPLICATE_POSITION, kind: 'conflict' },
+  /** the document already has a position at that place (its single solution, that rata, that soglia) */
+  DOCUMENT_PLACE_TAKEN: { code: ESITO.DUPLICATE_POSITION, kind: 'conflict' },
+  DOCUMENT_NOT_FOUND: { code: ESITO.POSITION_NOT_FOUND, kind: 'not-found' },
 }) {}
 
 export type DebtPositionErrorName = DebtPositionError['errorName'];

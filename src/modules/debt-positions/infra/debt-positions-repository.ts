@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { namedStatement, type Database, type Executor } from '../../../db/database.js';
-import { debtPosition, debtPositionStatusHistory } from '../../../db/schema.js';
+import { debtPosition, debtPositionStatusHistory, document } from '../../../db/schema.js';
 import { iuvSequenceName } from '../../organizations/domain/organizations.js';
 import type { AuthThrottleKeys, AuthThrottleRow } from '../../limits/domain/auth-throttle-state.js';
 import type { DebtPosition, DebtPositionDraft, DebtPositionStatus } from '../domain/debt-position.js';
@@ -179,12 +179,13 @@ export async function findByIuv(
   forUpdate = false,
 ): Promise<DebtPosition | undefined> {
   const q = db
-    .select()
+    .select({ p: debtPosition, identificativo: document.identificativo, descrizione: document.descrizione })
     .from(debtPosition)
+    .leftJoin(document, eq(document.id, debtPosition.documentId))
     .where(and(eq(debtPosition.enteId, enteId), eq(debtPosition.iuv, iuv)))
     .limit(1);
-  const [row] = forUpdate ? await q.for('update') : await q;
-  return row && positionOf(row);
+  const [row] = forUpdate ? await q.for('update', { of: debtPosition }) : await q;
+  return row && positionOf(row.p, row);
 }
 
 export interface StatusChange {

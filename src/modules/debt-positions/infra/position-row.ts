@@ -4,6 +4,12 @@
  * The debtor is in columns (positions are looked up by debtor), the components and payment references are jsonb.
  */
 import { debtPosition } from '../../../db/schema.js';
+import {
+  ACTIVATION_HOLD_MINUTES,
+  placeOf,
+  type DocumentInfo,
+  type SiblingState,
+} from '../domain/documents.js';
 import type {
   Component,
   DebtPosition,
@@ -167,8 +173,24 @@ export function draftRecord(d: DebtPositionDraft): Record<string, unknown> {
   return Object.fromEntries(DRAFT_KEYS.map((k) => [debtPosition[k].name, c[k]]));
 }
 
-export function positionOf(r: PositionRow): DebtPosition {
+/** The document a position belongs to, when the statement joined it (identificativo and descrizione). */
+export interface DocumentColumns {
+  identificativo: string | null;
+  descrizione: string | null;
+}
+
+export function positionOf(r: PositionRow, doc?: DocumentColumns | null): DebtPosition {
+  const document: DocumentInfo | undefined =
+    r.documentId !== null
+      ? {
+          id: r.documentId,
+          identificativo: doc?.identificativo ?? '',
+          descrizione: doc?.descrizione ?? '',
+          place: placeOf(r),
+        }
+      : undefined;
   return {
+    ...(document ? { document } : {}),
     id: r.id,
     enteId: r.enteId,
     paymentTypeId: r.paymentTypeId,
@@ -194,4 +216,33 @@ export function positionOf(r: PositionRow): DebtPosition {
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
   };
+}
+
+/**
+ * The other positions of the document of the position aliased `p`, as a json array of SiblingState's columns
+ * (empty when it has no document): a scalar subquery, so that the position and what may block it come in one
+ * statement. `activationOpen`: an activation younger than ACTIVATION_HOLD_MINUTES without a receipt since.
+ */
+export function siblingsSql(p: string): string {
+  return `(select coalesce(json_agg(json_build_object(
+       'instalmentNumber', s.instalment_number, 'thresholdKind', s.threshold_kind, 'thresholdDays', s.threshold_days,
+       'status', s.status,
+       'activationOpen', exists (select 1 from payment_attempt a
+          where a.position_id = s.id and a.created_at > now() - interval '${ACTIVATION_HOLD_MINUTES} minutes'
+            and not exists (select 1 from receipt r where r.position_id = s.id and r.received_at >= a.created_at)))), '[]'::json)
+     from debt_position s where s.document_id = ${p}.document_id and s.id <> ${p}.id)`;
+}
+
+interface SiblingJson {
+  instalmentNumber: number | null;
+  thresholdKind: string | null;
+  thresholdDays: number | null;
+  status: DebtPositionStatus;
+  activationOpen: boolean;
+}
+
+/** The siblings siblingsSql read (json as parsed by the driver, or its text). */
+export function siblingsOf(v: unknown): SiblingState[] {
+  const rows = (typeof v === 'string' ? JSON.parse(v) : (v ?? [])) as SiblingJson[];
+  return rows.map((r) => ({ place: placeOf(r), status: r.status, activationOpen: r.activationOpen }));
 }

@@ -4,6 +4,7 @@ import { romeDate } from '../../../shared/calendar.js';
 import { paaFault } from '../domain/faults.js';
 import {
   assertCaller,
+  assertDocumentAllows,
   assertPayable,
   paymentData,
   paymentOption,
@@ -102,13 +103,14 @@ export class PaForNodeService {
 
   /**
    * paGetPayment (V1) / paGetPaymentV2: the payment data, freshly built at every call, and a
-   * payment_attempt row. The position stays open: the node blocks concurrent payments itself.
+   * payment_attempt row. The position stays open: the node blocks concurrent payments itself. For a
+   * position of a document the attempt also holds the document's other plans (documents.ts).
    */
   async getPayment(req: ActivationRequest, version: PrimitiveVersion): Promise<ActivationResult> {
     const { creditor, position, paymentType } = await this.loadPayable(req);
     const p = position!;
     const data = paymentData(p, paymentType!, creditor, version, req.transferType);
-    await repo.insertAttempt(this.db, {
+    const attempt: repo.NewAttempt = {
       positionId: p.id,
       enteId: creditor.enteId,
       noticeNumber: p.noticeNumber,
@@ -117,7 +119,14 @@ export class PaForNodeService {
       amountCents: data.amountCents,
       transferType: req.transferType,
       paymentNote: req.paymentNote,
-    });
+    };
+    const doc = p.document;
+    if (doc)
+      // under the document's lock, the other plans read again: of two activations of different plans at once, one wins
+      await repo.insertAttemptInDocument(this.db, doc.id, attempt, (siblings) =>
+        assertDocumentAllows({ place: doc.place, siblings }, req.idPA),
+      );
+    else await repo.insertAttempt(this.db, attempt);
     return { data };
   }
 
@@ -156,6 +165,7 @@ export class PaForNodeService {
       const effect = receiptEffect(
         position && current ? { status: current, amountCents: position.amountCents } : undefined,
         r,
+        position?.document,
       );
       const anomaly =
         positionEnteId === null && effect.anomaly === 'UNKNOWN_POSITION' ? null : effect.anomaly;

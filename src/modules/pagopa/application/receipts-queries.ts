@@ -69,7 +69,8 @@ export class ReceiptsQueries {
 
   /**
    * The copy of a receipt for a gestionale: authenticated, with scope STAMPA_RT_GE and the right
-   * to the position's payment type, for the debtor or payer it names.
+   * to the position's payment type, for the debtor or payer it names. The edge renders the PDF
+   * (printing's ReceiptPdfs) when formato is PDF: then only a positive receipt is found.
    */
   async rtForGestionale(req: RtRequest): Promise<RtCopy> {
     const owner = await reader.positionOwner(this.db, req.enteFiscalCode, req.iuv);
@@ -94,17 +95,12 @@ export class ReceiptsQueries {
         req.identificativoPagamento !== owner.idPosizioneDebitoria)
     )
       throw notFound(req.iuv);
-    if (req.formato === 'PDF') {
-      throw receiptsError(
-        'FORMAT_NOT_AVAILABLE',
-        'Formato RT PDF non ancora disponibile in Cassa: richiedere formatoRT XML',
-        'formatoRT',
-      );
-    }
     const receipt = await reader.receiptOfPosition(this.db, ctx.enteId, req.iuv);
     const cf = req.codiceFiscale.trim().toUpperCase();
     if (
       !receipt ||
+      // on paper only a payment made: a negative receipt has its XML copy, never a PDF
+      (req.formato === 'PDF' && receipt.outcome !== 'OK') ||
       ![owner.debtorFiscalCode, subjectFiscalCode(receipt.debtor), subjectFiscalCode(receipt.payer)].some(
         (x) => x?.toUpperCase() === cf,
       )

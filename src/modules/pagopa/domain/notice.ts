@@ -12,6 +12,11 @@ import {
   type Debtor,
   type PaymentReference,
 } from '../../debt-positions/domain/debt-position.js';
+import {
+  documentConflict,
+  type DocumentPlace,
+  type SiblingState,
+} from '../../debt-positions/domain/documents.js';
 import { paaFault } from './faults.js';
 import { truncateChars } from '../../../shared/text.js';
 
@@ -62,6 +67,14 @@ export interface PayablePosition {
   dueDate: string | null;
   debtor: Debtor;
   paymentReferences: PaymentReference[];
+  /** Its document (GovPay's documento), when it has one: its place and the other positions of the document. */
+  document?: PositionInDocument | undefined;
+}
+
+export interface PositionInDocument {
+  id: number;
+  place: DocumentPlace;
+  siblings: SiblingState[];
 }
 
 export interface PaymentTypeAccounts {
@@ -210,6 +223,30 @@ export function assertPayable(
       idPA,
       'La posizione debitoria attende ancora i dati del trasgressore',
     );
+  }
+  if (position.document) assertDocumentAllows(position.document, idPA);
+}
+
+/**
+ * The document's rule (debt-positions/domain/documents.ts): another plan paid settles the debt, as GPD
+ * answers for an option of a paid position (PAA_PAGAMENTO_DUPLICATO, "risulta concluso"); another plan
+ * being paid (in progress, or activated within the payment token's lifetime) is PAA_PAGAMENTO_IN_CORSO.
+ */
+export function assertDocumentAllows(d: Pick<PositionInDocument, 'place' | 'siblings'>, idPA: string): void {
+  switch (documentConflict(d.place, d.siblings)) {
+    case 'OTHER_PLAN_PAID':
+      throw paaFault(
+        'PAA_PAGAMENTO_DUPLICATO',
+        idPA,
+        'Il documento della posizione risulta già pagato in un altro modo (soluzione unica, rate o soglia)',
+      );
+    case 'OTHER_PLAN_IN_PROGRESS':
+      throw paaFault(
+        'PAA_PAGAMENTO_IN_CORSO',
+        idPA,
+        'Il documento della posizione ha un pagamento in corso in un altro modo (soluzione unica, rate o soglia)',
+      );
+    default:
   }
 }
 

@@ -4,6 +4,11 @@
  * simply waiting for it, the receipt carries an anomaly for an operator.
  */
 import type { DebtPositionStatus } from '../../debt-positions/domain/debt-position.js';
+import {
+  documentConflict,
+  type DocumentPlace,
+  type SiblingState,
+} from '../../debt-positions/domain/documents.js';
 import type { MapEntry, SubjectAddress } from './notice.js';
 
 export type ReceiptPrimitive = 'paSendRT' | 'paSendRTV2';
@@ -14,7 +19,9 @@ export type ReceiptAnomaly =
   | 'POSITION_EXPIRED'
   | 'POSITION_NOT_YET_ACTIVE'
   | 'AMOUNT_MISMATCH'
-  | 'UNKNOWN_POSITION';
+  | 'UNKNOWN_POSITION'
+  /** another plan of the position's document was already paid (single solution vs instalments, thresholds) */
+  | 'DOCUMENT_PLAN_CONFLICT';
 
 /** A receipt's debtor or payer (ctSubject), read leniently. */
 export interface ReceiptParty extends SubjectAddress {
@@ -86,12 +93,14 @@ export interface ReceiptEffect {
  * a not yet active or expired position becomes PAID too, flagged (the debt is settled, late or
  * early); an already paid position stays so (DOUBLE_PAYMENT, to refund); a cancelled position
  * stays cancelled (POSITION_CANCELLED: the ente's decision stands until an operator refunds or
- * reinstates); an unknown notice is kept without a position (UNKNOWN_POSITION).
+ * reinstates); an unknown notice is kept without a position (UNKNOWN_POSITION). A position whose document
+ * was already paid by another plan becomes PAID too, flagged DOCUMENT_PLAN_CONFLICT (the debt was paid twice).
  * Negative receipts (KO) are kept and change nothing.
  */
 export function receiptEffect(
   position: { status: DebtPositionStatus; amountCents: number } | undefined,
   receipt: Pick<ReceiptInput, 'outcome' | 'amountCents'>,
+  document?: { place: DocumentPlace; siblings: readonly SiblingState[] },
 ): ReceiptEffect {
   if (receipt.outcome !== 'OK') return { anomaly: null, markPaid: false };
   if (!position) return { anomaly: 'UNKNOWN_POSITION', markPaid: false };
@@ -100,6 +109,13 @@ export function receiptEffect(
       return { anomaly: 'DOUBLE_PAYMENT', markPaid: false };
     case 'CANCELLED':
       return { anomaly: 'POSITION_CANCELLED', markPaid: false };
+    default:
+  }
+  // the debt was already settled by another plan of the document (a PSP paid an old notice): the position is
+  // paid all the same (money was collected for it), flagged for a refund
+  if (document && documentConflict(document.place, document.siblings) === 'OTHER_PLAN_PAID')
+    return { anomaly: 'DOCUMENT_PLAN_CONFLICT', markPaid: true };
+  switch (position.status) {
     case 'EXPIRED':
       return { anomaly: 'POSITION_EXPIRED', markPaid: true };
     case 'NOT_YET_ACTIVE':

@@ -1,7 +1,7 @@
 /**
  * Error catalog of the receipts read side (epayapi POST /rt, paymentdata, admin receipts).
- * Codes follow PiemontePAY's codiceEsito style; 188 and 189 are Cassa's own (documented in
- * docs/checkout.md) as PiemontePAY's table of codes for the RT copy is not published.
+ * Codes follow PiemontePAY's codiceEsito style; 188 is Cassa's own (documented in docs/checkout.md)
+ * as PiemontePAY's table of codes for the RT copy is not published.
  */
 import { defineCatalog } from '../../../shared/domain-error.js';
 import { ESITO } from '../../../shared/piemontepay/codes.js';
@@ -9,7 +9,6 @@ import { ESITO } from '../../../shared/piemontepay/codes.js';
 export class ReceiptsError extends defineCatalog({
   POSITION_NOT_FOUND: { code: ESITO.POSITION_NOT_FOUND, kind: 'not-found' },
   RECEIPT_NOT_FOUND: { code: ESITO.RECEIPT_NOT_FOUND, kind: 'not-found' },
-  FORMAT_NOT_AVAILABLE: { code: ESITO.FORMAT_NOT_AVAILABLE, kind: 'invalid' },
 }) {}
 
 export type ReceiptsErrorName = ReceiptsError['errorName'];

@@ -4,7 +4,14 @@ import { receipt } from '../../../db/schema.js';
 import type { Creditor, PayablePosition, PaymentTypeAccounts, TransferType } from '../domain/notice.js';
 import type { ReceiptAnomaly, ReceiptInput } from '../domain/receipt.js';
 import { truncateChars } from '../../../shared/text.js';
-import { debtorOf, selectDebtor, type DebtorRow } from '../../debt-positions/infra/position-row.js';
+import {
+  debtorOf,
+  selectDebtor,
+  siblingsOf,
+  siblingsSql,
+  type DebtorRow,
+} from '../../debt-positions/infra/position-row.js';
+import { placeOf, type DocumentPlace, type SiblingState } from '../../debt-positions/domain/documents.js';
 
 /** A notice as verify/activate need it: the ente named by idPA, its position for the notice number and its payment type. */
 export interface NoticeContext {
@@ -15,9 +22,16 @@ export interface NoticeContext {
 
 /** One row of LOAD_NOTICE: the ente (as Creditor), its position for the notice (if any) and its payment type. */
 type NoticeRow = Creditor &
-  Omit<PayablePosition, 'id' | 'debtor'> &
+  Omit<PayablePosition, 'id' | 'debtor' | 'document'> &
   DebtorRow &
-  PaymentTypeAccounts & { positionId: number | null };
+  PaymentTypeAccounts & {
+    positionId: number | null;
+    documentId: number | null;
+    instalmentNumber: number | null;
+    thresholdKind: string | null;
+    thresholdDays: number | null;
+    siblings: unknown;
+  };
 
 /** Everything verify and activate need, in one round trip (the hot path of the node's calls). */
 const LOAD_NOTICE = namedStatement(
@@ -29,6 +43,9 @@ const LOAD_NOTICE = namedStatement(
           p.components, p.causale, p.status, p.valid_from as "validFrom", p.valid_to as "validTo", p.due_date as "dueDate",
           ${selectDebtor('p')},
           p.payment_references as "paymentReferences",
+          p.document_id::int as "documentId", p.instalment_number as "instalmentNumber",
+          p.threshold_kind as "thresholdKind", p.threshold_days as "thresholdDays",
+          case when p.document_id is not null then ${siblingsSql('p')} end as siblings,
           pt.iban, pt.iban_postale as "ibanPostale", pt.iban_appoggio as "ibanAppoggio", pt.transfer_category as "transferCategory",
           pt.marca_da_bollo as "marcaDaBollo"
      from ente e
@@ -70,6 +87,9 @@ export async function loadNotice(
       dueDate: r.dueDate,
       debtor: debtorOf(r),
       paymentReferences: r.paymentReferences,
+      ...(r.documentId !== null
+        ? { document: { id: r.documentId, place: placeOf(r), siblings: siblingsOf(r.siblings) } }
+        : {}),
     },
     paymentType: {
       iban: r.iban,
@@ -118,6 +138,32 @@ export async function insertAttempt(db: Database, a: NewAttempt): Promise<void> 
   ]);
 }
 
+/**
+ * Records an activation of a position of a document, under the document's lock: the other positions of the
+ * document are read again once the lock is held, `check` refuses (throws) when another plan blocks, and the
+ * attempt is inserted in the same transaction. Two activations of different plans of one document at the same
+ * moment are thus serialised, and the second sees the first's attempt (docs/printing.md, "Documents and
+ * instalments"). Committed synchronously, unlike a lone attempt: it is what holds the other plans.
+ */
+export async function insertAttemptInDocument(
+  db: Database,
+  documentId: number,
+  a: NewAttempt,
+  check: (siblings: SiblingState[]) => void,
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`select id from document where id = ${documentId} for update`);
+    const res = (await tx.execute(
+      sql`select ${sql.raw(siblingsSql('p'))} as siblings from debt_position p where p.id = ${a.positionId}`,
+    )) as { rows: { siblings: unknown }[] };
+    check(siblingsOf(res.rows[0]?.siblings));
+    await tx.execute(sql`
+      insert into payment_attempt (position_id, ente_id, notice_number, iuv, primitive, amount_cents, transfer_type, payment_note)
+      values (${a.positionId}, ${a.enteId}, ${a.noticeNumber}, ${a.iuv}, ${a.primitive}, ${a.amountCents},
+              ${a.transferType ?? null}, ${a.paymentNote ?? null})`);
+  });
+}
+
 export interface StoredReceipt {
   /** receipt.id of the new row; null when (ente, receiptId) was already stored: nothing was written. */
   id: number | null;
@@ -132,6 +178,8 @@ interface LockedPosition {
   validFrom: string | null;
   validTo: string | null;
   amountCents: number;
+  /** Its place in its document and the document's other positions, read under the document's lock. */
+  document?: { place: DocumentPlace; siblings: SiblingState[] } | undefined;
 }
 
 function cut(v: string | undefined, max: number): string | null {
@@ -185,12 +233,37 @@ export async function storeReceipt(
 ): Promise<StoredReceipt> {
   return db.transaction(async (tx) => {
     const rows = <T>(q: ReturnType<typeof sql>) => tx.execute(q).then((res) => (res as { rows: T[] }).rows);
-    const [position] =
+    const [locked] =
       positionEnteId === null
         ? []
-        : await rows<LockedPosition>(sql`
-            select id::int as id, status, valid_from as "validFrom", valid_to as "validTo", amount_cents::float8 as "amountCents"
+        : await rows<
+            Omit<LockedPosition, 'document'> & {
+              documentId: number | null;
+              instalmentNumber: number | null;
+              thresholdKind: string | null;
+              thresholdDays: number | null;
+            }
+          >(sql`
+            select id::int as id, status, valid_from as "validFrom", valid_to as "validTo", amount_cents::float8 as "amountCents",
+                   document_id::int as "documentId", instalment_number as "instalmentNumber",
+                   threshold_kind as "thresholdKind", threshold_days as "thresholdDays"
               from debt_position where ente_id = ${positionEnteId} and notice_number = ${r.noticeNumber} for update`);
+    let position: LockedPosition | undefined;
+    if (locked) {
+      const { documentId, instalmentNumber, thresholdKind, thresholdDays, ...rest } = locked;
+      position = rest;
+      if (documentId !== null) {
+        // the document's lock: two receipts of different plans see each other (the second is flagged)
+        await tx.execute(sql`select id from document where id = ${documentId} for update`);
+        const [s] = await rows<{ siblings: unknown }>(
+          sql`select ${sql.raw(siblingsSql('p'))} as siblings from debt_position p where p.id = ${locked.id}`,
+        );
+        position.document = {
+          place: placeOf({ instalmentNumber, thresholdKind, thresholdDays }),
+          siblings: siblingsOf(s?.siblings),
+        };
+      }
+    }
     const [existing] = await rows<{ id: number }>(
       sql`select id::int as id from receipt where ente_id = ${enteId} and receipt_id = ${r.receiptId}`,
     );

@@ -26,6 +26,9 @@ export class PortalRefusal extends defineCatalog({
   POSITION_IN_PAYMENT: { code: 'POSIZIONE_IN_ATTESA_DI_RICEVUTA', kind: 'conflict' },
   POSITION_EXPIRED: { code: 'POSIZIONE_SCADUTA', kind: 'conflict' },
   POSITION_NOT_YET_PAYABLE: { code: 'POSIZIONE_NON_ANCORA_PAGABILE', kind: 'conflict' },
+  // its document was paid, or is being paid, in another way (single solution, instalments, threshold)
+  POSITION_DOCUMENT_PAID: { code: 'DOCUMENTO_PAGATO_IN_ALTRO_MODO', kind: 'conflict' },
+  POSITION_DOCUMENT_IN_PAYMENT: { code: 'DOCUMENTO_IN_PAGAMENTO_IN_ALTRO_MODO', kind: 'conflict' },
 }) {
   constructor(
     reason: RefusalReason,

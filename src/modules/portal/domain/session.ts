@@ -2,6 +2,11 @@
  * A citizen's way through the Sportello, as stored between pages (table portal_session).
  */
 import { effectiveStatus, type DebtPositionStatus } from '../../debt-positions/domain/debt-position.js';
+import {
+  documentConflict,
+  type DocumentPlace,
+  type SiblingState,
+} from '../../debt-positions/domain/documents.js';
 import type { Separator } from './digest.js';
 import type { RefusalReason } from './errors.js';
 
@@ -142,6 +147,7 @@ export function unpayableReason(
     validFrom?: string | undefined;
     validTo?: string | undefined;
     amountCents: number;
+    document?: { place: DocumentPlace; siblings: readonly SiblingState[] } | undefined;
   },
   today: string,
 ): Extract<RefusalReason, `POSITION_${string}`> | null {
@@ -157,8 +163,17 @@ export function unpayableReason(
     case 'NOT_YET_ACTIVE':
       return 'POSITION_NOT_YET_PAYABLE';
     default:
-      // an ANONIMO fine still waiting for the offender's data (amount 0) cannot be paid yet
-      return p.amountCents > 0 ? null : 'POSITION_NOT_YET_PAYABLE';
+  }
+  // an ANONIMO fine still waiting for the offender's data (amount 0) cannot be paid yet
+  if (p.amountCents <= 0) return 'POSITION_NOT_YET_PAYABLE';
+  // its document paid (or being paid) in another way: single solution, instalments, a threshold option
+  switch (p.document ? documentConflict(p.document.place, p.document.siblings) : null) {
+    case 'OTHER_PLAN_PAID':
+      return 'POSITION_DOCUMENT_PAID';
+    case 'OTHER_PLAN_IN_PROGRESS':
+      return 'POSITION_DOCUMENT_IN_PAYMENT';
+    default:
+      return null;
   }
 }
 

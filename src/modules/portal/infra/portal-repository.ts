@@ -1,5 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { namedStatement, type Database, type Executor } from '../../../db/database.js';
+import { placeOf, type DocumentPlace, type SiblingState } from '../../debt-positions/domain/documents.js';
+import { siblingsOf, siblingsSql } from '../../debt-positions/infra/position-row.js';
 import type { DebtPositionStatus, PaymentReference } from '../../debt-positions/domain/debt-position.js';
 import type { Separator, SeparatorSetting } from '../domain/digest.js';
 import type { CartItem, FlowOutcome, PortalSession } from '../domain/session.js';
@@ -51,6 +53,8 @@ export interface PortalPosition {
   enteContacts: { phone: string | null; email: string | null; website: string | null };
   /** Whether the given application may use the position's payment type (landing only). */
   authorised: boolean;
+  /** Its document (GovPay's documento), when it has one: its place and the document's other positions. */
+  document?: { place: DocumentPlace; siblings: SiblingState[] } | undefined;
 }
 
 /** The columns of a CallerRow, of `application a`. */
@@ -83,7 +87,9 @@ const POSITION_COLUMNS = `p.id::int as id, e.id::int as "enteId", e.codice_fisca
   p.status, p.valid_from::text as "validFrom", p.valid_to::text as "validTo", p.due_date::text as "dueDate", p.payer_note as "payerNote",
   p.payment_references as "paymentReferences",
   case when e.logo is not null then e.logo_mime end as "enteLogoMime",
-  json_build_object('phone', e.telefono, 'email', e.email, 'website', e.sito_web) as "enteContacts"`;
+  json_build_object('phone', e.telefono, 'email', e.email, 'website', e.sito_web) as "enteContacts",
+  p.document_id::int as "documentId", p.instalment_number as "instalmentNumber", p.threshold_kind as "thresholdKind",
+  p.threshold_days as "thresholdDays", case when p.document_id is not null then ${siblingsSql('p')} end as siblings`;
 
 /** Where POSITION_COLUMNS come from: the position with its ente and payment type. */
 const POSITIONS = `debt_position p
@@ -227,20 +233,37 @@ interface SessionRow extends Omit<PortalSession, 'positions' | 'pending' | 'dige
 }
 
 /** A row of POSITION_COLUMNS: the columns PostgreSQL may give as null. */
-type PositionRow = Omit<PortalPosition, 'validFrom' | 'validTo' | 'dueDate' | 'paymentReferences'> & {
+type PositionRow = Omit<
+  PortalPosition,
+  'validFrom' | 'validTo' | 'dueDate' | 'paymentReferences' | 'document'
+> & {
   validFrom: string | null;
   validTo: string | null;
   dueDate: string | null;
   paymentReferences: PaymentReference[] | null;
+  documentId: number | null;
+  instalmentNumber: number | null;
+  thresholdKind: string | null;
+  thresholdDays: number | null;
+  siblings: unknown;
 };
 
 function toPosition(r: PositionRow): PortalPosition {
+  const { documentId, instalmentNumber, thresholdKind, thresholdDays, siblings, ...rest } = r;
   return {
-    ...r,
+    ...rest,
     validFrom: r.validFrom ?? undefined,
     validTo: r.validTo ?? undefined,
     dueDate: r.dueDate ?? undefined,
     paymentReferences: r.paymentReferences ?? [],
+    ...(documentId !== null
+      ? {
+          document: {
+            place: placeOf({ instalmentNumber, thresholdKind, thresholdDays }),
+            siblings: siblingsOf(siblings),
+          },
+        }
+      : {}),
   };
 }
 
