@@ -148,7 +148,7 @@ const DEMO_NOTICE_SETTINGS = {
     },
   },
   postalAccountHolder: 'Comune di Alessandria - Servizio Tesoreria',
-  postalAuthorisation: 'AUT. N. DEMO/2025 DEL 01/01/2025 (dimostrativa)',
+  postalAuthorisation: 'N. DEMO/2025 DEL 01/01/2025 (dimostrativa)',
 };
 
 /** The demo ente's logo in the Sportello's header: a made-up crest (resources/demo/SOURCE.txt). */

@@ -97,7 +97,7 @@ export const EnteInput = z
     noticeTexts: NoticeTexts.optional(),
     /** Intestatario del conto corrente postale printed on the Bollettino (absent: the ente's name). */
     postalAccountHolder: optionalText(50),
-    /** Poste's authorisation to print bollettini in proprio ("AUT. …"). */
+    /** Poste's authorisation to print bollettini in proprio: its reference, printed under "AUT.". */
     postalAuthorisation: optionalText(60),
   })
   .strict();
