@@ -76,14 +76,14 @@ describe('epayapi compatibility', () => {
       url: `/admin/api/v1/enti/${DEMO.ente}/payment-types`,
       headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
       payload: {
-        codiceVersamento: 'tari',
-        descrizione: 'Tassa rifiuti',
+        codiceVersamento: 'cimi',
+        descrizione: 'Servizi cimiteriali',
         iban: 'IT60X0542811101000000123456',
         transferCategory: '9/0101108TS/',
       },
     });
     expect(created.statusCode, created.body).toBe(201);
-    expect(created.json().codiceVersamento).toBe('TARI');
+    expect(created.json().codiceVersamento).toBe('CIMI');
   });
 
   it("skips the numbers a gestionale already took in Cassa's own numbering, however many", async () => {
