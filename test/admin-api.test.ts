@@ -181,10 +181,65 @@ describe('enti', () => {
       idBrokerPA: cf('0999999999'),
       idStation: `${cf('0999999999')}_01`,
       active: true,
+      noticeSecondLanguage: null,
+      noticeTexts: {},
+      postalAccountHolder: null,
+      postalAuthorisation: null,
     });
     const got = await admin('GET', `/enti/${A}`);
     expect(got.statusCode).toBe(200);
     expect(got.json()).toEqual(created);
+  });
+
+  it("sets, shows and changes the ente's notice settings", async () => {
+    const C = cf('0100000003');
+    const texts = {
+      it: { online: 'Sul sito del Comune, sezione Pagamenti.', physical: 'Allo sportello tributi.' },
+      de: { online: 'Auf der Website der Gemeinde.' },
+    };
+    const created = await createEnte(C, {
+      noticeSecondLanguage: 'de',
+      noticeTexts: texts,
+      postalAccountHolder: 'Comune di Prova - Servizio Tesoreria',
+      postalAuthorisation: 'AUT. DB/SSIC/E 12345 DEL 01/01/2020',
+    });
+    expect(created).toMatchObject({
+      noticeSecondLanguage: 'de',
+      noticeTexts: texts,
+      postalAccountHolder: 'Comune di Prova - Servizio Tesoreria',
+      postalAuthorisation: 'AUT. DB/SSIC/E 12345 DEL 01/01/2020',
+    });
+    // the texts are replaced as a whole; null clears the others
+    const patched = await admin('PATCH', `/enti/${C}`, {
+      noticeSecondLanguage: null,
+      noticeTexts: { en: { physical: 'At any post office.' } },
+      postalAccountHolder: null,
+    });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect(patched.json()).toMatchObject({
+      noticeSecondLanguage: null,
+      noticeTexts: { en: { physical: 'At any post office.' } },
+      postalAccountHolder: null,
+      postalAuthorisation: 'AUT. DB/SSIC/E 12345 DEL 01/01/2020',
+    });
+    expect((await admin('GET', `/enti/${C}`)).json()).toEqual(patched.json());
+  });
+
+  it.each([
+    ['an unknown second language', { noticeSecondLanguage: 'es' }, 'noticeSecondLanguage'],
+    ['a language key outside the five', { noticeTexts: { es: { online: 'x' } } }, 'noticeTexts'],
+    ['an unknown channel', { noticeTexts: { it: { email: 'x' } } }, 'noticeTexts.it'],
+    [
+      'a text over 250 characters',
+      { noticeTexts: { it: { online: 'x'.repeat(251) } } },
+      'noticeTexts.it.online',
+    ],
+    ['an empty text', { noticeTexts: { it: { physical: '  ' } } }, 'noticeTexts.it.physical'],
+    ['a holder over 50 characters', { postalAccountHolder: 'x'.repeat(51) }, 'postalAccountHolder'],
+    ['an authorisation over 60 characters', { postalAuthorisation: 'x'.repeat(61) }, 'postalAuthorisation'],
+  ])('refuses notice settings with %s', async (_what, patch, field) => {
+    const body = expectProblem(await admin('PATCH', `/enti/${A}`, patch), 400, { code: 'VALIDATION' });
+    expect(String(body.field)).toContain(field);
   });
 
   it('normalises IBANs (spaces, lower case)', async () => {

@@ -76,14 +76,14 @@ describe('epayapi compatibility', () => {
       url: `/admin/api/v1/enti/${DEMO.ente}/payment-types`,
       headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
       payload: {
-        codiceVersamento: 'tari',
-        descrizione: 'Tassa rifiuti',
+        codiceVersamento: 'cimi',
+        descrizione: 'Servizi cimiteriali',
         iban: 'IT60X0542811101000000123456',
         transferCategory: '9/0101108TS/',
       },
     });
     expect(created.statusCode, created.body).toBe(201);
-    expect(created.json().codiceVersamento).toBe('TARI');
+    expect(created.json().codiceVersamento).toBe('CIMI');
   });
 
   it("skips the numbers a gestionale already took in Cassa's own numbering, however many", async () => {
@@ -174,7 +174,7 @@ describe('epayapi compatibility', () => {
   it('answers operations Cassa does not offer with a Result 404 and X-Client-Attivo, journaled', async () => {
     const res = await t.app.inject({
       method: 'GET',
-      url: `${BASE}/${DEMO.payable.iuv}/paymentnotice`,
+      url: `${BASE}/${DEMO.payable.iuv}/multipayees`,
       headers: { ...AUTH, 'x-correlation-id': 'compat-notfound-0001' },
     });
     expect(res.statusCode).toBe(404);

@@ -151,6 +151,39 @@ describe('answers conform to epayapi_v1.1.yaml', () => {
   });
 });
 
+describe('getPaymentNotice conforms to epayapi_v1.1.yaml', () => {
+  it('200 with the base64 PDF, 404, 401 and 403; a paid position (409, outside the spec) answers a Result', async () => {
+    const ok = await t.app.inject({
+      method: 'GET',
+      url: `${BASE}/${DEMO.payable.iuv}/paymentnotice`,
+      headers: AUTH,
+    });
+    expect(ok.statusCode).toBe(200);
+    expectConforms(`${SPEC_BASE}/{iuv}/paymentnotice`, 'get', ok);
+    expect(Buffer.from(ok.json().paymentnotice, 'base64').subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    for (const [url, headers, status] of [
+      [`${BASE}/01999999999999999/paymentnotice`, AUTH, 404],
+      [`${BASE}/${DEMO.payable.iuv}/paymentnotice`, {}, 401],
+      [
+        `/epayapi/api/v1/organizations/${DEMO.ente}/paymenttypes/ZZZZ/debtpositions/${DEMO.payable.iuv}/paymentnotice`,
+        AUTH,
+        404,
+      ],
+    ] as const) {
+      const res = await t.app.inject({ method: 'GET', url, headers });
+      expect(res.statusCode).toBe(status);
+      expectConforms(`${SPEC_BASE}/{iuv}/paymentnotice`, 'get', res);
+    }
+    const paid = await t.app.inject({
+      method: 'GET',
+      url: `${BASE}/${DEMO.paid.iuv}/paymentnotice`,
+      headers: AUTH,
+    });
+    expect(paid.statusCode).toBe(409);
+    expect(ajv.getSchema('Result')!(paid.json())).toBe(true);
+  });
+});
+
 describe("Cassa's OpenAPI document", () => {
   it('offers the spec operations under the same paths, with every spec request field', async () => {
     const doc = (await t.app.inject({ method: 'GET', url: '/docs/json' })).json();
@@ -161,6 +194,7 @@ describe("Cassa's OpenAPI document", () => {
       [`${SPEC_BASE}/{iuv}`, 'delete', 'deleteDebtPositions'],
       [`${SPEC_BASE}/{iuv}/status`, 'get', 'getDebtPositionStatus'],
       [`${SPEC_BASE}/{iuv}/paymentdata`, 'get', 'getDebtPositionData'],
+      [`${SPEC_BASE}/{iuv}/paymentnotice`, 'get', 'getPaymentNotice'],
     ];
     for (const [path, method, operationId] of expected) {
       expect(spec.paths[path][method].operationId).toBe(operationId);

@@ -16,6 +16,7 @@ import { CheckoutService } from '../modules/pagopa/application/checkout-service.
 import { ReceiptsQueries } from '../modules/pagopa/application/receipts-queries.js';
 import { ReceiptPdfs } from '../modules/printing/application/receipt-pdfs.js';
 import { PortalService } from '../modules/portal/application/portal-service.js';
+import { NoticesService } from '../modules/printing/application/notices-service.js';
 import { Captcha } from '../modules/portal/application/captcha.js';
 import { createHash } from 'node:crypto';
 import { DeliveriesQueries, DeliverySender } from '../modules/gestionali/application/deliveries.js';
@@ -32,7 +33,6 @@ import {
   type WorkerLoops,
 } from '../jobs/worker-loops.js';
 import { PrintJobsService } from '../modules/printing/application/print-jobs.js';
-import { NoticesService } from '../modules/printing/application/notices-service.js';
 import { drawNotice, renderNoticePdf } from '../modules/printing/infra/notice-pdf.js';
 import { createLogger } from './logger.js';
 import { Metrics } from './metrics.js';
@@ -60,6 +60,8 @@ export interface Container {
   receiptPdfs: ReceiptPdfs;
   /** The citizen portal (Sportello dei pagamenti). */
   portal: PortalService;
+  /** Payment notices (avvisi pagoPA): which positions have one, their NoticeDocument and PDF (docs/printing.md). */
+  notices: NoticesService;
   /** Outbound messages to the gestionali (EPaywso2EntiService): the sender runs in the worker role. */
   deliverySender: DeliverySender;
   deliveries: DeliveriesQueries;
@@ -69,8 +71,6 @@ export interface Container {
   lists: ListsService;
   /** The throttle on the gestionali's failed HTTP Basic authentications (docs/security.md). */
   authThrottle: AuthThrottle;
-  /** Payment notices (avvisi) built from positions and documents. */
-  notices: NoticesService;
   /** Mass printing: jobs created through the admin API, printed by the worker role (docs/printing.md). */
   printJobs: PrintJobsService;
   /** The worker role's claim loops over deliveries, notifications and lists: built here, started by the worker. */

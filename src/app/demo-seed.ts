@@ -132,6 +132,25 @@ const DEMO_CALLER_GRANT = {
 /** pagoPA's receipt of the manual's paid position (resources/demo/SOURCE.txt). */
 export const DEMO_RECEIPT = 'paSendRTV2-191890494852566.xml';
 
+/**
+ * What the demo ente's notices print besides its name and logo (docs/printing.md): its CBILL code, its
+ * own "dove pagare" texts, and, since the library payment type credits a postal account (DEMO.ibanPostale),
+ * the Bollettino's holder and Poste's authorisation (made up, as everything here).
+ */
+const DEMO_NOTICE_SETTINGS = {
+  cbill: 'AAL01',
+  noticeTexts: {
+    it: {
+      online:
+        "Sul sito del Comune di Alessandria (sezione Pagamenti), con l'app IO e con le app di banche, Poste e altri prestatori aderenti a pagoPA.",
+      physical:
+        'Alla Biblioteca civica, negli uffici postali, in banca, nelle ricevitorie, dai tabaccai e nei supermercati aderenti a pagoPA.',
+    },
+  },
+  postalAccountHolder: 'Comune di Alessandria - Servizio Tesoreria',
+  postalAuthorisation: 'N. DEMO/2025 DEL 01/01/2025 (dimostrativa)',
+};
+
 /** The demo ente's logo in the Sportello's header: a made-up crest (resources/demo/SOURCE.txt). */
 const demoEnteLogo = () => ({
   mime: 'image/svg+xml' as const,
@@ -160,6 +179,8 @@ export async function seedDemo(
       await c.organizations.updateEnte(DEMO.ente, { idBrokerPA: DEMO.idBrokerPA, idStation: DEMO.idStation });
     }
     if (!existing.hasLogo) await c.organizations.updateEnte(DEMO.ente, { logo: demoEnteLogo() });
+    // Demo data seeded before the printed notices: give the ente what its notices print.
+    if (existing.cbill === null) await c.organizations.updateEnte(DEMO.ente, DEMO_NOTICE_SETTINGS);
     await seedDemoDocument(c);
     await seedDemoGestionaleCaller(c, opts.gestionaleUrl);
     return { created: false };
@@ -185,6 +206,7 @@ export async function seedDemo(
     cap: '15121',
     localita: 'Alessandria',
     provincia: 'AL',
+    ...DEMO_NOTICE_SETTINGS,
   });
   await c.organizations.createPaymentType(DEMO.ente, {
     codiceVersamento: DEMO.paymentType,

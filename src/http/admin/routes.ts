@@ -10,6 +10,7 @@ import {
   PaymentTypePatch,
 } from '../../modules/organizations/domain/organizations.js';
 import { DomainError, HTTP_STATUS_OF_KIND } from '../../shared/domain-error.js';
+import { PrintingError } from '../../modules/printing/domain/errors.js';
 import { dbErrorSummary, isDatabaseUnavailable } from '../../db/errors.js';
 import { hasAdminToken, sendAdminUnauthorized } from './admin-auth.js';
 import { validationMessage } from '../validation-message.js';
@@ -390,6 +391,43 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
         .header('content-disposition', `attachment; filename="${receipt.fileName}"`)
         .header('cache-control', 'no-store')
         .send(receipt.pdf);
+    },
+  );
+
+  app.get(
+    '/enti/:cf/payment-types/:code/debt-positions/:iuv/notice.pdf',
+    {
+      config: { audit: { interface: 'admin', operation: 'getNotice', keepResponse: false } },
+      schema: {
+        tags: ['Admin'],
+        summary: "A debt position's payment notice (avviso pagoPA), as a PDF",
+        description:
+          "application/pdf, as an attachment avviso-<noticeNumber>.pdf. A position of a document prints the document's notice (single solution and instalments still payable). Paid (178: its receipt under /receipts?iuv=), cancelled (179), expired (187), in payment (177) or an ANONIMO fine still at 0 (163): 409 problem+json; unknown: 404.",
+        security,
+        params: PaymentTypeParams.extend({ iuv: z.string().regex(/^\d{15,35}$/) }),
+      },
+    },
+    async (req, reply) => {
+      const { cf, code, iuv } = req.params;
+      Object.assign(req.audit!, { enteFiscalCode: cf, iuv });
+      let notice;
+      try {
+        notice = await container.notices.noticePdf({ enteFiscalCode: cf, codiceVersamento: code, iuv });
+      } catch (e) {
+        // a paid position: its receipt stands for the notice
+        if (PrintingError.is(e) && e.errorName === 'PAID')
+          throw new PrintingError(
+            'PAID',
+            `${e.message} (GET /admin/api/v1/receipts?ente=${cf}&iuv=${iuv})`,
+            e.field,
+          );
+        throw e;
+      }
+      return reply
+        .type('application/pdf')
+        .header('content-disposition', `attachment; filename="${notice.filename}"`)
+        .header('cache-control', 'no-store')
+        .send(notice.pdf);
     },
   );
 

@@ -10,6 +10,7 @@ import type {
   ReturnUrlBuilder,
 } from '../../modules/portal/application/portal-service.js';
 import { CheckoutError } from '../../modules/pagopa/domain/checkout-errors.js';
+import { PrintingError } from '../../modules/printing/domain/errors.js';
 import {
   CartChanged,
   NoticeNotPayable,
@@ -279,7 +280,12 @@ export async function portalRoutes(
         } = {},
         status = 200,
       ) => {
-        const cart = portal.editable(session) ? (await portal.positions(session)).map(positionView) : [];
+        const cart = portal.editable(session)
+          ? (await portal.positions(session)).map((p) => ({
+              ...positionView(p),
+              noticeUrl: noticeUrl(req, p.id),
+            }))
+          : [];
         const total = euro(cart.reduce((sum, p) => sum + p.amountCents, 0));
         // payments started by a gestionale in this browser and not concluded: the way back to each summary
         const resume = (await portal.openFlows(browserCookie(req))).map((f) => ({
@@ -305,6 +311,12 @@ export async function portalRoutes(
           },
           status,
         );
+      };
+
+      /** The position's notice to download, for this browser only (it proved the notice: code and fiscal code, or a landing). */
+      const noticeUrl = (req: FastifyRequest, positionId: number): string | null => {
+        const cookie = browserCookie(req);
+        return cookie ? `/sportello/avviso/${positionId}/${portal.noticeToken(cookie, positionId)}` : null;
       };
 
       /** A notice found but not payable: its own message (not a form error), with the receipt when paid. */
@@ -459,7 +471,10 @@ export async function portalRoutes(
         const summary = await portal.summary(session);
         const { parts } = summary;
         const headerEnte = headerFrom(session, summary.positions[0]);
-        const positions = summary.positions.map(positionView);
+        const positions = summary.positions.map((p) => ({
+          ...positionView(p),
+          noticeUrl: noticeUrl(req, p.id),
+        }));
         // "< Indietro" posts to Cassa, which redirects to the caller's return URL: browsers apply the
         // page's form-action to that redirect, so this page also allows the caller's origin
         if (summary.callerOrigin) allowFormActionTo(reply, summary.callerOrigin);
@@ -750,6 +765,53 @@ export async function portalRoutes(
             headerEnte: headerFrom(conclusion.session, conclusion.positions[0]),
             pageTitle: t(req)(`conclusion.heading.${conclusion.state}`),
           });
+        },
+      );
+
+      // A payable position's notice (avviso pagoPA) as a PDF: only in the browser that proved the position.
+      s.get<{ Params: { position: string; token: string } }>(
+        '/avviso/:position/:token',
+        {
+          config: {
+            audit: { interface: 'portal', operation: 'avviso', keepResponse: false },
+            ...rateLimitConfig,
+          },
+        },
+        async (req, reply) => {
+          const id = Number(req.params.position);
+          if (
+            !Number.isSafeInteger(id) ||
+            id <= 0 ||
+            !portal.checkNoticeToken(browserCookie(req), id, req.params.token)
+          ) {
+            req.audit!.outcome = 'AVVISO_NON_DISPONIBILE';
+            return sendPage(req, reply, 'error', { status: 404, messageKey: '404' }, 404);
+          }
+          let notice;
+          try {
+            notice = await container.notices.noticePdf({ positionId: id });
+          } catch (e) {
+            if (!PrintingError.is(e)) throw e;
+            // paid, cancelled, expired or in payment since the page was shown: a plain message, no notice
+            req.audit!.outcome = `AVVISO_${e.errorName}`;
+            const status = HTTP_STATUS_OF_KIND[e.kind];
+            return sendPage(
+              req,
+              reply,
+              'error',
+              { status, messageKey: e.errorName === 'PAID' ? 'noticePaid' : 'noticeUnavailable' },
+              status,
+            );
+          }
+          Object.assign(req.audit!, {
+            outcome: 'SCARICATO',
+            enteFiscalCode: notice.enteFiscalCode,
+            iuv: notice.iuv,
+          });
+          return reply
+            .type('application/pdf')
+            .header('content-disposition', `attachment; filename="${notice.filename}"`)
+            .send(notice.pdf);
         },
       );
 

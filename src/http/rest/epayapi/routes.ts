@@ -5,6 +5,7 @@ import type { Container } from '../../../app/container.js';
 import type { Scope } from '../../../modules/applications/domain/applications.js';
 import type { CallContext } from '../../../modules/debt-positions/application/debt-positions-service.js';
 import { positionError } from '../../../modules/debt-positions/domain/errors.js';
+import { PrintingError } from '../../../modules/printing/domain/errors.js';
 import { TooManyAuthFailures } from '../../../modules/limits/domain/errors.js';
 import { DomainError, HTTP_STATUS_OF_KIND } from '../../../shared/domain-error.js';
 import { ESITO } from '../../../shared/piemontepay/codes.js';
@@ -28,6 +29,7 @@ import {
   PathIuv,
   PathOrg,
   PaymentDataResult,
+  PaymentNotice,
   Result,
   RtRequest,
   RtResponse,
@@ -393,6 +395,46 @@ export const epayapiRoutes: FastifyPluginAsyncZod<{ container: Container }> = as
         ),
         result: OK,
       };
+    },
+  );
+
+  app.get(
+    '/organizations/:organization/paymenttypes/:paymentType/debtpositions/:iuv/paymentnotice',
+    {
+      // the answer carries the whole PDF in base64: the journal keeps the outcome, not the answer
+      config: {
+        audit: { interface: 'epayapi', operation: 'getPaymentNotice', keepResponse: false },
+        epayapiScope: 'STAMPA_AVVISO_PAGAMENTO',
+      },
+      schema: {
+        tags: ['Payment Notice'],
+        summary: 'get payment notice',
+        description:
+          "L'avviso di pagamento pagoPA della posizione (PDF in base64; per una posizione di un documento, l'avviso del documento: unica soluzione e rate ancora pagabili). Posizioni pagate (178: la ricevuta con POST /rt), annullate (179), scadute (187) o con un pagamento in corso (177) non hanno avviso. Scope STAMPA_AVVISO_PAGAMENTO.",
+        operationId: 'getPaymentNotice',
+        security,
+        params: PathIuv,
+        response: { 200: PaymentNotice, ...errorResponses },
+      },
+    },
+    async (req, _reply) => {
+      const ctx = req.callContext!;
+      let notice;
+      try {
+        notice = await container.notices.noticePdf({
+          enteFiscalCode: ctx.enteCodiceFiscale,
+          codiceVersamento: ctx.codiceVersamento,
+          iuv: req.params.iuv,
+        });
+      } catch (e) {
+        // a paid position: its receipt stands for the notice, and this is where a gestionale gets it
+        if (PrintingError.is(e) && e.errorName === 'PAID')
+          throw new PrintingError('PAID', `${e.message} (POST /rt, scope STAMPA_RT_GE)`, e.field);
+        throw e;
+      }
+      req.audit!.outcome = OK.code;
+      req.audit!.detail = `avviso ${notice.noticeNumber}, ${notice.pdf.length} byte`;
+      return { paymentnotice: notice.pdf.toString('base64'), result: OK };
     },
   );
 

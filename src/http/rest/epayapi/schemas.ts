@@ -148,6 +148,13 @@ export const Status = z
   })
   .describe('Status');
 
+export const PaymentNotice = z
+  .object({
+    paymentnotice: z.string().describe("L'avviso di pagamento pagoPA in PDF, in base64"),
+    result: Result,
+  })
+  .describe('PaymentNotice');
+
 export const PaymentDataResult = z
   .object({
     importoPagatoTotale: z.number().optional(),

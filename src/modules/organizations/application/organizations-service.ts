@@ -1,8 +1,10 @@
 import type { Database } from '../../../db/database.js';
+import type { SecondLanguage } from '../../printing/domain/notice-document.js';
 import {
   assertPaymentTypeConsistent,
   EnteInput,
   EntePatch,
+  NoticeTexts,
   OrganizationError,
   PaymentTypeInput,
   PaymentTypePatch,
@@ -32,6 +34,10 @@ export interface EnteView {
   idBrokerPA: string | null;
   idStation: string | null;
   active: boolean;
+  noticeSecondLanguage: SecondLanguage | null;
+  noticeTexts: NoticeTexts;
+  postalAccountHolder: string | null;
+  postalAuthorisation: string | null;
 }
 
 export interface PaymentTypeView {
@@ -51,8 +57,22 @@ export interface PaymentTypeView {
 }
 
 function enteView(r: EnteRow): EnteView {
-  const { id: _id, logo, logoMime: _m, createdAt: _c, updatedAt: _u, ...rest } = r;
-  return { ...rest, hasLogo: logo !== null };
+  const {
+    id: _id,
+    logo,
+    logoMime: _m,
+    createdAt: _c,
+    updatedAt: _u,
+    noticeSecondLanguage,
+    noticeTexts,
+    ...rest
+  } = r;
+  return {
+    ...rest,
+    hasLogo: logo !== null,
+    noticeSecondLanguage: noticeSecondLanguage as SecondLanguage | null,
+    noticeTexts: noticeTexts as NoticeTexts,
+  };
 }
 
 function paymentTypeView(enteCf: string, r: PaymentTypeRow): PaymentTypeView {

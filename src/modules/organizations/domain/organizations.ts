@@ -3,6 +3,7 @@ import { isoDate } from '../../../shared/zod-italian.js';
 import { defineCatalog } from '../../../shared/domain-error.js';
 import { isNumericFiscalCode } from '../../../shared/fiscal-code.js';
 import { isValidIban } from '../../../shared/iban.js';
+import { SECOND_LANGUAGES } from '../../printing/domain/notice-document.js';
 
 /** Enti creditori and their payment types (codici versamento): input rules and error catalog. */
 
@@ -19,6 +20,26 @@ const iban = z
   .transform((s) => s.replace(/\s+/g, '').toUpperCase())
   .refine(isValidIban, 'IBAN non valido');
 const optionalText = (max: number) => z.string().trim().min(1).max(max).nullable().optional();
+
+/**
+ * The longest "dove pagare" text an ente may give per channel and language: the notice's block for
+ * each channel holds about four lines of the guideline's body size (docs/printing.md); longer texts
+ * would be cut with an ellipsis, so they are refused here instead.
+ */
+export const MAX_WHERE_TO_PAY_TEXT = 250;
+const whereToPayText = z.string().trim().min(1).max(MAX_WHERE_TO_PAY_TEXT).optional();
+const channelTexts = z.object({ online: whereToPayText, physical: whereToPayText }).strict().optional();
+/** An ente's own "dove pagare" texts per language ({it: {online, physical}, de: {…}}): absent, the guideline's. */
+export const NoticeTexts = z
+  .object({
+    it: channelTexts,
+    de: channelTexts,
+    fr: channelTexts,
+    sl: channelTexts,
+    en: channelTexts,
+  })
+  .strict();
+export type NoticeTexts = z.infer<typeof NoticeTexts>;
 
 export const EnteInput = z
   .object({
@@ -71,6 +92,13 @@ export const EnteInput = z
       .nullable()
       .optional(),
     active: z.boolean().optional(),
+    /** Notices (docs/printing.md): the second language besides Italian, for bilingual regions. */
+    noticeSecondLanguage: z.enum(SECOND_LANGUAGES).nullable().optional(),
+    noticeTexts: NoticeTexts.optional(),
+    /** Intestatario del conto corrente postale printed on the Bollettino (absent: the ente's name). */
+    postalAccountHolder: optionalText(50),
+    /** Poste's authorisation to print bollettini in proprio: its reference, printed under "AUT.". */
+    postalAuthorisation: optionalText(60),
   })
   .strict();
 export type EnteInput = z.infer<typeof EnteInput>;

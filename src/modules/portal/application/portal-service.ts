@@ -635,6 +635,26 @@ export class PortalService {
     return expected.length === given.length && timingSafeEqual(expected, given);
   }
 
+  /**
+   * The notice download link's secret for a position in a browser: as the receipt's (an HMAC over the
+   * browser's key and the position, under another label), handed out only on the pages of positions the
+   * browser proved (notice code and fiscal code, or a gestionale's landing), and only until its cookie
+   * changes: no guessable public URL for a notice that names its debtor.
+   */
+  noticeToken(cookie: string, positionId: number): string {
+    return createHmac('sha256', this.linkKey)
+      .update(`avviso:${browserKeyOf(cookie)}:${positionId}`)
+      .digest('base64url')
+      .slice(0, 32);
+  }
+
+  checkNoticeToken(cookie: string | undefined, positionId: number, token: string): boolean {
+    if (!cookie || !SESSION_ID.test(cookie)) return false;
+    const expected = Buffer.from(this.noticeToken(cookie, positionId));
+    const given = Buffer.from(token);
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  }
+
   /** The way back to a gestionale, with the outcome code the page's message matches. */
   private async callerReturnLink(s: PortalSession, codEsito: CodEsito): Promise<string | null> {
     if (s.kind !== 'gestionale' || s.applicationId === null || !s.identificativoPagamento || !s.callerDigest)

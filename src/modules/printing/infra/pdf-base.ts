@@ -26,6 +26,11 @@ export interface PdfOptions {
   /** BCP 47, e.g. it-IT: the document's language for screen readers. */
   lang: string;
   subject?: string | undefined;
+  /**
+   * Structure tags for screen readers (default true). A print run for paper may turn them off: the
+   * structure tree is kept in memory until the document ends (a few KB a notice).
+   */
+  tagged?: boolean | undefined;
 }
 
 /**
@@ -38,7 +43,7 @@ export function createPdf(opts: PdfOptions): PDFKit.PDFDocument {
     margin: 0,
     autoFirstPage: false,
     pdfVersion: '1.7',
-    tagged: true,
+    tagged: opts.tagged ?? true,
     lang: opts.lang,
     displayTitle: true,
     compress: true,
