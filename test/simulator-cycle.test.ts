@@ -1,9 +1,13 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEMO, seedDemo } from '../src/app/demo-seed.js';
 import { basic } from './helpers/app.js';
 import { startLiveCassa, startSimulator, type LiveCassa } from './helpers/live.js';
+import { run as simulatorCli } from '../simulator/src/main.js';
 import { until } from './helpers/until.js';
 
 // The whole payment cycle between Cassa and the bundled simulator of the pagoPA node, Checkout and
@@ -238,6 +242,125 @@ describe('payment through the simulated Checkout', () => {
       status: 'ERROR',
       steps: [{ verify: { outcome: 'KO', faultCode: 'PAA_PAGAMENTO_DUPLICATO' } }],
     });
+  });
+});
+
+/** `npm run simulator -- <args>` in this process: its exit code and what it printed. */
+async function simulatorCommand(
+  args: string[],
+): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((c) => out.push(String(c)) > 0);
+  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((c) => err.push(String(c)) > 0);
+  const before = process.exitCode;
+  process.exitCode = undefined;
+  try {
+    await simulatorCli(args);
+    return { exitCode: process.exitCode ?? 0, stdout: out.join(''), stderr: err.join('') };
+  } finally {
+    stdout.mockRestore();
+    stderr.mockRestore();
+    process.exitCode = before;
+  }
+}
+
+describe('paper to payment: the simulator scans a printed notice (pay --pdf)', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cassa-pay-pdf-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('pays the notice whose QR code it reads from the PDF Cassa printed (epayapi getPaymentNotice)', async () => {
+    const p = await newPosition(37.5);
+    const res = await cassa.app.inject({
+      method: 'GET',
+      url: `${BASE}/${p.iuv}/paymentnotice`,
+      headers: AUTH,
+    });
+    expect(res.statusCode).toBe(200);
+    const file = join(dir, `avviso-${p.noticeNumber}.pdf`);
+    await writeFile(file, Buffer.from(res.json().paymentnotice, 'base64'));
+
+    const r = await simulatorCommand(['pay', '--pdf', file, '--url', sim.base]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toContain(`avviso ${p.noticeNumber}, ente ${DEMO.ente}, 37.50 EUR`);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      outcome: 'PAID',
+      verify: { ok: true, option: { amountCents: 3750 } },
+    });
+    await paid(p.iuv);
+    expect((await receipts(p.iuv)).map((x) => Number(x.amount_cents))).toEqual([3750]);
+  });
+
+  it('pays the instalment named by --notice among the QR codes of a document, and nothing without a match', async () => {
+    const created = await cassa.app.inject({
+      method: 'POST',
+      url: `/admin/api/v1/enti/${DEMO.ente}/payment-types/${DEMO.paymentType}/documents`,
+      headers: { authorization: `Bearer ${cassa.c.adminToken}` },
+      payload: {
+        identificativo: `SIM-DOC-${process.pid}-${++seq}`,
+        descrizione: 'Rette scolastiche',
+        causale: 'Retta mensa scolastica',
+        debtor: { type: 'F', fiscalCode: 'TSTPNI70D01L219V', name: 'Pino', surname: 'Test' },
+        singleSolution: { amountCents: 30000, dueDate: '2099-01-31' },
+        instalments: [
+          { amountCents: 10000, dueDate: '2099-01-31' },
+          { amountCents: 10100, dueDate: '2099-02-28' },
+          { amountCents: 10200, dueDate: '2099-03-31' },
+        ],
+      },
+    });
+    expect(created.statusCode).toBe(201);
+    // single solution, then the instalments in order
+    const positions = created.json().positions as {
+      iuv: string;
+      noticeNumber: string;
+      amountCents: number;
+    }[];
+    const second = positions[2]!;
+    expect(second.amountCents).toBe(10100);
+    const pdf = await cassa.app.inject({
+      method: 'GET',
+      url: `/admin/api/v1/enti/${DEMO.ente}/payment-types/${DEMO.paymentType}/debt-positions/${positions[0]!.iuv}/notice.pdf`,
+      headers: { authorization: `Bearer ${cassa.c.adminToken}` },
+    });
+    expect(pdf.statusCode).toBe(200);
+    const file = join(dir, 'documento.pdf');
+    await writeFile(file, pdf.rawPayload);
+
+    const none = await simulatorCommand([
+      'pay',
+      '--pdf',
+      file,
+      '--notice',
+      '399999999999999999',
+      '--url',
+      sim.base,
+    ]);
+    expect(none.exitCode).toBe(1);
+    expect(none.stderr).toContain('no pagoPA QR code for notice 399999999999999999');
+    // every option of the document was read off the paper: single solution and three instalments
+    for (const x of positions) expect(none.stderr).toContain(`avviso ${x.noticeNumber}`);
+
+    const r = await simulatorCommand([
+      'pay',
+      '--pdf',
+      file,
+      '--notice',
+      second.noticeNumber,
+      '--url',
+      sim.base,
+    ]);
+    expect(r.exitCode).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      outcome: 'PAID',
+      verify: { option: { amountCents: 10100 } },
+    });
+    await paid(second.iuv);
   });
 });
 
