@@ -363,6 +363,23 @@ describe('the Sportello', () => {
     expect(b.lastHtml).toContain('già stato pagato in un altro modo');
   });
 
+  it('keeps one way of paying a document per cart: a second instalment joins, the single solution does not', async () => {
+    const d = await createDocument();
+    const b = new Browser(t.app);
+    await addNotice(b, d.rata(1).noticeNumber);
+    await addNotice(b, d.rata(2).noticeNumber);
+    expect(b.lastHtml).not.toContain('un altro modo di pagare lo stesso documento');
+    await addNotice(b, d.single.noticeNumber);
+    expect(b.lastHtml).toContain('un altro modo di pagare lo stesso documento');
+    // the cart holds the two instalments, not the single solution
+    const cart = await t.c.db.executeSql(
+      `select positions from portal_session where positions::text like '%${d.rata(1).noticeNumber}%'`,
+    );
+    const items = (cart.rows[0] as { positions: { noticeNumber?: string }[] }).positions;
+    expect(JSON.stringify(items)).toContain(d.rata(2).noticeNumber);
+    expect(JSON.stringify(items)).not.toContain(d.single.noticeNumber);
+  });
+
   it('says so in English too', async () => {
     const d = await createDocument();
     await pay(d.rata(1));

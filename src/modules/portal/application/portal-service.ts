@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { isApplicationUsable } from '../../applications/domain/applications.js';
+import { planOf } from '../../debt-positions/domain/documents.js';
 import type { DebtPositionsService } from '../../debt-positions/application/debt-positions-service.js';
 import { ANONIMO } from '../../debt-positions/domain/debt-position.js';
 import { romeToday } from '../../../shared/calendar.js';
@@ -368,8 +369,22 @@ export class PortalService {
       return 'references';
     }
     this.assertPayable(p);
+    await this.assertNoOtherPlanInCart(s, p);
     await repo.saveCart(this.db, s.id, [...s.positions, cartItem(p)], null, this.expiry());
     return 'added';
+  }
+
+  /**
+   * One cart pays a document one way: its single solution and one of its instalments (or two threshold
+   * options) together would have pagoPA refuse the second activation, the whole cart with it.
+   */
+  private async assertNoOtherPlanInCart(s: PortalSession, p: PortalPosition): Promise<void> {
+    const doc = p.document;
+    if (!doc || s.positions.length === 0) return;
+    const inCart = await this.positions(s);
+    const plan = planOf(doc.place);
+    if (inCart.some((c) => c.document?.id === doc.id && planOf(c.document.place) !== plan))
+      throw new PortalInputError('NOTICE_OTHER_PLAN_IN_CART', 'codiceAvviso');
   }
 
   /** The position waiting for its payment references, with the names to ask for. */

@@ -61,6 +61,8 @@ export class PortalInputError extends defineCatalog({
   NOTICE_NOT_FOUND: { kind: 'invalid' },
   NOTICE_AMBIGUOUS: { kind: 'invalid' },
   NOTICE_ALREADY_IN_CART: { kind: 'invalid' },
+  /** another way of paying the same document is in the cart (its single solution and an instalment, say) */
+  NOTICE_OTHER_PLAN_IN_CART: { kind: 'invalid' },
   /** paid or in payment elsewhere since it entered the cart: a conflict with the position's state */
   NOTICE_NOT_PAYABLE: { kind: 'conflict' },
   ENTE_FORMAT: { kind: 'invalid' },

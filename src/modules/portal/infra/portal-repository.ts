@@ -54,7 +54,7 @@ export interface PortalPosition {
   /** Whether the given application may use the position's payment type (landing only). */
   authorised: boolean;
   /** Its document (GovPay's documento), when it has one: its place and the document's other positions. */
-  document?: { place: DocumentPlace; siblings: SiblingState[] } | undefined;
+  document?: { id: number; place: DocumentPlace; siblings: SiblingState[] } | undefined;
 }
 
 /** The columns of a CallerRow, of `application a`. */
@@ -259,6 +259,7 @@ function toPosition(r: PositionRow): PortalPosition {
     ...(documentId !== null
       ? {
           document: {
+            id: documentId,
             place: placeOf({ instalmentNumber, thresholdKind, thresholdDays }),
             siblings: siblingsOf(siblings),
           },
