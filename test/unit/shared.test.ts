@@ -505,6 +505,7 @@ describe('loadConfig', () => {
       portal: { rateLimit: 120, captchaMaxNumber: 100000 },
       sportelloSite: SPORTELLO_SITE_DEMO,
       lists: { maxPositions: 250, concurrency: 2, pollMs: 250 },
+      printJobs: { batchSize: 200, pollMs: 1000, leaseMs: 120000, retentionDays: 7 },
       deliveries: {
         timeoutMs: 10000,
         concurrency: 16,
