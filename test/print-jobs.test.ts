@@ -257,14 +257,68 @@ describe('mass printing', () => {
     expect(await qrCodes(file.rawPayload)).toEqual(expected(list));
   }, 60_000);
 
-  it('a merged PDF handed back mid-way starts again from its first page', async () => {
+  it('resumes an interrupted merged PDF after its last committed batch: its part kept, only the rest drawn', async () => {
     const list = await loadList(5);
     const { id } = (await createJob({ listId: list.listId, format: 'pdf' })).json<{ id: string }>();
+    const printed = async () => {
+      const m = await t.app.inject({ method: 'GET', url: '/metrics', headers: admin });
+      return Number(/^cassa_notices_printed_total\{format="pdf"\} (\d+)$/m.exec(m.body)?.[1] ?? 0);
+    };
+    const part0 = () =>
+      q<{ seq: number; md5: string; at: string }>(
+        `select p.seq, md5(p.data) as md5, p.xmin::text as at from print_job_part p join print_job j on j.id = p.job_id
+          where j.public_id = $1 order by p.seq`,
+        [id],
+      );
+    const before = await printed();
+    // the worker stops after its first batch (2 notices): the job goes back to the queue with that batch's part
     await t.c.printJobs.runNext(() => true);
-    expect(await job(id)).toMatchObject({ status: 'QUEUED', done: 2 });
+    expect(await job(id)).toMatchObject({ status: 'QUEUED', done: 2, total: 5 });
+    expect(await printed()).toBe(before + 2);
+    const [first, ...others] = await part0();
+    expect(first).toMatchObject({ seq: 0 });
+    expect(others).toEqual([]);
+    // the next worker goes on from the third notice, then merges; the first part is not written again
+    let seen: Awaited<ReturnType<typeof part0>> = [];
+    await t.c.printJobs.runNext(async () => {
+      seen = await part0();
+      return false;
+    });
+    expect(seen[0]).toEqual(first);
+    // (seen after the last batch, before the merge: the three batches' parts, the first as it was)
+    expect(seen.map((p) => p.seq)).toEqual([0, 2, 4]);
+    expect(await printed()).toBe(before + 5);
+    const done = await job(id);
+    expect(done).toMatchObject({ status: 'DONE', done: 5, total: 5, attempts: 2 });
+    // merged: the parts are gone, the file is whole, every notice once and in order
+    expect(await part0()).toEqual([]);
+    const file = (await download(id)).rawPayload;
+    expect(file.length).toBe(done.bytes);
+    const path = join(dir, `merged-${++seq}.pdf`);
+    await writeFile(path, file);
+    const info = await run('pdfinfo', [path]);
+    expect(info.stderr).toBe('');
+    expect(info.stdout).toMatch(/^Pages:\s+5$/m);
+    expect(await qrCodes(file)).toEqual(expected(list));
+  }, 60_000);
+
+  it('a merged PDF whose notices are all skipped is still a PDF (one page saying so)', async () => {
+    const list = await loadList(2);
+    const { id } = (await createJob({ listId: list.listId, format: 'pdf' })).json<{ id: string }>();
+    await soap(
+      updateListXml({
+        idMessaggio: `PRINT-CANCEL-${++seq}`,
+        cf: fx.cf,
+        code: fx.code,
+        updates: list.positions.map((p) => ({ tipo: 'ANNULLAMENTO', id: p.id, motivazione: 'sgravio' })),
+      }),
+      'AggiornaPosizioniDebitorie',
+    );
     await t.c.printJobs.runNext();
-    expect(await job(id)).toMatchObject({ status: 'DONE', done: 5, attempts: 2 });
-    expect(await qrCodes((await download(id)).rawPayload)).toEqual(expected(list));
+    expect(await job(id)).toMatchObject({ status: 'DONE', done: 2, skipped: 2 });
+    const path = join(dir, `empty-${++seq}.pdf`);
+    await writeFile(path, (await download(id)).rawPayload);
+    expect((await run('pdftotext', [path, '-'])).stdout).toMatch(/Nessun avviso stampabile/);
   }, 60_000);
 
   it('prints the payable positions of a filter (payment type, due dates), by due date', async () => {
@@ -308,6 +362,11 @@ describe('mass printing', () => {
       [id],
     );
     expect(left!.n).toBe(0);
+    const [parts] = await q<{ n: number }>(
+      `select count(*)::int as n from print_job_part p join print_job j on j.id = p.job_id where j.public_id = $1`,
+      [id],
+    );
+    expect(parts!.n).toBe(0);
     const res = await download(id);
     expect(res.statusCode).toBe(409);
     expect(res.json()).toMatchObject({ code: 'PRINT_JOB_NOT_READY' });

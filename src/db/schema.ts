@@ -407,6 +407,18 @@ export const printJobItem = pgTable(
   (t) => [primaryKey({ columns: [t.jobId, t.seq] })],
 );
 
+export const printJobPart = pgTable(
+  'print_job_part',
+  {
+    jobId: bigint('job_id', { mode: 'number' })
+      .notNull()
+      .references(() => printJob.id),
+    seq: integer('seq').notNull(),
+    data: bytea('data').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.seq] })],
+);
+
 export const printJobChunk = pgTable(
   'print_job_chunk',
   {

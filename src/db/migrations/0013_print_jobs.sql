@@ -61,7 +61,17 @@ create table print_job_item (
   primary key (job_id, seq)
 );
 
--- A merged PDF's bytes in order, about 1 MB a row, written as the document streams out of the renderer.
+-- A merged PDF's parts: each batch's notices as a complete PDF of their own (seq: the batch's first item),
+-- committed with the batch's outcomes, so that a job claimed again goes on after its last committed batch.
+-- When every item is done the worker merges them, one at a time, into the chunks below and deletes them.
+create table print_job_part (
+  job_id  bigint not null references print_job(id) on delete cascade,
+  seq     integer not null,
+  data    bytea not null,
+  primary key (job_id, seq)
+);
+
+-- A merged PDF's bytes in order, about 1 MB a row, written by the final merge of its parts.
 create table print_job_chunk (
   job_id  bigint not null references print_job(id) on delete cascade,
   seq     integer not null,

@@ -18,7 +18,8 @@ import {
   type PrintSource,
 } from '../domain/print-jobs.js';
 import * as repo from '../infra/print-jobs-repository.js';
-import { createPdf } from '../infra/pdf-base.js';
+import { createPdf, pdfBytes } from '../infra/pdf-base.js';
+import { mergePdfs } from '../infra/pdf-merge.js';
 
 /**
  * The notices of many positions at once: the notices service's batch builder (NoticesService.noticeDocumentsFor),
@@ -97,13 +98,14 @@ export interface PrintDownload {
 export type ShouldStop = () => boolean | Promise<boolean>;
 
 const SKIPPED_SHOWN = 1000;
+const MERGED_TITLE = 'Avvisi di pagamento pagoPA';
 const ZIP_PAGE = 50;
 
 /**
  * Mass printing (docs/printing.md "Mass printing"): jobs created through the admin API, printed by the worker's
  * claim loop (ADR 0005: the job's progress, outcome and file are the operators' business) into the database,
- * downloaded from there. Resumption: a ZIP goes on from the first item not committed; a merged PDF starts again
- * from its first page (pdfkit cannot resume a document), its earlier chunks replaced.
+ * downloaded from there. Resumption: both formats go on after the last committed batch (a ZIP's entries, a
+ * merged PDF's parts, merged into the file at the end).
  */
 export class PrintJobsService {
   private readonly listeners = new Set<() => void>();
@@ -360,113 +362,115 @@ export class PrintJobsService {
   }
 
   /**
-   * A merged PDF, streamed into chunks as pdfkit writes it: each batch's bytes are committed with the batch's
-   * outcomes (the last partial chunk waits for the next batch). pdfkit cannot resume a document, so a job
-   * claimed again starts its file from the first page, replacing what an earlier attempt stored.
+   * A merged PDF: each batch's notices drawn into a part of their own (a complete, small PDF), committed with
+   * the batch's outcomes, so that a job claimed again goes on after its last committed batch and the parts
+   * already committed stay as they are. When every item is done the parts are merged into the file.
    */
   private async printPdf(job: repo.ClaimedJob, shouldStop: ShouldStop): Promise<boolean> {
+    for (;;) {
+      const items = await repo.nextItems(this.db, job.id, this.opts.batchSize);
+      if (items.length === 0) break;
+      const notices = await this.notices(items);
+      const outcomes: repo.ItemOutcome[] = [];
+      // for the printer: untagged (no structure trees), like the merged file it becomes part of
+      const doc = createPdf({ title: MERGED_TITLE, lang: 'it-IT', tagged: false });
+      let drawn = 0;
+      for (const [k, item] of items.entries()) {
+        const n = notices[k]!;
+        if ('skipped' in n) {
+          outcomes.push({ seq: item.seq, skipReason: n.skipped });
+          continue;
+        }
+        try {
+          this.renderer.draw(doc, n);
+          drawn++;
+          outcomes.push({ seq: item.seq, skipReason: null });
+        } catch (err) {
+          this.renderFailed(job, item.seq, err);
+          outcomes.push({ seq: item.seq, skipReason: RENDER_FAILED });
+        }
+      }
+      // a notice that failed half-way leaves its pages: the part is drawn again without it
+      const failed = outcomes.some((o) => o.skipReason === RENDER_FAILED);
+      const part = drawn === 0 ? null : await pdfBytes(failed ? this.redraw(items, notices, outcomes) : doc);
+      await this.db.transaction(async (tx) => {
+        await repo.holdLease(tx, job.id, job.token, this.opts.leaseMs);
+        if (part) await repo.insertPart(tx, job.id, items[0]!.seq, part);
+        await repo.recordBatch(tx, job.id, outcomes, part?.length ?? 0);
+      });
+      this.counted(job.format, outcomes);
+      if (await shouldStop()) return false;
+    }
+    await this.mergeParts(job);
+    return true;
+  }
+
+  /** A batch's part without the notices whose drawing failed. */
+  private redraw(
+    items: readonly repo.PendingItem[],
+    notices: readonly (NoticeDocument | { skipped: string })[],
+    outcomes: readonly repo.ItemOutcome[],
+  ): PDFKit.PDFDocument {
+    const doc = createPdf({ title: MERGED_TITLE, lang: 'it-IT', tagged: false });
+    for (const [k] of items.entries()) {
+      const n = notices[k]!;
+      if (outcomes[k]!.skipReason === null && !('skipped' in n)) this.renderer.draw(doc, n);
+    }
+    return doc;
+  }
+
+  /**
+   * The final pass of a merged PDF: its parts merged, one at a time, into the file's chunks (infra/pdf-merge.ts;
+   * memory: a part, a chunk and an offset per object), then the parts deleted and the job DONE. An interrupted
+   * pass starts again, its chunks replaced; the parts are deleted only with the file complete.
+   */
+  private async mergeParts(job: repo.ClaimedJob): Promise<void> {
     await this.db.transaction(async (tx) => {
       await repo.holdLease(tx, job.id, job.token, this.opts.leaseMs);
-      await repo.restartOutput(tx, job.id);
+      await repo.deleteChunks(tx, job.id);
     });
-    // a merged run is for the printer: untagged, or pdfkit would hold every notice's structure tree until
-    // the end (≈ 7.5 KB a notice: 75 MB at 10,000); the notices one by one (ZIP, downloads) stay tagged
-    const doc = createPdf({ title: 'Avvisi di pagamento pagoPA', lang: 'it-IT', tagged: false });
-    const pending: Buffer[] = [];
+    const hasPart = await (async () => {
+      for await (const _ of repo.parts(this.db, job.id)) return true;
+      return false;
+    })();
+    // every item skipped: the file still needs a page to be a PDF a viewer opens
+    const sources: AsyncIterable<Buffer> = hasPart ? repo.parts(this.db, job.id) : emptyNotice();
+    let pending: Buffer[] = [];
     let pendingBytes = 0;
-    // what pdfkit reported while writing (read after each batch)
-    const state: { failed?: Error; drawn: number } = { drawn: 0 };
-    doc.on('data', (b: Buffer) => {
-      pending.push(b);
-      pendingBytes += b.length;
-    });
-    doc.on('error', (err: Error) => {
-      state.failed = err;
-    });
-    const ended = new Promise<void>((resolve) => doc.once('end', resolve));
     let nextChunk = 0;
-    /** Cuts the pending bytes into full chunks (all of them when `all`), leaving the rest pending. */
-    const takeChunks = (all: boolean): Buffer[] => {
-      if (pendingBytes === 0 || (!all && pendingBytes < this.chunkBytes)) return [];
+    let total = 0;
+    const store = async (final: boolean) => {
       const joined = Buffer.concat(pending);
-      pending.length = 0;
-      const out: Buffer[] = [];
+      pending = [];
+      pendingBytes = 0;
+      const chunks: Buffer[] = [];
       let at = 0;
-      while (joined.length - at >= this.chunkBytes) {
-        out.push(joined.subarray(at, at + this.chunkBytes));
-        at += this.chunkBytes;
-      }
+      for (; joined.length - at >= this.chunkBytes; at += this.chunkBytes)
+        chunks.push(joined.subarray(at, at + this.chunkBytes));
       if (at < joined.length) {
-        if (all) out.push(joined.subarray(at));
-        else pending.push(joined.subarray(at));
-      }
-      pendingBytes = all ? 0 : joined.length - at;
-      return out;
-    };
-    const flushed = () => new Promise((resolve) => setImmediate(resolve));
-    try {
-      for (;;) {
-        const items = await repo.nextItems(this.db, job.id, this.opts.batchSize);
-        if (items.length === 0) break;
-        const notices = await this.notices(items);
-        const outcomes: repo.ItemOutcome[] = [];
-        for (const [k, item] of items.entries()) {
-          const n = notices[k]!;
-          if ('skipped' in n) {
-            outcomes.push({ seq: item.seq, skipReason: n.skipped });
-            continue;
-          }
-          try {
-            this.renderer.draw(doc, n);
-            state.drawn++;
-            outcomes.push({ seq: item.seq, skipReason: null });
-          } catch (err) {
-            this.renderFailed(job, item.seq, err);
-            outcomes.push({ seq: item.seq, skipReason: RENDER_FAILED });
-          }
+        if (final) chunks.push(joined.subarray(at));
+        else {
+          pending.push(joined.subarray(at));
+          pendingBytes = joined.length - at;
         }
-        await flushed();
-        if (state.failed) throw state.failed;
-        const chunks = takeChunks(false);
-        await this.db.transaction(async (tx) => {
-          await repo.holdLease(tx, job.id, job.token, this.opts.leaseMs);
-          for (const c of chunks) await repo.insertChunk(tx, job.id, nextChunk++, c);
-          await repo.recordBatch(
-            tx,
-            job.id,
-            outcomes,
-            chunks.reduce((s, c) => s + c.length, 0),
-          );
-        });
-        this.counted(job.format, outcomes);
-        if (await shouldStop()) return false;
       }
-      // every item skipped: the file still needs a page to be a PDF a viewer opens
-      if (state.drawn === 0) {
-        doc.addPage();
-        doc
-          .fontSize(12)
-          .text('Nessun avviso stampabile: vedere gli avvisi esclusi nel lavoro di stampa.', 72, 72);
-      }
-      doc.end();
-      await ended;
-      if (state.failed) throw state.failed;
-      const chunks = takeChunks(true);
       await this.db.transaction(async (tx) => {
         await repo.holdLease(tx, job.id, job.token, this.opts.leaseMs);
         for (const c of chunks) await repo.insertChunk(tx, job.id, nextChunk++, c);
-        await repo.addBytes(
-          tx,
-          job.id,
-          chunks.reduce((s, c) => s + c.length, 0),
-        );
-        await repo.markDone(tx, job.id, this.opts.retentionDays);
+        if (final) {
+          await repo.deleteParts(tx, job.id);
+          await repo.setBytes(tx, job.id, total);
+          await repo.markDone(tx, job.id, this.opts.retentionDays);
+        }
       });
-      return true;
-    } finally {
-      // a run that stops early drops its document: nothing of it is kept but what was committed
-      doc.removeAllListeners('data');
+    };
+    for await (const piece of mergePdfs(sources, { title: MERGED_TITLE, producer: 'Cassa' })) {
+      pending.push(piece);
+      pendingBytes += piece.length;
+      total += piece.length;
+      if (pendingBytes >= this.chunkBytes) await store(false);
     }
+    await store(true);
   }
 
   private counted(format: PrintFormat, outcomes: readonly repo.ItemOutcome[]): void {
@@ -487,6 +491,14 @@ export class PrintJobsService {
       if (n === 0) return total;
     }
   }
+}
+
+/** The one page of a merged file whose items were all skipped. */
+async function* emptyNotice(): AsyncGenerator<Buffer> {
+  const doc = createPdf({ title: MERGED_TITLE, lang: 'it-IT', tagged: false });
+  doc.addPage();
+  doc.fontSize(12).text('Nessun avviso stampabile: vedere gli avvisi esclusi nel lavoro di stampa.', 72, 72);
+  yield await pdfBytes(doc);
 }
 
 function base(j: NewPrintJob, publicId: string, enteId: number) {

@@ -2,7 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Database, Executor } from '../../../db/database.js';
 import type { PrintFilter, PrintFormat, PrintJobStatus } from '../domain/print-jobs.js';
 
-/** The print jobs' tables (0013_print_jobs.sql): jobs, their frozen items, a merged PDF's chunks. */
+/** The print jobs' tables (0013_print_jobs.sql): jobs, their frozen items, a merged PDF's parts and chunks. */
 
 /** The database itself, or an open transaction. */
 type Runner = Database | Executor;
@@ -264,16 +264,6 @@ export async function holdLease(tx: Executor, jobId: number, token: string, leas
   if (rows.length === 0) throw new LeaseLost();
 }
 
-/** A merged PDF starts again from its first page (pdfkit cannot resume a document): the earlier bytes go. */
-export async function restartOutput(tx: Executor, jobId: number): Promise<void> {
-  await q(tx, sql`delete from print_job_chunk where job_id = ${jobId}`);
-  await q(
-    tx,
-    sql`update print_job_item set outcome = null, skip_reason = null, pdf = null where job_id = ${jobId} and outcome is not null`,
-  );
-  await q(tx, sql`update print_job set done = 0, skipped = 0, bytes = 0 where id = ${jobId}`);
-}
-
 export interface PendingItem {
   seq: number;
   positionId: number;
@@ -291,13 +281,35 @@ export async function nextItems(db: Runner, jobId: number, limit: number): Promi
   );
 }
 
-/** The next chunk number of a merged PDF. */
-export async function chunkCount(db: Runner, jobId: number): Promise<number> {
-  const rows = await q<{ n: number }>(
-    db,
-    sql`select count(*)::int as n from print_job_chunk where job_id = ${jobId}`,
-  );
-  return rows[0]!.n;
+/** A merged PDF's part: a batch's notices, committed with the batch's outcomes (seq: its first item). */
+export async function insertPart(tx: Executor, jobId: number, seq: number, data: Buffer): Promise<void> {
+  await q(tx, sql`insert into print_job_part (job_id, seq, data) values (${jobId}, ${seq}, ${data})`);
+}
+
+/** A merged PDF's parts in order, one row read at a time (a part in memory, not the job's). */
+export async function* parts(db: Runner, jobId: number): AsyncGenerator<Buffer> {
+  for (let after = -1; ;) {
+    const rows = await q<{ seq: number; data: string }>(
+      db,
+      sql`
+        select seq, encode(data, 'base64') as data from print_job_part
+         where job_id = ${jobId} and seq > ${after} order by seq limit 1`,
+    );
+    const row = rows[0];
+    if (!row) return;
+    after = row.seq;
+    yield Buffer.from(row.data, 'base64');
+  }
+}
+
+/** The merge pass (re)starts: chunks of an earlier, interrupted pass go. */
+export async function deleteChunks(tx: Executor, jobId: number): Promise<void> {
+  await q(tx, sql`delete from print_job_chunk where job_id = ${jobId}`);
+}
+
+/** The merged file is written: its parts go. */
+export async function deleteParts(tx: Executor, jobId: number): Promise<void> {
+  await q(tx, sql`delete from print_job_part where job_id = ${jobId}`);
 }
 
 export async function insertChunk(tx: Executor, jobId: number, seq: number, data: Buffer): Promise<void> {
@@ -453,13 +465,14 @@ export async function expireJobs(db: Database): Promise<number> {
       sql`, `,
     );
     await q(tx, sql`delete from print_job_chunk where job_id in (${list})`);
+    await q(tx, sql`delete from print_job_part where job_id in (${list})`);
     await q(tx, sql`delete from print_job_item where job_id in (${list})`);
     await q(tx, sql`update print_job set status = 'EXPIRED', updated_at = now() where id in (${list})`);
     return ids.length;
   });
 }
 
-/** Bytes written after the last batch (a merged PDF's end: fonts, cross-reference table). */
-export async function addBytes(tx: Executor, jobId: number, bytes: number): Promise<void> {
-  await q(tx, sql`update print_job set bytes = bytes + ${bytes} where id = ${jobId}`);
+/** A merged PDF's size once merged (its parts' sizes counted until then). */
+export async function setBytes(tx: Executor, jobId: number, bytes: number): Promise<void> {
+  await q(tx, sql`update print_job set bytes = ${bytes} where id = ${jobId}`);
 }
