@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Container } from '../../app/container.js';
+import { sendPdfDownload } from '../pdf-download.js';
 import { ANONIMO } from '../../modules/debt-positions/domain/debt-position.js';
 import { romeDateLabel, romeDateTimeLabel } from '../../shared/calendar.js';
 import { euro } from './format.js';
@@ -818,10 +819,7 @@ export async function portalRoutes(
           enteFiscalCode: notice.enteFiscalCode,
           iuv: notice.iuv,
         });
-        return reply
-          .type('application/pdf')
-          .header('content-disposition', `attachment; filename="${notice.filename}"`)
-          .send(notice.pdf);
+        return sendPdfDownload(reply, notice.filename, notice.pdf);
       });
 
       // A paid position's receipt, as a printable page: only in the browser that reached the position.
@@ -865,11 +863,7 @@ export async function portalRoutes(
           enteFiscalCode: position.enteFiscalCode,
           iuv: position.iuv,
         });
-        return reply
-          .type('application/pdf')
-          .header('content-disposition', `attachment; filename="${receipt.fileName}"`)
-          .header('cache-control', 'no-store')
-          .send(receipt.pdf);
+        return sendPdfDownload(reply, receipt.fileName, receipt.pdf);
       });
     },
     { prefix: '/sportello' },
