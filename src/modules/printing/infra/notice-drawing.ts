@@ -104,6 +104,8 @@ export function block(
   return lines.length * lh;
 }
 
+const FIELD_LABEL: LineStyle = { font: FONT.regular, size: 7, minSize: 5.5, color: COLOR.muted };
+
 /** A small label and its value under it; returns the y after the value. */
 export function field(
   ctx: Ctx,
@@ -114,7 +116,7 @@ export function field(
   w: number,
   valueSize = 10,
 ): number {
-  line(ctx, label, x, y, w, { font: FONT.regular, size: 7, minSize: 5.5, color: COLOR.muted });
+  line(ctx, label, x, y, w, FIELD_LABEL);
   line(ctx, value, x, y + 9, w, {
     font: FONT.bold,
     size: valueSize,
@@ -134,7 +136,7 @@ export function fieldBlock(
   w: number,
   h: number,
 ): number {
-  line(ctx, label, x, y, w, { font: FONT.regular, size: 7, minSize: 5.5, color: COLOR.muted });
+  line(ctx, label, x, y, w, FIELD_LABEL);
   return (
     y + 9 + block(ctx, value, x, y + 9, w, h, { font: FONT.bold, size: 9, minSize: 7.5, color: COLOR.text })
   );

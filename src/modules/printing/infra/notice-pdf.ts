@@ -23,6 +23,7 @@ import {
   type LabelKey,
   labelPair,
   line,
+  type LineStyle,
   MARGIN,
   pairText,
   paragraphs,
@@ -287,63 +288,53 @@ function drawParties(ctx: Ctx, top: number): number {
   const colW = (WIDTH - 20) / 2;
   const c = notice.creditor;
   const r = notice.recipient;
-  let leftEnd = top;
-  tag(ctx, 'H2', () => {
-    leftEnd = sectionTitle(ctx, 'creditor', MARGIN, top, colW);
-  });
-  tag(ctx, 'P', () => {
-    let y = leftEnd + 2;
-    y = field(ctx, labelPair(ctx, 'fiscalCode'), formatFiscalCode(c.fiscalCode), MARGIN, y, colW);
-    y += block(ctx, cutText(c.name, MAX_LENGTH.creditorName), MARGIN, y + 2, colW, 28, {
-      font: FONT.bold,
-      size: 11,
-      minSize: 9,
-      color: COLOR.text,
-    });
-    if (c.sector) {
-      y += block(ctx, cutText(c.sector, MAX_LENGTH.creditorSector), MARGIN, y + 3, colW, 22, {
-        font: FONT.regular,
-        size: 9,
-        minSize: 7,
-        color: COLOR.text,
-      });
-    }
-    if (c.info) {
-      y += block(ctx, cutText(c.info, MAX_LENGTH.creditorInfo), MARGIN, y + 3, colW, 20, {
-        font: FONT.regular,
-        size: 7.5,
-        minSize: 6.5,
-        color: COLOR.muted,
-      });
-    }
-    leftEnd = y + 3;
-  });
+  const leftEnd = drawParty(ctx, 'creditor', MARGIN, top, colW, formatFiscalCode(c.fiscalCode), [
+    { text: cutText(c.name, MAX_LENGTH.creditorName), h: 28, style: nameStyle(9) },
+    { text: c.sector ? cutText(c.sector, MAX_LENGTH.creditorSector) : undefined, h: 22, style: DETAIL_STYLE },
+    { text: c.info ? cutText(c.info, MAX_LENGTH.creditorInfo) : undefined, h: 20, style: INFO_STYLE },
+  ]);
   if (!r) return leftEnd;
   const x = MARGIN + colW + 20;
-  let rightEnd = top;
+  const rightEnd = drawParty(ctx, 'recipient', x, top, colW, cutText(formatFiscalCode(r.fiscalCode), 16), [
+    { text: cutText(r.fullName, MAX_LENGTH.recipientName), h: 16, style: nameStyle(8) },
+    {
+      text: r.address ? cutText(r.address, MAX_LENGTH.recipientAddress) : undefined,
+      h: 22,
+      style: DETAIL_STYLE,
+    },
+  ]);
+  return Math.max(leftEnd, rightEnd);
+}
+
+const nameStyle = (minSize: number): LineStyle => ({ font: FONT.bold, size: 11, minSize, color: COLOR.text });
+const DETAIL_STYLE: LineStyle = { font: FONT.regular, size: 9, minSize: 7, color: COLOR.text };
+const INFO_STYLE: LineStyle = { font: FONT.regular, size: 7.5, minSize: 6.5, color: COLOR.muted };
+
+/**
+ * A party's column (ente or recipient): its title, its fiscal code, then its name and the further
+ * texts it has, each wrapped in up to `h` points. Returns the y under it.
+ */
+function drawParty(
+  ctx: Ctx,
+  title: LabelKey,
+  x: number,
+  top: number,
+  w: number,
+  fiscalCode: string,
+  texts: { text: string | undefined; h: number; style: LineStyle }[],
+): number {
+  let end = top;
   tag(ctx, 'H2', () => {
-    rightEnd = sectionTitle(ctx, 'recipient', x, top, colW);
+    end = sectionTitle(ctx, title, x, top, w);
   });
   tag(ctx, 'P', () => {
-    let y = rightEnd + 2;
-    y = field(ctx, labelPair(ctx, 'fiscalCode'), cutText(formatFiscalCode(r.fiscalCode), 16), x, y, colW);
-    y += block(ctx, cutText(r.fullName, MAX_LENGTH.recipientName), x, y + 2, colW, 16, {
-      font: FONT.bold,
-      size: 11,
-      minSize: 8,
-      color: COLOR.text,
-    });
-    if (r.address) {
-      y += block(ctx, cutText(r.address, MAX_LENGTH.recipientAddress), x, y + 3, colW, 22, {
-        font: FONT.regular,
-        size: 9,
-        minSize: 7,
-        color: COLOR.text,
-      });
+    let y = field(ctx, labelPair(ctx, 'fiscalCode'), fiscalCode, x, end + 2, w);
+    for (const [i, t] of texts.entries()) {
+      if (t.text !== undefined) y += block(ctx, t.text, x, y + (i === 0 ? 2 : 3), w, t.h, t.style);
     }
-    rightEnd = y + 3;
+    end = y + 3;
   });
-  return Math.max(leftEnd, rightEnd);
+  return end;
 }
 
 // ------------------------------------------------------------------------------------ how much, where
