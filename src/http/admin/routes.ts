@@ -2,6 +2,7 @@ import type { FastifyError } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, type FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z, ZodError } from 'zod';
 import type { Container } from '../../app/container.js';
+import { sendPdfDownload } from '../pdf-download.js';
 import { ApplicationInput, ApplicationPatch } from '../../modules/applications/domain/applications.js';
 import {
   EnteInput,
@@ -386,11 +387,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
       const p = await debtPositions.get({ enteId, paymentTypeId }, req.params.iuv);
       const receipt = await container.receiptPdfs.ofPosition(enteId, p.iuv, req.query.lang);
       req.audit!.detail = `ricevuta ${receipt.receiptId}`.slice(0, 200);
-      return reply
-        .type('application/pdf')
-        .header('content-disposition', `attachment; filename="${receipt.fileName}"`)
-        .header('cache-control', 'no-store')
-        .send(receipt.pdf);
+      return sendPdfDownload(reply, receipt.fileName, receipt.pdf);
     },
   );
 
@@ -423,11 +420,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ container: Container }> = asyn
           );
         throw e;
       }
-      return reply
-        .type('application/pdf')
-        .header('content-disposition', `attachment; filename="${notice.filename}"`)
-        .header('cache-control', 'no-store')
-        .send(notice.pdf);
+      return sendPdfDownload(reply, notice.filename, notice.pdf);
     },
   );
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Container } from '../../app/container.js';
+import { sendPdfDownload } from '../pdf-download.js';
 import { ANONIMO } from '../../modules/debt-positions/domain/debt-position.js';
 import { romeDateLabel, romeDateTimeLabel } from '../../shared/calendar.js';
 import { euro } from './format.js';
@@ -768,136 +769,102 @@ export async function portalRoutes(
         },
       );
 
+      // The links to a position's notice and receipt carry a secret of the browser they were shown to.
+      type PositionLink = { Params: { position: string; token: string } };
+      const linkRoute = (operation: string) => ({
+        config: { audit: { interface: 'portal', operation, keepResponse: false }, ...rateLimitConfig },
+      });
+      /** The position of a link whose secret is this browser's. */
+      const linkedPositionId = (
+        req: FastifyRequest<PositionLink>,
+        check: (cookie: string | undefined, positionId: number, token: string) => boolean,
+      ): number | undefined => {
+        const id = Number(req.params.position);
+        return Number.isSafeInteger(id) && id > 0 && check(browserCookie(req), id, req.params.token)
+          ? id
+          : undefined;
+      };
+      const linkedReceipt = async (req: FastifyRequest<PositionLink>) => {
+        const id = linkedPositionId(req, portal.checkReceiptToken.bind(portal));
+        return id === undefined ? undefined : portal.receiptOf(id);
+      };
+      /** A link that leads nowhere (another browser's, a mistyped one): the plain 404 page. */
+      const unavailable = (req: FastifyRequest, reply: FastifyReply, outcome: string) => {
+        req.audit!.outcome = outcome;
+        return sendPage(req, reply, 'error', { status: 404, messageKey: '404' }, 404);
+      };
+
       // A payable position's notice (avviso pagoPA) as a PDF: only in the browser that proved the position.
-      s.get<{ Params: { position: string; token: string } }>(
-        '/avviso/:position/:token',
-        {
-          config: {
-            audit: { interface: 'portal', operation: 'avviso', keepResponse: false },
-            ...rateLimitConfig,
-          },
-        },
-        async (req, reply) => {
-          const id = Number(req.params.position);
-          if (
-            !Number.isSafeInteger(id) ||
-            id <= 0 ||
-            !portal.checkNoticeToken(browserCookie(req), id, req.params.token)
-          ) {
-            req.audit!.outcome = 'AVVISO_NON_DISPONIBILE';
-            return sendPage(req, reply, 'error', { status: 404, messageKey: '404' }, 404);
-          }
-          let notice;
-          try {
-            notice = await container.notices.noticePdf({ positionId: id });
-          } catch (e) {
-            if (!PrintingError.is(e)) throw e;
-            // paid, cancelled, expired or in payment since the page was shown: a plain message, no notice
-            req.audit!.outcome = `AVVISO_${e.errorName}`;
-            const status = HTTP_STATUS_OF_KIND[e.kind];
-            return sendPage(
-              req,
-              reply,
-              'error',
-              { status, messageKey: e.errorName === 'PAID' ? 'noticePaid' : 'noticeUnavailable' },
-              status,
-            );
-          }
-          Object.assign(req.audit!, {
-            outcome: 'SCARICATO',
-            enteFiscalCode: notice.enteFiscalCode,
-            iuv: notice.iuv,
-          });
-          return reply
-            .type('application/pdf')
-            .header('content-disposition', `attachment; filename="${notice.filename}"`)
-            .send(notice.pdf);
-        },
-      );
+      s.get<PositionLink>('/avviso/:position/:token', linkRoute('avviso'), async (req, reply) => {
+        const id = linkedPositionId(req, portal.checkNoticeToken.bind(portal));
+        if (id === undefined) return unavailable(req, reply, 'AVVISO_NON_DISPONIBILE');
+        let notice;
+        try {
+          notice = await container.notices.noticePdf({ positionId: id });
+        } catch (e) {
+          if (!PrintingError.is(e)) throw e;
+          // paid, cancelled, expired or in payment since the page was shown: a plain message, no notice
+          req.audit!.outcome = `AVVISO_${e.errorName}`;
+          const status = HTTP_STATUS_OF_KIND[e.kind];
+          return sendPage(
+            req,
+            reply,
+            'error',
+            { status, messageKey: e.errorName === 'PAID' ? 'noticePaid' : 'noticeUnavailable' },
+            status,
+          );
+        }
+        Object.assign(req.audit!, {
+          outcome: 'SCARICATO',
+          enteFiscalCode: notice.enteFiscalCode,
+          iuv: notice.iuv,
+        });
+        return sendPdfDownload(reply, notice.filename, notice.pdf);
+      });
 
       // A paid position's receipt, as a printable page: only in the browser that reached the position.
-      s.get<{ Params: { position: string; token: string } }>(
-        '/ricevuta/:position/:token',
-        {
-          config: {
-            audit: { interface: 'portal', operation: 'ricevuta', keepResponse: false },
-            ...rateLimitConfig,
+      s.get<PositionLink>('/ricevuta/:position/:token', linkRoute('ricevuta'), async (req, reply) => {
+        const found = await linkedReceipt(req);
+        if (!found) return unavailable(req, reply, 'RICEVUTA_NON_DISPONIBILE');
+        const { position, receipt } = found;
+        Object.assign(req.audit!, {
+          outcome: 'MOSTRATA',
+          enteFiscalCode: position.enteFiscalCode,
+          iuv: position.iuv,
+        });
+        return sendPage(req, reply, 'receipt', {
+          position: positionView(position),
+          receipt: {
+            receiptId: receipt.receiptId,
+            amount: euro(receipt.amountCents),
+            fee: receipt.feeCents === null ? null : euro(receipt.feeCents),
+            psp: receipt.pspCompanyName ?? receipt.idPsp,
+            paymentMethod: receipt.paymentMethod,
+            paymentDateTime: receipt.paymentDateTime ? romeDateTimeLabel(receipt.paymentDateTime) : null,
+            receivedAt: romeDateTimeLabel(receipt.receivedAt),
           },
-        },
-        async (req, reply) => {
-          const id = Number(req.params.position);
-          const found =
-            Number.isSafeInteger(id) &&
-            id > 0 &&
-            portal.checkReceiptToken(browserCookie(req), id, req.params.token)
-              ? await portal.receiptOf(id)
-              : undefined;
-          if (!found) {
-            req.audit!.outcome = 'RICEVUTA_NON_DISPONIBILE';
-            return sendPage(req, reply, 'error', { status: 404, messageKey: '404' }, 404);
-          }
-          const { position, receipt } = found;
-          Object.assign(req.audit!, {
-            outcome: 'MOSTRATA',
-            enteFiscalCode: position.enteFiscalCode,
-            iuv: position.iuv,
-          });
-          return sendPage(req, reply, 'receipt', {
-            position: positionView(position),
-            receipt: {
-              receiptId: receipt.receiptId,
-              amount: euro(receipt.amountCents),
-              fee: receipt.feeCents === null ? null : euro(receipt.feeCents),
-              psp: receipt.pspCompanyName ?? receipt.idPsp,
-              paymentMethod: receipt.paymentMethod,
-              paymentDateTime: receipt.paymentDateTime ? romeDateTimeLabel(receipt.paymentDateTime) : null,
-              receivedAt: romeDateTimeLabel(receipt.receivedAt),
-            },
-            pdfUrl: `/sportello/ricevuta/${id}/${req.params.token}/pdf`,
-            pageTitle: t(req)('receipt.title'),
-          });
-        },
-      );
+          pdfUrl: `/sportello/ricevuta/${position.id}/${req.params.token}/pdf`,
+          pageTitle: t(req)('receipt.title'),
+        });
+      });
 
       // The same receipt as a PDF to keep (ricevuta di pagamento): the same link's secret, so only that browser.
-      s.get<{ Params: { position: string; token: string } }>(
-        '/ricevuta/:position/:token/pdf',
-        {
-          config: {
-            audit: { interface: 'portal', operation: 'ricevutaPdf', keepResponse: false },
-            ...rateLimitConfig,
-          },
-        },
-        async (req, reply) => {
-          const id = Number(req.params.position);
-          const found =
-            Number.isSafeInteger(id) &&
-            id > 0 &&
-            portal.checkReceiptToken(browserCookie(req), id, req.params.token)
-              ? await portal.receiptOf(id)
-              : undefined;
-          if (!found) {
-            req.audit!.outcome = 'RICEVUTA_NON_DISPONIBILE';
-            return sendPage(req, reply, 'error', { status: 404, messageKey: '404' }, 404);
-          }
-          const { position } = found;
-          const receipt = await container.receiptPdfs.ofPosition(
-            position.enteId,
-            position.iuv,
-            requestLang(req),
-          );
-          Object.assign(req.audit!, {
-            outcome: 'SCARICATA',
-            enteFiscalCode: position.enteFiscalCode,
-            iuv: position.iuv,
-          });
-          return reply
-            .type('application/pdf')
-            .header('content-disposition', `attachment; filename="${receipt.fileName}"`)
-            .header('cache-control', 'no-store')
-            .send(receipt.pdf);
-        },
-      );
+      s.get<PositionLink>('/ricevuta/:position/:token/pdf', linkRoute('ricevutaPdf'), async (req, reply) => {
+        const found = await linkedReceipt(req);
+        if (!found) return unavailable(req, reply, 'RICEVUTA_NON_DISPONIBILE');
+        const { position } = found;
+        const receipt = await container.receiptPdfs.ofPosition(
+          position.enteId,
+          position.iuv,
+          requestLang(req),
+        );
+        Object.assign(req.audit!, {
+          outcome: 'SCARICATA',
+          enteFiscalCode: position.enteFiscalCode,
+          iuv: position.iuv,
+        });
+        return sendPdfDownload(reply, receipt.fileName, receipt.pdf);
+      });
     },
     { prefix: '/sportello' },
   );

@@ -251,29 +251,8 @@ export class DebtPositionsService {
           replayed: false,
         };
       // A unique key was taken: the gestionale's id (a resend) or the IUV.
-      if (draft.idPosizioneDebitoria !== undefined) {
-        const existing = await repo.findByExternalId(
-          this.db.orm,
-          ctx.enteId,
-          ctx.paymentTypeId,
-          draft.idPosizioneDebitoria,
-        );
-        if (existing) {
-          if (existing.contentHash !== hash) {
-            throw positionError(
-              'DUPLICATE_ID_DIFFERENT_CONTENT',
-              `Esiste già una posizione debitoria con identificativo ${draft.idPosizioneDebitoria} e contenuto diverso (IUV ${existing.iuv}): per cambiarla usare l'aggiornamento`,
-              names.idPosizioneDebitoria,
-            );
-          }
-          return {
-            iuv: existing.iuv,
-            noticeNumber: existing.noticeNumber,
-            idPosizioneDebitoria: draft.idPosizioneDebitoria,
-            replayed: true,
-          };
-        }
-      }
+      const replay = await this.resent(ctx, draft, hash, names);
+      if (replay) return replay;
       if (supplied)
         throw positionError(
           'IUV_ALREADY_USED',
@@ -283,6 +262,39 @@ export class DebtPositionsService {
       // a generated IUV collided with one a gestionale supplied earlier: take the next number
     }
     throw positionError('IUV_SPACE_EXHAUSTED', 'Impossibile generare uno IUV libero');
+  }
+
+  /**
+   * A resend: the gestionale's id is taken by a position with the same content (its IUV is the
+   * answer again); with other content it is refused. Undefined when the id is free (or not given).
+   */
+  private async resent(
+    ctx: Pick<CallContext, 'enteId' | 'paymentTypeId'>,
+    draft: DebtPositionDraft,
+    hash: string,
+    names: DraftFieldNames,
+  ): Promise<CreateResult | undefined> {
+    if (draft.idPosizioneDebitoria === undefined) return undefined;
+    const existing = await repo.findByExternalId(
+      this.db.orm,
+      ctx.enteId,
+      ctx.paymentTypeId,
+      draft.idPosizioneDebitoria,
+    );
+    if (!existing) return undefined;
+    if (existing.contentHash !== hash) {
+      throw positionError(
+        'DUPLICATE_ID_DIFFERENT_CONTENT',
+        `Esiste già una posizione debitoria con identificativo ${draft.idPosizioneDebitoria} e contenuto diverso (IUV ${existing.iuv}): per cambiarla usare l'aggiornamento`,
+        names.idPosizioneDebitoria,
+      );
+    }
+    return {
+      iuv: existing.iuv,
+      noticeNumber: existing.noticeNumber,
+      idPosizioneDebitoria: draft.idPosizioneDebitoria,
+      replayed: true,
+    };
   }
 
   /** create() for a position of a document: a resend with the same id and content answers the same IUV. */
@@ -297,28 +309,8 @@ export class DebtPositionsService {
     supplied: Iuv | undefined,
     names: DraftFieldNames,
   ): Promise<CreateResult> {
-    if (draft.idPosizioneDebitoria !== undefined) {
-      const existing = await repo.findByExternalId(
-        this.db.orm,
-        ctx.enteId,
-        ctx.paymentTypeId,
-        draft.idPosizioneDebitoria,
-      );
-      if (existing) {
-        if (existing.contentHash !== hash)
-          throw positionError(
-            'DUPLICATE_ID_DIFFERENT_CONTENT',
-            `Esiste già una posizione debitoria con identificativo ${draft.idPosizioneDebitoria} e contenuto diverso (IUV ${existing.iuv}): per cambiarla usare l'aggiornamento`,
-            names.idPosizioneDebitoria,
-          );
-        return {
-          iuv: existing.iuv,
-          noticeNumber: existing.noticeNumber,
-          idPosizioneDebitoria: draft.idPosizioneDebitoria,
-          replayed: true,
-        };
-      }
-    }
+    const replay = await this.resent(ctx, draft, hash, names);
+    if (replay) return replay;
     const first = supplied ?? (await this.nextIuv(ctx.enteId, ctx.codiceSegregazione));
     const { iuv } = await this.documents.createInDocument(
       {

@@ -27,6 +27,14 @@ export interface DocumentRow {
 
 const HOLD = sql.raw(`interval '${ACTIVATION_HOLD_MINUTES} minutes'`);
 
+const DOCUMENT_COLUMNS = {
+  id: document.id,
+  enteId: document.enteId,
+  identificativo: document.identificativo,
+  descrizione: document.descrizione,
+  createdAt: document.createdAt,
+};
+
 const exec = (db: Database | Executor): Executor => ('orm' in db ? db.orm : db);
 
 export async function findDocument(
@@ -35,13 +43,7 @@ export async function findDocument(
   identificativo: string,
 ): Promise<DocumentRow | undefined> {
   const [row] = await exec(db)
-    .select({
-      id: document.id,
-      enteId: document.enteId,
-      identificativo: document.identificativo,
-      descrizione: document.descrizione,
-      createdAt: document.createdAt,
-    })
+    .select(DOCUMENT_COLUMNS)
     .from(document)
     .where(and(eq(document.enteId, enteId), eq(document.identificativo, identificativo)))
     .limit(1);
@@ -59,13 +61,7 @@ export async function insertDocument(
     .insert(document)
     .values({ enteId, identificativo, descrizione })
     .onConflictDoNothing()
-    .returning({
-      id: document.id,
-      enteId: document.enteId,
-      identificativo: document.identificativo,
-      descrizione: document.descrizione,
-      createdAt: document.createdAt,
-    });
+    .returning(DOCUMENT_COLUMNS);
   return row;
 }
 
@@ -79,13 +75,7 @@ export async function lockOrCreateDocument(
   const created = await insertDocument(tx, enteId, identificativo, descrizione);
   if (created) return { row: created, created: true };
   const [row] = await tx
-    .select({
-      id: document.id,
-      enteId: document.enteId,
-      identificativo: document.identificativo,
-      descrizione: document.descrizione,
-      createdAt: document.createdAt,
-    })
+    .select(DOCUMENT_COLUMNS)
     .from(document)
     .where(and(eq(document.enteId, enteId), eq(document.identificativo, identificativo)))
     .for('update');

@@ -637,17 +637,11 @@ export class PortalService {
    * can open it, only until its cookie changes, and nobody can compute one for a cookie of their own.
    */
   receiptToken(cookie: string, positionId: number): string {
-    return createHmac('sha256', this.linkKey)
-      .update(`ricevuta:${browserKeyOf(cookie)}:${positionId}`)
-      .digest('base64url')
-      .slice(0, 32);
+    return this.linkToken('ricevuta', cookie, positionId);
   }
 
   checkReceiptToken(cookie: string | undefined, positionId: number, token: string): boolean {
-    if (!cookie || !SESSION_ID.test(cookie)) return false;
-    const expected = Buffer.from(this.receiptToken(cookie, positionId));
-    const given = Buffer.from(token);
-    return expected.length === given.length && timingSafeEqual(expected, given);
+    return this.checkLinkToken('ricevuta', cookie, positionId, token);
   }
 
   /**
@@ -657,15 +651,28 @@ export class PortalService {
    * changes: no guessable public URL for a notice that names its debtor.
    */
   noticeToken(cookie: string, positionId: number): string {
+    return this.linkToken('avviso', cookie, positionId);
+  }
+
+  checkNoticeToken(cookie: string | undefined, positionId: number, token: string): boolean {
+    return this.checkLinkToken('avviso', cookie, positionId, token);
+  }
+
+  private linkToken(purpose: 'ricevuta' | 'avviso', cookie: string, positionId: number): string {
     return createHmac('sha256', this.linkKey)
-      .update(`avviso:${browserKeyOf(cookie)}:${positionId}`)
+      .update(`${purpose}:${browserKeyOf(cookie)}:${positionId}`)
       .digest('base64url')
       .slice(0, 32);
   }
 
-  checkNoticeToken(cookie: string | undefined, positionId: number, token: string): boolean {
+  private checkLinkToken(
+    purpose: 'ricevuta' | 'avviso',
+    cookie: string | undefined,
+    positionId: number,
+    token: string,
+  ): boolean {
     if (!cookie || !SESSION_ID.test(cookie)) return false;
-    const expected = Buffer.from(this.noticeToken(cookie, positionId));
+    const expected = Buffer.from(this.linkToken(purpose, cookie, positionId));
     const given = Buffer.from(token);
     return expected.length === given.length && timingSafeEqual(expected, given);
   }

@@ -1,4 +1,3 @@
-import QRCode from 'qrcode';
 import SVGtoPDF from 'svg-to-pdfkit';
 import { romeDateTimeLabel } from '../../../shared/calendar.js';
 import { formatCents } from '../../../shared/money.js';
@@ -10,7 +9,9 @@ import {
   type ReceiptSubject,
 } from '../domain/receipt-document.js';
 import { receiptLabels, type ReceiptLabel } from '../domain/receipt-labels.js';
+import { drawQr } from './pdf-barcodes.js';
 import { A4, createPdf, FONT, MM, pdfBytes } from './pdf-base.js';
+import { fit, wrap } from './pdf-text.js';
 
 /**
  * The receipt (ricevuta di pagamento) as one A4 PDF: the ente's header, the payment, the notice, the
@@ -406,16 +407,9 @@ function identifiers(page: Page, d: ReceiptDocument, L: Readonly<Record<ReceiptL
 /** The verification QR code (ECC M) as vector squares, its quiet zone included in `size`. */
 function qr(page: Page, text: string, x: number, y: number, size: number, alt: string): void {
   const { doc } = page;
-  const code = QRCode.create(text, { errorCorrectionLevel: 'M' });
-  const n = code.modules.size;
-  const cell = size / (n + 8);
   page.root.add(
     doc.struct('Figure', { alt: `${alt}: ${text}` }, () => {
-      doc.fillColor('#000000');
-      for (let r = 0; r < n; r++)
-        for (let c = 0; c < n; c++)
-          if (code.modules.get(r, c)) doc.rect(x + (c + 4) * cell, y + (r + 4) * cell, cell, cell);
-      doc.fill();
+      drawQr(doc, text, x, y, size, { symbol: { errorCorrectionLevel: 'M' }, quietZone: 4 });
     }),
   );
 }
@@ -432,60 +426,4 @@ function note(page: Page, L: Readonly<Record<ReceiptLabel, string>>): void {
     page.text(line, MARGIN, page.y, WIDTH, { font: FONT.italic, size: SIZE.small, color: COLOR.label });
     page.y += 11;
   }
-}
-
-const ELLIPSIS = '…';
-
-/** `text` cut, with an ellipsis, to what fits in `width` in the document's current font and size. */
-export function fit(doc: Doc, text: string, width: number): string {
-  const t = text.replace(/\s+/g, ' ').trim();
-  if (doc.widthOfString(t) <= width) return t;
-  let lo = 0;
-  let hi = t.length;
-  while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2);
-    if (doc.widthOfString(t.slice(0, mid).trimEnd() + ELLIPSIS) <= width) lo = mid;
-    else hi = mid - 1;
-  }
-  return t.slice(0, lo).trimEnd() + ELLIPSIS;
-}
-
-/** `text` in at most `maxLines` lines of `width` (words kept whole when they fit), the last one cut with an ellipsis. */
-export function wrap(doc: Doc, text: string, width: number, maxLines: number): string[] {
-  // words, and the pieces of a word too wide for a line (glued: no space before them)
-  const tokens: { text: string; glued: boolean }[] = [];
-  for (const word of text.replace(/\s+/g, ' ').trim().split(' ')) {
-    let rest = word;
-    let glued = false;
-    while (doc.widthOfString(rest) > width) {
-      let n = rest.length - 1;
-      while (n > 1 && doc.widthOfString(rest.slice(0, n)) > width) n--;
-      tokens.push({ text: rest.slice(0, n), glued });
-      rest = rest.slice(n);
-      glued = true;
-    }
-    tokens.push({ text: rest, glued });
-  }
-  const join = (from: number) =>
-    tokens
-      .slice(from)
-      .map((t, k) => (k > 0 && !t.glued ? ' ' : '') + t.text)
-      .join('');
-  const lines: string[] = [];
-  let i = 0;
-  while (i < tokens.length) {
-    if (lines.length === maxLines - 1) {
-      lines.push(fit(doc, join(i), width));
-      return lines;
-    }
-    let line = tokens[i++]!.text;
-    while (i < tokens.length) {
-      const next = (tokens[i]!.glued ? '' : ' ') + tokens[i]!.text;
-      if (doc.widthOfString(line + next) > width) break;
-      line += next;
-      i++;
-    }
-    lines.push(line);
-  }
-  return lines.length ? lines : [''];
 }
