@@ -1,5 +1,6 @@
 import PDFDocument from 'pdfkit';
 import { projectPath } from '../../../shared/paths.js';
+import { sharedFont } from './pdf-fonts.js';
 
 /** What every PDF Cassa prints shares: A4, Titillium Web embedded, PDF/UA-style tags, metadata. */
 
@@ -56,7 +57,7 @@ export function createPdf(opts: PdfOptions): PDFKit.PDFDocument {
     },
   });
   for (const [name, file] of Object.entries(FONT_FILES)) {
-    doc.registerFont(name, projectPath('resources', 'fonts', 'titillium-web', file));
+    doc.registerFont(name, sharedFont(projectPath('resources', 'fonts', 'titillium-web', file)));
   }
   doc.font(FONT.regular);
   return doc;
