@@ -155,7 +155,14 @@ export function drawBankBand(ctx: Ctx, top: number, payment: NoticePayment): voi
     let fy = y;
     if (notice.recipient) {
       fy =
-        field(ctx, labelPair(ctx, 'recipientShort'), cutText(notice.recipient.fullName, 35), fx, fy, fw) + 3;
+        field(
+          ctx,
+          labelPair(ctx, 'recipientShort'),
+          cutText(notice.recipient.fullName, MAX_LENGTH.recipientName),
+          fx,
+          fy,
+          fw,
+        ) + 3;
     }
     fy =
       field(ctx, labelPair(ctx, 'creditorShort'), cutText(c.name, MAX_LENGTH.creditorName), fx, fy, fw) + 3;
@@ -229,7 +236,16 @@ export function drawPostalBand(ctx: Ctx, top: number, payment: NoticePayment, po
     const holder = cutText(postal.holder, MAX_LENGTH.postalHolder);
     field(ctx, labelPair(ctx, 'postalHolder'), holder, x + colW + 12, fy, colW, 10);
     fy += 28;
-    if (r) field(ctx, labelPair(ctx, 'recipientShort'), cutText(r.fullName, 35), x, fy, colW, 10);
+    if (r)
+      field(
+        ctx,
+        labelPair(ctx, 'recipientShort'),
+        cutText(r.fullName, MAX_LENGTH.recipientName),
+        x,
+        fy,
+        colW,
+        10,
+      );
     fieldBlock(
       ctx,
       labelPair(ctx, 'subject'),
