@@ -2,7 +2,13 @@
  * Documents (GovPay's documento) end to end: created through the admin API, paid through the real SOAP flow
  * (paVerifyPaymentNotice, paGetPaymentV2, paSendRTV2), read back through the admin API.
  */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scanNoticePdf } from '../simulator/src/notice-scan.js';
 import { XMLParser } from 'fast-xml-parser';
 import { DEMO, DEMO_DOCUMENT, seedDemo } from '../src/app/demo-seed.js';
 import { ADMIN_TOKEN, buildTestApp, type TestApp } from './helpers/app.js';
@@ -389,6 +395,49 @@ describe('the Sportello', () => {
     await addNotice(b, d.single.noticeNumber);
     expect(b.lastHtml).toContain('has already been paid another way');
   });
+});
+
+describe('mass printing a document', () => {
+  it('prints what the document still offers when the position standing for it is no longer payable', async () => {
+    // the single solution comes first by due date: it stands for the document in the run, and is
+    // blocked once instalment 1 is paid; instalments 2 and 3 must still be printed
+    const d = await createDocument({
+      singleSolution: { amountCents: 30000, dueDate: '2031-04-30' },
+      instalments: [
+        { amountCents: 10100, dueDate: '2031-04-30' },
+        { amountCents: 10100, dueDate: '2031-06-30' },
+        { amountCents: 10100, dueDate: '2031-08-31' },
+      ],
+    });
+    await pay(d.rata(1));
+    await afterHold();
+    const created = await admin('POST', `/enti/${DEMO.ente}/print-jobs`, {
+      filter: { paymentType: 'TARI', dueFrom: '2031-01-01', dueTo: '2031-12-31' },
+      format: 'pdf',
+    });
+    expect(created.status).toBe(202);
+    const id = created.body.id as string;
+    await t.c.printJobs.runNext();
+    const status = await admin('GET', `/print-jobs/${id}`);
+    expect(status.body).toMatchObject({ status: 'DONE', total: 1, skipped: 0 });
+    const file = await t.app.inject({
+      method: 'GET',
+      url: `/admin/api/v1/print-jobs/${id}/download`,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    const dir = await mkdtemp(join(tmpdir(), 'cassa-doc-print-'));
+    try {
+      const path = join(dir, 'run.pdf');
+      await writeFile(path, file.rawPayload);
+      const codes = (await scanNoticePdf(path)).flatMap((pg) => pg.qrCodes.map((q) => q.noticeNumber));
+      expect(codes).toEqual([d.rata(2).noticeNumber, d.rata(3).noticeNumber]);
+      const text = (await promisify(execFile)('pdftotext', [path, '-'])).stdout.replace(/\s+/g, ' ');
+      expect(text).toContain('RATA 2 di 3');
+      expect(text).toContain('RATA 3 di 3');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe('a position added to a document by reference (GovPay documento)', () => {

@@ -245,6 +245,22 @@ describe('the payment notice PDF', () => {
     expect(r.text).toContain('102,22 €');
   });
 
+  it('numbers the instalments left of a document against all of its instalments (RATA 3 di 3)', async () => {
+    const left = instalments(3).slice(1);
+    const n = notice({ single: undefined, instalments: left, instalmentsTotal: 3 });
+    const r = await render('notice-document-2-of-3-left', n);
+    expectQrCodes(r.pages[1]!, left);
+    for (const i of [2, 3]) expect(r.flat).toContain(`RATA ${i} di 3`);
+    expect(r.flat).not.toContain('di 2');
+    // the one instalment left, printed alone
+    const alone = await render(
+      'notice-document-last-left',
+      notice({ single: left[1], instalments: [], instalmentsTotal: 3 }),
+    );
+    expect(alone.flat).toContain('RATA 3 di 3');
+    expectQrCodes(alone.pages[0]!, [left[1]!]);
+  });
+
   it('prints five instalments with bollettini one to a page, each with its own codes', async () => {
     const n = notice({ single: undefined, instalments: instalments(5, true), recipient: MARIO });
     const r = await render('notice-instalments-5-postal', n);

@@ -251,6 +251,8 @@ describe('the notice of a document', () => {
     const n = buildNotice(doc([single, r1, r2, r3, r4], r3), TODAY);
     expect(n.single).toBeUndefined();
     expect(n.instalments.map((i) => i.instalment)).toEqual([2, 3]);
+    // "RATA 3 di 4": the document's instalments in all, the paid and cancelled ones too
+    expect(n.instalmentsTotal).toBe(4);
     // the single solution itself has no notice any more
     const e = refusal(doc([single, r1, r2, r3], single));
     expect(e.errorName).toBe('PAID');
@@ -271,6 +273,30 @@ describe('the notice of a document', () => {
     const n = buildNotice(doc([r1, r2], r2), TODAY);
     expect(n.instalments).toEqual([]);
     expect(n.single).toMatchObject({ noticeNumber: r2.noticeNumber, instalment: 2 });
+    expect(n.instalmentsTotal).toBe(2);
+  });
+
+  it('in a print run, prints what the document still offers whichever of its positions stands for it', () => {
+    const single = option();
+    const r1 = option({ instalmentNumber: 1, status: 'PAID' });
+    const r2 = option({ instalmentNumber: 2 });
+    const r3 = option({ instalmentNumber: 3 });
+    // the single solution, blocked by the paid instalment, stands for the document in the run
+    expect(refusal(doc([single, r1, r2, r3], single)).errorName).toBe('PAID');
+    const n = buildNotice(doc([single, r1, r2, r3], single), TODAY, { wholeDocument: true });
+    expect(n.single).toBeUndefined();
+    expect(n.instalments.map((i) => i.noticeNumber)).toEqual([r2.noticeNumber, r3.noticeNumber]);
+    // nothing left to pay: the run skips it with the position's own reason
+    const paid = option({ status: 'PAID' });
+    expect(() =>
+      buildNotice(
+        doc([paid, option({ instalmentNumber: 1 }), option({ instalmentNumber: 2 })], paid),
+        TODAY,
+        {
+          wholeDocument: true,
+        },
+      ),
+    ).toThrow(/pagat/i);
   });
 
   it('has no notice while another plan was activated by pagoPA (its payment token alive)', () => {

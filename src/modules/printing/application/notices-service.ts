@@ -97,7 +97,7 @@ export class NoticesService {
       }
       let notice: Notice;
       try {
-        notice = this.build(l);
+        notice = this.build(l, { wholeDocument: true });
       } catch (e) {
         if (!PrintingError.is(e)) throw e;
         items.push({ positionId: id, ok: false, error: e });
@@ -112,7 +112,7 @@ export class NoticesService {
     return items;
   }
 
-  private build(l: repo.LoadedNotice): Notice {
+  private build(l: repo.LoadedNotice, opts: { wholeDocument?: boolean } = {}): Notice {
     const p = l.source.position;
     return {
       positionId: p.id,
@@ -120,7 +120,7 @@ export class NoticesService {
       noticeNumber: p.noticeNumber,
       enteFiscalCode: l.source.ente.fiscalCode,
       documentId: l.documentId,
-      document: buildNotice(l.source, romeToday(this.clock())),
+      document: buildNotice(l.source, romeToday(this.clock()), opts),
     };
   }
 }

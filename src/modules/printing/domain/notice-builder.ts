@@ -198,8 +198,14 @@ function conflictOf(o: NoticeOption, siblings: readonly NoticeOption[]): Documen
 export function noticeOptions(
   src: Pick<NoticeSource, 'position' | 'document'>,
   today: string,
+  opts: { wholeDocument?: boolean } = {},
 ): { single: NoticeOption | undefined; instalments: NoticeOption[] } {
   const p = src.position;
+  // a print run prints a document once, whichever of its positions stands for it: what is still payable
+  if (opts.wholeDocument && src.document && p.thresholdKind === null) {
+    const options = documentOptions(src.document.positions, today);
+    if (options.single || options.instalments.length > 0) return options;
+  }
   const own = refusal(p, today);
   if (own) throw own;
   if (!src.document) return { single: p, instalments: [] };
@@ -218,6 +224,14 @@ export function noticeOptions(
       'iuv',
     );
   if (p.thresholdKind !== null) return { single: p, instalments: [] };
+  return documentOptions(siblings, today);
+}
+
+/** A document's single solution and instalments still printable (neither refused nor blocked by another plan). */
+function documentOptions(
+  siblings: readonly NoticeOption[],
+  today: string,
+): { single: NoticeOption | undefined; instalments: NoticeOption[] } {
   const printable = (o: NoticeOption) => refusal(o, today) === undefined && conflictOf(o, siblings) === null;
   const single = siblings.find(
     (o) => o.instalmentNumber === null && o.thresholdKind === null && printable(o),
@@ -272,11 +286,23 @@ export function recipientOf(d: Debtor): NoticeRecipient | null {
   };
 }
 
-/** The notice of a position (or of its document), or the PrintingError saying why it has none. */
-export function buildNotice(src: NoticeSource, today: string): NoticeDocument {
-  const { single, instalments } = noticeOptions(src, today);
+/**
+ * The notice of a position (or of its document), or the PrintingError saying why it has none. With
+ * `wholeDocument` (print runs) a position of a document stands for the document: its notice prints whatever
+ * of the document is still payable, even when that position itself is not (paid, expired, blocked).
+ */
+export function buildNotice(
+  src: NoticeSource,
+  today: string,
+  opts: { wholeDocument?: boolean } = {},
+): NoticeDocument {
+  const { single, instalments } = noticeOptions(src, today, opts);
   const second = secondLanguageOf(src.ente.secondLanguage);
+  // "RATA n di N" counts every instalment of the document, the paid ones too
+  const numbers = (src.document?.positions ?? []).map((o) => o.instalmentNumber ?? 0);
+  const instalmentsTotal = Math.max(0, ...numbers);
   return {
+    ...(instalmentsTotal > 0 ? { instalmentsTotal } : {}),
     subject: src.document ? src.document.description : src.position.causale,
     creditor: creditorOf(src.ente),
     recipient: recipientOf(src.position.debtor),

@@ -75,6 +75,11 @@ export interface NoticeDocument {
   languages: readonly ['it'] | readonly ['it', SecondLanguage];
   /** The position itself, or the document's single solution; absent when a document has only instalments. */
   single?: NoticePayment | undefined;
-  /** The document's instalments in order (0 for a plain notice, else 2..N). */
+  /** The document's instalments still payable, in order (none for a plain notice). */
   instalments: readonly NoticePayment[];
+  /**
+   * How many instalments the document has in all ("RATA n di N"), paid ones included; absent: as many as
+   * `instalments` (a notice printed before any was paid).
+   */
+  instalmentsTotal?: number | undefined;
 }

@@ -85,7 +85,7 @@ function drawBar(ctx: Ctx, y: number, titleKey: LabelKey, payment: NoticePayment
     doc.rect(MARGIN, y, WIDTH, h).fill(COLOR.band);
     doc.rect(MARGIN, y, 4, h).fill(COLOR.blue);
   });
-  const total = ctx.notice.instalments.length;
+  const total = ctx.notice.instalmentsTotal ?? ctx.notice.instalments.length;
   const which = (l: NoticeLabels) =>
     payment.instalment === undefined
       ? l.singleSolution

@@ -383,7 +383,10 @@ function drawHowMuch(ctx: Ctx, x: number, top: number, w: number, bottom: number
       // the instalments at a glance; each has its band on the following pages
       const rows = Math.max(1, Math.min(n, Math.floor((bottom - y - 60) / 12)));
       for (const p of notice.instalments.slice(0, rows)) {
-        const label = fillLabel(ctx.it.instalmentOf, { n: p.instalment ?? 0, total: n });
+        const label = fillLabel(ctx.it.instalmentOf, {
+          n: p.instalment ?? 0,
+          total: notice.instalmentsTotal ?? n,
+        });
         line(ctx, label, x, y, w * 0.4, { font: FONT.semibold, size: 8.5, color: COLOR.text });
         line(ctx, dueText(ctx, p.dueDate, true), x + w * 0.4, y, w * 0.35, {
           font: FONT.regular,
