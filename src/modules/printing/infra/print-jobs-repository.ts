@@ -367,12 +367,16 @@ export async function markDone(tx: Executor, jobId: number, retentionDays: numbe
   );
 }
 
-/** A worker stopping (the process shuts down) hands the job back at once: another worker goes on with it. */
+/**
+ * A job handed back by a stopping worker (SIGTERM, a deploy): queued again at once, and the claim does not
+ * count as an attempt, so restarts never use up the attempts a real failure needs.
+ */
 export async function release(db: Runner, jobId: number, token: string): Promise<void> {
   await q(
     db,
     sql`
-    update print_job set status = 'QUEUED', lease_token = null, lease_until = null, next_attempt_at = now(), updated_at = now()
+    update print_job set status = 'QUEUED', lease_token = null, lease_until = null, next_attempt_at = now(), updated_at = now(),
+           attempts = greatest(attempts - 1, 0)
      where id = ${jobId} and lease_token = ${token} and status = 'RUNNING'`,
   );
 }
