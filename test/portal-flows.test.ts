@@ -408,9 +408,18 @@ describe('conclusion URLs name the session by a public id, never by the cookie',
         headers: { cookie: `${SESSION}=${'C'.repeat(43)}` },
       });
       expect(res.statusCode).toBe(404);
+      // the notice's and the receipt's links carry a token too
+      for (const url of [
+        `/sportello/avviso/12345/${'A'.repeat(32)}`,
+        `/sportello/ricevuta/12345/${'B'.repeat(32)}/pdf`,
+      ])
+        await app.inject({ method: 'GET', url, headers: { cookie: `${SESSION}=${'C'.repeat(43)}` } });
       const log = lines.join('');
       expect(log).toContain('/sportello/esito/…');
-      for (const secret of [ref, 'T'.repeat(32), 'C'.repeat(43)]) expect(log).not.toContain(secret);
+      expect(log).toContain('/sportello/avviso/…');
+      expect(log).toContain('/sportello/ricevuta/…');
+      for (const secret of [ref, 'T'.repeat(32), 'C'.repeat(43), 'A'.repeat(32), 'B'.repeat(32)])
+        expect(log).not.toContain(secret);
     } finally {
       await app.close();
       await c.close();

@@ -78,11 +78,12 @@ export function createLogger(
 }
 
 /**
- * Query strings can carry a fiscal code (e.g. the Sportello's forms): never logged. Nor are the
- * Sportello's conclusion URLs' session reference and secret token (/sportello/esito/{ref}/{outcome}/{token}).
+ * Query strings can carry a fiscal code (e.g. the Sportello's forms): never logged. Nor are the secrets
+ * in the Sportello's links: a conclusion URL's session reference and token (/sportello/esito/{ref}/{outcome}/{token}),
+ * a notice's or a receipt's link token (/sportello/avviso/{position}/{token}, /sportello/ricevuta/{position}/{token}[/pdf]).
  */
 export function stripQuery(url: string): string {
   const i = url.indexOf('?');
   const path = i < 0 ? url : `${url.slice(0, i)}?…`;
-  return path.replace(/^\/sportello\/esito\/[^?]*/, '/sportello/esito/…');
+  return path.replace(/^\/sportello\/(esito|avviso|ricevuta)\/[^?]*/, '/sportello/$1/…');
 }
