@@ -247,13 +247,16 @@ export async function storeReceipt(
             select id::int as id, status, valid_from as "validFrom", valid_to as "validTo", amount_cents::float8 as "amountCents",
                    document_id::int as "documentId", instalment_number as "instalmentNumber",
                    threshold_kind as "thresholdKind", threshold_days as "thresholdDays"
-              from debt_position where ente_id = ${positionEnteId} and notice_number = ${r.noticeNumber} for update`);
+              from debt_position where ente_id = ${positionEnteId} and notice_number = ${r.noticeNumber} for no key update`);
     let position: LockedPosition | undefined;
     if (locked) {
       const { documentId, instalmentNumber, thresholdKind, thresholdDays, ...rest } = locked;
       position = rest;
       if (documentId !== null) {
-        // the document's lock: two receipts of different plans see each other (the second is flagged)
+        // the document's lock: two receipts of different plans see each other (the second is flagged). The
+        // position is locked FOR NO KEY UPDATE (its key never changes): an activation holding the document
+        // lock inserts a payment_attempt, whose foreign key takes KEY SHARE on the position; FOR UPDATE here
+        // would wait on the document while that insert waits on the position, a deadlock
         await tx.execute(sql`select id from document where id = ${documentId} for update`);
         const [s] = await rows<{ siblings: unknown }>(
           sql`select ${sql.raw(siblingsSql('p'))} as siblings from debt_position p where p.id = ${locked.id}`,
