@@ -14,7 +14,6 @@ import {
   zipEntryName,
   type PrintFilter,
   type PrintFormat,
-  type PrintJobStatus,
   type PrintSource,
 } from '../domain/print-jobs.js';
 import * as repo from '../infra/print-jobs-repository.js';
@@ -65,23 +64,10 @@ export interface NewPrintJob {
   createdBy: string;
 }
 
-export interface PrintJobView {
+/** A job as the admin API shows it: the row, named by its public id, with its source as one field. */
+export interface PrintJobView extends Omit<repo.JobRow, 'id' | 'publicId' | 'listId' | 'filter'> {
   id: string;
-  enteFiscalCode: string;
   source: { listId: number } | { filter: PrintFilter };
-  format: PrintFormat;
-  status: PrintJobStatus;
-  total: number;
-  done: number;
-  skipped: number;
-  bytes: number;
-  attempts: number;
-  lastError: string | null;
-  createdBy: string;
-  createdAt: Date;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-  expiresAt: Date | null;
   /** The first items left out of the file, with why. */
   skippedItems: repo.SkippedItem[];
 }
