@@ -168,10 +168,12 @@ export async function startStack(): Promise<Stack> {
 
 /**
  * Ticks the privacy consent as a person does: bootstrap-italia draws the checkbox on its label (the
- * native input is visually hidden), so the click lands on the label.
+ * native input is visually hidden), so the click lands on the label. Playwright's check() on the label
+ * clicks it only while the box is unticked (a bare click on a box the page had already ticked, or a click
+ * retried after the page settled, untoggled it: seen once in CI on Node 24) and then verifies it.
  */
 export async function tickPrivacy(page: Page): Promise<void> {
-  await page.click('label[for=privacy]');
+  await page.locator('label[for=privacy]').check();
   expect(await page.isChecked('#privacy')).toBe(true);
 }
 
