@@ -168,12 +168,10 @@ export async function startStack(): Promise<Stack> {
 
 /**
  * Ticks the privacy consent as a person does: bootstrap-italia draws the checkbox on its label (the
- * native input is visually hidden), so the click lands on the label. Playwright's check() on the label
- * clicks it only while the box is unticked (a bare click on a box the page had already ticked, or a click
- * retried after the page settled, untoggled it: seen once in CI on Node 24) and then verifies it.
+ * native input is visually hidden), so the click lands on the label.
  */
 export async function tickPrivacy(page: Page): Promise<void> {
-  await page.locator('label[for=privacy]').check();
+  await page.click('label[for=privacy]');
   expect(await page.isChecked('#privacy')).toBe(true);
 }
 
